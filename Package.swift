@@ -1,0 +1,66 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "ticket-master",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "ticket-master", targets: ["ticket-master"]),
+        .library(name: "TicketMaster", targets: ["TicketMaster"]),
+        .library(name: "RepositoryAnalysis", targets: ["RepositoryAnalysis"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "ticket-master",
+            dependencies: [
+                "TicketMaster",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "TicketMaster",
+            dependencies: [
+                "RepositoryAnalysis",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "RepositoryAnalysis",
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "TicketMasterTesting",
+            dependencies: ["TicketMaster", "RepositoryAnalysis"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TicketMasterTests",
+            dependencies: ["TicketMaster", "TicketMasterTesting"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "RepositoryAnalysisTests",
+            dependencies: ["RepositoryAnalysis", "TicketMasterTesting"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["TicketMasterTesting"],
+            resources: [.copy("Snapshots")],
+            swiftSettings: strictSettings
+        ),
+    ]
+)
