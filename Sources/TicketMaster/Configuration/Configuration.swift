@@ -1,0 +1,193 @@
+import Foundation
+
+/// The settings of one run: built once from every layer, never changed afterwards.
+public struct Configuration: Sendable, Equatable {
+    /// Where and how to file issues on GitHub.
+    public struct GitHub: Sendable, Equatable {
+        /// The token, if any layer set one.
+        public var token: Secret?
+        /// The REST API root.
+        public var apiURL: URL
+        /// Labels added to every suggested issue.
+        public var defaultLabels: [String]
+    }
+
+    /// What part of the repository to analyse, and how.
+    public struct Repository: Sendable, Equatable {
+        /// How many recent commits to read; nil reads all.
+        public var maxCommits: Int?
+        /// Only commits after this date.
+        public var since: Date?
+        /// Follow first parents only.
+        public var firstParent: Bool
+        /// Paths left out of analysis.
+        public var ignorePatterns: [String]
+        /// Parallel workers; nil uses every core.
+        public var jobs: Int?
+        /// Keep per-commit facts between runs.
+        public var cache: Bool
+        /// The size above which a file is reported as large.
+        public var largeFileBytes: Int
+    }
+
+    /// How many issues, of which kinds.
+    public struct IssueGeneration: Sendable, Equatable {
+        /// The most issues one run suggests.
+        public var maxIssues: Int
+        /// The shortest acceptable body, in characters.
+        public var minDescriptionLength: Int
+        /// The kinds of issue to suggest, with their priorities.
+        public var types: [IssueTypePreference]
+    }
+
+    /// Which language model writes the issues.
+    public struct LanguageModel: Sendable, Equatable {
+        /// `auto`, `local`, `ollama`, `openai`, `anthropic` or `gemini`.
+        public var provider: String
+        /// The model name; nil uses the provider's default.
+        public var model: String?
+        /// Sampling temperature.
+        public var temperature: Double
+        /// The most tokens one reply may use.
+        public var maxTokens: Int
+        /// Where Ollama listens.
+        public var ollamaURL: URL
+        /// Seconds to wait for one Ollama reply.
+        public var ollamaTimeout: Int
+        /// The OpenAI-compatible API key.
+        public var openAIKey: Secret?
+        /// The OpenAI-compatible API root.
+        public var openAIURL: URL
+        /// The OpenAI organization.
+        public var openAIOrganization: String?
+        /// The Anthropic API key.
+        public var anthropicKey: Secret?
+        /// The Gemini API key.
+        public var geminiKey: Secret?
+    }
+
+    /// Where logs go and how much.
+    public struct Logging: Sendable, Equatable {
+        /// The least severe level written.
+        public var level: LogLevelName
+        /// A file that also receives the logs.
+        public var file: String?
+    }
+
+    public var github: GitHub
+    public var repository: Repository
+    public var issueGeneration: IssueGeneration
+    public var languageModel: LanguageModel
+    public var logging: Logging
+
+    /// Builds the typed value from validated entries; a missing or mistyped entry falls back to the key's default.
+    init(values: [String: ConfigurationValue], now: Date) {
+        let read = EntryReader(values: values)
+        github = GitHub(
+            token: read.secret("github.token"),
+            apiURL: read.url("github.api_url"),
+            defaultLabels: read.list("github.default_labels"))
+        repository = Repository(
+            maxCommits: read.optionalInt("repository.max_commits"),
+            since: read.optionalString("repository.since").flatMap { RelativeDate.parse($0, relativeTo: now) },
+            firstParent: read.bool("repository.first_parent"),
+            ignorePatterns: read.list("repository.ignore_patterns"),
+            jobs: read.optionalInt("repository.jobs"),
+            cache: read.bool("repository.cache"),
+            largeFileBytes: read.int("repository.large_file_bytes"))
+        issueGeneration = IssueGeneration(
+            maxIssues: read.int("issue_generation.max_issues"),
+            minDescriptionLength: read.int("issue_generation.min_description_length"),
+            types: read.issueTypes("issue_generation.templates"))
+        languageModel = LanguageModel(
+            provider: read.string("llm.provider"),
+            model: read.optionalString("llm.model"),
+            temperature: read.double("llm.temperature"),
+            maxTokens: read.int("llm.max_tokens"),
+            ollamaURL: read.url("llm.ollama.base_url"),
+            ollamaTimeout: read.int("llm.ollama.timeout"),
+            openAIKey: read.secret("llm.openai.api_key"),
+            openAIURL: read.url("llm.openai.base_url"),
+            openAIOrganization: read.optionalString("llm.openai.organization"),
+            anthropicKey: read.secret("llm.anthropic.api_key"),
+            geminiKey: read.secret("llm.gemini.api_key"))
+        logging = Logging(
+            level: LogLevelName(rawValue: read.string("logging.level")) ?? .info,
+            file: read.optionalString("logging.file"))
+    }
+
+    /// The configuration with every key at its default.
+    public static var defaults: Configuration {
+        Configuration(values: ConfigurationLayer.defaults.values, now: Date())
+    }
+}
+
+/// A credential. Its description never shows the value, so interpolating it by mistake leaks nothing.
+public struct Secret: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
+    /// The credential itself; pass it only to the service it is for.
+    public let value: String
+
+    /// Wraps a credential.
+    public init(_ value: String) {
+        self.value = value
+    }
+
+    public var description: String { "********" }
+    public var debugDescription: String { "Secret(********)" }
+}
+
+/// Typed reads of validated entries, falling back to defaults.
+private struct EntryReader {
+    let values: [String: ConfigurationValue]
+
+    private func value(_ path: String) -> ConfigurationValue {
+        values[path] ?? ConfigurationKey.named(path)?.defaultValue ?? .null
+    }
+
+    func optionalString(_ path: String) -> String? {
+        if case .string(let text) = value(path), !text.isEmpty { return text }
+        return nil
+    }
+
+    func string(_ path: String) -> String { optionalString(path) ?? "" }
+
+    func secret(_ path: String) -> Secret? { optionalString(path).map(Secret.init) }
+
+    func url(_ path: String) -> URL {
+        if let url = optionalString(path).flatMap(URL.init(string:)) { return url }
+        if case .string(let text) = ConfigurationKey.named(path)?.defaultValue, let url = URL(string: text) {
+            return url
+        }
+        return URL(fileURLWithPath: "/")
+    }
+
+    func optionalInt(_ path: String) -> Int? {
+        if case .int(let number) = value(path) { return number }
+        return nil
+    }
+
+    func int(_ path: String) -> Int { optionalInt(path) ?? 0 }
+
+    func double(_ path: String) -> Double {
+        switch value(path) {
+        case .double(let number): number
+        case .int(let number): Double(number)
+        default: 0
+        }
+    }
+
+    func bool(_ path: String) -> Bool {
+        if case .bool(let flag) = value(path) { return flag }
+        return false
+    }
+
+    func list(_ path: String) -> [String] {
+        if case .list(let items) = value(path) { return items }
+        return []
+    }
+
+    func issueTypes(_ path: String) -> [IssueTypePreference] {
+        if case .issueTypes(let preferences) = value(path) { return preferences }
+        return []
+    }
+}

@@ -1,0 +1,191 @@
+/// One key of the configuration file: its dotted path, type, default, documentation and environment variables.
+///
+/// The table of keys (`ConfigurationKey.all`) is the single description of the configuration: loading,
+/// validation, `config init`, `config show` and the environment mapping are all derived from it, so a key cannot
+/// exist in one place and be forgotten in another.
+public struct ConfigurationKey: Sendable, Hashable {
+    /// The dotted path in the YAML file, such as `issue_generation.max_issues`.
+    public let path: String
+    /// What values the key accepts.
+    public let type: ValueType
+    /// The value used when no layer sets the key.
+    public let defaultValue: ConfigurationValue
+    /// One sentence for `config init` and `--help`.
+    public let summary: String
+    /// Environment variables that set the key, strongest first, besides its `TICKET_MASTER_*` name.
+    public let environment: [String]
+    /// Whether the value must be masked when shown and kept out of logs and history.
+    public let isSecret: Bool
+
+    /// The kinds of value a key accepts.
+    public enum ValueType: Sendable, Hashable {
+        case string
+        case url
+        case integer(minimum: Int, maximum: Int)
+        case number(minimum: Double, maximum: Double)
+        case boolean
+        case choice([String])
+        case stringList
+        case issueTypes
+        case dateOrAge
+
+        /// How the type reads in an error message.
+        var name: String {
+            switch self {
+            case .string: "a string"
+            case .url: "a URL such as https://example.com"
+            case .integer(let minimum, let maximum): "an integer from \(minimum) to \(maximum)"
+            case .number(let minimum, let maximum): "a number from \(minimum.formatted) to \(maximum.formatted)"
+            case .boolean: "true or false"
+            case .choice(let values): "one of \(values.joined(separator: ", "))"
+            case .stringList: "a list of strings"
+            case .issueTypes: "a list of {name, priority} entries"
+            case .dateOrAge: "a date (2024-01-31) or an age (90d, 12w, 6m, 1y)"
+            }
+        }
+    }
+
+    init(
+        _ path: String,
+        _ type: ValueType,
+        default defaultValue: ConfigurationValue,
+        _ summary: String,
+        environment: [String] = [],
+        secret: Bool = false
+    ) {
+        self.path = path
+        self.type = type
+        self.defaultValue = defaultValue
+        self.summary = summary
+        self.environment = environment
+        self.isSecret = secret
+    }
+
+    /// The `TICKET_MASTER_*` environment variable for the key, e.g. `TICKET_MASTER_LLM_MODEL`.
+    public var environmentName: String {
+        "TICKET_MASTER_" + path.uppercased().replacingOccurrences(of: ".", with: "_")
+    }
+
+    /// The section, the part of the path before the first dot.
+    public var section: String { String(path.prefix { $0 != "." }) }
+}
+
+extension ConfigurationKey {
+    /// Every key Ticket-Master reads, in the order `config init` writes them.
+    public static let all: [ConfigurationKey] = [
+        .init(
+            "github.token", .string, default: .null,
+            "Token for filing issues; prefer the GITHUB_TOKEN or GH_TOKEN environment variable.",
+            environment: ["GITHUB_TOKEN", "GH_TOKEN"], secret: true),
+        .init(
+            "github.api_url", .url, default: .string("https://api.github.com"),
+            "REST API root; set it for GitHub Enterprise, e.g. https://github.example.com/api/v3."),
+        .init(
+            "github.default_labels", .stringList, default: .list([]),
+            "Labels added to every suggested issue, besides the ones chosen per issue."),
+        .init(
+            "repository.max_commits", .integer(minimum: 1, maximum: 10_000_000), default: .null,
+            "How many recent commits to analyse; null analyses the whole history."),
+        .init(
+            "repository.since", .dateOrAge, default: .null,
+            "Only analyse commits after this date (2024-01-31) or age (90d, 12w, 6m, 1y)."),
+        .init(
+            "repository.first_parent", .boolean, default: .bool(false),
+            "Follow only the first parent of merges, as `git log --first-parent` does."),
+        .init(
+            "repository.ignore_patterns", .stringList,
+            default: .list(["node_modules", "dist", "build", "vendor", "*.min.js", "*.lock"]),
+            "Paths to leave out of analysis: a name matches any path component, a glob matches the path."),
+        .init(
+            "repository.jobs", .integer(minimum: 1, maximum: 256), default: .null,
+            "Parallel workers for analysis; null uses every core."),
+        .init(
+            "repository.cache", .boolean, default: .bool(true),
+            "Keep per-commit facts so a second analysis only reads new commits."),
+        .init(
+            "repository.large_file_bytes", .integer(minimum: 1024, maximum: Int.max), default: .int(1_000_000),
+            "Tracked files larger than this are reported as large files."),
+        .init(
+            "issue_generation.max_issues", .integer(minimum: 1, maximum: 100), default: .int(5),
+            "The most issues one run suggests."),
+        .init(
+            "issue_generation.min_description_length", .integer(minimum: 0, maximum: 100_000), default: .int(50),
+            "Drafts whose body is shorter than this many characters are rejected."),
+        .init(
+            "issue_generation.templates", .issueTypes,
+            default: .issueTypes(
+                IssueType.allCases.map { IssueTypePreference(type: $0, priority: $0.defaultPriority) }),
+            "Which kinds of issue to suggest and how to rank them (documentation, testing, refactoring, maintenance)."),
+        .init(
+            "llm.provider", .choice(["auto", "local", "ollama", "openai", "anthropic", "gemini"]),
+            default: .string("auto"),
+            "Which model service writes the issues; auto picks the first one available."),
+        .init(
+            "llm.model", .string, default: .null,
+            "The model name; null uses the provider's default."),
+        .init(
+            "llm.temperature", .number(minimum: 0, maximum: 2), default: .double(0.2),
+            "Sampling temperature; low values keep suggestions close to the evidence."),
+        .init(
+            "llm.max_tokens", .integer(minimum: 16, maximum: 200_000), default: .int(1000),
+            "The most tokens one reply may use."),
+        .init(
+            "llm.ollama.base_url", .url, default: .string("http://localhost:11434"),
+            "Where Ollama listens.", environment: ["OLLAMA_HOST"]),
+        .init(
+            "llm.ollama.timeout", .integer(minimum: 1, maximum: 3600), default: .int(120),
+            "Seconds to wait for one Ollama reply."),
+        .init(
+            "llm.openai.api_key", .string, default: .null,
+            "Key for the OpenAI-compatible API; prefer the OPENAI_API_KEY environment variable.",
+            environment: ["OPENAI_API_KEY"], secret: true),
+        .init(
+            "llm.openai.base_url", .url, default: .string("https://api.openai.com/v1"),
+            "Root of any OpenAI-compatible API: OpenAI, llama.cpp, vLLM, LM Studio, OpenRouter."),
+        .init(
+            "llm.openai.organization", .string, default: .null,
+            "OpenAI organization ID sent with each request."),
+        .init(
+            "llm.anthropic.api_key", .string, default: .null,
+            "Key for Anthropic; prefer the ANTHROPIC_API_KEY environment variable.",
+            environment: ["ANTHROPIC_API_KEY"], secret: true),
+        .init(
+            "llm.gemini.api_key", .string, default: .null,
+            "Key for Gemini; prefer the GEMINI_API_KEY environment variable.",
+            environment: ["GEMINI_API_KEY"], secret: true),
+        .init(
+            "logging.level", .choice(LogLevelName.allCases.map(\.rawValue)), default: .string("INFO"),
+            "How much to log to standard error."),
+        .init(
+            "logging.file", .string, default: .null,
+            "Also append logs to this file."),
+    ]
+
+    /// Keys of the original Python configuration that Ticket-Master does not read, with what to do instead.
+    public static let unsupported: [String: String] = [
+        "llm.huggingface": "in-process Hugging Face models are not supported; serve the model with an "
+            + "OpenAI-compatible server (llama.cpp, vLLM) and set llm.provider: openai and llm.openai.base_url",
+        "logging.format": "log lines have a fixed format; remove this key",
+        "advanced.cache_dir": "the analysis cache lives in the user cache folder; remove this key",
+        "advanced.cache_max_age": "cached facts are keyed by commit hash and never go stale; remove this key",
+        "advanced.parallel.enabled": "analysis always runs in parallel; set repository.jobs: 1 to use one worker",
+    ]
+
+    /// Keys of the original Python configuration that are read under a new name.
+    public static let renamed: [String: String] = [
+        "advanced.enable_caching": "repository.cache",
+        "advanced.parallel.max_workers": "repository.jobs",
+    ]
+
+    /// The key at `path`, if there is one.
+    public static func named(_ path: String) -> ConfigurationKey? { byPath[path] }
+
+    private static let byPath: [String: ConfigurationKey] = Dictionary(
+        uniqueKeysWithValues: all.map { ($0.path, $0) })
+}
+
+extension Double {
+    fileprivate var formatted: String {
+        self == rounded() ? String(Int(self)) : String(self)
+    }
+}

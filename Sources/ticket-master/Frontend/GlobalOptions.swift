@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TicketMaster
+
+/// Options every subcommand accepts.
+struct GlobalOptions: ParsableArguments {
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Read this configuration file instead of the project's .ticket-master.yaml.", valueName: "file"))
+    var config: String?
+
+    @Option(
+        name: .long, help: ArgumentHelp("How much to log: DEBUG, INFO, WARNING, ERROR or CRITICAL.", valueName: "level")
+    )
+    var logLevel: String?
+
+    @Flag(name: [.short, .long], help: "Log only errors.")
+    var quiet = false
+
+    @Flag(name: [.short, .long], help: "Log debugging detail (same as --log-level DEBUG).")
+    var verbose = false
+
+    @Option(name: .long, help: "Colour output: auto, always or never; auto honours NO_COLOR.")
+    var color: ColorChoice = .auto
+
+    func validate() throws {
+        if quiet && verbose {
+            throw ValidationError("--quiet and --verbose cannot be used together")
+        }
+    }
+
+    /// Configuration values these options set, as flag layers.
+    var configurationFlags: [(path: String, flag: String, value: String)] {
+        if verbose { return [("logging.level", "--verbose", "DEBUG")] }
+        if quiet { return [("logging.level", "--quiet", "ERROR")] }
+        return logLevel.map { [("logging.level", "--log-level", $0)] } ?? []
+    }
+}
+
+/// What a subcommand works with: the run's configuration, a logger, and the terminal.
+struct Session {
+    let resolved: ResolvedConfiguration
+    let configuration: Configuration
+    let terminal: Terminal
+    let logger: Logger
+
+    /// Loads the configuration and sets up logging; throws `ConfigurationError` when the configuration is invalid.
+    static func start(
+        _ options: GlobalOptions,
+        searchDirectory: String? = nil,
+        flags: [(path: String, flag: String, value: String)] = []
+    ) throws -> Session {
+        let terminal = Terminal(color: options.color)
+        let resolved = ConfigurationLoader().load(
+            explicitFile: options.config, searchDirectory: searchDirectory, flags: options.configurationFlags + flags)
+        let configuration = try resolved.configuration()
+        let logger = bootstrapLogging(configuration.logging, secrets: resolved.secrets, terminal: terminal)
+        for warning in resolved.problems where warning.severity == .warning {
+            logger.warning("\(warning.description)")
+        }
+        return Session(resolved: resolved, configuration: configuration, terminal: terminal, logger: logger)
+    }
+
+    private static func bootstrapLogging(
+        _ logging: Configuration.Logging, secrets: [String], terminal: Terminal
+    ) -> Logger {
+        let level = Logger.Level(logging.level)
+        let file = logging.file.flatMap { path -> FileHandle? in
+            if !FileManager.default.fileExists(atPath: path) {
+                FileManager.default.createFile(atPath: path, contents: nil)
+            }
+            let handle = FileHandle(forWritingAtPath: path)
+            handle?.seekToEndOfFile()
+            return handle
+        }
+        let colored = terminal.colored && terminal.stderrIsTerminal
+        LoggingSystem.bootstrap { label in
+            RedactingLogHandler(logLevel: level, label: label, secrets: secrets, colored: colored, file: file)
+        }
+        return Logger(label: "ticket-master")
+    }
+}
