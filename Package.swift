@@ -59,7 +59,6 @@ let package = Package(
         .testTarget(
             name: "CLITests",
             dependencies: ["TicketMasterTesting"],
-            resources: [.copy("Snapshots")],
             swiftSettings: strictSettings
         ),
     ]

@@ -1,0 +1,97 @@
+import Foundation
+
+/// Runs the built `ticket-master` executable the way a user would, with a controlled environment.
+///
+/// Each runner has its own temporary home folder, removed when the runner goes away.
+public final class CommandRunner: Sendable {
+    /// What one run printed and returned.
+    public struct Result: Sendable {
+        /// Standard output.
+        public var stdout: String
+        /// Standard error.
+        public var stderr: String
+        /// The exit status.
+        public var status: Int32
+    }
+
+    /// The executable under test.
+    public let executable: URL
+    /// A private home folder, so no user configuration leaks into tests.
+    public let home: URL
+    /// Extra environment for every run.
+    public let environment: [String: String]
+
+    /// Locates the executable (`TM_BINARY`, else the package's `.build/debug/ticket-master`) and makes a temporary
+    /// home folder.
+    public init(environment: [String: String] = [:]) throws {
+        let processEnvironment = ProcessInfo.processInfo.environment
+        if let path = processEnvironment["TM_BINARY"] {
+            executable = URL(fileURLWithPath: path)
+        } else {
+            executable = Self.packageRoot.appendingPathComponent(".build/debug/ticket-master")
+        }
+        home = FileManager.default.temporaryDirectory.appendingPathComponent("tm-home-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        self.environment = environment
+    }
+
+    /// The root of this package, found from this source file's path.
+    public static var packageRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+    }
+
+    /// Runs the executable with `arguments` in `directory`; standard input is empty.
+    public func run(
+        _ arguments: [String], in directory: URL? = nil, environment extra: [String: String] = [:]
+    ) throws -> Result {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.currentDirectoryURL = directory ?? home
+        var environment = [
+            "HOME": home.path,
+            "XDG_CONFIG_HOME": home.appendingPathComponent(".config").path,
+            "XDG_CACHE_HOME": home.appendingPathComponent(".cache").path,
+            "XDG_DATA_HOME": home.appendingPathComponent(".local/share").path,
+            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+            "COLUMNS": "100",
+            "LANG": "C.UTF-8",
+        ]
+        environment.merge(self.environment) { $1 }
+        environment.merge(extra) { $1 }
+        process.environment = environment
+        let output = Pipe()
+        let error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        // Read standard error on another thread so a chatty child cannot block on a full pipe.
+        let errorSink = DataSink()
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) {
+            errorSink.store(error.fileHandleForReading.readDataToEndOfFile())
+        }
+        let stdoutData = output.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        return Result(
+            stdout: String(decoding: stdoutData, as: UTF8.self),
+            stderr: String(decoding: errorSink.data, as: UTF8.self),
+            status: process.terminationStatus)
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(at: home)
+    }
+}
+
+/// Data written by one thread and read by another after a `DispatchGroup.wait()`.
+private final class DataSink: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored = Data()
+
+    func store(_ data: Data) { lock.withLock { stored = data } }
+    var data: Data { lock.withLock { stored } }
+}
