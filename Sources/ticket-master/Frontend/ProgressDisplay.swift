@@ -1,0 +1,52 @@
+import Foundation
+
+/// Shows progress of long work on standard error: a live status line on a terminal, plain lines otherwise, nothing
+/// when quiet. Standard output stays clean for data.
+final class ProgressDisplay: @unchecked Sendable {
+    private let live: Bool
+    private let enabled: Bool
+    private let lock = NSLock()
+    private var lastPhase = ""
+    private var lastDraw = Date.distantPast
+    private var spinnerIndex = 0
+    private static let spinner = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
+
+    init(terminal: Terminal, quiet: Bool) {
+        enabled = !quiet
+        live = terminal.stderrIsTerminal
+    }
+
+    /// Reports progress in `phase`; `total` nil means unknown.
+    func update(_ phase: String, completed: Int = 0, total: Int? = nil) {
+        guard enabled else { return }
+        lock.withLock {
+            if live {
+                // Redrawing more than ten times a second costs more than it tells.
+                let now = Date()
+                guard phase != lastPhase || now.timeIntervalSince(lastDraw) > 0.1 else { return }
+                lastDraw = now
+                lastPhase = phase
+                spinnerIndex = (spinnerIndex + 1) % Self.spinner.count
+                var line = "\(Self.spinner[spinnerIndex]) \(phase)"
+                if let total, total > 0 {
+                    let fraction = min(1, Double(completed) / Double(total))
+                    let filled = Int(fraction * 24)
+                    line += " [" + String(repeating: "█", count: filled) + String(repeating: "░", count: 24 - filled)
+                    line += "] \(completed)/\(total)"
+                } else if completed > 0 {
+                    line += " \(completed)"
+                }
+                StandardError.write("\r\u{1B}[2K" + line)
+            } else if phase != lastPhase {
+                lastPhase = phase
+                StandardError.write("\(phase)…\n")
+            }
+        }
+    }
+
+    /// Clears the live line, so the next output starts on a clean line.
+    func finish() {
+        guard enabled, live else { return }
+        lock.withLock { StandardError.write("\r\u{1B}[2K") }
+    }
+}
