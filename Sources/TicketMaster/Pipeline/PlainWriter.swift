@@ -75,7 +75,8 @@ public struct PlainWriter: Sendable {
         if signals.count > 10 { body += "\n- … and \(signals.count - 10) more of the same kind" }
         body += "\n\n## Evidence\n\n" + evidence(signals)
         body += "\n\n## Proposed change\n\n" + (wording?.proposal ?? "")
-        body += "\n\n## Acceptance criteria\n\n" + (wording?.criteria ?? []).map { "- [ ] \($0)" }.joined(separator: "\n")
+        body +=
+            "\n\n## Acceptance criteria\n\n" + (wording?.criteria ?? []).map { "- [ ] \($0)" }.joined(separator: "\n")
         if let commit = links.commit {
             body += "\n\n<sub>Found by Ticket-Master in commit `\(commit.prefix(10))`.</sub>"
         }
@@ -104,7 +105,10 @@ public struct PlainWriter: Sendable {
                 lines.append("- Commit \(links.link(commit)) (\(Self.day(commit.date))): \(commit.subject)")
             }
             if !signal.evidence.metrics.isEmpty {
-                lines.append("- " + signal.evidence.metrics.map { "\($0.name): \(Self.number($0.value))" }.joined(separator: ", "))
+                lines.append(
+                    "- "
+                        + signal.evidence.metrics.map { "\($0.name): \(Self.number($0.value))" }.joined(separator: ", ")
+                )
             }
         }
         return lines.joined(separator: "\n")
@@ -134,7 +138,8 @@ private struct Wording {
         switch kind {
         case .marker:
             let count = signals.count
-            title = count == 1 ? "Resolve the marker comment in \(shown)" : "Resolve \(count) marker comments in \(shown)"
+            title =
+                count == 1 ? "Resolve the marker comment in \(shown)" : "Resolve \(count) marker comments in \(shown)"
             proposal =
                 "Work through each marker listed above: do what it asks, or open an issue for it and remove the "
                 + "comment, so the code stops carrying unresolved notes."
@@ -157,7 +162,10 @@ private struct Wording {
             proposal =
                 "Add tests that exercise the public behaviour of the files listed above, following the "
                 + "repository's existing test layout."
-            criteria = paths.prefix(10).map { "\($0) has tests that run in CI" } + ["The new tests fail when the behaviour they cover breaks"]
+            criteria =
+                paths.prefix(10).map { "\($0) has tests that run in CI" } + [
+                    "The new tests fail when the behaviour they cover breaks"
+                ]
         case .documentationDrift:
             title = "Update the documentation to match recent changes"
             proposal =
@@ -201,7 +209,9 @@ private struct Wording {
         case .undocumentedCode:
             title = "Document the public declarations in \(shown)"
             proposal = "Add documentation comments to the public declarations listed above: what each does and why."
-            criteria = ["Every listed declaration has a documentation comment", "Documentation builds without warnings"]
+            criteria = [
+                "Every listed declaration has a documentation comment", "Documentation builds without warnings",
+            ]
         }
         title = Self.title(from: title)
     }

@@ -8,6 +8,13 @@ public struct PlannedIssue: Sendable, Hashable {
     public var signals: [Signal]
     /// The ranking score (higher first).
     public var score: Double
+
+    /// Creates a planned issue.
+    public init(type: IssueType, signals: [Signal], score: Double) {
+        self.type = type
+        self.signals = signals
+        self.score = score
+    }
 }
 
 /// Chooses which findings become issues: filters by the configured issue types, groups findings that share a
@@ -44,7 +51,8 @@ public struct Planner: Sendable {
         return Array(
             planned.sorted {
                 $0.score != $1.score
-                    ? $0.score > $1.score : ($0.signals.first?.fingerprint ?? "") < ($1.signals.first?.fingerprint ?? "")
+                    ? $0.score > $1.score
+                    : ($0.signals.first?.fingerprint ?? "") < ($1.signals.first?.fingerprint ?? "")
             }
             .prefix(maxIssues))
     }
