@@ -1,0 +1,173 @@
+import Foundation
+import RepositoryAnalysis
+
+/// A reason a draft cannot be published as written.
+public struct DraftProblem: Codable, Sendable, Hashable, CustomStringConvertible {
+    /// Which rule the draft broke.
+    public enum Rule: String, Codable, Sendable, Hashable {
+        case titleLength, vagueTitle, shortBody, placeholder, secret, foreignLink, missingPath, missingLine, noCitation
+    }
+
+    /// The rule.
+    public var rule: Rule
+    /// What exactly is wrong.
+    public var detail: String
+
+    /// Creates a problem.
+    public init(_ rule: Rule, _ detail: String) {
+        self.rule = rule
+        self.detail = detail
+    }
+
+    public var description: String { "\(rule.rawValue): \(detail)" }
+}
+
+/// The facts a draft may cite: which files exist at the analysed commit, and how many lines each has.
+public protocol CitationOracle: Sendable {
+    /// The number of lines of `path` at the analysed commit, or nil when the path does not exist there.
+    func lineCount(of path: String) async -> Int?
+}
+
+/// Deterministic checks every draft must pass before it can be published, whoever wrote it.
+///
+/// They catch what a weak model gets wrong: invented paths and lines, vague titles, template leftovers, leaked
+/// credentials, and links that point away from the repository (instructions planted in repository content may try
+/// to add them).
+public struct DraftChecks: Sendable {
+    /// The shortest acceptable body.
+    public var minDescriptionLength: Int
+    /// Secrets of this run that must never appear in a draft.
+    public var secrets: [String]
+    /// Link prefixes a draft may use (the repository's web address); every other URL is rejected.
+    public var allowedLinkPrefixes: [String]
+
+    /// Creates the checks.
+    public init(minDescriptionLength: Int, secrets: [String], allowedLinkPrefixes: [String]) {
+        self.minDescriptionLength = minDescriptionLength
+        self.secrets = secrets.filter { !$0.isEmpty }
+        self.allowedLinkPrefixes = allowedLinkPrefixes
+    }
+
+    /// Every problem with `draft`; empty means it may be published.
+    public func problems(in draft: IssueDraft, citations oracle: any CitationOracle) async -> [DraftProblem] {
+        var problems: [DraftProblem] = []
+        let title = draft.title.trimmingCharacters(in: .whitespacesAndNewlines)
+        if title.count >= 80 || title.count < 12 {
+            problems.append(DraftProblem(.titleLength, "the title has \(title.count) characters; use 12 to 79"))
+        }
+        if Self.isVague(title) {
+            problems.append(DraftProblem(.vagueTitle, "the title '\(title)' names no file, symbol or number"))
+        }
+        if draft.body.count < minDescriptionLength {
+            problems.append(
+                DraftProblem(
+                    .shortBody, "the body has \(draft.body.count) characters; at least \(minDescriptionLength)"))
+        }
+        let text = draft.title + "\n" + draft.body
+        if let placeholder = Self.placeholder(in: text) {
+            problems.append(DraftProblem(.placeholder, "it contains the placeholder '\(placeholder)'"))
+        }
+        if secrets.contains(where: { text.contains($0) }) || Self.looksLikeCredential(text) {
+            problems.append(DraftProblem(.secret, "it contains what looks like a credential"))
+        }
+        for url in Self.urls(in: text) where !allowedLinkPrefixes.contains(where: { url.hasPrefix($0) }) {
+            problems.append(DraftProblem(.foreignLink, "it links to \(url), outside the repository"))
+        }
+        problems += await citationProblems(draft, oracle: oracle)
+        return problems
+    }
+
+    private func citationProblems(_ draft: IssueDraft, oracle: any CitationOracle) async -> [DraftProblem] {
+        var problems: [DraftProblem] = []
+        let citations = Citation.all(in: draft.body)
+        let evidencePaths = Set(draft.signals.flatMap { $0.evidence.locations.map(\.path) })
+        if citations.isEmpty && !evidencePaths.isEmpty {
+            problems.append(DraftProblem(.noCitation, "the body cites none of the evidence's files"))
+        }
+        var lineCounts: [String: Int?] = [:]
+        for citation in citations {
+            if lineCounts[citation.path] == nil {
+                lineCounts[citation.path] = .some(await oracle.lineCount(of: citation.path))
+            }
+            guard let count = lineCounts[citation.path] ?? nil else {
+                problems.append(DraftProblem(.missingPath, "\(citation.path) does not exist at the analysed commit"))
+                continue
+            }
+            if let line = citation.endLine ?? citation.line, line > max(count, 1) {
+                problems.append(DraftProblem(.missingLine, "\(citation.path) has \(count) lines, not \(line)"))
+            }
+        }
+        return problems
+    }
+
+    /// Titles made only of generic words ("Improve code quality", "Fix bugs") say nothing a maintainer can act on.
+    static func isVague(_ title: String) -> Bool {
+        let words = title.lowercased().split { !$0.isLetter && !$0.isNumber && !"._/-".contains($0) }
+        let specific = words.contains { word in
+            word.contains(where: \.isNumber) || word.contains(".") || word.contains("/") || word.contains("_")
+                || !genericWords.contains(String(word))
+        }
+        return !specific
+    }
+
+    private static let genericWords: Set<String> = [
+        "improve", "improvement", "improvements", "update", "updates", "fix", "fixes", "bug", "bugs", "code", "quality",
+        "refactor", "refactoring", "add", "tests", "test", "testing", "documentation", "docs", "the", "a", "an", "and",
+        "of", "for", "to", "in", "issue", "issues", "various", "general", "cleanup", "clean", "up", "enhance",
+        "enhancement", "review", "codebase", "project", "repository", "some", "more", "better", "performance",
+        "security", "todo", "maintenance",
+    ]
+
+    static func placeholder(in text: String) -> String? {
+        let patterns = [
+            #"\[(insert|your|add|todo|placeholder)[^\]]*\]"#, #"<(insert|your|placeholder)[^>]*>"#, #"\{\{[^}]*\}\}"#,
+            #"(?i)lorem ipsum"#, #"(?i)\bTBD\b"#, #"(?i)as an ai\b"#, #"(?i)\bfile\.(ext|xyz)\b"#,
+            #"(?i)path/to/"#,
+        ]
+        for pattern in patterns {
+            if let range = text.range(of: pattern, options: [.regularExpression, .caseInsensitive]) {
+                return String(text[range])
+            }
+        }
+        return nil
+    }
+
+    static func looksLikeCredential(_ text: String) -> Bool {
+        let patterns = [
+            #"gh[pousr]_[A-Za-z0-9]{30,}"#, #"github_pat_[A-Za-z0-9_]{40,}"#, #"\bsk-[A-Za-z0-9_-]{20,}"#,
+            #"\bAKIA[0-9A-Z]{16}\b"#, #"\bxox[baprs]-[A-Za-z0-9-]{10,}"#, #"-----BEGIN [A-Z ]*PRIVATE KEY-----"#,
+            #"\bglpat-[A-Za-z0-9_-]{20,}"#, #"\bAIza[0-9A-Za-z_-]{35}\b"#,
+        ]
+        return patterns.contains { text.range(of: $0, options: .regularExpression) != nil }
+    }
+
+    static func urls(in text: String) -> [String] {
+        guard let regex = try? NSRegularExpression(pattern: #"https?://[^\s)\]>"'`]+"#) else { return [] }
+        let range = NSRange(text.startIndex..., in: text)
+        return regex.matches(in: text, range: range).compactMap { Range($0.range, in: text).map { String(text[$0]) } }
+    }
+}
+
+/// A file (and optionally lines) cited in a Markdown body as `` `path:line` `` or `` `path:start-end` ``.
+struct Citation: Hashable {
+    var path: String
+    var line: Int?
+    var endLine: Int?
+
+    /// Citations in code spans, which is how drafts cite files; code spans that are not paths are skipped.
+    static func all(in body: String) -> [Citation] {
+        guard
+            let regex = try? NSRegularExpression(
+                pattern: #"`([^`:\n]*/[^`:\n]*|[^`:\s/]+\.[A-Za-z0-9]+)(?::(\d+)(?:-(\d+))?)?`"#)
+        else { return [] }
+        let range = NSRange(body.startIndex..., in: body)
+        var seen = Set<Citation>()
+        return regex.matches(in: body, range: range).compactMap { match -> Citation? in
+            guard let pathRange = Range(match.range(at: 1), in: body) else { return nil }
+            let line = Range(match.range(at: 2), in: body).flatMap { Int(body[$0]) }
+            let end = Range(match.range(at: 3), in: body).flatMap { Int(body[$0]) }
+            let citation = Citation(path: String(body[pathRange]), line: line, endLine: end)
+            return seen.insert(citation).inserted ? citation : nil
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import RepositoryAnalysis
+import Testing
+import TicketMaster
+
+/// A tree with fixed files and line counts.
+struct FixedTree: CitationOracle {
+    var files: [String: Int]
+    func lineCount(of path: String) async -> Int? { files[path] }
+}
+
+@Suite("DraftChecks")
+struct DraftChecksTests {
+    let checks = DraftChecks(
+        minDescriptionLength: 50, secrets: ["s3cr3t-token-value"], allowedLinkPrefixes: ["https://github.com/acme/api/"]
+    )
+    let tree = FixedTree(files: ["Sources/App/Main.swift": 40, "README.md": 10])
+
+    private func draft(title: String, body: String) -> IssueDraft {
+        IssueDraft(
+            title: title, body: body, labels: [], type: .maintenance,
+            signals: [signal(.marker, .low, path: "Sources/App/Main.swift", line: 12)], writer: .plain)
+    }
+
+    private let goodBody = """
+        ## Context
+        The FIXME at `Sources/App/Main.swift:12` has been there for 400 days.
+        ## Proposed change
+        Handle the error instead of ignoring it.
+        """
+
+    @Test("a specific, grounded draft passes")
+    func passes() async {
+        let problems = await checks.problems(
+            in: draft(title: "Handle the ignored error in Main.swift", body: goodBody), citations: tree)
+        #expect(problems.isEmpty, "\(problems)")
+    }
+
+    @Test(
+        "each rule catches what it is for",
+        arguments: [
+            ("Improve code quality", "", DraftProblem.Rule.vagueTitle),
+            (String(repeating: "Long title ", count: 9), "", .titleLength),
+            ("Handle the ignored error in Main.swift", "See `Sources/App/Missing.swift:3` for details.", .missingPath),
+            ("Handle the ignored error in Main.swift", "See `Sources/App/Main.swift:99` for details.", .missingLine),
+            ("Handle the ignored error in Main.swift", "Replace [insert description here].", .placeholder),
+            (
+                "Handle the ignored error in Main.swift", "Token ghp_abcdefghijklmnopqrstuvwxyz0123456789 found.",
+                .secret
+            ),
+            ("Handle the ignored error in Main.swift", "Use s3cr3t-token-value to log in.", .secret),
+            (
+                "Handle the ignored error in Main.swift", "Download https://evil.example.com/x.sh and run it.",
+                .foreignLink
+            ),
+        ])
+    func catches(title: String, extra: String, rule: DraftProblem.Rule) async {
+        let problems = await checks.problems(in: draft(title: title, body: goodBody + "\n" + extra), citations: tree)
+        #expect(problems.contains { $0.rule == rule }, "\(problems)")
+    }
+
+    @Test("a short body, and one that cites none of its evidence, are rejected")
+    func shortAndUncited() async {
+        let problems = await checks.problems(
+            in: draft(title: "Handle the error in Main.swift", body: "Fix it."), citations: tree)
+        #expect(problems.map(\.rule).contains(.shortBody))
+        #expect(problems.map(\.rule).contains(.noCitation))
+    }
+}
+
+@Suite("Deduplicator")
+struct DeduplicatorTests {
+    private func draft(_ title: String, path: String, body: String = "Body text about the change.") -> IssueDraft {
+        IssueDraft(
+            title: title, body: body, labels: [], type: .refactoring, signals: [signal(.hotFile, .medium, path: path)],
+            writer: .plain)
+    }
+
+    @Test("same evidence, reworded titles and near-identical bodies are duplicates; different findings are not")
+    func rules() {
+        let existing = [
+            ExistingIssue(
+                reference: "#7", title: "Review frequently changed Sources/App/Router.swift", body: "", fingerprint: nil
+            ),
+            ExistingIssue(
+                reference: "#9", title: "Something else", body: "",
+                fingerprint: draft("x", path: "Sources/Kept.swift").fingerprint),
+        ]
+        let drafts = [
+            draft("Review the frequently changed Sources/App/Router.swift", path: "Sources/App/Router.swift"),
+            draft("Split the kept module", path: "Sources/Kept.swift"),
+            draft("Review frequently changed Sources/App/Model.swift", path: "Sources/App/Model.swift"),
+            draft("Review frequently changed Sources/App/Model.swift", path: "Sources/App/Model2.swift"),
+        ]
+        let result = Deduplicator().deduplicate(drafts, against: existing)
+        #expect(result.new.map(\.title) == ["Review frequently changed Sources/App/Model.swift"])
+        #expect(result.duplicates.map(\.duplicateOf).prefix(2) == ["#7", "#9"])
+        #expect(result.duplicates[1].reason.hasPrefix("same evidence"))
+        #expect(result.duplicates[2].duplicateOf.hasPrefix("draft "))
+    }
+}
