@@ -66,6 +66,26 @@ public struct Configuration: Sendable, Equatable {
         public var geminiKey: Secret?
     }
 
+    /// Where the history of runs is kept, and how much of it.
+    public struct History: Sendable, Equatable {
+        /// The database file; nil uses the default location (see `databasePath(environment:)`).
+        public var path: String?
+        /// Whether prompt and reply texts are stored with each model call.
+        public var keepPrompts: Bool
+
+        /// The database file: `path` when set (a leading `~/` is the home folder), else
+        /// `$XDG_DATA_HOME/ticket-master/history.sqlite`, falling back to `~/.local/share/ticket-master/history.sqlite`
+        /// as the XDG base directory specification says.
+        public func databasePath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+            let home = environment["HOME"] ?? NSHomeDirectory()
+            if let path {
+                return path.hasPrefix("~/") ? home + path.dropFirst() : path
+            }
+            let base = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (home + "/.local/share")
+            return base + "/ticket-master/history.sqlite"
+        }
+    }
+
     /// Where logs go and how much.
     public struct Logging: Sendable, Equatable {
         /// The least severe level written.
@@ -78,6 +98,7 @@ public struct Configuration: Sendable, Equatable {
     public var repository: Repository
     public var issueGeneration: IssueGeneration
     public var languageModel: LanguageModel
+    public var history: History
     public var logging: Logging
 
     /// Builds the typed value from validated entries; a missing or mistyped entry falls back to the key's default.
@@ -111,6 +132,9 @@ public struct Configuration: Sendable, Equatable {
             openAIOrganization: read.optionalString("llm.openai.organization"),
             anthropicKey: read.secret("llm.anthropic.api_key"),
             geminiKey: read.secret("llm.gemini.api_key"))
+        history = History(
+            path: read.optionalString("history.path"),
+            keepPrompts: read.bool("history.keep_prompts"))
         logging = Logging(
             level: LogLevelName(rawValue: read.string("logging.level")) ?? .info,
             file: read.optionalString("logging.file"))

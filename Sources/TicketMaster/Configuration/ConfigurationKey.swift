@@ -154,6 +154,12 @@ extension ConfigurationKey {
             "Key for Gemini; prefer the GEMINI_API_KEY environment variable.",
             environment: ["GEMINI_API_KEY"], secret: true),
         .init(
+            "history.path", .string, default: .null,
+            "The history database; null uses $XDG_DATA_HOME/ticket-master/history.sqlite (~/.local/share/...)."),
+        .init(
+            "history.keep_prompts", .boolean, default: .bool(false),
+            "Keep the text of every prompt and model reply in the history, not only tokens and cost."),
+        .init(
             "logging.level", .choice(LogLevelName.allCases.map(\.rawValue)), default: .string("INFO"),
             "How much to log to standard error."),
         .init(
