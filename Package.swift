@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .executableTarget(
@@ -34,6 +35,7 @@ let package = Package(
                 "RepositoryAnalysis",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings
         ),
@@ -49,6 +51,8 @@ let package = Package(
         .testTarget(
             name: "TicketMasterTests",
             dependencies: ["TicketMaster", "TicketMasterTesting"],
+            // Read through #filePath, like the CLI snapshots, so they are not bundled as resources.
+            exclude: ["History/Fixtures"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,0 +1,139 @@
+import GRDB
+import Logging
+
+/// The history database's schema: its migrations, and the tables export and import carry.
+///
+/// A migration, once released, never changes: later versions add migrations. Each released version has a fixture
+/// database in `Tests/TicketMasterTests/History/Fixtures/` that the tests migrate to the current version.
+enum HistorySchema {
+    /// The migration identifiers, oldest first; the last is the current schema version.
+    static var versions: [String] { ["v1"] }
+
+    /// A table that export and import carry, in an order where every table comes after those it refers to.
+    struct Table: Sendable {
+        /// The table's name.
+        let name: String
+        /// The integer primary key that import renumbers when merging into a non-empty history; nil for tables
+        /// with a natural key.
+        let idColumn: String?
+        /// Columns holding another table's id, by the table they refer to.
+        let references: [String: String]
+        /// Columns ordering rows for export.
+        let order: [String]
+    }
+
+    /// Every table of user data; search indexes are left out because they are rebuilt from these.
+    static let tables: [Table] = [
+        Table(name: "run", idColumn: "id", references: [:], order: ["id"]),
+        Table(name: "signal", idColumn: "id", references: ["runId": "run"], order: ["id"]),
+        Table(name: "draft", idColumn: "id", references: ["runId": "run"], order: ["id"]),
+        Table(name: "modelCall", idColumn: "id", references: ["runId": "run"], order: ["id"]),
+        Table(name: "publication", idColumn: "id", references: ["runId": "run", "draftId": "draft"], order: ["id"]),
+        Table(name: "analysisCache", idColumn: nil, references: [:], order: ["repository", "commitHash"]),
+    ]
+
+    /// The full-text indexes, by the table they index.
+    static let searchIndexes = ["draft": "draftText", "publication": "publicationText"]
+
+    /// The migrator; `logger` hears when full-text search is unavailable.
+    static func migrator(logger: Logger) -> DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try createVersion1(db, logger: logger)
+        }
+        return migrator
+    }
+
+    private static func createVersion1(_ db: Database, logger: Logger) throws {
+        try db.create(table: "run") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.column("repositoryPath", .text).notNull()
+            t.column("repositoryRemote", .text)
+            t.column("commitHash", .text)
+            t.column("configurationDigest", .text).notNull()
+            t.column("startedAt", .datetime).notNull().indexed()
+            t.column("finishedAt", .datetime)
+            t.column("outcome", .text).notNull()
+            t.column("signalCount", .integer).notNull().defaults(to: 0)
+            t.column("draftCount", .integer).notNull().defaults(to: 0)
+            t.column("filedCount", .integer).notNull().defaults(to: 0)
+            t.column("message", .text)
+        }
+        try db.create(table: "signal") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.belongsTo("run", onDelete: .cascade).notNull()
+            t.column("kind", .text).notNull()
+            t.column("severity", .text).notNull()
+            t.column("fingerprint", .text).notNull().indexed()
+            t.column("summary", .text).notNull()
+            t.column("evidence", .text).notNull()
+        }
+        try db.create(table: "draft") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.belongsTo("run", onDelete: .cascade).notNull()
+            t.column("title", .text).notNull()
+            t.column("body", .text).notNull()
+            t.column("labels", .text).notNull()
+            t.column("type", .text).notNull()
+            t.column("fingerprint", .text).notNull().indexed()
+            t.column("signalFingerprints", .text).notNull()
+            t.column("writer", .text).notNull()
+            t.column("score", .double)
+            t.column("reviewReasons", .text).notNull()
+            t.column("status", .text).notNull()
+            t.column("duplicateOf", .text)
+            t.column("createdAt", .datetime).notNull()
+        }
+        try db.create(table: "modelCall") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.belongsTo("run", onDelete: .cascade).notNull()
+            t.column("provider", .text).notNull()
+            t.column("model", .text).notNull()
+            t.column("promptTemplate", .text).notNull()
+            t.column("promptTokens", .integer).notNull()
+            t.column("completionTokens", .integer).notNull()
+            t.column("latencyMilliseconds", .integer).notNull()
+            t.column("cost", .double)
+            t.column("prompt", .text)
+            t.column("response", .text)
+            t.column("calledAt", .datetime).notNull().indexed()
+        }
+        try db.create(table: "publication") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.belongsTo("run", onDelete: .cascade).notNull()
+            t.belongsTo("draft", onDelete: .setNull)
+            t.column("tracker", .text).notNull()
+            t.column("repository", .text).notNull()
+            t.column("url", .text).notNull()
+            t.column("number", .integer).notNull()
+            t.column("fingerprint", .text).notNull().indexed()
+            t.column("title", .text).notNull()
+            t.column("publishedAt", .datetime).notNull()
+        }
+        // Facts per commit never go stale (a hash names one content for ever), so there is no timestamp to expire by.
+        try db.create(table: "analysisCache", options: .withoutRowID) { t in
+            t.column("repository", .text).notNull()
+            t.column("commitHash", .text).notNull()
+            t.column("facts", .blob).notNull()
+            t.primaryKey(["repository", "commitHash"])
+        }
+        do {
+            try db.create(virtualTable: "draftText", using: FTS5()) { t in
+                t.synchronize(withTable: "draft")
+                t.tokenizer = .porter(wrapping: .unicode61())
+                t.column("title")
+                t.column("body")
+            }
+            try db.create(virtualTable: "publicationText", using: FTS5()) { t in
+                t.synchronize(withTable: "publication")
+                t.tokenizer = .porter(wrapping: .unicode61())
+                t.column("title")
+            }
+        } catch let error as DatabaseError where error.message?.contains("no such module") == true {
+            // An SQLite built without FTS5: keep the history working, search by LIKE, and say so loudly.
+            logger.error(
+                "this SQLite has no FTS5 full-text search (\(error.message ?? "")); history search falls back to slow LIKE matching"
+            )
+        }
+    }
+}
