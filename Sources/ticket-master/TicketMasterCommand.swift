@@ -14,7 +14,7 @@ struct TicketMasterCommand: AsyncParsableCommand {
             \(ExitStatus.table)
             """,
         version: ticketMasterVersion,
-        subcommands: [Config.self],
+        subcommands: [Config.self, History.self],
         defaultSubcommand: nil
     )
 
