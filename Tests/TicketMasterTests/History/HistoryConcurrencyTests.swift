@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+import TicketMaster
+import TicketMasterTesting
+
+@Suite("History under concurrent and killed writers")
+struct HistoryConcurrencyTests {
+    @Test("two stores writing to one file at once both complete, with nothing lost")
+    func twoPools() async throws {
+        let folder = try TemporaryFolder()
+        let path = folder.path("shared.sqlite")
+        let stores = [try SQLiteHistoryStore(path: path), try SQLiteHistoryStore(path: path)]
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (index, store) in stores.enumerated() {
+                group.addTask {
+                    for seed in 0..<15 {
+                        try await HistorySample.recordRun(into: store, repository: "/work/repo-\(index)", seed: seed)
+                        try await store.cacheFacts(["\(index)-\(seed)": Data([UInt8(seed)])], repository: "r")
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let stats = try await stores[0].stats()
+        #expect(stats.runs == 30 && stats.drafts == 60 && stats.issuesFiled == 30)
+        let runs = try await stores[1].runs(limit: 100)
+        #expect(Set(runs.map(\.repositoryPath)) == ["/work/repo-0", "/work/repo-1"])
+        #expect(runs.allSatisfy { $0.outcome == .partial })
+        let keys = (0..<2).flatMap { index in (0..<15).map { "\(index)-\($0)" } }
+        #expect(try await stores[0].cachedFacts(repository: "r", commits: keys).count == 30)
+    }
+
+    @Test("two ticket-master processes importing into one new file at once both complete")
+    func twoProcesses() async throws {
+        let runner = try CommandRunner()
+        let folder = try TemporaryFolder()
+        var exports: [String] = []
+        for index in 0..<2 {
+            let store = try SQLiteHistoryStore(path: folder.path("source-\(index).sqlite"))
+            for seed in 0..<3 {
+                try await HistorySample.recordRun(into: store, repository: "/work/repo-\(index)", seed: seed)
+            }
+            let file = folder.path("export-\(index).json")
+            try (try await store.export()).json().write(to: URL(fileURLWithPath: file))
+            exports.append(file)
+        }
+        let database = folder.path("shared/history.sqlite")
+        let children = try exports.map { try runner.start(["history", "import", $0, "--database", database]) }
+        let results = await ChildProcess.concurrently(children)
+        for result in results {
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        let store = try SQLiteHistoryStore(path: database)
+        let runs = try await store.runs(limit: 100)
+        #expect(runs.count == 6)
+        #expect(Set(runs.map(\.repositoryPath)) == ["/work/repo-0", "/work/repo-1"])
+        #expect(try await store.stats().issuesFiled == 6)
+        #expect(try await store.integrityProblems().isEmpty)
+    }
+
+    @Test("an import killed with SIGKILL mid-write leaves a sound file, and the next import completes")
+    func killedMidWrite() async throws {
+        let runner = try CommandRunner()
+        let folder = try TemporaryFolder()
+        let database = folder.path("history.sqlite")
+        let store = try SQLiteHistoryStore(path: database)
+        let kept = try await HistorySample.recordRun(into: store, seed: 1)
+
+        // An export large enough that writing it takes a while: one run and 48 MiB of cached facts.
+        let source = try SQLiteHistoryStore(path: folder.path("big-source.sqlite"))
+        try await HistorySample.recordRun(into: source, repository: "/work/big", seed: 2)
+        let blob = Data((0..<(96 * 1024)).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+        var facts: [String: Data] = [:]
+        for index in 0..<512 { facts[String(format: "%040x", index)] = blob }
+        try await source.cacheFacts(facts, repository: "big")
+        let bigFile = folder.path("big.json")
+        try (try await source.export()).json().write(to: URL(fileURLWithPath: bigFile))
+
+        let child = try runner.start(["history", "import", bigFile, "--database", database])
+        // The write-ahead log grows past the page cache only while the import's transaction is being written.
+        let walGrew = await child.wait(until: { fileSize(database + "-wal") > 4 << 20 })
+        #expect(walGrew, "the import ended before it was seen writing")
+        child.kill()
+        let killed = await child.result()
+        #expect(killed.signal == SIGKILL, "status \(killed.status)")
+
+        let reopened = try SQLiteHistoryStore(path: database)
+        #expect(try await reopened.integrityProblems().isEmpty)
+        #expect(try await reopened.runs(limit: 10).map(\.id) == [kept], "none of the killed import is kept")
+        #expect(try await reopened.cachedFacts(repository: "big", commits: Array(facts.keys)).isEmpty)
+        #expect(try await reopened.run(kept).drafts.count == 2)
+
+        let again = try runner.run(["history", "import", bigFile, "--database", database])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try await reopened.runs(limit: 10).count == 2)
+        #expect(try await reopened.cachedFacts(repository: "big", commits: Array(facts.keys)).count == 512)
+        #expect(try await reopened.integrityProblems().isEmpty)
+    }
+}
