@@ -7,7 +7,7 @@ import Logging
 /// database in `Tests/TicketMasterTests/History/Fixtures/` that the tests migrate to the current version.
 enum HistorySchema {
     /// The migration identifiers, oldest first; the last is the current schema version.
-    static var versions: [String] { ["v1"] }
+    static let versions = ["v1"]
 
     /// A table that export and import carry, in an order where every table comes after those it refers to.
     struct Table: Sendable {

@@ -46,6 +46,10 @@ public final class SQLiteHistoryStore: HistoryStore {
                     + "set history.path to a writable file",
                 cause: error)
         }
+        // The history can hold prompt texts quoting private code: only its owner may read it. SQLite gives the WAL
+        // and shared-memory files the same mode. O_EXCL never replaces a file another process has just created.
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        if descriptor >= 0 { close(descriptor) }
         var configuration = GRDB.Configuration()
         configuration.busyMode = .timeout(Self.busyTimeout)
         configuration.foreignKeysEnabled = true

@@ -22,6 +22,10 @@ struct HistoryMigrationTests {
             #expect(try await store.runs(limit: 1).isEmpty)
             #expect(try await store.integrityProblems().isEmpty)
         }
+        let mode =
+            try FileManager.default.attributesOfItem(atPath: folder.path("missing/deeper/history.sqlite"))[
+                .posixPermissions] as? Int
+        #expect(mode == 0o600, "a new history is readable by its owner only")
     }
 
     @Test("every schema version has a committed fixture")
