@@ -156,7 +156,9 @@ struct SQLiteHistoryStoreTests {
         }
         #expect(found == facts)
         #expect(try await store.cachedFacts(repository: "elsewhere", commits: Array(lookup.prefix(10))).isEmpty)
-        #expect(stored < .seconds(8) && read < .seconds(8), "put \(stored), get \(read)")
+        // About a second each in a debug build on an idle machine; the bound only catches a lost batching (one
+        // transaction per row), since other builds on the machine can slow a run several times over.
+        #expect(stored < .seconds(30) && read < .seconds(30), "put \(stored), get \(read)")
         let first = String(format: "%040x", 0)
         try await store.cacheFacts([first: Data("new".utf8)], repository: "github.com/acme/api")
         #expect(
