@@ -1,0 +1,197 @@
+/// What a path is by convention: its language, whether it is documentation, a test, a source file that should
+/// have a test, a dependency manifest. Only names are used, never contents, so the rules are cheap and predictable;
+/// they are listed in `docs/analysis.md`.
+enum FileKinds {
+    private static let languagesByExtension: [String: String] = [
+        "swift": "Swift", "py": "Python", "pyi": "Python", "go": "Go", "rs": "Rust", "java": "Java",
+        "kt": "Kotlin", "kts": "Kotlin", "js": "JavaScript", "mjs": "JavaScript", "cjs": "JavaScript",
+        "jsx": "JavaScript", "ts": "TypeScript", "tsx": "TypeScript", "mts": "TypeScript", "cts": "TypeScript",
+        "rb": "Ruby", "c": "C", "h": "C", "cc": "C++", "cpp": "C++", "cxx": "C++", "hpp": "C++", "hh": "C++",
+        "hxx": "C++", "m": "Objective-C", "mm": "Objective-C++", "cs": "C#", "fs": "F#", "php": "PHP",
+        "scala": "Scala", "sh": "Shell", "bash": "Shell", "zsh": "Shell", "fish": "Shell", "ps1": "PowerShell",
+        "lua": "Lua", "pl": "Perl", "pm": "Perl", "r": "R", "dart": "Dart", "ex": "Elixir", "exs": "Elixir",
+        "erl": "Erlang", "hs": "Haskell", "ml": "OCaml", "mli": "OCaml", "clj": "Clojure", "zig": "Zig",
+        "nim": "Nim", "jl": "Julia", "groovy": "Groovy", "gradle": "Groovy", "sql": "SQL", "html": "HTML",
+        "htm": "HTML", "css": "CSS", "scss": "SCSS", "sass": "SCSS", "less": "Less", "vue": "Vue",
+        "svelte": "Svelte", "md": "Markdown", "markdown": "Markdown", "rst": "reStructuredText",
+        "adoc": "AsciiDoc", "txt": "Text", "json": "JSON", "yml": "YAML", "yaml": "YAML", "toml": "TOML",
+        "xml": "XML", "proto": "Protocol Buffers", "cmake": "CMake", "mk": "Makefile", "tf": "HCL", "hcl": "HCL",
+        "graphql": "GraphQL", "ini": "INI", "cfg": "INI", "bat": "Batch", "asm": "Assembly", "s": "Assembly",
+    ]
+
+    private static let languagesByName: [String: String] = [
+        "makefile": "Makefile", "gnumakefile": "Makefile", "dockerfile": "Dockerfile", "cmakelists.txt": "CMake",
+        "gemfile": "Ruby", "rakefile": "Ruby", "jenkinsfile": "Groovy", "podfile": "Ruby", "brewfile": "Ruby",
+    ]
+
+    /// The last path component.
+    static func name(of path: String) -> Substring {
+        path.lastIndex(of: "/").map { path[path.index(after: $0)...] } ?? path[...]
+    }
+
+    /// The extension of the last component, lowercased, without the dot; empty when there is none.
+    static func pathExtension(of path: String) -> String {
+        let name = name(of: path)
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return "" }
+        return name[name.index(after: dot)...].lowercased()
+    }
+
+    /// The language of a file, from its name or extension; `Other` when unknown.
+    static func language(of path: String) -> String {
+        let name = name(of: path).lowercased()
+        if let language = languagesByName[name] { return language }
+        if name.hasPrefix("dockerfile") { return "Dockerfile" }
+        return languagesByExtension[pathExtension(of: path)] ?? "Other"
+    }
+
+    private static let documentationDirectories: Set<String> = ["docs", "doc", "documentation"]
+    private static let notDocumentation = [
+        "changelog", "changes", "history", "news", "license", "licence", "copying", "code_of_conduct",
+        "code-of-conduct", "security", "contributing", "authors", "notice",
+    ]
+
+    /// Whether a file is user documentation, whose changes count as "the docs were updated": READMEs, Markdown,
+    /// reStructuredText and AsciiDoc files, anything under `docs/`, `doc/` or `Documentation/`, and DocC catalogs.
+    /// Changelogs, licences and community files are not: updating them does not document code changes.
+    static func isDocumentation(_ path: String) -> Bool {
+        let name = name(of: path).lowercased()
+        if notDocumentation.contains(where: { name.hasPrefix($0) }) { return false }
+        if name.hasPrefix("readme") { return true }
+        if ["md", "markdown", "rst", "adoc", "asciidoc"].contains(pathExtension(of: path)) { return true }
+        let directories = path.split(separator: "/").dropLast()
+        return directories.contains { documentationDirectories.contains($0.lowercased()) || $0.hasSuffix(".docc") }
+    }
+
+    /// A family of languages that share a test naming convention.
+    enum TestFamily: String, Sendable {
+        case swift, python, go, javaScript, rust, jvm, ruby
+    }
+
+    private static func testFamily(of path: String) -> TestFamily? {
+        switch pathExtension(of: path) {
+        case "swift": .swift
+        case "py": .python
+        case "go": .go
+        case "js", "jsx", "ts", "tsx", "mjs", "cjs", "mts", "cts": .javaScript
+        case "rs": .rust
+        case "java", "kt": .jvm
+        case "rb": .ruby
+        default: nil
+        }
+    }
+
+    private static let testDirectories: Set<String> = [
+        "tests", "test", "__tests__", "spec", "specs", "testdata", "testing", "fixtures", "uitests",
+    ]
+    private static let nonSourceDirectories: Set<String> = [
+        "examples", "example", "samples", "sample", "benchmarks", "benchmark", "vendor", "third_party",
+        "thirdparty", "node_modules", "docs", "doc", "scripts", "plugins",
+    ]
+
+    /// Whether any directory of `path` is a test directory (`Tests/`, `tests/`, `__tests__/`, `spec/`, ...).
+    static func isUnderTestDirectory(_ path: String) -> Bool {
+        path.split(separator: "/").dropLast().contains {
+            let directory = $0.lowercased()
+            return testDirectories.contains(directory) || directory.hasSuffix("tests")
+        }
+    }
+
+    /// When `path` is a test file, the family and the lowercased name of what it tests (`FooTests.swift` tests
+    /// `foo`, `test_foo.py` and `foo_test.py` test `foo`, `foo.test.ts` and `foo.spec.js` test `foo`,
+    /// `FooTest.java` tests `foo`, `foo_spec.rb` tests `foo`, `tests/foo.rs` tests `foo`).
+    static func testSubject(of path: String) -> (family: TestFamily, stem: String)? {
+        guard let family = testFamily(of: path) else { return nil }
+        let name = String(name(of: path))
+        var stem = String(name[..<(name.lastIndex(of: ".") ?? name.endIndex)])
+        let underTests = isUnderTestDirectory(path)
+        func strip(suffixes: [String] = [], prefixes: [String] = []) -> Bool {
+            for suffix in suffixes where stem.count > suffix.count && stem.hasSuffix(suffix) {
+                stem.removeLast(suffix.count)
+                return true
+            }
+            for prefix in prefixes where stem.count > prefix.count && stem.hasPrefix(prefix) {
+                stem.removeFirst(prefix.count)
+                return true
+            }
+            return false
+        }
+        let isTest: Bool
+        switch family {
+        case .swift:
+            isTest = strip(suffixes: ["Tests", "Test", "Spec"]) || underTests
+        case .python:
+            isTest = strip(suffixes: ["_test", "_tests"], prefixes: ["test_"]) || underTests
+        case .go:
+            isTest = strip(suffixes: ["_test"])
+        case .javaScript:
+            if let marker = stem.range(of: ".test") ?? stem.range(of: ".spec") {
+                stem = String(stem[..<marker.lowerBound])
+                isTest = true
+            } else {
+                isTest = underTests
+            }
+        case .rust:
+            // Integration tests live in `tests/`; unit tests live inside the source file (see `hasInlineTests`).
+            if underTests { _ = strip(suffixes: ["_test", "_tests"], prefixes: ["test_"]) }
+            isTest = underTests
+        case .jvm:
+            isTest =
+                strip(suffixes: ["Tests", "Test", "IT"]) || strip(prefixes: ["Test"]) || path.contains("src/test/")
+        case .ruby:
+            isTest = strip(suffixes: ["_spec", "_test"], prefixes: ["test_"]) || underTests
+        }
+        return isTest ? (family, stem.lowercased()) : nil
+    }
+
+    private static let entryPoints: Set<String> = [
+        "package.swift", "main.swift", "linuxmain.swift", "setup.py", "conftest.py", "__init__.py", "__main__.py",
+        "manage.py", "main.go", "doc.go", "main.rs", "lib.rs", "mod.rs", "build.rs", "index.js", "index.ts",
+        "index.jsx", "index.tsx", "index.mjs",
+    ]
+
+    /// When `path` is a source file that tests are expected to match by name, its family and the lowercased names
+    /// a test could use (`Foo+Bar.swift` is matched by tests of `foo+bar` or `foo`). Test files, files under test,
+    /// example, vendor and script directories, entry points (`main.swift`, `__init__.py`, `index.js`, ...),
+    /// declaration files and configuration scripts (`*.d.ts`, `*.config.js`) are not.
+    static func sourceSubject(of path: String) -> (family: TestFamily, stems: [String])? {
+        guard let family = testFamily(of: path), testSubject(of: path) == nil else { return nil }
+        let name = name(of: path).lowercased()
+        guard !entryPoints.contains(name), !name.hasSuffix(".d.ts"), !name.contains(".config."),
+            !name.hasSuffix(".min.js")
+        else { return nil }
+        let directories = path.split(separator: "/").dropLast().map { $0.lowercased() }
+        guard !directories.contains(where: { nonSourceDirectories.contains($0) }), !isUnderTestDirectory(path) else {
+            return nil
+        }
+        let stem = String(name[..<(name.lastIndex(of: ".") ?? name.endIndex)])
+        var stems = [stem]
+        if let plus = stem.firstIndex(of: "+") { stems.append(String(stem[..<plus])) }
+        return (family, stems)
+    }
+
+    /// The ecosystem of a dependency manifest, or `nil` when `path` is not one.
+    static func manifestEcosystem(of path: String) -> String? {
+        let name = name(of: path)
+        switch name {
+        case "Package.swift": return "swiftpm"
+        case "package.json": return "npm"
+        case "pyproject.toml": return "python"
+        case "Cargo.toml": return "cargo"
+        case "go.mod": return "go"
+        case "Gemfile": return "bundler"
+        case "pom.xml": return "maven"
+        case "build.gradle", "build.gradle.kts": return "gradle"
+        default:
+            return name.hasPrefix("requirements") && name.hasSuffix(".txt") ? "pip" : nil
+        }
+    }
+
+    /// Whether a file is one that no person edits (lock files), so its churn says nothing about the code.
+    static func isGenerated(_ path: String) -> Bool {
+        let name = name(of: path)
+        return [
+            "Package.resolved", "package-lock.json", "yarn.lock", "pnpm-lock.yaml", "Cargo.lock", "Gemfile.lock",
+            "poetry.lock", "go.sum", "composer.lock", "Podfile.lock", "uv.lock",
+        ].contains(name)
+    }
+}

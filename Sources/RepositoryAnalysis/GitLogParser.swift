@@ -1,0 +1,268 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Parses the output of `git log -z --raw --numstat --format=<GitLogParser.format>` incrementally.
+///
+/// With `-z` every field, path and diff entry ends with a NUL, and paths are never quoted, so names with spaces,
+/// tabs, newlines or bytes that are not UTF-8 come through unambiguously. A commit starts with a token that begins
+/// with `0x01`, which no diff entry can begin with; diff entries begin with `:` (raw) or a digit or `-` (numstat),
+/// and renames and copies carry their two paths as the next two tokens.
+struct GitLogParser {
+    /// The `--format` that the parser expects: hash, parents, author name and email after `.mailmap`, author and
+    /// committer dates in seconds, subject.
+    static let format = "--format=%x01%H%x00%P%x00%aN%x00%aE%x00%at%x00%ct%x00%s"
+
+    /// A parse failure: the output did not have the expected shape.
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    private enum State {
+        case start
+        case header(field: Int)
+        case entry
+        case rawPaths(remaining: Int)
+        case numstatPaths(remaining: Int)
+    }
+
+    private struct RawEntry {
+        var status: FileChange.Status
+        var path = ""
+        var previousPath: String?
+    }
+
+    private struct StatEntry {
+        var insertions: Int
+        var deletions: Int
+        /// The matching raw entry, when the stat came in the same order as the raw output (the usual case).
+        var rawIndex: Int?
+        var path: String?
+        var previousPath: String?
+    }
+
+    /// The commits parsed so far, in output order.
+    private(set) var commits: [CommitRecord] = []
+    private var state = State.start
+    private var pending: [UInt8] = []
+    private var commit = CommitRecord(
+        hash: "", parentCount: 0, authorName: "", authorEmail: "", authorTime: 0, commitTime: 0, subject: "",
+        changes: [])
+    private var raw: [RawEntry] = []
+    private var stats: [StatEntry] = []
+    private var pathStrings: [String] = []
+    private var inCommit = false
+
+    /// Creates an empty parser.
+    init() {}
+
+    /// Consumes the next chunk of output; tokens may span chunks.
+    mutating func feed(_ chunk: UnsafeRawBufferPointer) throws {
+        guard let base = chunk.baseAddress, chunk.count > 0 else { return }
+        var start = 0
+        while start < chunk.count {
+            guard let found = memchr(base + start, 0, chunk.count - start) else {
+                pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[start...]))
+                return
+            }
+            let end = base.distance(to: UnsafeRawPointer(found))
+            if pending.isEmpty {
+                try handle(UnsafeRawBufferPointer(rebasing: chunk[start..<end]))
+            } else {
+                pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[start..<end]))
+                let token = pending
+                pending.removeAll(keepingCapacity: true)
+                try token.withUnsafeBytes { try handle($0) }
+            }
+            start = end + 1
+        }
+    }
+
+    /// Ends the input and returns every commit parsed.
+    mutating func finish() throws -> [CommitRecord] {
+        if !pending.isEmpty {
+            let token = pending
+            pending.removeAll()
+            try token.withUnsafeBytes { try handle($0) }
+        }
+        switch state {
+        case .start, .entry: break
+        case .header(let field) where field == 6: break
+        default: throw Failure(description: "git log output ended in the middle of a commit")
+        }
+        finishCommit()
+        return commits
+    }
+
+    private mutating func handle(_ token: UnsafeRawBufferPointer) throws {
+        switch state {
+        case .start:
+            guard token.first == 0x01 else { throw Failure(description: "git log output did not start with a commit") }
+            beginCommit(token)
+        case .header(let field):
+            switch field {
+            case 1: commit.parentCount = token.split(separator: 0x20).count
+            case 2: commit.authorName = Self.string(token)
+            case 3: commit.authorEmail = Self.string(token)
+            case 4: commit.authorTime = Self.integer(token[...]) ?? 0
+            case 5: commit.commitTime = Self.integer(token[...]) ?? 0
+            default: commit.subject = Self.string(token)
+            }
+            state = field == 6 ? .entry : .header(field: field + 1)
+        case .entry:
+            var entry = token[...]
+            if entry.first == 0x0A { entry = entry.dropFirst() }
+            guard let first = entry.first else { return }
+            if first == 0x01 {
+                finishCommit()
+                beginCommit(UnsafeRawBufferPointer(rebasing: entry))
+            } else if first == 0x3A {
+                try parseRaw(entry)
+            } else if first == 0x2D || (0x30...0x39).contains(first) {
+                try parseNumstat(entry)
+            } else {
+                throw Failure(description: "unexpected entry in git log output for commit \(commit.hash)")
+            }
+        case .rawPaths(let remaining):
+            pathStrings.append(Self.string(token))
+            if remaining > 1 {
+                state = .rawPaths(remaining: remaining - 1)
+            } else {
+                if pathStrings.count == 2 {
+                    raw[raw.count - 1].previousPath = pathStrings[0]
+                    raw[raw.count - 1].path = pathStrings[1]
+                } else {
+                    raw[raw.count - 1].path = pathStrings[0]
+                }
+                pathStrings.removeAll(keepingCapacity: true)
+                state = .entry
+            }
+        case .numstatPaths(let remaining):
+            if remaining == 2 {
+                stats[stats.count - 1].previousPath = Self.string(token)
+                state = .numstatPaths(remaining: 1)
+            } else {
+                let index = stats.count - 1
+                if index < raw.count, raw[index].previousPath == stats[index].previousPath,
+                    raw[index].path.utf8.elementsEqual(token)
+                {
+                    stats[index].rawIndex = index
+                    stats[index].previousPath = nil
+                } else {
+                    stats[index].path = Self.string(token)
+                }
+                state = .entry
+            }
+        }
+    }
+
+    private mutating func beginCommit(_ token: UnsafeRawBufferPointer) {
+        inCommit = true
+        commit = CommitRecord(
+            hash: Self.string(UnsafeRawBufferPointer(rebasing: token.dropFirst())), parentCount: 0, authorName: "",
+            authorEmail: "", authorTime: 0, commitTime: 0, subject: "", changes: [])
+        state = .header(field: 1)
+    }
+
+    /// `:100644 100644 1234567 89abcde M` (the paths follow as tokens).
+    private mutating func parseRaw(_ entry: UnsafeRawBufferPointer.SubSequence) throws {
+        guard let space = entry.lastIndex(of: 0x20), space + 1 < entry.endIndex else {
+            throw Failure(description: "malformed raw diff entry in commit \(commit.hash)")
+        }
+        let letter = entry[space + 1]
+        let status = FileChange.Status(rawValue: letter) ?? .unknown
+        raw.append(RawEntry(status: status))
+        state = .rawPaths(remaining: status == .renamed || status == .copied ? 2 : 1)
+    }
+
+    /// `12\t3\tpath`, `-\t-\tpath` for binary files, or `12\t3\t` with the two paths of a rename following.
+    private mutating func parseNumstat(_ entry: UnsafeRawBufferPointer.SubSequence) throws {
+        guard let firstTab = entry.firstIndex(of: 0x09),
+            let secondTab = entry[(firstTab + 1)...].firstIndex(of: 0x09)
+        else {
+            throw Failure(description: "malformed numstat entry in commit \(commit.hash)")
+        }
+        let insertions = Self.count(entry[entry.startIndex..<firstTab]) ?? -1
+        let deletions = Self.count(entry[(firstTab + 1)..<secondTab]) ?? -1
+        let path = entry[(secondTab + 1)...]
+        var stat = StatEntry(insertions: insertions, deletions: deletions)
+        if path.isEmpty {
+            stats.append(stat)
+            state = .numstatPaths(remaining: 2)
+            return
+        }
+        let index = stats.count
+        if index < raw.count, raw[index].previousPath == nil, raw[index].path.utf8.elementsEqual(path) {
+            stat.rawIndex = index
+        } else {
+            stat.path = Self.string(UnsafeRawBufferPointer(rebasing: path))
+        }
+        stats.append(stat)
+    }
+
+    private mutating func finishCommit() {
+        guard inCommit else { return }
+        inCommit = false
+        var changes: [FileChange] = []
+        changes.reserveCapacity(raw.count)
+        if stats.count == raw.count, stats.allSatisfy({ $0.rawIndex != nil }) {
+            for (entry, stat) in zip(raw, stats) {
+                changes.append(
+                    FileChange(
+                        status: entry.status, path: entry.path, previousPath: entry.previousPath,
+                        insertions: stat.insertions, deletions: stat.deletions))
+            }
+        } else {
+            // The two lists did not line up one to one (git has always printed them in the same order, but the
+            // facts must not depend on it): match by path instead.
+            var rawByPath: [String: RawEntry] = [:]
+            for entry in raw { rawByPath[entry.path] = entry }
+            for stat in stats {
+                let path = stat.rawIndex.map { raw[$0].path } ?? stat.path ?? ""
+                let entry = rawByPath[path]
+                changes.append(
+                    FileChange(
+                        status: entry?.status ?? .modified, path: path,
+                        previousPath: stat.previousPath ?? entry?.previousPath,
+                        insertions: stat.insertions, deletions: stat.deletions))
+            }
+        }
+        commit.changes = changes
+        commits.append(commit)
+        raw.removeAll(keepingCapacity: true)
+        stats.removeAll(keepingCapacity: true)
+    }
+
+    /// Decodes bytes as UTF-8, replacing invalid sequences, so that odd names and messages never stop analysis.
+    static func string(_ bytes: UnsafeRawBufferPointer) -> String {
+        String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Parses an optionally negative decimal integer; `nil` for anything else (such as numstat's `-`).
+    static func integer(_ bytes: UnsafeRawBufferPointer.SubSequence) -> Int64? {
+        var value: Int64 = 0
+        var negative = false
+        var digits = 0
+        for (offset, byte) in bytes.enumerated() {
+            if offset == 0, byte == 0x2D {
+                negative = true
+                continue
+            }
+            guard (0x30...0x39).contains(byte) else { return nil }
+            value = value &* 10 &+ Int64(byte &- 0x30)
+            digits += 1
+        }
+        guard digits > 0 else { return nil }
+        return negative ? -value : value
+    }
+
+    /// Parses a non-negative count; `nil` for anything else (such as numstat's `-` for binary files).
+    static func count(_ bytes: UnsafeRawBufferPointer.SubSequence) -> Int? {
+        guard let value = integer(bytes), value >= 0 else { return nil }
+        return Int(value)
+    }
+}

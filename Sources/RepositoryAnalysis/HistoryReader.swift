@@ -1,0 +1,164 @@
+import Foundation
+import Synchronization
+
+/// Reads the facts of every commit in the analysis window: from the cache when it has them, otherwise from
+/// `git log`, split into ranges that run in parallel.
+struct HistoryReader: Sendable {
+    /// The repository's `git`.
+    var git: GitProcess
+    /// The window and parallelism.
+    var options: AnalysisOptions
+    /// Facts from earlier runs, if caching is on.
+    var cache: (any CommitFactsCache)?
+
+    /// The commits of the window, newest first (`git rev-list` order: children before parents).
+    struct Result: Sendable {
+        /// The records, in window order.
+        var records: [CommitRecord]
+        /// How many records came from `git log` rather than the cache.
+        var readFromGit: Int
+    }
+
+    /// Reads the window that ends at `head`. `shallowKey` changes when a shallow clone is deepened, which changes
+    /// the window without moving `head`.
+    func read(
+        head: String, shallowKey: String, progress: @escaping @Sendable (AnalysisProgress) -> Void
+    ) async throws -> Result {
+        let windowKey = [
+            head, "first-parent=\(options.firstParent)", "max=\(options.maxCommits.map(String.init) ?? "all")",
+            "since=\(options.since.map { String(Int64($0.timeIntervalSince1970.rounded(.down))) } ?? "all")",
+            "shallow=\(shallowKey)",
+        ].joined(separator: " ")
+        progress(AnalysisProgress(phase: "listing commits", completed: 0, total: nil))
+        let remembered = try cache?.commits(forWindow: windowKey)
+        let hashes: [String]
+        if let remembered {
+            hashes = remembered
+        } else {
+            hashes = try await listCommits(head: head)
+        }
+        let cached = try cache?.records(for: hashes) ?? Array(repeating: nil, count: hashes.count)
+        let missing = hashes.indices.filter { cached[$0] == nil }
+        progress(
+            AnalysisProgress(phase: "reading history", completed: hashes.count - missing.count, total: hashes.count))
+
+        var records = cached
+        if !missing.isEmpty {
+            let fresh = try await readFromGit(
+                missing.map { hashes[$0] }, alreadyDone: hashes.count - missing.count, total: hashes.count,
+                progress: progress)
+            var byHash: [String: CommitRecord] = [:]
+            byHash.reserveCapacity(fresh.count)
+            for record in fresh { byHash[record.hash] = record }
+            for index in missing {
+                guard let record = byHash[hashes[index]] else {
+                    throw AnalysisError(
+                        code: .gitFailed,
+                        message: "git log did not report commit \(hashes[index]); run `git fsck` on the repository",
+                    )
+                }
+                records[index] = record
+            }
+        }
+        let window = records.compactMap { $0 }
+        if let cache, !missing.isEmpty || remembered == nil {
+            // A cache that cannot be written costs speed, not correctness: the analysis goes on without it.
+            try? cache.store(window: windowKey, records: window)
+        }
+        return Result(records: window, readFromGit: missing.count)
+    }
+
+    /// The window's commits, newest first.
+    private func listCommits(head: String) async throws -> [String] {
+        var arguments = ["rev-list"]
+        if options.firstParent { arguments.append("--first-parent") }
+        if let maxCommits = options.maxCommits { arguments.append("--max-count=\(max(maxCommits, 0))") }
+        if let since = options.since {
+            arguments.append("--max-age=\(Int64(since.timeIntervalSince1970.rounded(.up)))")
+        }
+        arguments += [head, "--"]
+        let output = try await git.output(arguments)
+        return output.split(separator: 0x0A).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Reads `hashes` with `git log --no-walk`, in contiguous ranges of similar size, `options.jobs` at a time.
+    ///
+    /// `--no-walk --stdin` shows exactly the listed commits, so ranges never overlap or miss a commit whatever the
+    /// shape of the graph, and only commits missing from the cache are read.
+    private func readFromGit(
+        _ hashes: [String], alreadyDone: Int, total: Int, progress: @escaping @Sendable (AnalysisProgress) -> Void
+    ) async throws -> [CommitRecord] {
+        let jobs = max(1, options.jobs)
+        // Ranges of at least 500 commits keep process start-up negligible; four ranges per worker even out
+        // ranges that happen to be slower (big commits, large trees).
+        let rangeCount = max(1, min(jobs * 4, hashes.count / 500))
+        let size = (hashes.count + rangeCount - 1) / rangeCount
+        let ranges = stride(from: 0, to: hashes.count, by: size).map {
+            Array(hashes[$0..<min($0 + size, hashes.count)])
+        }
+        let done = Counter(alreadyDone)
+        return try await withThrowingTaskGroup(of: (Int, [CommitRecord]).self) { group in
+            var results = [[CommitRecord]](repeating: [], count: ranges.count)
+            var next = 0
+            func addNext() {
+                guard next < ranges.count else { return }
+                let index = next
+                let range = ranges[index]
+                next += 1
+                group.addTask {
+                    let records = try await readRange(range)
+                    progress(AnalysisProgress(phase: "reading history", completed: done.add(range.count), total: total))
+                    return (index, records)
+                }
+            }
+            for _ in 0..<jobs { addNext() }
+            while let (index, records) = try await group.next() {
+                results[index] = records
+                addNext()
+            }
+            return results.flatMap { $0 }
+        }
+    }
+
+    /// Reads one range with one `git log`, parsing as the output streams in.
+    private func readRange(_ hashes: [String]) async throws -> [CommitRecord] {
+        let list = FileManager.default.temporaryDirectory
+            .appendingPathComponent("ticket-master-commits-\(UUID().uuidString)")
+        try Data((hashes.joined(separator: "\n") + "\n").utf8).write(to: list)
+        defer { try? FileManager.default.removeItem(at: list) }
+        var arguments = [
+            "log", "--no-walk=unsorted", "--stdin", "-z", "--raw", "--numstat", "-M", "--no-color", "--encoding=UTF-8",
+            GitLogParser.format,
+        ]
+        if options.firstParent { arguments.append("--diff-merges=first-parent") }
+        let git = self.git
+        let command = arguments
+        let standardInput = list
+        return try await offload { handle in
+            var parser = GitLogParser()
+            let completion = try git.runBlocking(command, standardInput: standardInput, handle: handle) {
+                try parser.feed($0)
+            }
+            try GitProcess.check(completion, command)
+            return try parser.finish()
+        }
+    }
+}
+
+/// A shared, lock-protected count for progress across parallel tasks.
+final class Counter: Sendable {
+    private let value: Mutex<Int>
+
+    /// Starts at `initial`.
+    init(_ initial: Int) {
+        value = Mutex(initial)
+    }
+
+    /// Adds `amount` and returns the new total.
+    func add(_ amount: Int) -> Int {
+        value.withLock {
+            $0 += amount
+            return $0
+        }
+    }
+}

@@ -1,0 +1,60 @@
+/// Which files a project is expected to have, found by name among the tracked files.
+enum ProjectChecks {
+    /// README sections looked for, and heading words that count as each.
+    static let readmeSections: [(name: String, words: [String])] = [
+        ("installation", ["install", "getting started", "setup", "set up", "quick start", "quickstart", "building"]),
+        ("usage", ["usage", "how to use", "getting started", "quick start", "quickstart", "example", "tutorial"]),
+    ]
+
+    /// Checks `paths` (tracked, not ignored); `readmeHeadings` are the headings of the README found, if any.
+    static func check(paths: [String], readmeHeadings: [String: [String]]) -> RepositoryReport.ProjectFiles {
+        func atRoot(_ prefixes: [String], also directories: [String] = []) -> String? {
+            let candidates = paths.filter { path in
+                let name = FileKinds.name(of: path).lowercased()
+                let directory = path.contains("/") ? String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)]) : ""
+                return (directory.isEmpty || directories.contains(directory.lowercased()))
+                    && prefixes.contains { name == $0 || name.hasPrefix($0 + ".") || name.hasPrefix($0 + "-") }
+            }
+            // Prefer the root, then the shortest name (README.md over README.de.md).
+            return candidates.min {
+                ($0.contains("/") ? 1 : 0, $0.count, $0) < ($1.contains("/") ? 1 : 0, $1.count, $1)
+            }
+        }
+        let readme = atRoot(["readme"], also: [".github", "docs"])
+        var missingSections: [String] = []
+        if let readme {
+            let headings = readmeHeadings[readme] ?? []
+            for section in readmeSections
+            where !headings.contains(where: { heading in section.words.contains { heading.contains($0) } }) {
+                missingSections.append(section.name)
+            }
+        }
+        let ci = paths.filter(isContinuousIntegration).sorted()
+        return RepositoryReport.ProjectFiles(
+            readme: readme,
+            missingReadmeSections: missingSections,
+            license: atRoot(["license", "licence", "copying", "unlicense"])
+                ?? paths.first { $0.hasPrefix("LICENSES/") },
+            contributing: atRoot(["contributing"], also: [".github", "docs"]),
+            changelog: atRoot(["changelog", "changes", "history", "news", "releases"]),
+            continuousIntegration: Array(ci.prefix(20)))
+    }
+
+    /// Whether `path` configures a CI service: GitHub, Gitea and Forgejo workflows, GitLab CI, a `.ci/`
+    /// directory, CircleCI, Travis, Jenkins, Azure Pipelines, Buildkite, Bitbucket, Drone, Woodpecker, AppVeyor.
+    static func isContinuousIntegration(_ path: String) -> Bool {
+        let lower = path.lowercased()
+        let isYAML = lower.hasSuffix(".yml") || lower.hasSuffix(".yaml")
+        for directory in [".github/workflows/", ".gitea/workflows/", ".forgejo/workflows/"]
+        where lower.hasPrefix(directory) && isYAML {
+            return true
+        }
+        for prefix in [".ci/", ".circleci/", ".buildkite/", ".woodpecker/"] where lower.hasPrefix(prefix) {
+            return true
+        }
+        return [
+            ".gitlab-ci.yml", ".travis.yml", "jenkinsfile", "azure-pipelines.yml", "bitbucket-pipelines.yml",
+            ".drone.yml", ".woodpecker.yml", "appveyor.yml", ".appveyor.yml",
+        ].contains(lower)
+    }
+}

@@ -1,0 +1,155 @@
+import Foundation
+
+/// Assembles the report from the history aggregate and the working-tree scan (signals are added afterwards).
+struct ReportBuilder {
+    /// At most this many entries in the ranked lists (hot files, directories, couplings, ownership).
+    static let listLimit = 50
+    /// At most this many authors.
+    static let authorLimit = 100
+    /// Coupled pairs below this degree are not listed.
+    static let minimumListedDegree = 0.3
+
+    var repository: Repository
+    var options: AnalysisOptions
+    var history: HistoryAggregate
+    var tracked: [TrackedFile]
+    var scanned: [ScannedFile]
+    var origins: [String: [Int: LineOrigin]]
+
+    func build() -> RepositoryReport {
+        let dates = history.records.map(\.authorTime)
+        func date(_ time: Int64?) -> Date? { time.map { Date(timeIntervalSince1970: TimeInterval($0)) } }
+        let window = RepositoryReport.Window(
+            maxCommits: options.maxCommits, since: options.since, firstParent: options.firstParent,
+            oldestCommitDate: date(dates.min()), newestCommitDate: date(dates.max()),
+            referenceDate: date(history.referenceTime), recentDays: HistoryAggregate.recentDays)
+        return RepositoryReport(
+            schemaVersion: 1,
+            root: repository.root.path,
+            headCommit: repository.head,
+            branch: repository.branch,
+            isShallow: repository.isShallow,
+            generatedAt: options.now,
+            window: window,
+            analysedCommitCount: history.records.count,
+            totals: history.totals,
+            languages: languages(),
+            workingTree: workingTree(),
+            hotFiles: hotFiles(),
+            directoryChurn: Array(history.directories.prefix(Self.listLimit)),
+            couplings: Array(history.couplings.filter { $0.degree >= Self.minimumListedDegree }.prefix(Self.listLimit)),
+            ownership: Array(history.ownership.prefix(Self.listLimit)),
+            authors: Array(history.authors.prefix(Self.authorLimit)),
+            activity: history.activity,
+            recentlyAdded: history.added,
+            recentlyDeleted: history.deleted,
+            recentlyRenamed: history.renamed,
+            markers: markers(),
+            untestedFiles: untestedFiles(),
+            undocumentedFiles: undocumentedFiles(),
+            largeFiles: scanned.filter { $0.content == .large }.sorted {
+                ($0.bytes, $1.file.path) > ($1.bytes, $0.file.path)
+            }
+            .map { RepositoryReport.LargeFile(path: $0.file.path, bytes: $0.bytes) },
+            projectFiles: ProjectChecks.check(
+                paths: scanned.map(\.file.path),
+                readmeHeadings: Dictionary(
+                    scanned.filter { !$0.headings.isEmpty }.map { ($0.file.path, $0.headings) },
+                    uniquingKeysWith: { first, _ in first })),
+            dependencyManifests: scanned.compactMap { file in
+                FileKinds.manifestEcosystem(of: file.file.path).map {
+                    RepositoryReport.DependencyManifest(path: file.file.path, ecosystem: $0)
+                }
+            }
+            .sorted { $0.path < $1.path }.prefix(100).map { $0 },
+            signals: [])
+    }
+
+    private func languages() -> [RepositoryReport.LanguageStatistics] {
+        var byLanguage: [String: RepositoryReport.LanguageStatistics] = [:]
+        for file in scanned where file.content == .text {
+            byLanguage[file.language, default: .init(language: file.language, files: 0, lines: 0, bytes: 0)].files += 1
+            byLanguage[file.language]?.lines += file.lines
+            byLanguage[file.language]?.bytes += file.bytes
+        }
+        return byLanguage.values.sorted { ($0.lines, $1.language) > ($1.lines, $0.language) }
+    }
+
+    private func workingTree() -> RepositoryReport.WorkingTreeSummary {
+        RepositoryReport.WorkingTreeSummary(
+            trackedFiles: tracked.count,
+            scannedFiles: scanned.filter { $0.content == .text }.count,
+            binaryFiles: scanned.filter { $0.content == .binary }.count,
+            ignoredFiles: tracked.count - scanned.count,
+            submodules: tracked.filter { $0.mode & 0o170000 == 0o160000 }.count,
+            bytes: scanned.reduce(0) { $0 + $1.bytes })
+    }
+
+    private func hotFiles() -> [RepositoryReport.HotFile] {
+        history.files.values
+            .filter { !FileKinds.isDocumentation($0.path) && !FileKinds.isGenerated($0.path) }
+            .sorted { ($0.score, $1.path) > ($1.score, $0.path) }
+            .prefix(Self.listLimit)
+            .map { file in
+                RepositoryReport.HotFile(
+                    path: file.path, commits: file.commits, recentCommits: file.recentCommits,
+                    insertions: file.insertions, deletions: file.deletions, authors: file.authors,
+                    score: (file.score * 1000).rounded() / 1000,
+                    lastChanged: file.newestCommits.first.map { history.reference($0).date }
+                        ?? Date(timeIntervalSince1970: 0))
+            }
+    }
+
+    private func markers() -> [RepositoryReport.Marker] {
+        scanned.flatMap { file in
+            file.markers.map { hit in
+                let origin = origins[file.file.path]?[hit.line]
+                var age: Int?
+                var lastChanged: CommitReference?
+                if let origin {
+                    if let commit = origin.commit {
+                        let date = Date(timeIntervalSince1970: TimeInterval(origin.authorTime))
+                        lastChanged = CommitReference(hash: commit, subject: origin.summary, date: date)
+                        age = max(0, Int((options.now.timeIntervalSince(date) / 86_400).rounded(.down)))
+                    } else {
+                        age = 0
+                    }
+                }
+                return RepositoryReport.Marker(
+                    path: file.file.path, line: hit.line, kind: hit.kind, text: hit.text, excerpt: hit.excerpt,
+                    ageDays: age, lastChanged: lastChanged, ageIsLowerBound: origin?.isBoundary ?? false)
+            }
+        }
+        .sorted { ($0.path, $0.line) < ($1.path, $1.line) }
+    }
+
+    private func untestedFiles() -> [RepositoryReport.UntestedFile] {
+        var tested: Set<String> = []
+        for file in scanned {
+            if let subject = FileKinds.testSubject(of: file.file.path) {
+                tested.insert("\(subject.family.rawValue):\(subject.stem)")
+            }
+        }
+        return scanned.compactMap { file -> RepositoryReport.UntestedFile? in
+            guard file.content == .text, !file.hasInlineTests, let source = FileKinds.sourceSubject(of: file.file.path),
+                !source.stems.contains(where: { tested.contains("\(source.family.rawValue):\($0)") })
+            else { return nil }
+            let added = history.files[file.file.path]?.addedCommit
+            return RepositoryReport.UntestedFile(
+                path: file.file.path, language: file.language, lines: file.lines,
+                addedDate: added.map { history.reference($0).date },
+                recentlyAdded: added.map { history.isRecent(history.records[$0].commitTime) } ?? false)
+        }
+        .sorted { $0.path < $1.path }
+    }
+
+    private func undocumentedFiles() -> [RepositoryReport.UndocumentedFile] {
+        scanned.filter { !$0.declarations.undocumentedLines.isEmpty }
+            .map {
+                RepositoryReport.UndocumentedFile(
+                    path: $0.file.path, language: $0.language, publicDeclarations: $0.declarations.declarations,
+                    undocumentedLines: $0.declarations.undocumentedLines)
+            }
+            .sorted { $0.path < $1.path }
+    }
+}

@@ -1,0 +1,191 @@
+import Foundation
+
+/// Analyses a Git repository: its history, read through `git`, and its working tree.
+///
+/// ```swift
+/// let analyzer = RepositoryAnalyzer(options: AnalysisOptions(maxCommits: 5_000, cacheDirectory: cache))
+/// let report = try await analyzer.analyze(at: URL(fileURLWithPath: "."))
+/// ```
+public struct RepositoryAnalyzer: Sendable {
+    /// What to analyse and how.
+    public var options: AnalysisOptions
+    /// The `git` to run.
+    public var git: GitExecutable
+
+    /// Creates an analyzer.
+    public init(options: AnalysisOptions, git: GitExecutable = .init()) {
+        self.options = options
+        self.git = git
+    }
+
+    /// Analyses the repository that contains `path` (its top level is used), reporting progress as it goes.
+    ///
+    /// Throws `AnalysisError` when the path does not exist, is not in a working tree (or is a bare repository),
+    /// when `git` is missing, or when `git` fails.
+    public func analyze(
+        at path: URL, progress: @escaping @Sendable (AnalysisProgress) -> Void = { _ in }
+    ) async throws -> RepositoryReport {
+        let executable = try git.resolve()
+        let repository = try await Repository.open(path, executable: executable)
+        let git = GitProcess(executable: executable, directory: repository.root)
+        let ignore = IgnorePatterns(options.ignorePatterns)
+
+        var commitCache: (any CommitFactsCache)?
+        var originCache: (any LineOriginCache)?
+        if let directory = options.cacheDirectory {
+            // One folder per repository (worktrees share it), whatever folder the caller gives.
+            let folder = directory.appendingPathComponent(
+                Fingerprint.of([repository.commonDirectory]), isDirectory: true)
+            let mailmap = FileManager.default.contents(atPath: repository.root.appendingPathComponent(".mailmap").path)
+            let context = "commits-v1 mailmap=\(Fingerprint.of([String(decoding: mailmap ?? Data(), as: UTF8.self)]))"
+            commitCache = FileCommitFactsCache(
+                url: folder.appendingPathComponent(options.firstParent ? "commits-first-parent.bin" : "commits.bin"),
+                context: context)
+            originCache = FileLineOriginCache(url: folder.appendingPathComponent("line-origins.bin"))
+        }
+
+        let options = self.options
+        async let historyResult: HistoryReader.Result = {
+            guard let head = repository.head else { return HistoryReader.Result(records: [], readFromGit: 0) }
+            return try await HistoryReader(git: git, options: options, cache: commitCache)
+                .read(head: head, shallowKey: repository.shallowKey, progress: progress)
+        }()
+
+        let tree = WorkingTree(
+            git: git, root: repository.root, largeFileBytes: options.largeFileBytes, ignore: ignore, jobs: options.jobs)
+        let tracked = try await tree.trackedFiles()
+        let included = tracked.filter { !ignore.matches($0.path) }
+        progress(AnalysisProgress(phase: "scanning files", completed: 0, total: included.count))
+        let scanned = try await tree.scan(included) { done in
+            progress(AnalysisProgress(phase: "scanning files", completed: done, total: included.count))
+        }
+
+        var origins: [String: [Int: LineOrigin]] = [:]
+        if options.markerAges, repository.head != nil {
+            let modified = try await tree.modifiedPaths()
+            let requests = scanned.filter { !$0.markers.isEmpty }.map { file in
+                MarkerAges.Request(
+                    file: file.file, lines: file.markers.map(\.line), matchesIndex: !modified.contains(file.file.path))
+            }
+            origins = try await MarkerAges(git: git, jobs: options.jobs, cache: originCache)
+                .origins(for: requests, progress: progress)
+        }
+
+        let history = try await historyResult
+        progress(AnalysisProgress(phase: "building report", completed: 0, total: nil))
+        let aggregate = HistoryAggregate(
+            records: history.records, tracked: tracked.map(\.path), ignore: ignore,
+            shallowBoundaries: repository.shallowBoundaries)
+        var report = ReportBuilder(
+            repository: repository, options: options, history: aggregate, tracked: tracked, scanned: scanned,
+            origins: origins
+        ).build()
+        report.signals = SignalRules(
+            history: aggregate, report: report,
+            hasDocumentation: included.contains { FileKinds.isDocumentation($0.path) }, now: options.now,
+            largeFileBytes: options.largeFileBytes
+        ).signals()
+        progress(AnalysisProgress(phase: "done", completed: 1, total: 1))
+        return report
+    }
+}
+
+/// The facts about a repository that locate it, found before analysis starts.
+struct Repository: Sendable {
+    /// The top-level directory of the working tree.
+    var root: URL
+    /// The directory shared by all worktrees of the repository (the main `.git`).
+    var commonDirectory: String
+    /// The commit at `HEAD`, or `nil` before the first commit.
+    var head: String?
+    /// The checked-out branch, or `nil` when `HEAD` is detached.
+    var branch: String?
+    /// Whether the repository is a shallow clone.
+    var isShallow: Bool
+    /// The commits where a shallow clone's history stops.
+    var shallowBoundaries: Set<String>
+    /// Changes whenever the shallow boundary moves (a fetch with `--deepen`, say).
+    var shallowKey: String
+
+    /// Finds the repository containing `path`, with errors that say what to do.
+    static func open(_ path: URL, executable: URL) async throws -> Repository {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path.path, isDirectory: &isDirectory) else {
+            throw AnalysisError(
+                code: .pathNotFound, message: "\(path.path) does not exist; pass the path of a Git working tree")
+        }
+        let directory = isDirectory.boolValue ? path : path.deletingLastPathComponent()
+        let probe = GitProcess(executable: executable, directory: directory)
+        let (output, completion) = try await probe.capture([
+            "rev-parse", "--is-bare-repository", "--is-inside-git-dir",
+        ])
+        if completion.status != 0 {
+            if completion.standardError.contains("not a git repository") {
+                throw AnalysisError(
+                    code: .notARepository,
+                    message:
+                        "\(path.path) is not inside a Git repository; pass the path of a working tree, or run `git init` there",
+                    cause: completion.standardError)
+            }
+            if completion.standardError.contains("dubious ownership") {
+                throw AnalysisError(
+                    code: .gitFailed,
+                    message:
+                        "git refuses to read \(path.path) because another user owns it; run `git config --global --add safe.directory \(path.path)` if you trust it",
+                    cause: completion.standardError)
+            }
+            try GitProcess.check(completion, ["rev-parse"])
+        }
+        let flags = String(decoding: output, as: UTF8.self).split(separator: "\n")
+        if flags.first == "true" {
+            throw AnalysisError(
+                code: .bareRepository,
+                message:
+                    "\(path.path) is a bare repository, which has no working tree to scan; clone it (`git clone \(path.path) work`) and analyse the clone"
+            )
+        }
+        if flags.count > 1, flags[1] == "true" {
+            throw AnalysisError(
+                code: .notARepository,
+                message: "\(path.path) is inside a .git directory; pass the working tree that contains it")
+        }
+        let facts = String(
+            decoding: try await probe.output([
+                "rev-parse", "--show-toplevel", "--git-common-dir", "--is-shallow-repository",
+            ]),
+            as: UTF8.self
+        ).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard facts.count >= 3 else {
+            throw AnalysisError(
+                code: .gitFailed, message: "`git rev-parse` gave unexpected output; check the git installation")
+        }
+        let root = URL(fileURLWithPath: facts[0], isDirectory: true)
+        // `--git-common-dir` may be relative to the directory git ran in.
+        let common =
+            (facts[1].hasPrefix("/")
+            ? URL(fileURLWithPath: facts[1], isDirectory: true)
+            : directory.appendingPathComponent(facts[1], isDirectory: true))
+            .standardizedFileURL.resolvingSymlinksInPath()
+        let git = GitProcess(executable: executable, directory: root)
+        let (headOutput, headCompletion) = try await git.capture(["rev-parse", "--verify", "-q", "HEAD^{commit}"])
+        let head =
+            headCompletion.status == 0
+            ? String(decoding: headOutput, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : nil
+        let (branchOutput, branchCompletion) = try await git.capture(["symbolic-ref", "-q", "--short", "HEAD"])
+        let branch =
+            branchCompletion.status == 0
+            ? String(decoding: branchOutput, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : nil
+        let isShallow = facts[2] == "true"
+        var boundaries: Set<String> = []
+        var shallowKey = ""
+        if isShallow, let shallow = FileManager.default.contents(atPath: common.appendingPathComponent("shallow").path)
+        {
+            let text = String(decoding: shallow, as: UTF8.self)
+            boundaries = Set(text.split(whereSeparator: \.isNewline).map(String.init))
+            shallowKey = Fingerprint.of([text])
+        }
+        return Repository(
+            root: root, commonDirectory: common.path, head: head, branch: branch, isShallow: isShallow,
+            shallowBoundaries: boundaries, shallowKey: shallowKey)
+    }
+}

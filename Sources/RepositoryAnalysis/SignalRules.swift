@@ -1,0 +1,289 @@
+import Foundation
+
+/// Turns the report's facts into signals. Every threshold is here, and documented in `docs/analysis.md`.
+///
+/// Fingerprints use only facts that stay true while the finding does (a path, a marker's text, the commit where the
+/// docs last changed), never counts or ages, so a re-run finds the same signal and a fixed finding disappears.
+struct SignalRules {
+    /// Signals for documentation drift need at least this many code commits since the docs changed.
+    static let driftCommits = 10
+    /// A hot file needs at least this recency-weighted score...
+    static let hotScore = 3.0
+    /// ... and at least this many commits in the recent period.
+    static let hotRecentCommits = 3
+    /// At most this many hot-file signals, the hottest.
+    static let hotFileLimit = 10
+    /// A coupled pair needs at least this degree.
+    static let couplingDegree = 0.5
+    /// At most this many coupling signals, the most shared commits first.
+    static let couplingLimit = 10
+    /// A directory needs at least this many commits for a bus-factor signal...
+    static let busFactorCommits = 20
+    /// ... one author with at least this share of them...
+    static let busFactorShare = 0.8
+    /// ... in a repository with at least this many authors.
+    static let busFactorAuthors = 3
+    /// A file needs at least this many undocumented public declarations for a signal.
+    static let undocumentedDeclarations = 3
+
+    var history: HistoryAggregate
+    var report: RepositoryReport
+    var hasDocumentation: Bool
+    var now: Date
+    var largeFileBytes: Int
+
+    /// All signals, most severe first, then by kind and fingerprint, so the order is stable.
+    func signals() -> [Signal] {
+        var signals: [Signal] = []
+        signals += documentationDrift()
+        signals += hotFiles()
+        signals += untestedCode()
+        signals += markers()
+        signals += coupling()
+        signals += busFactor()
+        signals += largeFiles()
+        signals += missingProjectFiles()
+        signals += undocumentedCode()
+        let kindOrder = Dictionary(uniqueKeysWithValues: SignalKind.allCases.enumerated().map { ($1, $0) })
+        return signals.sorted {
+            ($1.severity.weight, kindOrder[$0.kind] ?? 0, $0.fingerprint)
+                < ($0.severity.weight, kindOrder[$1.kind] ?? 0, $1.fingerprint)
+        }
+    }
+
+    private func days(since date: Date) -> Int {
+        max(0, Int((now.timeIntervalSince(date) / 86_400).rounded(.down)))
+    }
+
+    private func documentationDrift() -> [Signal] {
+        let drift = history.documentation
+        guard hasDocumentation, drift.commits.count >= Self.driftCommits else { return [] }
+        let count = drift.commits.count
+        let severity: Severity = count >= 100 ? .high : count >= 25 ? .medium : .low
+        var metrics = [
+            Metric("commits", Double(count)), Metric("insertions", Double(drift.insertions)),
+            Metric("deletions", Double(drift.deletions)),
+        ]
+        var commits = drift.commits.prefix(10).map(history.reference)
+        let since: String
+        let identity: String
+        if let last = drift.lastDocumentationCommit {
+            let reference = history.reference(last)
+            commits.append(reference)
+            metrics.append(Metric("days-since-documentation-changed", Double(days(since: reference.date))))
+            identity = reference.hash
+            let names = drift.documentationPaths.prefix(3).joined(separator: ", ")
+            since = "since the documentation last changed in \(reference.hash.prefix(10)) (\(names))"
+        } else {
+            identity = "window:" + (history.records.last?.hash ?? "")
+            since = "and no analysed commit changed the documentation"
+        }
+        let locations = drift.documentationPaths.prefix(5).map { SourceLocation(path: $0) }
+        return [
+            Signal(
+                kind: .documentationDrift, severity: severity, identity: [identity],
+                summary: "\(count) commits changed code (+\(drift.insertions)/−\(drift.deletions) lines) \(since)",
+                evidence: Evidence(locations: Array(locations), commits: commits, metrics: metrics))
+        ]
+    }
+
+    private func hotFiles() -> [Signal] {
+        report.hotFiles
+            .filter { $0.score >= Self.hotScore && $0.recentCommits >= Self.hotRecentCommits }
+            .prefix(Self.hotFileLimit)
+            .map { file in
+                let severity: Severity = file.score >= 12 ? .high : file.score >= 6 ? .medium : .low
+                let commits = history.files[file.path]?.newestCommits.map(history.reference) ?? []
+                return Signal(
+                    kind: .hotFile, severity: severity, identity: [file.path],
+                    summary:
+                        "\(file.path) changed in \(file.recentCommits) commits in the last \(HistoryAggregate.recentDays) days "
+                        + "(\(file.commits) in all), +\(file.insertions)/−\(file.deletions) lines, by \(file.authors) "
+                        + (file.authors == 1 ? "author" : "authors"),
+                    evidence: Evidence(
+                        locations: [SourceLocation(path: file.path)], commits: commits,
+                        metrics: [
+                            Metric("score", (file.score * 100).rounded() / 100),
+                            Metric("recent-commits", Double(file.recentCommits)),
+                            Metric("commits", Double(file.commits)),
+                            Metric("insertions", Double(file.insertions)), Metric("deletions", Double(file.deletions)),
+                            Metric("authors", Double(file.authors)),
+                        ]))
+            }
+    }
+
+    private func untestedCode() -> [Signal] {
+        report.untestedFiles.filter(\.recentlyAdded).map { file in
+            let severity: Severity = file.lines >= 300 ? .high : file.lines >= 50 ? .medium : .low
+            let added = history.files[file.path]?.addedCommit.map(history.reference)
+            var metrics = [Metric("lines", Double(file.lines))]
+            if let added { metrics.append(Metric("days-since-added", Double(days(since: added.date)))) }
+            let when = added.map { " was added in \($0.hash.prefix(10))" } ?? " was added recently"
+            return Signal(
+                kind: .untestedCode, severity: severity, identity: [file.path],
+                summary:
+                    "\(file.path) (\(file.lines) lines, \(file.language))\(when) and no test file matches its name",
+                evidence: Evidence(
+                    locations: [SourceLocation(path: file.path)], commits: added.map { [$0] } ?? [], metrics: metrics))
+        }
+    }
+
+    private func markers() -> [Signal] {
+        // One signal per path and marker text: the same note twice in a file is one finding.
+        var groups: [[String]: [RepositoryReport.Marker]] = [:]
+        var order: [[String]] = []
+        for marker in report.markers {
+            let normalized = marker.text.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            let identity = [marker.path, marker.kind, normalized]
+            if groups[identity] == nil { order.append(identity) }
+            groups[identity, default: []].append(marker)
+        }
+        return order.compactMap { identity in
+            guard let group = groups[identity], let first = group.first else { return nil }
+            let age = group.compactMap(\.ageDays).max()
+            var severity: Severity = first.kind == "TODO" ? .low : .medium
+            if let age, age >= 365 { severity = severity == .low ? .medium : .high }
+            var metrics = [Metric("occurrences", Double(group.count))]
+            if let age { metrics.append(Metric("age-days", Double(age))) }
+            let lines = group.map { "\($0.line)" }.joined(separator: ",")
+            let ageText = age.map { ", unchanged for \($0) days" } ?? ""
+            let text = first.text.isEmpty ? "" : ": \(first.text)"
+            return Signal(
+                kind: .marker, severity: severity, identity: identity,
+                summary: "\(first.kind) in \(first.path):\(lines)\(ageText)\(text)",
+                evidence: Evidence(
+                    locations: group.map {
+                        SourceLocation(
+                            path: $0.path, startLine: $0.line, excerpt: $0.excerpt.isEmpty ? nil : $0.excerpt)
+                    },
+                    commits: Array(Set(group.compactMap(\.lastChanged))).sorted { $0.hash < $1.hash },
+                    metrics: metrics))
+        }
+    }
+
+    private func coupling() -> [Signal] {
+        report.couplings
+            .filter { pair in
+                pair.degree >= Self.couplingDegree && !Self.isExpectedPair(pair.first, pair.second)
+            }
+            .prefix(Self.couplingLimit)
+            .map { pair in
+                let severity: Severity = pair.sharedCommits >= 20 && pair.degree >= 0.8 ? .medium : .low
+                let degree = (pair.degree * 100).rounded() / 100
+                return Signal(
+                    kind: .changeCoupling, severity: severity, identity: [pair.first, pair.second],
+                    summary:
+                        "\(pair.first) and \(pair.second) changed together in \(pair.sharedCommits) commits "
+                        + "(of \(pair.firstCommits) and \(pair.secondCommits); degree \(degree))",
+                    evidence: Evidence(
+                        locations: [SourceLocation(path: pair.first), SourceLocation(path: pair.second)],
+                        metrics: [
+                            Metric("shared-commits", Double(pair.sharedCommits)),
+                            Metric("first-commits", Double(pair.firstCommits)),
+                            Metric("second-commits", Double(pair.secondCommits)), Metric("degree", degree),
+                        ]))
+            }
+    }
+
+    /// Pairs expected to change together: a file and its test, or two files with the same name in different
+    /// languages or roles (`Foo.h` and `Foo.m`).
+    static func isExpectedPair(_ first: String, _ second: String) -> Bool {
+        func stem(_ path: String) -> String {
+            let name = FileKinds.name(of: path).lowercased()
+            return String(name[..<(name.firstIndex(of: ".") ?? name.endIndex)])
+        }
+        if stem(first) == stem(second) { return true }
+        for (test, source) in [(first, second), (second, first)] {
+            if let subject = FileKinds.testSubject(of: test), let code = FileKinds.sourceSubject(of: source),
+                code.stems.contains(subject.stem)
+            {
+                return true
+            }
+        }
+        return false
+    }
+
+    private func busFactor() -> [Signal] {
+        guard report.totals.authors >= Self.busFactorAuthors else { return [] }
+        return report.ownership.compactMap { owner in
+            guard owner.path != ".", owner.commits >= Self.busFactorCommits, let top = owner.topAuthors.first,
+                top.share >= Self.busFactorShare, !FileKinds.isDocumentation(owner.path + "/x")
+            else { return nil }
+            let severity: Severity = top.share >= 1 && owner.commits >= 50 ? .high : .medium
+            let percent = Int((top.share * 100).rounded())
+            return Signal(
+                kind: .busFactor, severity: severity, identity: [owner.path],
+                summary:
+                    "\(owner.path)/: \(percent)% of its \(owner.commits) commits are by \(top.name) "
+                    + "(bus factor \(owner.busFactor), \(owner.authorCount) "
+                    + (owner.authorCount == 1 ? "author)" : "authors)"),
+                evidence: Evidence(
+                    locations: [SourceLocation(path: owner.path)],
+                    metrics: [
+                        Metric("commits", Double(owner.commits)),
+                        Metric("top-author-share", (top.share * 100).rounded() / 100),
+                        Metric("authors", Double(owner.authorCount)), Metric("bus-factor", Double(owner.busFactor)),
+                    ]))
+        }
+    }
+
+    private func largeFiles() -> [Signal] {
+        report.largeFiles.map { file in
+            let ratio = Double(file.bytes) / Double(max(largeFileBytes, 1))
+            let severity: Severity = ratio >= 50 ? .high : ratio >= 10 ? .medium : .low
+            return Signal(
+                kind: .largeFile, severity: severity, identity: [file.path],
+                summary: "\(file.path) is \(Self.megabytes(file.bytes)) (limit \(Self.megabytes(largeFileBytes)))",
+                evidence: Evidence(
+                    locations: [SourceLocation(path: file.path)], metrics: [Metric("bytes", Double(file.bytes))]))
+        }
+    }
+
+    static func megabytes(_ bytes: Int) -> String {
+        String(format: "%.1f MB", Double(bytes) / 1_000_000)
+    }
+
+    private func missingProjectFiles() -> [Signal] {
+        guard report.workingTree.trackedFiles > 0 else { return [] }
+        let files = report.projectFiles
+        var signals: [Signal] = []
+        func missing(_ name: String, _ severity: Severity, _ summary: String) {
+            signals.append(
+                Signal(
+                    kind: .missingProjectFile, severity: severity, identity: [name], summary: summary,
+                    evidence: Evidence()))
+        }
+        if files.readme == nil { missing("readme", .high, "The repository has no README") }
+        if files.license == nil { missing("license", .medium, "The repository has no LICENSE file") }
+        if files.continuousIntegration.isEmpty {
+            missing("continuous-integration", .medium, "The repository has no CI configuration")
+        }
+        if files.contributing == nil { missing("contributing", .low, "The repository has no CONTRIBUTING guide") }
+        if let readme = files.readme {
+            for section in files.missingReadmeSections {
+                signals.append(
+                    Signal(
+                        kind: .missingProjectFile, severity: .low, identity: ["readme-section", section],
+                        summary: "\(readme) has no \(section) section",
+                        evidence: Evidence(locations: [SourceLocation(path: readme)])))
+            }
+        }
+        return signals
+    }
+
+    private func undocumentedCode() -> [Signal] {
+        report.undocumentedFiles.filter { $0.undocumentedLines.count >= Self.undocumentedDeclarations }.map { file in
+            let count = file.undocumentedLines.count
+            return Signal(
+                kind: .undocumentedCode, severity: count >= 10 ? .medium : .low, identity: [file.path],
+                summary:
+                    "\(file.path) has \(count) of \(file.publicDeclarations) public declarations without documentation comments",
+                evidence: Evidence(
+                    locations: file.undocumentedLines.prefix(10).map { SourceLocation(path: file.path, startLine: $0) },
+                    metrics: [
+                        Metric("public-declarations", Double(file.publicDeclarations)),
+                        Metric("undocumented", Double(count)),
+                    ]))
+        }
+    }
+}

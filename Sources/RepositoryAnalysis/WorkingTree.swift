@@ -1,0 +1,199 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A file in the index, as `git ls-files --stage` lists it.
+struct TrackedFile: Sendable, Hashable {
+    /// The path, decoded lossily for display and matching.
+    var path: String
+    /// The path's exact bytes, for opening the file.
+    var rawPath: [UInt8]
+    /// The file mode (`0o100644`, `0o100755`, `0o120000` for a symbolic link, `0o160000` for a submodule).
+    var mode: UInt32
+    /// The object name of the staged content.
+    var blob: String
+}
+
+/// What the scan learnt about one tracked file.
+struct ScannedFile: Sendable, Hashable {
+    /// How far the file was read.
+    enum Content: Sendable, Hashable {
+        /// Read and scanned.
+        case text
+        /// Has a NUL byte near the start; not scanned.
+        case binary
+        /// At or over the size limit; not read.
+        case large
+        /// Listed in the index but absent, a symbolic link, a submodule, or unreadable; not read.
+        case notRead
+    }
+
+    /// The index entry.
+    var file: TrackedFile
+    /// How far the file was read.
+    var content: Content
+    /// The size on disk.
+    var bytes = 0
+    /// Lines, for text files.
+    var lines = 0
+    /// The language, from the name.
+    var language: String
+    /// Markers, for text files.
+    var markers: [MarkerHit] = []
+    /// Public declarations and the undocumented ones, for Swift, Python and Go files.
+    var declarations = DeclarationScanner.Result()
+    /// Whether a Rust file has unit tests of its own.
+    var hasInlineTests = false
+    /// Headings, for the README only.
+    var headings: [String] = []
+}
+
+/// Lists the tracked files and scans them in parallel, reading each file at most once and never a large one.
+struct WorkingTree: Sendable {
+    /// The repository's `git`.
+    var git: GitProcess
+    /// The top-level directory.
+    var root: URL
+    /// Files at least this large are not read.
+    var largeFileBytes: Int
+    /// Paths to leave out.
+    var ignore: IgnorePatterns
+    /// How many files are scanned at once.
+    var jobs: Int
+
+    /// The index entries at stage 0 (or the first stage of a conflicted path), in index order.
+    func trackedFiles() async throws -> [TrackedFile] {
+        let output = try await git.output(["ls-files", "--stage", "-z"])
+        var files: [TrackedFile] = []
+        var previous: [UInt8] = []
+        for entry in output.split(separator: 0) {
+            // `<mode> <object> <stage>\t<path>`
+            guard let tab = entry.firstIndex(of: 0x09) else { continue }
+            let fields = entry[entry.startIndex..<tab].split(separator: 0x20)
+            guard fields.count == 3, let mode = UInt32(String(decoding: fields[0], as: UTF8.self), radix: 8) else {
+                continue
+            }
+            let rawPath = Array(entry[(tab + 1)...])
+            if rawPath == previous { continue }
+            previous = rawPath
+            files.append(
+                TrackedFile(
+                    path: String(decoding: rawPath, as: UTF8.self), rawPath: rawPath, mode: mode,
+                    blob: String(decoding: fields[1], as: UTF8.self)))
+        }
+        return files
+    }
+
+    /// Tracked paths whose working-tree content may differ from the index (`git diff-files`).
+    func modifiedPaths() async throws -> Set<String> {
+        let output = try await git.output(["diff-files", "--name-only", "-z", "--no-renames"])
+        return Set(output.split(separator: 0).map { String(decoding: $0, as: UTF8.self) })
+    }
+
+    /// Scans `files` (ignored ones must already be left out), `jobs` batches at a time.
+    func scan(_ files: [TrackedFile], progress: @escaping @Sendable (Int) -> Void) async throws -> [ScannedFile] {
+        guard !files.isEmpty else { return [] }
+        let batchCount = min(files.count, max(1, jobs) * 8)
+        let size = (files.count + batchCount - 1) / batchCount
+        let batches = stride(from: 0, to: files.count, by: size).map { Array(files[$0..<min($0 + size, files.count)]) }
+        let rootPath = root.path
+        let limit = largeFileBytes
+        let done = Counter(0)
+        return try await withThrowingTaskGroup(of: (Int, [ScannedFile]).self) { group in
+            var results = [[ScannedFile]](repeating: [], count: batches.count)
+            var next = 0
+            func addNext() {
+                guard next < batches.count else { return }
+                let index = next
+                let batch = batches[index]
+                next += 1
+                group.addTask {
+                    let scanned = try await offload { Self.scanBatch(batch, rootPath: rootPath, limit: limit) }
+                    progress(done.add(batch.count))
+                    return (index, scanned)
+                }
+            }
+            for _ in 0..<max(1, jobs) { addNext() }
+            while let (index, scanned) = try await group.next() {
+                results[index] = scanned
+                addNext()
+            }
+            return results.flatMap { $0 }
+        }
+    }
+
+    /// Reads each file into one reusable buffer, so that scanning allocates per file only what it finds.
+    private static func scanBatch(_ files: [TrackedFile], rootPath: String, limit: Int) -> [ScannedFile] {
+        let directory = open(rootPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        defer { if directory >= 0 { close(directory) } }
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        return files.map { file in
+            var scanned = ScannedFile(file: file, content: .notRead, language: FileKinds.language(of: file.path))
+            let type = file.mode & 0o170000
+            guard type == 0o100000, directory >= 0 else { return scanned }
+            let descriptor = (file.rawPath + [0]).withUnsafeBufferPointer { path in
+                path.withMemoryRebound(to: CChar.self) { path -> Int32 in
+                    guard let base = path.baseAddress else { return -1 }
+                    return openat(directory, base, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+                }
+            }
+            guard descriptor >= 0 else { return scanned }
+            defer { close(descriptor) }
+            var status = stat()
+            guard fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else { return scanned }
+            scanned.bytes = Int(status.st_size)
+            if scanned.bytes >= limit {
+                scanned.content = .large
+                return scanned
+            }
+            if buffer.count < scanned.bytes + 1 { buffer = [UInt8](repeating: 0, count: scanned.bytes + 1) }
+            // The size may change while we read; read what is there, up to the buffer's end.
+            let length = buffer.withUnsafeMutableBytes { buffer -> Int in
+                var total = 0
+                while total < buffer.count {
+                    let count = read(descriptor, buffer.baseAddress.map { $0 + total }, buffer.count - total)
+                    if count > 0 {
+                        total += count
+                    } else if count == 0 || errno != EINTR {
+                        break
+                    }
+                }
+                return total
+            }
+            guard length <= scanned.bytes || length < buffer.count else {
+                // It grew past the buffer while we read: judge it by the size we saw.
+                scanned.content = .notRead
+                return scanned
+            }
+            buffer.withUnsafeBytes { all in
+                let bytes = UnsafeRawBufferPointer(rebasing: all[0..<length])
+                if SourceText.isBinary(bytes) {
+                    scanned.content = .binary
+                    return
+                }
+                scanned.content = .text
+                (scanned.lines, scanned.markers) = SourceText.scan(bytes)
+                switch scanned.language {
+                case "Swift", "Python", "Go":
+                    if FileKinds.testSubject(of: file.path) == nil, !FileKinds.isUnderTestDirectory(file.path) {
+                        scanned.declarations = DeclarationScanner.scan(bytes, language: scanned.language)
+                    }
+                case "Rust":
+                    scanned.hasInlineTests = DeclarationScanner.hasInlineRustTests(bytes)
+                default:
+                    break
+                }
+                if !file.path.contains("/"), FileKinds.name(of: file.path).lowercased().hasPrefix("readme") {
+                    scanned.headings = DeclarationScanner.headings(bytes)
+                }
+            }
+            return scanned
+        }
+    }
+}

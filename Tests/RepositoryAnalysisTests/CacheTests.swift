@@ -1,0 +1,108 @@
+import Foundation
+import RepositoryAnalysis
+import Testing
+import TicketMasterTesting
+
+/// A `git` that appends each command line to a log before running the real one, to see what analysis runs.
+private func loggingGit(in folder: URL) throws -> (git: GitExecutable, log: URL) {
+    let real = try GitExecutable().resolve()
+    let bin = folder.appendingPathComponent("bin", isDirectory: true)
+    try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+    let log = folder.appendingPathComponent("git-commands.log")
+    let script = bin.appendingPathComponent("git")
+    try Data("#!/bin/sh\nprintf '%s\\n' \"$*\" >> '\(log.path)'\nexec '\(real.path)' \"$@\"\n".utf8).write(to: script)
+    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
+    return (GitExecutable(searchPath: bin.path), log)
+}
+
+/// The subcommands run since the log was last cleared (the word after the `-c` options), and clears it.
+private func takeCommands(_ log: URL) throws -> [String] {
+    let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+    try? FileManager.default.removeItem(at: log)
+    return text.split(separator: "\n").map { line in
+        var words = line.split(separator: " ")[...]
+        while let word = words.first, word == "-c" || word == "-C" {
+            words = words.dropFirst(2)
+        }
+        return words.first.map(String.init) ?? ""
+    }
+}
+
+@Suite("Incremental cache")
+struct CacheTests {
+    @Test("a warm run with no new commits reads no git log and blames nothing; a new commit is read alone")
+    func warmRun() async throws {
+        try await withRepository { repository in
+            try await repository.fastImport(syntheticHistory(commits: 1_200))
+            try await repository.run(["reset", "-q", "--hard"])
+            try repository.write("// TODO: first note\n// FIXME: second note\n", to: "Sources/Notes.swift")
+            try await repository.commit("Notes", date: Day.at(1_300))
+            let (git, log) = try loggingGit(in: repository.container)
+            let options = AnalysisOptions(
+                cacheDirectory: repository.container.appendingPathComponent("cache"), now: Day.at(1_400))
+
+            let cold = try await analyze(repository.url, options, git: git)
+            let coldCommands = try takeCommands(log)
+            #expect(coldCommands.contains("log"))
+            #expect(coldCommands.contains("blame"))
+            #expect(coldCommands.contains("rev-list"))
+
+            let warm = try await analyze(repository.url, options, git: git)
+            let warmCommands = try takeCommands(log)
+            #expect(!warmCommands.contains("log"))
+            #expect(!warmCommands.contains("blame"))
+            #expect(!warmCommands.contains("rev-list"))
+            #expect(warm == cold)
+
+            try repository.write("// TODO: first note\n// FIXME: second note\nlet x = 1\n", to: "Sources/Notes.swift")
+            try await repository.commit("More", date: Day.at(1_301))
+            let next = try await analyze(repository.url, options, git: git)
+            let nextCommands = try takeCommands(log)
+            #expect(nextCommands.filter { $0 == "log" }.count == 1)
+            #expect(nextCommands.filter { $0 == "blame" }.count == 1)
+            #expect(next.analysedCommitCount == cold.analysedCommitCount + 1)
+            let uncached = try await analyze(repository.url, AnalysisOptions(now: Day.at(1_400)))
+            #expect(next == uncached)
+        }
+    }
+
+    @Test("a damaged cache is ignored and rewritten")
+    func damagedCache() async throws {
+        try await withRepository { repository in
+            try await repository.fastImport(syntheticHistory(commits: 100))
+            try await repository.run(["reset", "-q", "--hard"])
+            let cache = repository.container.appendingPathComponent("cache")
+            let options = AnalysisOptions(cacheDirectory: cache, now: Day.at(200))
+            let first = try await analyze(repository.url, options)
+            let files = try #require(FileManager.default.enumerator(atPath: cache.path)).compactMap { $0 as? String }
+            let binaries = files.filter { $0.hasSuffix(".bin") }
+            #expect(!binaries.isEmpty)
+            for file in binaries {
+                let url = cache.appendingPathComponent(file)
+                let data = try Data(contentsOf: url)
+                try data.prefix(data.count / 2).write(to: url)
+            }
+            let second = try await analyze(repository.url, options)
+            #expect(second == first)
+            let third = try await analyze(repository.url, options)
+            #expect(third == first)
+        }
+    }
+
+    @Test("first-parent and full histories are cached apart")
+    func cacheModes() async throws {
+        try await withRepository { repository in
+            try await repository.fastImport(syntheticHistory(commits: 120))
+            try await repository.run(["reset", "-q", "--hard"])
+            let cache = repository.container.appendingPathComponent("cache")
+            let full = try await analyze(repository.url, AnalysisOptions(cacheDirectory: cache, now: Day.at(200)))
+            let firstParent = try await analyze(
+                repository.url, AnalysisOptions(firstParent: true, cacheDirectory: cache, now: Day.at(200)))
+            let expected = try await numstatTotals(repository, ["--first-parent"])
+            #expect(firstParent.totals.insertions == expected.insertions)
+            #expect(firstParent.totals.commits == expected.commits)
+            let again = try await analyze(repository.url, AnalysisOptions(cacheDirectory: cache, now: Day.at(200)))
+            #expect(again == full)
+        }
+    }
+}

@@ -1,0 +1,194 @@
+import Foundation
+import RepositoryAnalysis
+import Testing
+import TicketMasterTesting
+
+@Suite("Signals")
+struct SignalTests {
+    @Test("documentation drift counts code commits and lines since the docs last changed")
+    func documentationDrift() async throws {
+        try await withRepository { repository in
+            try repository.write("# Tool\n\n## Installation\n\n## Usage\n", to: "README.md")
+            try repository.write("let a = 0\n", to: "Sources/App.swift")
+            let docs = try await repository.commit("Docs", date: Day.at(1))
+            var insertions = 0
+            var deletions = 0
+            for index in 1...12 {
+                try repository.write("let a = \(index)\nlet b = \(index)\n", to: "Sources/App.swift")
+                try await repository.commit("Change \(index)", date: Day.at(Double(1 + index)))
+                insertions += index == 1 ? 2 : 2
+                deletions += 1 + (index == 1 ? 0 : 1)
+            }
+            let report = try await analyze(repository.url)
+            let signal = try #require(report.signals.first { $0.kind == .documentationDrift })
+            let metrics = Dictionary(uniqueKeysWithValues: signal.evidence.metrics.map { ($0.name, $0.value) })
+            #expect(metrics["commits"] == 12)
+            #expect(metrics["insertions"] == Double(insertions))
+            #expect(metrics["deletions"] == Double(deletions))
+            #expect(metrics["days-since-documentation-changed"] == 99)
+            #expect(signal.severity == .low)
+            #expect(signal.evidence.commits.last?.hash == docs)
+            #expect(signal.evidence.locations.map(\.path) == ["README.md"])
+
+            // The same facts a day later give the same fingerprint; updating the docs ends the drift.
+            let later = try await analyze(repository.url, AnalysisOptions(now: Day.at(101)))
+            #expect(later.signals.first { $0.kind == .documentationDrift }?.fingerprint == signal.fingerprint)
+            try repository.write("# Tool\n\n## Installation\n\n## Usage\n\nMore.\n", to: "README.md")
+            try await repository.commit("Docs again", date: Day.at(20))
+            let updated = try await analyze(repository.url)
+            #expect(!updated.signals.contains { $0.kind == .documentationDrift })
+        }
+    }
+
+    @Test("a file changed often and recently is hot")
+    func hotFile() async throws {
+        try await withRepository { repository in
+            for day in 0..<8 {
+                try repository.write("let v = \(day)\n", to: "Sources/Hot.swift")
+                try repository.write("let w = \(day % 2)\n", to: day < 2 ? "Sources/Cold.swift" : "Sources/Other.swift")
+                try await repository.commit("Change \(day)", date: Day.at(Double(90 + day)))
+            }
+            let report = try await analyze(repository.url)
+            #expect(report.hotFiles.first?.path == "Sources/Hot.swift")
+            let signal = try #require(report.signals.first { $0.kind == .hotFile })
+            #expect(signal.evidence.locations.map(\.path) == ["Sources/Hot.swift"])
+            let metrics = Dictionary(uniqueKeysWithValues: signal.evidence.metrics.map { ($0.name, $0.value) })
+            #expect(metrics["commits"] == 8)
+            #expect(metrics["recent-commits"] == 8)
+            // Weights halve every 30 days from the newest commit (day 97): sum of 0.5^(d/30) for d in 0...7.
+            let score = (0..<8).map { exp2(-Double($0) / 30) }.reduce(0, +)
+            #expect(abs((metrics["score"] ?? 0) - (score * 100).rounded() / 100) < 1e-9)
+            #expect(signal.evidence.commits.count == 5)
+        }
+    }
+
+    @Test("a newly added source file without a matching test is untested until a test appears")
+    func untestedCode() async throws {
+        try await withRepository { repository in
+            try repository.write("def old():\n    pass\n", to: "pkg/old.py")
+            try await repository.commit("Old", date: Day.at(1))
+            try repository.write((0..<60).map { "x\($0) = \($0)" }.joined(separator: "\n") + "\n", to: "pkg/parser.py")
+            let added = try await repository.commit("Parser", date: Day.at(200))
+            let report = try await analyze(repository.url, AnalysisOptions(now: Day.at(210)))
+            #expect(Set(report.untestedFiles.map(\.path)) == ["pkg/old.py", "pkg/parser.py"])
+            let signals = report.signals.filter { $0.kind == .untestedCode }
+            #expect(signals.map(\.evidence.locations.first?.path) == ["pkg/parser.py"])
+            #expect(signals.first?.evidence.commits.map(\.hash) == [added])
+            #expect(signals.first?.severity == .medium)
+
+            try repository.write("def test_parse():\n    pass\n", to: "tests/test_parser.py")
+            try await repository.commit("Test", date: Day.at(201))
+            let tested = try await analyze(repository.url, AnalysisOptions(now: Day.at(210)))
+            #expect(!tested.signals.contains { $0.kind == .untestedCode })
+        }
+    }
+
+    @Test("markers become signals with their age; identical notes in a file are one signal")
+    func markerSignals() async throws {
+        try await withRepository { repository in
+            try repository.write("// FIXME: overflow\nlet a = 1\n// FIXME:   Overflow\n", to: "Sources/Math.swift")
+            let old = try await repository.commit("Math", date: Day.at(1))
+            try repository.write("# TODO: rewrite in Swift\n", to: "tools/build.py")
+            try await repository.commit("Tool", date: Day.at(400))
+            let report = try await analyze(repository.url, AnalysisOptions(now: Day.at(401)))
+            #expect(report.markers.count == 3)
+            let math = try #require(report.markers.first { $0.path == "Sources/Math.swift" })
+            #expect(math.ageDays == 400)
+            #expect(math.lastChanged?.hash == old)
+            let signals = report.signals.filter { $0.kind == .marker }
+            #expect(signals.count == 2)
+            let fixme = try #require(signals.first { $0.summary.hasPrefix("FIXME") })
+            #expect(fixme.severity == .high)
+            #expect(fixme.evidence.locations.map(\.startLine) == [1, 3])
+            let todo = try #require(signals.first { $0.summary.hasPrefix("TODO") })
+            #expect(todo.severity == .low)
+            #expect(todo.summary == "TODO in tools/build.py:1, unchanged for 1 days: rewrite in Swift")
+        }
+    }
+
+    @Test("missing project files and README sections")
+    func missingProjectFiles() async throws {
+        try await withRepository { repository in
+            try repository.write("# Tool\n\n## Usage\n", to: "README.md")
+            try repository.write("print(1)\n", to: "main.py")
+            try await repository.commit("Start", date: Day.at(1))
+            let report = try await analyze(repository.url)
+            let missing = report.signals.filter { $0.kind == .missingProjectFile }
+            #expect(
+                Set(missing.map(\.summary)) == [
+                    "The repository has no LICENSE file", "The repository has no CI configuration",
+                    "The repository has no CONTRIBUTING guide", "README.md has no installation section",
+                ])
+            try repository.write("MIT\n", to: "LICENSE")
+            try repository.write("on: push\n", to: ".github/workflows/ci.yml")
+            try await repository.commit("Project files", date: Day.at(2))
+            let after = try await analyze(repository.url)
+            #expect(after.signals.filter { $0.kind == .missingProjectFile }.count == 2)
+        }
+    }
+
+    @Test("undocumented public code")
+    func undocumentedCode() async throws {
+        try await withRepository { repository in
+            try repository.write(
+                "public func a() {}\npublic func b() {}\n/// Documented.\npublic func c() {}\npublic struct D {}\n",
+                to: "Sources/Lib/API.swift")
+            try repository.write("public func e() {}\n", to: "Tests/LibTests/APITests.swift")
+            try await repository.commit("API", date: Day.at(1))
+            let report = try await analyze(repository.url)
+            #expect(report.undocumentedFiles.map(\.path) == ["Sources/Lib/API.swift"])
+            #expect(report.undocumentedFiles.first?.undocumentedLines == [1, 2, 5])
+            let signal = try #require(report.signals.first { $0.kind == .undocumentedCode })
+            #expect(signal.evidence.locations.map(\.startLine) == [1, 2, 5])
+        }
+    }
+
+    @Test("one author behind nearly all of a directory's commits is a bus factor")
+    func busFactor() async throws {
+        try await withRepository { repository in
+            let authors = ["ada", "grace", "linus"].map {
+                TemporaryGitRepository.Author(name: $0, email: "\($0)@example.com")
+            }
+            for index in 0..<24 {
+                try repository.write("\(index)\n", to: "core/engine.c")
+                try await repository.commit("Change \(index)", date: Day.at(Double(index)), author: authors[0])
+                try repository.write("ui \(index)\n", to: "ui/view\(index % 3).js")
+                try await repository.commit("UI \(index)", date: Day.at(Double(index)), author: authors[1 + index % 2])
+            }
+            let report = try await analyze(repository.url)
+            let signals = report.signals.filter { $0.kind == .busFactor }
+            #expect(signals.map(\.evidence.locations.first?.path) == ["core"])
+            #expect(signals.first?.summary == "core/: 100% of its 24 commits are by ada (bus factor 1, 1 author)")
+        }
+    }
+
+    @Test("ignore patterns leave paths out of file facts but not out of totals")
+    func ignorePatterns() async throws {
+        try await withRepository { repository in
+            try repository.write("// TODO: generated\n", to: "dist/bundle.js")
+            try repository.write("// TODO: real\n", to: "src/app.js")
+            try await repository.commit("Build", date: Day.at(1))
+            let report = try await analyze(repository.url, AnalysisOptions(ignorePatterns: ["dist"], now: Day.at(2)))
+            #expect(report.markers.map(\.path) == ["src/app.js"])
+            #expect(report.workingTree.ignoredFiles == 1)
+            #expect(!report.hotFiles.contains { $0.path.hasPrefix("dist") })
+            #expect(report.totals.insertions == 2)
+        }
+    }
+
+    @Test("signals are ordered and fingerprints stay the same across runs")
+    func stableFingerprints() async throws {
+        try await withRepository { repository in
+            try await repository.fastImport(syntheticHistory(commits: 400))
+            try await repository.run(["reset", "-q", "--hard"])
+            try repository.write("// TODO: one\n// HACK: two\n", to: "Sources/Module0/File0.swift")
+            try await repository.commit("Markers", date: Day.at(401))
+            let first = try await analyze(repository.url, AnalysisOptions(now: Day.at(410)))
+            let second = try await analyze(repository.url, AnalysisOptions(now: Day.at(500)))
+            #expect(first.signals.map(\.fingerprint) == second.signals.map(\.fingerprint))
+            #expect(Set(first.signals.map(\.fingerprint)).count == first.signals.count)
+            let weights = first.signals.map(\.severity.weight)
+            #expect(weights == weights.sorted(by: >))
+        }
+    }
+}
