@@ -24,6 +24,7 @@ let package = Package(
             name: "ticket-master",
             dependencies: [
                 "TicketMaster",
+                "RepositoryAnalysis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

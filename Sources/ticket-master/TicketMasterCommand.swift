@@ -14,8 +14,8 @@ struct TicketMasterCommand: AsyncParsableCommand {
             \(ExitStatus.table)
             """,
         version: ticketMasterVersion,
-        subcommands: [Config.self, History.self],
-        defaultSubcommand: nil
+        subcommands: [Generate.self, Analyze.self, Config.self, History.self],
+        defaultSubcommand: Generate.self
     )
 
     /// Runs the command, mapping every error to a one-line message and a documented exit code.
@@ -63,9 +63,8 @@ struct TicketMasterCommand: AsyncParsableCommand {
                 // --help, --version and completion scripts.
                 exit(withError: error)
             }
-            // An argument-parser usage error: its message and the usage line, then the documented usage code.
-            StandardError.write("\(prefix): \(message(for: error))\n")
-            StandardError.write("\(usageString())\n  See 'ticket-master --help'.\n")
+            // An argument-parser usage error: its message on one line, then the documented usage code.
+            StandardError.write("\(prefix): \(message(for: error)) (see `ticket-master help`)\n")
             return code == .validationFailure ? .usage : .failure
         }
     }

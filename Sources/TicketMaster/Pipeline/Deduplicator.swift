@@ -74,6 +74,10 @@ public struct Deduplicator: Sendable {
         }
         var best: (Candidate, Double, String)?
         for other in known {
+            // Issues about different files are different issues, however alike their wording.
+            if !candidate.paths.isEmpty && !other.paths.isEmpty && candidate.paths.isDisjoint(with: other.paths) {
+                continue
+            }
             let title = candidate.title.similarity(to: other.title)
             let text = candidate.text.similarity(to: other.text)
             let (score, kind) = title >= titleThreshold ? (title, "title") : (text, "text")
@@ -89,11 +93,13 @@ public struct Deduplicator: Sendable {
         var issue: ExistingIssue
         var title: TextFingerprint
         var text: TextFingerprint
+        var paths: Set<String>
 
         init(_ issue: ExistingIssue) {
             self.issue = issue
             title = TextFingerprint(issue.title)
             text = TextFingerprint(issue.title + "\n" + issue.body)
+            paths = Set(Citation.all(in: issue.body).map(\.path))
         }
     }
 }

@@ -43,6 +43,9 @@ public struct LinkContext: Sendable, Hashable {
         return "[`\(short)`](\(base)\(remote?.forge == .gitlab ? "/-/commit/" : "/commit/")\(commit.hash))"
     }
 
+    /// The link prefixes a draft may contain: the repository's web address, and nothing else.
+    public var allowedPrefixes: [String] { webURL.map { [$0 + "/"] } ?? [] }
+
     private var webURL: String? {
         guard let remote else { return nil }
         return "https://\(remote.host ?? "github.com")/\(remote.owner)/\(remote.name)"
@@ -216,11 +219,12 @@ private struct Wording {
         title = Self.title(from: title)
     }
 
-    /// Keeps a path's last components so titles stay under 80 characters.
+    /// Keeps titles under 80 characters: a long path becomes its last two components, or its file name.
     private static func shorten(_ path: String) -> String {
-        guard path.count > 48 else { return path }
+        guard path.count > 40 else { return path }
         let parts = path.split(separator: "/")
-        return "…/" + parts.suffix(2).joined(separator: "/")
+        let lastTwo = parts.suffix(2).joined(separator: "/")
+        return lastTwo.count <= 40 ? lastTwo : String(parts.last ?? Substring(path))
     }
 
     private static func title(from text: String) -> String {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import RepositoryAnalysis
 import TicketMaster
 
 /// The documented exit codes. Keep this table, `--help` and the README in step.
@@ -34,6 +35,14 @@ enum ExitStatus: Int32, CaseIterable {
 extension TicketMasterCommand {
     /// The exit status and one-line message for errors of the library modules.
     static func translate(_ error: any Error) -> (status: ExitStatus, message: String)? {
-        nil
+        switch error {
+        case let error as AnalysisError:
+            switch error.code {
+            case .pathNotFound, .notARepository, .bareRepository: (.usage, error.message)
+            case .gitMissing, .gitFailed: (.failure, error.description)
+            }
+        default:
+            nil
+        }
     }
 }

@@ -7,6 +7,7 @@ final class ProgressDisplay: @unchecked Sendable {
     private let enabled: Bool
     private let lock = NSLock()
     private var lastPhase = ""
+    private var printedPhases = Set<String>()
     private var lastDraw = Date.distantPast
     private var spinnerIndex = 0
     private static let spinner = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
@@ -37,8 +38,8 @@ final class ProgressDisplay: @unchecked Sendable {
                     line += " \(completed)"
                 }
                 StandardError.write("\r\u{1B}[2K" + line)
-            } else if phase != lastPhase {
-                lastPhase = phase
+            } else if printedPhases.insert(phase).inserted {
+                // Phases of parallel work interleave; a log reader wants each one once.
                 StandardError.write("\(phase)…\n")
             }
         }

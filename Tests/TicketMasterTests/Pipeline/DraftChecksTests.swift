@@ -98,4 +98,14 @@ struct DeduplicatorTests {
         #expect(result.duplicates[1].reason.hasPrefix("same evidence"))
         #expect(result.duplicates[2].duplicateOf.hasPrefix("draft "))
     }
+
+    @Test("drafts about different files are never duplicates, however alike their wording")
+    func differentFiles() {
+        let body = { (path: String) in "Add tests that exercise `\(path)`, following the repository's test layout." }
+        let drafts = [
+            draft("Add tests for Sources/A.swift", path: "Sources/A.swift", body: body("Sources/A.swift")),
+            draft("Add tests for Sources/B.swift", path: "Sources/B.swift", body: body("Sources/B.swift")),
+        ]
+        #expect(Deduplicator().deduplicate(drafts, against: []).new.count == 2)
+    }
 }

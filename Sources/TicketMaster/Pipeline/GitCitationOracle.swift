@@ -1,0 +1,33 @@
+import Foundation
+import RepositoryAnalysis
+
+/// Answers "does this path exist at the analysed commit, and how many lines has it?" by asking git.
+public actor GitCitationOracle: CitationOracle {
+    private let repository: URL
+    private let commit: String?
+    private let git: GitExecutable
+    private var lineCounts: [String: Int?] = [:]
+
+    /// Creates an oracle for `commit` (nil for a repository without commits, where nothing can be cited).
+    public init(repository: URL, commit: String?, git: GitExecutable) {
+        self.repository = repository
+        self.commit = commit
+        self.git = git
+    }
+
+    public func lineCount(of path: String) async -> Int? {
+        if let known = lineCounts[path] { return known }
+        let count = await readLineCount(path)
+        lineCounts[path] = count
+        return count
+    }
+
+    private func readLineCount(_ path: String) async -> Int? {
+        guard let commit, let result = try? await git.run(["cat-file", "blob", "\(commit):\(path)"], in: repository),
+            result.status == 0
+        else { return nil }
+        let bytes = result.standardOutput
+        let newlines = bytes.reduce(0) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
+        return bytes.isEmpty || bytes.last == UInt8(ascii: "\n") ? newlines : newlines + 1
+    }
+}

@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import TicketMaster
+
+/// Formats for `generate`'s preview.
+enum PreviewFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json, markdown
+}
+
+/// Prints suggestions: a readable list on a terminal, every field as JSON, or the full Markdown bodies.
+struct Preview {
+    let suggestions: Suggestions
+    let remote: RemoteRepository?
+    let terminal: Terminal
+
+    func print(_ format: PreviewFormat) throws {
+        switch format {
+        case .json: try printJSON(suggestions)
+        case .markdown: Swift.print(markdown, terminator: "")
+        case .text: Swift.print(text, terminator: "")
+        }
+    }
+
+    private var text: String {
+        var out = ""
+        let target = remote.map { " for \($0)" } ?? ""
+        out += terminal.paint("\(suggestions.drafts.count) suggested issue(s)\(target) (dry run: nothing filed)", .bold)
+        out += "\n"
+        for (index, reviewed) in suggestions.drafts.enumerated() {
+            let draft = reviewed.draft
+            out += "\n" + terminal.paint("\(index + 1). \(draft.title)", .bold) + "\n"
+            var facts = ["type: \(draft.type.rawValue)", "labels: \(draft.labels.joined(separator: ", "))"]
+            facts.append(reviewed.score.map { "score: \($0)/100" } ?? "score: not reviewed")
+            facts.append("writer: \(draft.writer.name)")
+            out += "   " + terminal.paint(facts.joined(separator: " · "), .dim) + "\n"
+            for signal in draft.signals.prefix(5) {
+                out += "   - \(signal.summary)\n"
+            }
+            if draft.signals.count > 5 { out += "   - … \(draft.signals.count - 5) more\n" }
+            out += "   " + terminal.paint("fingerprint \(draft.fingerprint)", .dim) + "\n"
+        }
+        for duplicate in suggestions.duplicates {
+            out += "\n" + terminal.paint("skipped duplicate: \(duplicate.draft.title)", .yellow)
+            out += " (duplicates \(duplicate.duplicateOf): \(duplicate.reason))\n"
+        }
+        if suggestions.drafts.isEmpty {
+            out += "\nNo findings strong enough to suggest an issue (\(suggestions.signalCount) findings analysed).\n"
+        }
+        return out
+    }
+
+    private var markdown: String {
+        suggestions.drafts.map { reviewed in
+            let draft = reviewed.draft
+            return "# \(draft.title)\n\nLabels: \(draft.labels.joined(separator: ", "))\n\n\(draft.body)\n"
+        }.joined(separator: "\n---\n\n")
+    }
+}
+
+extension IssueDraft.Writer {
+    var name: String {
+        switch self {
+        case .plain: "plain writer"
+        case .model(let provider, let model): "\(provider) \(model)"
+        }
+    }
+}

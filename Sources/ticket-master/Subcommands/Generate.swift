@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import RepositoryAnalysis
+import TicketMaster
+
+/// `ticket-master generate`: analyse, plan, write, review, de-duplicate, then preview or file.
+struct Generate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Analyse a repository and suggest issues (the default subcommand).",
+        discussion: """
+            Examples:
+              ticket-master generate . --dry-run
+              ticket-master /path/to/repo owner/repo --dry-run --max-issues 3
+              ticket-master generate https://github.com/acme/api.git --dry-run --format json
+            """)
+
+    @Argument(help: ArgumentHelp("The repository: a local path or a clone URL.", valueName: "path-or-url"))
+    var path: String = "."
+
+    @Argument(
+        help: ArgumentHelp(
+            "Where issues would be filed: owner/repo or its URL; inferred from the origin remote when omitted.",
+            valueName: "owner/repo"))
+    var tracker: String?
+
+    @Option(name: .customLong("repo"), help: ArgumentHelp("Same as the second argument.", valueName: "owner/repo"))
+    var trackerOption: String?
+
+    @Flag(help: "Preview the suggestions and file nothing.")
+    var dryRun = false
+
+    // Unconditional parsing so that `--max-issues -3` reaches validation instead of reading as an unknown flag.
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("Suggest at most this many issues (overrides issue_generation.max_issues).", valueName: "n"))
+    var maxIssues: Int?
+
+    @Option(help: "Output format: text, json or markdown.")
+    var format: PreviewFormat = .text
+
+    @OptionGroup var window: AnalysisWindowOptions
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        if let maxIssues, maxIssues < 1 {
+            throw ValidationError("--max-issues must be at least 1, got \(maxIssues)")
+        }
+        if tracker != nil && trackerOption != nil {
+            throw ValidationError("give the repository to file on once: as the second argument or with --repo")
+        }
+    }
+
+    func run() async throws {
+        var flags = window.configurationFlags
+        if let maxIssues { flags.append(("issue_generation.max_issues", "--max-issues", String(maxIssues))) }
+        let isURL = RepositoryCheckout.isURL(path)
+        // A wrong owner/repo is a usage error; report it before any slow work.
+        let named = try (tracker ?? trackerOption).map { try RemoteRepository(parsing: $0) }
+        let session = try Session.start(global, searchDirectory: isURL ? nil : path, flags: flags)
+        guard dryRun else {
+            throw TicketMasterError(
+                .usage,
+                "this version previews suggestions but cannot file them yet; run again with --dry-run")
+        }
+        let git = GitExecutable()
+        let checkout = try await RepositoryCheckout.open(
+            path, depth: session.configuration.repository.maxCommits ?? RepositoryCheckout.defaultCloneDepth, git: git)
+        defer { checkout.remove() }
+        let remote: RemoteRepository?
+        if let named {
+            remote = named
+        } else {
+            remote = await checkout.originRemote(git: git)
+        }
+        let report = try await session.analyze(checkout)
+        let links = LinkContext(remote: remote, commit: report.headCommit)
+        let oracle = GitCitationOracle(repository: checkout.path, commit: report.headCommit, git: git)
+        let pipeline = SuggestionPipeline(configuration: session.configuration, secrets: session.resolved.secrets)
+        let suggestions = try await pipeline.suggest(from: report, links: links, existing: [], citations: oracle)
+        session.logger.info(
+            "\(report.signals.count) findings, \(suggestions.drafts.count) suggestions, \(suggestions.duplicates.count) duplicates set aside"
+        )
+        try Preview(suggestions: suggestions, remote: remote, terminal: session.terminal).print(format)
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+import Testing
+import TicketMasterTesting
+
+@Suite("ticket-master generate and analyze")
+struct GenerateCommandTests {
+    let runner: CommandRunner
+    let snapshots = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Snapshots")
+
+    init() throws {
+        runner = try CommandRunner()
+    }
+
+    /// A repository with planted facts: an old FIXME, a hot untested file, a large new module without docs.
+    private func plantedRepository() async throws -> TemporaryGitRepository {
+        let repository = try await TemporaryGitRepository.make()
+        let old = Date(timeIntervalSince1970: 1_600_000_000)
+        try repository.write("# Demo\n", to: "README.md")
+        try repository.write(
+            "func parse() {\n    // FIXME: handle malformed input instead of crashing\n}\n", to: "Sources/Parser.swift")
+        try await repository.commit("Add the parser", date: old)
+        for index in 1...12 {
+            try repository.write(
+                "public struct Router {\n" + (0..<index).map { "    public func route\($0)() {}\n" }.joined() + "}\n",
+                to: "Sources/Router.swift")
+            try await repository.commit(
+                "Change routing \(index)", date: Date().addingTimeInterval(Double(-index) * 86_400))
+        }
+        let module = (0..<300).map { "public func feature\($0)() -> Int { \($0) }" }.joined(separator: "\n")
+        try repository.write(module + "\n", to: "Sources/Features/Module.swift")
+        try await repository.commit("Add the features module", date: Date().addingTimeInterval(-3600))
+        return repository
+    }
+
+    @Test("--help and generate --help match their snapshots", arguments: [["--help"], ["generate", "--help"]])
+    func helpSnapshots(arguments: [String]) throws {
+        let result = try runner.run(arguments)
+        #expect(result.status == 0)
+        let name = arguments.count == 1 ? "help" : "generate-help"
+        #expect(try Snapshot.mismatch(result.stdout, named: name, in: snapshots) == nil)
+    }
+
+    @Test("the original form previews drafts grounded in real files, within --max-issues")
+    func originalForm() async throws {
+        let repository = try await plantedRepository()
+        defer { repository.remove() }
+        let result = try runner.run(
+            [
+                repository.url.path, "acme/api", "--dry-run", "--max-issues", "3", "--format", "json", "--log-level",
+                "ERROR",
+            ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let drafts = try #require(json["drafts"] as? [[String: Any]])
+        #expect((1...3).contains(drafts.count))
+        var fingerprints = Set<String>()
+        for entry in drafts {
+            let draft = try #require(entry["draft"] as? [String: Any])
+            let body = try #require(draft["body"] as? String)
+            let title = try #require(draft["title"] as? String)
+            #expect(title.count < 80)
+            #expect(fingerprints.insert(try #require(draft["fingerprint"] as? String)).inserted)
+            // Every link points at a file that exists in the repository, at the analysed commit on acme/api.
+            for match in body.matches(of: /\(https:\/\/github\.com\/acme\/api\/blob\/[0-9a-f]{40}\/([^#)]+)/) {
+                let path = String(match.1).removingPercentEncoding ?? String(match.1)
+                #expect(
+                    FileManager.default.fileExists(atPath: repository.url.appendingPathComponent(path).path), "\(path)")
+            }
+        }
+    }
+
+    @Test("the repository to file on is inferred from the origin remote")
+    func infersOrigin() async throws {
+        let repository = try await plantedRepository()
+        defer { repository.remove() }
+        try await repository.run(["remote", "add", "origin", "git@github.com:acme/widgets.git"])
+        let result = try runner.run(["generate", repository.url.path, "--dry-run", "--color", "never"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("for acme/widgets"))
+        #expect(!result.stdout.contains("\u{1B}["))
+    }
+
+    @Test("a clone URL is cloned into a temporary folder that is removed afterwards")
+    func cloneURL() async throws {
+        let repository = try await plantedRepository()
+        defer { repository.remove() }
+        let temporary = FileManager.default.temporaryDirectory
+        let before = try FileManager.default.contentsOfDirectory(atPath: temporary.path).filter {
+            $0.hasPrefix("ticket-master-")
+        }
+        let result = try runner.run(["analyze", "file://" + repository.url.path, "--format", "json", "-q"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("\"signals\""))
+        let after = try FileManager.default.contentsOfDirectory(atPath: temporary.path).filter {
+            $0.hasPrefix("ticket-master-")
+        }
+        #expect(Set(after).subtracting(before).isEmpty)
+    }
+
+    @Test("--color always colours the preview; NO_COLOR is honoured")
+    func color() async throws {
+        let repository = try await plantedRepository()
+        defer { repository.remove() }
+        let colored = try runner.run(["generate", repository.url.path, "--dry-run", "--color", "always", "-q"])
+        #expect(colored.stdout.contains("\u{1B}[1m"))
+        let plain = try runner.run(
+            ["generate", repository.url.path, "--dry-run", "-q"], environment: ["NO_COLOR": "1"])
+        #expect(!plain.stdout.contains("\u{1B}["))
+    }
+
+    @Test(
+        "bad input gives one clear line and the documented exit code",
+        arguments: [
+            (["generate", "/nonexistent/repo", "--dry-run"], Int32(2), "does not exist"),
+            (["generate", "{notrepo}", "--dry-run"], 2, "is not inside a Git repository"),
+            (["{repo}", "not-a-repo", "--dry-run"], 2, "expected owner/repo"),
+            (["{repo}", "acme/api", "--dry-run", "--max-issues", "0"], 2, "--max-issues must be at least 1"),
+            (["{repo}", "acme/api", "--dry-run", "--max-issues", "-3"], 2, "--max-issues must be at least 1"),
+            (["analyze", "{repo}", "--since", "last tuesday"], 2, "--since must be a date"),
+            (["generate", "{repo}", "--dry-run", "--log-level", "LOUD"], 3, "--log-level must be one of"),
+        ] as [([String], Int32, String)])
+    func badInput(arguments: [String], status: Int32, message: String) async throws {
+        let repository = try await TemporaryGitRepository.make()
+        defer { repository.remove() }
+        let notRepository = runner.home.appendingPathComponent("plain-folder")
+        try FileManager.default.createDirectory(at: notRepository, withIntermediateDirectories: true)
+        let resolved = arguments.map {
+            $0.replacingOccurrences(of: "{repo}", with: repository.url.path)
+                .replacingOccurrences(of: "{notrepo}", with: notRepository.path)
+        }
+        let result = try runner.run(resolved)
+        #expect(result.status == status, "\(result.stderr)")
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.hasPrefix("error: "), "\(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+    }
+
+    @Test("an empty repository is analysed without error and suggests nothing from history")
+    func emptyRepository() async throws {
+        let repository = try await TemporaryGitRepository.make()
+        defer { repository.remove() }
+        let result = try runner.run(["generate", repository.url.path, "--dry-run", "--format", "json", "-q"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("\"drafts\""))
+    }
+}
