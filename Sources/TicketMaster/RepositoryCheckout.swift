@@ -24,7 +24,8 @@ public struct RepositoryCheckout: Sendable {
     /// Opens a local path as is, or clones a URL shallowly (`depth` commits) into a temporary folder.
     public static func open(_ text: String, depth: Int, git: GitExecutable) async throws -> RepositoryCheckout {
         guard isURL(text), !FileManager.default.fileExists(atPath: text) else {
-            return RepositoryCheckout(path: URL(fileURLWithPath: text), displayName: text, isTemporary: false)
+            let path = URL(fileURLWithPath: text).standardizedFileURL
+            return RepositoryCheckout(path: path, displayName: path.path, isTemporary: false)
         }
         let shown = redacted(text)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ticket-master-\(UUID().uuidString)")

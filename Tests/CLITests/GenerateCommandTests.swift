@@ -136,6 +136,26 @@ struct GenerateCommandTests {
         #expect(result.stderr.contains(message), "\(result.stderr)")
     }
 
+    @Test("every generate run, and its drafts, are saved to history before the preview")
+    func recordsHistory() async throws {
+        let repository = try await plantedRepository()
+        defer { repository.remove() }
+        for _ in 1...2 {
+            #expect(try runner.run(["generate", repository.url.path, "--dry-run", "-q"]).status == 0)
+        }
+        let list = try runner.run(["history", "list", "--format", "json"])
+        let runs = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
+        #expect(runs.count == 2)
+        #expect(
+            runs.allSatisfy {
+                $0["outcome"] as? String == "succeeded" && $0["repositoryPath"] as? String == repository.url.path
+            })
+        let show = try runner.run(["history", "show", "1", "--format", "json"])
+        let detail = try #require(try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [String: Any])
+        #expect((detail["drafts"] as? [Any])?.isEmpty == false)
+        #expect((detail["signals"] as? [Any])?.isEmpty == false)
+    }
+
     @Test("an empty repository is analysed without error and suggests nothing from history")
     func emptyRepository() async throws {
         let repository = try await TemporaryGitRepository.make()

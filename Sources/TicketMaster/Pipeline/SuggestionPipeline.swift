@@ -39,10 +39,12 @@ public struct SuggestionPipeline: Sendable {
     /// Runs the pipeline on an analysis report.
     ///
     /// - Parameters:
-    ///   - existing: issues already on the tracker or in history, to de-duplicate against.
+    ///   - existing: issues already on the tracker, to de-duplicate against.
+    ///   - history: the run's journal, to de-duplicate against issues earlier runs filed.
     ///   - citations: what the analysed commit contains, for checking cited paths and lines.
     public func suggest(
-        from report: RepositoryReport, links: LinkContext, existing: [ExistingIssue], citations: any CitationOracle
+        from report: RepositoryReport, links: LinkContext, existing: [ExistingIssue] = [], history: RunJournal? = nil,
+        citations: any CitationOracle
     ) async throws -> Suggestions {
         let generation = configuration.issueGeneration
         // Plan more than needed: some drafts may turn out to be duplicates.
@@ -62,7 +64,8 @@ public struct SuggestionPipeline: Sendable {
             }
             reviewed.append(ReviewedDraft(draft: draft, score: nil, notes: ["written by the plain writer"]))
         }
-        let (new, duplicates) = Deduplicator().deduplicate(reviewed.map(\.draft), against: existing)
+        let filed = try await history?.previouslyFiled(reviewed.map(\.draft)) ?? []
+        let (new, duplicates) = Deduplicator().deduplicate(reviewed.map(\.draft), against: existing + filed)
         let kept = Set(new.map(\.fingerprint))
         return Suggestions(
             drafts: Array(reviewed.filter { kept.contains($0.draft.fingerprint) }.prefix(generation.maxIssues)),

@@ -82,3 +82,13 @@ struct Session {
         return Logger(label: "ticket-master")
     }
 }
+
+extension Session {
+    /// Opens the history database the configuration names, creating it if needed.
+    func openHistory() throws -> SQLiteHistoryStore {
+        try SQLiteHistoryStore(
+            path: configuration.history.databasePath(),
+            policy: HistoryPolicy(resolved, configuration: configuration),
+            logger: logger)
+    }
+}

@@ -72,14 +72,31 @@ struct Generate: AsyncParsableCommand {
         } else {
             remote = await checkout.originRemote(git: git)
         }
+        let history = try session.openHistory()
         let report = try await session.analyze(checkout)
-        let links = LinkContext(remote: remote, commit: report.headCommit)
-        let oracle = GitCitationOracle(repository: checkout.path, commit: report.headCommit, git: git)
-        let pipeline = SuggestionPipeline(configuration: session.configuration, secrets: session.resolved.secrets)
-        let suggestions = try await pipeline.suggest(from: report, links: links, existing: [], citations: oracle)
+        let journal = try await RunJournal.start(
+            store: history, repository: checkout.displayName, remote: remote, report: report,
+            configurationDigest: session.resolved.digest)
+        let suggestions: Suggestions
+        do {
+            let links = LinkContext(remote: remote, commit: report.headCommit)
+            let oracle = GitCitationOracle(repository: checkout.path, commit: report.headCommit, git: git)
+            let pipeline = SuggestionPipeline(configuration: session.configuration, secrets: session.resolved.secrets)
+            suggestions = try await pipeline.suggest(from: report, links: links, history: journal, citations: oracle)
+            // Drafts are saved before anything is shown or published, so nothing produced is ever lost.
+            try await journal.record(suggestions)
+            await journal.finish(.succeeded)
+        } catch is CancellationError {
+            await journal.finish(.interrupted, message: "interrupted")
+            throw CancellationError()
+        } catch {
+            await journal.finish(.failed, message: "\(error)")
+            throw error
+        }
         session.logger.info(
             "\(report.signals.count) findings, \(suggestions.drafts.count) suggestions, \(suggestions.duplicates.count) duplicates set aside"
         )
+        session.logger.info("saved as run \(journal.runId): `ticket-master history show \(journal.runId)`")
         try Preview(suggestions: suggestions, remote: remote, terminal: session.terminal).print(format)
     }
 }

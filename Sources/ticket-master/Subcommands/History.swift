@@ -24,11 +24,7 @@ struct History: AsyncParsableCommand {
         /// Loads the configuration and opens the history it names.
         func open() throws -> (Session, SQLiteHistoryStore) {
             let session = try Session.start(global, flags: database.map { [("history.path", "--database", $0)] } ?? [])
-            let store = try SQLiteHistoryStore(
-                path: session.configuration.history.databasePath(),
-                policy: HistoryPolicy(session.resolved, configuration: session.configuration),
-                logger: session.logger)
-            return (session, store)
+            return (session, try session.openHistory())
         }
     }
 

@@ -1,0 +1,75 @@
+import Foundation
+import RepositoryAnalysis
+
+/// Records one run in history as it goes: the findings, then every draft before anything is published, then the
+/// outcome. A run that fails or is interrupted still leaves what it finished, marked as such.
+public actor RunJournal {
+    private let store: any HistoryStore
+    /// The run's id in history.
+    public nonisolated let runId: Int64
+    private var counts = RunCounts()
+
+    private init(store: any HistoryStore, runId: Int64) {
+        self.store = store
+        self.runId = runId
+    }
+
+    /// Starts a run for an analysed repository and records its findings.
+    public static func start(
+        store: any HistoryStore, repository: String, remote: RemoteRepository?, report: RepositoryReport,
+        configurationDigest: String
+    ) async throws -> RunJournal {
+        let run = try await store.startRun(
+            RunRecord(
+                repositoryPath: repository, repositoryRemote: remote?.description, commitHash: report.headCommit,
+                configurationDigest: configurationDigest))
+        guard let id = run.id else {
+            throw TicketMasterError(.failure, "the history store did not assign the run an id")
+        }
+        let journal = RunJournal(store: store, runId: id)
+        try await journal.recordSignals(report.signals)
+        return journal
+    }
+
+    private func recordSignals(_ signals: [Signal]) async throws {
+        try await store.recordSignals(signals, runId: runId)
+        counts.signals = signals.count
+    }
+
+    /// Issues that earlier runs filed for the same evidence, so they are not suggested again.
+    public func previouslyFiled(_ drafts: [IssueDraft]) async throws -> [ExistingIssue] {
+        let records = try await store.drafts(withFingerprints: drafts.map(\.fingerprint))
+        return records.filter { $0.status == .filed }.map {
+            ExistingIssue(
+                reference: "issue filed in run \($0.runId)", title: $0.title, body: $0.body,
+                fingerprint: $0.fingerprint)
+        }
+    }
+
+    /// Records the suggestions: kept drafts as drafts, set-aside ones as duplicates of what they repeat.
+    @discardableResult
+    public func record(_ suggestions: Suggestions) async throws -> [Int64] {
+        var ids: [Int64] = []
+        for reviewed in suggestions.drafts {
+            let record = try await store.recordDraft(
+                DraftRecord(
+                    runId: runId, draft: reviewed.draft, score: reviewed.score.map(Double.init),
+                    reviewReasons: reviewed.notes))
+            if let id = record.id { ids.append(id) }
+        }
+        for duplicate in suggestions.duplicates {
+            let record = try await store.recordDraft(
+                DraftRecord(runId: runId, draft: duplicate.draft, reviewReasons: [duplicate.reason]))
+            if let id = record.id {
+                try await store.setStatus(.duplicate, ofDraft: id, duplicateOf: duplicate.duplicateOf)
+            }
+        }
+        counts.drafts = suggestions.drafts.count
+        return ids
+    }
+
+    /// Marks the run finished; errors are swallowed because the outcome must not hide the run's own result.
+    public func finish(_ outcome: RunOutcome, message: String? = nil) async {
+        try? await store.finishRun(runId, outcome: outcome, counts: counts, message: message, at: Date())
+    }
+}
