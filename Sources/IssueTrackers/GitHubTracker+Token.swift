@@ -83,12 +83,13 @@ extension GitHubTracker {
             group.cancelAll()
             return first
         }
-        if !finished {
+        guard finished else {
+            // Not waiting for the reader: a child of `gh` may hold the pipe open until it exits by itself.
             process.terminate()
-            process.waitUntilExit()
+            return nil
         }
         let data = await reader.value
-        guard finished, process.terminationStatus == 0 else { return nil }
+        guard process.terminationStatus == 0 else { return nil }
         return String(decoding: data, as: UTF8.self)
     }
 }
