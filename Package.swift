@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         .executableTarget(
@@ -45,8 +46,16 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "IssueTrackers",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "TicketMasterTesting",
-            dependencies: ["TicketMaster", "RepositoryAnalysis"],
+            dependencies: ["TicketMaster", "RepositoryAnalysis", "IssueTrackers"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -59,6 +68,13 @@ let package = Package(
         .testTarget(
             name: "RepositoryAnalysisTests",
             dependencies: ["RepositoryAnalysis", "TicketMasterTesting"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "IssueTrackersTests",
+            dependencies: [
+                "IssueTrackers", "TicketMasterTesting", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

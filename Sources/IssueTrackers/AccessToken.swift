@@ -1,0 +1,27 @@
+/// A secret that authenticates to a forge, kept out of every description, dump and log.
+///
+/// Only the trackers in this module read the secret, to put it in a request header.
+public struct AccessToken: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible,
+    CustomReflectable
+{
+    /// The secret itself.
+    let secret: String
+    /// Where the token came from (`GITHUB_TOKEN`, `configuration`, `gh auth token` …), safe to show.
+    public let source: String
+
+    /// Wraps a secret; `source` says where it came from, for messages.
+    public init(_ secret: String, source: String) {
+        self.secret = secret.trimmingCharacters(in: .whitespacesAndNewlines)
+        self.source = source
+    }
+
+    public var description: String { "token from \(source)" }
+    public var debugDescription: String { "AccessToken(source: \(source), secret: <redacted>)" }
+    public var customMirror: Mirror { Mirror(self, children: ["source": source]) }
+
+    /// `text` with every occurrence of the secret replaced, for text a server sent back.
+    func redacting(_ text: String) -> String {
+        guard secret.count >= 4 else { return text }
+        return text.replacingOccurrences(of: secret, with: "<redacted>")
+    }
+}
