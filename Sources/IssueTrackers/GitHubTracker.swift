@@ -123,7 +123,7 @@ public struct GitHubTracker: IssueTracker {
             var assignees: [String]
             var milestone: Int?
         }
-        try Self.validate(issue)
+        try issue.validate()
         let body = Body(
             title: issue.title, body: issue.bodyWithMarker, labels: issue.labels, assignees: issue.assignees,
             milestone: issue.milestone)
@@ -177,15 +177,6 @@ public struct GitHubTracker: IssueTracker {
             next = try LinkHeader.next(response.header("link")).map { try client.withinAPI($0) }
         }
         return collected
-    }
-
-    static func validate(_ issue: NewIssue) throws {
-        if issue.title.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-            throw TrackerError(.validationFailed, "an issue needs a title")
-        }
-        if let fingerprint = issue.fingerprint, !FingerprintMarker.isValid(fingerprint) {
-            throw TrackerError(.validationFailed, "'\(fingerprint)' is not a fingerprint: expected 8-128 hex digits")
-        }
     }
 
     @Sendable static func errorMessage(_ body: Data) -> String? {

@@ -145,7 +145,7 @@ public struct GitLabTracker: IssueTracker {
                 case milestoneID = "milestone_id"
             }
         }
-        try GitHubTracker.validate(issue)
+        try issue.validate()
         let assignees = try await userIDs(issue.assignees)
         let body = Body(
             title: issue.title, description: issue.bodyWithMarker, labels: issue.labels.joined(separator: ","),

@@ -146,7 +146,7 @@ public struct GiteaTracker: IssueTracker {
             var assignees: [String]?
             var milestone: Int?
         }
-        try GitHubTracker.validate(issue)
+        try issue.validate()
         let body = Body(
             title: issue.title, body: issue.bodyWithMarker, labels: try await labelIDs(for: issue.labels),
             assignee: issue.assignees.first, assignees: issue.assignees.isEmpty ? nil : issue.assignees,

@@ -103,7 +103,14 @@ extension IssueTracker {
                 report.created.append(label.name)
                 report.available.append(label.name)
             } catch let error as TrackerError {
-                report.unavailable.append(LabelReport.Refusal(name: name, reason: error.message))
+                // Another run may have created it a moment ago: then it is there to use.
+                if error.code == .validationFailed,
+                    let spelled = try await labels().first(where: { $0.name.lowercased() == name.lowercased() })
+                {
+                    report.available.append(spelled.name)
+                } else {
+                    report.unavailable.append(LabelReport.Refusal(name: name, reason: error.message))
+                }
             }
         }
         return report

@@ -86,6 +86,16 @@ public struct NewIssue: Sendable, Hashable, Codable {
         self.fingerprint = fingerprint
     }
 
+    /// Rejects what no forge would accept, before anything is sent.
+    func validate() throws {
+        if title.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            throw TrackerError(.validationFailed, "an issue needs a title")
+        }
+        if let fingerprint, !FingerprintMarker.isValid(fingerprint) {
+            throw TrackerError(.validationFailed, "'\(fingerprint)' is not a fingerprint: expected 8-128 hex digits")
+        }
+    }
+
     /// The body to send: `body` with the fingerprint marker when there is a fingerprint.
     public var bodyWithMarker: String {
         guard let fingerprint else { return body }

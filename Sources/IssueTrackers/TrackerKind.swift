@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// The forges Ticket-Master files issues on.
 public enum TrackerKind: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
@@ -41,6 +42,63 @@ public enum TrackerKind: String, Sendable, Hashable, Codable, CaseIterable, Cust
             return URL(string: "https://\(host)/api/v3")
         case .gitlab: return URL(string: "https://\(host)/api/v4")
         case .gitea: return URL(string: "https://\(host)/api/v1")
+        }
+    }
+}
+
+extension TrackerKind {
+    /// The environment variables a token for this forge is read from, in order.
+    public var tokenVariables: [String] {
+        switch self {
+        case .github: ["GITHUB_TOKEN", "GH_TOKEN"]
+        case .gitlab: ["GITLAB_TOKEN"]
+        case .gitea: ["GITEA_TOKEN", "GOGS_TOKEN"]
+        }
+    }
+
+    /// Finds a token: `explicit` (from configuration), then ``tokenVariables``, then, for GitHub only,
+    /// `gh auth token` (see ``GitHubTracker/discoverToken(explicit:environment:ghTimeout:)``).
+    public func discoverToken(
+        explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) async -> AccessToken? {
+        if self == .github { return await GitHubTracker.discoverToken(explicit: explicit, environment: environment) }
+        if let explicit, !explicit.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            return AccessToken(explicit, source: "configuration")
+        }
+        for variable in tokenVariables {
+            if let value = environment[variable], !value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                return AccessToken(value, source: variable)
+            }
+        }
+        return nil
+    }
+
+    /// A tracker of this kind for `path` (`owner/name`, or `group/subgroup/name` on GitLab) at `apiRoot`.
+    ///
+    /// Share one `pacer` between trackers that use the same account, so that they share its rate limits.
+    public func makeTracker(
+        path: String, token: AccessToken, apiRoot: URL, pacer: RequestPacer = RequestPacer(),
+        options: TrackerOptions = TrackerOptions(), logger: Logger = Logger(label: "ticket-master.trackers")
+    ) throws -> any IssueTracker {
+        let parts = path.split(separator: "/").map(String.init)
+        guard parts.count >= 2, self == .gitlab || parts.count == 2 else {
+            throw TrackerError(
+                .validationFailed,
+                "'\(path)' is not a \(self) repository: expected owner/name"
+                    + (self == .gitlab ? " or group/subgroup/name" : ""))
+        }
+        switch self {
+        case .github:
+            return GitHubTracker(
+                owner: parts[0], name: parts[1], token: token, apiRoot: apiRoot, pacer: pacer, options: options,
+                logger: logger)
+        case .gitlab:
+            return GitLabTracker(
+                projectPath: path, token: token, apiRoot: apiRoot, pacer: pacer, options: options, logger: logger)
+        case .gitea:
+            return GiteaTracker(
+                owner: parts[0], name: parts[1], token: token, apiRoot: apiRoot, pacer: pacer, options: options,
+                logger: logger)
         }
     }
 }

@@ -86,3 +86,30 @@ struct IssueTrackerBasicsTests {
         await #expect(throws: TrackerError.self) { try await tracker.createIssue(NewIssue(title: "u", body: "")) }
     }
 }
+
+@Suite("Choosing and authenticating a tracker")
+struct TrackerSelectionTests {
+    @Test func readsEachForgesTokenVariables() async {
+        #expect(
+            await TrackerKind.gitlab.discoverToken(explicit: nil, environment: ["GITLAB_TOKEN": "x"])?.source
+                == "GITLAB_TOKEN")
+        #expect(
+            await TrackerKind.gitea.discoverToken(explicit: nil, environment: ["GOGS_TOKEN": "x"])?.source
+                == "GOGS_TOKEN")
+        #expect(
+            await TrackerKind.gitea.discoverToken(explicit: "y", environment: ["GITEA_TOKEN": "x"])?.source
+                == "configuration")
+        #expect(await TrackerKind.gitlab.discoverToken(explicit: nil, environment: [:]) == nil)
+    }
+
+    @Test(arguments: TrackerKind.allCases)
+    func makesATrackerOfEachKind(kind: TrackerKind) throws {
+        let root = try #require(kind.apiRoot(forHost: "forge.example.org"))
+        let tracker = try kind.makeTracker(path: "acme/api", token: AccessToken("t", source: "test"), apiRoot: root)
+        #expect(tracker.kind == kind)
+        #expect(tracker.repositoryPath == "acme/api")
+        let nested = try? kind.makeTracker(
+            path: "acme/team/api", token: AccessToken("t", source: "test"), apiRoot: root)
+        #expect((nested != nil) == (kind == .gitlab))
+    }
+}
