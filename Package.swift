@@ -16,6 +16,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
@@ -44,6 +46,16 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "LanguageModels",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "TicketMasterTesting",
             dependencies: ["TicketMaster", "RepositoryAnalysis"],
             swiftSettings: strictSettings
@@ -58,6 +70,14 @@ let package = Package(
         .testTarget(
             name: "RepositoryAnalysisTests",
             dependencies: ["RepositoryAnalysis", "TicketMasterTesting"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "LanguageModelsTests",
+            dependencies: [
+                "LanguageModels", "TicketMasterTesting",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(
