@@ -57,7 +57,7 @@ let package = Package(
         ),
         .target(
             name: "TicketMasterTesting",
-            dependencies: ["TicketMaster", "RepositoryAnalysis"],
+            dependencies: ["TicketMaster", "RepositoryAnalysis", "LanguageModels"],
             swiftSettings: strictSettings
         ),
         .testTarget(
