@@ -57,7 +57,12 @@ let package = Package(
         ),
         .target(
             name: "TicketMasterTesting",
-            dependencies: ["TicketMaster", "RepositoryAnalysis", "LanguageModels"],
+            dependencies: [
+                "TicketMaster", "RepositoryAnalysis", "LanguageModels",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(
