@@ -12,13 +12,17 @@ let package = Package(
         .executable(name: "ticket-master", targets: ["ticket-master"]),
         .library(name: "TicketMaster", targets: ["TicketMaster"]),
         .library(name: "RepositoryAnalysis", targets: ["RepositoryAnalysis"]),
+        .library(name: "LanguageModels", targets: ["LanguageModels"]),
+        .library(name: "IssueTrackers", targets: ["IssueTrackers"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
-        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         .executableTarget(
@@ -26,6 +30,8 @@ let package = Package(
             dependencies: [
                 "TicketMaster",
                 "RepositoryAnalysis",
+                "LanguageModels",
+                "IssueTrackers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -35,9 +41,12 @@ let package = Package(
             name: "TicketMaster",
             dependencies: [
                 "RepositoryAnalysis",
+                "LanguageModels",
+                "IssueTrackers",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Mustache", package: "swift-mustache"),
             ],
             swiftSettings: strictSettings
         ),
@@ -46,16 +55,33 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "LanguageModels",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "IssueTrackers",
             dependencies: [
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),
         .target(
             name: "TicketMasterTesting",
-            dependencies: ["TicketMaster", "RepositoryAnalysis", "IssueTrackers"],
+            dependencies: [
+                "TicketMaster", "RepositoryAnalysis", "LanguageModels", "IssueTrackers",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -68,6 +94,14 @@ let package = Package(
         .testTarget(
             name: "RepositoryAnalysisTests",
             dependencies: ["RepositoryAnalysis", "TicketMasterTesting"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "LanguageModelsTests",
+            dependencies: [
+                "LanguageModels", "TicketMasterTesting",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(
