@@ -17,7 +17,8 @@ import TicketMasterTesting
 
     var options: TransportOptions {
         TransportOptions(
-            timeouts: Timeouts(connect: .seconds(2), idle: .milliseconds(300), request: .seconds(10)),
+            // The idle timeout leaves room for a busy machine; the slow reply is well beyond it.
+            timeouts: Timeouts(connect: .seconds(5), idle: .seconds(2), request: .seconds(20)),
             retryPolicy: RetryPolicy(
                 maxAttempts: 3, initialDelay: .seconds(1), maxDelay: .seconds(8), maxRetryAfter: .seconds(30)),
             clock: clock, randomFraction: { 0.5 }, logger: logs.logger)
@@ -55,7 +56,7 @@ import TicketMasterTesting
         case .garbageBody:
             harness.server.inject(.garbage)
         case .slowReply:
-            harness.server.inject(.slow(.seconds(2)))
+            harness.server.inject(.slow(.seconds(6)))
         case .refusedConnection:
             await harness.server.shutdown()
         case .droppedConnectionOnce:
