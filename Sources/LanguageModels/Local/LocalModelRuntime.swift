@@ -47,6 +47,7 @@ public actor LocalModelRuntime {
     public let options: Options
     private let logger: Logger
     private var process: Process?
+    private var logFile: URL?
     private var baseURL: URL?
     private var starting: Task<URL, any Error>?
 
@@ -83,16 +84,21 @@ public actor LocalModelRuntime {
     }
 
     /// Stops the server: SIGTERM, then SIGKILL if it is still running after the grace period.
+    ///
+    /// The server's log is removed after a clean stop; a server that crashed keeps its log for inspection.
     public func stop() async {
         guard let process else { return }
         self.process = nil
         baseURL = nil
         guard process.isRunning else { return }
         process.terminate()
-        if await Self.waitForExit(process, within: options.stopGracePeriod) { return }
-        logger.warning("llama-server ignored SIGTERM for \(options.stopGracePeriod); killing it")
-        kill(process.processIdentifier, SIGKILL)
-        _ = await Self.waitForExit(process, within: .seconds(5))
+        if await !Self.waitForExit(process, within: options.stopGracePeriod) {
+            logger.warning("llama-server ignored SIGTERM for \(options.stopGracePeriod); killing it")
+            kill(process.processIdentifier, SIGKILL)
+            _ = await Self.waitForExit(process, within: .seconds(5))
+        }
+        if let logFile { try? FileManager.default.removeItem(at: logFile) }
+        logFile = nil
     }
 
     /// Runs `body` with the server's root URL and stops the server afterwards, however `body` ends.
@@ -156,6 +162,7 @@ public actor LocalModelRuntime {
                 cause: ErrorDescription(description: String(describing: error)))
         }
         self.process = process
+        self.logFile = logFile
         let url = URL(string: "http://127.0.0.1:\(port)") ?? URL(fileURLWithPath: "/")
         logger.info(
             "started llama-server (pid \(process.processIdentifier)) on \(url.absoluteString); log: \(logFile.path)")
