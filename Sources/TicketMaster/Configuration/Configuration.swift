@@ -36,16 +36,26 @@ public struct Configuration: Sendable, Equatable {
         public var maxIssues: Int
         /// The shortest acceptable body, in characters.
         public var minDescriptionLength: Int
+        /// The lowest review score a model draft may have and still be published as written.
+        public var reviewThreshold: Int
         /// The kinds of issue to suggest, with their priorities.
         public var types: [IssueTypePreference]
     }
 
     /// Which language model writes the issues.
-    public struct LanguageModel: Sendable, Equatable {
+    public struct Models: Sendable, Equatable {
         /// `auto`, `local`, `ollama`, `openai`, `anthropic` or `gemini`.
         public var provider: String
         /// The model name; nil uses the provider's default.
         public var model: String?
+        /// Models to try when the configured one fails.
+        public var fallback: [String]
+        /// The spending limit in US dollars, if any.
+        public var maxCost: Double?
+        /// `provider/model=prompt:completion` prices per million tokens.
+        public var prices: [String]
+        /// A folder of prompt template overrides.
+        public var promptsDirectory: String?
         /// Sampling temperature.
         public var temperature: Double
         /// The most tokens one reply may use.
@@ -97,7 +107,7 @@ public struct Configuration: Sendable, Equatable {
     public var github: GitHub
     public var repository: Repository
     public var issueGeneration: IssueGeneration
-    public var languageModel: LanguageModel
+    public var models: Models
     public var history: History
     public var logging: Logging
 
@@ -119,10 +129,15 @@ public struct Configuration: Sendable, Equatable {
         issueGeneration = IssueGeneration(
             maxIssues: read.int("issue_generation.max_issues"),
             minDescriptionLength: read.int("issue_generation.min_description_length"),
+            reviewThreshold: read.int("issue_generation.review_threshold"),
             types: read.issueTypes("issue_generation.templates"))
-        languageModel = LanguageModel(
+        models = Models(
             provider: read.string("llm.provider"),
             model: read.optionalString("llm.model"),
+            fallback: read.list("llm.fallback"),
+            maxCost: read.optionalDouble("llm.max_cost"),
+            prices: read.list("llm.prices"),
+            promptsDirectory: read.optionalString("prompts.directory"),
             temperature: read.double("llm.temperature"),
             maxTokens: read.int("llm.max_tokens"),
             ollamaURL: read.url("llm.ollama.base_url"),
@@ -191,6 +206,14 @@ private struct EntryReader {
     }
 
     func int(_ path: String) -> Int { optionalInt(path) ?? 0 }
+
+    func optionalDouble(_ path: String) -> Double? {
+        switch value(path) {
+        case .double(let number): number
+        case .int(let number): Double(number)
+        default: nil
+        }
+    }
 
     func double(_ path: String) -> Double {
         switch value(path) {

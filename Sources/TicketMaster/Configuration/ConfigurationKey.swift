@@ -117,6 +117,12 @@ extension ConfigurationKey {
                 IssueType.allCases.map { IssueTypePreference(type: $0, priority: $0.defaultPriority) }),
             "Which kinds of issue to suggest and how to rank them (documentation, testing, refactoring, maintenance)."),
         .init(
+            "issue_generation.review_threshold", .integer(minimum: 0, maximum: 100), default: .int(60),
+            "Model drafts the reviewing model scores below this are rewritten once, then replaced by the plain writer."),
+        .init(
+            "prompts.directory", .string, default: .null,
+            "A folder of Mustache templates overriding the built-in prompts (draft.system.mustache, ...)."),
+        .init(
             "llm.provider", .choice(["auto", "local", "ollama", "openai", "anthropic", "gemini"]),
             default: .string("auto"),
             "Which model service writes the issues; auto picks the first one available."),
@@ -129,6 +135,15 @@ extension ConfigurationKey {
         .init(
             "llm.max_tokens", .integer(minimum: 16, maximum: 200_000), default: .int(1000),
             "The most tokens one reply may use."),
+        .init(
+            "llm.fallback", .stringList, default: .list([]),
+            "Models to try, in order, when the configured one fails: provider or provider/model, e.g. [\"local\"]."),
+        .init(
+            "llm.max_cost", .number(minimum: 0, maximum: 1_000_000), default: .null,
+            "Stop using models before a run would spend more than this many US dollars."),
+        .init(
+            "llm.prices", .stringList, default: .list([]),
+            "Prices in US dollars per million tokens: \"provider/model=prompt:completion\" entries."),
         .init(
             "llm.ollama.base_url", .url, default: .string("http://localhost:11434"),
             "Where Ollama listens.", environment: ["OLLAMA_HOST"]),

@@ -73,3 +73,16 @@ public actor RunJournal {
         try? await store.finishRun(runId, outcome: outcome, counts: counts, message: message, at: Date())
     }
 }
+
+extension RunJournal {
+    /// Records one model call; the prompt and reply texts are kept only when `keepPrompts` is on.
+    public func record(_ call: ModelCall, keepPrompts: Bool, cost: Double? = nil) async {
+        let record = ModelCallRecord(
+            runId: runId, provider: call.model.provider, model: call.model.model, promptTemplate: call.promptVersion,
+            promptTokens: call.usage.promptTokens, completionTokens: call.usage.completionTokens,
+            latencyMilliseconds: Int(call.latency.components.seconds * 1000)
+                + Int(call.latency.components.attoseconds / 1_000_000_000_000_000),
+            cost: cost, prompt: keepPrompts ? call.prompt : nil, response: keepPrompts ? call.reply : nil)
+        _ = try? await store.recordModelCall(record)
+    }
+}

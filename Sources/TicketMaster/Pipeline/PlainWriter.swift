@@ -74,7 +74,7 @@ public struct PlainWriter: Sendable {
         let lead = signals.first
         let wording = lead.map { Wording(kind: $0.kind, signals: signals) }
         var body = "## Context\n\n"
-        body += signals.prefix(10).map { "- \($0.summary)" }.joined(separator: "\n")
+        body += signals.prefix(10).map { "- " + Self.neutralized($0.summary) }.joined(separator: "\n")
         if signals.count > 10 { body += "\n- … and \(signals.count - 10) more of the same kind" }
         body += "\n\n## Evidence\n\n" + evidence(signals)
         body += "\n\n## Proposed change\n\n" + (wording?.proposal ?? "")
@@ -100,7 +100,7 @@ public struct PlainWriter: Sendable {
             for location in signal.evidence.locations.prefix(10) where seenLocations.insert(location).inserted {
                 var line = "- " + links.link(location)
                 if let excerpt = location.excerpt?.trimmingCharacters(in: .whitespacesAndNewlines), !excerpt.isEmpty {
-                    line += ": `\(excerpt.prefix(160).replacingOccurrences(of: "`", with: "'"))`"
+                    line += ": `\(Self.neutralized(String(excerpt.prefix(160))))`"
                 }
                 lines.append(line)
             }
@@ -115,6 +115,14 @@ public struct PlainWriter: Sendable {
             }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// Repository text quoted as evidence, with backticks that would end the code span replaced and links removed:
+    /// a comment in the repository must not be able to put a link into an issue.
+    static func neutralized(_ excerpt: String) -> String {
+        excerpt.replacingOccurrences(of: "`", with: "'")
+            .replacingOccurrences(
+                of: #"[A-Za-z][A-Za-z0-9+.-]*://\S+"#, with: "(link removed)", options: .regularExpression)
     }
 
     private static func day(_ date: Date) -> String {

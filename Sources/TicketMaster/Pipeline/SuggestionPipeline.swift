@@ -1,4 +1,5 @@
 import Foundation
+import LanguageModels
 import RepositoryAnalysis
 
 /// A draft after review: the text to publish, its score, and why it is what it is.
@@ -7,7 +8,7 @@ public struct ReviewedDraft: Codable, Sendable, Hashable {
     public var draft: IssueDraft
     /// A 0–100 quality score from the reviewing model, when one reviewed it.
     public var score: Int?
-    /// Why the draft is what it is: problems found, rewrites, fallbacks.
+    /// Why the draft is what it is: review reasons, rewrites, fallbacks.
     public var notes: [String]
 }
 
@@ -21,54 +22,170 @@ public struct Suggestions: Codable, Sendable {
     public var signalCount: Int
     /// The analysed commit.
     public var commit: String?
+    /// Run-level notes: the model that wrote, or why none did.
+    public var notes: [String]
+    /// Model calls made, and tokens used.
+    public var modelCalls: Int
+    /// Prompt tokens sent.
+    public var promptTokens: Int
+    /// Completion tokens received.
+    public var completionTokens: Int
 }
 
-/// From findings to reviewed, de-duplicated drafts: plan, write, check, de-duplicate.
+/// From findings to reviewed, de-duplicated drafts: plan, write (with a model when there is one), check, review,
+/// fall back to the plain writer, de-duplicate.
 public struct SuggestionPipeline: Sendable {
     /// The run's configuration.
     public var configuration: Configuration
     /// Secrets that must never reach a draft.
     public var secrets: [String]
+    /// The model stages, when a model is available.
+    public var writer: ModelWriter?
+    /// Drafts the reviewing model scores below this are not published as written.
+    public var reviewThreshold: Int
 
     /// Creates a pipeline.
-    public init(configuration: Configuration, secrets: [String]) {
+    public init(configuration: Configuration, secrets: [String], writer: ModelWriter?, reviewThreshold: Int = 60) {
         self.configuration = configuration
         self.secrets = secrets
+        self.writer = writer
+        self.reviewThreshold = reviewThreshold
     }
 
     /// Runs the pipeline on an analysis report.
     ///
     /// - Parameters:
     ///   - existing: issues already on the tracker, to de-duplicate against.
-    ///   - history: the run's journal, to de-duplicate against issues earlier runs filed.
+    ///   - history: the run's journal: model calls are recorded there, and issues earlier runs filed are skipped.
     ///   - citations: what the analysed commit contains, for checking cited paths and lines.
     public func suggest(
         from report: RepositoryReport, links: LinkContext, existing: [ExistingIssue] = [], history: RunJournal? = nil,
-        citations: any CitationOracle
+        citations: any CitationOracle, progress: @Sendable (Int, Int) -> Void = { _, _ in }
     ) async throws -> Suggestions {
         let generation = configuration.issueGeneration
-        // Plan more than needed: some drafts may turn out to be duplicates.
-        let planned = Planner(types: generation.types, maxIssues: generation.maxIssues * 2).plan(report.signals)
-        let writer = PlainWriter(defaultLabels: configuration.github.defaultLabels, links: links)
+        let planned = Planner(types: generation.types, maxIssues: generation.maxIssues).plan(report.signals)
+        let plainWriter = PlainWriter(defaultLabels: configuration.github.defaultLabels, links: links)
         let checks = DraftChecks(
             minDescriptionLength: generation.minDescriptionLength, secrets: secrets,
             allowedLinkPrefixes: links.allowedPrefixes)
+        var state = RunState(writer: writer)
         var reviewed: [ReviewedDraft] = []
-        for plan in planned {
+        for (index, plan) in planned.enumerated() {
             try Task.checkCancellation()
-            let draft = writer.draft(plan)
-            let problems = await checks.problems(in: draft, citations: citations)
-            guard problems.isEmpty else {
-                // The plain writer only restates evidence, so a failure here means the evidence itself is stale.
+            progress(index, planned.count)
+            let plain = plainWriter.draft(plan)
+            guard await checks.problems(in: plain, citations: citations).isEmpty else {
+                // The plain writer only restates evidence; a failure means the evidence itself is stale.
                 continue
             }
-            reviewed.append(ReviewedDraft(draft: draft, score: nil, notes: ["written by the plain writer"]))
+            reviewed.append(try await write(plan, plain: plain, checks: checks, citations: citations, state: &state))
+            for call in state.pendingCalls {
+                await history?.record(call, keepPrompts: configuration.history.keepPrompts)
+            }
+            state.pendingCalls.removeAll()
         }
+        progress(planned.count, planned.count)
         let filed = try await history?.previouslyFiled(reviewed.map(\.draft)) ?? []
         let (new, duplicates) = Deduplicator().deduplicate(reviewed.map(\.draft), against: existing + filed)
         let kept = Set(new.map(\.fingerprint))
         return Suggestions(
-            drafts: Array(reviewed.filter { kept.contains($0.draft.fingerprint) }.prefix(generation.maxIssues)),
-            duplicates: duplicates, signalCount: report.signals.count, commit: report.headCommit)
+            drafts: reviewed.filter { kept.contains($0.draft.fingerprint) }, duplicates: duplicates,
+            signalCount: report.signals.count, commit: report.headCommit, notes: state.notes,
+            modelCalls: state.calls, promptTokens: state.promptTokens, completionTokens: state.completionTokens)
+    }
+
+    /// The model's draft when it passes the checks and the review, else the plain writer's.
+    private func write(
+        _ plan: PlannedIssue, plain: IssueDraft, checks: DraftChecks, citations: any CitationOracle,
+        state: inout RunState
+    ) async throws -> ReviewedDraft {
+        guard let writer = state.writer else {
+            return ReviewedDraft(draft: plain, score: nil, notes: ["written by the plain writer"])
+        }
+        do {
+            var (draft, calls) = try await writer.draft(plan, plain: plain, problems: [])
+            state.add(calls)
+            var problems = await checks.problems(in: draft, citations: citations)
+            var rewritten = false
+            if !problems.isEmpty {
+                // One rewrite, told exactly what the checks rejected.
+                (draft, calls) = try await writer.draft(plan, plain: plain, problems: problems.map(\.description))
+                state.add(calls)
+                rewritten = true
+                problems = await checks.problems(in: draft, citations: citations)
+            }
+            guard problems.isEmpty else {
+                let reasons = problems.map(\.description)
+                return ReviewedDraft(
+                    draft: plain, score: nil,
+                    notes: [
+                        "the model's draft failed the checks twice (\(reasons.joined(separator: "; "))); "
+                            + "plain writer used"
+                    ])
+            }
+            let (score, reasons, reviewCalls) = try await writer.review(draft, planned: plan)
+            state.add(reviewCalls)
+            guard score >= reviewThreshold else {
+                // A low score from the reviewer means the prose is not worth a maintainer's time; the evidence is.
+                return ReviewedDraft(
+                    draft: plain, score: score,
+                    notes: ["the model's draft scored \(score), below \(reviewThreshold); plain writer used"] + reasons)
+            }
+            return ReviewedDraft(
+                draft: draft, score: score, notes: (rewritten ? ["rewritten once to pass the checks"] : []) + reasons)
+        } catch let error as LanguageModelError {
+            state.add(error)
+            if error.code != .invalidStructuredOutput {
+                // A model that is down, over budget or refusing the key will not recover within the run.
+                state.disableModel(because: error)
+            }
+            return ReviewedDraft(
+                draft: plain, score: nil, notes: ["the model failed (\(error.message)); plain writer used"])
+        }
+    }
+}
+
+/// What the pipeline tracks across the issues of one run.
+private struct RunState {
+    var writer: ModelWriter?
+    var notes: [String] = []
+    var calls = 0
+    var promptTokens = 0
+    var completionTokens = 0
+    var pendingCalls: [ModelCall] = []
+
+    init(writer: ModelWriter?) {
+        self.writer = writer
+        if let writer {
+            notes.append("drafts written by \(writer.model.descriptor) and checked against the repository")
+        } else {
+            notes.append("no language model configured or reachable: every draft was written by the plain writer")
+        }
+    }
+
+    mutating func add(_ calls: [ModelCall]) {
+        pendingCalls += calls
+        self.calls += calls.count
+        for call in calls {
+            promptTokens += call.usage.promptTokens
+            completionTokens += call.usage.completionTokens
+        }
+    }
+
+    mutating func add(_ error: LanguageModelError) {
+        if let failure = error.cause as? StructuredOutputFailure {
+            add(
+                failure.completions.map {
+                    ModelCall(
+                        stage: "draft",
+                        model: writer?.model.descriptor ?? ModelDescriptor(provider: "", model: "", baseURL: ""),
+                        promptVersion: "", usage: $0.usage, latency: $0.latency, prompt: "", reply: $0.text)
+                })
+        }
+    }
+
+    mutating func disableModel(because error: LanguageModelError) {
+        writer = nil
+        notes.append("the model was set aside for the rest of the run: \(error.message)")
     }
 }

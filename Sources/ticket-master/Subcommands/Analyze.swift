@@ -81,6 +81,9 @@ extension Session {
         }
     }
 
+    /// Whether progress is shown: not when only warnings and errors are logged.
+    var showsProgress: Bool { [.debug, .info].contains(configuration.logging.level) }
+
     /// `$XDG_CACHE_HOME/ticket-master` (or `~/.cache/ticket-master`).
     var cacheDirectory: URL {
         let environment = ProcessInfo.processInfo.environment

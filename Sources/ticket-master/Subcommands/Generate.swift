@@ -35,6 +35,16 @@ struct Generate: AsyncParsableCommand {
         help: ArgumentHelp("Suggest at most this many issues (overrides issue_generation.max_issues).", valueName: "n"))
     var maxIssues: Int?
 
+    @Option(
+        help: ArgumentHelp("The model service: auto, local, ollama, openai, anthropic or gemini.", valueName: "name"))
+    var provider: String?
+
+    @Option(help: ArgumentHelp("The model name (overrides llm.model).", valueName: "name"))
+    var model: String?
+
+    @Option(help: ArgumentHelp("Stop using models before spending more than this many US dollars.", valueName: "usd"))
+    var maxCost: Double?
+
     @Option(help: "Output format: text, json or markdown.")
     var format: PreviewFormat = .text
 
@@ -53,6 +63,9 @@ struct Generate: AsyncParsableCommand {
     func run() async throws {
         var flags = window.configurationFlags
         if let maxIssues { flags.append(("issue_generation.max_issues", "--max-issues", String(maxIssues))) }
+        if let provider { flags.append(("llm.provider", "--provider", provider)) }
+        if let model { flags.append(("llm.model", "--model", model)) }
+        if let maxCost { flags.append(("llm.max_cost", "--max-cost", String(maxCost))) }
         let isURL = RepositoryCheckout.isURL(path)
         // A wrong owner/repo is a usage error; report it before any slow work.
         let named = try (tracker ?? trackerOption).map { try RemoteRepository(parsing: $0) }
@@ -77,19 +90,31 @@ struct Generate: AsyncParsableCommand {
         let journal = try await RunJournal.start(
             store: history, repository: checkout.displayName, remote: remote, report: report,
             configurationDigest: session.resolved.digest)
+        var labels = session.configuration.github.defaultLabels
+        for type in IssueType.allCases where !labels.contains(type.rawValue) { labels.append(type.rawValue) }
+        let models = try await session.modelSetup(allowedLabels: labels)
+        let display = ProgressDisplay(terminal: session.terminal, quiet: !session.showsProgress)
         let suggestions: Suggestions
         do {
+            defer { display.finish() }
             let links = LinkContext(remote: remote, commit: report.headCommit)
             let oracle = GitCitationOracle(repository: checkout.path, commit: report.headCommit, git: git)
-            let pipeline = SuggestionPipeline(configuration: session.configuration, secrets: session.resolved.secrets)
-            suggestions = try await pipeline.suggest(from: report, links: links, history: journal, citations: oracle)
+            let pipeline = SuggestionPipeline(
+                configuration: session.configuration, secrets: session.resolved.secrets, writer: models.writer,
+                reviewThreshold: session.configuration.issueGeneration.reviewThreshold)
+            suggestions = try await pipeline.suggest(from: report, links: links, history: journal, citations: oracle) {
+                display.update("writing issues", completed: $0, total: $1)
+            }
+            await models.stop()
             // Drafts are saved before anything is shown or published, so nothing produced is ever lost.
             try await journal.record(suggestions)
             await journal.finish(.succeeded)
         } catch is CancellationError {
+            await models.stop()
             await journal.finish(.interrupted, message: "interrupted")
             throw CancellationError()
         } catch {
+            await models.stop()
             await journal.finish(.failed, message: "\(error)")
             throw error
         }

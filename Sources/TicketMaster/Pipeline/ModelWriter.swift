@@ -1,0 +1,171 @@
+import Foundation
+import LanguageModels
+import RepositoryAnalysis
+
+/// One model call, for history and the cost report.
+public struct ModelCall: Sendable, Hashable {
+    /// Which stage made it: `draft`, `rewrite` or `review`.
+    public var stage: String
+    /// The provider and model.
+    public var model: ModelDescriptor
+    /// The prompt template version.
+    public var promptVersion: String
+    /// Tokens used.
+    public var usage: Usage
+    /// How long it took.
+    public var latency: Duration
+    /// The prompt and the reply, kept only when history keeps prompts.
+    public var prompt: String
+    /// The reply text.
+    public var reply: String
+}
+
+/// Writes and reviews issues with a language model, keeping the plain writer's evidence section so that links and
+/// citations are always the analysis's own; only the prose comes from the model.
+public struct ModelWriter: Sendable {
+    /// What the model writes for an issue; lengths are bounded so a rambling model cannot flood a tracker.
+    struct Content: Codable, Sendable {
+        var title: String
+        var summary: String
+        var proposal: String
+        var acceptanceCriteria: [String]
+        var labels: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case title, summary, proposal, labels
+            case acceptanceCriteria = "acceptance_criteria"
+        }
+    }
+
+    /// The reviewer's verdict.
+    struct Verdict: Codable, Sendable {
+        var score: Int
+        var reasons: [String]
+    }
+
+    /// The model.
+    public var model: any LanguageModel
+    /// The templates.
+    public var prompts: PromptLibrary
+    /// The most tokens one reply may use.
+    public var maxTokens: Int
+    /// Sampling temperature.
+    public var temperature: Double
+    /// Labels the model may choose from.
+    public var allowedLabels: [String]
+
+    /// Creates a writer.
+    public init(
+        model: any LanguageModel, prompts: PromptLibrary, maxTokens: Int, temperature: Double, allowedLabels: [String]
+    ) {
+        self.model = model
+        self.prompts = prompts
+        self.maxTokens = maxTokens
+        self.temperature = temperature
+        self.allowedLabels = allowedLabels
+    }
+
+    /// Drafts the issue for `planned`; `problems` are reasons an earlier attempt was rejected.
+    func draft(_ planned: PlannedIssue, plain: IssueDraft, problems: [String]) async throws -> (IssueDraft, [ModelCall])
+    {
+        // Labels are the configured defaults plus the issue's type: a model (or text planted in the repository)
+        // can choose among them but never invent or cross-label.
+        let labels = allowedLabels.filter { !IssueType.allCases.map(\.rawValue).contains($0) } + [planned.type.rawValue]
+        let prompt = prompts.render(
+            "draft",
+            [
+                "type": planned.type.rawValue,
+                "labels": labels.joined(separator: ", "),
+                "problems": problems.isEmpty ? "" : problems.joined(separator: "; "),
+                "findings": Self.findings(planned.signals),
+            ])
+        let schema = JSONSchema.object([
+            .init("title", .string(minLength: 12, maxLength: 79)),
+            .init("summary", .string(minLength: 20, maxLength: 800)),
+            .init("proposal", .string(minLength: 20, maxLength: 800)),
+            .init("acceptance_criteria", .array(of: .string(minLength: 5, maxLength: 200), minItems: 1, maxItems: 5)),
+            .init("labels", .array(of: .oneOf(labels), minItems: 0, maxItems: 4)),
+        ])
+        let result = try await model.generate(Content.self, schema: schema, request: request(prompt))
+        let content = result.value
+        let body = [
+            "## Context\n\n" + content.summary.trimmingCharacters(in: .whitespacesAndNewlines),
+            "## Evidence\n\n" + (Self.sections(of: plain.body)["Evidence"] ?? ""),
+            "## Proposed change\n\n" + content.proposal.trimmingCharacters(in: .whitespacesAndNewlines),
+            "## Acceptance criteria\n\n" + content.acceptanceCriteria.map { "- [ ] \($0)" }.joined(separator: "\n"),
+        ].joined(separator: "\n\n")
+        var chosen = plain.labels
+        for label in content.labels where labels.contains(label) && !chosen.contains(label) { chosen.append(label) }
+        let draft = IssueDraft(
+            title: content.title.trimmingCharacters(in: .whitespacesAndNewlines), body: body, labels: chosen,
+            type: planned.type, signals: planned.signals,
+            writer: .model(provider: model.descriptor.provider, model: model.descriptor.model))
+        return (draft, calls("draft", prompt, result.completions))
+    }
+
+    /// Scores `draft` from 0 to 100 with reasons.
+    func review(_ draft: IssueDraft, planned: PlannedIssue) async throws -> (score: Int, reasons: [String], [ModelCall])
+    {
+        let sections = Self.sections(of: draft.body)
+        let prompt = prompts.render(
+            "review",
+            [
+                "findings": Self.findings(planned.signals),
+                "title": draft.title,
+                "summary": sections["Context"] ?? "",
+                "proposal": sections["Proposed change"] ?? "",
+                "criteria": sections["Acceptance criteria"] ?? "",
+            ])
+        let schema = JSONSchema.object([
+            .init("score", .integer(minimum: 0, maximum: 100)),
+            .init("reasons", .array(of: .string(minLength: 1, maxLength: 200), minItems: 0, maxItems: 5)),
+        ])
+        let result = try await model.generate(Verdict.self, schema: schema, request: request(prompt))
+        return (result.value.score, result.value.reasons, calls("review", prompt, result.completions))
+    }
+
+    private func request(_ prompt: RenderedPrompt) -> CompletionRequest {
+        CompletionRequest(
+            messages: [.system(prompt.system), .user(prompt.user)], maxTokens: maxTokens, temperature: temperature)
+    }
+
+    private func calls(_ stage: String, _ prompt: RenderedPrompt, _ completions: [Completion]) -> [ModelCall] {
+        completions.map {
+            ModelCall(
+                stage: stage, model: model.descriptor, promptVersion: prompt.version, usage: $0.usage,
+                latency: $0.latency, prompt: prompt.system + "\n\n" + prompt.user, reply: $0.text)
+        }
+    }
+
+    /// The findings as template data: short lines of evidence, each excerpt cut to keep prompts within budget.
+    static func findings(_ signals: [Signal]) -> [[String: Any]] {
+        signals.prefix(8).enumerated().map { index, signal in
+            var evidence: [String] = []
+            for location in signal.evidence.locations.prefix(4) {
+                var line = "at " + location.path + (location.startLine.map { ":\($0)" } ?? "")
+                if let excerpt = location.excerpt, !excerpt.isEmpty { line += ": " + String(excerpt.prefix(200)) }
+                evidence.append(line)
+            }
+            for commit in signal.evidence.commits.prefix(3) {
+                evidence.append("commit \(commit.hash.prefix(10)): \(commit.subject.prefix(120))")
+            }
+            if !signal.evidence.metrics.isEmpty {
+                evidence.append(
+                    signal.evidence.metrics.prefix(6).map { "\($0.name)=\(Int($0.value))" }.joined(separator: ", "))
+            }
+            return ["index": index + 1, "summary": signal.summary, "evidence": evidence]
+        }
+    }
+
+    /// A Markdown body's `## ` sections by heading.
+    static func sections(of body: String) -> [String: String] {
+        var sections: [String: String] = [:]
+        for part in body.components(separatedBy: "## ").dropFirst() {
+            let lines = part.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let heading = lines.first else { continue }
+            sections[String(heading).trimmingCharacters(in: .whitespaces)] =
+                lines.count > 1 ? String(lines[1]).trimmingCharacters(in: .whitespacesAndNewlines) : ""
+        }
+        return sections
+    }
+}
