@@ -4,7 +4,8 @@ import TicketMasterTesting
 
 /// Every provider meets the documented behaviour for each failure: which error code, whether and how long it
 /// waits before retrying, and that its message names the remedy.
-@Suite struct FaultTests {
+// Serialized: the cases share two cores with the rest of the suite, and their timing must not depend on it.
+@Suite(.serialized) struct FaultTests {
     enum Fault: String, CaseIterable, CustomTestStringConvertible {
         case unauthorized, rateLimitedOnce, rateLimitedThroughout, serverErrorOnce, requestTimeoutOnce, garbageBody
         case slowReply, refusedConnection, droppedConnectionOnce, badRequest
@@ -18,7 +19,7 @@ import TicketMasterTesting
     var options: TransportOptions {
         TransportOptions(
             // The idle timeout leaves room for a busy machine; the slow reply is well beyond it.
-            timeouts: Timeouts(connect: .seconds(5), idle: .seconds(2), request: .seconds(20)),
+            timeouts: Timeouts(connect: .seconds(10), idle: .seconds(8), request: .seconds(40)),
             retryPolicy: RetryPolicy(
                 maxAttempts: 3, initialDelay: .seconds(1), maxDelay: .seconds(8), maxRetryAfter: .seconds(30)),
             clock: clock, randomFraction: { 0.5 }, logger: logs.logger)
@@ -56,7 +57,7 @@ import TicketMasterTesting
         case .garbageBody:
             harness.server.inject(.garbage)
         case .slowReply:
-            harness.server.inject(.slow(.seconds(6)))
+            harness.server.inject(.slow(.seconds(16)))
         case .refusedConnection:
             await harness.server.shutdown()
         case .droppedConnectionOnce:
