@@ -140,25 +140,19 @@ struct SQLiteHistoryStoreTests {
         #expect(size.tables.map(\.name) == ["run", "signal", "draft", "modelCall", "publication", "analysisCache"])
     }
 
-    @Test("the analysis cache stores and finds 100,000 commits in batches, quickly")
+    @Test("the analysis cache stores and finds 100,000 commits")
     func cacheAtScale() async throws {
         let store = try open()
         var facts: [String: Data] = [:]
         for index in 0..<100_000 {
             facts[String(format: "%040x", index)] = Data("{\"files\":\(index % 97)}".utf8)
         }
-        let clock = ContinuousClock()
-        let stored = try await clock.measure { try await store.cacheFacts(facts, repository: "github.com/acme/api") }
+        // Speed is the benchmark's business; here only correctness at scale is checked.
+        try await store.cacheFacts(facts, repository: "github.com/acme/api")
         let lookup = Array(facts.keys) + ["not-a-commit"]
-        var found: [String: Data] = [:]
-        let read = try await clock.measure {
-            found = try await store.cachedFacts(repository: "github.com/acme/api", commits: lookup)
-        }
+        let found = try await store.cachedFacts(repository: "github.com/acme/api", commits: lookup)
         #expect(found == facts)
         #expect(try await store.cachedFacts(repository: "elsewhere", commits: Array(lookup.prefix(10))).isEmpty)
-        // About a second each in a debug build on an idle machine; the bound only catches a lost batching (one
-        // transaction per row), since other builds on the machine can slow a run several times over.
-        #expect(stored < .seconds(30) && read < .seconds(30), "put \(stored), get \(read)")
         let first = String(format: "%040x", 0)
         try await store.cacheFacts([first: Data("new".utf8)], repository: "github.com/acme/api")
         #expect(
