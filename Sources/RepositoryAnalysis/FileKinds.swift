@@ -1,3 +1,30 @@
+/// What a path is by convention, worked out once per file (in the parallel scan) and reused everywhere.
+struct PathKinds: Sendable, Hashable {
+    /// `FileKinds.isDocumentation`.
+    var isDocumentation: Bool
+    /// `FileKinds.isGenerated`.
+    var isGenerated: Bool
+    /// `FileKinds.testSubject`: the family and stem, joined, when the file is a test.
+    var testKey: String?
+    /// `FileKinds.sourceSubject`: the keys a test would have to cover the file, when it is a source file.
+    var sourceKeys: [String]?
+    /// `FileKinds.manifestEcosystem`.
+    var manifestEcosystem: String?
+
+    /// Classifies `path`.
+    init(_ path: String) {
+        isDocumentation = FileKinds.isDocumentation(path)
+        isGenerated = FileKinds.isGenerated(path)
+        let test = FileKinds.testSubject(of: path)
+        testKey = test.map { "\($0.family.rawValue):\($0.stem)" }
+        sourceKeys =
+            test == nil
+            ? FileKinds.sourceSubject(of: path).map { source in source.stems.map { "\(source.family.rawValue):\($0)" } }
+            : nil
+        manifestEcosystem = FileKinds.manifestEcosystem(of: path)
+    }
+}
+
 /// What a path is by convention: its language, whether it is documentation, a test, a source file that should
 /// have a test, a dependency manifest. Only names are used, never contents, so the rules are cheap and predictable;
 /// they are listed in `docs/analysis.md`.
@@ -26,14 +53,16 @@ enum FileKinds {
 
     /// The last path component.
     static func name(of path: String) -> Substring {
-        path.lastIndex(of: "/").map { path[path.index(after: $0)...] } ?? path[...]
+        // Searching the UTF-8 bytes: `/` is ASCII, so the position after it is a character boundary.
+        guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return path[...] }
+        return path[path.utf8.index(after: slash)...]
     }
 
     /// The extension of the last component, lowercased, without the dot; empty when there is none.
     static func pathExtension(of path: String) -> String {
         let name = name(of: path)
-        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return "" }
-        return name[name.index(after: dot)...].lowercased()
+        guard let dot = name.utf8.lastIndex(of: UInt8(ascii: ".")), dot != name.startIndex else { return "" }
+        return name[name.utf8.index(after: dot)...].lowercased()
     }
 
     /// The language of a file, from its name or extension; `Other` when unknown.

@@ -44,6 +44,8 @@ struct ScannedFile: Sendable, Hashable {
     var lines = 0
     /// The language, from the name.
     var language: String
+    /// What the path is by convention.
+    var kinds: PathKinds
     /// Markers, for text files.
     var markers: [MarkerHit] = []
     /// Public declarations and the undocumented ones, for Swift, Python and Go files.
@@ -134,7 +136,8 @@ struct WorkingTree: Sendable {
         defer { if directory >= 0 { close(directory) } }
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         return files.map { file in
-            var scanned = ScannedFile(file: file, content: .notRead, language: FileKinds.language(of: file.path))
+            var scanned = ScannedFile(
+                file: file, content: .notRead, language: FileKinds.language(of: file.path), kinds: PathKinds(file.path))
             let type = file.mode & 0o170000
             guard type == 0o100000, directory >= 0 else { return scanned }
             let descriptor = (file.rawPath + [0]).withUnsafeBufferPointer { path in
@@ -181,7 +184,7 @@ struct WorkingTree: Sendable {
                 (scanned.lines, scanned.markers) = SourceText.scan(bytes)
                 switch scanned.language {
                 case "Swift", "Python", "Go":
-                    if FileKinds.testSubject(of: file.path) == nil, !FileKinds.isUnderTestDirectory(file.path) {
+                    if scanned.kinds.testKey == nil, !FileKinds.isUnderTestDirectory(file.path) {
                         scanned.declarations = DeclarationScanner.scan(bytes, language: scanned.language)
                     }
                 case "Rust":
