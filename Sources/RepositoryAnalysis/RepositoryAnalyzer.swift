@@ -91,6 +91,9 @@ public struct RepositoryAnalyzer: Sendable {
         let aggregate: HistoryAggregate
         if let cachedAggregate {
             aggregate = cachedAggregate
+            progress(
+                AnalysisProgress(
+                    phase: "reading history", completed: aggregate.commitCount, total: aggregate.commitCount))
         } else {
             // Scanned files are the tracked ones minus the ignored, in the same order: pair them up to reuse kinds.
             var kinds: [(path: String, kinds: PathKinds?)] = []
