@@ -13,6 +13,10 @@ protocol CommitFactsCache: Sendable {
     func records(for hashes: [String]) throws -> [CommitRecord?]
     /// Remembers the records of a window, in window order, and the window's commit list.
     func store(window key: String, records: [CommitRecord]) throws
+    /// The aggregate of a window remembered under `key`, which also covers the tracked files and ignore patterns.
+    func aggregate(forKey key: String) throws -> HistoryAggregate?
+    /// Remembers `aggregate` under `key`, replacing the one remembered before.
+    func storeAggregate(_ aggregate: HistoryAggregate, forKey key: String) throws
 }
 
 /// A `CommitFactsCache` in one compact binary file, rewritten atomically when it changes.
@@ -80,6 +84,31 @@ final class FileCommitFactsCache: CommitFactsCache {
         }
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data(bytes).write(to: url, options: .atomic)
+    }
+
+    /// The aggregate sits in a file of its own next to the records: a warm run reads only this small file.
+    private var aggregateURL: URL {
+        url.deletingPathExtension().appendingPathExtension("aggregate.json")
+    }
+
+    private struct StoredAggregate: Codable {
+        var context: String
+        var key: String
+        var aggregate: HistoryAggregate
+    }
+
+    func aggregate(forKey key: String) throws -> HistoryAggregate? {
+        guard let data = FileManager.default.contents(atPath: aggregateURL.path),
+            let stored = try? JSONDecoder().decode(StoredAggregate.self, from: data),
+            stored.context == context, stored.key == key
+        else { return nil }
+        return stored.aggregate
+    }
+
+    func storeAggregate(_ aggregate: HistoryAggregate, forKey key: String) throws {
+        let data = try JSONEncoder().encode(StoredAggregate(context: context, key: key, aggregate: aggregate))
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try data.write(to: aggregateURL, options: .atomic)
     }
 
     private func withContents<T>(_ body: (inout Contents) throws -> T) throws -> T {

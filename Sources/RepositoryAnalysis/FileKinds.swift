@@ -1,3 +1,40 @@
+/// What a path is by convention, worked out once per file (in the parallel scan) and reused everywhere.
+struct PathKinds: Sendable, Hashable {
+    /// `FileKinds.isDocumentation`.
+    var isDocumentation: Bool
+    /// `FileKinds.isGenerated`.
+    var isGenerated: Bool
+    /// `FileKinds.testSubject`: the family and stem, joined, when the file is a test.
+    var testKey: String?
+    /// `FileKinds.sourceSubject`: the keys a test would have to cover the file, when it is a source file.
+    var sourceKeys: [String]?
+    /// `FileKinds.manifestEcosystem`.
+    var manifestEcosystem: String?
+
+    /// Classifies `path`; `directories` remembers what was learnt about each directory, which all its files share.
+    init(_ path: String, directories: inout [Substring: FileKinds.DirectoryFlags]) {
+        let directory = FileKinds.directory(of: path)
+        let flags: FileKinds.DirectoryFlags
+        if let known = directories[directory] {
+            flags = known
+        } else {
+            flags = FileKinds.DirectoryFlags(directory)
+            directories[directory] = flags
+        }
+        isDocumentation = FileKinds.isDocumentation(path, flags)
+        isGenerated = FileKinds.isGenerated(path)
+        let test = FileKinds.testSubject(of: path, flags)
+        testKey = test.map { "\($0.family.rawValue):\($0.stem)" }
+        sourceKeys =
+            test == nil
+            ? FileKinds.sourceSubject(of: path, flags, knownNotTest: true).map { source in
+                source.stems.map { "\(source.family.rawValue):\($0)" }
+            }
+            : nil
+        manifestEcosystem = FileKinds.manifestEcosystem(of: path)
+    }
+}
+
 /// What a path is by convention: its language, whether it is documentation, a test, a source file that should
 /// have a test, a dependency manifest. Only names are used, never contents, so the rules are cheap and predictable;
 /// they are listed in `docs/analysis.md`.
@@ -26,14 +63,16 @@ enum FileKinds {
 
     /// The last path component.
     static func name(of path: String) -> Substring {
-        path.lastIndex(of: "/").map { path[path.index(after: $0)...] } ?? path[...]
+        // Searching the UTF-8 bytes: `/` is ASCII, so the position after it is a character boundary.
+        guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return path[...] }
+        return path[path.utf8.index(after: slash)...]
     }
 
     /// The extension of the last component, lowercased, without the dot; empty when there is none.
     static func pathExtension(of path: String) -> String {
         let name = name(of: path)
-        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return "" }
-        return name[name.index(after: dot)...].lowercased()
+        guard let dot = name.utf8.lastIndex(of: UInt8(ascii: ".")), dot != name.startIndex else { return "" }
+        return name[name.utf8.index(after: dot)...].lowercased()
     }
 
     /// The language of a file, from its name or extension; `Other` when unknown.
@@ -44,7 +83,42 @@ enum FileKinds {
         return languagesByExtension[pathExtension(of: path)] ?? "Other"
     }
 
-    private static let documentationDirectories: Set<String> = ["docs", "doc", "documentation"]
+    /// The directory part of `path` (empty at the top level).
+    static func directory(of path: String) -> Substring {
+        guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else {
+            return path[path.startIndex..<path.startIndex]
+        }
+        return path[..<slash]
+    }
+
+    /// What every file in a directory shares, worked out once per directory.
+    struct DirectoryFlags: Sendable {
+        /// A component is a test directory (`Tests/`, `tests/`, `__tests__/`, `spec/`, `fixtures/`, ...).
+        var isTest = false
+        /// A component is an example, benchmark, vendor, docs, scripts or plugins directory.
+        var isNonSource = false
+        /// A component is `docs/`, `doc/`, `Documentation/` or a DocC catalog.
+        var isDocumentation = false
+        /// The path goes through `src/test/` (Java and Kotlin tests).
+        var isJavaTest = false
+
+        /// The flags of `directory`, relative to the root.
+        init(_ directory: Substring) {
+            var previous = ""
+            for component in directory.split(separator: "/") {
+                let lower = component.lowercased()
+                if FileKinds.testDirectories.contains(lower) || lower.hasSuffix("tests") { isTest = true }
+                if FileKinds.nonSourceDirectories.contains(lower) { isNonSource = true }
+                if FileKinds.documentationDirectories.contains(lower) || lower.hasSuffix(".docc") {
+                    isDocumentation = true
+                }
+                if previous == "src", lower == "test" { isJavaTest = true }
+                previous = lower
+            }
+        }
+    }
+
+    fileprivate static let documentationDirectories: Set<String> = ["docs", "doc", "documentation"]
     private static let notDocumentation = [
         "changelog", "changes", "history", "news", "license", "licence", "copying", "code_of_conduct",
         "code-of-conduct", "security", "contributing", "authors", "notice",
@@ -53,13 +127,12 @@ enum FileKinds {
     /// Whether a file is user documentation, whose changes count as "the docs were updated": READMEs, Markdown,
     /// reStructuredText and AsciiDoc files, anything under `docs/`, `doc/` or `Documentation/`, and DocC catalogs.
     /// Changelogs, licences and community files are not: updating them does not document code changes.
-    static func isDocumentation(_ path: String) -> Bool {
+    static func isDocumentation(_ path: String, _ flags: DirectoryFlags? = nil) -> Bool {
         let name = name(of: path).lowercased()
         if notDocumentation.contains(where: { name.hasPrefix($0) }) { return false }
         if name.hasPrefix("readme") { return true }
         if ["md", "markdown", "rst", "adoc", "asciidoc"].contains(pathExtension(of: path)) { return true }
-        let directories = path.split(separator: "/").dropLast()
-        return directories.contains { documentationDirectories.contains($0.lowercased()) || $0.hasSuffix(".docc") }
+        return (flags ?? DirectoryFlags(directory(of: path))).isDocumentation
     }
 
     /// A family of languages that share a test naming convention.
@@ -80,30 +153,28 @@ enum FileKinds {
         }
     }
 
-    private static let testDirectories: Set<String> = [
+    fileprivate static let testDirectories: Set<String> = [
         "tests", "test", "__tests__", "spec", "specs", "testdata", "testing", "fixtures", "uitests",
     ]
-    private static let nonSourceDirectories: Set<String> = [
+    fileprivate static let nonSourceDirectories: Set<String> = [
         "examples", "example", "samples", "sample", "benchmarks", "benchmark", "vendor", "third_party",
         "thirdparty", "node_modules", "docs", "doc", "scripts", "plugins",
     ]
 
     /// Whether any directory of `path` is a test directory (`Tests/`, `tests/`, `__tests__/`, `spec/`, ...).
     static func isUnderTestDirectory(_ path: String) -> Bool {
-        path.split(separator: "/").dropLast().contains {
-            let directory = $0.lowercased()
-            return testDirectories.contains(directory) || directory.hasSuffix("tests")
-        }
+        DirectoryFlags(directory(of: path)).isTest
     }
 
     /// When `path` is a test file, the family and the lowercased name of what it tests (`FooTests.swift` tests
     /// `foo`, `test_foo.py` and `foo_test.py` test `foo`, `foo.test.ts` and `foo.spec.js` test `foo`,
     /// `FooTest.java` tests `foo`, `foo_spec.rb` tests `foo`, `tests/foo.rs` tests `foo`).
-    static func testSubject(of path: String) -> (family: TestFamily, stem: String)? {
+    static func testSubject(of path: String, _ flags: DirectoryFlags? = nil) -> (family: TestFamily, stem: String)? {
         guard let family = testFamily(of: path) else { return nil }
-        let name = String(name(of: path))
-        var stem = String(name[..<(name.lastIndex(of: ".") ?? name.endIndex)])
-        let underTests = isUnderTestDirectory(path)
+        let name = name(of: path)
+        var stem = String(name[..<(name.utf8.lastIndex(of: UInt8(ascii: ".")) ?? name.endIndex)])
+        let flags = flags ?? DirectoryFlags(directory(of: path))
+        let underTests = flags.isTest
         func strip(suffixes: [String] = [], prefixes: [String] = []) -> Bool {
             for suffix in suffixes where stem.count > suffix.count && stem.hasSuffix(suffix) {
                 stem.removeLast(suffix.count)
@@ -124,8 +195,8 @@ enum FileKinds {
         case .go:
             isTest = strip(suffixes: ["_test"])
         case .javaScript:
-            if let marker = stem.range(of: ".test") ?? stem.range(of: ".spec") {
-                stem = String(stem[..<marker.lowerBound])
+            if let marker = firstRange(of: ".test", in: stem) ?? firstRange(of: ".spec", in: stem) {
+                stem = String(stem[..<marker])
                 isTest = true
             } else {
                 isTest = underTests
@@ -136,7 +207,7 @@ enum FileKinds {
             isTest = underTests
         case .jvm:
             isTest =
-                strip(suffixes: ["Tests", "Test", "IT"]) || strip(prefixes: ["Test"]) || path.contains("src/test/")
+                strip(suffixes: ["Tests", "Test", "IT"]) || strip(prefixes: ["Test"]) || flags.isJavaTest
         case .ruby:
             isTest = strip(suffixes: ["_spec", "_test"], prefixes: ["test_"]) || underTests
         }
@@ -153,20 +224,33 @@ enum FileKinds {
     /// a test could use (`Foo+Bar.swift` is matched by tests of `foo+bar` or `foo`). Test files, files under test,
     /// example, vendor and script directories, entry points (`main.swift`, `__init__.py`, `index.js`, ...),
     /// declaration files and configuration scripts (`*.d.ts`, `*.config.js`) are not.
-    static func sourceSubject(of path: String) -> (family: TestFamily, stems: [String])? {
-        guard let family = testFamily(of: path), testSubject(of: path) == nil else { return nil }
+    static func sourceSubject(
+        of path: String, _ flags: DirectoryFlags? = nil, knownNotTest: Bool = false
+    ) -> (family: TestFamily, stems: [String])? {
+        let flags = flags ?? DirectoryFlags(directory(of: path))
+        guard let family = testFamily(of: path), !flags.isNonSource, !flags.isTest,
+            knownNotTest || testSubject(of: path, flags) == nil
+        else { return nil }
         let name = name(of: path).lowercased()
-        guard !entryPoints.contains(name), !name.hasSuffix(".d.ts"), !name.contains(".config."),
+        guard !entryPoints.contains(name), !name.hasSuffix(".d.ts"), firstRange(of: ".config.", in: name) == nil,
             !name.hasSuffix(".min.js")
         else { return nil }
-        let directories = path.split(separator: "/").dropLast().map { $0.lowercased() }
-        guard !directories.contains(where: { nonSourceDirectories.contains($0) }), !isUnderTestDirectory(path) else {
-            return nil
-        }
-        let stem = String(name[..<(name.lastIndex(of: ".") ?? name.endIndex)])
+        let stem = String(name[..<(name.utf8.lastIndex(of: UInt8(ascii: ".")) ?? name.endIndex)])
         var stems = [stem]
         if let plus = stem.firstIndex(of: "+") { stems.append(String(stem[..<plus])) }
         return (family, stems)
+    }
+
+    /// Where `needle` (ASCII) starts in `text`, searched byte by byte (Foundation's search is far slower here).
+    private static func firstRange(of needle: StaticString, in text: String) -> String.Index? {
+        let needle = UnsafeRawBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
+        let utf8 = text.utf8
+        var start = utf8.startIndex
+        while let candidate = utf8[start...].firstIndex(of: needle[0]) {
+            if utf8[candidate...].starts(with: needle) { return candidate }
+            start = utf8.index(after: candidate)
+        }
+        return nil
     }
 
     /// The ecosystem of a dependency manifest, or `nil` when `path` is not one.

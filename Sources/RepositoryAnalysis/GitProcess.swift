@@ -126,6 +126,8 @@ struct GitProcess: Sendable {
             }
         }
         let status = process.wait()
+        // A git stopped because its task was cancelled failed for that reason, not for its own.
+        if handle?.isCancelled == true { throw CancellationError() }
         if let failure { throw failure }
         let text = String(decoding: errorBytes, as: UTF8.self)
         return Completion(status: status, standardError: text.trimmingCharacters(in: .whitespacesAndNewlines))
@@ -186,6 +188,11 @@ final class ProcessHandle: Sendable {
     /// Forgets the process before it is reaped, so that its id is never signalled after reuse.
     func detach() {
         state.withLock { $0.pid = nil }
+    }
+
+    /// Whether the task that owns the process was cancelled.
+    var isCancelled: Bool {
+        state.withLock { $0.cancelled }
     }
 
     /// Stops the running process, if any, and any process attached later.

@@ -6,7 +6,10 @@ import Foundation
 /// renames: changes made under an old name count for the file's current name. A path that was deleted and later
 /// re-created starts a new history: changes before the re-creation belong to a different file that happened to
 /// have the same name, and are not counted for the current one.
-struct HistoryAggregate: Sendable {
+///
+/// The result holds no commit records, only the few commit references signals cite, so it is small and can be
+/// cached whole: a run whose window, tracked files and ignore patterns are unchanged needs no history at all.
+struct HistoryAggregate: Codable, Sendable, Hashable {
     /// The recent period, in days before the reference date.
     static let recentDays = 90
     /// Half-life, in days, of a change's weight in a hot-file score.
@@ -16,9 +19,11 @@ struct HistoryAggregate: Sendable {
     static let maxCouplingCommitSize = 30
     /// Coupling pairs need at least this many shared commits to be reported.
     static let minCouplingCommits = 5
+    /// How many hot files are ranked (and keep their newest commits).
+    static let hotFileLimit = 50
 
     /// The history of a file that exists at `HEAD`.
-    struct FileHistory: Sendable {
+    struct FileHistory: Codable, Sendable, Hashable {
         /// The path at `HEAD`.
         var path: String
         /// Commits that changed it.
@@ -33,28 +38,47 @@ struct HistoryAggregate: Sendable {
         var authors = 0
         /// Recency-weighted churn.
         var score = 0.0
-        /// The newest commits that changed it (indices into the records), at most five, newest first.
-        var newestCommits: [Int] = []
-        /// The commit that created it, if inside the window.
-        var addedCommit: Int?
+        /// When it last changed (author date).
+        var lastChanged: Date
+        /// The newest commits that changed it, at most five, newest first.
+        var newestCommits: [CommitReference] = []
+    }
+
+    /// When a tracked file was created, if inside the window.
+    struct Addition: Codable, Sendable, Hashable {
+        /// The author date of the commit that created it.
+        var date: Date
+        /// That commit, when it is in the recent period (nothing older is ever cited).
+        var recentCommit: CommitReference?
+
+        private enum CodingKeys: String, CodingKey {
+            case date = "d"
+            case recentCommit = "c"
+        }
     }
 
     /// Code changes since the documentation last changed.
-    struct DocumentationDrift: Sendable {
+    struct DocumentationDrift: Codable, Sendable, Hashable {
         /// The newest commit that changed documentation, if any in the window.
-        var lastDocumentationCommit: Int?
+        var lastDocumentationCommit: CommitReference?
         /// The documentation files that commit changed.
         var documentationPaths: [String] = []
-        /// Commits, newer than that one, that changed code (indices, newest first).
-        var commits: [Int] = []
+        /// How many commits, newer than that one, changed code.
+        var commitCount = 0
+        /// The newest of those commits, at most ten.
+        var newestCommits: [CommitReference] = []
         /// Lines those commits added to code.
         var insertions = 0
         /// Lines those commits removed from code.
         var deletions = 0
     }
 
-    /// The records, newest first.
-    var records: [CommitRecord]
+    /// How many commits were aggregated.
+    var commitCount: Int
+    /// The oldest commit of the window (the last in `git rev-list` order).
+    var oldestCommit: String?
+    /// The earliest and latest author dates in the window.
+    var authorDates: ClosedRange<Date>?
     /// The newest committer date in the window; "recent" and hot-file weights are measured from it.
     var referenceTime: Int64?
     /// Sums over the commits.
@@ -63,8 +87,10 @@ struct HistoryAggregate: Sendable {
     var authors: [RepositoryReport.AuthorStatistics]
     /// Activity per month, oldest first.
     var activity: [RepositoryReport.MonthlyActivity]
-    /// The history of each tracked, not ignored file that changed in the window, by path.
-    var files: [String: FileHistory]
+    /// The hottest tracked files that are neither documentation nor lock files, highest score first.
+    var hotFiles: [FileHistory]
+    /// When each tracked, not ignored file was created, for those created inside the window, by path.
+    var additions: [String: Addition]
     /// Churn per directory, most commits first.
     var directories: [RepositoryReport.DirectoryChurn]
     /// Ownership of first- and second-level directories and of the whole repository (`.`), most commits first.
@@ -80,113 +106,119 @@ struct HistoryAggregate: Sendable {
     /// Code changes since the docs last changed.
     var documentation: DocumentationDrift
 
-    /// A reference to the commit at `index`.
-    func reference(_ index: Int) -> CommitReference {
-        let record = records[index]
-        return CommitReference(
-            hash: record.hash, subject: record.subject,
-            date: Date(timeIntervalSince1970: TimeInterval(record.authorTime)))
+    /// Facts about one interned path (a real path, or a "ghost": an earlier file that had the same name).
+    private struct PathEntry {
+        var path: String
+        /// The file this path's changes count for at the current point of the (newest-first) pass.
+        var canonical: Int32
+        var ignored: Bool
+        var documentation: Bool
+        var generated: Bool
+        /// Ids of the directories above the path, outermost first.
+        var directories: [Int32]
+        // Counts, used when this entry is a canonical file.
+        var changed = false
+        var commits: Int32 = 0
+        var recentCommits: Int32 = 0
+        var insertions = 0
+        var deletions = 0
+        var score = 0.0
+        var lastCommit: Int32 = -1
+        var newestCommits: [Int] = []
+        var authors: [Int32] = []
+        var addedCommit: Int?
     }
 
-    /// Whether a commit time is in the recent period.
-    func isRecent(_ time: Int64) -> Bool {
-        guard let referenceTime else { return false }
-        return time >= referenceTime - Int64(Self.recentDays) * 86_400
+    private struct DirectoryEntry {
+        var path: String
+        var depth: Int
+        var commits: Int32 = 0
+        var insertions = 0
+        var deletions = 0
+        var files = 0
+        var lastCommit: Int32 = -1
+        /// Commits per author, for first- and second-level directories only (ownership).
+        var authors: [Int32: Int32] = [:]
     }
 
-    init(records: [CommitRecord], tracked: [String], ignore: IgnorePatterns, shallowBoundaries: Set<String>) {
-        self.records = records
-        let referenceTime = records.map(\.commitTime).max()
-        self.referenceTime = referenceTime
-        let recentStart = (referenceTime ?? 0) - Int64(Self.recentDays) * 86_400
-
-        // Paths: tracked ones first, so that an id below `trackedCount` means "exists at HEAD".
-        var pathIDs: [String: Int32] = [:]
-        var paths: [String] = []
-        var canonical: [Int32] = []
-        var ignored: [Bool] = []
-        var documentationFlags: [Bool] = []
-        var generated: [Bool] = []
-        var ancestors: [[Int32]] = []
+    /// Interned paths and directories. A plain struct mutated in place: nothing captures it, so the pass over
+    /// hundreds of thousands of changes updates arrays without copies or reference counting.
+    private struct Paths {
+        var ids: [String: Int32] = [:]
+        var entries: [PathEntry] = []
         var directoryIDs: [String: Int32] = [:]
-        var directoryPaths: [String] = []
+        var directories: [DirectoryEntry] = []
+        let ignore: IgnorePatterns
 
-        func directoryChain(_ path: String) -> [Int32] {
+        /// The id of `path`, interning it on first sight; `kinds` saves classifying it again.
+        mutating func intern(_ path: String, kinds: PathKinds? = nil) -> Int32 {
+            if let id = ids[path] { return id }
+            let id = add(path, kinds: kinds)
+            ids[path] = id
+            return id
+        }
+
+        /// A ghost of entry `id`: same path and kinds, no counts, and lookups by name will not find it.
+        mutating func ghost(of id: Int) -> Int32 {
+            let entry = entries[id]
+            let ghost = Int32(entries.count)
+            entries.append(
+                PathEntry(
+                    path: entry.path, canonical: ghost, ignored: entry.ignored, documentation: entry.documentation,
+                    generated: entry.generated, directories: entry.directories))
+            return ghost
+        }
+
+        private mutating func add(_ path: String, kinds: PathKinds?) -> Int32 {
+            let id = Int32(entries.count)
+            entries.append(
+                PathEntry(
+                    path: path, canonical: id, ignored: ignore.matches(path),
+                    documentation: kinds?.isDocumentation ?? FileKinds.isDocumentation(path),
+                    generated: kinds?.isGenerated ?? FileKinds.isGenerated(path), directories: chain(path)))
+            return id
+        }
+
+        private mutating func chain(_ path: String) -> [Int32] {
             var chain: [Int32] = []
             var prefix = ""
-            for component in path.split(separator: "/", omittingEmptySubsequences: false).dropLast() {
+            for (depth, component) in path.split(separator: "/", omittingEmptySubsequences: false).dropLast()
+                .enumerated()
+            {
                 prefix = prefix.isEmpty ? String(component) : prefix + "/" + component
                 if let id = directoryIDs[prefix] {
                     chain.append(id)
                 } else {
-                    let id = Int32(directoryPaths.count)
+                    let id = Int32(directories.count)
                     directoryIDs[prefix] = id
-                    directoryPaths.append(prefix)
+                    directories.append(DirectoryEntry(path: prefix, depth: depth + 1))
                     chain.append(id)
                 }
             }
             return chain
         }
-        func newID(_ path: String) -> Int32 {
-            let id = Int32(paths.count)
-            paths.append(path)
-            canonical.append(id)
-            ignored.append(ignore.matches(path))
-            documentationFlags.append(FileKinds.isDocumentation(path))
-            generated.append(FileKinds.isGenerated(path))
-            ancestors.append(directoryChain(path))
-            return id
-        }
-        func intern(_ path: String) -> Int32 {
-            if let id = pathIDs[path] { return id }
-            let id = newID(path)
-            pathIDs[path] = id
-            return id
-        }
-        for path in tracked { _ = intern(path) }
-        let trackedCount = Int32(paths.count)
+    }
 
-        // Per path id (canonical ids only get counts).
-        var fileCommits = [Int32](repeating: 0, count: paths.count)
-        var fileRecent = [Int32](repeating: 0, count: paths.count)
-        var fileInsertions = [Int](repeating: 0, count: paths.count)
-        var fileDeletions = [Int](repeating: 0, count: paths.count)
-        var fileScore = [Double](repeating: 0, count: paths.count)
-        var fileLastCommit = [Int32](repeating: -1, count: paths.count)
-        var fileNewest = [[Int]](repeating: [], count: paths.count)
-        var fileAuthors = [[Int32: Int32]](repeating: [:], count: paths.count)
-        var fileAdded = [Int?](repeating: nil, count: paths.count)
-        var changed = [Bool](repeating: false, count: paths.count)
-        func grow() {
-            while fileCommits.count < paths.count {
-                changed.append(false)
-                fileCommits.append(0)
-                fileRecent.append(0)
-                fileInsertions.append(0)
-                fileDeletions.append(0)
-                fileScore.append(0)
-                fileLastCommit.append(-1)
-                fileNewest.append([])
-                fileAuthors.append([:])
-                fileAdded.append(nil)
-            }
+    /// Aggregates `records` (newest first). `tracked` lists the paths at `HEAD`, with their kinds when known.
+    init(
+        records: [CommitRecord], tracked: [(path: String, kinds: PathKinds?)], ignore: IgnorePatterns,
+        shallowBoundaries: Set<String>
+    ) {
+        self.commitCount = records.count
+        self.oldestCommit = records.last?.hash
+        let referenceTime = records.map(\.commitTime).max()
+        self.referenceTime = referenceTime
+        let authorTimes = records.map(\.authorTime)
+        if let earliest = authorTimes.min(), let latest = authorTimes.max() {
+            authorDates =
+                Date(timeIntervalSince1970: TimeInterval(earliest))...Date(timeIntervalSince1970: TimeInterval(latest))
         }
+        let recentStart = (referenceTime ?? 0) - Int64(Self.recentDays) * 86_400
 
-        // Directories.
-        var directoryCommits: [Int32] = []
-        var directoryInsertions: [Int] = []
-        var directoryDeletions: [Int] = []
-        var directoryLastCommit: [Int32] = []
-        var directoryAuthors: [[Int32: Int32]] = []
-        func growDirectories() {
-            while directoryCommits.count < directoryPaths.count {
-                directoryCommits.append(0)
-                directoryInsertions.append(0)
-                directoryDeletions.append(0)
-                directoryLastCommit.append(-1)
-                directoryAuthors.append([:])
-            }
-        }
+        // Tracked paths first, so that an id below `trackedCount` means "exists at HEAD".
+        var table = Paths(ignore: ignore)
+        for file in tracked { _ = table.intern(file.path, kinds: file.kinds) }
+        let trackedCount = Int32(table.entries.count)
 
         // Authors, by lower-cased email (or name when there is no email).
         var authorIDs: [String: Int32] = [:]
@@ -208,7 +240,9 @@ struct HistoryAggregate: Sendable {
         var totals = RepositoryReport.Totals(
             commits: records.count, mergeCommits: 0, insertions: 0, deletions: 0, binaryChanges: 0, authors: 0,
             filesChanged: 0)
-        var pairs: [UInt64: Int32] = [:]
+        // The tracked files of each commit that counts for coupling, one after another, and where each ends.
+        var coupled: [Int32] = []
+        var coupledEnds: [Int] = []
         var added: [RepositoryReport.FileEvent] = []
         var deleted: [RepositoryReport.FileEvent] = []
         var renamed: [RepositoryReport.FileEvent] = []
@@ -217,7 +251,8 @@ struct HistoryAggregate: Sendable {
         let halfLife = Self.halfLifeDays * 86_400
         var touched: [Int32] = []
 
-        for (index, record) in records.enumerated() {
+        for index in records.indices {
+            let record = records[index]
             let author: Int32
             if let id = authorsByRawEmail[record.authorEmail] {
                 author = id
@@ -272,9 +307,10 @@ struct HistoryAggregate: Sendable {
             months[month].deletions += commitDeletions
 
             // A shallow clone's oldest commits show the whole tree as added; that says nothing about files.
-            let isBoundary = shallowBoundaries.contains(record.hash)
+            let isBoundary = !shallowBoundaries.isEmpty && shallowBoundaries.contains(record.hash)
             let recent = record.commitTime >= recentStart
             let weight = referenceTime.map { exp2(-Double($0 - record.commitTime) / halfLife) } ?? 0
+            let commit = Int32(index)
             touched.removeAll(keepingCapacity: true)
             var touchesDocumentation = false
             var touchesCode = false
@@ -282,88 +318,107 @@ struct HistoryAggregate: Sendable {
             var codeDeletions = 0
             var documentationPaths: [String] = []
             for change in record.changes {
-                let id = intern(change.path)
-                grow()
-                if !changed[Int(id)] {
-                    changed[Int(id)] = true
+                let id = Int(table.intern(change.path))
+                if !table.entries[id].changed {
+                    table.entries[id].changed = true
                     totals.filesChanged += 1
                 }
                 guard !isBoundary else { continue }
-                let file = canonical[Int(id)]
-                func event() -> RepositoryReport.FileEvent {
-                    RepositoryReport.FileEvent(
-                        path: change.path, previousPath: change.previousPath, commit: Self.reference(record),
-                        author: record.authorName)
-                }
+                let file = Int(table.entries[id].canonical)
                 switch change.status {
                 case .renamed:
                     if let previous = change.previousPath {
                         // Older commits knew the file by its previous name; what was at the new name before
                         // the rename was another file.
-                        let previousID = intern(previous)
-                        canonical[Int(previousID)] = file
-                        canonical[Int(id)] = newID(change.path)
-                        grow()
-                        if recent, renamed.count < 100 { renamed.append(event()) }
+                        let previousID = Int(table.intern(previous))
+                        table.entries[previousID].canonical = Int32(file)
+                        table.entries[id].canonical = table.ghost(of: id)
+                        if recent, renamed.count < 100 { renamed.append(Self.event(change, record)) }
                     }
                 case .added, .copied:
-                    if fileAdded[Int(file)] == nil { fileAdded[Int(file)] = index }
-                    canonical[Int(id)] = newID(change.path)
-                    grow()
-                    if recent, added.count < 100 { added.append(event()) }
+                    if table.entries[file].addedCommit == nil { table.entries[file].addedCommit = index }
+                    table.entries[id].canonical = table.ghost(of: id)
+                    if recent, added.count < 100 { added.append(Self.event(change, record)) }
                 case .deleted:
-                    if recent, deleted.count < 100 { deleted.append(event()) }
+                    if recent, deleted.count < 100 { deleted.append(Self.event(change, record)) }
                 default:
                     break
                 }
-                guard !ignored[Int(file)] else { continue }
-                if documentationFlags[Int(file)] {
+                guard !table.entries[file].ignored else { continue }
+                let insertions = max(change.insertions, 0)
+                let deletions = max(change.deletions, 0)
+                if table.entries[file].documentation {
                     touchesDocumentation = true
                     if documentationOpen { documentationPaths.append(change.path) }
-                } else if !generated[Int(file)] {
+                } else if !table.entries[file].generated {
                     touchesCode = true
-                    codeInsertions += max(change.insertions, 0)
-                    codeDeletions += max(change.deletions, 0)
+                    codeInsertions += insertions
+                    codeDeletions += deletions
                 }
-                fileInsertions[Int(file)] += max(change.insertions, 0)
-                fileDeletions[Int(file)] += max(change.deletions, 0)
-                if fileLastCommit[Int(file)] != Int32(index) {
-                    fileLastCommit[Int(file)] = Int32(index)
-                    fileCommits[Int(file)] += 1
-                    if recent { fileRecent[Int(file)] += 1 }
-                    fileScore[Int(file)] += weight
-                    if fileNewest[Int(file)].count < 5 { fileNewest[Int(file)].append(index) }
-                    fileAuthors[Int(file)][author, default: 0] += 1
-                    touched.append(file)
+                table.entries[file].insertions += insertions
+                table.entries[file].deletions += deletions
+                if table.entries[file].lastCommit != commit {
+                    table.entries[file].lastCommit = commit
+                    table.entries[file].commits += 1
+                    if recent { table.entries[file].recentCommits += 1 }
+                    table.entries[file].score += weight
+                    if table.entries[file].newestCommits.count < 5 { table.entries[file].newestCommits.append(index) }
+                    if !table.entries[file].authors.contains(author) { table.entries[file].authors.append(author) }
+                    touched.append(Int32(file))
                 }
-                growDirectories()
-                for directory in ancestors[Int(file)] {
-                    directoryInsertions[Int(directory)] += max(change.insertions, 0)
-                    directoryDeletions[Int(directory)] += max(change.deletions, 0)
-                    if directoryLastCommit[Int(directory)] != Int32(index) {
-                        directoryLastCommit[Int(directory)] = Int32(index)
-                        directoryCommits[Int(directory)] += 1
-                        directoryAuthors[Int(directory)][author, default: 0] += 1
+                for directory in table.entries[file].directories {
+                    let directory = Int(directory)
+                    table.directories[directory].insertions += insertions
+                    table.directories[directory].deletions += deletions
+                    if table.directories[directory].lastCommit != commit {
+                        table.directories[directory].lastCommit = commit
+                        table.directories[directory].commits += 1
+                        if table.directories[directory].depth <= 2 {
+                            table.directories[directory].authors[author, default: 0] += 1
+                        }
                     }
                 }
             }
             if documentationOpen {
                 if touchesDocumentation {
                     documentationOpen = false
-                    documentation.lastDocumentationCommit = index
+                    documentation.lastDocumentationCommit = Self.reference(record)
                     documentation.documentationPaths = documentationPaths
                 } else if touchesCode {
-                    documentation.commits.append(index)
+                    documentation.commitCount += 1
+                    if documentation.newestCommits.count < 10 {
+                        documentation.newestCommits.append(Self.reference(record))
+                    }
                     documentation.insertions += codeInsertions
                     documentation.deletions += codeDeletions
                 }
             }
             if !record.isMerge, touched.count >= 2, touched.count <= Self.maxCouplingCommitSize {
-                let live = touched.filter { $0 < trackedCount && !generated[Int($0)] }.sorted()
-                for (position, first) in live.enumerated() {
-                    for second in live[(position + 1)...] {
-                        pairs[UInt64(UInt32(first)) << 32 | UInt64(UInt32(second)), default: 0] += 1
-                    }
+                var live = 0
+                for file in touched where file < trackedCount && !table.entries[Int(file)].generated {
+                    coupled.append(file)
+                    live += 1
+                }
+                if live >= 2 { coupledEnds.append(coupled.count) } else { coupled.removeLast(live) }
+            }
+        }
+
+        // Pairs are counted once every file's commit count is known: a pair can only be reported when both files
+        // have at least `minCouplingCommits` commits, which leaves out most pairs (and their hash-table updates).
+        var pairs: [UInt64: Int32] = [:]
+        var start = 0
+        var files: [Int32] = []
+        for end in coupledEnds {
+            files.removeAll(keepingCapacity: true)
+            for file in coupled[start..<end] where table.entries[Int(file)].commits >= Self.minCouplingCommits {
+                files.append(file)
+            }
+            start = end
+            guard files.count >= 2 else { continue }
+            files.sort()
+            for (position, first) in files.enumerated() {
+                for second in files[(position + 1)...] {
+                    pairs[UInt64(UInt32(first)) << 32 | UInt64(UInt32(second)), default: 0] += 1
                 }
             }
         }
@@ -377,26 +432,37 @@ struct HistoryAggregate: Sendable {
                 insertions: month.insertions, deletions: month.deletions, authors: month.authors.count)
         }
 
-        var files: [String: FileHistory] = [:]
-        for id in 0..<Int(trackedCount) where fileCommits[id] > 0 && !ignored[id] {
-            files[paths[id]] = FileHistory(
-                path: paths[id], commits: Int(fileCommits[id]), recentCommits: Int(fileRecent[id]),
-                insertions: fileInsertions[id], deletions: fileDeletions[id], authors: fileAuthors[id].count,
-                score: fileScore[id], newestCommits: fileNewest[id], addedCommit: fileAdded[id])
+        func reference(_ index: Int) -> CommitReference { Self.reference(records[index]) }
+        var additions: [String: Addition] = [:]
+        for entry in table.entries[0..<Int(trackedCount)] where !entry.ignored {
+            guard let added = entry.addedCommit else { continue }
+            additions[entry.path] = Addition(
+                date: Date(timeIntervalSince1970: TimeInterval(records[added].authorTime)),
+                recentCommit: records[added].commitTime >= recentStart ? reference(added) : nil)
         }
-        self.files = files
+        self.additions = additions
+        self.hotFiles = table.entries[0..<Int(trackedCount)]
+            .filter { $0.commits > 0 && !$0.ignored && !$0.documentation && !$0.generated }
+            .sorted { ($0.score, $1.path) > ($1.score, $0.path) }
+            .prefix(Self.hotFileLimit)
+            .map { entry in
+                FileHistory(
+                    path: entry.path, commits: Int(entry.commits), recentCommits: Int(entry.recentCommits),
+                    insertions: entry.insertions, deletions: entry.deletions, authors: entry.authors.count,
+                    score: entry.score,
+                    lastChanged: Date(timeIntervalSince1970: TimeInterval(records[entry.newestCommits[0]].authorTime)),
+                    newestCommits: entry.newestCommits.map(reference))
+            }
 
         // Distinct files per directory, counted over every file with history (deleted ones too).
-        var directoryFiles = [Int](repeating: 0, count: directoryPaths.count)
-        for id in 0..<min(paths.count, fileCommits.count) where fileCommits[id] > 0 {
-            for directory in ancestors[id] { directoryFiles[Int(directory)] += 1 }
+        for entry in table.entries where entry.commits > 0 {
+            for directory in entry.directories { table.directories[Int(directory)].files += 1 }
         }
-        growDirectories()
-        self.directories = directoryPaths.indices.filter { directoryCommits[$0] > 0 }
-            .map { id in
+        self.directories = table.directories.filter { $0.commits > 0 }
+            .map { directory in
                 RepositoryReport.DirectoryChurn(
-                    path: directoryPaths[id], commits: Int(directoryCommits[id]), insertions: directoryInsertions[id],
-                    deletions: directoryDeletions[id], files: directoryFiles[id])
+                    path: directory.path, commits: Int(directory.commits), insertions: directory.insertions,
+                    deletions: directory.deletions, files: directory.files)
             }
             .sorted { ($0.commits, $1.path) > ($1.commits, $0.path) }
 
@@ -417,20 +483,17 @@ struct HistoryAggregate: Sendable {
                 path: path, commits: commits, busFactor: busFactor, topAuthors: top, authorCount: authors.count)
         }
         var owned = [ownership(path: ".", commits: records.count, authors: repositoryAuthors)]
-        for id in directoryPaths.indices where directoryCommits[id] > 0 {
-            let depth = directoryPaths[id].split(separator: "/").count
-            guard depth <= 2 else { continue }
-            owned.append(
-                ownership(path: directoryPaths[id], commits: Int(directoryCommits[id]), authors: directoryAuthors[id]))
+        for directory in table.directories where directory.commits > 0 && directory.depth <= 2 {
+            owned.append(ownership(path: directory.path, commits: Int(directory.commits), authors: directory.authors))
         }
         self.ownership = owned.sorted { ($0.commits, $1.path) > ($1.commits, $0.path) }
 
         self.couplings = pairs.compactMap { key, shared -> RepositoryReport.CouplingPair? in
             guard shared >= Self.minCouplingCommits else { return nil }
-            let first = Int(key >> 32)
-            let second = Int(key & 0xFFFF_FFFF)
-            var (a, b) = (paths[first], paths[second])
-            var (aCommits, bCommits) = (Int(fileCommits[first]), Int(fileCommits[second]))
+            let first = table.entries[Int(key >> 32)]
+            let second = table.entries[Int(key & 0xFFFF_FFFF)]
+            var (a, b) = (first.path, second.path)
+            var (aCommits, bCommits) = (Int(first.commits), Int(second.commits))
             if b < a {
                 swap(&a, &b)
                 swap(&aCommits, &bCommits)
@@ -445,6 +508,11 @@ struct HistoryAggregate: Sendable {
         self.deleted = deleted
         self.renamed = renamed
         self.documentation = documentation
+    }
+
+    private static func event(_ change: FileChange, _ record: CommitRecord) -> RepositoryReport.FileEvent {
+        RepositoryReport.FileEvent(
+            path: change.path, previousPath: change.previousPath, commit: reference(record), author: record.authorName)
     }
 
     /// The UTC calendar month of a time, as `year * 100 + month`, by the proleptic Gregorian calendar.

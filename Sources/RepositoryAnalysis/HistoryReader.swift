@@ -24,11 +24,7 @@ struct HistoryReader: Sendable {
     func read(
         head: String, shallowKey: String, progress: @escaping @Sendable (AnalysisProgress) -> Void
     ) async throws -> Result {
-        let windowKey = [
-            head, "first-parent=\(options.firstParent)", "max=\(options.maxCommits.map(String.init) ?? "all")",
-            "since=\(options.since.map { String(Int64($0.timeIntervalSince1970.rounded(.down))) } ?? "all")",
-            "shallow=\(shallowKey)",
-        ].joined(separator: " ")
+        let windowKey = Self.windowKey(head: head, options: options, shallowKey: shallowKey)
         progress(AnalysisProgress(phase: "listing commits", completed: 0, total: nil))
         let remembered = try cache?.commits(forWindow: windowKey)
         let hashes: [String]
@@ -66,6 +62,15 @@ struct HistoryReader: Sendable {
             try? cache.store(window: windowKey, records: window)
         }
         return Result(records: window, readFromGit: missing.count)
+    }
+
+    /// What determines the window's commits: `head`, the window options and the shallow boundary.
+    static func windowKey(head: String, options: AnalysisOptions, shallowKey: String) -> String {
+        [
+            head, "first-parent=\(options.firstParent)", "max=\(options.maxCommits.map(String.init) ?? "all")",
+            "since=\(options.since.map { String(Int64($0.timeIntervalSince1970.rounded(.down))) } ?? "all")",
+            "shallow=\(shallowKey)",
+        ].joined(separator: " ")
     }
 
     /// The window's commits, newest first.

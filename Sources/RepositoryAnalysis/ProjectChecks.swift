@@ -7,7 +7,9 @@ enum ProjectChecks {
     ]
 
     /// Checks `paths` (tracked, not ignored); `readmeHeadings` are the headings of the README found, if any.
-    static func check(paths: [String], readmeHeadings: [String: [String]]) -> RepositoryReport.ProjectFiles {
+    static func check(paths allPaths: [String], readmeHeadings: [String: [String]]) -> RepositoryReport.ProjectFiles {
+        // Everything looked for is at the root or one folder down: leave deeper paths out once, up front.
+        let paths = allPaths.filter { $0.utf8.lazy.filter { $0 == UInt8(ascii: "/") }.count <= 2 }
         func atRoot(_ prefixes: [String], also directories: [String] = []) -> String? {
             let candidates = paths.filter { path in
                 let name = FileKinds.name(of: path).lowercased()

@@ -17,12 +17,11 @@ struct ReportBuilder {
     var origins: [String: [Int: LineOrigin]]
 
     func build() -> RepositoryReport {
-        let dates = history.records.map(\.authorTime)
-        func date(_ time: Int64?) -> Date? { time.map { Date(timeIntervalSince1970: TimeInterval($0)) } }
         let window = RepositoryReport.Window(
             maxCommits: options.maxCommits, since: options.since, firstParent: options.firstParent,
-            oldestCommitDate: date(dates.min()), newestCommitDate: date(dates.max()),
-            referenceDate: date(history.referenceTime), recentDays: HistoryAggregate.recentDays)
+            oldestCommitDate: history.authorDates?.lowerBound, newestCommitDate: history.authorDates?.upperBound,
+            referenceDate: history.referenceTime.map { Date(timeIntervalSince1970: TimeInterval($0)) },
+            recentDays: HistoryAggregate.recentDays)
         return RepositoryReport(
             schemaVersion: 1,
             root: repository.root.path,
@@ -31,7 +30,7 @@ struct ReportBuilder {
             isShallow: repository.isShallow,
             generatedAt: options.now,
             window: window,
-            analysedCommitCount: history.records.count,
+            analysedCommitCount: history.commitCount,
             totals: history.totals,
             languages: languages(),
             workingTree: workingTree(),
@@ -57,7 +56,7 @@ struct ReportBuilder {
                     scanned.filter { !$0.headings.isEmpty }.map { ($0.file.path, $0.headings) },
                     uniquingKeysWith: { first, _ in first })),
             dependencyManifests: scanned.compactMap { file in
-                FileKinds.manifestEcosystem(of: file.file.path).map {
+                file.kinds.manifestEcosystem.map {
                     RepositoryReport.DependencyManifest(path: file.file.path, ecosystem: $0)
                 }
             }
@@ -86,18 +85,12 @@ struct ReportBuilder {
     }
 
     private func hotFiles() -> [RepositoryReport.HotFile] {
-        history.files.values
-            .filter { !FileKinds.isDocumentation($0.path) && !FileKinds.isGenerated($0.path) }
-            .sorted { ($0.score, $1.path) > ($1.score, $0.path) }
-            .prefix(Self.listLimit)
-            .map { file in
-                RepositoryReport.HotFile(
-                    path: file.path, commits: file.commits, recentCommits: file.recentCommits,
-                    insertions: file.insertions, deletions: file.deletions, authors: file.authors,
-                    score: (file.score * 1000).rounded() / 1000,
-                    lastChanged: file.newestCommits.first.map { history.reference($0).date }
-                        ?? Date(timeIntervalSince1970: 0))
-            }
+        history.hotFiles.map { file in
+            RepositoryReport.HotFile(
+                path: file.path, commits: file.commits, recentCommits: file.recentCommits,
+                insertions: file.insertions, deletions: file.deletions, authors: file.authors,
+                score: (file.score * 1000).rounded() / 1000, lastChanged: file.lastChanged)
+        }
     }
 
     private func markers() -> [RepositoryReport.Marker] {
@@ -124,21 +117,15 @@ struct ReportBuilder {
     }
 
     private func untestedFiles() -> [RepositoryReport.UntestedFile] {
-        var tested: Set<String> = []
-        for file in scanned {
-            if let subject = FileKinds.testSubject(of: file.file.path) {
-                tested.insert("\(subject.family.rawValue):\(subject.stem)")
-            }
-        }
+        let tested = Set(scanned.compactMap(\.kinds.testKey))
         return scanned.compactMap { file -> RepositoryReport.UntestedFile? in
-            guard file.content == .text, !file.hasInlineTests, let source = FileKinds.sourceSubject(of: file.file.path),
-                !source.stems.contains(where: { tested.contains("\(source.family.rawValue):\($0)") })
+            guard file.content == .text, !file.hasInlineTests, let keys = file.kinds.sourceKeys,
+                !keys.contains(where: tested.contains)
             else { return nil }
-            let added = history.files[file.file.path]?.addedCommit
+            let addition = history.additions[file.file.path]
             return RepositoryReport.UntestedFile(
-                path: file.file.path, language: file.language, lines: file.lines,
-                addedDate: added.map { history.reference($0).date },
-                recentlyAdded: added.map { history.isRecent(history.records[$0].commitTime) } ?? false)
+                path: file.file.path, language: file.language, lines: file.lines, addedDate: addition?.date,
+                recentlyAdded: addition?.recentCommit != nil)
         }
         .sorted { $0.path < $1.path }
     }

@@ -30,8 +30,8 @@ public struct RepositoryAnalyzer: Sendable {
         let git = GitProcess(executable: executable, directory: repository.root)
         let ignore = IgnorePatterns(options.ignorePatterns)
 
-        var commitCache: (any CommitFactsCache)?
-        var originCache: (any LineOriginCache)?
+        let commitCache: (any CommitFactsCache)?
+        let originCache: (any LineOriginCache)?
         if let directory = options.cacheDirectory {
             // One folder per repository (worktrees share it), whatever folder the caller gives.
             let folder = directory.appendingPathComponent(
@@ -42,19 +42,34 @@ public struct RepositoryAnalyzer: Sendable {
                 url: folder.appendingPathComponent(options.firstParent ? "commits-first-parent.bin" : "commits.bin"),
                 context: context)
             originCache = FileLineOriginCache(url: folder.appendingPathComponent("line-origins.bin"))
+        } else {
+            commitCache = nil
+            originCache = nil
         }
 
         let options = self.options
-        async let historyResult: HistoryReader.Result = {
-            guard let head = repository.head else { return HistoryReader.Result(records: [], readFromGit: 0) }
-            return try await HistoryReader(git: git, options: options, cache: commitCache)
-                .read(head: head, shallowKey: repository.shallowKey, progress: progress)
-        }()
-
         let tree = WorkingTree(
             git: git, root: repository.root, largeFileBytes: options.largeFileBytes, ignore: ignore, jobs: options.jobs)
         let tracked = try await tree.trackedFiles()
         let included = tracked.filter { !ignore.matches($0.path) }
+
+        // The aggregate depends only on the window, the tracked paths and the ignore patterns: when none of them
+        // changed, the one from the last run is used and no history is read at all.
+        let aggregateKey = repository.head.map { head in
+            Fingerprint.of(
+                [
+                    "aggregate-v1",
+                    HistoryReader.windowKey(head: head, options: options, shallowKey: repository.shallowKey),
+                    "\(options.ignorePatterns.count)",
+                ] + options.ignorePatterns + tracked.map(\.path))
+        }
+        let cachedAggregate = aggregateKey.flatMap { key in (try? commitCache?.aggregate(forKey: key)) ?? nil }
+        async let historyResult: HistoryReader.Result? = {
+            guard cachedAggregate == nil, let head = repository.head else { return nil }
+            return try await HistoryReader(git: git, options: options, cache: commitCache)
+                .read(head: head, shallowKey: repository.shallowKey, progress: progress)
+        }()
+
         progress(AnalysisProgress(phase: "scanning files", completed: 0, total: included.count))
         let scanned = try await tree.scan(included) { done in
             progress(AnalysisProgress(phase: "scanning files", completed: done, total: included.count))
@@ -73,16 +88,40 @@ public struct RepositoryAnalyzer: Sendable {
 
         let history = try await historyResult
         progress(AnalysisProgress(phase: "building report", completed: 0, total: nil))
-        let aggregate = HistoryAggregate(
-            records: history.records, tracked: tracked.map(\.path), ignore: ignore,
-            shallowBoundaries: repository.shallowBoundaries)
+        let aggregate: HistoryAggregate
+        if let cachedAggregate {
+            aggregate = cachedAggregate
+            progress(
+                AnalysisProgress(
+                    phase: "reading history", completed: aggregate.commitCount, total: aggregate.commitCount))
+        } else {
+            // Scanned files are the tracked ones minus the ignored, in the same order: pair them up to reuse kinds.
+            var kinds: [(path: String, kinds: PathKinds?)] = []
+            kinds.reserveCapacity(tracked.count)
+            var next = scanned.startIndex
+            for file in tracked {
+                if next < scanned.endIndex, scanned[next].file.rawPath == file.rawPath {
+                    kinds.append((file.path, scanned[next].kinds))
+                    next += 1
+                } else {
+                    kinds.append((file.path, nil))
+                }
+            }
+            aggregate = HistoryAggregate(
+                records: history?.records ?? [], tracked: kinds, ignore: ignore,
+                shallowBoundaries: repository.shallowBoundaries)
+            if let aggregateKey {
+                // A cache that cannot be written costs speed, not correctness.
+                try? commitCache?.storeAggregate(aggregate, forKey: aggregateKey)
+            }
+        }
         var report = ReportBuilder(
             repository: repository, options: options, history: aggregate, tracked: tracked, scanned: scanned,
             origins: origins
         ).build()
         report.signals = SignalRules(
             history: aggregate, report: report,
-            hasDocumentation: included.contains { FileKinds.isDocumentation($0.path) }, now: options.now,
+            hasDocumentation: scanned.contains { $0.kinds.isDocumentation }, now: options.now,
             largeFileBytes: options.largeFileBytes
         ).signals()
         progress(AnalysisProgress(phase: "done", completed: 1, total: 1))

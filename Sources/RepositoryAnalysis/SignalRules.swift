@@ -57,25 +57,24 @@ struct SignalRules {
 
     private func documentationDrift() -> [Signal] {
         let drift = history.documentation
-        guard hasDocumentation, drift.commits.count >= Self.driftCommits else { return [] }
-        let count = drift.commits.count
+        guard hasDocumentation, drift.commitCount >= Self.driftCommits else { return [] }
+        let count = drift.commitCount
         let severity: Severity = count >= 100 ? .high : count >= 25 ? .medium : .low
         var metrics = [
             Metric("commits", Double(count)), Metric("insertions", Double(drift.insertions)),
             Metric("deletions", Double(drift.deletions)),
         ]
-        var commits = drift.commits.prefix(10).map(history.reference)
+        var commits = drift.newestCommits
         let since: String
         let identity: String
-        if let last = drift.lastDocumentationCommit {
-            let reference = history.reference(last)
+        if let reference = drift.lastDocumentationCommit {
             commits.append(reference)
             metrics.append(Metric("days-since-documentation-changed", Double(days(since: reference.date))))
             identity = reference.hash
             let names = drift.documentationPaths.prefix(3).joined(separator: ", ")
             since = "since the documentation last changed in \(reference.hash.prefix(10)) (\(names))"
         } else {
-            identity = "window:" + (history.records.last?.hash ?? "")
+            identity = "window:" + (history.oldestCommit ?? "")
             since = "and no analysed commit changed the documentation"
         }
         let locations = drift.documentationPaths.prefix(5).map { SourceLocation(path: $0) }
@@ -93,7 +92,7 @@ struct SignalRules {
             .prefix(Self.hotFileLimit)
             .map { file in
                 let severity: Severity = file.score >= 12 ? .high : file.score >= 6 ? .medium : .low
-                let commits = history.files[file.path]?.newestCommits.map(history.reference) ?? []
+                let commits = history.hotFiles.first { $0.path == file.path }?.newestCommits ?? []
                 return Signal(
                     kind: .hotFile, severity: severity, identity: [file.path],
                     summary:
@@ -115,7 +114,7 @@ struct SignalRules {
     private func untestedCode() -> [Signal] {
         report.untestedFiles.filter(\.recentlyAdded).map { file in
             let severity: Severity = file.lines >= 300 ? .high : file.lines >= 50 ? .medium : .low
-            let added = history.files[file.path]?.addedCommit.map(history.reference)
+            let added = history.additions[file.path]?.recentCommit
             var metrics = [Metric("lines", Double(file.lines))]
             if let added { metrics.append(Metric("days-since-added", Double(days(since: added.date)))) }
             let when = added.map { " was added in \($0.hash.prefix(10))" } ?? " was added recently"

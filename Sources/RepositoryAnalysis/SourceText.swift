@@ -21,15 +21,6 @@ struct MarkerHit: Sendable, Hashable {
 /// Cheap, byte-level facts about a text file: its lines and its markers, in one pass.
 enum SourceText {
     private static let keywords: [[UInt8]] = ["TODO", "FIXME", "HACK", "XXX", "BUG"].map { Array($0.utf8) }
-    /// Bytes worth a closer look: a newline, or the first letter of a keyword.
-    private static let interesting: [Bool] = {
-        var table = [Bool](repeating: false, count: 256)
-        for byte in [UInt8(ascii: "\n"), UInt8(ascii: "T"), UInt8(ascii: "F"), UInt8(ascii: "H"), UInt8(ascii: "X")] {
-            table[Int(byte)] = true
-        }
-        table[Int(UInt8(ascii: "B"))] = true
-        return table
-    }()
 
     /// Whether the first 8,000 bytes contain a NUL, the test `git` itself uses for binary content.
     static func isBinary(_ bytes: UnsafeRawBufferPointer) -> Bool {
@@ -43,34 +34,42 @@ enum SourceText {
     /// or `<!--` on the same line, or on a line whose first non-blank character is `*`, `;` or `%`. Text in
     /// string literals and prose is thus mostly left alone, unlike a plain `git grep`.
     static func scan(_ bytes: UnsafeRawBufferPointer) -> (lines: Int, markers: [MarkerHit]) {
-        var markers: [MarkerHit] = []
-        var line = 1
-        var lineStart = 0
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return (0, []) }
         let count = bytes.count
-        var index = 0
-        interesting.withUnsafeBufferPointer { interesting in
-            while index < count {
-                let byte = bytes[index]
-                guard interesting[Int(byte)] else {
-                    index += 1
-                    continue
-                }
-                if byte == UInt8(ascii: "\n") {
-                    line += 1
-                    index += 1
-                    lineStart = index
-                    continue
-                }
-                if let (keyword, end) = keyword(at: index, in: bytes), isInComment(bytes, from: lineStart, to: index) {
-                    markers.append(marker(keyword, line: line, lineStart: lineStart, keywordEnd: end, in: bytes))
-                    index = end
-                } else {
-                    index += 1
-                }
+        // Candidates are found with memchr on each keyword's first letter (vectorised in the C library), then
+        // checked; lines are counted with memchr too. Most files have no marker at all, so this is mostly two or
+        // three fast passes over the bytes.
+        var candidates: [Int] = []
+        for first in [UInt8(ascii: "T"), UInt8(ascii: "F"), UInt8(ascii: "H"), UInt8(ascii: "X"), UInt8(ascii: "B")] {
+            var start = 0
+            while start < count, let found = memchr(base + start, Int32(first), count - start) {
+                let position = base.distance(to: UnsafeRawPointer(found))
+                if keyword(at: position, in: bytes) != nil { candidates.append(position) }
+                start = position + 1
             }
         }
-        let lines = count == 0 ? 0 : (bytes[count - 1] == UInt8(ascii: "\n") ? line - 1 : line)
-        return (lines, markers)
+        candidates.sort()
+        var markers: [MarkerHit] = []
+        var lines = 0
+        var lineStart = 0
+        var position = 0
+        for candidate in candidates + [count] {
+            // Count the newlines up to the candidate, remembering where its line starts.
+            while position < candidate,
+                let found = memchr(base + position, Int32(UInt8(ascii: "\n")), candidate - position)
+            {
+                lines += 1
+                position = base.distance(to: UnsafeRawPointer(found)) + 1
+                lineStart = position
+            }
+            position = candidate
+            guard candidate < count, let (keyword, end) = keyword(at: candidate, in: bytes),
+                isInComment(bytes, from: lineStart, to: candidate)
+            else { continue }
+            markers.append(marker(keyword, line: lines + 1, lineStart: lineStart, keywordEnd: end, in: bytes))
+        }
+        // A last line without a newline still counts.
+        return (bytes[count - 1] == UInt8(ascii: "\n") ? lines : lines + 1, markers)
     }
 
     private static func isWordByte(_ byte: UInt8) -> Bool {

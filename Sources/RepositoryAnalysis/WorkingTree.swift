@@ -44,6 +44,8 @@ struct ScannedFile: Sendable, Hashable {
     var lines = 0
     /// The language, from the name.
     var language: String
+    /// What the path is by convention.
+    var kinds: PathKinds
     /// Markers, for text files.
     var markers: [MarkerHit] = []
     /// Public declarations and the undocumented ones, for Swift, Python and Go files.
@@ -70,22 +72,38 @@ struct WorkingTree: Sendable {
     /// The index entries at stage 0 (or the first stage of a conflicted path), in index order.
     func trackedFiles() async throws -> [TrackedFile] {
         let output = try await git.output(["ls-files", "--stage", "-z"])
+        return output.withUnsafeBytes { Self.parseStage($0) }
+    }
+
+    /// Parses `git ls-files --stage -z`: `<mode> <object> <stage>\t<path>\0` per entry, keeping the first stage of
+    /// a conflicted path.
+    static func parseStage(_ bytes: UnsafeRawBufferPointer) -> [TrackedFile] {
         var files: [TrackedFile] = []
-        var previous: [UInt8] = []
-        for entry in output.split(separator: 0) {
-            // `<mode> <object> <stage>\t<path>`
-            guard let tab = entry.firstIndex(of: 0x09) else { continue }
-            let fields = entry[entry.startIndex..<tab].split(separator: 0x20)
-            guard fields.count == 3, let mode = UInt32(String(decoding: fields[0], as: UTF8.self), radix: 8) else {
-                continue
+        var start = 0
+        var previous: ArraySlice<UInt8> = []
+        while start < bytes.count {
+            var end = start
+            while end < bytes.count, bytes[end] != 0 { end += 1 }
+            let entry = bytes[start..<end]
+            start = end + 1
+            guard let firstSpace = entry.firstIndex(of: 0x20), let tab = entry.firstIndex(of: 0x09),
+                let secondSpace = entry[(firstSpace + 1)..<tab].firstIndex(of: 0x20)
+            else { continue }
+            var mode: UInt32 = 0
+            for digit in entry[entry.startIndex..<firstSpace] {
+                guard (0x30...0x37).contains(digit) else { continue }
+                mode = mode * 8 + UInt32(digit - 0x30)
             }
-            let rawPath = Array(entry[(tab + 1)...])
-            if rawPath == previous { continue }
-            previous = rawPath
+            let rawPath = entry[(tab + 1)...]
+            if rawPath.elementsEqual(previous) { continue }
+            let path = Array(rawPath)
+            previous = path[...]
             files.append(
                 TrackedFile(
-                    path: String(decoding: rawPath, as: UTF8.self), rawPath: rawPath, mode: mode,
-                    blob: String(decoding: fields[1], as: UTF8.self)))
+                    path: String(decoding: path, as: UTF8.self), rawPath: path, mode: mode,
+                    blob: String(
+                        decoding: UnsafeRawBufferPointer(rebasing: entry[(firstSpace + 1)..<secondSpace]), as: UTF8.self
+                    )))
         }
         return files
     }
@@ -133,8 +151,11 @@ struct WorkingTree: Sendable {
         let directory = open(rootPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         defer { if directory >= 0 { close(directory) } }
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        var directories: [Substring: FileKinds.DirectoryFlags] = [:]
         return files.map { file in
-            var scanned = ScannedFile(file: file, content: .notRead, language: FileKinds.language(of: file.path))
+            var scanned = ScannedFile(
+                file: file, content: .notRead, language: FileKinds.language(of: file.path),
+                kinds: PathKinds(file.path, directories: &directories))
             let type = file.mode & 0o170000
             guard type == 0o100000, directory >= 0 else { return scanned }
             let descriptor = (file.rawPath + [0]).withUnsafeBufferPointer { path in
@@ -181,7 +202,9 @@ struct WorkingTree: Sendable {
                 (scanned.lines, scanned.markers) = SourceText.scan(bytes)
                 switch scanned.language {
                 case "Swift", "Python", "Go":
-                    if FileKinds.testSubject(of: file.path) == nil, !FileKinds.isUnderTestDirectory(file.path) {
+                    if scanned.kinds.testKey == nil,
+                        scanned.kinds.sourceKeys != nil || !FileKinds.isUnderTestDirectory(file.path)
+                    {
                         scanned.declarations = DeclarationScanner.scan(bytes, language: scanned.language)
                     }
                 case "Rust":

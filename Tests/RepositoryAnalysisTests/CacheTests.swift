@@ -71,13 +71,15 @@ struct CacheTests {
         try await withRepository { repository in
             try await repository.fastImport(syntheticHistory(commits: 100))
             try await repository.run(["reset", "-q", "--hard"])
+            try repository.write("// TODO: cached age\n", to: "Sources/Notes.swift")
+            try await repository.commit("Notes", date: Day.at(101))
             let cache = repository.container.appendingPathComponent("cache")
             let options = AnalysisOptions(cacheDirectory: cache, now: Day.at(200))
             let first = try await analyze(repository.url, options)
             let files = try #require(FileManager.default.enumerator(atPath: cache.path)).compactMap { $0 as? String }
-            let binaries = files.filter { $0.hasSuffix(".bin") }
-            #expect(!binaries.isEmpty)
-            for file in binaries {
+            let cached = files.filter { $0.hasSuffix(".bin") || $0.hasSuffix(".json") }
+            #expect(cached.count == 3)
+            for file in cached {
                 let url = cache.appendingPathComponent(file)
                 let data = try Data(contentsOf: url)
                 try data.prefix(data.count / 2).write(to: url)

@@ -243,6 +243,20 @@ struct EdgeCaseTests {
         #expect(error.code == .pathNotFound)
     }
 
+    @Test("cancelling an analysis stops it with CancellationError, not a git failure")
+    func cancellation() async throws {
+        try await withRepository { repository in
+            try await repository.fastImport(syntheticHistory(commits: 3_000))
+            try await repository.run(["reset", "-q", "--hard"])
+            let url = repository.url
+            let task = Task { try await analyze(url, AnalysisOptions(jobs: 1, now: Day.at(4_000))) }
+            try await Task.sleep(for: .milliseconds(30))
+            task.cancel()
+            // Reading 3,000 commits with one worker takes far longer than 30 ms.
+            await #expect(throws: CancellationError.self) { try await task.value }
+        }
+    }
+
     @Test("git missing from PATH is a clear error")
     func gitMissing() async throws {
         try await withRepository { repository in
