@@ -35,6 +35,7 @@ let package = Package(
             name: "TicketMaster",
             dependencies: [
                 "RepositoryAnalysis",
+                "IssueTrackers",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -60,7 +61,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TicketMasterTests",
-            dependencies: ["TicketMaster", "TicketMasterTesting"],
+            dependencies: ["TicketMaster", "TicketMasterTesting", "IssueTrackers"],
             // Read through #filePath, like the CLI snapshots, so they are not bundled as resources.
             exclude: ["History/Fixtures"],
             swiftSettings: strictSettings
