@@ -124,6 +124,13 @@ struct Filing {
         let report: PublishReport
         do {
             report = try await Publisher(tracker: tracker, journal: journal, logger: session.logger).publish(pending)
+        } catch let error as TrackerError where error.code == .rateLimited || error.code == .unavailable {
+            // Nothing was filed; the drafts are saved, so say how to file them once the tracker is back.
+            await journal.finish(.failed, message: error.message)
+            throw TicketMasterError(
+                error.code == .rateLimited ? .partial : .failure,
+                "\(error.message); nothing was filed: file the drafts later with "
+                    + "`ticket-master publish --resume \(runId) --yes`", cause: error)
         } catch {
             await journal.finish(.failed, message: "\(error)")
             throw error
