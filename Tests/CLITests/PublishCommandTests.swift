@@ -146,6 +146,36 @@ struct PublishCommandTests {
         try expectNoToken(in: [stopped, plan, resumed, again, history], runner: runner)
     }
 
+    @Test("on a terminal each draft is asked about: edited in $EDITOR and filed, declined, or left for later")
+    func approvesOnATerminal() async throws {
+        let server = try await GitHubTestServer()
+        defer { server.stop() }
+        try await server.createRepository(owner: "acme", name: "api")
+        let runner = try runner(for: server)
+        let repository = try await plantedRepository()
+        defer { repository.remove() }
+        let editor = runner.home.appendingPathComponent("editor.sh")
+        try Data("#!/bin/sh\nsed -i '1s/^/Edited: /' \"$1\"\n".utf8).write(to: editor)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: editor.path)
+
+        // Draft 1: edit, then file; draft 2: decline; draft 3: quit, leaving it for `publish --resume`.
+        let session = try runner.runOnTerminal(
+            [repository.url.path, "acme/api", "--max-issues", "3", "--color", "never", "-q"],
+            input: "e\ny\nn\nq\n", environment: ["EDITOR": editor.path])
+        #expect(session.status == 0, "\(session.stdout)")
+        #expect(session.stdout.contains("[1/3]") && session.stdout.contains("[e]dit in $EDITOR"), "\(session.stdout)")
+        let stored = try await server.issues(owner: "acme", name: "api")
+        #expect(stored.count == 1)
+        #expect(stored.first?.title.hasPrefix("Edited: ") == true, "\(stored.map(\.title))")
+
+        let show = try runner.run(["history", "show", "1", "--format", "json"])
+        let drafts = try #require(try json(show.stdout)["drafts"] as? [[String: Any]])
+        // The pipeline's own set-aside duplicates come after the suggested drafts.
+        #expect(drafts.prefix(3).compactMap { $0["status"] as? String } == ["filed", "skipped", "draft"])
+        let plan = try runner.run(["publish", "--resume", "1", "--dry-run", "--format", "json"])
+        #expect((try JSONSerialization.jsonObject(with: Data(plan.stdout.utf8)) as? [Any])?.count == 1)
+    }
+
     @Test("a rejected or missing token exits 4 with the remedy; no terminal and no --yes exits 2")
     func refusals() async throws {
         let server = try await GitHubTestServer()
