@@ -54,6 +54,21 @@ public final class CommandRunner: Sendable {
         return try collect(process)
     }
 
+    /// Starts the executable with `arguments` and returns at once, for tests that stop it part way; its output is
+    /// discarded.
+    public func start(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Process {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.currentDirectoryURL = home
+        process.environment = environment(adding: extra)
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
     /// Runs the executable with `arguments` on a pseudo-terminal (through Python's `pty`), typing `input` into it;
     /// everything it printed, standard output and error alike, is in the result's `stdout`.
     public func runOnTerminal(

@@ -146,6 +146,45 @@ struct PublishCommandTests {
         try expectNoToken(in: [stopped, plan, resumed, again, history], runner: runner)
     }
 
+    @Test("a run killed part way through filing is resumed with exactly the missing issues")
+    func resumesAfterKill() async throws {
+        let server = try await GitHubTestServer()
+        defer { server.stop() }
+        try await server.createRepository(owner: "acme", name: "api")
+        let runner = try runner(for: server)
+        let repository = try await plantedRepository()
+        defer { repository.remove() }
+        // Slow creations leave time to kill the run between two issues.
+        try await server.fail(next: 3, with: .slow(seconds: 1), method: "POST", path: "/issues$")
+
+        let process = try runner.start([repository.url.path, "acme/api", "--yes", "--max-issues", "3", "-q"])
+        let deadline = Date().addingTimeInterval(120)
+        while try await server.issues(owner: "acme", name: "api").isEmpty, Date() < deadline, process.isRunning {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        // A creation the server was still working on when the run died lands a moment later.
+        try await Task.sleep(for: .seconds(1.5))
+        let survived = try await server.issues(owner: "acme", name: "api").count
+        #expect((1...2).contains(survived))
+
+        let resumed = try runner.run(["publish", "--resume", "1", "--yes", "--format", "json", "-q"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let report = try json(resumed.stdout)
+        let filed = (report["filed"] as? [Any])?.count ?? 0
+        let stored = try await server.issues(owner: "acme", name: "api")
+        #expect(stored.count == 3)
+        #expect(filed == 3 - survived)
+        // An issue filed just before the kill but never recorded is found by its fingerprint, not filed again.
+        let show = try runner.run(["history", "show", "1", "--format", "json"])
+        let drafts = try #require(try json(show.stdout)["drafts"] as? [[String: Any]])
+        let statuses = drafts.prefix(3).compactMap { $0["status"] as? String }
+        #expect(statuses.allSatisfy { $0 == "filed" || $0 == "duplicate" }, "\(statuses)")
+        let fingerprints = stored.compactMap { $0.body?.firstMatch(of: /fingerprint=([0-9a-f]+)/).map { String($0.1) } }
+        #expect(Set(fingerprints).count == 3)
+    }
+
     @Test("on a terminal each draft is asked about: edited in $EDITOR and filed, declined, or left for later")
     func approvesOnATerminal() async throws {
         let server = try await GitHubTestServer()
