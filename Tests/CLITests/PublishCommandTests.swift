@@ -183,6 +183,12 @@ struct PublishCommandTests {
         #expect(statuses.allSatisfy { $0 == "filed" || $0 == "duplicate" }, "\(statuses)")
         let fingerprints = stored.compactMap { $0.body?.firstMatch(of: /fingerprint=([0-9a-f]+)/).map { String($0.1) } }
         #expect(Set(fingerprints).count == 3)
+        let runs = try runner.run(["history", "list", "--format", "json"])
+        let run = try #require(
+            (try JSONSerialization.jsonObject(with: Data(runs.stdout.utf8)) as? [[String: Any]])?.first)
+        #expect(run["outcome"] as? String == "succeeded")
+        #expect(run["filedCount"] as? Int == stored.count - statuses.filter { $0 == "duplicate" }.count)
+        #expect((run["signalCount"] as? Int ?? 0) > 0)
     }
 
     @Test("on a terminal each draft is asked about: edited in $EDITOR and filed, declined, or left for later")

@@ -72,9 +72,11 @@ public actor RunJournal {
     public static func resume(store: any HistoryStore, runId: Int64) async throws -> RunJournal {
         let detail = try await store.run(runId)
         let journal = RunJournal(store: store, runId: runId)
+        // A run killed before it finished never wrote its counts: count what it recorded instead.
+        let suggested = detail.drafts.filter { $0.status != .duplicate }.count
         await journal.restore(
             RunCounts(
-                signals: detail.run.signalCount, drafts: detail.run.draftCount,
+                signals: detail.signals.count, drafts: max(detail.run.draftCount, suggested),
                 filed: detail.publications.count))
         return journal
     }
