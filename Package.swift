@@ -86,7 +86,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TicketMasterTests",
-            dependencies: ["TicketMaster", "TicketMasterTesting"],
+            dependencies: ["TicketMaster", "TicketMasterTesting", "IssueTrackers"],
             // Read through #filePath, like the CLI snapshots, so they are not bundled as resources.
             exclude: ["History/Fixtures"],
             swiftSettings: strictSettings

@@ -20,7 +20,7 @@ public struct AccessToken: Sendable, Hashable, CustomStringConvertible, CustomDe
     public var customMirror: Mirror { Mirror(self, children: ["source": source]) }
 
     /// `text` with every occurrence of the secret replaced, for text a server sent back.
-    func redacting(_ text: String) -> String {
+    public func redacting(_ text: String) -> String {
         guard secret.count >= 4 else { return text }
         return text.replacingOccurrences(of: secret, with: "<redacted>")
     }

@@ -49,6 +49,62 @@ public final class CommandRunner: Sendable {
         process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = directory ?? home
+        process.environment = environment(adding: extra)
+        process.standardInput = FileHandle.nullDevice
+        return try collect(process)
+    }
+
+    /// Starts the executable with `arguments` and returns at once, for tests that stop it part way; its output is
+    /// discarded.
+    public func start(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Process {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.currentDirectoryURL = home
+        process.environment = environment(adding: extra)
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// Runs the executable with `arguments` on a pseudo-terminal (through Python's `pty`), typing `input` into it;
+    /// everything it printed, standard output and error alike, is in the result's `stdout`.
+    public func runOnTerminal(
+        _ arguments: [String], input text: String, environment extra: [String: String] = [:]
+    ) throws -> Result {
+        let script = """
+            import os, pty, sys
+            data = sys.stdin.buffer.read()
+            pid, fd = pty.fork()
+            if pid == 0:
+                os.execv(sys.argv[1], sys.argv[1:])
+            os.write(fd, data)
+            while True:
+                try:
+                    chunk = os.read(fd, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                sys.stdout.buffer.write(chunk)
+            sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script, executable.path] + arguments
+        process.currentDirectoryURL = home
+        process.environment = environment(adding: extra)
+        let input = Pipe()
+        process.standardInput = input
+        return try collect(process) {
+            input.fileHandleForWriting.write(Data(text.utf8))
+            try? input.fileHandleForWriting.close()
+        }
+    }
+
+    private func environment(adding extra: [String: String]) -> [String: String] {
         var environment = [
             "HOME": home.path,
             "XDG_CONFIG_HOME": home.appendingPathComponent(".config").path,
@@ -60,13 +116,17 @@ public final class CommandRunner: Sendable {
         ]
         environment.merge(self.environment) { $1 }
         environment.merge(extra) { $1 }
-        process.environment = environment
+        return environment
+    }
+
+    /// Starts `process`, calls `started`, and waits for it, collecting what it printed.
+    private func collect(_ process: Process, started: () -> Void = {}) throws -> Result {
         let output = Pipe()
         let error = Pipe()
         process.standardOutput = output
         process.standardError = error
-        process.standardInput = FileHandle.nullDevice
         try process.run()
+        started()
         // Read standard error on another thread so a chatty child cannot block on a full pipe.
         let errorSink = DataSink()
         let group = DispatchGroup()

@@ -152,9 +152,10 @@ public final class GitHubTestServer: Sendable {
         try await control(Command(owner: owner, name: name, permission: permission, labels: labels, issues: issues))
     }
 
-    /// Plays `failure` for the next `count` requests whose method and path (a regular expression) match.
+    /// Plays `failure` for the next `count` requests whose method and path (a regular expression) match, after
+    /// letting the first `after` of them through.
     public func fail(
-        next count: Int = 1, with failure: Failure, method: String? = nil, path: String? = nil
+        next count: Int = 1, with failure: Failure, method: String? = nil, path: String? = nil, after: Int = 0
     )
         async throws
     {
@@ -162,6 +163,7 @@ public final class GitHubTestServer: Sendable {
             var action = "fail"
             var mode: String
             var count: Int
+            var after: Int
             var method: String?
             var path: String?
             var retryAfter: Int?
@@ -170,12 +172,12 @@ public final class GitHubTestServer: Sendable {
             var resetIn: Int?
 
             enum CodingKeys: String, CodingKey {
-                case action, mode, count, method, path, status, delay
+                case action, mode, count, after, method, path, status, delay
                 case retryAfter = "retry_after"
                 case resetIn = "reset_in"
             }
         }
-        var command = Command(mode: "", count: count, method: method, path: path)
+        var command = Command(mode: "", count: count, after: after, method: method, path: path)
         switch failure {
         case .unauthorized: command.mode = "unauthorized"
         case .secondaryLimit(let retryAfter):

@@ -14,7 +14,7 @@ struct TicketMasterCommand: AsyncParsableCommand {
             \(ExitStatus.table)
             """,
         version: ticketMasterVersion,
-        subcommands: [Generate.self, Analyze.self, Config.self, Models.self, History.self],
+        subcommands: [Generate.self, Publish.self, Analyze.self, Config.self, Models.self, History.self],
         defaultSubcommand: Generate.self
     )
 

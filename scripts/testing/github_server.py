@@ -87,6 +87,7 @@ class Rule:
     def __init__(self, spec):
         self.mode = spec["mode"]
         self.count = int(spec.get("count", 1))
+        self.after = int(spec.get("after", 0))  # matching requests let through before the failure starts
         self.method = (spec.get("method") or "").upper() or None
         self.path = re.compile(spec["path"]) if spec.get("path") else None
         self.retry_after = spec.get("retry_after")
@@ -163,7 +164,10 @@ class Server:
             }
             state.requests.append(entry)
             rule = next((rule for rule in state.rules if rule.matches(request.method, path)), None)
-            if rule is not None:
+            if rule is not None and rule.after > 0:
+                rule.after -= 1
+                rule = None
+            elif rule is not None:
                 rule.count -= 1
         response = self.answer(request, path, base, entry, rule)
         entry["status"] = response.status_code

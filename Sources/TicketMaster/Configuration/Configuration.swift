@@ -12,6 +12,14 @@ public struct Configuration: Sendable, Equatable {
         public var defaultLabels: [String]
     }
 
+    /// How filing paces itself.
+    public struct Publishing: Sendable, Equatable {
+        /// Seconds between two content-creating requests.
+        public var pauseSeconds: Double
+        /// The longest a rate limit may hold up filing, in seconds.
+        public var maxWaitSeconds: Int
+    }
+
     /// What part of the repository to analyse, and how.
     public struct Repository: Sendable, Equatable {
         /// How many recent commits to read; nil reads all.
@@ -105,6 +113,8 @@ public struct Configuration: Sendable, Equatable {
     }
 
     public var github: GitHub
+    /// How filing paces itself.
+    public var publishing: Publishing
     public var repository: Repository
     public var issueGeneration: IssueGeneration
     public var models: Models
@@ -118,6 +128,9 @@ public struct Configuration: Sendable, Equatable {
             token: read.secret("github.token"),
             apiURL: read.url("github.api_url"),
             defaultLabels: read.list("github.default_labels"))
+        publishing = Publishing(
+            pauseSeconds: read.double("publishing.pause_seconds"),
+            maxWaitSeconds: read.int("publishing.max_wait_seconds"))
         repository = Repository(
             maxCommits: read.optionalInt("repository.max_commits"),
             since: read.optionalString("repository.since").flatMap { RelativeDate.parse($0, relativeTo: now) },

@@ -84,6 +84,12 @@ extension ConfigurationKey {
             "github.default_labels", .stringList, default: .list([]),
             "Labels added to every suggested issue, besides the ones chosen per issue."),
         .init(
+            "publishing.pause_seconds", .number(minimum: 0, maximum: 60), default: .double(1),
+            "Seconds between two issues or labels created; GitHub asks for at least one."),
+        .init(
+            "publishing.max_wait_seconds", .integer(minimum: 0, maximum: 86_400), default: .int(900),
+            "The longest a rate limit may hold up filing; past it the run stops and reports what it filed."),
+        .init(
             "repository.max_commits", .integer(minimum: 1, maximum: 10_000_000), default: .null,
             "How many recent commits to analyse; null analyses the whole history."),
         .init(

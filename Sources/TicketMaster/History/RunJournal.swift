@@ -68,6 +68,47 @@ public actor RunJournal {
         return ids
     }
 
+    /// Reopens run `runId` to carry on with it (`publish --resume`): its counts continue from what it recorded.
+    public static func resume(store: any HistoryStore, runId: Int64) async throws -> RunJournal {
+        let detail = try await store.run(runId)
+        let journal = RunJournal(store: store, runId: runId)
+        // A run killed before it finished never wrote its counts: count what it recorded instead.
+        let suggested = detail.drafts.filter { $0.status != .duplicate }.count
+        await journal.restore(
+            RunCounts(
+                signals: detail.signals.count, drafts: max(detail.run.draftCount, suggested),
+                filed: detail.publications.count))
+        return journal
+    }
+
+    private func restore(_ counts: RunCounts) {
+        self.counts = counts
+    }
+
+    /// Records that draft `draftId` was filed as `issue` on `repository`, and marks the draft filed.
+    public func recordPublication(
+        draftId: Int64?, fingerprint: String, tracker: String, repository: String, number: Int, url: String,
+        title: String
+    ) async throws {
+        _ = try await store.recordPublication(
+            PublicationRecord(
+                runId: runId, draftId: draftId, tracker: tracker, repository: repository, url: url, number: number,
+                fingerprint: fingerprint, title: title))
+        if let draftId { try await store.setStatus(.filed, ofDraft: draftId, duplicateOf: nil) }
+        counts.filed += 1
+    }
+
+    /// Records what became of draft `id` without filing it: approved, skipped by the user, or a duplicate of
+    /// `duplicateOf` (an issue's address).
+    public func setStatus(_ status: DraftStatus, ofDraft id: Int64, duplicateOf: String? = nil) async throws {
+        try await store.setStatus(status, ofDraft: id, duplicateOf: duplicateOf)
+    }
+
+    /// The run as recorded so far, drafts and publications included.
+    public func detail() async throws -> RunDetail {
+        try await store.run(runId)
+    }
+
     /// Marks the run finished; errors are swallowed because the outcome must not hide the run's own result.
     public func finish(_ outcome: RunOutcome, message: String? = nil) async {
         try? await store.finishRun(runId, outcome: outcome, counts: counts, message: message, at: Date())

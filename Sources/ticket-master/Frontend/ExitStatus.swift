@@ -1,4 +1,5 @@
 import ArgumentParser
+import IssueTrackers
 import RepositoryAnalysis
 import TicketMaster
 
@@ -40,6 +41,12 @@ extension TicketMasterCommand {
             switch error.code {
             case .pathNotFound, .notARepository, .bareRepository: (.usage, error.message)
             case .gitMissing, .gitFailed: (.failure, error.description)
+            }
+        case let error as TrackerError:
+            switch error.code {
+            case .unauthorized, .forbidden: (.authentication, error.message)
+            case .rateLimited: (.partial, error.message)
+            case .notFound, .validationFailed, .unavailable, .badResponse: (.failure, error.message)
             }
         default:
             nil

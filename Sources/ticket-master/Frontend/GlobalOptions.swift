@@ -45,6 +45,8 @@ struct Session {
     let configuration: Configuration
     let terminal: Terminal
     let logger: Logger
+    /// Secrets found during the run, masked in every later log line.
+    let redactions: Redactions
 
     /// Loads the configuration and sets up logging; throws `ConfigurationError` when the configuration is invalid.
     static func start(
@@ -56,15 +58,19 @@ struct Session {
         let resolved = ConfigurationLoader().load(
             explicitFile: options.config, searchDirectory: searchDirectory, flags: options.configurationFlags + flags)
         let configuration = try resolved.configuration()
-        let logger = bootstrapLogging(configuration.logging, secrets: resolved.secrets, terminal: terminal)
+        let redactions = Redactions()
+        let logger = bootstrapLogging(
+            configuration.logging, secrets: resolved.secrets, redactions: redactions, terminal: terminal)
         for warning in resolved.problems where warning.severity == .warning {
             logger.warning("\(warning.description)")
         }
-        return Session(resolved: resolved, configuration: configuration, terminal: terminal, logger: logger)
+        return Session(
+            resolved: resolved, configuration: configuration, terminal: terminal, logger: logger,
+            redactions: redactions)
     }
 
     private static func bootstrapLogging(
-        _ logging: Configuration.Logging, secrets: [String], terminal: Terminal
+        _ logging: Configuration.Logging, secrets: [String], redactions: Redactions, terminal: Terminal
     ) -> Logger {
         let level = Logger.Level(logging.level)
         let file = logging.file.flatMap { path -> FileHandle? in
@@ -77,7 +83,8 @@ struct Session {
         }
         let colored = terminal.colored && terminal.stderrIsTerminal
         LoggingSystem.bootstrap { label in
-            RedactingLogHandler(logLevel: level, label: label, secrets: secrets, colored: colored, file: file)
+            RedactingLogHandler(
+                logLevel: level, label: label, secrets: secrets, redactions: redactions, colored: colored, file: file)
         }
         return Logger(label: "ticket-master")
     }

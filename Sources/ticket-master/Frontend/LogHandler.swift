@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import TicketMaster
 
 /// Writes log lines to standard error (and optionally a file), with every known secret replaced by `********`.
@@ -8,6 +9,7 @@ struct RedactingLogHandler: LogHandler {
     var metadata: Logger.Metadata = [:]
     let label: String
     let secrets: [String]
+    let redactions: Redactions
     let colored: Bool
     let file: FileHandle?
 
@@ -25,6 +27,7 @@ struct RedactingLogHandler: LogHandler {
         for secret in secrets where !secret.isEmpty {
             text = text.replacingOccurrences(of: secret, with: "********")
         }
+        text = redactions.apply(to: text)
         let name = Self.name(of: event.level)
         let tag = colored ? "\u{1B}[\(Self.color(of: event.level))m\(name)\u{1B}[0m" : name
         StandardError.write("\(tag): \(text)\n")
@@ -64,5 +67,21 @@ extension Logger.Level {
         case .error: self = .error
         case .critical: self = .critical
         }
+    }
+}
+
+/// Secrets found after logging started, such as a token from `gh auth token`: every log line is passed through
+/// them too.
+final class Redactions: Sendable {
+    private let redactors = Mutex<[@Sendable (String) -> String]>([])
+
+    /// Adds a function that masks one secret in a text.
+    func add(_ redactor: @escaping @Sendable (String) -> String) {
+        redactors.withLock { $0.append(redactor) }
+    }
+
+    /// `text` with every added secret masked.
+    func apply(to text: String) -> String {
+        redactors.withLock { $0 }.reduce(text) { $1($0) }
     }
 }

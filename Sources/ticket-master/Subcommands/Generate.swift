@@ -29,6 +29,9 @@ struct Generate: AsyncParsableCommand {
     @Flag(help: "Preview the suggestions and file nothing.")
     var dryRun = false
 
+    @Flag(help: "File every suggestion without asking (required when stdin is not a terminal).")
+    var yes = false
+
     // Unconditional parsing so that `--max-issues -3` reaches validation instead of reading as an unknown flag.
     @Option(
         parsing: .unconditional,
@@ -70,11 +73,6 @@ struct Generate: AsyncParsableCommand {
         // A wrong owner/repo is a usage error; report it before any slow work.
         let named = try (tracker ?? trackerOption).map { try RemoteRepository(parsing: $0) }
         let session = try Session.start(global, searchDirectory: isURL ? nil : path, flags: flags)
-        guard dryRun else {
-            throw TicketMasterError(
-                .usage,
-                "this version previews suggestions but cannot file them yet; run again with --dry-run")
-        }
         let git = GitExecutable()
         let checkout = try await RepositoryCheckout.open(
             path, depth: session.configuration.repository.maxCommits ?? RepositoryCheckout.defaultCloneDepth, git: git)
@@ -85,6 +83,8 @@ struct Generate: AsyncParsableCommand {
         } else {
             remote = await checkout.originRemote(git: git)
         }
+        // Where to file and with which token is settled before the slow work, so a missing token fails fast.
+        let filing = dryRun ? nil : try await Filing.prepare(remote: remote, session: session)
         let history = try session.openHistory()
         let report = try await session.analyze(checkout)
         let journal = try await RunJournal.start(
@@ -122,6 +122,10 @@ struct Generate: AsyncParsableCommand {
             "\(report.signals.count) findings, \(suggestions.drafts.count) suggestions, \(suggestions.duplicates.count) duplicates set aside"
         )
         session.logger.info("saved as run \(journal.runId): `ticket-master history show \(journal.runId)`")
-        try Preview(suggestions: suggestions, remote: remote, terminal: session.terminal).print(format)
+        if let filing {
+            try await filing.file(run: journal, assumeYes: yes, json: format == .json)
+        } else {
+            try Preview(suggestions: suggestions, remote: remote, terminal: session.terminal).print(format)
+        }
     }
 }

@@ -1,0 +1,165 @@
+import Foundation
+import IssueTrackers
+import Logging
+
+/// Files drafts on an issue tracker exactly once: it checks access, skips drafts whose fingerprint the tracker
+/// already carries, makes sure their labels exist, files the rest one by one and records each in the run's history.
+///
+/// A rate limit, a tracker failure or cancellation stops filing cleanly: the report says what was filed and what
+/// was not, and a later run (or `publish --resume`) files only what is missing, because every issue carries its
+/// draft's fingerprint and the tracker is checked for it again right before each issue is filed.
+public struct Publisher: Sendable {
+    /// Where the issues go.
+    public var tracker: any IssueTracker
+    /// The run that records each publication, if any.
+    public var journal: RunJournal?
+    /// How far back closed issues count as already filed: a draft closed as "won't fix" is not filed again.
+    public var closedIssueLookback: Duration
+    /// Where progress goes.
+    public var logger: Logger
+
+    /// How far back the check before each filing looks, past the last check, to allow for clock differences
+    /// between this machine and the tracker.
+    static let clockAllowance: TimeInterval = 10 * 60
+
+    /// Creates a publisher.
+    public init(
+        tracker: any IssueTracker, journal: RunJournal?, closedIssueLookback: Duration = .seconds(180 * 24 * 3600),
+        logger: Logger = Logger(label: "ticket-master.publishing")
+    ) {
+        self.tracker = tracker
+        self.journal = journal
+        self.closedIssueLookback = closedIssueLookback
+        self.logger = logger
+    }
+
+    /// Files `drafts` in order and reports what became of each.
+    ///
+    /// Throws only when nothing could be started: the repository cannot be read (a rejected token, a wrong name)
+    /// or the first listing fails. Anything after that ends up in the report.
+    public func publish(_ drafts: [PendingIssue]) async throws -> PublishReport {
+        var report = PublishReport(tracker: tracker.kind.rawValue, repository: tracker.repositoryPath)
+        guard !drafts.isEmpty else { return report }
+        let repository = try await tracker.repository()
+        guard repository.hasIssues else {
+            throw TrackerError(
+                .notFound, "\(repository.fullName) has issues turned off; turn them on or file on another repository")
+        }
+        var checkedAt = Date()
+        let lookback = Double(closedIssueLookback.components.seconds)
+        var known = try await tracker.fingerprintedIssues(closedSince: checkedAt.addingTimeInterval(-lookback))
+
+        var toFile: [PendingIssue] = []
+        var seen: Set<String> = []
+        for draft in drafts {
+            let fingerprint = draft.fingerprint.lowercased()
+            if let existing = known[fingerprint] {
+                try await recordDuplicate(draft, of: existing, in: &report)
+            } else if seen.insert(fingerprint).inserted {
+                toFile.append(draft)
+            }
+        }
+        guard !toFile.isEmpty else { return report }
+
+        let labels: LabelReport
+        do {
+            labels = try await tracker.ensureLabels(toFile.flatMap(\.labels))
+        } catch {
+            stop(&report, because: error, remaining: toFile[...])
+            return report
+        }
+        report.createdLabels = labels.created
+        report.unavailableLabels = labels.unavailable.map { .init(name: $0.name, reason: $0.reason) }
+        var spelling: [String: String] = [:]
+        for name in labels.available { spelling[name.lowercased()] = name }
+        if !labels.unavailable.isEmpty {
+            logger.warning(
+                "some labels cannot be used; the issues are filed without them",
+                metadata: ["labels": "\(labels.unavailable.map(\.name).joined(separator: ", "))"])
+        }
+
+        for (index, draft) in toFile.enumerated() {
+            let fingerprint = draft.fingerprint.lowercased()
+            do {
+                try Task.checkCancellation()
+                // Another run may have filed this draft since the listing: look at what changed since the last
+                // check right before filing, which costs one short listing instead of a search per draft.
+                let since = checkedAt.addingTimeInterval(-Self.clockAllowance)
+                checkedAt = Date()
+                for issue in try await tracker.issues(state: .all, since: since, limit: .max) {
+                    if let marked = issue.fingerprint, known[marked].map({ issue.number < $0.number }) ?? true {
+                        known[marked] = issue
+                    }
+                }
+                if let existing = known[fingerprint] {
+                    try await recordDuplicate(draft, of: existing, in: &report)
+                    continue
+                }
+                var applied: [String] = []
+                for name in draft.labels {
+                    if let spelled = spelling[name.lowercased()], !applied.contains(spelled) { applied.append(spelled) }
+                }
+                let issue = try await tracker.createIssue(
+                    NewIssue(title: draft.title, body: draft.body, labels: applied, fingerprint: fingerprint))
+                known[fingerprint] = issue
+                let missing = issue.labelsMissing(from: draft.labels)
+                report.filed.append(
+                    .init(
+                        draftId: draft.draftId, title: issue.title, number: issue.number, url: issue.url,
+                        fingerprint: fingerprint, missingLabels: missing))
+                logger.info("filed #\(issue.number): \(issue.title)", metadata: ["url": "\(issue.url)"])
+                try await journal?.recordPublication(
+                    draftId: draft.draftId, fingerprint: fingerprint, tracker: tracker.kind.rawValue,
+                    repository: tracker.repositoryPath, number: issue.number, url: issue.url, title: issue.title)
+            } catch let error as TrackerError where error.code == .validationFailed {
+                // This draft's content was refused; the others may still be fine.
+                report.notFiled.append(
+                    .init(
+                        draftId: draft.draftId, title: draft.title, fingerprint: fingerprint,
+                        reason: error.message))
+            } catch {
+                let alreadyFiled = report.filed.last?.fingerprint == fingerprint
+                stop(&report, because: error, remaining: toFile[(alreadyFiled ? index + 1 : index)...])
+                break
+            }
+        }
+        return report
+    }
+
+    private func recordDuplicate(
+        _ draft: PendingIssue, of issue: TrackedIssue, in report: inout PublishReport
+    ) async throws {
+        report.duplicates.append(
+            .init(
+                draftId: draft.draftId, title: draft.title, number: issue.number, url: issue.url,
+                fingerprint: draft.fingerprint.lowercased()))
+        logger.info("already filed as #\(issue.number): \(draft.title)")
+        if let id = draft.draftId { try await journal?.setStatus(.duplicate, ofDraft: id, duplicateOf: issue.url) }
+    }
+
+    private func stop(_ report: inout PublishReport, because error: any Error, remaining: ArraySlice<PendingIssue>) {
+        let stop: PublishReport.Stop
+        switch error {
+        case let error as TrackerError:
+            let reason: PublishReport.Stop.Reason =
+                switch error.code {
+                case .rateLimited: .rateLimited
+                case .unauthorized, .forbidden: .authentication
+                default: .trackerFailed
+                }
+            stop = .init(reason: reason, message: error.message, retryAt: error.retryAt)
+        case is CancellationError:
+            stop = .init(reason: .interrupted, message: "interrupted", retryAt: nil)
+        default:
+            stop = .init(reason: .trackerFailed, message: "\(error)", retryAt: nil)
+        }
+        report.stop = stop
+        for draft in remaining {
+            report.notFiled.append(
+                .init(
+                    draftId: draft.draftId, title: draft.title, fingerprint: draft.fingerprint.lowercased(),
+                    reason: "not filed: \(stop.message)"))
+        }
+        logger.warning("filing stopped: \(stop.message)")
+    }
+}

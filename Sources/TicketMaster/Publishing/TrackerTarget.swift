@@ -1,0 +1,82 @@
+import Foundation
+import IssueTrackers
+import Logging
+
+/// Where a run files its issues: the kind of forge, the repository on it and the API root, worked out from the
+/// repository's name or remote and the configuration.
+public struct TrackerTarget: Sendable, Hashable, CustomStringConvertible {
+    /// The forge.
+    public var kind: TrackerKind
+    /// `owner/name`, or `group/subgroup/name` on GitLab.
+    public var path: String
+    /// The REST API root.
+    public var apiRoot: URL
+
+    /// Creates a target.
+    public init(kind: TrackerKind, path: String, apiRoot: URL) {
+        self.kind = kind
+        self.path = path
+        self.apiRoot = apiRoot
+    }
+
+    public var description: String { "\(path) on \(kind)" }
+
+    /// The target for `remote`: a bare `owner/repo` means GitHub (or the Enterprise server that `github.api_url` or
+    /// `GH_HOST` names); a remote's host decides the forge, and a host that says nothing must be the configured
+    /// GitHub Enterprise host.
+    public static func resolve(
+        _ remote: RemoteRepository, configuration: Configuration,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(TicketMasterError) -> TrackerTarget {
+        let configuredAPI = configuration.github.apiURL
+        let isDefaultAPI = configuredAPI.absoluteString == GitHubTracker.defaultAPIRoot.absoluteString
+        let githubRoot = GitHubTracker.apiRoot(configured: isDefaultAPI ? nil : configuredAPI, environment: environment)
+        guard let host = remote.host?.lowercased() else {
+            return TrackerTarget(kind: .github, path: remote.description, apiRoot: githubRoot)
+        }
+        let enterpriseHosts = [configuredAPI.host, environment["GH_HOST"]].compactMap { $0?.lowercased() }
+        if host == "github.com" || enterpriseHosts.contains(host) {
+            // github.com, unless github.api_url points elsewhere (a test server, a proxy): then the configured API.
+            let root = host == "github.com" && isDefaultAPI ? GitHubTracker.defaultAPIRoot : githubRoot
+            return TrackerTarget(kind: .github, path: remote.description, apiRoot: root)
+        }
+        guard let kind = TrackerKind.guess(fromHost: host), let root = kind.apiRoot(forHost: host) else {
+            throw TicketMasterError(
+                .usage,
+                "cannot tell which forge \(host) runs; for GitHub Enterprise set github.api_url to "
+                    + "https://\(host)/api/v3, or pass owner/repo")
+        }
+        return TrackerTarget(kind: kind, path: remote.description, apiRoot: root)
+    }
+
+    /// The token for this forge: `github.token` (for GitHub), the forge's environment variables, then
+    /// `gh auth token`; throws an authentication error that says how to provide one.
+    public func token(
+        configuration: Configuration, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) async throws(TicketMasterError) -> AccessToken {
+        let explicit = kind == .github ? configuration.github.token?.value : nil
+        if let token = await kind.discoverToken(explicit: explicit, environment: environment) { return token }
+        let remedy =
+            switch kind {
+            case .github: "set GITHUB_TOKEN or run `gh auth login`"
+            case .gitlab: "set GITLAB_TOKEN to a token with the `api` scope"
+            case .gitea: "set GITEA_TOKEN (or GOGS_TOKEN) to an access token"
+            }
+        throw TicketMasterError(.authentication, "no token to file issues on \(path) (\(kind)): \(remedy)")
+    }
+
+    /// A tracker for this target, pacing itself as `configuration.publishing` says.
+    public func makeTracker(
+        token: AccessToken, configuration: Configuration, logger: Logger
+    ) throws -> any IssueTracker {
+        let publishing = configuration.publishing
+        let pacer = RequestPacer(
+            configuration: RequestPacer.Configuration(
+                contentCreationInterval: .milliseconds(Int64(publishing.pauseSeconds * 1000)),
+                maximumWait: .seconds(publishing.maxWaitSeconds)),
+            logger: logger)
+        return try kind.makeTracker(
+            path: path, token: token, apiRoot: apiRoot, pacer: pacer,
+            options: TrackerOptions(userAgent: "ticket-master/\(ticketMasterVersion)"), logger: logger)
+    }
+}
