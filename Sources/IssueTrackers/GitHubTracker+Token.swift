@@ -70,22 +70,16 @@ extension GitHubTracker {
         do { try process.run() } catch { return nil }
         // Read concurrently so a chatty child cannot block on a full pipe.
         let reader = Task.detached { output.fileHandleForReading.readDataToEndOfFile() }
-        let finished = await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                for await _ in exited.stream {}
-                return true
-            }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
+        // SIGKILL at the deadline: a child started from a concurrency thread inherits its blocked signals, so SIGTERM
+        // may never arrive.
+        let deadline = Task {
+            try? await Task.sleep(for: timeout)
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         }
-        guard finished else {
-            // Not waiting for the reader: a child of `gh` may hold the pipe open until it exits by itself.
-            process.terminate()
+        for await _ in exited.stream {}
+        deadline.cancel()
+        guard process.terminationReason == .exit else {
+            // Killed at the deadline. Not waiting for the reader: a child of `gh` may hold the pipe open.
             return nil
         }
         let data = await reader.value

@@ -68,7 +68,7 @@ struct IssueTrackerBasicsTests {
         #expect(GitHubTracker.apiRoot(configured: nil, environment: [:]) == GitHubTracker.defaultAPIRoot)
 
         // A gh that hangs (waiting on a keyring, say) is killed after the timeout.
-        try Data("#!/bin/sh\nsleep 30\n".utf8).write(to: gh)
+        try Data("#!/bin/sh\nexec sleep 30\n".utf8).write(to: gh)
         let started = ContinuousClock.now
         #expect(
             await GitHubTracker.discoverToken(explicit: nil, environment: ["PATH": path], ghTimeout: .seconds(1))
