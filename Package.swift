@@ -78,6 +78,7 @@ let package = Package(
             name: "TicketMasterTesting",
             dependencies: [
                 "TicketMaster", "RepositoryAnalysis", "LanguageModels", "IssueTrackers",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -11,7 +11,7 @@ struct GitHubTrackerTests {
 
     func tracker(
         _ server: GitHubTestServer, owner: String = "acme", name: String = "api", pacer: RequestPacer? = nil,
-        options: TrackerOptions = TrackerOptions(), apiRoot: URL? = nil, log: CapturedLog = CapturedLog()
+        options: TrackerOptions = TrackerOptions(), apiRoot: URL? = nil, log: LogCapture = LogCapture()
     ) -> GitHubTracker {
         GitHubTracker(
             owner: owner, name: name, token: AccessToken(token, source: "GITHUB_TOKEN"),
@@ -265,7 +265,7 @@ struct GitHubTrackerTests {
     @Test func neverPutsTheTokenInAnErrorOrALog() async throws {
         let server = try await GitHubTestServer()
         try await server.createRepository(owner: "acme", name: "api", permission: "read")
-        let log = CapturedLog()
+        let log = LogCapture()
         let github = tracker(server, log: log)
         var errors: [any Error] = []
         func collect(_ body: () async throws -> Void) async {

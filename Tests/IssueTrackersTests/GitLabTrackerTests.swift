@@ -8,7 +8,7 @@ struct GitLabTrackerTests {
     let token = "glpat-testTOKEN0123456789SECRET"
 
     func tracker(
-        _ server: GitLabTestServer, project: String = "acme/platform/api", log: CapturedLog = CapturedLog()
+        _ server: GitLabTestServer, project: String = "acme/platform/api", log: LogCapture = LogCapture()
     )
         -> GitLabTracker
     {
@@ -82,7 +82,7 @@ struct GitLabTrackerTests {
     @Test func reportsAuthorizationAndPermissionProblems() async throws {
         let server = try GitLabTestServer(token: token)
         server.createProject("acme/platform/api", accessLevel: 20, labels: ["bug"])
-        let log = CapturedLog()
+        let log = LogCapture()
         let report = try await tracker(server, log: log).ensureLabels(["bug", "new"])
         #expect(report.unavailable.map(\.name) == ["new"])
 

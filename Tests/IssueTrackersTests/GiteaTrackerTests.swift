@@ -20,7 +20,7 @@ struct GiteaTrackerTests {
     @Test func filesALabelledIssueThatGogsStores() async throws {
         let server = try await gogs()
         try await server.createRepository(named: "widgets")
-        let log = CapturedLog()
+        let log = LogCapture()
         let gogs = GiteaTracker(
             owner: server.user, name: "widgets", token: AccessToken(server.token, source: "configuration"),
             apiRoot: server.apiRoot, pacer: quickPacer(), logger: log.logger)

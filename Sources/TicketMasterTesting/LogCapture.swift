@@ -2,18 +2,21 @@ import Logging
 import Synchronization
 
 /// Collects every log line a logger writes, at every level, so tests can check what reaches logs.
-final class LogCapture: Sendable {
+public final class LogCapture: Sendable {
     private let lines = Mutex<[String]>([])
 
+    /// Creates an empty capture.
+    public init() {}
+
     /// A logger that writes here.
-    var logger: Logger {
+    public var logger: Logger {
         var logger = Logger(label: "test") { _ in Handler(capture: self) }
         logger.logLevel = .trace
         return logger
     }
 
     /// Everything logged so far, one string per line with its metadata.
-    var text: String { lines.withLock { $0.joined(separator: "\n") } }
+    public var text: String { lines.withLock { $0.joined(separator: "\n") } }
 
     fileprivate func append(_ line: String) { lines.withLock { $0.append(line) } }
 
