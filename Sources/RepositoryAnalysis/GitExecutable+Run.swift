@@ -18,9 +18,14 @@ extension GitExecutable {
 
     /// Runs `git -C directory arguments…` and collects its output, which should be small; the status is returned,
     /// not checked. Cancelling the task stops `git`.
-    public func run(_ arguments: [String], in directory: URL) async throws -> Output {
-        let process = GitProcess(executable: try resolve(), directory: directory)
-        let (data, completion) = try await process.capture(arguments)
+    ///
+    /// `git` runs with the same isolation as analysis (C locale, no prompts, no optional locks) plus `environment`,
+    /// and reads standard input from the file at `standardInput`, if given, or from `/dev/null`.
+    public func run(
+        _ arguments: [String], in directory: URL, environment: [String: String] = [:], standardInput: URL? = nil
+    ) async throws -> Output {
+        let process = GitProcess(executable: try resolve(), directory: directory, extraEnvironment: environment)
+        let (data, completion) = try await process.capture(arguments, standardInput: standardInput)
         return Output(status: completion.status, standardOutput: data, standardError: completion.standardError)
     }
 }

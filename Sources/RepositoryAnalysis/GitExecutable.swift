@@ -46,24 +46,3 @@ public struct GitExecutable: Sendable {
         )
     }
 }
-
-extension GitExecutable {
-    /// Runs `git` with `arguments` in `directory` and returns its standard output.
-    ///
-    /// For callers that need `git` beyond analysis (cloning a repository to analyse, test fixtures). Runs with the
-    /// same isolation as analysis (C locale, no prompts, no optional locks) plus `environment`, reading standard
-    /// input from the file at `standardInput` if given. Throws `gitMissing` or `gitFailed` with `git`'s message.
-    public func run(
-        _ arguments: [String], in directory: URL, environment: [String: String] = [:], standardInput: URL? = nil
-    ) async throws -> Data {
-        let process = GitProcess(executable: try resolve(), directory: directory, extraEnvironment: environment)
-        return try await offload { handle in
-            var data = Data()
-            let completion = try process.runBlocking(arguments, standardInput: standardInput, handle: handle) {
-                data.append(contentsOf: $0)
-            }
-            try GitProcess.check(completion, arguments)
-            return data
-        }
-    }
-}

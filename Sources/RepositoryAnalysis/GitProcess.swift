@@ -135,11 +135,13 @@ struct GitProcess: Sendable {
 
     /// Runs `git` and collects standard output, which must be small; the exit status is returned, not checked.
     func capture(
-        _ arguments: [String], rawArguments: [[UInt8]] = []
+        _ arguments: [String], rawArguments: [[UInt8]] = [], standardInput: URL? = nil
     ) async throws -> (output: Data, completion: Completion) {
         try await offload { handle in
             var data = Data()
-            let completion = try runBlocking(arguments, rawArguments: rawArguments, handle: handle) {
+            let completion = try runBlocking(
+                arguments, rawArguments: rawArguments, standardInput: standardInput, handle: handle
+            ) {
                 data.append(contentsOf: $0)
             }
             return (data, completion)

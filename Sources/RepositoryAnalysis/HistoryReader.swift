@@ -88,15 +88,16 @@ struct HistoryReader: Sendable {
 
     /// Reads `hashes` with `git log --no-walk`, in contiguous ranges of similar size, `options.jobs` at a time.
     ///
-    /// `--no-walk --stdin` shows exactly the listed commits, so ranges never overlap or miss a commit whatever the
+    /// `--no-walk` shows exactly the listed commits, so ranges never overlap or miss a commit whatever the
     /// shape of the graph, and only commits missing from the cache are read.
     private func readFromGit(
         _ hashes: [String], alreadyDone: Int, total: Int, progress: @escaping @Sendable (AnalysisProgress) -> Void
     ) async throws -> [CommitRecord] {
         let jobs = max(1, options.jobs)
         // Ranges of at least 500 commits keep process start-up negligible; four ranges per worker even out
-        // ranges that happen to be slower (big commits, large trees).
-        let rangeCount = max(1, min(jobs * 4, hashes.count / 500))
+        // ranges that happen to be slower (big commits, large trees). At most 20,000 commits per range keeps the
+        // command line (the hashes are arguments) far below the system's limit.
+        let rangeCount = max(1, min(jobs * 4, hashes.count / 500), (hashes.count + 19_999) / 20_000)
         let size = (hashes.count + rangeCount - 1) / rangeCount
         let ranges = stride(from: 0, to: hashes.count, by: size).map {
             Array(hashes[$0..<min($0 + size, hashes.count)])
@@ -127,23 +128,16 @@ struct HistoryReader: Sendable {
 
     /// Reads one range with one `git log`, parsing as the output streams in.
     private func readRange(_ hashes: [String]) async throws -> [CommitRecord] {
-        let list = FileManager.default.temporaryDirectory
-            .appendingPathComponent("ticket-master-commits-\(UUID().uuidString)")
-        try Data((hashes.joined(separator: "\n") + "\n").utf8).write(to: list)
-        defer { try? FileManager.default.removeItem(at: list) }
         var arguments = [
-            "log", "--no-walk=unsorted", "--stdin", "-z", "--raw", "--numstat", "-M", "--no-color", "--encoding=UTF-8",
+            "log", "--no-walk=unsorted", "-z", "--raw", "--numstat", "-M", "--no-color", "--encoding=UTF-8",
             GitLogParser.format,
         ]
         if options.firstParent { arguments.append("--diff-merges=first-parent") }
         let git = self.git
-        let command = arguments
-        let standardInput = list
+        let command = arguments + hashes + ["--"]
         return try await offload { handle in
             var parser = GitLogParser()
-            let completion = try git.runBlocking(command, standardInput: standardInput, handle: handle) {
-                try parser.feed($0)
-            }
+            let completion = try git.runBlocking(command, handle: handle) { try parser.feed($0) }
             try GitProcess.check(completion, command)
             return try parser.finish()
         }

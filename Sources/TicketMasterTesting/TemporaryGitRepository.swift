@@ -79,7 +79,13 @@ public struct TemporaryGitRepository: Sendable {
     ) async throws -> String {
         let output = try await git.run(
             arguments, in: url, environment: Self.isolation.merging(environment) { $1 }, standardInput: standardInput)
-        return String(decoding: output, as: UTF8.self)
+        guard output.status == 0 else {
+            throw AnalysisError(
+                code: .gitFailed,
+                message: "`git \(arguments.joined(separator: " "))` failed with status \(output.status)",
+                cause: output.standardError)
+        }
+        return String(decoding: output.standardOutput, as: UTF8.self)
     }
 
     /// Writes `text` to `path` (relative to the working tree), creating folders as needed.
