@@ -26,13 +26,17 @@ import TicketMasterTesting
         return installation
     }
 
+    /// The production probe gives up after a second or two on purpose; a loaded test machine needs longer.
+    static let probe = TransportOptions(
+        timeouts: Timeouts(connect: .seconds(15), idle: .seconds(15), request: .seconds(15)), retryPolicy: .never)
+
     @Test func reachableOllamaWins() async throws {
         let ollama = try await LoopbackOllama.start(models: ["llama3.2:latest", "qwen2.5:7b"])
         let choice = try await DefaultModelSelection.choose(
             from: [
                 .openAI(.init(model: "gpt-4o-mini", apiKey: "sk-x")),
                 .ollama(.init(baseURL: ollama.baseURL, model: "llama3.2")),
-            ], environment: ["OPENAI_API_KEY": "sk-x"])
+            ], environment: ["OPENAI_API_KEY": "sk-x"], probe: Self.probe)
         await ollama.shutdown()
         #expect(choice.configuration.provider == "ollama")
         #expect(choice.reason == "Ollama answers at \(ollama.baseURL) and has llama3.2")
@@ -41,7 +45,7 @@ import TicketMasterTesting
     @Test func ollamaWithoutTheConfiguredModelOffersItsFirstModel() async throws {
         let ollama = try await LoopbackOllama.start(models: ["qwen2.5:7b"])
         let choice = try await DefaultModelSelection.choose(
-            from: [.ollama(.init(baseURL: ollama.baseURL, model: "llama3.2"))], environment: [:])
+            from: [.ollama(.init(baseURL: ollama.baseURL, model: "llama3.2"))], environment: [:], probe: Self.probe)
         await ollama.shutdown()
         guard case .ollama(let configuration) = choice.configuration else {
             Issue.record("expected ollama, got \(choice.configuration.provider)")
@@ -58,7 +62,7 @@ import TicketMasterTesting
                 .ollama(.init(baseURL: closed, model: "llama3.2")), .openAI(.init(model: "gpt-4o-mini")),
                 .anthropic(.init(model: "claude-3-5-haiku-latest", apiKey: "sk-ant-1")),
                 .local(try fakeInstallation()),
-            ], environment: ["ANTHROPIC_API_KEY": "sk-ant-1"])
+            ], environment: ["ANTHROPIC_API_KEY": "sk-ant-1"], probe: Self.probe)
         #expect(choice.configuration.provider == "anthropic")
         #expect(choice.reason == "Ollama does not answer at \(closed); ANTHROPIC_API_KEY is set, so anthropic is used")
     }
@@ -67,7 +71,8 @@ import TicketMasterTesting
         let closed = try await closedPort()
         let installation = try fakeInstallation()
         let choice = try await DefaultModelSelection.choose(
-            from: [.ollama(.init(baseURL: closed, model: "llama3.2")), .local(installation)], environment: [:])
+            from: [.ollama(.init(baseURL: closed, model: "llama3.2")), .local(installation)], environment: [:],
+            probe: Self.probe)
         #expect(choice.configuration.provider == "local")
         #expect(choice.reason.contains("none of OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY is set"))
         #expect(choice.reason.contains("SmolLM2-135M-Instruct"))
@@ -79,7 +84,8 @@ import TicketMasterTesting
         let missing = LocalModelInstallation(directory: URL(fileURLWithPath: "/nonexistent/ticket-master"))
         await #expect {
             _ = try await DefaultModelSelection.choose(
-                from: [.ollama(.init(baseURL: closed, model: "llama3.2")), .local(missing)], environment: [:])
+                from: [.ollama(.init(baseURL: closed, model: "llama3.2")), .local(missing)], environment: [:],
+                probe: Self.probe)
         } throws: { error in
             guard let error = error as? LanguageModelError else { return false }
             return error.code == .notInstalled && error.message.contains("ticket-master models install-local")
