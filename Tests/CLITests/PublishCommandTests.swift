@@ -81,15 +81,17 @@ struct PublishCommandTests {
         #expect(filed.allSatisfy { ($0["missingLabels"] as? [String])?.isEmpty == true })
 
         // A fresh history (another machine, a lost database) suggests the same drafts again: the tracker's
-        // fingerprints alone keep them from being filed twice. (With the same history the pipeline itself sets
-        // filed drafts aside and suggests others.)
+        // issues, read before anything is written, set them aside by their fingerprints. (The check right before
+        // each filing, for issues filed in between, is the Publisher's own test.)
         let elsewhere = runner.home.appendingPathComponent("elsewhere.sqlite").path
         let second = try runner.run(
             [repository.url.path, "acme/api", "--yes", "--max-issues", "3", "-q"],
             environment: ["TICKET_MASTER_HISTORY_PATH": elsewhere])
         #expect(second.status == 0, "\(second.stderr)")
         #expect(second.stdout.contains("Filed 0 issue(s) on acme/api on GitHub"), "\(second.stdout)")
-        #expect(second.stdout.contains("Already on the tracker, not filed again (\(filed.count))"), "\(second.stdout)")
+        #expect(
+            second.stdout.contains("Set aside as duplicates before filing (\(filed.count))"), "\(second.stdout)")
+        #expect(second.stdout.contains("same evidence"), "\(second.stdout)")
         #expect(try await server.issues(owner: "acme", name: "api").count == filed.count)
 
         let requests = try await server.requests()
@@ -98,6 +100,52 @@ struct PublishCommandTests {
         #expect(try await server.responseProblems().isEmpty)
         try expectNoToken(in: [first, second], runner: runner)
         #expect(try Data(contentsOf: URL(fileURLWithPath: elsewhere)).range(of: Data(token.utf8)) == nil)
+    }
+
+    @Test("a preview leaves out drafts that repeat an issue people filed; without a token it still previews")
+    func previewComparesWithTrackerIssues() async throws {
+        let server = try await GitHubTestServer()
+        defer { server.stop() }
+        let runner = try runner(for: server)
+        let repository = try await plantedRepository()
+        defer { repository.remove() }
+        let arguments = [repository.url.path, "acme/api", "--dry-run", "--max-issues", "3", "--format", "json"]
+
+        // What the run suggests while the tracker has no issues.
+        try await server.createRepository(owner: "acme", name: "api")
+        // Each run gets a history of its own, so that only the tracker can make a draft a duplicate.
+        let history = { (name: String) in ["TICKET_MASTER_HISTORY_PATH": runner.home.appendingPathComponent(name).path]
+        }
+        let clean = try runner.run(arguments, environment: history("clean.sqlite"))
+        #expect(clean.status == 0, "\(clean.stderr)")
+        let drafts = try #require(try json(clean.stdout)["drafts"] as? [[String: Any]])
+        let first = try #require(drafts.first?["draft"] as? [String: Any])
+        let title = try #require(first["title"] as? String)
+        let body = try #require(first["body"] as? String)
+
+        // Someone files that issue by hand, in their own words about the same file, and it is closed.
+        try await server.createRepository(
+            owner: "acme", name: "api",
+            issues: [
+                .init(
+                    title: title, body: "Seen while reviewing.\n\n" + body.prefix(400), state: "closed",
+                    age: 7 * 86_400)
+            ])
+        let again = try runner.run(arguments, environment: history("again.sqlite"))
+        #expect(again.status == 0, "\(again.stderr)")
+        let report = try json(again.stdout)
+        let duplicates = try #require(report["duplicates"] as? [[String: Any]])
+        let match = try #require(duplicates.first { ($0["duplicateOf"] as? String)?.hasPrefix("#1 (") == true })
+        #expect((match["reason"] as? String)?.contains("similarity") == true, "\(match)")
+        let kept = (report["drafts"] as? [[String: Any]] ?? []).compactMap { ($0["draft"] as? [String: Any])?["title"] }
+        #expect(!kept.contains { ($0 as? String) == title })
+
+        // Without a token the preview is still made, and says what it could not compare.
+        let anonymous = try CommandRunner(environment: ["TICKET_MASTER_GITHUB_API_URL": server.url.absoluteString])
+        let offline = try anonymous.run(arguments)
+        #expect(offline.status == 0, "\(offline.stderr)")
+        #expect(offline.stderr.contains("not compared with the issues on acme/api"), "\(offline.stderr)")
+        #expect(try #require(try json(offline.stdout)["drafts"] as? [[String: Any]]).count == drafts.count)
     }
 
     @Test("a rate limit part way exits 5 and names the resume command; publish --resume files exactly the rest")

@@ -45,6 +45,24 @@ public struct PublishReport: Sendable, Hashable, Codable {
         public var reason: String
     }
 
+    /// A draft the suggestion pipeline set aside before filing, because it repeats an issue on the tracker, one
+    /// filed earlier, or another draft of the run.
+    public struct SetAside: Sendable, Hashable, Codable {
+        /// The draft's title.
+        public var title: String
+        /// The issue it repeats: `#12 (url)`, or the draft it repeats.
+        public var duplicateOf: String
+        /// How the match was made: the same evidence, or how similar the texts are.
+        public var reason: String
+
+        /// Creates an entry.
+        public init(title: String, duplicateOf: String, reason: String) {
+            self.title = title
+            self.duplicateOf = duplicateOf
+            self.reason = reason
+        }
+    }
+
     /// A label that could not be created, and why.
     public struct UnavailableLabel: Sendable, Hashable, Codable {
         /// The label as the drafts spell it.
@@ -83,6 +101,8 @@ public struct PublishReport: Sendable, Hashable, Codable {
     public var filed: [Filed] = []
     /// Drafts the tracker already had.
     public var duplicates: [Duplicate] = []
+    /// Drafts set aside as duplicates before filing.
+    public var setAside: [SetAside] = []
     /// Drafts not filed: rejected by the tracker, or not reached because filing stopped.
     public var notFiled: [NotFiled] = []
     /// Labels created for the filed issues.

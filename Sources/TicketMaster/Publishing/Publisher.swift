@@ -22,9 +22,12 @@ public struct Publisher: Sendable {
     /// between this machine and the tracker.
     static let clockAllowance: TimeInterval = 10 * 60
 
+    /// Closed issues younger than this count as already filed, unless a caller says otherwise.
+    public static let defaultClosedIssueLookback: Duration = .seconds(180 * 24 * 3600)
+
     /// Creates a publisher.
     public init(
-        tracker: any IssueTracker, journal: RunJournal?, closedIssueLookback: Duration = .seconds(180 * 24 * 3600),
+        tracker: any IssueTracker, journal: RunJournal?, closedIssueLookback: Duration = defaultClosedIssueLookback,
         logger: Logger = Logger(label: "ticket-master.publishing")
     ) {
         self.tracker = tracker

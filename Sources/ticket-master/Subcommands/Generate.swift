@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import IssueTrackers
 import RepositoryAnalysis
 import TicketMaster
 
@@ -102,7 +103,10 @@ struct Generate: AsyncParsableCommand {
             let pipeline = SuggestionPipeline(
                 configuration: session.configuration, secrets: session.resolved.secrets, writer: models.writer,
                 reviewThreshold: session.configuration.issueGeneration.reviewThreshold)
-            suggestions = try await pipeline.suggest(from: report, links: links, history: journal, citations: oracle) {
+            let existing = await trackerIssues(filing: filing, remote: remote, session: session)
+            suggestions = try await pipeline.suggest(
+                from: report, links: links, existing: existing, history: journal, citations: oracle
+            ) {
                 display.update("writing issues", completed: $0, total: $1)
             }
             await models.stop()
@@ -123,9 +127,36 @@ struct Generate: AsyncParsableCommand {
         )
         session.logger.info("saved as run \(journal.runId): `ticket-master history show \(journal.runId)`")
         if let filing {
-            try await filing.file(run: journal, assumeYes: yes, json: format == .json)
+            let setAside = suggestions.duplicates.map {
+                PublishReport.SetAside(title: $0.draft.title, duplicateOf: $0.duplicateOf, reason: $0.reason)
+            }
+            try await filing.file(run: journal, setAside: setAside, assumeYes: yes, json: format == .json)
         } else {
             try Preview(suggestions: suggestions, remote: remote, terminal: session.terminal).print(format)
+        }
+    }
+
+    /// The tracker's open and recently closed issues, so that a preview already leaves out what people filed.
+    /// A preview without a token, or offline, still runs: the drafts are then compared with history only, and
+    /// filing checks the tracker again.
+    private func trackerIssues(filing: Filing?, remote: RemoteRepository?, session: Session) async -> [ExistingIssue] {
+        guard let remote else { return [] }
+        let lookback = Date().addingTimeInterval(-Double(Publisher.defaultClosedIssueLookback.components.seconds))
+        do {
+            let tracker: any IssueTracker
+            if let filing {
+                tracker = filing.tracker
+            } else {
+                tracker = try await Filing.prepare(remote: remote, session: session).tracker
+            }
+            let issues = try await tracker.existingIssues(closedSince: lookback)
+            session.logger.info("compared the drafts with \(issues.count) issues on \(remote)")
+            return issues
+        } catch is CancellationError {
+            return []
+        } catch {
+            session.logger.notice("drafts not compared with the issues on \(remote): \(error)")
+            return []
         }
     }
 }

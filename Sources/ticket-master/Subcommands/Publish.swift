@@ -96,14 +96,20 @@ struct Filing {
     }
 
     /// Files the run's drafts that are not filed yet.
-    func file(run journal: RunJournal, assumeYes: Bool, json: Bool) async throws {
+    /// `setAside` are the drafts the pipeline left out as duplicates, reported with the rest.
+    func file(
+        run journal: RunJournal, setAside: [PublishReport.SetAside] = [], assumeYes: Bool, json: Bool
+    ) async throws {
         let drafts = try await journal.detail().unfiledDrafts
-        try await file(drafts, journal: journal, assumeYes: assumeYes, json: json)
+        try await file(drafts, journal: journal, setAside: setAside, assumeYes: assumeYes, json: json)
     }
 
     /// Asks which drafts to file (unless `assumeYes`), files them, prints the report and throws the error that
     /// gives the right exit code when not everything was filed.
-    func file(_ drafts: [DraftRecord], journal: RunJournal, assumeYes: Bool, json: Bool) async throws {
+    func file(
+        _ drafts: [DraftRecord], journal: RunJournal, setAside: [PublishReport.SetAside] = [], assumeYes: Bool,
+        json: Bool
+    ) async throws {
         let runId = journal.runId
         let pending: [PendingIssue]
         if assumeYes || drafts.isEmpty {
@@ -121,9 +127,10 @@ struct Filing {
         }
         for id in pending.compactMap(\.draftId) { try await journal.setStatus(.approved, ofDraft: id) }
 
-        let report: PublishReport
+        var report: PublishReport
         do {
             report = try await Publisher(tracker: tracker, journal: journal, logger: session.logger).publish(pending)
+            report.setAside = setAside
         } catch let error as TrackerError where error.code == .rateLimited || error.code == .unavailable {
             // Nothing was filed; the drafts are saved, so say how to file them once the tracker is back.
             await journal.finish(.failed, message: error.message)
@@ -187,6 +194,14 @@ struct ReportText {
             for duplicate in report.duplicates {
                 out += "  \(duplicate.title): duplicate of #\(duplicate.number)  "
                 out += terminal.paint(duplicate.url, .dim) + "\n"
+            }
+        }
+        if !report.setAside.isEmpty {
+            out += terminal.paint("Set aside as duplicates before filing (\(report.setAside.count)):", .bold) + "\n"
+            for draft in report.setAside {
+                out +=
+                    "  \(draft.title): duplicate of \(draft.duplicateOf)" + terminal.paint(" (\(draft.reason))", .dim)
+                out += "\n"
             }
         }
         if !report.notFiled.isEmpty {
