@@ -50,6 +50,17 @@ public struct Configuration: Sendable, Equatable {
         public var types: [IssueTypePreference]
     }
 
+    /// The model stages of the suggestion pipeline.
+    public struct Pipeline: Sendable, Equatable {
+        /// One draft stage, then review stages.
+        public var stages: [PipelineStage]
+
+        /// The draft stage.
+        public var draft: PipelineStage { stages.first { $0.kind == .draft } ?? PipelineStage.defaults[0] }
+        /// The review stages, in order.
+        public var reviews: [PipelineStage] { stages.filter { $0.kind == .review } }
+    }
+
     /// Which language model writes the issues.
     public struct Models: Sendable, Equatable {
         /// `auto`, `local`, `ollama`, `openai`, `anthropic` or `gemini`.
@@ -117,6 +128,7 @@ public struct Configuration: Sendable, Equatable {
     public var publishing: Publishing
     public var repository: Repository
     public var issueGeneration: IssueGeneration
+    public var pipeline: Pipeline
     public var models: Models
     public var history: History
     public var logging: Logging
@@ -144,6 +156,7 @@ public struct Configuration: Sendable, Equatable {
             minDescriptionLength: read.int("issue_generation.min_description_length"),
             reviewThreshold: read.int("issue_generation.review_threshold"),
             types: read.issueTypes("issue_generation.templates"))
+        pipeline = Pipeline(stages: read.stages("pipeline.stages"))
         models = Models(
             provider: read.string("llm.provider"),
             model: read.optionalString("llm.model"),
@@ -244,6 +257,11 @@ private struct EntryReader {
     func list(_ path: String) -> [String] {
         if case .list(let items) = value(path) { return items }
         return []
+    }
+
+    func stages(_ path: String) -> [PipelineStage] {
+        if case .stages(let stages) = value(path), !stages.isEmpty { return stages }
+        return PipelineStage.defaults
     }
 
     func issueTypes(_ path: String) -> [IssueTypePreference] {

@@ -27,6 +27,7 @@ public struct ConfigurationKey: Sendable, Hashable {
         case choice([String])
         case stringList
         case issueTypes
+        case pipelineStages
         case dateOrAge
 
         /// How the type reads in an error message.
@@ -40,6 +41,7 @@ public struct ConfigurationKey: Sendable, Hashable {
             case .choice(let values): "one of \(values.joined(separator: ", "))"
             case .stringList: "a list of strings"
             case .issueTypes: "a list of {name, priority} entries"
+            case .pipelineStages: "a list of {name, kind, model, template, threshold} entries"
             case .dateOrAge: "a date (2024-01-31) or an age (90d, 12w, 6m, 1y)"
             }
         }
@@ -125,6 +127,9 @@ extension ConfigurationKey {
         .init(
             "issue_generation.review_threshold", .integer(minimum: 0, maximum: 100), default: .int(60),
             "Model drafts the reviewing model scores below this are rewritten once, then replaced by the plain writer."),
+        .init(
+            "pipeline.stages", .pipelineStages, default: .stages(PipelineStage.defaults),
+            "The model stages: one draft stage, then review stages, each with its own model and template if set."),
         .init(
             "prompts.directory", .string, default: .null,
             "A folder of Mustache templates overriding the built-in prompts (draft.system.mustache, ...)."),

@@ -200,6 +200,7 @@ extension ConfigurationKey {
         case .choice(let values): values.first ?? ""
         case .stringList: "[\"first\", \"second\"]"
         case .issueTypes: "[{name: documentation, priority: high}]"
+        case .pipelineStages: "[{name: draft, kind: draft}, {name: review, kind: review}]"
         case .dateOrAge: "90d"
         }
     }

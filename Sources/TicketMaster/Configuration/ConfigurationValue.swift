@@ -7,6 +7,7 @@ public enum ConfigurationValue: Sendable, Hashable {
     case bool(Bool)
     case list([String])
     case issueTypes([IssueTypePreference])
+    case stages([PipelineStage])
 
     /// The value as YAML, for `config init` and `config show`.
     public var yaml: String {
@@ -21,6 +22,7 @@ public enum ConfigurationValue: Sendable, Hashable {
             "["
                 + preferences.map { "{name: \($0.type.rawValue), priority: \($0.priority.rawValue)}" }
                 .joined(separator: ", ") + "]"
+        case .stages(let stages): "[" + stages.map(\.yaml).joined(separator: ", ") + "]"
         }
     }
 

@@ -24,7 +24,27 @@ enum ConfigurationValueParser {
             return .success(.list(items))
         case (.issueTypes, .sequence(let sequence)):
             return parseIssueTypes(Array(sequence))
-        case (.stringList, _), (.issueTypes, _):
+        case (.pipelineStages, .sequence(let sequence)):
+            var entries: [[String: String]] = []
+            for item in sequence {
+                switch item {
+                case .scalar(let scalar):
+                    entries.append(["kind": scalar.string])
+                case .mapping(let mapping):
+                    var fields: [String: String] = [:]
+                    for (name, value) in mapping {
+                        guard let name = name.string, case .scalar(let scalar) = value else {
+                            return .failure(.init(expected: key.type.name))
+                        }
+                        fields[name] = scalar.string
+                    }
+                    entries.append(fields)
+                default:
+                    return .failure(.init(expected: key.type.name))
+                }
+            }
+            return stages(PipelineStage.parse(entries), key)
+        case (.stringList, _), (.issueTypes, _), (.pipelineStages, _):
             return .failure(.init(expected: key.type.name))
         case (_, .scalar(let scalar)):
             if case .string = key.type, scalar.style == .plain, node.bool != nil || node.int != nil {
@@ -85,9 +105,20 @@ enum ConfigurationValueParser {
                 preferences.append(IssueTypePreference(type: type, priority: priority))
             }
             return .success(.issueTypes(preferences))
+        case .pipelineStages:
+            return stages(PipelineStage.parse(shortForm: text), key)
         case .dateOrAge:
             guard RelativeDate.parse(text, relativeTo: Date()) != nil else { return .failure(failure) }
             return .success(.string(text))
+        }
+    }
+
+    private static func stages(
+        _ result: Result<[PipelineStage], PipelineStage.Problem>, _ key: ConfigurationKey
+    ) -> Result<ConfigurationValue, ConfigurationValueFailure> {
+        switch result {
+        case .success(let stages): .success(.stages(stages))
+        case .failure(let problem): .failure(.init(expected: key.type.name, fix: problem.fix, found: problem.found))
         }
     }
 

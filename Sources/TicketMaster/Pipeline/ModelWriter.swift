@@ -4,7 +4,7 @@ import RepositoryAnalysis
 
 /// One model call, for history and the cost report.
 public struct ModelCall: Sendable, Hashable {
-    /// Which stage made it: `draft`, `rewrite` or `review`.
+    /// The name of the pipeline stage that made it, such as `draft` or `review`.
     public var stage: String
     /// The provider and model.
     public var model: ModelDescriptor
@@ -43,10 +43,27 @@ public struct ModelWriter: Sendable {
         var reasons: [String]
     }
 
-    /// The model.
-    public var model: any LanguageModel
-    /// The templates.
-    public var prompts: PromptLibrary
+    /// A pipeline stage with the model and the templates it runs with.
+    public struct Stage: Sendable {
+        /// The stage as configured.
+        public var stage: PipelineStage
+        /// The model it calls.
+        public var model: any LanguageModel
+        /// The templates, with the variants for the model's provider.
+        public var prompts: PromptLibrary
+
+        /// Creates a stage.
+        public init(_ stage: PipelineStage, model: any LanguageModel, prompts: PromptLibrary) {
+            self.stage = stage
+            self.model = model
+            self.prompts = prompts
+        }
+    }
+
+    /// The stage that writes drafts.
+    public var drafting: Stage
+    /// The stages that score them, in order.
+    public var reviews: [Stage]
     /// The most tokens one reply may use.
     public var maxTokens: Int
     /// Sampling temperature.
@@ -54,16 +71,29 @@ public struct ModelWriter: Sendable {
     /// Labels the model may choose from.
     public var allowedLabels: [String]
 
-    /// Creates a writer.
+    /// Creates a writer from its stages.
     public init(
-        model: any LanguageModel, prompts: PromptLibrary, maxTokens: Int, temperature: Double, allowedLabels: [String]
+        drafting: Stage, reviews: [Stage], maxTokens: Int, temperature: Double, allowedLabels: [String]
     ) {
-        self.model = model
-        self.prompts = prompts
+        self.drafting = drafting
+        self.reviews = reviews
         self.maxTokens = maxTokens
         self.temperature = temperature
         self.allowedLabels = allowedLabels
     }
+
+    /// Creates a writer whose default stages, one draft and one review, both use `model`.
+    public init(
+        model: any LanguageModel, prompts: PromptLibrary, maxTokens: Int, temperature: Double, allowedLabels: [String]
+    ) {
+        self.init(
+            drafting: Stage(PipelineStage.defaults[0], model: model, prompts: prompts),
+            reviews: [Stage(PipelineStage.defaults[1], model: model, prompts: prompts)], maxTokens: maxTokens,
+            temperature: temperature, allowedLabels: allowedLabels)
+    }
+
+    /// The model that writes the drafts.
+    public var model: any LanguageModel { drafting.model }
 
     /// Drafts the issue for `planned`; `problems` are reasons an earlier attempt was rejected.
     func draft(_ planned: PlannedIssue, plain: IssueDraft, problems: [String]) async throws -> (IssueDraft, [ModelCall])
@@ -71,8 +101,8 @@ public struct ModelWriter: Sendable {
         // Labels are the configured defaults plus the issue's type: a model (or text planted in the repository)
         // can choose among them but never invent or cross-label.
         let labels = allowedLabels.filter { !IssueType.allCases.map(\.rawValue).contains($0) } + [planned.type.rawValue]
-        let prompt = prompts.render(
-            "draft",
+        let prompt = drafting.prompts.render(
+            drafting.stage.templateName,
             [
                 "type": planned.type.rawValue,
                 "labels": labels.joined(separator: ", "),
@@ -86,7 +116,7 @@ public struct ModelWriter: Sendable {
             .init("acceptance_criteria", .array(of: .string(minLength: 5, maxLength: 200), minItems: 1, maxItems: 5)),
             .init("labels", .array(of: .oneOf(labels), minItems: 0, maxItems: 4)),
         ])
-        let result = try await model.generate(Content.self, schema: schema, request: request(prompt))
+        let result = try await drafting.model.generate(Content.self, schema: schema, request: request(prompt))
         let content = result.value
         let body = [
             "## Context\n\n" + content.summary.trimmingCharacters(in: .whitespacesAndNewlines),
@@ -99,16 +129,17 @@ public struct ModelWriter: Sendable {
         let draft = IssueDraft(
             title: content.title.trimmingCharacters(in: .whitespacesAndNewlines), body: body, labels: chosen,
             type: planned.type, signals: planned.signals,
-            writer: .model(provider: model.descriptor.provider, model: model.descriptor.model))
-        return (draft, calls("draft", prompt, result.completions))
+            writer: .model(provider: drafting.model.descriptor.provider, model: drafting.model.descriptor.model))
+        return (draft, calls(drafting, prompt, result.completions))
     }
 
-    /// Scores `draft` from 0 to 100 with reasons.
-    func review(_ draft: IssueDraft, planned: PlannedIssue) async throws -> (score: Int, reasons: [String], [ModelCall])
-    {
+    /// Scores `draft` from 0 to 100 with reasons, as the review stage `reviewer` sees it.
+    func review(
+        _ draft: IssueDraft, planned: PlannedIssue, by reviewer: Stage
+    ) async throws -> (score: Int, reasons: [String], [ModelCall]) {
         let sections = Self.sections(of: draft.body)
-        let prompt = prompts.render(
-            "review",
+        let prompt = reviewer.prompts.render(
+            reviewer.stage.templateName,
             [
                 "findings": Self.findings(planned.signals),
                 "title": draft.title,
@@ -120,8 +151,8 @@ public struct ModelWriter: Sendable {
             .init("score", .integer(minimum: 0, maximum: 100)),
             .init("reasons", .array(of: .string(minLength: 1, maxLength: 200), minItems: 0, maxItems: 5)),
         ])
-        let result = try await model.generate(Verdict.self, schema: schema, request: request(prompt))
-        return (result.value.score, result.value.reasons, calls("review", prompt, result.completions))
+        let result = try await reviewer.model.generate(Verdict.self, schema: schema, request: request(prompt))
+        return (result.value.score, result.value.reasons, calls(reviewer, prompt, result.completions))
     }
 
     private func request(_ prompt: RenderedPrompt) -> CompletionRequest {
@@ -129,10 +160,10 @@ public struct ModelWriter: Sendable {
             messages: [.system(prompt.system), .user(prompt.user)], maxTokens: maxTokens, temperature: temperature)
     }
 
-    private func calls(_ stage: String, _ prompt: RenderedPrompt, _ completions: [Completion]) -> [ModelCall] {
+    private func calls(_ stage: Stage, _ prompt: RenderedPrompt, _ completions: [Completion]) -> [ModelCall] {
         completions.map {
             ModelCall(
-                stage: stage, model: model.descriptor, promptVersion: prompt.version, usage: $0.usage,
+                stage: stage.stage.name, model: stage.model.descriptor, promptVersion: prompt.version, usage: $0.usage,
                 latency: $0.latency, prompt: prompt.system + "\n\n" + prompt.user, reply: $0.text)
         }
     }

@@ -94,7 +94,10 @@ public struct SuggestionPipeline: Sendable {
             modelCalls: state.calls, promptTokens: state.promptTokens, completionTokens: state.completionTokens)
     }
 
-    /// The model's draft when it passes the checks and the review, else the plain writer's.
+    /// The model's draft when it passes the checks and every review stage, else the plain writer's.
+    ///
+    /// A draft gets one rewrite, told what went wrong: the checks' problems, or the reasons of the review that
+    /// scored it below its threshold. After that, a failing draft is replaced by the plain writer's.
     private func write(
         _ plan: PlannedIssue, plain: IssueDraft, checks: DraftChecks, citations: any CitationOracle,
         state: inout RunState
@@ -103,36 +106,41 @@ public struct SuggestionPipeline: Sendable {
             return ReviewedDraft(draft: plain, score: nil, notes: ["written by the plain writer"])
         }
         do {
-            var (draft, calls) = try await writer.draft(plan, plain: plain, problems: [])
-            state.add(calls)
-            var problems = await checks.problems(in: draft, citations: citations)
             var rewritten = false
-            if !problems.isEmpty {
-                // One rewrite, told exactly what the checks rejected.
-                (draft, calls) = try await writer.draft(plan, plain: plain, problems: problems.map(\.description))
+            var complaints: [String] = []
+            while true {
+                let (draft, calls) = try await writer.draft(plan, plain: plain, problems: complaints)
                 state.add(calls)
-                rewritten = true
-                problems = await checks.problems(in: draft, citations: citations)
+                let problems = await checks.problems(in: draft, citations: citations).map(\.description)
+                if !problems.isEmpty {
+                    guard rewritten else {
+                        (rewritten, complaints) = (true, problems)
+                        continue
+                    }
+                    return ReviewedDraft(
+                        draft: plain, score: nil,
+                        notes: [
+                            "the model's draft failed the checks after a rewrite (\(problems.joined(separator: "; "))); "
+                                + "plain writer used"
+                        ])
+                }
+                switch try await review(draft, plan: plan, writer: writer, state: &state) {
+                case .passed(let score, let reasons):
+                    return ReviewedDraft(
+                        draft: draft, score: score,
+                        notes: (rewritten ? ["rewritten once: \(complaints.joined(separator: "; "))"] : []) + reasons)
+                case .failed(let stage, let score, let threshold, let reasons):
+                    guard rewritten else {
+                        (rewritten, complaints) = (true, reasons.isEmpty ? ["\(stage) scored it \(score)"] : reasons)
+                        continue
+                    }
+                    // A low score after a rewrite means the prose is not worth a maintainer's time; the evidence is.
+                    return ReviewedDraft(
+                        draft: plain, score: score,
+                        notes: ["\(stage) scored the model's draft \(score), below \(threshold); plain writer used"]
+                            + reasons)
+                }
             }
-            guard problems.isEmpty else {
-                let reasons = problems.map(\.description)
-                return ReviewedDraft(
-                    draft: plain, score: nil,
-                    notes: [
-                        "the model's draft failed the checks twice (\(reasons.joined(separator: "; "))); "
-                            + "plain writer used"
-                    ])
-            }
-            let (score, reasons, reviewCalls) = try await writer.review(draft, planned: plan)
-            state.add(reviewCalls)
-            guard score >= reviewThreshold else {
-                // A low score from the reviewer means the prose is not worth a maintainer's time; the evidence is.
-                return ReviewedDraft(
-                    draft: plain, score: score,
-                    notes: ["the model's draft scored \(score), below \(reviewThreshold); plain writer used"] + reasons)
-            }
-            return ReviewedDraft(
-                draft: draft, score: score, notes: (rewritten ? ["rewritten once to pass the checks"] : []) + reasons)
         } catch let error as LanguageModelError {
             state.add(error)
             if error.code != .invalidStructuredOutput {
@@ -142,6 +150,33 @@ public struct SuggestionPipeline: Sendable {
             return ReviewedDraft(
                 draft: plain, score: nil, notes: ["the model failed (\(error.message)); plain writer used"])
         }
+    }
+
+    /// What the review stages made of a draft.
+    private enum Verdict {
+        /// Every stage scored it at or above its threshold; the score is the lowest.
+        case passed(score: Int?, reasons: [String])
+        /// A stage scored it below its threshold.
+        case failed(stage: String, score: Int, threshold: Int, reasons: [String])
+    }
+
+    /// Runs the review stages in order, stopping at the first that fails the draft.
+    private func review(
+        _ draft: IssueDraft, plan: PlannedIssue, writer: ModelWriter, state: inout RunState
+    ) async throws -> Verdict {
+        var lowest: Int?
+        var reasons: [String] = []
+        for reviewer in writer.reviews {
+            let (score, stageReasons, calls) = try await writer.review(draft, planned: plan, by: reviewer)
+            state.add(calls)
+            let threshold = reviewer.stage.threshold ?? reviewThreshold
+            guard score >= threshold else {
+                return .failed(stage: reviewer.stage.name, score: score, threshold: threshold, reasons: stageReasons)
+            }
+            lowest = min(lowest ?? score, score)
+            reasons += writer.reviews.count > 1 ? stageReasons.map { "\(reviewer.stage.name): \($0)" } : stageReasons
+        }
+        return .passed(score: lowest, reasons: reasons)
     }
 }
 
@@ -157,7 +192,10 @@ private struct RunState {
     init(writer: ModelWriter?) {
         self.writer = writer
         if let writer {
-            notes.append("drafts written by \(writer.model.descriptor) and checked against the repository")
+            var note = "drafts written by \(writer.drafting.model.descriptor) and checked against the repository"
+            let reviewers = writer.reviews.map { "\($0.stage.name) (\($0.model.descriptor))" }
+            if !reviewers.isEmpty { note += "; reviewed by " + reviewers.joined(separator: ", ") }
+            notes.append(note)
         } else {
             notes.append("no language model configured or reachable: every draft was written by the plain writer")
         }

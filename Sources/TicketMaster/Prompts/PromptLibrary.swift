@@ -16,27 +16,45 @@ public struct RenderedPrompt: Sendable, Hashable {
 public struct PromptLibrary: Sendable {
     private var templates: [String: (template: MustacheTemplate, version: String)] = [:]
 
-    /// Loads the templates for `provider`; a malformed override is a configuration error naming the file.
-    public init(overrides directory: String?, provider: String) throws {
+    /// Loads the templates for `provider`: the built-in ones, the overrides in `directory`, and the `required`
+    /// templates a pipeline stage names (`critique` needs `critique.system.mustache` and `critique.user.mustache`).
+    /// A malformed override, or a required template that is neither built in nor in `directory`, is a
+    /// configuration error naming the files.
+    public init(overrides directory: String?, provider: String, required: [String] = []) throws {
         for (name, text) in BuiltInPrompts.templates {
             templates[name] = (try Self.compile(text, origin: "built-in \(name)"), "builtin-\(BuiltInPrompts.version)")
         }
-        guard let directory else { return }
-        for name in BuiltInPrompts.templates.keys {
-            for candidate in ["\(name).\(provider).mustache", "\(name).mustache"] {
-                let path = URL(fileURLWithPath: directory).appendingPathComponent(candidate).path
-                guard let data = FileManager.default.contents(atPath: path) else { continue }
-                let text = String(decoding: data, as: UTF8.self)
-                templates[name] = (try Self.compile(text, origin: path), candidate)
-                break
+        let builtIn = Set(BuiltInPrompts.templates.keys)
+        let wanted = builtIn.union(required.flatMap { ["\($0).system", "\($0).user"] })
+        if let directory {
+            for name in wanted.sorted() {
+                for candidate in ["\(name).\(provider).mustache", "\(name).mustache"] {
+                    let path = URL(fileURLWithPath: directory).appendingPathComponent(candidate).path
+                    guard let data = FileManager.default.contents(atPath: path) else { continue }
+                    let text = String(decoding: data, as: UTF8.self)
+                    templates[name] = (try Self.compile(text, origin: path), candidate)
+                    break
+                }
             }
+        }
+        let missing = wanted.subtracting(templates.keys).sorted()
+        guard missing.isEmpty else {
+            let files = missing.map { "\($0).mustache" }.joined(separator: " and ")
+            let place = directory.map { "prompts.directory (\($0))" } ?? "prompts.directory, which is not set"
+            throw TicketMasterError(
+                .configuration, "a pipeline stage uses a template that does not exist: put \(files) in \(place)")
         }
     }
 
-    /// Renders the `stage` templates (`draft` or `review`) with `context`.
-    public func render(_ stage: String, _ context: [String: Any]) -> RenderedPrompt {
-        let system = templates["\(stage).system"]
-        let user = templates["\(stage).user"]
+    /// Whether `template` (such as `draft`) has both its system and user parts.
+    public func contains(_ template: String) -> Bool {
+        templates["\(template).system"] != nil && templates["\(template).user"] != nil
+    }
+
+    /// Renders `template` (`draft`, `review`, or a stage's own) with `context`.
+    public func render(_ template: String, _ context: [String: Any]) -> RenderedPrompt {
+        let system = templates["\(template).system"]
+        let user = templates["\(template).user"]
         return RenderedPrompt(
             system: Self.tidy(system?.template.render(context) ?? ""),
             user: Self.tidy(user?.template.render(context) ?? ""),

@@ -45,21 +45,45 @@ extension Session {
             }
             return configuration
         }
-        let models = ([primaryConfiguration] + fallbackConfigurations).map {
-            $0.makeModel(options: configuration.transportOptions(for: $0.provider))
+        // One meter for every stage, so the budget covers the whole run.
+        let meter = settings.maxCost.map { CostMeter(prices: configuration.priceTable, maxCost: $0) }
+        var runtimes: [LocalModelRuntime] = []
+        /// The model chain for a stage: its own model (or the run's), then the configured fallbacks.
+        func chain(_ first: ProviderConfiguration) -> any LanguageModel {
+            let models = ([first] + fallbackConfigurations).map {
+                $0.makeModel(options: configuration.transportOptions(for: $0.provider))
+            }
+            for case let local as LocalModel in models where !runtimes.contains(where: { $0 === local.runtime }) {
+                runtimes.append(local.runtime)
+            }
+            var model: any LanguageModel =
+                models.count > 1
+                ? FallbackModel(primary: models[0], fallbacks: Array(models.dropFirst()), logger: logger) : models[0]
+            if let meter { model = MeteredModel(model, meter: meter) }
+            return model
         }
-        let runtimes = models.compactMap { ($0 as? LocalModel)?.runtime }
-        guard let primary = models.first else { return ModelSetup(writer: nil, runtimes: []) }
-        var model: any LanguageModel =
-            models.count > 1
-            ? FallbackModel(primary: primary, fallbacks: Array(models.dropFirst()), logger: logger) : primary
-        if let maxCost = settings.maxCost {
-            model = MeteredModel(model, meter: CostMeter(prices: configuration.priceTable, maxCost: maxCost))
+        let runModel = chain(primaryConfiguration)
+        var stages: [ModelWriter.Stage] = []
+        for stage in configuration.pipeline.stages {
+            var model = runModel
+            var provider = primaryConfiguration.provider
+            if let name = stage.model {
+                guard let stageConfiguration = configuration.provider(name) else {
+                    throw TicketMasterError(
+                        .configuration,
+                        "pipeline stage '\(stage.name)' names model '\(name)', which is not a provider or provider/model"
+                    )
+                }
+                model = chain(stageConfiguration)
+                provider = stageConfiguration.provider
+            }
+            let prompts = try PromptLibrary(
+                overrides: settings.promptsDirectory, provider: provider, required: [stage.templateName])
+            stages.append(ModelWriter.Stage(stage, model: model, prompts: prompts))
         }
-        let prompts = try PromptLibrary(overrides: settings.promptsDirectory, provider: primaryConfiguration.provider)
         let writer = ModelWriter(
-            model: model, prompts: prompts, maxTokens: settings.maxTokens, temperature: settings.temperature,
-            allowedLabels: allowedLabels)
+            drafting: stages[0], reviews: Array(stages.dropFirst()), maxTokens: settings.maxTokens,
+            temperature: settings.temperature, allowedLabels: allowedLabels)
         return ModelSetup(writer: writer, runtimes: runtimes)
     }
 }
