@@ -14,7 +14,9 @@ struct TicketMasterCommand: AsyncParsableCommand {
             \(ExitStatus.table)
             """,
         version: ticketMasterVersion,
-        subcommands: [Generate.self, Publish.self, Analyze.self, Config.self, Models.self, History.self],
+        subcommands: [
+            Generate.self, Publish.self, Analyze.self, Config.self, Models.self, History.self, Pipeline.self,
+        ],
         defaultSubcommand: Generate.self
     )
 

@@ -24,6 +24,19 @@ struct ConfigCommandTests {
         #expect(try Snapshot.mismatch(result.stdout, named: "config-show", in: snapshots) == nil)
     }
 
+    @Test("the README's configuration table documents every key config show knows")
+    func readmeDocumentsEveryKey() throws {
+        let result = try runner.run(["config", "show", "--format", "json"])
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+        let readme = try String(
+            contentsOf: snapshots.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("README.md"), encoding: .utf8)
+        let keys = rows.compactMap { $0["key"] as? String }
+        #expect(keys.count > 30)
+        let undocumented = keys.filter { !readme.contains("| `\($0)` |") }
+        #expect(undocumented.isEmpty, "add these keys to the README's configuration table: \(undocumented)")
+    }
+
     @Test("config show masks secrets and names the environment variable they came from")
     func showMasksSecrets() throws {
         let token = "ghp_\(UUID().uuidString)"

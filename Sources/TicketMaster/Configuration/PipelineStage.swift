@@ -42,6 +42,9 @@ public struct PipelineStage: Codable, Sendable, Hashable {
         PipelineStage(name: "draft", kind: .draft), PipelineStage(name: "review", kind: .review),
     ]
 
+    /// The names of the fixed steps around the stages, which a stage may not take.
+    static let reservedNames = ["analysis", "planning", "checks", "plain-writer", "deduplication", "history"]
+
     /// The providers a stage's model may name.
     static let providers = ["local", "ollama", "openai", "anthropic", "gemini"]
 
@@ -104,6 +107,12 @@ extension PipelineStage {
             let stage = PipelineStage(
                 name: fields["name"] ?? kind.rawValue, kind: kind, model: fields["model"], template: fields["template"],
                 threshold: threshold)
+            if reservedNames.contains(stage.name) {
+                return .failure(
+                    Problem(
+                        found: "\(place) is named '\(stage.name)', like a fixed step",
+                        fix: "name it something else, e.g. \(stage.name)-\(kind.rawValue)"))
+            }
             if stages.contains(where: { $0.name == stage.name }) {
                 return .failure(
                     Problem(found: "two stages are named '\(stage.name)'", fix: "give each stage its own name"))

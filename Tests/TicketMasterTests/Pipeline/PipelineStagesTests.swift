@@ -54,6 +54,7 @@ struct PipelineStagesTests {
             ("[draft, {kind: review, model: openia/gpt-4o}]", "did you mean openai?"),
             ("[draft, {kind: review, threshold: 140}]", "from 0 to 100"),
             ("[draft, review, review]", "its own name"),
+            ("[draft, {name: checks, kind: review}]", "like a fixed step"),
         ])
     func rejectsBadStages(stages: String, fix: String) throws {
         let resolved = try load("pipeline:\n  stages: \(stages)\n")
