@@ -79,6 +79,8 @@ public struct Configuration: Sendable, Equatable {
         public var temperature: Double
         /// The most tokens one reply may use.
         public var maxTokens: Int
+        /// The most tokens one prompt may have.
+        public var promptTokenBudget: Int
         /// Where Ollama listens.
         public var ollamaURL: URL
         /// Seconds to wait for one Ollama reply.
@@ -166,6 +168,7 @@ public struct Configuration: Sendable, Equatable {
             promptsDirectory: read.optionalString("prompts.directory"),
             temperature: read.double("llm.temperature"),
             maxTokens: read.int("llm.max_tokens"),
+            promptTokenBudget: read.int("llm.prompt_token_budget"),
             ollamaURL: read.url("llm.ollama.base_url"),
             ollamaTimeout: read.int("llm.ollama.timeout"),
             openAIKey: read.secret("llm.openai.api_key"),

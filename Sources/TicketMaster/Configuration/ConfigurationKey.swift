@@ -141,6 +141,9 @@ extension ConfigurationKey {
             "llm.model", .string, default: .null,
             "The model name; null uses the provider's default."),
         .init(
+            "llm.prompt_token_budget", .integer(minimum: 256, maximum: 1_000_000), default: .int(1200),
+            "The most tokens one prompt may have; the findings a model reads are cut down to fit."),
+        .init(
             "llm.temperature", .number(minimum: 0, maximum: 2), default: .double(0.2),
             "Sampling temperature; low values keep suggestions close to the evidence."),
         .init(

@@ -51,12 +51,18 @@ public struct ModelWriter: Sendable {
         public var model: any LanguageModel
         /// The templates, with the variants for the model's provider.
         public var prompts: PromptLibrary
+        /// Counts the stage's prompts against the budget.
+        public var tokens: PromptTokenCounter
 
-        /// Creates a stage.
-        public init(_ stage: PipelineStage, model: any LanguageModel, prompts: PromptLibrary) {
+        /// Creates a stage; `tokenizer` is the model's own, when its server offers one.
+        public init(
+            _ stage: PipelineStage, model: any LanguageModel, prompts: PromptLibrary,
+            tokenizer: (any TokenCounting)? = nil
+        ) {
             self.stage = stage
             self.model = model
             self.prompts = prompts
+            self.tokens = PromptTokenCounter(tokenizer: tokenizer ?? (model as? any TokenCounting))
         }
     }
 
@@ -70,16 +76,20 @@ public struct ModelWriter: Sendable {
     public var temperature: Double
     /// Labels the model may choose from.
     public var allowedLabels: [String]
+    /// The most tokens one prompt may have; findings are cut down to fit.
+    public var promptTokenBudget: Int
 
     /// Creates a writer from its stages.
     public init(
-        drafting: Stage, reviews: [Stage], maxTokens: Int, temperature: Double, allowedLabels: [String]
+        drafting: Stage, reviews: [Stage], maxTokens: Int, temperature: Double, allowedLabels: [String],
+        promptTokenBudget: Int = 1200
     ) {
         self.drafting = drafting
         self.reviews = reviews
         self.maxTokens = maxTokens
         self.temperature = temperature
         self.allowedLabels = allowedLabels
+        self.promptTokenBudget = promptTokenBudget
     }
 
     /// Creates a writer whose default stages, one draft and one review, both use `model`.
@@ -101,14 +111,15 @@ public struct ModelWriter: Sendable {
         // Labels are the configured defaults plus the issue's type: a model (or text planted in the repository)
         // can choose among them but never invent or cross-label.
         let labels = allowedLabels.filter { !IssueType.allCases.map(\.rawValue).contains($0) } + [planned.type.rawValue]
-        let prompt = drafting.prompts.render(
-            drafting.stage.templateName,
+        let prompt = await fitted(drafting, planned.signals) { findings in
             [
                 "type": planned.type.rawValue,
                 "labels": labels.joined(separator: ", "),
-                "problems": problems.isEmpty ? "" : problems.joined(separator: "; "),
-                "findings": Self.findings(planned.signals),
-            ])
+                // Mustache renders a section for any string, even an empty one: only a false value hides it.
+                "problems": problems.isEmpty ? false : problems.joined(separator: "; "),
+                "findings": findings,
+            ]
+        }
         let schema = JSONSchema.object([
             .init("title", .string(minLength: 12, maxLength: 79)),
             .init("summary", .string(minLength: 20, maxLength: 800)),
@@ -138,15 +149,15 @@ public struct ModelWriter: Sendable {
         _ draft: IssueDraft, planned: PlannedIssue, by reviewer: Stage
     ) async throws -> (score: Int, reasons: [String], [ModelCall]) {
         let sections = Self.sections(of: draft.body)
-        let prompt = reviewer.prompts.render(
-            reviewer.stage.templateName,
+        let prompt = await fitted(reviewer, planned.signals) { findings in
             [
-                "findings": Self.findings(planned.signals),
+                "findings": findings,
                 "title": draft.title,
                 "summary": sections["Context"] ?? "",
                 "proposal": sections["Proposed change"] ?? "",
                 "criteria": sections["Acceptance criteria"] ?? "",
-            ])
+            ]
+        }
         let schema = JSONSchema.object([
             .init("score", .integer(minimum: 0, maximum: 100)),
             .init("reasons", .array(of: .string(minLength: 1, maxLength: 200), minItems: 0, maxItems: 5)),
@@ -168,16 +179,49 @@ public struct ModelWriter: Sendable {
         }
     }
 
-    /// The findings as template data: short lines of evidence, each excerpt cut to keep prompts within budget.
-    static func findings(_ signals: [Signal]) -> [[String: Any]] {
-        signals.prefix(8).enumerated().map { index, signal in
+    /// How much of the findings a prompt carries; each level is smaller than the one before.
+    struct Detail: Sendable {
+        var findings: Int
+        var locations: Int
+        var commits: Int
+        var excerpt: Int
+
+        /// From everything worth sending down to the first finding's first location.
+        static let levels = [
+            Detail(findings: 8, locations: 4, commits: 3, excerpt: 200),
+            Detail(findings: 6, locations: 3, commits: 2, excerpt: 120),
+            Detail(findings: 4, locations: 2, commits: 1, excerpt: 80),
+            Detail(findings: 3, locations: 1, commits: 1, excerpt: 60),
+            Detail(findings: 2, locations: 1, commits: 0, excerpt: 40),
+            Detail(findings: 1, locations: 1, commits: 0, excerpt: 0),
+        ]
+    }
+
+    /// Renders `stage`'s template with the most detail of `signals` that keeps the prompt within the budget. The
+    /// issue's evidence section is the plain writer's either way: only what the model reads is cut.
+    private func fitted(
+        _ stage: Stage, _ signals: [Signal], context: ([[String: Any]]) -> [String: Any]
+    ) async -> RenderedPrompt {
+        var prompt = RenderedPrompt(system: "", user: "", version: "")
+        for detail in Detail.levels {
+            prompt = stage.prompts.render(stage.stage.templateName, context(Self.findings(signals, detail)))
+            if await stage.tokens.count(prompt) <= promptTokenBudget { break }
+        }
+        return prompt
+    }
+
+    /// The findings as template data: short lines of evidence, as much as `detail` allows.
+    static func findings(_ signals: [Signal], _ detail: Detail = Detail.levels[0]) -> [[String: Any]] {
+        signals.prefix(detail.findings).enumerated().map { index, signal in
             var evidence: [String] = []
-            for location in signal.evidence.locations.prefix(4) {
+            for location in signal.evidence.locations.prefix(detail.locations) {
                 var line = "at " + location.path + (location.startLine.map { ":\($0)" } ?? "")
-                if let excerpt = location.excerpt, !excerpt.isEmpty { line += ": " + String(excerpt.prefix(200)) }
+                if let excerpt = location.excerpt, !excerpt.isEmpty, detail.excerpt > 0 {
+                    line += ": " + String(excerpt.prefix(detail.excerpt))
+                }
                 evidence.append(line)
             }
-            for commit in signal.evidence.commits.prefix(3) {
+            for commit in signal.evidence.commits.prefix(detail.commits) {
                 evidence.append("commit \(commit.hash.prefix(10)): \(commit.subject.prefix(120))")
             }
             if !signal.evidence.metrics.isEmpty {

@@ -48,8 +48,9 @@ extension Session {
         // One meter for every stage, so the budget covers the whole run.
         let meter = settings.maxCost.map { CostMeter(prices: configuration.priceTable, maxCost: $0) }
         var runtimes: [LocalModelRuntime] = []
-        /// The model chain for a stage: its own model (or the run's), then the configured fallbacks.
-        func chain(_ first: ProviderConfiguration) -> any LanguageModel {
+        /// The model chain for a stage: its own model (or the run's), then the configured fallbacks; and the first
+        /// model's tokenizer, when its server has one.
+        func chain(_ first: ProviderConfiguration) -> (any LanguageModel, (any TokenCounting)?) {
             let models = ([first] + fallbackConfigurations).map {
                 $0.makeModel(options: configuration.transportOptions(for: $0.provider))
             }
@@ -60,12 +61,12 @@ extension Session {
                 models.count > 1
                 ? FallbackModel(primary: models[0], fallbacks: Array(models.dropFirst()), logger: logger) : models[0]
             if let meter { model = MeteredModel(model, meter: meter) }
-            return model
+            return (model, models[0] as? any TokenCounting)
         }
         let runModel = chain(primaryConfiguration)
         var stages: [ModelWriter.Stage] = []
         for stage in configuration.pipeline.stages {
-            var model = runModel
+            var (model, tokenizer) = runModel
             var provider = primaryConfiguration.provider
             if let name = stage.model {
                 guard let stageConfiguration = configuration.provider(name) else {
@@ -74,16 +75,17 @@ extension Session {
                         "pipeline stage '\(stage.name)' names model '\(name)', which is not a provider or provider/model"
                     )
                 }
-                model = chain(stageConfiguration)
+                (model, tokenizer) = chain(stageConfiguration)
                 provider = stageConfiguration.provider
             }
             let prompts = try PromptLibrary(
                 overrides: settings.promptsDirectory, provider: provider, required: [stage.templateName])
-            stages.append(ModelWriter.Stage(stage, model: model, prompts: prompts))
+            stages.append(ModelWriter.Stage(stage, model: model, prompts: prompts, tokenizer: tokenizer))
         }
         let writer = ModelWriter(
             drafting: stages[0], reviews: Array(stages.dropFirst()), maxTokens: settings.maxTokens,
-            temperature: settings.temperature, allowedLabels: allowedLabels)
+            temperature: settings.temperature, allowedLabels: allowedLabels,
+            promptTokenBudget: settings.promptTokenBudget)
         return ModelSetup(writer: writer, runtimes: runtimes)
     }
 }
