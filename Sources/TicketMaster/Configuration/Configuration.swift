@@ -48,6 +48,8 @@ public struct Configuration: Sendable, Equatable {
         public var reviewThreshold: Int
         /// The kinds of issue to suggest, with their priorities.
         public var types: [IssueTypePreference]
+        /// The cosine similarity of embeddings at which two issues are the same.
+        public var duplicateEmbeddingSimilarity: Double
     }
 
     /// The model stages of the suggestion pipeline.
@@ -81,6 +83,8 @@ public struct Configuration: Sendable, Equatable {
         public var maxTokens: Int
         /// The most tokens one prompt may have.
         public var promptTokenBudget: Int
+        /// The model that embeds issues for de-duplication: nil uses the chat model, `none` turns embeddings off.
+        public var embeddingModel: String?
         /// Where Ollama listens.
         public var ollamaURL: URL
         /// Seconds to wait for one Ollama reply.
@@ -157,7 +161,8 @@ public struct Configuration: Sendable, Equatable {
             maxIssues: read.int("issue_generation.max_issues"),
             minDescriptionLength: read.int("issue_generation.min_description_length"),
             reviewThreshold: read.int("issue_generation.review_threshold"),
-            types: read.issueTypes("issue_generation.templates"))
+            types: read.issueTypes("issue_generation.templates"),
+            duplicateEmbeddingSimilarity: read.double("issue_generation.duplicate_embedding_similarity"))
         pipeline = Pipeline(stages: read.stages("pipeline.stages"))
         models = Models(
             provider: read.string("llm.provider"),
@@ -169,6 +174,7 @@ public struct Configuration: Sendable, Equatable {
             temperature: read.double("llm.temperature"),
             maxTokens: read.int("llm.max_tokens"),
             promptTokenBudget: read.int("llm.prompt_token_budget"),
+            embeddingModel: read.optionalString("llm.embedding_model"),
             ollamaURL: read.url("llm.ollama.base_url"),
             ollamaTimeout: read.int("llm.ollama.timeout"),
             openAIKey: read.secret("llm.openai.api_key"),

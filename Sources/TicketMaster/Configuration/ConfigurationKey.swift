@@ -128,6 +128,9 @@ extension ConfigurationKey {
             "issue_generation.review_threshold", .integer(minimum: 0, maximum: 100), default: .int(60),
             "Model drafts the reviewing model scores below this are rewritten once, then replaced by the plain writer."),
         .init(
+            "issue_generation.duplicate_embedding_similarity", .number(minimum: 0.5, maximum: 1), default: .double(0.9),
+            "Drafts whose embedding is at least this similar to an existing issue's are duplicates."),
+        .init(
             "pipeline.stages", .pipelineStages, default: .stages(PipelineStage.defaults),
             "The model stages: one draft stage, then review stages, each with its own model and template if set."),
         .init(
@@ -143,6 +146,9 @@ extension ConfigurationKey {
         .init(
             "llm.prompt_token_budget", .integer(minimum: 256, maximum: 1_000_000), default: .int(1200),
             "The most tokens one prompt may have; the findings a model reads are cut down to fit."),
+        .init(
+            "llm.embedding_model", .string, default: .null,
+            "The provider's model for embeddings in de-duplication; null uses the chat model, none turns them off."),
         .init(
             "llm.temperature", .number(minimum: 0, maximum: 2), default: .double(0.2),
             "Sampling temperature; low values keep suggestions close to the evidence."),

@@ -78,11 +78,13 @@ public struct ModelWriter: Sendable {
     public var allowedLabels: [String]
     /// The most tokens one prompt may have; findings are cut down to fit.
     public var promptTokenBudget: Int
+    /// Turns drafts and existing issues into vectors for de-duplication, when the provider offers embeddings.
+    public var embedder: (any TextEmbedding)?
 
     /// Creates a writer from its stages.
     public init(
         drafting: Stage, reviews: [Stage], maxTokens: Int, temperature: Double, allowedLabels: [String],
-        promptTokenBudget: Int = 1200
+        promptTokenBudget: Int = 1200, embedder: (any TextEmbedding)? = nil
     ) {
         self.drafting = drafting
         self.reviews = reviews
@@ -90,6 +92,7 @@ public struct ModelWriter: Sendable {
         self.temperature = temperature
         self.allowedLabels = allowedLabels
         self.promptTokenBudget = promptTokenBudget
+        self.embedder = embedder
     }
 
     /// Creates a writer whose default stages, one draft and one review, both use `model`.

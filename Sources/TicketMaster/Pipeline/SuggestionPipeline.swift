@@ -86,7 +86,19 @@ public struct SuggestionPipeline: Sendable {
         }
         progress(planned.count, planned.count)
         let filed = try await history?.previouslyFiled(reviewed.map(\.draft)) ?? []
-        let (new, duplicates) = Deduplicator().deduplicate(reviewed.map(\.draft), against: existing + filed)
+        let known = existing + filed
+        var embeddings: Deduplicator.Embeddings?
+        if let embedder = writer?.embedder, !reviewed.isEmpty {
+            do {
+                embeddings = try await Deduplicator.embed(reviewed.map(\.draft), known, with: embedder)
+            } catch let error as LanguageModelError {
+                state.notes.append(
+                    "duplicates were found by evidence and wording only: the embeddings failed (\(error.message))")
+            }
+        }
+        let deduplicator = Deduplicator(embeddingThreshold: generation.duplicateEmbeddingSimilarity)
+        let (new, duplicates) = deduplicator.deduplicate(
+            reviewed.map(\.draft), against: known, embeddings: embeddings)
         let kept = Set(new.map(\.fingerprint))
         return Suggestions(
             drafts: reviewed.filter { kept.contains($0.draft.fingerprint) }, duplicates: duplicates,

@@ -50,7 +50,7 @@ extension Session {
         var runtimes: [LocalModelRuntime] = []
         /// The model chain for a stage: its own model (or the run's), then the configured fallbacks; and the first
         /// model's tokenizer, when its server has one.
-        func chain(_ first: ProviderConfiguration) -> (any LanguageModel, (any TokenCounting)?) {
+        func chain(_ first: ProviderConfiguration) -> (any LanguageModel, (any TokenCounting)?, any LanguageModel) {
             let models = ([first] + fallbackConfigurations).map {
                 $0.makeModel(options: configuration.transportOptions(for: $0.provider))
             }
@@ -61,12 +61,12 @@ extension Session {
                 models.count > 1
                 ? FallbackModel(primary: models[0], fallbacks: Array(models.dropFirst()), logger: logger) : models[0]
             if let meter { model = MeteredModel(model, meter: meter) }
-            return (model, models[0] as? any TokenCounting)
+            return (model, models[0] as? any TokenCounting, models[0])
         }
         let runModel = chain(primaryConfiguration)
         var stages: [ModelWriter.Stage] = []
         for stage in configuration.pipeline.stages {
-            var (model, tokenizer) = runModel
+            var (model, tokenizer, _) = runModel
             var provider = primaryConfiguration.provider
             if let name = stage.model {
                 guard let stageConfiguration = configuration.provider(name) else {
@@ -75,7 +75,7 @@ extension Session {
                         "pipeline stage '\(stage.name)' names model '\(name)', which is not a provider or provider/model"
                     )
                 }
-                (model, tokenizer) = chain(stageConfiguration)
+                (model, tokenizer, _) = chain(stageConfiguration)
                 provider = stageConfiguration.provider
             }
             let prompts = try PromptLibrary(
@@ -85,7 +85,26 @@ extension Session {
         let writer = ModelWriter(
             drafting: stages[0], reviews: Array(stages.dropFirst()), maxTokens: settings.maxTokens,
             temperature: settings.temperature, allowedLabels: allowedLabels,
-            promptTokenBudget: settings.promptTokenBudget)
+            promptTokenBudget: settings.promptTokenBudget,
+            embedder: embedder(for: primaryConfiguration, model: runModel.2))
         return ModelSetup(writer: writer, runtimes: runtimes)
+    }
+
+    /// What embeds issues for de-duplication: `llm.embedding_model` of the run's provider when set (OpenAI's own
+    /// API defaults to text-embedding-3-small, since its chat models do not embed), else the run's model itself
+    /// when its provider offers embeddings (the local model's server is shared, not started twice); nil when
+    /// `llm.embedding_model` is `none`.
+    private func embedder(for primary: ProviderConfiguration, model: any LanguageModel) -> (any TextEmbedding)? {
+        var name = configuration.models.embeddingModel
+        if name?.lowercased() == "none" { return nil }
+        if name == nil, case .openAI(let settings) = primary, settings.provider == "openai",
+            URL(string: settings.baseURL)?.host == "api.openai.com"
+        {
+            name = "text-embedding-3-small"
+        }
+        if let name, primary.provider != "local", let chosen = configuration.provider("\(primary.provider)/\(name)") {
+            return chosen.makeModel(options: configuration.transportOptions(for: chosen.provider)) as? any TextEmbedding
+        }
+        return model as? any TextEmbedding
     }
 }

@@ -108,4 +108,31 @@ struct DeduplicatorTests {
         ]
         #expect(Deduplicator().deduplicate(drafts, against: []).new.count == 2)
     }
+
+    @Test("an issue worded differently but close in embedding space is a duplicate; a distant one is not")
+    func embeddings() {
+        let existing = [
+            ExistingIssue(
+                reference: "#21", title: "Router keeps growing", body: "Every release touches it.", fingerprint: nil),
+            ExistingIssue(reference: "#22", title: "Logo is blurry", body: "On retina screens.", fingerprint: nil),
+        ]
+        let drafts = [
+            draft(
+                "Split Sources/App/Router.swift, changed in 40 commits", path: "Sources/App/Router.swift",
+                body: "Changed in 40 commits: `Sources/App/Router.swift:1`."),
+            draft(
+                "Document the public API of Sources/App/Model.swift", path: "Sources/App/Model.swift",
+                body: "No comments: `Sources/App/Model.swift:3`."),
+        ]
+        #expect(Deduplicator().deduplicate(drafts, against: existing).duplicates.isEmpty, "wording alone matches")
+        let vectors = Deduplicator.Embeddings(
+            drafts: [[1, 0.1, 0], [0, 0, 1]], existing: [[0.98, 0.15, 0.02], [0, 1, 0]])
+        let result = Deduplicator().deduplicate(drafts, against: existing, embeddings: vectors)
+        #expect(result.new.map(\.title) == ["Document the public API of Sources/App/Model.swift"])
+        #expect(result.duplicates.map(\.duplicateOf) == ["#21"])
+        #expect(result.duplicates.first?.reason.hasPrefix("embedding similarity") == true)
+        // A stricter threshold keeps it.
+        let strict = Deduplicator(embeddingThreshold: 0.999).deduplicate(drafts, against: existing, embeddings: vectors)
+        #expect(strict.duplicates.isEmpty)
+    }
 }

@@ -90,3 +90,61 @@ struct PromptBudgetTests {
         for prompt in sent { #expect(prompt.utf8.count / 3 <= 500, "\(prompt.utf8.count / 3) estimated tokens") }
     }
 }
+
+/// Embeds by looking for words: texts about the parser point one way, everything else another.
+private struct KeywordEmbedder: TextEmbedding {
+    var failing = false
+
+    func embed(_ texts: [String]) async throws -> [[Float]] {
+        if failing { throw LanguageModelError(.invalidRequest, "this model does not embed") }
+        return texts.map { $0.lowercased().contains("parse") ? [1, 0] : [0, 1] }
+    }
+}
+
+@Suite("De-duplication with the provider's embeddings")
+struct EmbeddingDeduplicationTests {
+    private func suggest(embedder: KeywordEmbedder, existing: [ExistingIssue]) async throws -> Suggestions {
+        let repository = try await TemporaryGitRepository.make()
+        defer { repository.remove() }
+        try repository.write("func parse() {\n    // FIXME: handle malformed input\n}\n", to: "Sources/Parser.swift")
+        try await repository.commit("Add the parser", date: Date(timeIntervalSince1970: 1_600_000_000))
+        let report = try await RepositoryAnalyzer(options: AnalysisOptions()).analyze(at: repository.url)
+        var configuration = Configuration.defaults
+        configuration.issueGeneration.types = [IssueTypePreference(type: .maintenance, priority: .high)]
+        let model = InMemoryLanguageModel([.text("not json")])
+        let writer = ModelWriter(
+            model: model, prompts: try PromptLibrary(overrides: nil, provider: "memory"), maxTokens: 400,
+            temperature: 0, allowedLabels: [])
+        var withEmbeddings = writer
+        withEmbeddings.embedder = embedder
+        return try await SuggestionPipeline(configuration: configuration, secrets: [], writer: withEmbeddings).suggest(
+            from: report, links: LinkContext(remote: nil, commit: report.headCommit), existing: existing,
+            citations: GitCitationOracle(repository: repository.url, commit: report.headCommit, git: GitExecutable()))
+    }
+
+    @Test("an issue people filed in other words is found by its embedding and named")
+    func findsByEmbedding() async throws {
+        let filed = ExistingIssue(
+            reference: "#4 (https://example.com/4)", title: "Crash on bad input",
+            body: "The parser dies in production.",
+            fingerprint: nil)
+        let unrelated = ExistingIssue(reference: "#5", title: "Logo", body: "Blurry.", fingerprint: nil)
+        // Close in embedding space, but about no file of the draft: small models embed most texts close together.
+        let elsewhere = ExistingIssue(
+            reference: "#6", title: "Parse the config faster", body: "Loading takes seconds.", fingerprint: nil)
+        let plain = try await suggest(embedder: KeywordEmbedder(), existing: [unrelated, elsewhere])
+        #expect(plain.drafts.count == 1 && plain.duplicates.isEmpty)
+        let suggestions = try await suggest(embedder: KeywordEmbedder(), existing: [filed, unrelated])
+        #expect(suggestions.drafts.isEmpty)
+        #expect(suggestions.duplicates.map(\.duplicateOf) == ["#4 (https://example.com/4)"])
+        #expect(suggestions.duplicates.first?.reason.hasPrefix("embedding similarity") == true)
+    }
+
+    @Test("a provider whose embeddings fail leaves the wording checks, and the run says so")
+    func failingEmbeddings() async throws {
+        let filed = ExistingIssue(reference: "#4", title: "Crash on bad parse input", body: "", fingerprint: nil)
+        let suggestions = try await suggest(embedder: KeywordEmbedder(failing: true), existing: [filed])
+        #expect(suggestions.drafts.count == 1)
+        #expect(suggestions.notes.contains { $0.contains("the embeddings failed (this model does not embed)") })
+    }
+}
