@@ -37,10 +37,32 @@ public struct ModelWriter: Sendable {
         }
     }
 
-    /// The reviewer's verdict.
+    /// The reviewer's verdict, with its own rewrite of the draft that fixes what it found: a critique-and-rewrite
+    /// pass in one call, so a rewrite costs no extra call.
     struct Verdict: Codable, Sendable {
         var score: Int
         var reasons: [String]
+        var title: String
+        var summary: String
+        var proposal: String
+        var acceptanceCriteria: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case score, reasons, title, summary, proposal
+            case acceptanceCriteria = "acceptance_criteria"
+        }
+    }
+
+    /// What a review stage made of a draft.
+    struct Review: Sendable {
+        /// 0–100.
+        var score: Int
+        /// Why points were lost.
+        var reasons: [String]
+        /// The reviewer's rewrite, with the same evidence, labels and fingerprint as the draft.
+        var rewrite: IssueDraft
+        /// The call, and any repair.
+        var calls: [ModelCall]
     }
 
     /// A pipeline stage with the model and the templates it runs with.
@@ -132,12 +154,9 @@ public struct ModelWriter: Sendable {
         ])
         let result = try await drafting.model.generate(Content.self, schema: schema, request: request(prompt))
         let content = result.value
-        let body = [
-            "## Context\n\n" + content.summary.trimmingCharacters(in: .whitespacesAndNewlines),
-            "## Evidence\n\n" + (Self.sections(of: plain.body)["Evidence"] ?? ""),
-            "## Proposed change\n\n" + content.proposal.trimmingCharacters(in: .whitespacesAndNewlines),
-            "## Acceptance criteria\n\n" + content.acceptanceCriteria.map { "- [ ] \($0)" }.joined(separator: "\n"),
-        ].joined(separator: "\n\n")
+        let body = Self.body(
+            summary: content.summary, evidence: Self.sections(of: plain.body)["Evidence"] ?? "",
+            proposal: content.proposal, criteria: content.acceptanceCriteria)
         var chosen = plain.labels
         for label in content.labels where labels.contains(label) && !chosen.contains(label) { chosen.append(label) }
         let draft = IssueDraft(
@@ -147,10 +166,9 @@ public struct ModelWriter: Sendable {
         return (draft, calls(drafting, prompt, result.completions))
     }
 
-    /// Scores `draft` from 0 to 100 with reasons, as the review stage `reviewer` sees it.
-    func review(
-        _ draft: IssueDraft, planned: PlannedIssue, by reviewer: Stage
-    ) async throws -> (score: Int, reasons: [String], [ModelCall]) {
+    /// Scores `draft` from 0 to 100 with reasons, as the review stage `reviewer` sees it, and rewrites it to fix
+    /// them.
+    func review(_ draft: IssueDraft, planned: PlannedIssue, by reviewer: Stage) async throws -> Review {
         let sections = Self.sections(of: draft.body)
         let prompt = await fitted(reviewer, planned.signals) { findings in
             [
@@ -164,9 +182,31 @@ public struct ModelWriter: Sendable {
         let schema = JSONSchema.object([
             .init("score", .integer(minimum: 0, maximum: 100)),
             .init("reasons", .array(of: .string(minLength: 1, maxLength: 200), minItems: 0, maxItems: 5)),
+            .init("title", .string(minLength: 12, maxLength: 79)),
+            .init("summary", .string(minLength: 20, maxLength: 800)),
+            .init("proposal", .string(minLength: 20, maxLength: 800)),
+            .init("acceptance_criteria", .array(of: .string(minLength: 5, maxLength: 200), minItems: 1, maxItems: 5)),
         ])
         let result = try await reviewer.model.generate(Verdict.self, schema: schema, request: request(prompt))
-        return (result.value.score, result.value.reasons, calls(reviewer, prompt, result.completions))
+        let verdict = result.value
+        var rewrite = draft
+        rewrite.title = verdict.title.trimmingCharacters(in: .whitespacesAndNewlines)
+        rewrite.body = Self.body(
+            summary: verdict.summary, evidence: sections["Evidence"] ?? "", proposal: verdict.proposal,
+            criteria: verdict.acceptanceCriteria)
+        return Review(
+            score: verdict.score, reasons: verdict.reasons, rewrite: rewrite,
+            calls: calls(reviewer, prompt, result.completions))
+    }
+
+    /// An issue body: the model's prose around the analysis's evidence.
+    static func body(summary: String, evidence: String, proposal: String, criteria: [String]) -> String {
+        [
+            "## Context\n\n" + summary.trimmingCharacters(in: .whitespacesAndNewlines),
+            "## Evidence\n\n" + evidence,
+            "## Proposed change\n\n" + proposal.trimmingCharacters(in: .whitespacesAndNewlines),
+            "## Acceptance criteria\n\n" + criteria.map { "- [ ] \($0)" }.joined(separator: "\n"),
+        ].joined(separator: "\n\n")
     }
 
     private func request(_ prompt: RenderedPrompt) -> CompletionRequest {

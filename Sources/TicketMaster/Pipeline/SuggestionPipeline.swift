@@ -108,8 +108,10 @@ public struct SuggestionPipeline: Sendable {
 
     /// The model's draft when it passes the checks and every review stage, else the plain writer's.
     ///
-    /// A draft gets one rewrite, told what went wrong: the checks' problems, or the reasons of the review that
-    /// scored it below its threshold. After that, a failing draft is replaced by the plain writer's.
+    /// A draft gets one rewrite, told what went wrong: a draft that fails the checks is written again with their
+    /// problems; one a review stage scores below its threshold is replaced by that stage's own rewrite, which
+    /// fixes its reasons at no extra call. The rewrite must pass the checks and every review again, or the plain
+    /// writer's draft is used. With one review stage that is at most three calls an issue.
     private func write(
         _ plan: PlannedIssue, plain: IssueDraft, checks: DraftChecks, citations: any CitationOracle,
         state: inout RunState
@@ -118,39 +120,39 @@ public struct SuggestionPipeline: Sendable {
             return ReviewedDraft(draft: plain, score: nil, notes: ["written by the plain writer"])
         }
         do {
-            var rewritten = false
-            var complaints: [String] = []
+            var (draft, calls) = try await writer.draft(plan, plain: plain, problems: [])
+            state.add(calls)
+            var rewrite: String?
             while true {
-                let (draft, calls) = try await writer.draft(plan, plain: plain, problems: complaints)
-                state.add(calls)
                 let problems = await checks.problems(in: draft, citations: citations).map(\.description)
                 if !problems.isEmpty {
-                    guard rewritten else {
-                        (rewritten, complaints) = (true, problems)
-                        continue
+                    guard rewrite == nil else {
+                        return ReviewedDraft(
+                            draft: plain, score: nil,
+                            notes: [
+                                "the rewritten draft failed the checks (\(problems.joined(separator: "; "))); "
+                                    + "plain writer used"
+                            ])
                     }
-                    return ReviewedDraft(
-                        draft: plain, score: nil,
-                        notes: [
-                            "the model's draft failed the checks after a rewrite (\(problems.joined(separator: "; "))); "
-                                + "plain writer used"
-                        ])
+                    rewrite = "rewritten once to pass the checks: " + problems.joined(separator: "; ")
+                    (draft, calls) = try await writer.draft(plan, plain: plain, problems: problems)
+                    state.add(calls)
+                    continue
                 }
                 switch try await review(draft, plan: plan, writer: writer, state: &state) {
                 case .passed(let score, let reasons):
-                    return ReviewedDraft(
-                        draft: draft, score: score,
-                        notes: (rewritten ? ["rewritten once: \(complaints.joined(separator: "; "))"] : []) + reasons)
-                case .failed(let stage, let score, let threshold, let reasons):
-                    guard rewritten else {
-                        (rewritten, complaints) = (true, reasons.isEmpty ? ["\(stage) scored it \(score)"] : reasons)
-                        continue
+                    return ReviewedDraft(draft: draft, score: score, notes: (rewrite.map { [$0] } ?? []) + reasons)
+                case .failed(let stage, let score, let threshold, let reasons, let rewritten):
+                    guard rewrite == nil else {
+                        // A low score after a rewrite means the prose is not worth a maintainer's time; the evidence is.
+                        return ReviewedDraft(
+                            draft: plain, score: score,
+                            notes: ["\(stage) scored the model's draft \(score), below \(threshold); plain writer used"]
+                                + reasons)
                     }
-                    // A low score after a rewrite means the prose is not worth a maintainer's time; the evidence is.
-                    return ReviewedDraft(
-                        draft: plain, score: score,
-                        notes: ["\(stage) scored the model's draft \(score), below \(threshold); plain writer used"]
-                            + reasons)
+                    let why = reasons.isEmpty ? "" : ": " + reasons.joined(separator: "; ")
+                    rewrite = "rewritten once by \(stage), which scored the first draft \(score)" + why
+                    draft = rewritten
                 }
             }
         } catch let error as LanguageModelError {
@@ -168,8 +170,8 @@ public struct SuggestionPipeline: Sendable {
     private enum Verdict {
         /// Every stage scored it at or above its threshold; the score is the lowest.
         case passed(score: Int?, reasons: [String])
-        /// A stage scored it below its threshold.
-        case failed(stage: String, score: Int, threshold: Int, reasons: [String])
+        /// A stage scored it below its threshold, and rewrote it.
+        case failed(stage: String, score: Int, threshold: Int, reasons: [String], rewrite: IssueDraft)
     }
 
     /// Runs the review stages in order, stopping at the first that fails the draft.
@@ -179,14 +181,17 @@ public struct SuggestionPipeline: Sendable {
         var lowest: Int?
         var reasons: [String] = []
         for reviewer in writer.reviews {
-            let (score, stageReasons, calls) = try await writer.review(draft, planned: plan, by: reviewer)
-            state.add(calls)
+            let review = try await writer.review(draft, planned: plan, by: reviewer)
+            state.add(review.calls)
             let threshold = reviewer.stage.threshold ?? reviewThreshold
-            guard score >= threshold else {
-                return .failed(stage: reviewer.stage.name, score: score, threshold: threshold, reasons: stageReasons)
+            guard review.score >= threshold else {
+                return .failed(
+                    stage: reviewer.stage.name, score: review.score, threshold: threshold, reasons: review.reasons,
+                    rewrite: review.rewrite)
             }
-            lowest = min(lowest ?? score, score)
-            reasons += writer.reviews.count > 1 ? stageReasons.map { "\(reviewer.stage.name): \($0)" } : stageReasons
+            lowest = min(lowest ?? review.score, review.score)
+            reasons +=
+                writer.reviews.count > 1 ? review.reasons.map { "\(reviewer.stage.name): \($0)" } : review.reasons
         }
         return .passed(score: lowest, reasons: reasons)
     }

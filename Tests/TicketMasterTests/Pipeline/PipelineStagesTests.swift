@@ -93,6 +93,22 @@ struct PipelineStagesTests {
         "labels": []}
         """
 
+    /// A reviewer's reply: a score, reasons, and its rewrite of the draft.
+    static func verdict(
+        _ score: Int, _ reasons: [String], title: String = "Handle malformed input in Parser.swift"
+    )
+        -> InMemoryLanguageModel.Answer
+    {
+        let reasons = reasons.map { "\"\($0)\"" }.joined(separator: ", ")
+        return .text(
+            """
+            {"score": \(score), "reasons": [\(reasons)], "title": "\(title)", \
+            "summary": "The FIXME in Sources/Parser.swift says parse() does not handle malformed input.", \
+            "proposal": "Make parse() throw a descriptive error for malformed input instead of crashing.", \
+            "acceptance_criteria": ["parse() throws for malformed input", "A test covers the error"]}
+            """)
+    }
+
     /// Runs the pipeline on a one-finding repository with a writer and a second, stricter reviewer.
     private func suggest(
         drafter: InMemoryLanguageModel, reviewer: InMemoryLanguageModel, critic: InMemoryLanguageModel
@@ -118,27 +134,32 @@ struct PipelineStagesTests {
             citations: GitCitationOracle(repository: repository.url, commit: report.headCommit, git: GitExecutable()))
     }
 
-    @Test("a low score from a later review stage gets one rewrite with its reasons, then every stage reviews again")
+    @Test("a low score from a later review stage puts its rewrite in place, and every stage reviews it again")
     func rewriteAfterLowScore() async throws {
         let drafter = InMemoryLanguageModel([.text(Self.grounded)])
-        let reviewer = InMemoryLanguageModel([.text(#"{"score": 80, "reasons": []}"#)])
+        let reviewer = InMemoryLanguageModel([Self.verdict(80, [])])
         let critic = InMemoryLanguageModel(
             [
-                .text(#"{"score": 40, "reasons": ["name the function that crashes"]}"#),
-                .text(#"{"score": 95, "reasons": ["specific"]}"#),
+                Self.verdict(
+                    40, ["name the function that crashes"], title: "Make parse() in Parser.swift reject bad input"),
+                Self.verdict(95, ["specific"]),
             ], descriptor: ModelDescriptor(provider: "critic", model: "strict", baseURL: "memory://"))
         let suggestions = try await suggest(drafter: drafter, reviewer: reviewer, critic: critic)
 
         let kept = try #require(suggestions.drafts.first)
         #expect(kept.draft.writer == .model(provider: "memory", model: "scripted"))
+        #expect(kept.draft.title == "Make parse() in Parser.swift reject bad input")
+        #expect(
+            kept.draft.body.contains("## Evidence") && kept.draft.body.contains("parse() throws for malformed input"))
         #expect(kept.score == 80)
-        #expect(kept.notes.contains("rewritten once: name the function that crashes"), "\(kept.notes)")
+        #expect(
+            kept.notes.contains(
+                "rewritten once by critic, which scored the first draft 40: name the function that crashes"),
+            "\(kept.notes)")
         #expect(kept.notes.contains("critic: specific"), "\(kept.notes)")
-        // draft, review, critic; the rewrite, review, critic.
-        #expect(drafter.requests.count == 2 && reviewer.requests.count == 2 && critic.requests.count == 2)
-        #expect(suggestions.modelCalls == 6)
-        let rewrite = drafter.requests[1].messages.map(\.content).joined()
-        #expect(rewrite.contains("name the function that crashes"))
+        // draft, review, critic (with its rewrite); then review and critic again.
+        #expect(drafter.requests.count == 1 && reviewer.requests.count == 2 && critic.requests.count == 2)
+        #expect(suggestions.modelCalls == 5)
         #expect(
             suggestions.notes.first?.contains("reviewed by review (memory/scripted), critic (critic/strict)") == true)
     }
@@ -146,13 +167,39 @@ struct PipelineStagesTests {
     @Test("a draft a review stage still fails after the rewrite is replaced by the plain writer, with the reasons")
     func plainAfterSecondLowScore() async throws {
         let drafter = InMemoryLanguageModel([.text(Self.grounded)])
-        let reviewer = InMemoryLanguageModel([.text(#"{"score": 80, "reasons": []}"#)])
-        let critic = InMemoryLanguageModel([.text(#"{"score": 30, "reasons": ["vague"]}"#)])
+        let reviewer = InMemoryLanguageModel([Self.verdict(80, [])])
+        let critic = InMemoryLanguageModel([Self.verdict(30, ["vague"])])
         let suggestions = try await suggest(drafter: drafter, reviewer: reviewer, critic: critic)
         let kept = try #require(suggestions.drafts.first)
         #expect(kept.draft.writer == .plain)
         #expect(kept.score == 30)
         #expect(kept.notes.first == "critic scored the model's draft 30, below 90; plain writer used", "\(kept.notes)")
-        #expect(suggestions.modelCalls == 6)
+        #expect(suggestions.modelCalls == 5)
+    }
+
+    @Test("with the default stages no issue costs more than three calls, whatever the model says")
+    func atMostThreeCalls() async throws {
+        let drafter = InMemoryLanguageModel([.text(Self.grounded)])
+        let harsh = InMemoryLanguageModel([Self.verdict(10, ["useless"])])
+        let repository = try await TemporaryGitRepository.make()
+        defer { repository.remove() }
+        try repository.write("func parse() {\n    // FIXME: handle malformed input\n}\n", to: "Sources/Parser.swift")
+        try await repository.commit("Add the parser", date: Date(timeIntervalSince1970: 1_600_000_000))
+        let report = try await RepositoryAnalyzer(options: AnalysisOptions()).analyze(at: repository.url)
+        let prompts = try PromptLibrary(overrides: nil, provider: "memory")
+        let writer = ModelWriter(
+            drafting: .init(PipelineStage.defaults[0], model: drafter, prompts: prompts),
+            reviews: [.init(PipelineStage.defaults[1], model: harsh, prompts: prompts)], maxTokens: 400,
+            temperature: 0, allowedLabels: [])
+        let suggestions = try await SuggestionPipeline(
+            configuration: Configuration.defaults, secrets: [], writer: writer
+        ).suggest(
+            from: report, links: LinkContext(remote: nil, commit: report.headCommit),
+            citations: GitCitationOracle(repository: repository.url, commit: report.headCommit, git: GitExecutable()))
+        // Every planned issue ends as a draft or a duplicate.
+        let issues = suggestions.drafts.count + suggestions.duplicates.count
+        #expect(issues >= 3)
+        #expect(suggestions.modelCalls == 3 * issues, "\(suggestions.modelCalls) calls for \(issues) issues")
+        #expect(suggestions.drafts.allSatisfy { $0.draft.writer == .plain })
     }
 }

@@ -83,7 +83,7 @@ struct SuggestionPipelineTests {
             "acceptance_criteria": ["parse() rejects malformed input with an error", "A test covers it"], \
             "labels": []}
             """
-        let model = InMemoryLanguageModel([.text(draft), .text(#"{"score": 85, "reasons": ["clear"]}"#)])
+        let model = InMemoryLanguageModel([.text(draft), PipelineStagesTests.verdict(85, ["clear"])])
         let suggestions = try await suggest(with: model)
         let written = suggestions.drafts.filter { $0.draft.writer != .plain }
         #expect(!written.isEmpty)
