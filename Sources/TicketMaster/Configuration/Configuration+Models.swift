@@ -30,7 +30,9 @@ extension Configuration {
             ?? (provider == self.models.provider ? self.models.model : nil) ?? Self.defaultModels[provider] ?? ""
         switch provider {
         case "ollama":
-            return .ollama(OllamaModel.Configuration(baseURL: models.ollamaURL.absoluteString, model: model))
+            return .ollama(
+                OllamaModel.Configuration(
+                    baseURL: models.ollamaURL.absoluteString, model: model, contextLength: models.ollamaContextLength))
         case "openai":
             return .openAI(
                 OpenAICompatibleModel.Configuration(

@@ -72,6 +72,8 @@ public struct Configuration: Sendable, Equatable {
         public var ollamaURL: URL
         /// Seconds to wait for one Ollama reply.
         public var ollamaTimeout: Int
+        /// The context window Ollama loads the model with; nil leaves it to the server.
+        public var ollamaContextLength: Int?
         /// The OpenAI-compatible API key.
         public var openAIKey: Secret?
         /// The OpenAI-compatible API root.
@@ -155,6 +157,7 @@ public struct Configuration: Sendable, Equatable {
             maxTokens: read.int("llm.max_tokens"),
             ollamaURL: read.url("llm.ollama.base_url"),
             ollamaTimeout: read.int("llm.ollama.timeout"),
+            ollamaContextLength: read.optionalInt("llm.ollama.num_ctx").flatMap { $0 > 0 ? $0 : nil },
             openAIKey: read.secret("llm.openai.api_key"),
             openAIURL: read.url("llm.openai.base_url"),
             openAIOrganization: read.optionalString("llm.openai.organization"),

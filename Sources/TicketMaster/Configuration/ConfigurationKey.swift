@@ -157,6 +157,9 @@ extension ConfigurationKey {
             "llm.ollama.timeout", .integer(minimum: 1, maximum: 3600), default: .int(120),
             "Seconds to wait for one Ollama reply."),
         .init(
+            "llm.ollama.num_ctx", .integer(minimum: 0, maximum: 10_000_000), default: .null,
+            "The context window Ollama loads the model with, in tokens; null or 0 leaves it to the server."),
+        .init(
             "llm.openai.api_key", .string, default: .null,
             "Key for the OpenAI-compatible API; prefer the OPENAI_API_KEY environment variable.",
             environment: ["OPENAI_API_KEY"], secret: true),
