@@ -37,7 +37,7 @@ extension Configuration {
             return .openAI(
                 OpenAICompatibleModel.Configuration(
                     baseURL: models.openAIURL.absoluteString, model: model, apiKey: models.openAIKey?.value,
-                    organization: models.openAIOrganization))
+                    organization: models.openAIOrganization, tokenLimitField: models.openAITokenLimitField))
         case "anthropic":
             return .anthropic(AnthropicModel.Configuration(model: model, apiKey: models.anthropicKey?.value))
         case "gemini":

@@ -1,4 +1,5 @@
 import Foundation
+import LanguageModels
 
 /// The settings of one run: built once from every layer, never changed afterwards.
 public struct Configuration: Sendable, Equatable {
@@ -80,6 +81,8 @@ public struct Configuration: Sendable, Equatable {
         public var openAIURL: URL
         /// The OpenAI organization.
         public var openAIOrganization: String?
+        /// The request field the OpenAI-compatible API receives the token limit in.
+        public var openAITokenLimitField: OpenAICompatibleModel.TokenLimitField
         /// The Anthropic API key.
         public var anthropicKey: Secret?
         /// The Gemini API key.
@@ -161,6 +164,8 @@ public struct Configuration: Sendable, Equatable {
             openAIKey: read.secret("llm.openai.api_key"),
             openAIURL: read.url("llm.openai.base_url"),
             openAIOrganization: read.optionalString("llm.openai.organization"),
+            openAITokenLimitField: OpenAICompatibleModel.TokenLimitField(
+                rawValue: read.string("llm.openai.token_limit_field")) ?? .automatic,
             anthropicKey: read.secret("llm.anthropic.api_key"),
             geminiKey: read.secret("llm.gemini.api_key"))
         history = History(

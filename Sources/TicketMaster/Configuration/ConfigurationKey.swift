@@ -1,3 +1,5 @@
+import LanguageModels
+
 /// One key of the configuration file: its dotted path, type, default, documentation and environment variables.
 ///
 /// The table of keys (`ConfigurationKey.all`) is the single description of the configuration: loading,
@@ -169,6 +171,11 @@ extension ConfigurationKey {
         .init(
             "llm.openai.organization", .string, default: .null,
             "OpenAI organization ID sent with each request."),
+        .init(
+            "llm.openai.token_limit_field", .choice(OpenAICompatibleModel.TokenLimitField.allCases.map(\.rawValue)),
+            default: .string("auto"),
+            "The request field for llm.max_tokens; auto sends max_completion_tokens to api.openai.com, else max_tokens."
+        ),
         .init(
             "llm.anthropic.api_key", .string, default: .null,
             "Key for Anthropic; prefer the ANTHROPIC_API_KEY environment variable.",

@@ -22,4 +22,30 @@ struct ModelConfigurationTests {
         #expect(ollama.contextLength == 16384 && ollama.model == "qwen2.5:7b")
         #expect(try load(["TICKET_MASTER_LLM_OLLAMA_NUM_CTX": "0"]).models.ollamaContextLength == nil)
     }
+
+    @Test("llm.openai.token_limit_field is auto by default, settled by the host, and can be forced")
+    func openAITokenLimitField() throws {
+        guard case .openAI(let automatic) = try load([:]).provider("openai"),
+            case .openAI(let local) = try load(["TICKET_MASTER_LLM_OPENAI_BASE_URL": "http://127.0.0.1:8080/v1"])
+                .provider("openai"),
+            case .openAI(let forced) = try load(["TICKET_MASTER_LLM_OPENAI_TOKEN_LIMIT_FIELD": "max_tokens"])
+                .provider("openai")
+        else {
+            Issue.record("openai must be a provider")
+            return
+        }
+        #expect(automatic.tokenLimitField == .automatic && automatic.tokenLimitFieldName == "max_completion_tokens")
+        #expect(local.tokenLimitFieldName == "max_tokens")
+        #expect(forced.tokenLimitField == .maxTokens && forced.tokenLimitFieldName == "max_tokens")
+    }
+
+    @Test("a token-limit field outside the choices is a configuration error that names the variable and the choices")
+    func rejectsUnknownField() throws {
+        #expect {
+            _ = try load(["TICKET_MASTER_LLM_OPENAI_TOKEN_LIMIT_FIELD": "max_output_tokens"])
+        } throws: { error in
+            "\(error)".contains("TICKET_MASTER_LLM_OPENAI_TOKEN_LIMIT_FIELD")
+                && "\(error)".contains("max_completion_tokens")
+        }
+    }
 }
