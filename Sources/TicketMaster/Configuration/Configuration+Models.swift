@@ -10,11 +10,15 @@ extension Configuration {
 
     /// Every provider this configuration can reach, in the order `llm.provider: auto` tries them: Ollama, then the
     /// API-key providers, then the managed local model.
+    ///
+    /// Under `auto`, `llm.model` (or `--model`) names the model on whichever provider is picked; without it each
+    /// provider has its default model.
     public func providerCandidates(
         installation: LocalModelInstallation = LocalModelInstallation()
     ) -> [ProviderConfiguration] {
-        ["ollama", "openai", "anthropic", "gemini", "local"].compactMap {
-            provider($0, model: nil, installation: installation)
+        let model = models.provider == "auto" ? models.model : nil
+        return ["ollama", "openai", "anthropic", "gemini", "local"].compactMap {
+            provider($0, model: model, installation: installation)
         }
     }
 

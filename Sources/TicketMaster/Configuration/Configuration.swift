@@ -75,6 +75,8 @@ public struct Configuration: Sendable, Equatable {
         public var ollamaTimeout: Int
         /// The context window Ollama loads the model with; nil leaves it to the server.
         public var ollamaContextLength: Int?
+        /// Whether a configured model Ollama does not have is pulled without asking.
+        public var ollamaAutoPull: Bool
         /// The OpenAI-compatible API key.
         public var openAIKey: Secret?
         /// The OpenAI-compatible API root.
@@ -161,6 +163,7 @@ public struct Configuration: Sendable, Equatable {
             ollamaURL: read.url("llm.ollama.base_url"),
             ollamaTimeout: read.int("llm.ollama.timeout"),
             ollamaContextLength: read.optionalInt("llm.ollama.num_ctx").flatMap { $0 > 0 ? $0 : nil },
+            ollamaAutoPull: read.bool("llm.ollama.auto_pull"),
             openAIKey: read.secret("llm.openai.api_key"),
             openAIURL: read.url("llm.openai.base_url"),
             openAIOrganization: read.optionalString("llm.openai.organization"),

@@ -162,6 +162,9 @@ extension ConfigurationKey {
             "llm.ollama.num_ctx", .integer(minimum: 0, maximum: 10_000_000), default: .null,
             "The context window Ollama loads the model with, in tokens; null or 0 leaves it to the server."),
         .init(
+            "llm.ollama.auto_pull", .boolean, default: .bool(false),
+            "Pull the configured model into Ollama without asking when Ollama does not have it."),
+        .init(
             "llm.openai.api_key", .string, default: .null,
             "Key for the OpenAI-compatible API; prefer the OPENAI_API_KEY environment variable.",
             environment: ["OPENAI_API_KEY"], secret: true),

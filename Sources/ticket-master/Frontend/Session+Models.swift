@@ -19,13 +19,14 @@ struct ModelSetup {
 extension Session {
     /// Builds the model chain the configuration asks for: the chosen provider (picked automatically for `auto`),
     /// its fallbacks, and the cost budget. Says which model was chosen and why.
-    func modelSetup(allowedLabels: [String]) async throws -> ModelSetup {
+    func modelSetup(allowedLabels: [String], assumeYes: Bool = false) async throws -> ModelSetup {
         let settings = configuration.models
         let primaryConfiguration: ProviderConfiguration
         if settings.provider == "auto" {
             do {
                 let choice = try await DefaultModelSelection.choose(
-                    from: configuration.providerCandidates(), environment: ProcessInfo.processInfo.environment)
+                    from: configuration.providerCandidates(), environment: ProcessInfo.processInfo.environment,
+                    modelIsConfigured: settings.model != nil)
                 logger.info("model: \(choice.configuration.provider) (\(choice.reason))")
                 primaryConfiguration = choice.configuration
             } catch let error as LanguageModelError {
@@ -45,7 +46,7 @@ extension Session {
             }
             return configuration
         }
-        let models = ([primaryConfiguration] + fallbackConfigurations).map {
+        let models = try await provision([primaryConfiguration] + fallbackConfigurations, assumeYes: assumeYes).map {
             $0.makeModel(options: configuration.transportOptions(for: $0.provider))
         }
         let runtimes = models.compactMap { ($0 as? LocalModel)?.runtime }

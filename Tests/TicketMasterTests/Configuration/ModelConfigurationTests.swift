@@ -23,6 +23,31 @@ struct ModelConfigurationTests {
         #expect(try load(["TICKET_MASTER_LLM_OLLAMA_NUM_CTX": "0"]).models.ollamaContextLength == nil)
     }
 
+    @Test("llm.ollama.auto_pull is off by default and read from the environment")
+    func ollamaAutoPull() throws {
+        #expect(try !load([:]).models.ollamaAutoPull)
+        #expect(try load(["TICKET_MASTER_LLM_OLLAMA_AUTO_PULL": "true"]).models.ollamaAutoPull)
+    }
+
+    @Test("under auto, llm.model names the model on whichever provider is picked; unset, each has its default")
+    func autoCarriesTheConfiguredModel() throws {
+        func models(_ candidates: [ProviderConfiguration]) -> [String] {
+            candidates.compactMap { candidate in
+                switch candidate {
+                case .ollama(let settings): settings.model
+                case .openAI(let settings): settings.model
+                case .anthropic(let settings): settings.model
+                case .gemini(let settings): settings.model
+                case .local: nil
+                }
+            }
+        }
+        let configured = try load(["TICKET_MASTER_LLM_MODEL": "qwen2.5:7b"]).providerCandidates()
+        #expect(models(configured) == ["qwen2.5:7b", "qwen2.5:7b", "qwen2.5:7b", "qwen2.5:7b"])
+        let unset = try load([:]).providerCandidates()
+        #expect(models(unset) == ["llama3.2", "gpt-4o-mini", "claude-3-5-haiku-latest", "gemini-2.0-flash"])
+    }
+
     @Test("llm.openai.token_limit_field is auto by default, settled by the host, and can be forced")
     func openAITokenLimitField() throws {
         guard case .openAI(let automatic) = try load([:]).provider("openai"),
