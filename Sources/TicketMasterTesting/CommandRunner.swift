@@ -104,6 +104,15 @@ public final class CommandRunner: Sendable {
         }
     }
 
+    /// Waits for `work`, a run of the executable, on a thread of its own instead of one of Swift's concurrency
+    /// pool, which ``run(_:in:environment:)`` would hold until the child exits; on a two-core machine the pool has
+    /// only two threads, and the other tests need them.
+    public static func detached(_ work: @escaping @Sendable () throws -> Result) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Swift.Result { try work() }) }.start()
+        }
+    }
+
     private func environment(adding extra: [String: String]) -> [String: String] {
         var environment = [
             "HOME": home.path,

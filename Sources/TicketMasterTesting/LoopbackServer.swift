@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import LanguageModels
 import NIOCore
@@ -142,7 +143,7 @@ public final class LoopbackServer: Sendable {
             let normal = await handler(request)
             return fault?.response(wrapping: normal) ?? normal
         }
-        self.serving = Task {
+        self.serving = Task(executorPreference: LoopbackExecutor.shared) {
             // Connections are served concurrently; the discarding group forgets each one as soon as it closes.
             try await withThrowingDiscardingTaskGroup { group in
                 try await server.executeThenClose { connections in
@@ -222,6 +223,23 @@ public final class LoopbackServer: Sendable {
             try await outbound.write(.end(nil))
             return true
         }
+    }
+}
+
+/// Runs the loopback servers' tasks on a thread of their own instead of Swift's concurrency pool.
+///
+/// Tests that run the executable wait for it by blocking a thread, and on a two-core machine the pool has two: a
+/// server that needed a pool thread to answer could then stall until those tests finish, long enough for a client
+/// with a short timeout (the automatic model choice probes Ollama for two seconds) to give up. The servers' work is
+/// small and never blocks, so one serial queue carries all of it.
+private final class LoopbackExecutor: TaskExecutor {
+    static let shared = LoopbackExecutor()
+    private let queue = DispatchQueue(label: "loopback-server")
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        queue.async { job.runSynchronously(on: executor) }
     }
 }
 

@@ -9,11 +9,17 @@ public struct OllamaModel: LanguageModel, ModelListing, TextEmbedding, HealthChe
         public var baseURL: String
         /// The model name, e.g. `llama3.2` or `qwen2.5:7b`.
         public var model: String
+        /// The context window to load the model with (`options.num_ctx`); nil or 0 leaves it to the server.
+        ///
+        /// Ollama's default window is small (a few thousand tokens) and it silently cuts the start of a longer
+        /// prompt, so prompts about large repositories may need it raised.
+        public var contextLength: Int?
 
         /// Creates a configuration.
-        public init(baseURL: String = "http://localhost:11434", model: String) {
+        public init(baseURL: String = "http://localhost:11434", model: String, contextLength: Int? = nil) {
             self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
             self.model = model
+            self.contextLength = contextLength
         }
     }
 
@@ -69,7 +75,7 @@ public struct OllamaModel: LanguageModel, ModelListing, TextEmbedding, HealthChe
     /// Sends the chat with `"stream": false` and waits for the reply.
     public func complete(_ request: CompletionRequest) async throws -> Completion {
         let started = ContinuousClock.now
-        let body = Self.chatBody(request, model: configuration.model, stream: false)
+        let body = Self.chatBody(request, configuration: configuration, stream: false)
         let reply = try await transport.send(.post(chatURL, json: body), decoding: ChatLine.self)
         if let error = reply.error { throw streamError(error) }
         return reply.completion(text: reply.message?.content ?? "", latency: ContinuousClock.now - started)
@@ -82,7 +88,7 @@ public struct OllamaModel: LanguageModel, ModelListing, TextEmbedding, HealthChe
         let transport = transport
         return chunkStream { continuation in
             let started = ContinuousClock.now
-            let body = Self.chatBody(request, model: configuration.model, stream: true)
+            let body = Self.chatBody(request, configuration: configuration, stream: true)
             var text = ""
             for try await line in transport.lines(.post(url, json: body)) where !line.isEmpty {
                 let chunk = try transport.decode(ChatLine.self, from: Data(line.utf8), url: url)
@@ -214,12 +220,15 @@ public struct OllamaModel: LanguageModel, ModelListing, TextEmbedding, HealthChe
 
 extension OllamaModel {
     /// The `/api/chat` body; `stream` is always sent because Ollama streams unless told not to.
-    static func chatBody(_ request: CompletionRequest, model: String, stream: Bool) -> JSONValue {
+    static func chatBody(_ request: CompletionRequest, configuration: Configuration, stream: Bool) -> JSONValue {
         var options: JSONObject = ["num_predict": JSONValue(request.maxTokens)]
         options["temperature"] = request.temperature.map(JSONValue.number)
         if !request.stop.isEmpty { options["stop"] = .array(request.stop.map(JSONValue.string)) }
+        if let contextLength = configuration.contextLength, contextLength > 0 {
+            options["num_ctx"] = JSONValue(contextLength)
+        }
         var body: JSONObject = [
-            "model": .string(model),
+            "model": .string(configuration.model),
             "messages": .array(
                 request.messages.map { ["role": .string($0.role.rawValue), "content": .string($0.content)] }),
             "stream": .bool(stream),

@@ -17,11 +17,14 @@ public struct OpenAICompatibleModel: LanguageModel, ModelListing, TextEmbedding,
         public var headers: [String: String]
         /// The provider's name in messages and history: `openai` unless this is the managed `local` model.
         public var provider: String
+        /// Which request field carries the reply's token limit.
+        public var tokenLimitField: TokenLimitField
 
         /// Creates a configuration.
         public init(
             baseURL: String = "https://api.openai.com/v1", model: String, apiKey: String? = nil,
-            organization: String? = nil, headers: [String: String] = [:], provider: String = "openai"
+            organization: String? = nil, headers: [String: String] = [:], provider: String = "openai",
+            tokenLimitField: TokenLimitField = .automatic
         ) {
             self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
             self.model = model
@@ -29,7 +32,34 @@ public struct OpenAICompatibleModel: LanguageModel, ModelListing, TextEmbedding,
             self.organization = organization
             self.headers = headers
             self.provider = provider
+            self.tokenLimitField = tokenLimitField
         }
+
+        /// The name of the field the token limit is sent in, with `automatic` settled by the base URL's host.
+        public var tokenLimitFieldName: String {
+            switch tokenLimitField {
+            case .maxTokens, .maxCompletionTokens:
+                return tokenLimitField.rawValue
+            case .automatic:
+                let host = URL(string: baseURL)?.host?.lowercased()
+                return host == "api.openai.com"
+                    ? TokenLimitField.maxCompletionTokens.rawValue : TokenLimitField.maxTokens.rawValue
+            }
+        }
+    }
+
+    /// The request field that limits the reply's length.
+    ///
+    /// OpenAI deprecated `max_tokens` for `max_completion_tokens`, which also counts reasoning tokens, and its
+    /// reasoning models (o-series, gpt-5) reject `max_tokens` outright; llama-server, vLLM, LM Studio and most
+    /// other compatible servers read only `max_tokens`.
+    public enum TokenLimitField: String, Sendable, CaseIterable {
+        /// `max_completion_tokens` for OpenAI's own API (`api.openai.com`), `max_tokens` for every other server.
+        case automatic = "auto"
+        /// Always `max_tokens`.
+        case maxTokens = "max_tokens"
+        /// Always `max_completion_tokens`.
+        case maxCompletionTokens = "max_completion_tokens"
     }
 
     /// The configuration.
@@ -71,7 +101,7 @@ public struct OpenAICompatibleModel: LanguageModel, ModelListing, TextEmbedding,
     /// Sends the chat and waits for the reply.
     public func complete(_ request: CompletionRequest) async throws -> Completion {
         let started = ContinuousClock.now
-        let body = Self.chatBody(request, model: configuration.model, stream: false)
+        let body = Self.chatBody(request, configuration: configuration, stream: false)
         let reply = try await transport.send(
             .post(chatURL, json: body, headers: headers), decoding: ChatReply.self)
         guard let choice = reply.choices.first else {
@@ -93,7 +123,7 @@ public struct OpenAICompatibleModel: LanguageModel, ModelListing, TextEmbedding,
         let transport = transport
         return chunkStream { continuation in
             let started = ContinuousClock.now
-            let body = Self.chatBody(request, model: configuration.model, stream: true)
+            let body = Self.chatBody(request, configuration: configuration, stream: true)
             var parser = ServerSentEventParser()
             var text = ""
             var finishReason: FinishReason?
@@ -195,12 +225,12 @@ extension FinishReason {
 
 extension OpenAICompatibleModel {
     /// The `/chat/completions` body; with a schema, `response_format` asks for strict JSON-schema output.
-    static func chatBody(_ request: CompletionRequest, model: String, stream: Bool) -> JSONValue {
+    static func chatBody(_ request: CompletionRequest, configuration: Configuration, stream: Bool) -> JSONValue {
         var body: JSONObject = [
-            "model": .string(model),
+            "model": .string(configuration.model),
             "messages": .array(
                 request.messages.map { ["role": .string($0.role.rawValue), "content": .string($0.content)] }),
-            "max_tokens": JSONValue(request.maxTokens),
+            configuration.tokenLimitFieldName: JSONValue(request.maxTokens),
         ]
         body["temperature"] = request.temperature.map(JSONValue.number)
         if !request.stop.isEmpty { body["stop"] = .array(request.stop.map(JSONValue.string)) }

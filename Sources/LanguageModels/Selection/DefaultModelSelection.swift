@@ -6,8 +6,9 @@ public struct ModelChoice: Sendable {
     public var reason: String
 }
 
-/// Picks a model when `llm.provider` is `auto`: Ollama if it answers and has a model, else the first provider
-/// with an API key, else the managed local model if it is installed.
+/// Picks a model when `llm.provider` is `auto`: Ollama if it answers and has a model (or a model was configured,
+/// which can then be pulled), else the first provider with an API key, else the managed local model if it is
+/// installed.
 ///
 /// That order prefers what the user already runs and pays nothing for, then what they have a key for, and falls
 /// back to the embedded model that always works offline but writes worst.
@@ -17,9 +18,12 @@ public enum DefaultModelSelection {
     ///
     /// - Parameters:
     ///   - environment: used only to say where a key came from.
+    ///   - modelIsConfigured: whether the candidates' model names were chosen by the user rather than being
+    ///     provider defaults. Ollama is then chosen with that model even when it is not pulled, so it can be pulled,
+    ///     instead of being swapped for a model Ollama has: the user asked for this one.
     ///   - probe: transport options for probing Ollama; the default gives up within about two seconds.
     public static func choose(
-        from candidates: [ProviderConfiguration], environment: [String: String],
+        from candidates: [ProviderConfiguration], environment: [String: String], modelIsConfigured: Bool = false,
         probe: TransportOptions = TransportOptions(
             timeouts: Timeouts(connect: .seconds(1), idle: .seconds(2), request: .seconds(2)), retryPolicy: .never)
     ) async throws -> ModelChoice {
@@ -35,13 +39,19 @@ public enum DefaultModelSelection {
                         configuration: .ollama(configuration),
                         reason: "Ollama answers at \(ollama.descriptor.baseURL) and has \(configuration.model)")
                 }
+                if modelIsConfigured {
+                    return ModelChoice(
+                        configuration: .ollama(configuration),
+                        reason: "Ollama answers at \(ollama.descriptor.baseURL) but does not have the configured "
+                            + "model, \(configuration.model), yet")
+                }
                 if let first = names.first {
                     let missing = configuration.model
                     configuration.model = first
                     return ModelChoice(
                         configuration: .ollama(configuration),
-                        reason: "Ollama answers at \(ollama.descriptor.baseURL); \(missing) is not pulled there, "
-                            + "so its first model, \(first), is used")
+                        reason: "Ollama answers at \(ollama.descriptor.baseURL); no model is configured (llm.model) "
+                            + "and the default, \(missing), is not pulled there, so its first model, \(first), is used")
                 }
                 notes.append(
                     "Ollama at \(ollama.descriptor.baseURL) has no models (pull one with "

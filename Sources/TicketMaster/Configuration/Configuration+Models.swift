@@ -10,11 +10,15 @@ extension Configuration {
 
     /// Every provider this configuration can reach, in the order `llm.provider: auto` tries them: Ollama, then the
     /// API-key providers, then the managed local model.
+    ///
+    /// Under `auto`, `llm.model` (or `--model`) names the model on whichever provider is picked; without it each
+    /// provider has its default model.
     public func providerCandidates(
         installation: LocalModelInstallation = LocalModelInstallation()
     ) -> [ProviderConfiguration] {
-        ["ollama", "openai", "anthropic", "gemini", "local"].compactMap {
-            provider($0, model: nil, installation: installation)
+        let model = models.provider == "auto" ? models.model : nil
+        return ["ollama", "openai", "anthropic", "gemini", "local"].compactMap {
+            provider($0, model: model, installation: installation)
         }
     }
 
@@ -30,12 +34,14 @@ extension Configuration {
             ?? (provider == self.models.provider ? self.models.model : nil) ?? Self.defaultModels[provider] ?? ""
         switch provider {
         case "ollama":
-            return .ollama(OllamaModel.Configuration(baseURL: models.ollamaURL.absoluteString, model: model))
+            return .ollama(
+                OllamaModel.Configuration(
+                    baseURL: models.ollamaURL.absoluteString, model: model, contextLength: models.ollamaContextLength))
         case "openai":
             return .openAI(
                 OpenAICompatibleModel.Configuration(
                     baseURL: models.openAIURL.absoluteString, model: model, apiKey: models.openAIKey?.value,
-                    organization: models.openAIOrganization))
+                    organization: models.openAIOrganization, tokenLimitField: models.openAITokenLimitField))
         case "anthropic":
             return .anthropic(AnthropicModel.Configuration(model: model, apiKey: models.anthropicKey?.value))
         case "gemini":

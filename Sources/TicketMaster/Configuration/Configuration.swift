@@ -1,4 +1,5 @@
 import Foundation
+import LanguageModels
 
 /// The settings of one run: built once from every layer, never changed afterwards.
 public struct Configuration: Sendable, Equatable {
@@ -89,12 +90,18 @@ public struct Configuration: Sendable, Equatable {
         public var ollamaURL: URL
         /// Seconds to wait for one Ollama reply.
         public var ollamaTimeout: Int
+        /// The context window Ollama loads the model with; nil leaves it to the server.
+        public var ollamaContextLength: Int?
+        /// Whether a configured model Ollama does not have is pulled without asking.
+        public var ollamaAutoPull: Bool
         /// The OpenAI-compatible API key.
         public var openAIKey: Secret?
         /// The OpenAI-compatible API root.
         public var openAIURL: URL
         /// The OpenAI organization.
         public var openAIOrganization: String?
+        /// The request field the OpenAI-compatible API receives the token limit in.
+        public var openAITokenLimitField: OpenAICompatibleModel.TokenLimitField
         /// The Anthropic API key.
         public var anthropicKey: Secret?
         /// The Gemini API key.
@@ -177,9 +184,13 @@ public struct Configuration: Sendable, Equatable {
             embeddingModel: read.optionalString("llm.embedding_model"),
             ollamaURL: read.url("llm.ollama.base_url"),
             ollamaTimeout: read.int("llm.ollama.timeout"),
+            ollamaContextLength: read.optionalInt("llm.ollama.num_ctx").flatMap { $0 > 0 ? $0 : nil },
+            ollamaAutoPull: read.bool("llm.ollama.auto_pull"),
             openAIKey: read.secret("llm.openai.api_key"),
             openAIURL: read.url("llm.openai.base_url"),
             openAIOrganization: read.optionalString("llm.openai.organization"),
+            openAITokenLimitField: OpenAICompatibleModel.TokenLimitField(
+                rawValue: read.string("llm.openai.token_limit_field")) ?? .automatic,
             anthropicKey: read.secret("llm.anthropic.api_key"),
             geminiKey: read.secret("llm.gemini.api_key"))
         history = History(

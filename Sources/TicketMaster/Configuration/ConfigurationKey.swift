@@ -1,3 +1,5 @@
+import LanguageModels
+
 /// One key of the configuration file: its dotted path, type, default, documentation and environment variables.
 ///
 /// The table of keys (`ConfigurationKey.all`) is the single description of the configuration: loading,
@@ -171,6 +173,12 @@ extension ConfigurationKey {
             "llm.ollama.timeout", .integer(minimum: 1, maximum: 3600), default: .int(120),
             "Seconds to wait for one Ollama reply."),
         .init(
+            "llm.ollama.num_ctx", .integer(minimum: 0, maximum: 10_000_000), default: .null,
+            "The context window Ollama loads the model with, in tokens; null or 0 leaves it to the server."),
+        .init(
+            "llm.ollama.auto_pull", .boolean, default: .bool(false),
+            "Pull the configured model into Ollama without asking when Ollama does not have it."),
+        .init(
             "llm.openai.api_key", .string, default: .null,
             "Key for the OpenAI-compatible API; prefer the OPENAI_API_KEY environment variable.",
             environment: ["OPENAI_API_KEY"], secret: true),
@@ -180,6 +188,11 @@ extension ConfigurationKey {
         .init(
             "llm.openai.organization", .string, default: .null,
             "OpenAI organization ID sent with each request."),
+        .init(
+            "llm.openai.token_limit_field", .choice(OpenAICompatibleModel.TokenLimitField.allCases.map(\.rawValue)),
+            default: .string("auto"),
+            "The request field for llm.max_tokens; auto sends max_completion_tokens to api.openai.com, else max_tokens."
+        ),
         .init(
             "llm.anthropic.api_key", .string, default: .null,
             "Key for Anthropic; prefer the ANTHROPIC_API_KEY environment variable.",

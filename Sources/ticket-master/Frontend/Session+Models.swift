@@ -19,13 +19,14 @@ struct ModelSetup {
 extension Session {
     /// Builds the model chain the configuration asks for: the chosen provider (picked automatically for `auto`),
     /// its fallbacks, and the cost budget. Says which model was chosen and why.
-    func modelSetup(allowedLabels: [String]) async throws -> ModelSetup {
+    func modelSetup(allowedLabels: [String], assumeYes: Bool = false) async throws -> ModelSetup {
         let settings = configuration.models
         let primaryConfiguration: ProviderConfiguration
         if settings.provider == "auto" {
             do {
                 let choice = try await DefaultModelSelection.choose(
-                    from: configuration.providerCandidates(), environment: ProcessInfo.processInfo.environment)
+                    from: configuration.providerCandidates(), environment: ProcessInfo.processInfo.environment,
+                    modelIsConfigured: settings.model != nil)
                 logger.info("model: \(choice.configuration.provider) (\(choice.reason))")
                 primaryConfiguration = choice.configuration
             } catch let error as LanguageModelError {
@@ -45,6 +46,21 @@ extension Session {
             }
             return configuration
         }
+        var stageConfigurations: [String: ProviderConfiguration] = [:]
+        for stage in configuration.pipeline.stages {
+            guard let name = stage.model else { continue }
+            guard let stageConfiguration = configuration.provider(name) else {
+                throw TicketMasterError(
+                    .configuration,
+                    "pipeline stage '\(stage.name)' names model '\(name)', which is not a provider or provider/model")
+            }
+            stageConfigurations[stage.name] = stageConfiguration
+        }
+        _ = try await provision(
+            [primaryConfiguration] + fallbackConfigurations
+                + configuration.pipeline.stages.compactMap {
+                    stageConfigurations[$0.name]
+                }, assumeYes: assumeYes)
         // One meter for every stage, so the budget covers the whole run.
         let meter = settings.maxCost.map { CostMeter(prices: configuration.priceTable, maxCost: $0) }
         var runtimes: [LocalModelRuntime] = []
@@ -68,13 +84,7 @@ extension Session {
         for stage in configuration.pipeline.stages {
             var (model, tokenizer, _) = runModel
             var provider = primaryConfiguration.provider
-            if let name = stage.model {
-                guard let stageConfiguration = configuration.provider(name) else {
-                    throw TicketMasterError(
-                        .configuration,
-                        "pipeline stage '\(stage.name)' names model '\(name)', which is not a provider or provider/model"
-                    )
-                }
+            if let stageConfiguration = stageConfigurations[stage.name] {
                 (model, tokenizer, _) = chain(stageConfiguration)
                 provider = stageConfiguration.provider
             }

@@ -30,7 +30,10 @@ struct Generate: AsyncParsableCommand {
     @Flag(help: "Preview the suggestions and file nothing.")
     var dryRun = false
 
-    @Flag(help: "File every suggestion without asking (required when stdin is not a terminal).")
+    @Flag(
+        help:
+            "File every suggestion, and pull a missing Ollama model, without asking (required when stdin is not a terminal)."
+    )
     var yes = false
 
     // Unconditional parsing so that `--max-issues -3` reaches validation instead of reading as an unknown flag.
@@ -88,12 +91,14 @@ struct Generate: AsyncParsableCommand {
         let filing = dryRun ? nil : try await Filing.prepare(remote: remote, session: session)
         let history = try session.openHistory()
         let report = try await session.analyze(checkout)
+        var labels = session.configuration.github.defaultLabels
+        for type in IssueType.allCases where !labels.contains(type.rawValue) { labels.append(type.rawValue) }
+        // Before the run is recorded: a model Ollama lacks is pulled first, or the run stops, and an interrupted or
+        // refused pull leaves no half-started run in history.
+        let models = try await session.modelSetup(allowedLabels: labels, assumeYes: yes)
         let journal = try await RunJournal.start(
             store: history, repository: checkout.displayName, remote: remote, report: report,
             configurationDigest: session.resolved.digest)
-        var labels = session.configuration.github.defaultLabels
-        for type in IssueType.allCases where !labels.contains(type.rawValue) { labels.append(type.rawValue) }
-        let models = try await session.modelSetup(allowedLabels: labels)
         let display = ProgressDisplay(terminal: session.terminal, quiet: !session.showsProgress)
         let suggestions: Suggestions
         do {

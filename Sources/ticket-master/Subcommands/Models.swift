@@ -173,7 +173,8 @@ extension Session {
         }
         do {
             let choice = try await DefaultModelSelection.choose(
-                from: configuration.providerCandidates(), environment: ProcessInfo.processInfo.environment)
+                from: configuration.providerCandidates(), environment: ProcessInfo.processInfo.environment,
+                modelIsConfigured: settings.model != nil)
             return (choice.configuration, choice.configuration.provider, choice.reason)
         } catch let error as LanguageModelError {
             throw TicketMasterError(.failure, error.message, cause: error)

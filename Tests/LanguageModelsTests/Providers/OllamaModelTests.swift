@@ -43,6 +43,21 @@ import TicketMasterTesting
         }
     }
 
+    @Test func sendsTheContextLengthAsNumCtxOnlyWhenSet() async throws {
+        let ollama = try await LoopbackOllama.start()
+        let request = CompletionRequest(messages: [.user("Say hi")], maxTokens: 64)
+        for (contextLength, expected) in [(Int?.none, JSONValue?.none), (0, nil), (32_768, 32_768)] {
+            let model = OllamaModel(.init(baseURL: ollama.baseURL, model: "llama3.2", contextLength: contextLength))
+            _ = try await model.complete(request)
+            for try await _ in model.stream(request) {}
+            let sent = ollama.server.requests.suffix(2).map { $0.json?["options"] }
+            #expect(sent.count == 2)
+            #expect(sent.allSatisfy { $0?["num_ctx"] == expected }, "num_ctx for \(String(describing: contextLength))")
+            #expect(sent.allSatisfy { $0?["num_predict"] == 64 })
+        }
+        await ollama.shutdown()
+    }
+
     @Test func streamsNewlineDelimitedJSON() async throws {
         try await withOllama { ollama, model in
             var deltas: [String] = []

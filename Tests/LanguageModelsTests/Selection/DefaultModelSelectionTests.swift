@@ -42,7 +42,7 @@ import TicketMasterTesting
         #expect(choice.reason == "Ollama answers at \(ollama.baseURL) and has llama3.2")
     }
 
-    @Test func ollamaWithoutTheConfiguredModelOffersItsFirstModel() async throws {
+    @Test func ollamaWithoutTheDefaultModelOffersItsFirstModelAndSaysSo() async throws {
         let ollama = try await LoopbackOllama.start(models: ["qwen2.5:7b"])
         let choice = try await DefaultModelSelection.choose(
             from: [.ollama(.init(baseURL: ollama.baseURL, model: "llama3.2"))], environment: [:], probe: Self.probe)
@@ -52,7 +52,30 @@ import TicketMasterTesting
             return
         }
         #expect(configuration.model == "qwen2.5:7b")
-        #expect(choice.reason.contains("llama3.2 is not pulled there"))
+        #expect(
+            choice.reason
+                == "Ollama answers at \(ollama.baseURL); no model is configured (llm.model) and the default, "
+                + "llama3.2, is not pulled there, so its first model, qwen2.5:7b, is used")
+    }
+
+    /// The user asked for this model, so it is kept, to be pulled, rather than swapped for whatever Ollama has.
+    @Test(arguments: [["qwen2.5:7b"], []])
+    func aConfiguredModelOllamaLacksIsKeptToBePulled(pulled: [String]) async throws {
+        let ollama = try await LoopbackOllama.start(models: pulled)
+        let choice = try await DefaultModelSelection.choose(
+            from: [
+                .ollama(.init(baseURL: ollama.baseURL, model: "llama3.2")),
+                .openAI(.init(model: "llama3.2", apiKey: "sk-x")),
+            ], environment: ["OPENAI_API_KEY": "sk-x"], modelIsConfigured: true, probe: Self.probe)
+        await ollama.shutdown()
+        guard case .ollama(let configuration) = choice.configuration else {
+            Issue.record("expected ollama, got \(choice.configuration.provider)")
+            return
+        }
+        #expect(configuration.model == "llama3.2")
+        #expect(
+            choice.reason == "Ollama answers at \(ollama.baseURL) but does not have the configured model, llama3.2, yet"
+        )
     }
 
     @Test func anAPIKeyInTheEnvironmentComesNext() async throws {
