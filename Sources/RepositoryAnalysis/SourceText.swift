@@ -92,11 +92,30 @@ enum SourceText {
         return nil
     }
 
+    /// Whether a comment opens between `start` (the line's start) and `end` (the marker), outside string literals:
+    /// `"// TODO"` in code, or `"#" + TODO_COUNT`, is not a marker. Strings are those in double quotes or
+    /// backticks; a single quote is too often an apostrophe or a lifetime to count.
     private static func isInComment(_ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int) -> Bool {
         var first: UInt8?
+        var quote: UInt8?
         var position = start
         while position < end {
             let byte = bytes[position]
+            if let open = quote {
+                if byte == UInt8(ascii: "\\") {
+                    position += 2
+                    continue
+                }
+                if byte == open { quote = nil }
+                position += 1
+                continue
+            }
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "`") {
+                quote = byte
+                first = first ?? byte
+                position += 1
+                continue
+            }
             if first == nil, byte != 0x20, byte != 0x09 {
                 first = byte
                 if byte == UInt8(ascii: "*") || byte == UInt8(ascii: ";") || byte == UInt8(ascii: "%") { return true }

@@ -38,6 +38,20 @@ struct SourceTextTests {
         #expect(markers.first?.excerpt == "// TODO(alice): handle the empty case")
     }
 
+    @Test("comment openers inside string literals open no comment")
+    func stringLiterals() {
+        let text = #"""
+            let url = "https://example.com/TODO"
+            let pattern = "// TODO: inside a string"
+            print("#TODO", "a \" // FIXME: still inside")
+            let shell = `echo # TODO`
+            let done = "text" // TODO: a real one after a string
+            """#
+        let (_, markers) = scan(text)
+        #expect(markers.map(\.line) == [5], "\(markers)")
+        #expect(markers.first?.text == "a real one after a string")
+    }
+
     @Test("line counts", arguments: [("", 0), ("a", 1), ("a\n", 1), ("a\nb", 2), ("\n\n", 2)])
     func lineCounts(text: String, expected: Int) {
         #expect(scan(text).lines == expected)
