@@ -113,13 +113,6 @@ struct PipelineStagesTests {
     private func suggest(
         drafter: InMemoryLanguageModel, reviewer: InMemoryLanguageModel, critic: InMemoryLanguageModel
     ) async throws -> Suggestions {
-        let repository = try await TemporaryGitRepository.make()
-        defer { repository.remove() }
-        try repository.write("func parse() {\n    // FIXME: handle malformed input\n}\n", to: "Sources/Parser.swift")
-        try await repository.commit("Add the parser", date: Date(timeIntervalSince1970: 1_600_000_000))
-        let report = try await RepositoryAnalyzer(options: AnalysisOptions()).analyze(at: repository.url)
-        var configuration = Configuration.defaults
-        configuration.issueGeneration.maxIssues = 1
         let prompts = try PromptLibrary(overrides: nil, provider: "memory")
         let writer = ModelWriter(
             drafting: .init(PipelineStage(name: "draft", kind: .draft), model: drafter, prompts: prompts),
@@ -128,10 +121,7 @@ struct PipelineStagesTests {
                 .init(PipelineStage(name: "critic", kind: .review, threshold: 90), model: critic, prompts: prompts),
             ],
             maxTokens: 400, temperature: 0, allowedLabels: [])
-        return try await SuggestionPipeline(configuration: configuration, secrets: [], writer: writer).suggest(
-            from: report,
-            links: LinkContext(remote: try RemoteRepository(parsing: "acme/api"), commit: report.headCommit),
-            citations: GitCitationOracle(repository: repository.url, commit: report.headCommit, git: GitExecutable()))
+        return try await PipelineFixture.suggest(writer: writer) { $0.issueGeneration.maxIssues = 1 }
     }
 
     @Test("a low score from a later review stage puts its rewrite in place, and every stage reviews it again")
@@ -181,21 +171,12 @@ struct PipelineStagesTests {
     func atMostThreeCalls() async throws {
         let drafter = InMemoryLanguageModel([.text(Self.grounded)])
         let harsh = InMemoryLanguageModel([Self.verdict(10, ["useless"])])
-        let repository = try await TemporaryGitRepository.make()
-        defer { repository.remove() }
-        try repository.write("func parse() {\n    // FIXME: handle malformed input\n}\n", to: "Sources/Parser.swift")
-        try await repository.commit("Add the parser", date: Date(timeIntervalSince1970: 1_600_000_000))
-        let report = try await RepositoryAnalyzer(options: AnalysisOptions()).analyze(at: repository.url)
         let prompts = try PromptLibrary(overrides: nil, provider: "memory")
         let writer = ModelWriter(
             drafting: .init(PipelineStage.defaults[0], model: drafter, prompts: prompts),
             reviews: [.init(PipelineStage.defaults[1], model: harsh, prompts: prompts)], maxTokens: 400,
             temperature: 0, allowedLabels: [])
-        let suggestions = try await SuggestionPipeline(
-            configuration: Configuration.defaults, secrets: [], writer: writer
-        ).suggest(
-            from: report, links: LinkContext(remote: nil, commit: report.headCommit),
-            citations: GitCitationOracle(repository: repository.url, commit: report.headCommit, git: GitExecutable()))
+        let suggestions = try await PipelineFixture.suggest(writer: writer)
         // Every planned issue ends as a draft or a duplicate.
         let issues = suggestions.drafts.count + suggestions.duplicates.count
         #expect(issues >= 3)

@@ -37,24 +37,19 @@ private final class TokenizingModel: LanguageModel, TokenCounting {
 struct PromptBudgetTests {
     /// Drafts one issue about a file with twelve markers, each with a long line, under `budget`.
     private func prompts(budget: Int, model: TokenizingModel) async throws -> [String] {
-        let repository = try await TemporaryGitRepository.make()
-        defer { repository.remove() }
         let long = String(repeating: "the parser drops the rest of the input when a quote is unbalanced ", count: 3)
         let lines = (1...12).map { "// TODO: case \($0): \(long)" }
-        try repository.write("func parse() {}\n" + lines.joined(separator: "\n") + "\n", to: "Sources/Parser.swift")
-        try await repository.commit("Add the parser", date: Date(timeIntervalSince1970: 1_600_000_000))
-        let report = try await RepositoryAnalyzer(options: AnalysisOptions()).analyze(at: repository.url)
-        var configuration = Configuration.defaults
-        configuration.issueGeneration.maxIssues = 1
-        configuration.issueGeneration.types = [IssueTypePreference(type: .maintenance, priority: .high)]
         let prompts = try PromptLibrary(overrides: nil, provider: "memory")
         let writer = ModelWriter(
             drafting: .init(PipelineStage.defaults[0], model: model, prompts: prompts),
             reviews: [.init(PipelineStage.defaults[1], model: model, prompts: prompts)], maxTokens: 400,
             temperature: 0, allowedLabels: [], promptTokenBudget: budget)
-        _ = try await SuggestionPipeline(configuration: configuration, secrets: [], writer: writer).suggest(
-            from: report, links: LinkContext(remote: nil, commit: report.headCommit),
-            citations: GitCitationOracle(repository: repository.url, commit: report.headCommit, git: GitExecutable()))
+        _ = try await PipelineFixture.suggest(
+            files: ["Sources/Parser.swift": "func parse() {}\n" + lines.joined(separator: "\n") + "\n"], writer: writer
+        ) {
+            $0.issueGeneration.maxIssues = 1
+            $0.issueGeneration.types = [IssueTypePreference(type: .maintenance, priority: .high)]
+        }
         // The first request of each call; a repair request adds the bad reply and the schema to it.
         return model.inner.requests.filter { $0.messages.count == 2 }.map {
             $0.messages.map(\.content).joined(separator: "\n")
@@ -104,22 +99,14 @@ private struct KeywordEmbedder: TextEmbedding {
 @Suite("De-duplication with the provider's embeddings")
 struct EmbeddingDeduplicationTests {
     private func suggest(embedder: KeywordEmbedder, existing: [ExistingIssue]) async throws -> Suggestions {
-        let repository = try await TemporaryGitRepository.make()
-        defer { repository.remove() }
-        try repository.write("func parse() {\n    // FIXME: handle malformed input\n}\n", to: "Sources/Parser.swift")
-        try await repository.commit("Add the parser", date: Date(timeIntervalSince1970: 1_600_000_000))
-        let report = try await RepositoryAnalyzer(options: AnalysisOptions()).analyze(at: repository.url)
-        var configuration = Configuration.defaults
-        configuration.issueGeneration.types = [IssueTypePreference(type: .maintenance, priority: .high)]
-        let model = InMemoryLanguageModel([.text("not json")])
-        let writer = ModelWriter(
-            model: model, prompts: try PromptLibrary(overrides: nil, provider: "memory"), maxTokens: 400,
-            temperature: 0, allowedLabels: [])
-        var withEmbeddings = writer
-        withEmbeddings.embedder = embedder
-        return try await SuggestionPipeline(configuration: configuration, secrets: [], writer: withEmbeddings).suggest(
-            from: report, links: LinkContext(remote: nil, commit: report.headCommit), existing: existing,
-            citations: GitCitationOracle(repository: repository.url, commit: report.headCommit, git: GitExecutable()))
+        var writer = ModelWriter(
+            model: InMemoryLanguageModel([.text("not json")]),
+            prompts: try PromptLibrary(overrides: nil, provider: "memory"), maxTokens: 400, temperature: 0,
+            allowedLabels: [])
+        writer.embedder = embedder
+        return try await PipelineFixture.suggest(writer: writer, existing: existing) {
+            $0.issueGeneration.types = [IssueTypePreference(type: .maintenance, priority: .high)]
+        }
     }
 
     @Test("an issue people filed in other words is found by its embedding and named")

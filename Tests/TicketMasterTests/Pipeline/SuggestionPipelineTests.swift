@@ -12,25 +12,17 @@ struct SuggestionPipelineTests {
 
     /// Runs the pipeline on a small real repository with `model` writing.
     private func suggest(with model: (any LanguageModel)?) async throws -> Suggestions {
-        let repository = try await TemporaryGitRepository.make()
-        defer { repository.remove() }
-        try repository.write("# Demo\n", to: "README.md")
-        try repository.write(
-            "func parse() {\n    // FIXME: handle malformed input\n    // \(Self.injection)\n}\n",
-            to: "Sources/Parser.swift")
-        try await repository.commit("Add the parser", date: Date(timeIntervalSince1970: 1_600_000_000))
-        let report = try await RepositoryAnalyzer(options: AnalysisOptions()).analyze(at: repository.url)
-        var configuration = Configuration.defaults
-        configuration.issueGeneration.maxIssues = 3
         let writer = try model.map {
             ModelWriter(
                 model: $0, prompts: try PromptLibrary(overrides: nil, provider: "memory"), maxTokens: 400,
                 temperature: 0, allowedLabels: ["automated", "maintenance"])
         }
-        let remote = try RemoteRepository(parsing: "acme/api")
-        return try await SuggestionPipeline(configuration: configuration, secrets: [], writer: writer).suggest(
-            from: report, links: LinkContext(remote: remote, commit: report.headCommit),
-            citations: GitCitationOracle(repository: repository.url, commit: report.headCommit, git: GitExecutable()))
+        let files = [
+            "README.md": "# Demo\n",
+            "Sources/Parser.swift":
+                "func parse() {\n    // FIXME: handle malformed input\n    // \(Self.injection)\n}\n",
+        ]
+        return try await PipelineFixture.suggest(files: files, writer: writer) { $0.issueGeneration.maxIssues = 3 }
     }
 
     @Test("a model that returns garbage leaves plain-writer drafts, and the run says so")
