@@ -46,6 +46,14 @@ public struct OpenAICompatibleModel: LanguageModel, ModelListing, TextEmbedding,
                     ? TokenLimitField.maxCompletionTokens.rawValue : TokenLimitField.maxTokens.rawValue
             }
         }
+
+        /// Whether the model is one of OpenAI's reasoning models (`o1`, `o3-mini`, `o4-mini`, `gpt-5`, …) on OpenAI's
+        /// own API: they accept only their default temperature and refuse a request that sets another.
+        public var isOpenAIReasoningModel: Bool {
+            guard URL(string: baseURL)?.host?.lowercased() == "api.openai.com" else { return false }
+            let name = model.lowercased()
+            return name.hasPrefix("gpt-5") || (name.first == "o" && name.dropFirst().first?.isNumber == true)
+        }
     }
 
     /// The request field that limits the reply's length.
@@ -232,7 +240,7 @@ extension OpenAICompatibleModel {
                 request.messages.map { ["role": .string($0.role.rawValue), "content": .string($0.content)] }),
             configuration.tokenLimitFieldName: JSONValue(request.maxTokens),
         ]
-        body["temperature"] = request.temperature.map(JSONValue.number)
+        if !configuration.isOpenAIReasoningModel { body["temperature"] = request.temperature.map(JSONValue.number) }
         if !request.stop.isEmpty { body["stop"] = .array(request.stop.map(JSONValue.string)) }
         if stream {
             body["stream"] = true

@@ -30,6 +30,20 @@ import TicketMasterTesting
         }
     }
 
+    @Test(
+        "OpenAI's reasoning models get no temperature, which they refuse; other models and servers keep it",
+        arguments: [
+            ("https://api.openai.com/v1", "o4-mini", false), ("https://api.openai.com/v1", "o1", false),
+            ("https://api.openai.com/v1", "gpt-5-mini", false), ("https://api.openai.com/v1", "gpt-4o-mini", true),
+            ("https://api.openai.com/v1", "omni-moderation", true), ("http://127.0.0.1:8080/v1", "o4-mini", true),
+        ])
+    func temperature(baseURL: String, model: String, sent: Bool) {
+        let configuration = OpenAICompatibleModel.Configuration(baseURL: baseURL, model: model)
+        let request = CompletionRequest(messages: [.user("Say hi")], maxTokens: 50, temperature: 0.2)
+        let body = OpenAICompatibleModel.chatBody(request, configuration: configuration, stream: false)
+        #expect((body["temperature"] != nil) == sent)
+    }
+
     @Test("the configured field reaches the server, in complete and in stream")
     func tokenLimitFieldOnTheWire() async throws {
         let key = "sk-test-0123456789abcdef"
