@@ -70,16 +70,26 @@ extension GitHubTracker {
         do { try process.run() } catch { return nil }
         // Read concurrently so a chatty child cannot block on a full pipe.
         let reader = Task.detached { output.fileHandleForReading.readDataToEndOfFile() }
-        // SIGKILL at the deadline: a child started from a concurrency thread inherits its blocked signals, so SIGTERM
-        // may never arrive.
-        let deadline = Task {
-            try? await Task.sleep(for: timeout)
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        // Whichever comes first: the exit, or the deadline. Foundation reports the exit only once the output pipe is
+        // closed, and a helper that `gh` forked may hold it open long after `gh` itself is gone, so the deadline is
+        // not left waiting for the exit.
+        let exitedInTime = await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                for await _ in exited.stream {}
+                return !Task.isCancelled
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
         }
-        for await _ in exited.stream {}
-        deadline.cancel()
-        guard process.terminationReason == .exit else {
-            // Killed at the deadline. Not waiting for the reader: a child of `gh` may hold the pipe open.
+        guard exitedInTime, process.terminationReason == .exit else {
+            // SIGKILL: a child started from a concurrency thread inherits its blocked signals, so SIGTERM may never
+            // arrive. Not waiting for the reader: a child of `gh` may hold the pipe open.
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             return nil
         }
         let data = await reader.value

@@ -74,6 +74,14 @@ struct IssueTrackerBasicsTests {
             await GitHubTracker.discoverToken(explicit: nil, environment: ["PATH": path], ghTimeout: .seconds(1))
                 == nil)
         #expect(ContinuousClock.now - started < .seconds(10))
+
+        // Nor does a helper it forked, which keeps the output pipe open after gh is gone, hold the run up.
+        try Data("#!/bin/sh\n(sleep 30 &)\necho gho_late\nexec sleep 30\n".utf8).write(to: gh)
+        let forked = ContinuousClock.now
+        #expect(
+            await GitHubTracker.discoverToken(explicit: nil, environment: ["PATH": path], ghTimeout: .seconds(1))
+                == nil)
+        #expect(ContinuousClock.now - forked < .seconds(10))
     }
 
     @Test func memoryTrackerBehavesLikeGitHub() async throws {
