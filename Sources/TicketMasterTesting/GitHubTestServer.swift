@@ -65,6 +65,14 @@ public final class GitHubTestServer: Sendable {
         public var labels: [Label]
         /// `open` or `closed`.
         public var state: String
+        /// The assigned users.
+        public var assignees: [User]
+
+        /// A user as the server shows it.
+        public struct User: Sendable, Decodable {
+            /// The login.
+            public var login: String
+        }
     }
 
     /// An issue to seed a repository with.

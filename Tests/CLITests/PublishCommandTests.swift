@@ -102,6 +102,39 @@ struct PublishCommandTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: elsewhere)).range(of: Data(token.utf8)) == nil)
     }
 
+    @Test("configured assignees and milestone go with every issue; assignees the token may not set are reported")
+    func assigneesAndMilestone() async throws {
+        let server = try await GitHubTestServer()
+        defer { server.stop() }
+        try await server.createRepository(owner: "acme", name: "api")
+        try await server.createRepository(owner: "acme", name: "docs", permission: "read")
+        let runner = try runner(for: server)
+        let repository = try await plantedRepository()
+        defer { repository.remove() }
+        let environment = [
+            "TICKET_MASTER_PUBLISHING_ASSIGNEES": "octocat,hubot", "TICKET_MASTER_PUBLISHING_MILESTONE": "3",
+        ]
+
+        let filed = try runner.run(
+            [repository.url.path, "acme/api", "--yes", "--max-issues", "2", "-q"], environment: environment)
+        #expect(filed.status == 0, "\(filed.stderr)")
+        let stored = try await server.issues(owner: "acme", name: "api")
+        #expect(
+            !stored.isEmpty && stored.allSatisfy { $0.assignees.map(\.login) == ["octocat", "hubot"] }, "\(stored)")
+        #expect(!filed.stdout.contains("not assigned"), "\(filed.stdout)")
+        let creations = try await server.requests().filter { $0.method == "POST" && $0.path.hasSuffix("/issues") }
+        #expect(!creations.isEmpty && creations.allSatisfy { $0.invalid == nil && $0.body.contains(#""milestone":3"#) })
+
+        // Without push access GitHub files the issue and silently drops its assignees: the report says so.
+        let readOnly = try runner.run(
+            [repository.url.path, "acme/docs", "--yes", "--max-issues", "1", "-q"],
+            environment: environment.merging([
+                "TICKET_MASTER_HISTORY_PATH": runner.home.appendingPathComponent("ro.sqlite").path
+            ]) { $1 })
+        #expect(readOnly.status == 0, "\(readOnly.stderr)")
+        #expect(readOnly.stdout.contains("not assigned to octocat, hubot"), "\(readOnly.stdout)")
+    }
+
     @Test("a preview leaves out drafts that repeat an issue people filed; without a token it still previews")
     func previewComparesWithTrackerIssues() async throws {
         let server = try await GitHubTestServer()

@@ -19,6 +19,10 @@ public struct Configuration: Sendable, Equatable {
         public var pauseSeconds: Double
         /// The longest a rate limit may hold up filing, in seconds.
         public var maxWaitSeconds: Int
+        /// Logins every filed issue is assigned to.
+        public var assignees: [String]
+        /// The milestone every filed issue goes in.
+        public var milestone: Int?
     }
 
     /// What part of the repository to analyse, and how.
@@ -155,7 +159,9 @@ public struct Configuration: Sendable, Equatable {
             defaultLabels: read.list("github.default_labels"))
         publishing = Publishing(
             pauseSeconds: read.double("publishing.pause_seconds"),
-            maxWaitSeconds: read.int("publishing.max_wait_seconds"))
+            maxWaitSeconds: read.int("publishing.max_wait_seconds"),
+            assignees: read.list("publishing.assignees"),
+            milestone: read.optionalInt("publishing.milestone"))
         repository = Repository(
             maxCommits: read.optionalInt("repository.max_commits"),
             since: read.optionalString("repository.since").flatMap { RelativeDate.parse($0, relativeTo: now) },

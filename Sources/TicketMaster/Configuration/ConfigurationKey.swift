@@ -94,6 +94,12 @@ extension ConfigurationKey {
             "publishing.max_wait_seconds", .integer(minimum: 0, maximum: 86_400), default: .int(900),
             "The longest a rate limit may hold up filing; past it the run stops and reports what it filed."),
         .init(
+            "publishing.assignees", .stringList, default: .list([]),
+            "Logins every filed issue is assigned to; ones the token may not assign are reported."),
+        .init(
+            "publishing.milestone", .integer(minimum: 1, maximum: Int.max), default: .null,
+            "The milestone every filed issue goes in: its number on GitHub and Gitea, its id on GitLab."),
+        .init(
             "repository.max_commits", .integer(minimum: 1, maximum: 10_000_000), default: .null,
             "How many recent commits to analyse; null analyses the whole history."),
         .init(

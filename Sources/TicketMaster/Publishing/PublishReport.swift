@@ -17,6 +17,8 @@ public struct PublishReport: Sendable, Hashable, Codable {
         public var fingerprint: String
         /// Labels the draft asked for that the issue does not carry.
         public var missingLabels: [String]
+        /// Configured assignees the issue does not have (the token may not assign them).
+        public var missingAssignees: [String] = []
     }
 
     /// A draft not filed because the tracker already has an issue with its fingerprint.

@@ -17,6 +17,10 @@ public struct Publisher: Sendable {
     public var closedIssueLookback: Duration
     /// Where progress goes.
     public var logger: Logger
+    /// Logins every filed issue is assigned to.
+    public var assignees: [String]
+    /// The milestone every filed issue goes in: its number on GitHub and Gitea, its id on GitLab.
+    public var milestone: Int?
 
     /// How far back the check before each filing looks, past the last check, to allow for clock differences
     /// between this machine and the tracker.
@@ -28,12 +32,14 @@ public struct Publisher: Sendable {
     /// Creates a publisher.
     public init(
         tracker: any IssueTracker, journal: RunJournal?, closedIssueLookback: Duration = defaultClosedIssueLookback,
-        logger: Logger = Logger(label: "ticket-master.publishing")
+        logger: Logger = Logger(label: "ticket-master.publishing"), assignees: [String] = [], milestone: Int? = nil
     ) {
         self.tracker = tracker
         self.journal = journal
         self.closedIssueLookback = closedIssueLookback
         self.logger = logger
+        self.assignees = assignees
+        self.milestone = milestone
     }
 
     /// Files `drafts` in order and reports what became of each.
@@ -103,13 +109,18 @@ public struct Publisher: Sendable {
                     if let spelled = spelling[name.lowercased()], !applied.contains(spelled) { applied.append(spelled) }
                 }
                 let issue = try await tracker.createIssue(
-                    NewIssue(title: draft.title, body: draft.body, labels: applied, fingerprint: fingerprint))
+                    NewIssue(
+                        title: draft.title, body: draft.body, labels: applied, assignees: assignees,
+                        milestone: milestone, fingerprint: fingerprint))
                 known[fingerprint] = issue
                 let missing = issue.labelsMissing(from: draft.labels)
+                // Forges drop assignees the token may not set (GitHub without push access) without an error.
+                let assigned = Set(issue.assignees.map { $0.lowercased() })
                 report.filed.append(
                     .init(
                         draftId: draft.draftId, title: issue.title, number: issue.number, url: issue.url,
-                        fingerprint: fingerprint, missingLabels: missing))
+                        fingerprint: fingerprint, missingLabels: missing,
+                        missingAssignees: assignees.filter { !assigned.contains($0.lowercased()) }))
                 logger.info("filed #\(issue.number): \(issue.title)", metadata: ["url": "\(issue.url)"])
                 try await journal?.recordPublication(
                     draftId: draft.draftId, fingerprint: fingerprint, tracker: tracker.kind.rawValue,

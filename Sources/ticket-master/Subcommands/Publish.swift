@@ -129,7 +129,11 @@ struct Filing {
 
         var report: PublishReport
         do {
-            report = try await Publisher(tracker: tracker, journal: journal, logger: session.logger).publish(pending)
+            let settings = session.configuration.publishing
+            report = try await Publisher(
+                tracker: tracker, journal: journal, logger: session.logger, assignees: settings.assignees,
+                milestone: settings.milestone
+            ).publish(pending)
             report.setAside = setAside
         } catch let error as TrackerError where error.code == .rateLimited || error.code == .unavailable {
             // Nothing was filed; the drafts are saved, so say how to file them once the tracker is back.
@@ -187,6 +191,10 @@ struct ReportText {
             if !issue.missingLabels.isEmpty {
                 out += terminal.paint("     without labels: \(issue.missingLabels.joined(separator: ", "))", .yellow)
                 out += "\n"
+            }
+            if !issue.missingAssignees.isEmpty {
+                let logins = issue.missingAssignees.joined(separator: ", ")
+                out += terminal.paint("     not assigned to \(logins): the token may not assign them", .yellow) + "\n"
             }
         }
         if !report.duplicates.isEmpty {
