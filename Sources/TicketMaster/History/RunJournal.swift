@@ -119,7 +119,7 @@ extension RunJournal {
     /// Records one model call; the prompt and reply texts are kept only when `keepPrompts` is on.
     public func record(_ call: ModelCall, keepPrompts: Bool, cost: Double? = nil) async {
         let record = ModelCallRecord(
-            runId: runId, provider: call.model.provider, model: call.model.model, promptTemplate: call.promptVersion,
+            runId: runId, provider: call.model.provider, model: call.model.model, promptTemplate: call.promptLabel,
             promptTokens: call.usage.promptTokens, completionTokens: call.usage.completionTokens,
             latencyMilliseconds: Int(call.latency.components.seconds * 1000)
                 + Int(call.latency.components.attoseconds / 1_000_000_000_000_000),

@@ -8,7 +8,9 @@ public struct ModelCall: Sendable, Hashable {
     public var stage: String
     /// The provider and model.
     public var model: ModelDescriptor
-    /// The prompt template version.
+    /// The template the stage rendered, such as `review` or a stage's own `critique`.
+    public var template: String
+    /// The template's version: `builtin-<version>`, or the override files it came from.
     public var promptVersion: String
     /// Tokens used.
     public var usage: Usage
@@ -18,6 +20,12 @@ public struct ModelCall: Sendable, Hashable {
     public var prompt: String
     /// The reply text.
     public var reply: String
+
+    /// How history names the prompt: `review@builtin-2026-11.2`, with the stage in front when it has a template of
+    /// another name (`second-opinion/critique@critique.system.mustache+critique.user.mustache`).
+    public var promptLabel: String {
+        (stage == template ? "" : stage + "/") + template + "@" + promptVersion
+    }
 }
 
 /// Writes and reviews issues with a language model, keeping the plain writer's evidence section so that links and
@@ -152,8 +160,7 @@ public struct ModelWriter: Sendable {
             .init("acceptance_criteria", .array(of: .string(minLength: 5, maxLength: 200), minItems: 1, maxItems: 5)),
             .init("labels", .array(of: .oneOf(labels), minItems: 0, maxItems: 4)),
         ])
-        let result = try await drafting.model.generate(Content.self, schema: schema, request: request(prompt))
-        let content = result.value
+        let (content, made) = try await generate(Content.self, in: drafting, schema: schema, prompt: prompt)
         let body = Self.body(
             summary: content.summary, evidence: Self.sections(of: plain.body)["Evidence"] ?? "",
             proposal: content.proposal, criteria: content.acceptanceCriteria)
@@ -163,7 +170,7 @@ public struct ModelWriter: Sendable {
             title: content.title.trimmingCharacters(in: .whitespacesAndNewlines), body: body, labels: chosen,
             type: planned.type, signals: planned.signals,
             writer: .model(provider: drafting.model.descriptor.provider, model: drafting.model.descriptor.model))
-        return (draft, calls(drafting, prompt, result.completions))
+        return (draft, made)
     }
 
     /// Scores `draft` from 0 to 100 with reasons, as the review stage `reviewer` sees it, and rewrites it to fix
@@ -187,16 +194,13 @@ public struct ModelWriter: Sendable {
             .init("proposal", .string(minLength: 20, maxLength: 800)),
             .init("acceptance_criteria", .array(of: .string(minLength: 5, maxLength: 200), minItems: 1, maxItems: 5)),
         ])
-        let result = try await reviewer.model.generate(Verdict.self, schema: schema, request: request(prompt))
-        let verdict = result.value
+        let (verdict, made) = try await generate(Verdict.self, in: reviewer, schema: schema, prompt: prompt)
         var rewrite = draft
         rewrite.title = verdict.title.trimmingCharacters(in: .whitespacesAndNewlines)
         rewrite.body = Self.body(
             summary: verdict.summary, evidence: sections["Evidence"] ?? "", proposal: verdict.proposal,
             criteria: verdict.acceptanceCriteria)
-        return Review(
-            score: verdict.score, reasons: verdict.reasons, rewrite: rewrite,
-            calls: calls(reviewer, prompt, result.completions))
+        return Review(score: verdict.score, reasons: verdict.reasons, rewrite: rewrite, calls: made)
     }
 
     /// An issue body: the model's prose around the analysis's evidence.
@@ -209,6 +213,26 @@ public struct ModelWriter: Sendable {
         ].joined(separator: "\n\n")
     }
 
+    /// A model error in a stage, with the calls the stage made before it failed (a reply that did not validate and
+    /// its repair), so that they are counted and recorded against the right stage.
+    struct StageError: Error {
+        var error: LanguageModelError
+        var calls: [ModelCall]
+    }
+
+    /// Asks `stage`'s model for a `Value` matching `schema`; every call made is returned, or carried by the error.
+    private func generate<Value: Decodable & Sendable>(
+        _ type: Value.Type, in stage: Stage, schema: JSONSchema, prompt: RenderedPrompt
+    ) async throws -> (Value, [ModelCall]) {
+        do {
+            let result = try await stage.model.generate(Value.self, schema: schema, request: request(prompt))
+            return (result.value, calls(stage, prompt, result.completions))
+        } catch let error as LanguageModelError {
+            let completions = (error.cause as? StructuredOutputFailure)?.completions ?? []
+            throw StageError(error: error, calls: calls(stage, prompt, completions))
+        }
+    }
+
     private func request(_ prompt: RenderedPrompt) -> CompletionRequest {
         CompletionRequest(
             messages: [.system(prompt.system), .user(prompt.user)], maxTokens: maxTokens, temperature: temperature)
@@ -217,7 +241,8 @@ public struct ModelWriter: Sendable {
     private func calls(_ stage: Stage, _ prompt: RenderedPrompt, _ completions: [Completion]) -> [ModelCall] {
         completions.map {
             ModelCall(
-                stage: stage.stage.name, model: stage.model.descriptor, promptVersion: prompt.version, usage: $0.usage,
+                stage: stage.stage.name, model: stage.model.descriptor, template: stage.stage.templateName,
+                promptVersion: prompt.version, usage: $0.usage,
                 latency: $0.latency, prompt: prompt.system + "\n\n" + prompt.user, reply: $0.text)
         }
     }

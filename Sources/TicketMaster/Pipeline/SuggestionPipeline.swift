@@ -80,7 +80,9 @@ public struct SuggestionPipeline: Sendable {
             }
             reviewed.append(try await write(plan, plain: plain, checks: checks, citations: citations, state: &state))
             for call in state.pendingCalls {
-                await history?.record(call, keepPrompts: configuration.history.keepPrompts)
+                await history?.record(
+                    call, keepPrompts: configuration.history.keepPrompts,
+                    cost: configuration.priceTable.cost(of: call.usage, on: call.model))
             }
             state.pendingCalls.removeAll()
         }
@@ -155,8 +157,9 @@ public struct SuggestionPipeline: Sendable {
                     draft = rewritten
                 }
             }
-        } catch let error as LanguageModelError {
-            state.add(error)
+        } catch let failure as ModelWriter.StageError {
+            state.add(failure.calls)
+            let error = failure.error
             if error.code != .invalidStructuredOutput {
                 // A model that is down, over budget or refusing the key will not recover within the run.
                 state.disableModel(because: error)
@@ -224,18 +227,6 @@ private struct RunState {
         for call in calls {
             promptTokens += call.usage.promptTokens
             completionTokens += call.usage.completionTokens
-        }
-    }
-
-    mutating func add(_ error: LanguageModelError) {
-        if let failure = error.cause as? StructuredOutputFailure {
-            add(
-                failure.completions.map {
-                    ModelCall(
-                        stage: "draft",
-                        model: writer?.model.descriptor ?? ModelDescriptor(provider: "", model: "", baseURL: ""),
-                        promptVersion: "", usage: $0.usage, latency: $0.latency, prompt: "", reply: $0.text)
-                })
         }
     }
 

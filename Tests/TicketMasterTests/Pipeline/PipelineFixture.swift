@@ -8,11 +8,11 @@ enum PipelineFixture {
     /// The parser with one FIXME: a single maintenance finding.
     static let parser = ["Sources/Parser.swift": "func parse() {\n    // FIXME: handle malformed input\n}\n"]
 
-    /// Writes `files` into a new repository, analyses it and runs the pipeline with `writer`; the repository is
-    /// removed afterwards.
+    /// Writes `files` into a new repository, analyses it and runs the pipeline with `writer`, recording the run in
+    /// `history` when given; the repository is removed afterwards.
     static func suggest(
         files: [String: String] = parser, writer: ModelWriter?, existing: [ExistingIssue] = [],
-        configure: (inout Configuration) -> Void = { _ in }
+        history: (any HistoryStore)? = nil, configure: (inout Configuration) -> Void = { _ in }
     ) async throws -> Suggestions {
         let repository = try await TemporaryGitRepository.make()
         defer { repository.remove() }
@@ -21,13 +21,19 @@ enum PipelineFixture {
         let report = try await RepositoryAnalyzer(options: AnalysisOptions()).analyze(at: repository.url)
         var configuration = Configuration.defaults
         configure(&configuration)
+        let remote = try RemoteRepository(parsing: "acme/api")
+        var journal: RunJournal?
+        if let history {
+            journal = try await RunJournal.start(
+                store: history, repository: repository.url.path, remote: remote, report: report,
+                configurationDigest: "0")
+        }
         return try await SuggestionPipeline(
             configuration: configuration, secrets: [], writer: writer,
             reviewThreshold: configuration.issueGeneration.reviewThreshold
         ).suggest(
             from: report,
-            links: LinkContext(remote: try RemoteRepository(parsing: "acme/api"), commit: report.headCommit),
-            existing: existing,
+            links: LinkContext(remote: remote, commit: report.headCommit), existing: existing, history: journal,
             citations: GitCitationOracle(repository: repository.url, commit: report.headCommit, git: GitExecutable()))
     }
 }

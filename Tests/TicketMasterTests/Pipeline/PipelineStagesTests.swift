@@ -183,4 +183,27 @@ struct PipelineStagesTests {
         #expect(suggestions.modelCalls == 3 * issues, "\(suggestions.modelCalls) calls for \(issues) issues")
         #expect(suggestions.drafts.allSatisfy { $0.draft.writer == .plain })
     }
+
+    @Test("history records each call with its stage, template and cost from the price table")
+    func recordsCalls() async throws {
+        let drafter = InMemoryLanguageModel([.text(Self.grounded)])
+        let critic = InMemoryLanguageModel([.text("not json")])
+        let prompts = try PromptLibrary(overrides: nil, provider: "memory")
+        let writer = ModelWriter(
+            drafting: .init(PipelineStage.defaults[0], model: drafter, prompts: prompts),
+            reviews: [.init(PipelineStage(name: "critic", kind: .review), model: critic, prompts: prompts)],
+            maxTokens: 400, temperature: 0, allowedLabels: [])
+        let store = MemoryHistoryStore()
+        let suggestions = try await PipelineFixture.suggest(writer: writer, history: store) {
+            $0.issueGeneration.maxIssues = 1
+            $0.models.prices = ["memory/scripted=2:4"]
+        }
+        let run = try await store.run(try #require(try await store.runs(limit: 1).first?.id))
+        #expect(run.modelCalls.count == suggestions.modelCalls)
+        #expect(run.modelCalls.first?.promptTemplate.hasPrefix("draft@builtin-") == true)
+        // The critic's reply is garbage: its call and the repair are recorded against the critic, not the draft.
+        #expect(run.modelCalls.dropFirst().map(\.promptTemplate).allSatisfy { $0.hasPrefix("critic/review@builtin-") })
+        #expect(run.modelCalls.count == 3)
+        #expect(run.modelCalls.allSatisfy { ($0.cost ?? 0) > 0 }, "\(run.modelCalls.map(\.cost))")
+    }
 }
