@@ -67,6 +67,12 @@ struct GenerateCommandTests {
                     FileManager.default.fileExists(atPath: repository.url.appendingPathComponent(path).path), "\(path)")
             }
         }
+
+        // The text preview says who wrote the drafts: here no model is installed or configured.
+        let text = try runner.run([repository.url.path, "acme/api", "--dry-run", "--max-issues", "3", "-q"])
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout.contains("suggested issue(s) for acme/api (dry run: nothing filed)"), "\(text.stdout)")
+        #expect(text.stdout.contains("every draft was written by the plain writer"), "\(text.stdout)")
     }
 
     @Test("the repository to file on is inferred from the origin remote")

@@ -37,6 +37,10 @@ struct Preview {
                 out += "   - \(signal.summary)\n"
             }
             if draft.signals.count > 5 { out += "   - … \(draft.signals.count - 5) more\n" }
+            // Why the draft is what it is: the review's reasons, a rewrite, or why the plain writer took over.
+            for note in reviewed.notes.prefix(3) where note != "written by the plain writer" {
+                out += "   " + terminal.paint("note: \(note)", .dim) + "\n"
+            }
             out += "   " + terminal.paint("fingerprint \(draft.fingerprint)", .dim) + "\n"
         }
         for duplicate in suggestions.duplicates {
@@ -45,6 +49,14 @@ struct Preview {
         }
         if suggestions.drafts.isEmpty {
             out += "\nNo findings strong enough to suggest an issue (\(suggestions.signalCount) findings analysed).\n"
+        }
+        out += "\n"
+        for note in suggestions.notes { out += terminal.paint(note, .dim) + "\n" }
+        if suggestions.modelCalls > 0 {
+            let usage =
+                "\(suggestions.modelCalls) model call(s), \(suggestions.promptTokens) prompt and "
+                + "\(suggestions.completionTokens) completion tokens"
+            out += terminal.paint(usage, .dim) + "\n"
         }
         return out
     }
