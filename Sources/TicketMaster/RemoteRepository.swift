@@ -46,6 +46,11 @@ public struct RemoteRepository: Sendable, Hashable, Codable, CustomStringConvert
         } else if let match = trimmed.firstMatch(of: /^[A-Za-z0-9._-]+@([A-Za-z0-9.-]+):(.+)$/) {
             host = String(match.1)
             path = String(match.2)
+        } else if trimmed.hasPrefix("/") || trimmed.hasPrefix(".") || trimmed.hasPrefix("~")
+            || trimmed.lowercased().hasPrefix("file:")
+        {
+            // A folder, not a repository on a forge: `/srv/git/api`, `../api`, `file:///srv/git/api`.
+            path = ""
         } else {
             path = trimmed
         }

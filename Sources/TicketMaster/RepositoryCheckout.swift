@@ -57,7 +57,9 @@ public struct RepositoryCheckout: Sendable {
         else {
             return nil
         }
-        return try? RemoteRepository(parsing: result.text)
+        // Only a URL names a forge: an origin that is a folder on this machine (`/srv/git/api`) files nowhere.
+        guard let remote = try? RemoteRepository(parsing: result.text), remote.host != nil else { return nil }
+        return remote
     }
 
     /// `text` with any `user:password@` removed, so tokens in clone URLs never reach a message or a log.

@@ -84,6 +84,13 @@ struct GenerateCommandTests {
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("for acme/widgets"))
         #expect(!result.stdout.contains("\u{1B}["))
+
+        // An origin that is a folder on this machine names no forge: nothing to file on, nothing to compare with.
+        try await repository.run(["remote", "set-url", "origin", "/srv/git/acme/widgets"])
+        let local = try runner.run(["generate", repository.url.path, "--dry-run", "--color", "never"])
+        #expect(local.status == 0, "\(local.stderr)")
+        #expect(local.stdout.contains("suggested issue(s) (dry run: nothing filed)"), "\(local.stdout)")
+        #expect(!local.stderr.contains("not compared"), "\(local.stderr)")
     }
 
     @Test("a clone URL is cloned into a temporary folder that is removed afterwards")

@@ -32,6 +32,7 @@ struct RemoteRepositoryTests {
         "rejects what is not a repository, with a usage error that shows the accepted forms",
         arguments: [
             "acme", "acme/", "/api", "a/b/c", "acme/api with space", "-acme/api", "acme/..", "https://github.com/acme",
+            "/work/api", "./acme/api", "~/acme/api", "file:///srv/acme/api",
         ])
     func rejects(text: String) {
         #expect {
