@@ -147,7 +147,10 @@ public actor LocalModelRuntime {
             "--model", installation.modelFile.path, "--alias", LocalModelInstallation.modelName,
             "--host", "127.0.0.1", "--port", String(port), "--ctx-size", String(options.contextSize),
         ]
-        if options.embeddings { arguments += ["--embeddings", "--pooling", "mean"] }
+        // An embedding input must fit in one physical batch, which `--embeddings` otherwise holds at 512 tokens.
+        if options.embeddings {
+            arguments += ["--embeddings", "--pooling", "mean", "--ubatch-size", "2048", "--batch-size", "2048"]
+        }
         process.arguments = arguments + options.extraArguments
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = log

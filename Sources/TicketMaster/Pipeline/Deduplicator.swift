@@ -69,7 +69,9 @@ public struct Deduplicator: Sendable {
     public static func embed(
         _ drafts: [IssueDraft], _ existing: [ExistingIssue], with embedder: any TextEmbedding
     ) async throws -> Embeddings {
-        func text(_ title: String, _ body: String) -> String { title + "\n\n" + body.prefix(1500) }
+        // What an issue is about is in its title and first paragraphs; a bounded text also fits every embedding
+        // model's input (llama-server's default batch is 512 tokens, and links tokenise at two bytes a token).
+        func text(_ title: String, _ body: String) -> String { title + "\n\n" + body.prefix(800) }
         let texts =
             drafts.map { text($0.title, $0.body) } + existing.prefix(embeddedIssueLimit).map { text($0.title, $0.body) }
         var vectors: [[Float]] = []

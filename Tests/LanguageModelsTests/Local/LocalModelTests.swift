@@ -84,6 +84,12 @@ struct LocalModelTests {
         #expect(vectors[0].count == vectors[1].count)
         #expect(vectors.allSatisfy { $0.allSatisfy(\.isFinite) })
         #expect(vectors[0] != vectors[1])
+        // An issue body is longer than llama-server's default 512-token batch; the managed server takes it.
+        let long = (1...60).map { "https://github.com/acme/api/blob/0123abcd/Sources/File\($0).swift#L\($0)" }
+        let longVectors = try await model.embed([long.joined(separator: "\n")])
+        #expect(longVectors.first?.count == vectors[0].count)
+        let longTokens = try await model.countTokens(long.joined(separator: "\n"))
+        #expect((longTokens ?? 0) > 512, "the long text should exceed the default batch")
         let tokens = try await model.countTokens("one two three")
         #expect((tokens ?? 0) > 0)
         let listed = try await model.client().models().map(\.name)
