@@ -46,58 +46,48 @@ extension Session {
             }
             return configuration
         }
-        var stageConfigurations: [String: ProviderConfiguration] = [:]
-        for stage in configuration.pipeline.stages {
-            guard let name = stage.model else { continue }
-            guard let stageConfiguration = configuration.provider(name) else {
-                throw TicketMasterError(
-                    .configuration,
-                    "pipeline stage '\(stage.name)' names model '\(name)', which is not a provider or provider/model")
-            }
-            stageConfigurations[stage.name] = stageConfiguration
-        }
+        let stageConfigurations = try providersNamedByStages()
         _ = try await provision(
             [primaryConfiguration] + fallbackConfigurations
-                + configuration.pipeline.stages.compactMap {
-                    stageConfigurations[$0.name]
-                }, assumeYes: assumeYes)
-        // One meter for every stage, so the budget covers the whole run.
-        let meter = settings.maxCost.map { CostMeter(prices: configuration.priceTable, maxCost: $0) }
-        var runtimes: [LocalModelRuntime] = []
-        /// The model chain for a stage: its own model (or the run's), then the configured fallbacks; and the first
-        /// model's tokenizer, when its server has one.
-        func chain(_ first: ProviderConfiguration) -> (any LanguageModel, (any TokenCounting)?, any LanguageModel) {
-            let models = ([first] + fallbackConfigurations).map {
-                $0.makeModel(options: configuration.transportOptions(for: $0.provider))
-            }
-            for case let local as LocalModel in models where !runtimes.contains(where: { $0 === local.runtime }) {
-                runtimes.append(local.runtime)
-            }
-            var model: any LanguageModel =
-                models.count > 1
-                ? FallbackModel(primary: models[0], fallbacks: Array(models.dropFirst()), logger: logger) : models[0]
-            if let meter { model = MeteredModel(model, meter: meter) }
-            return (model, models[0] as? any TokenCounting, models[0])
-        }
-        let runModel = chain(primaryConfiguration)
+                + configuration.pipeline.stages.compactMap { stageConfigurations[$0.name] }, assumeYes: assumeYes)
+
+        var chains = ModelChains(
+            fallbacks: fallbackConfigurations, session: self,
+            // One meter for every stage, so the budget covers the whole run.
+            meter: settings.maxCost.map { CostMeter(prices: configuration.priceTable, maxCost: $0) })
+        let run = chains.chain(startingWith: primaryConfiguration)
         var stages: [ModelWriter.Stage] = []
         for stage in configuration.pipeline.stages {
-            var (model, tokenizer, _) = runModel
-            var provider = primaryConfiguration.provider
-            if let stageConfiguration = stageConfigurations[stage.name] {
-                (model, tokenizer, _) = chain(stageConfiguration)
-                provider = stageConfiguration.provider
-            }
+            let own = stageConfigurations[stage.name]
+            let chain = own.map { chains.chain(startingWith: $0) } ?? run
             let prompts = try PromptLibrary(
-                overrides: settings.promptsDirectory, provider: provider, required: [stage.templateName])
-            stages.append(ModelWriter.Stage(stage, model: model, prompts: prompts, tokenizer: tokenizer))
+                overrides: settings.promptsDirectory, provider: (own ?? primaryConfiguration).provider,
+                required: [stage.templateName])
+            stages.append(
+                ModelWriter.Stage(
+                    stage, model: chain.model, prompts: prompts, tokenizer: chain.first as? any TokenCounting))
         }
         let writer = ModelWriter(
             drafting: stages[0], reviews: Array(stages.dropFirst()), maxTokens: settings.maxTokens,
             temperature: settings.temperature, allowedLabels: allowedLabels,
             promptTokenBudget: settings.promptTokenBudget,
-            embedder: embedder(for: primaryConfiguration, model: runModel.2))
-        return ModelSetup(writer: writer, runtimes: runtimes)
+            embedder: embedder(for: primaryConfiguration, model: run.first))
+        return ModelSetup(writer: writer, runtimes: chains.runtimes)
+    }
+
+    /// The providers that pipeline stages name, by stage; a name that is not a provider is a configuration error.
+    private func providersNamedByStages() throws -> [String: ProviderConfiguration] {
+        var providers: [String: ProviderConfiguration] = [:]
+        for stage in configuration.pipeline.stages {
+            guard let name = stage.model else { continue }
+            guard let provider = configuration.provider(name) else {
+                throw TicketMasterError(
+                    .configuration,
+                    "pipeline stage '\(stage.name)' names model '\(name)', which is not a provider or provider/model")
+            }
+            providers[stage.name] = provider
+        }
+        return providers
     }
 
     /// What embeds issues for de-duplication: `llm.embedding_model` of the run's provider when set (OpenAI's own
@@ -116,5 +106,51 @@ extension Session {
             return chosen.makeModel(options: configuration.transportOptions(for: chosen.provider)) as? any TextEmbedding
         }
         return model as? any TextEmbedding
+    }
+}
+
+/// Builds the model chains of a run's stages: a stage's model, then the configured fallbacks, behind the run's cost
+/// meter. Each provider and model is made once, so stages that share one share its client, and a managed local
+/// server is started once however many stages use it.
+private struct ModelChains {
+    /// A stage's chain, and the model it tries first (whose tokenizer and embeddings the pipeline uses).
+    struct Chain {
+        var model: any LanguageModel
+        var first: any LanguageModel
+    }
+
+    let fallbacks: [ProviderConfiguration]
+    let session: Session
+    let meter: CostMeter?
+    /// The managed local servers the chains use, to stop when the run ends.
+    private(set) var runtimes: [LocalModelRuntime] = []
+    private var models: [String: any LanguageModel] = [:]
+
+    init(fallbacks: [ProviderConfiguration], session: Session, meter: CostMeter?) {
+        self.fallbacks = fallbacks
+        self.session = session
+        self.meter = meter
+    }
+
+    mutating func chain(startingWith first: ProviderConfiguration) -> Chain {
+        var models: [any LanguageModel] = []
+        for provider in [first] + fallbacks { models.append(made(provider)) }
+        var chained: any LanguageModel =
+            models.count > 1
+            ? FallbackModel(primary: models[0], fallbacks: Array(models.dropFirst()), logger: session.logger)
+            : models[0]
+        if let meter { chained = MeteredModel(chained, meter: meter) }
+        return Chain(model: chained, first: models[0])
+    }
+
+    /// The model for `provider`, made on first use.
+    private mutating func made(_ provider: ProviderConfiguration) -> any LanguageModel {
+        let options = session.configuration.transportOptions(for: provider.provider)
+        let candidate = provider.makeModel(options: options)
+        let key = "\(candidate.descriptor) \(candidate.descriptor.baseURL)"
+        if let known = models[key] { return known }
+        models[key] = candidate
+        if let local = candidate as? LocalModel { runtimes.append(local.runtime) }
+        return candidate
     }
 }
