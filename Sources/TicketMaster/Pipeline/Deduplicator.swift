@@ -124,6 +124,15 @@ public struct Deduplicator: Sendable {
         }
         var best: (Candidate, Double, String)?
         for other in known {
+            // Two fingerprinted issues were both written by Ticket-Master from findings, and their fingerprints
+            // differ. About no file ("no LICENSE", "no CI configuration"), they are different findings however alike
+            // their plain-writer bodies. About the same file they may be one finding that grew (a marker added to a
+            // file already reported), which the wording below still catches.
+            if candidate.issue.fingerprint != nil && other.issue.fingerprint != nil
+                && (candidate.paths.isEmpty || other.paths.isEmpty)
+            {
+                continue
+            }
             // Issues about different files are different issues, however alike their wording.
             if !candidate.paths.isEmpty && !other.paths.isEmpty && candidate.paths.isDisjoint(with: other.paths) {
                 continue

@@ -91,12 +91,55 @@ struct DeduplicatorTests {
             draft("Split the kept module", path: "Sources/Kept.swift"),
             draft("Review frequently changed Sources/App/Model.swift", path: "Sources/App/Model.swift"),
             draft("Review frequently changed Sources/App/Model.swift", path: "Sources/App/Model2.swift"),
+            draft("Split Sources/App/Model.swift", path: "Sources/App/Model.swift"),
         ]
         let result = Deduplicator().deduplicate(drafts, against: existing)
-        #expect(result.new.map(\.title) == ["Review frequently changed Sources/App/Model.swift"])
+        #expect(
+            result.new.map(\.title) == [
+                "Review frequently changed Sources/App/Model.swift",
+                "Review frequently changed Sources/App/Model.swift",
+            ])
         #expect(result.duplicates.map(\.duplicateOf).prefix(2) == ["#7", "#9"])
         #expect(result.duplicates[1].reason.hasPrefix("same evidence"))
         #expect(result.duplicates[2].duplicateOf.hasPrefix("draft "))
+        #expect(result.duplicates[2].reason.hasPrefix("same evidence"))
+    }
+
+    @Test("two findings about no file, worded alike by the plain writer, are both kept; people's issues still match")
+    func alikeFindings() {
+        func missing(_ file: String) -> IssueDraft {
+            let signal = Signal(
+                kind: .missingProjectFile, severity: .medium, identity: [file],
+                summary: "The repository has no \(file)", evidence: Evidence())
+            return IssueDraft(
+                title: "The repository has no \(file)",
+                body: "## Context\n\nThe repository has no \(file).\n\n## Proposed change\n\nAdd one.", labels: [],
+                type: .documentation, signals: [signal], writer: .plain)
+        }
+        let drafts = [missing("CI configuration"), missing("LICENSE file")]
+        #expect(Deduplicator().deduplicate(drafts, against: []).new.count == 2)
+        // An issue a person filed in those words still matches.
+        let filed = ExistingIssue(
+            reference: "#3", title: "The repository has no LICENSE file", body: "Please add one.", fingerprint: nil)
+        #expect(Deduplicator().deduplicate(drafts, against: [filed]).duplicates.map(\.duplicateOf) == ["#3"])
+    }
+
+    @Test("a finding that grew since it was filed (one more marker in the file) is still a duplicate")
+    func grownFinding() {
+        func markers(_ lines: [Int]) -> IssueDraft {
+            let signals = lines.map { signal(.marker, .low, path: "Sources/Parser.swift", line: $0) }
+            let cited = lines.map { "- `Sources/Parser.swift:\($0)`: TODO: x" }.joined(separator: "\n")
+            return IssueDraft(
+                title: "Resolve the TODO markers in Sources/Parser.swift",
+                body: "## Context\n\nMarkers in Sources/Parser.swift.\n\n## Evidence\n\n\(cited)", labels: [],
+                type: .maintenance, signals: signals, writer: .plain)
+        }
+        let filed = markers([3])
+        let grown = markers([3, 9])
+        #expect(filed.fingerprint != grown.fingerprint)
+        let earlier = ExistingIssue(
+            reference: "#5", title: filed.title, body: filed.body, fingerprint: filed.fingerprint)
+        #expect(Deduplicator().deduplicate([grown], against: [earlier]).duplicates.map(\.duplicateOf) == ["#5"])
     }
 
     @Test("drafts about different files are never duplicates, however alike their wording")
