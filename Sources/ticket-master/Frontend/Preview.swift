@@ -37,8 +37,11 @@ struct Preview {
                 out += "   - \(signal.summary)\n"
             }
             if draft.signals.count > 5 { out += "   - … \(draft.signals.count - 5) more\n" }
-            // Why the draft is what it is: the review's reasons, a rewrite, or why the plain writer took over.
-            for note in reviewed.notes.prefix(3) where note != "written by the plain writer" {
+            // Why the draft is what it is: the review's reasons, a rewrite, or why the plain writer took over. The
+            // reasons a reviewer gave against a model draft that was set aside do not describe the plain one shown,
+            // so then only the reason for the fallback is shown (all are in --format json and history).
+            let notes = draft.writer == .plain ? Array(reviewed.notes.prefix(1)) : Array(reviewed.notes.prefix(3))
+            for note in notes where note != "written by the plain writer" {
                 out += "   " + terminal.paint("note: \(note)", .dim) + "\n"
             }
             out += "   " + terminal.paint("fingerprint \(draft.fingerprint)", .dim) + "\n"
