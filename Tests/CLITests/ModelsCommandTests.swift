@@ -31,6 +31,11 @@ struct ModelsCommandTests {
         let local = try #require(rows.last)
         #expect(local["reachable"] as? Bool == false)
         #expect((local["detail"] as? String)?.contains("models install-local") == true)
+        // Hosted APIs without a key say which variable to set, rather than that they do not answer.
+        let openai = try #require(rows.first { $0["provider"] as? String == "openai" })
+        #expect(openai["detail"] as? String == "not configured: set OPENAI_API_KEY (or llm.openai.api_key)")
+        let gemini = try #require(rows.first { $0["provider"] as? String == "gemini" })
+        #expect((gemini["detail"] as? String)?.hasPrefix("not configured: set GEMINI_API_KEY") == true)
     }
 
     @Test(

@@ -34,9 +34,16 @@ struct Models: AsyncParsableCommand {
             let session = try Session.start(global)
             let candidates = session.configuration.providerCandidates()
             let chosen = try? await session.chosenProvider()
-            var rows: [ProviderRow] = []
-            for candidate in candidates {
-                rows.append(await Models.describe(candidate, isDefault: chosen?.provider == candidate.provider))
+            // Probed at once: offline, each unreachable provider costs a connection timeout.
+            let rows = await withTaskGroup(of: (Int, ProviderRow).self) { group in
+                for (index, candidate) in candidates.enumerated() {
+                    group.addTask {
+                        (index, await Models.describe(candidate, isDefault: chosen?.provider == candidate.provider))
+                    }
+                }
+                var rows: [(Int, ProviderRow)] = []
+                for await row in group { rows.append(row) }
+                return rows.sorted { $0.0 < $1.0 }.map(\.1)
             }
             switch format {
             case .json:
@@ -156,6 +163,12 @@ struct Models: AsyncParsableCommand {
                 models: installation.isInstalled ? [LocalModelInstallation.modelName] : [], isDefault: isDefault)
         }
         let model = candidate.makeModel(options: probe)
+        if let variable = candidate.missingKey {
+            // A hosted API without a key cannot be used, whether or not it answers: say what to set.
+            return ProviderRow(
+                provider: candidate.provider, baseURL: model.descriptor.baseURL, reachable: false,
+                detail: "not configured: set \(variable)", models: [], isDefault: isDefault)
+        }
         let health = await (model as? any HealthChecking)?.health()
         let names = (try? await (model as? any ModelListing)?.models().map(\.name)) ?? []
         return ProviderRow(
@@ -178,6 +191,25 @@ extension Session {
             return (choice.configuration, choice.configuration.provider, choice.reason)
         } catch let error as LanguageModelError {
             throw TicketMasterError(.failure, error.message, cause: error)
+        }
+    }
+}
+
+extension ProviderConfiguration {
+    /// The environment variable to set when this is a hosted API (OpenAI's own, Anthropic, Gemini) with no key; nil
+    /// when a key is set or the API is a server of the user's own (llama.cpp, vLLM, LM Studio, a gateway).
+    var missingKey: String? {
+        func hosted(_ baseURL: String, _ host: String) -> Bool { URL(string: baseURL)?.host?.lowercased() == host }
+        switch self {
+        case .openAI(let settings) where settings.apiKey == nil && hosted(settings.baseURL, "api.openai.com"):
+            return "OPENAI_API_KEY (or llm.openai.api_key)"
+        case .anthropic(let settings) where settings.apiKey == nil && hosted(settings.baseURL, "api.anthropic.com"):
+            return "ANTHROPIC_API_KEY (or llm.anthropic.api_key)"
+        case .gemini(let settings)
+        where settings.apiKey == nil && hosted(settings.baseURL, "generativelanguage.googleapis.com"):
+            return "GEMINI_API_KEY (or llm.gemini.api_key)"
+        default:
+            return nil
         }
     }
 }
