@@ -113,6 +113,16 @@ public final class CommandRunner: Sendable {
         }
     }
 
+    /// Waits for a process from ``start(_:environment:)`` to exit, on a thread of its own (see ``detached(_:)``).
+    public static func waitForExit(_ process: Process) async {
+        await withCheckedContinuation { continuation in
+            Thread {
+                process.waitUntilExit()
+                continuation.resume()
+            }.start()
+        }
+    }
+
     private func environment(adding extra: [String: String]) -> [String: String] {
         var environment = [
             "HOME": home.path,

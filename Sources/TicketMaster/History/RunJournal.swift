@@ -111,7 +111,11 @@ public actor RunJournal {
 
     /// Marks the run finished; errors are swallowed because the outcome must not hide the run's own result.
     public func finish(_ outcome: RunOutcome, message: String? = nil) async {
-        try? await store.finishRun(runId, outcome: outcome, counts: counts, message: message, at: Date())
+        // In a task of its own, which Ctrl-C has not cancelled: an interrupted run must still be marked so.
+        let (store, runId, counts) = (store, runId, counts)
+        await Task {
+            try? await store.finishRun(runId, outcome: outcome, counts: counts, message: message, at: Date())
+        }.value
     }
 }
 

@@ -30,6 +30,8 @@ public struct Suggestions: Codable, Sendable {
     public var promptTokens: Int
     /// Completion tokens received.
     public var completionTokens: Int
+    /// Whether Ctrl-C stopped the run before every planned issue was written; the drafts are those finished.
+    public var interrupted: Bool
 }
 
 /// From findings to reviewed, de-duplicated drafts: plan, write (with a model when there is one), check, review,
@@ -70,27 +72,54 @@ public struct SuggestionPipeline: Sendable {
             allowedLinkPrefixes: links.allowedPrefixes)
         var state = RunState(writer: writer)
         var reviewed: [ReviewedDraft] = []
+        var interrupted = false
         for (index, plan) in planned.enumerated() {
-            try Task.checkCancellation()
+            // Ctrl-C stops between issues and keeps the ones finished.
+            if Task.isCancelled {
+                interrupted = true
+                break
+            }
             progress(index, planned.count)
             let plain = plainWriter.draft(plan)
             guard await checks.problems(in: plain, citations: citations).isEmpty else {
                 // The plain writer only restates evidence; a failure means the evidence itself is stale.
                 continue
             }
-            reviewed.append(try await write(plan, plain: plain, checks: checks, citations: citations, state: &state))
-            for call in state.pendingCalls {
-                await history?.record(
-                    call, keepPrompts: configuration.history.keepPrompts,
-                    cost: configuration.priceTable.cost(of: call.usage, on: call.model))
+            let written: ReviewedDraft?
+            do {
+                written = try await write(plan, plain: plain, checks: checks, citations: citations, state: &state)
+            } catch is CancellationError {
+                written = nil
             }
+            let calls = state.pendingCalls
             state.pendingCalls.removeAll()
+            let keepPrompts = configuration.history.keepPrompts
+            let prices = configuration.priceTable
+            // Recorded even when Ctrl-C came during the calls: they were made and may have cost money.
+            await Task {
+                for call in calls {
+                    await history?.record(
+                        call, keepPrompts: keepPrompts, cost: prices.cost(of: call.usage, on: call.model))
+                }
+            }.value
+            guard let written, !Task.isCancelled else {
+                // This issue's model call was cut short; the next run writes it again.
+                interrupted = true
+                break
+            }
+            reviewed.append(written)
         }
-        progress(planned.count, planned.count)
-        let filed = try await history?.previouslyFiled(reviewed.map(\.draft)) ?? []
+        if interrupted {
+            state.notes.append("interrupted: \(reviewed.count) of \(planned.count) planned issues were written")
+        } else {
+            progress(planned.count, planned.count)
+        }
+        let drafts = reviewed.map(\.draft)
+        // Reads history even after Ctrl-C, so that what is kept is de-duplicated like a finished run.
+        let filed = try await Task { try await history?.previouslyFiled(drafts) ?? [] }.value
         let known = existing + filed
         var embeddings: Deduplicator.Embeddings?
-        if let embedder = writer?.embedder, !reviewed.isEmpty {
+        if let embedder = writer?.embedder, !reviewed.isEmpty, !interrupted {
             do {
                 embeddings = try await Deduplicator.embed(reviewed.map(\.draft), known, with: embedder)
             } catch let error as LanguageModelError {
@@ -105,7 +134,8 @@ public struct SuggestionPipeline: Sendable {
         return Suggestions(
             drafts: reviewed.filter { kept.contains($0.draft.fingerprint) }, duplicates: duplicates,
             signalCount: report.signals.count, commit: report.headCommit, notes: state.notes,
-            modelCalls: state.calls, promptTokens: state.promptTokens, completionTokens: state.completionTokens)
+            modelCalls: state.calls, promptTokens: state.promptTokens, completionTokens: state.completionTokens,
+            interrupted: interrupted)
     }
 
     /// The model's draft when it passes the checks and every review stage, else the plain writer's.

@@ -115,8 +115,17 @@ struct Generate: AsyncParsableCommand {
                 display.update("writing issues", completed: $0, total: $1)
             }
             await models.stop()
-            // Drafts are saved before anything is shown or published, so nothing produced is ever lost.
-            try await journal.record(suggestions)
+            // Drafts are saved before anything is shown or published, so nothing produced is ever lost; the save
+            // runs in a task of its own, so it also completes after Ctrl-C.
+            let finished = suggestions
+            try await Task { try await journal.record(finished) }.value
+            if suggestions.interrupted {
+                await journal.finish(.interrupted, message: "interrupted after \(suggestions.drafts.count) draft(s)")
+                StandardError.write(
+                    "interrupted: the \(suggestions.drafts.count) draft(s) written so far are saved as run "
+                        + "\(journal.runId): `ticket-master history show \(journal.runId)`\n")
+                return
+            }
             await journal.finish(.succeeded)
         } catch is CancellationError {
             await models.stop()
