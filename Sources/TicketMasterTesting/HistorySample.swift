@@ -76,7 +76,7 @@ public enum HistorySample {
                 runId: runId, draftId: filed.id, tracker: "github", repository: "acme/api",
                 url: "https://github.com/acme/api/issues/\(100 + seed)", number: 100 + seed,
                 fingerprint: filed.fingerprint, title: filed.title, publishedAt: startedAt.addingTimeInterval(9)))
-        try await store.setStatus(.filed, ofDraft: try requireId(filed.id), duplicateOf: nil)
+        // Recording the publication marks the draft filed in the same write.
         try await store.finishRun(
             runId, outcome: .partial, counts: RunCounts(signals: 2, drafts: 2, filed: 1),
             message: "stopped by the secondary rate limit \(text)", at: startedAt.addingTimeInterval(10))

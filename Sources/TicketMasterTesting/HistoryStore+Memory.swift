@@ -88,6 +88,10 @@ public actor MemoryHistoryStore: HistoryStore {
         var record = publication.applying(policy)
         record.id = nextId()
         publicationRecords.append(record)
+        if let index = draftRecords.firstIndex(where: { $0.id != nil && $0.id == record.draftId }) {
+            draftRecords[index].status = .filed
+            draftRecords[index].duplicateOf = nil
+        }
         return record
     }
 

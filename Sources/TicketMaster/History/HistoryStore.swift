@@ -18,7 +18,8 @@ public protocol HistoryStore: Sendable {
     func setStatus(_ status: DraftStatus, ofDraft id: Int64, duplicateOf: String?) async throws
     /// Records a model call; returns it with its id, and with its texts only if the policy keeps them.
     func recordModelCall(_ call: ModelCallRecord) async throws -> ModelCallRecord
-    /// Records a filed issue; returns it with its id.
+    /// Records a filed issue and, in the same transaction, marks its draft filed: a process killed in between must not
+    /// leave a draft that has an issue but still reads as approved. Returns the publication with its id.
     func recordPublication(_ publication: PublicationRecord) async throws -> PublicationRecord
 
     /// The most recent runs, newest first.

@@ -94,7 +94,6 @@ public actor RunJournal {
             PublicationRecord(
                 runId: runId, draftId: draftId, tracker: tracker, repository: repository, url: url, number: number,
                 fingerprint: fingerprint, title: title))
-        if let draftId { try await store.setStatus(.filed, ofDraft: draftId, duplicateOf: nil) }
         counts.filed += 1
     }
 

@@ -213,6 +213,11 @@ public final class SQLiteHistoryStore: HistoryStore {
         return try await write { db in
             var record = applied
             try record.insert(db)
+            if let draftId = record.draftId {
+                try db.execute(
+                    sql: "UPDATE draft SET status = ?, duplicateOf = NULL WHERE id = ?",
+                    arguments: [DraftStatus.filed.rawValue, draftId])
+            }
             return record
         }
     }
