@@ -40,20 +40,26 @@ final class ChildProcess: @unchecked Sendable {
         }
     }
 
-    /// Polls `condition` every few milliseconds while the process runs; true once it holds, false if the process
-    /// ended or `timeout` passed first.
-    func wait(until condition: () -> Bool, timeout: Duration = .seconds(30)) async -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning && ContinuousClock.now < deadline {
-            if condition() { return true }
-            try? await Task.sleep(for: .milliseconds(2))
+    /// Sends SIGKILL the moment `condition` holds, watching on a thread of its own every millisecond: a test run
+    /// that keeps Swift's few concurrency threads busy can delay an async poll by seconds, long enough for the
+    /// child to get past the point the test means to kill it at. True when killed that way; false if the process
+    /// ended, or `timeout` passed, first.
+    func kill(when condition: @escaping @Sendable () -> Bool, timeout: Duration = .seconds(60)) async -> Bool {
+        let process = self.process
+        return await withCheckedContinuation { continuation in
+            Thread {
+                let deadline = ContinuousClock.now + timeout
+                while process.isRunning && ContinuousClock.now < deadline {
+                    if condition() {
+                        _ = Foundation.kill(process.processIdentifier, SIGKILL)
+                        continuation.resume(returning: true)
+                        return
+                    }
+                    usleep(1000)
+                }
+                continuation.resume(returning: false)
+            }.start()
         }
-        return condition() && process.isRunning
-    }
-
-    /// Sends SIGKILL: no handler runs, nothing is flushed or rolled back by the process itself.
-    func kill() {
-        _ = Foundation.kill(process.processIdentifier, SIGKILL)
     }
 
     /// Waits for the process to end.

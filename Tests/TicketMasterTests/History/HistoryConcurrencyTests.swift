@@ -80,9 +80,8 @@ struct HistoryConcurrencyTests {
 
         let child = try runner.start(["history", "import", bigFile, "--database", database])
         // The write-ahead log grows past the page cache only while the import's transaction is being written.
-        let walGrew = await child.wait(until: { fileSize(database + "-wal") > 1 << 20 })
-        #expect(walGrew, "the import ended before it was seen writing")
-        child.kill()
+        let killedMidWrite = await child.kill(when: { fileSize(database + "-wal") > 1 << 20 })
+        #expect(killedMidWrite, "the import ended before it was seen writing")
         let killed = await child.result()
         #expect(killed.signal == SIGKILL, "status \(killed.status)")
 
