@@ -23,15 +23,24 @@ struct InterruptionTests {
         let process = try runner.start(
             ["generate", repository.url.path, "--dry-run", "--max-issues", "3", "--provider", "ollama"],
             environment: ["OLLAMA_HOST": ollama.baseURL, "TICKET_MASTER_LLM_MODEL": "llama3.2"])
-        // Interrupt once the first issue is done and the second is being written.
-        let deadline = Date().addingTimeInterval(90)
-        while ollama.server.requests.filter({ $0.path == "/api/chat" }).count < 3, Date() < deadline,
-            process.isRunning
-        {
-            try await Task.sleep(for: .milliseconds(50))
+        // Interrupt once the first issue is done and the second is being written. The watch runs on a thread of
+        // its own: a busy test run can hold Swift's few concurrency threads for seconds, past the point meant.
+        let server = ollama.server
+        let interrupted = await withCheckedContinuation { continuation in
+            Thread {
+                let deadline = Date().addingTimeInterval(90)
+                while process.isRunning && Date() < deadline {
+                    if server.requests.filter({ $0.path == "/api/chat" }).count >= 3 {
+                        kill(process.processIdentifier, SIGINT)
+                        continuation.resume(returning: true)
+                        return
+                    }
+                    usleep(2000)
+                }
+                continuation.resume(returning: false)
+            }.start()
         }
-        #expect(process.isRunning, "the run ended before it could be interrupted")
-        kill(process.processIdentifier, SIGINT)
+        #expect(interrupted, "the run ended before it could be interrupted")
         await CommandRunner.waitForExit(process)
         await ollama.shutdown()
         #expect(process.terminationReason == .exit && process.terminationStatus == 130)
