@@ -93,3 +93,16 @@ public struct HealthReport: Sendable, Hashable {
         self.latency = latency
     }
 }
+
+extension HealthReport {
+    /// Times `probe`: healthy with the line it returns, or unhealthy with the error it throws.
+    static func probing(_ probe: () async throws -> String) async -> HealthReport {
+        let started = ContinuousClock.now
+        do {
+            let detail = try await probe()
+            return HealthReport(isHealthy: true, detail: detail, latency: ContinuousClock.now - started)
+        } catch {
+            return HealthReport(isHealthy: false, detail: "\(error)", latency: ContinuousClock.now - started)
+        }
+    }
+}

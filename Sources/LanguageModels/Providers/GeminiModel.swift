@@ -116,15 +116,7 @@ public struct GeminiModel: LanguageModel, ModelListing, TokenCounting, HealthChe
 
     /// Probes `/v1beta/models`.
     public func health() async -> HealthReport {
-        let started = ContinuousClock.now
-        do {
-            let models = try await models()
-            return HealthReport(
-                isHealthy: true, detail: "\(descriptor.baseURL) answered with \(models.count) model(s)",
-                latency: ContinuousClock.now - started)
-        } catch {
-            return HealthReport(isHealthy: false, detail: "\(error)", latency: ContinuousClock.now - started)
-        }
+        await .probing { "\(descriptor.baseURL) answered with \(try await models().count) model(s)" }
     }
 }
 

@@ -188,15 +188,10 @@ public struct OllamaModel: LanguageModel, ModelListing, TextEmbedding, HealthChe
 
     /// Probes `/api/version`.
     public func health() async -> HealthReport {
-        let started = ContinuousClock.now
-        do {
+        await .probing {
             let reply = try await transport.send(
                 .get(configuration.baseURL + "/api/version"), decoding: VersionReply.self)
-            return HealthReport(
-                isHealthy: true, detail: "Ollama \(reply.version) at \(descriptor.baseURL)",
-                latency: ContinuousClock.now - started)
-        } catch {
-            return HealthReport(isHealthy: false, detail: "\(error)", latency: ContinuousClock.now - started)
+            return "Ollama \(reply.version) at \(descriptor.baseURL)"
         }
     }
 

@@ -206,15 +206,7 @@ public struct OpenAICompatibleModel: LanguageModel, ModelListing, TextEmbedding,
 
     /// Probes `/models`, which every compatible server answers.
     public func health() async -> HealthReport {
-        let started = ContinuousClock.now
-        do {
-            let models = try await models()
-            return HealthReport(
-                isHealthy: true, detail: "\(configuration.baseURL) answered with \(models.count) model(s)",
-                latency: ContinuousClock.now - started)
-        } catch {
-            return HealthReport(isHealthy: false, detail: "\(error)", latency: ContinuousClock.now - started)
-        }
+        await .probing { "\(configuration.baseURL) answered with \(try await models().count) model(s)" }
     }
 }
 
