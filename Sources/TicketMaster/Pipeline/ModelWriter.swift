@@ -135,9 +135,6 @@ public struct ModelWriter: Sendable {
             temperature: temperature, allowedLabels: allowedLabels)
     }
 
-    /// The model that writes the drafts.
-    public var model: any LanguageModel { drafting.model }
-
     /// Drafts the issue for `planned`; `problems` are reasons an earlier attempt was rejected.
     func draft(_ planned: PlannedIssue, plain: IssueDraft, problems: [String]) async throws -> (IssueDraft, [ModelCall])
     {

@@ -46,11 +46,6 @@ public struct PromptLibrary: Sendable {
         }
     }
 
-    /// Whether `template` (such as `draft`) has both its system and user parts.
-    public func contains(_ template: String) -> Bool {
-        templates["\(template).system"] != nil && templates["\(template).user"] != nil
-    }
-
     /// Renders `template` (`draft`, `review`, or a stage's own) with `context`.
     public func render(_ template: String, _ context: [String: Any]) -> RenderedPrompt {
         let system = templates["\(template).system"]
