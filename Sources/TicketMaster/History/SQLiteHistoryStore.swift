@@ -55,30 +55,55 @@ public final class SQLiteHistoryStore: HistoryStore {
         configuration.foreignKeysEnabled = true
         configuration.label = "history"
         do {
-            pool = try DatabasePool(path: path, configuration: configuration)
-            let migrator = HistorySchema.migrator(logger: logger)
-            if try pool.read(migrator.hasBeenSuperseded) {
-                let applied = try pool.read { try migrator.appliedIdentifiers($0) }
-                let unknown = applied.subtracting(HistorySchema.versions).sorted()
-                throw TicketMasterError(
-                    .failure,
-                    "the history database \(path) was written by a newer ticket-master (schema "
-                        + "\(unknown.joined(separator: ", ")); this one knows up to \(HistorySchema.versions.last ?? "")"
-                        + "); upgrade ticket-master, or set history.path to another file")
-            }
-            do {
-                try migrator.migrate(pool)
-            } catch {
-                // Two processes opening a new file at once both see it unmigrated; the second one's migration then
-                // fails on tables the first has just created. That is success, not failure.
-                guard try pool.read(migrator.hasCompletedMigrations) else { throw error }
-            }
-            usesFullTextSearch = try pool.read { try $0.tableExists("draftText") }
+            (pool, usesFullTextSearch) = try Self.openRetryingBusy(
+                path: path, configuration: configuration, logger: logger)
         } catch let error as TicketMasterError {
             throw error
         } catch {
             throw Self.translate(error, path: path)
         }
+    }
+
+    /// Opens and migrates the file, trying again while another process is setting up the same new file: switching
+    /// it to WAL and recovering its log can answer "busy" at once, without waiting out the busy timeout, so two
+    /// `ticket-master` runs starting on a new file would otherwise fail one of them.
+    private static func openRetryingBusy(
+        path: String, configuration: GRDB.Configuration, logger: Logger
+    ) throws -> (DatabasePool, Bool) {
+        let deadline = Date().addingTimeInterval(busyTimeout)
+        while true {
+            do {
+                return try openAndMigrate(path: path, configuration: configuration, logger: logger)
+            } catch let error as DatabaseError
+                where [.SQLITE_BUSY, .SQLITE_LOCKED].contains(error.resultCode) && Date() < deadline
+            {
+                usleep(UInt32.random(in: 20_000...100_000))
+            }
+        }
+    }
+
+    private static func openAndMigrate(
+        path: String, configuration: GRDB.Configuration, logger: Logger
+    ) throws -> (DatabasePool, Bool) {
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        let migrator = HistorySchema.migrator(logger: logger)
+        if try pool.read(migrator.hasBeenSuperseded) {
+            let applied = try pool.read { try migrator.appliedIdentifiers($0) }
+            let unknown = applied.subtracting(HistorySchema.versions).sorted()
+            throw TicketMasterError(
+                .failure,
+                "the history database \(path) was written by a newer ticket-master (schema "
+                    + "\(unknown.joined(separator: ", ")); this one knows up to \(HistorySchema.versions.last ?? "")"
+                    + "); upgrade ticket-master, or set history.path to another file")
+        }
+        do {
+            try migrator.migrate(pool)
+        } catch {
+            // Two processes opening a new file at once both see it unmigrated; the second one's migration then
+            // fails on tables the first has just created. That is success, not failure.
+            guard try pool.read(migrator.hasCompletedMigrations) else { throw error }
+        }
+        return (pool, try pool.read { try $0.tableExists("draftText") })
     }
 
     /// Runs `work` in one write transaction, translating database errors into what the user can do about them.
