@@ -22,6 +22,9 @@ public struct AnalysisOptions: Sendable {
     public var now: Date
     /// Whether to find when each marker line last changed (`git blame`), the slowest part of a first run.
     public var markerAges: Bool
+    /// Marker words besides TODO, FIXME, HACK, XXX and BUG (upper case, as in `analysis.markers`); words the
+    /// repository's comments use like TODO are found without being listed.
+    public var markerWords: [String]
 
     /// Creates options; every parameter has the documented default.
     public init(
@@ -33,7 +36,8 @@ public struct AnalysisOptions: Sendable {
         largeFileBytes: Int = 1_000_000,
         cacheDirectory: URL? = nil,
         now: Date = Date(),
-        markerAges: Bool = true
+        markerAges: Bool = true,
+        markerWords: [String] = []
     ) {
         self.maxCommits = maxCommits
         self.since = since
@@ -44,6 +48,7 @@ public struct AnalysisOptions: Sendable {
         self.cacheDirectory = cacheDirectory
         self.now = now
         self.markerAges = markerAges
+        self.markerWords = markerWords
     }
 }
 

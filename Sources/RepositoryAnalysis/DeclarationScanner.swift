@@ -6,39 +6,101 @@ import Musl
 import Darwin
 #endif
 
-/// Finds public declarations without documentation comments, with line-level heuristics that are cheap and
-/// predictable rather than a parser.
-///
-/// - Swift: a declaration (`func`, `init`, `subscript`, `var`, `let`, `struct`, `class`, `enum`, `protocol`,
-///   `actor`, `typealias`, `macro`, `associatedtype`) with an explicit `public` or `open` modifier is documented
-///   when the nearest line above it that is not blank and not only attributes is a `///` comment or ends a `/**`
-///   block. Members that are public only because their extension or protocol is are not counted.
-/// - Python: a top-level `def`, `async def` or `class` whose name does not start with `_` is documented when the
-///   first statement after its signature is a string literal.
-/// - Go: a top-level `func`, method or `type` with an exported (upper-case) name is documented when the line above
-///   it is a `//` comment.
+/// A public declaration without a documentation comment.
+struct UndocumentedDeclaration: Sendable, Hashable, Codable {
+    /// What it declares, from most to least important to document.
+    enum Role: Int, Sendable, Hashable, Codable, Comparable {
+        case type = 0, function, member
+
+        static func < (lhs: Role, rhs: Role) -> Bool { lhs.rawValue < rhs.rawValue }
+    }
+
+    /// The line, from 1.
+    var line: Int
+    /// The declared name (`parse`, `Parser`, `init`).
+    var name: String
+    /// What it declares.
+    var role: Role
+    /// Whether it is a member of a type that conforms to a protocol or inherits from a class: such a member may
+    /// implement a requirement, whose documentation it inherits.
+    var inConformingType = false
+    /// The declaration line, trimmed and shortened.
+    var excerpt: String
+}
+
+/// Finds public declarations without documentation comments, with line-level rules that are cheap and predictable
+/// rather than a parser. Only the product surface counts: what users of the package call and read about. Every
+/// rule is listed in `docs/analysis.md`.
 enum DeclarationScanner {
-    /// Public declarations found and the lines of those without documentation.
+    /// Public declarations found and those without documentation.
     struct Result: Sendable, Hashable {
         /// How many public declarations were found.
         var declarations = 0
+        /// The undocumented ones.
+        var undocumented: [UndocumentedDeclaration] = []
+        /// Names of the requirements of protocols (Swift) declared in the file, whose implementations elsewhere
+        /// inherit their documentation.
+        var requirements: [String] = []
+        /// For a package's entry file (`__init__.py`, `index.ts`): the names it re-exports, and the modules it
+        /// re-exports whole (`export * from './x'`, as written). When the entry file re-exports anything, only
+        /// those names are the package's public API.
+        var exports: [String] = []
+        /// The modules an entry file re-exports whole.
+        var exportedModules: [String] = []
+
         /// The lines (from 1) of the undocumented ones.
-        var undocumentedLines: [Int] = []
+        var undocumentedLines: [Int] { undocumented.map(\.line) }
     }
 
-    /// Scans `bytes` written in `language` (`Swift`, `Python` or `Go`); other languages give an empty result.
-    static func scan(_ bytes: UnsafeRawBufferPointer, language: String) -> Result {
+    /// Scans `bytes` of the file at `path` written in `language`; languages without rules give an empty result.
+    static func scan(_ bytes: UnsafeRawBufferPointer, path: String, language: String) -> Result {
+        let name = FileKinds.name(of: path).lowercased()
+        // Deprecated files and private modules are not the surface anyone should document.
+        if name.contains("deprecat") { return Result() }
         // Most files declare nothing public: a byte search avoids splitting them into lines at all.
         switch language {
         case "Swift":
             guard contains(bytes, "public ") || contains(bytes, "open ") else { return Result() }
             return swift(splitLines(bytes))
         case "Python":
+            let components = path.split(separator: "/")
+            if components.contains(where: { $0.hasPrefix("_") && !$0.hasPrefix("__") }) { return Result() }
+            if ["setup.py", "conftest.py", "noxfile.py", "fabfile.py", "manage.py", "__main__.py"].contains(name) {
+                return Result()
+            }
+            let lines = splitLines(bytes)
+            if name == "__init__.py" {
+                var result = python(lines)
+                result.exports = pythonExports(lines)
+                return result
+            }
+            // A module run as a program (`if __name__ == "__main__":`) is an application, not an API.
+            if lines.contains(where: { $0.hasPrefix("if __name__ ==") }) { return Result() }
             guard contains(bytes, "def ") || contains(bytes, "class ") else { return Result() }
-            return python(splitLines(bytes))
+            return python(lines)
         case "Go":
+            if path.split(separator: "/").contains("internal") { return Result() }
             guard contains(bytes, "func ") || contains(bytes, "type ") else { return Result() }
             return go(splitLines(bytes))
+        case "Rust":
+            guard contains(bytes, "pub ") else { return Result() }
+            return rust(splitLines(bytes))
+        case "TypeScript", "JavaScript":
+            guard contains(bytes, "export ") else { return Result() }
+            var result = typeScript(splitLines(bytes))
+            if name.hasPrefix("index.") || name.hasPrefix("mod.") {
+                (result.exports, result.exportedModules) = typeScriptExports(splitLines(bytes))
+            }
+            return result
+        case "Java":
+            guard contains(bytes, "public ") else { return Result() }
+            return java(splitLines(bytes))
+        case "C", "C++":
+            guard ["h", "hh", "hpp", "hxx"].contains(FileKinds.pathExtension(of: path)),
+                !["internal", "private", "_p.h", "impl", "config.h"].contains(where: { name.contains($0) }),
+                !path.split(separator: "/").contains(where: { ["internal", "detail", "private"].contains($0) })
+            else { return Result() }
+            return cHeader(splitLines(bytes))
         default:
             return Result()
         }
@@ -61,18 +123,7 @@ enum DeclarationScanner {
 
     /// Whether a Rust file has unit tests of its own (`#[cfg(test)]` or `#[test]`).
     static func hasInlineRustTests(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        let needle = Array("#[".utf8)
-        var index = 0
-        while index + 8 <= bytes.count {
-            if bytes[index] == needle[0], bytes[index + 1] == needle[1] {
-                let rest = String(
-                    decoding: UnsafeRawBufferPointer(rebasing: bytes[index..<min(index + 12, bytes.count)]),
-                    as: UTF8.self)
-                if rest.hasPrefix("#[cfg(test)]") || rest.hasPrefix("#[test]") { return true }
-            }
-            index += 1
-        }
-        return false
+        contains(bytes, "#[cfg(test)]") || contains(bytes, "#[test]")
     }
 
     /// The headings of a Markdown, reStructuredText or AsciiDoc document, lowercased.
@@ -93,11 +144,25 @@ enum DeclarationScanner {
         return headings
     }
 
-    private static func splitLines(_ bytes: UnsafeRawBufferPointer) -> [String] {
+    static func splitLines(_ bytes: UnsafeRawBufferPointer) -> [String] {
         bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map {
             String(decoding: UnsafeRawBufferPointer(rebasing: $0), as: UTF8.self)
         }
     }
+
+    private static func identifier(_ text: Substring) -> String {
+        String(text.prefix(while: { $0.isLetter || $0.isNumber || $0 == "_" }))
+    }
+
+    private static func declaration(
+        _ line: String, number: Int, name: String, role: UndocumentedDeclaration.Role, conforming: Bool = false
+    ) -> UndocumentedDeclaration {
+        UndocumentedDeclaration(
+            line: number, name: name, role: role, inConformingType: conforming,
+            excerpt: SourceText.shorten(line.trimmingWhitespace()))
+    }
+
+    // MARK: Swift
 
     private static let swiftModifiers: Set<Substring> = [
         "public", "open", "final", "static", "class", "override", "convenience", "required", "nonisolated",
@@ -109,14 +174,59 @@ enum DeclarationScanner {
         "func", "struct", "class", "enum", "protocol", "actor", "var", "let", "typealias", "macro", "subscript",
         "associatedtype", "init", "init?", "init!",
     ]
+    private static let swiftTypeKeywords: Set<Substring> = [
+        "struct", "class", "enum", "protocol", "actor", "extension",
+    ]
+
+    /// Requirements of common protocols (the standard library's, Foundation's, SwiftNIO's, service lifecycle's):
+    /// a member of a conforming type with one of these names implements the requirement and inherits its docs.
+    static let wellKnownRequirements: Set<String> = [
+        "description", "debugDescription", "hash", "hashValue", "encode", "init", "makeIterator", "next",
+        "makeAsyncIterator", "startIndex", "endIndex", "index", "count", "rawValue", "allCases", "id",
+        "errorDescription",
+        "failureReason", "recoverySuggestion", "localizedDescription", "errorUserInfo", "errorCode", "errorDomain",
+        "channelRead", "channelReadComplete", "channelActive", "channelInactive", "channelRegistered",
+        "channelUnregistered", "channelWritabilityChanged", "userInboundEventTriggered", "errorCaught", "handlerAdded",
+        "handlerRemoved", "read", "write", "flush", "close", "bind", "connect", "register",
+        "triggerUserOutboundEvent", "decode", "decodeLast", "run", "callAsFunction", "customMirror", "compare",
+        "distance", "advanced", "formIndex", "underestimatedCount", "isEmpty", "first", "last", "unwrap", "body",
+        "tryMap", "wrappedValue", "projectedValue", "buildBlock", "buildExpression", "buildOptional", "buildEither",
+        "buildArray", "buildFinalResult", "buildPartialBlock", "respond", "handle", "shutdown", "log", "metadata",
+        "logLevel", "subscript", "contains", "makeBody", "validate", "help", "configuration",
+    ]
+
+    private struct SwiftContext {
+        /// Brace depth at which the type's body is open.
+        var depth: Int
+        /// A protocol's body: its members are requirements.
+        var isProtocol: Bool
+        /// Declares conformance or inheritance (`struct Foo: Bar`, `extension Foo: Bar`).
+        var conforms: Bool
+        /// An extension that declares conformance: every member implements a requirement.
+        var isConformanceExtension: Bool
+        /// An extension.
+        var isExtension: Bool
+        /// Marked `@_spi` or deprecated: nothing inside is public surface.
+        var isHidden: Bool
+    }
 
     private static func swift(_ lines: [String]) -> Result {
         var result = Result()
         var documented = false
         var inDocumentationBlock = false
         var inBlock = false
+        var attributes = ""
+        var attributeDepth = 0
+        var depth = 0
+        var contexts: [SwiftContext] = []
         for (index, raw) in lines.enumerated() {
             let line = raw.trimmingWhitespace()
+            if attributeDepth > 0 {
+                // The arguments of an attribute that spans lines: `@available(\n *, deprecated,\n message: "…"\n)`.
+                attributes += " " + line
+                attributeDepth += line.filter { $0 == "(" }.count - line.filter { $0 == ")" }.count
+                continue
+            }
             if inBlock {
                 if line.contains("*/") {
                     inBlock = false
@@ -129,6 +239,7 @@ enum DeclarationScanner {
                 documented = true
                 continue
             }
+            if line.hasPrefix("//") { continue }
             if line.hasPrefix("/*") {
                 inDocumentationBlock = line.hasPrefix("/**")
                 if line.contains("*/") {
@@ -138,73 +249,161 @@ enum DeclarationScanner {
                 }
                 continue
             }
-            // Only lines that mention `public` or `open` can declare something public; others only need to
-            // know whether they are attributes, which keep the documentation state.
-            guard line.hasPrefix("@") || line.contains("public") || line.contains("open") else {
-                documented = false
+            let (words, onlyAttributes, lineAttributes) = swiftWords(line)
+            if onlyAttributes {
+                attributes += " " + lineAttributes
+                attributeDepth = max(0, line.filter { $0 == "(" }.count - line.filter { $0 == ")" }.count)
                 continue
             }
-            let (isDeclaration, onlyAttributes) = swiftDeclaration(line)
-            if onlyAttributes { continue }
-            if isDeclaration {
-                result.declarations += 1
-                if !documented { result.undocumentedLines.append(index + 1) }
+            let allAttributes = attributes + " " + lineAttributes
+            attributes = ""
+            let hidden =
+                allAttributes.contains("@_spi") || allAttributes.contains("deprecated")
+                || allAttributes.contains("unavailable") || allAttributes.contains("@_documentation")
+            let context = contexts.last
+            let insideType = context.map { $0.depth == depth } ?? (depth == 0)
+            if insideType, let (isPublic, keyword, rest) = swiftDeclaration(words) {
+                let name = identifier(rest)
+                if swiftTypeKeywords.contains(keyword), line.contains("{") || !line.contains("}") {
+                    let isExtension = keyword == "extension"
+                    let conforms = rest.contains(":")
+                    let hiddenType = hidden || (context?.isHidden ?? false) || (isPublic && name.hasPrefix("_"))
+                    contexts.append(
+                        SwiftContext(
+                            depth: depth + 1, isProtocol: keyword == "protocol", conforms: conforms,
+                            isConformanceExtension: isExtension && conforms, isExtension: isExtension,
+                            isHidden: hiddenType))
+                    if !isExtension, isPublic, context?.isProtocol != true {
+                        result.declarations += 1
+                        if !documented, !hiddenType {
+                            result.undocumented.append(
+                                declaration(raw, number: index + 1, name: name, role: .type))
+                        }
+                    }
+                } else if context?.isProtocol == true {
+                    if !name.isEmpty { result.requirements.append(name) }
+                } else if isPublic, swiftDeclarations.contains(keyword) || keyword.hasPrefix("init") {
+                    let memberName =
+                        keyword.hasPrefix("init") ? "init" : keyword == "subscript" ? "subscript" : name
+                    let isMember = context != nil
+                    // Members of any extension may be default implementations of a protocol's requirements.
+                    let conforming = (context?.conforms ?? false) || (context?.isExtension ?? false)
+                    let inherits = context?.conforms ?? false
+                    let skipped =
+                        hidden || (context?.isHidden ?? false) || (context?.isConformanceExtension ?? false)
+                        || memberName.hasPrefix("_") || words.contains("override")
+                        || (keyword == "typealias" && inherits)
+                        || (inherits && wellKnownRequirements.contains(memberName))
+                    result.declarations += 1
+                    if !documented, !skipped {
+                        result.undocumented.append(
+                            declaration(
+                                raw, number: index + 1, name: memberName, role: isMember ? .member : .function,
+                                conforming: conforming))
+                    }
+                }
             }
             documented = false
+            // Braces outside strings and comments move the depth; a type's context ends with its body.
+            depth += braceDelta(line)
+            while let last = contexts.last, depth < last.depth { contexts.removeLast() }
         }
         return result
     }
 
-    /// Whether `line` declares something explicitly public, and whether it holds only attributes.
-    private static func swiftDeclaration(_ line: String) -> (isDeclaration: Bool, onlyAttributes: Bool) {
+    /// The words of a line after its attributes, whether it holds only attributes, and the attributes' text.
+    private static func swiftWords(_ line: String) -> (ArraySlice<Substring>, Bool, String) {
         var words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })[...]
         var depth = 0
+        var attributes: [Substring] = []
         // Attributes, with arguments that may contain spaces: `@available(macOS 15, *)`.
         while let word = words.first, depth > 0 || word.hasPrefix("@") {
             depth += word.filter { $0 == "(" }.count - word.filter { $0 == ")" }.count
+            attributes.append(word)
             words = words.dropFirst()
         }
-        guard !words.isEmpty else { return (false, true) }
+        return (words, words.isEmpty, attributes.joined(separator: " "))
+    }
+
+    /// Whether the words declare something explicitly public, the declaration keyword and what follows it.
+    private static func swiftDeclaration(
+        _ words: ArraySlice<Substring>
+    ) -> (isPublic: Bool, keyword: Substring, rest: Substring)? {
+        var words = words
         var isPublic = false
         while let word = words.first {
             let bare = word.split(separator: "(").first ?? word
-            if swiftModifiers.contains(bare) {
-                if bare == "class", let next = words.dropFirst().first,
-                    !swiftDeclarations.contains(next) || next == "class"
-                {
-                    break
-                }
-                if word == "public" || word == "open" { isPublic = true }
-                words = words.dropFirst()
-            } else {
+            guard swiftModifiers.contains(bare) else { break }
+            if bare == "class", let next = words.dropFirst().first, !swiftDeclarations.contains(next) || next == "class"
+            {
                 break
             }
+            if word == "public" || word == "open" { isPublic = true }
+            words = words.dropFirst()
         }
-        guard isPublic, let keyword = words.first else { return (false, false) }
+        guard let keyword = words.first else { return nil }
         let bare = keyword.prefix(while: { $0 != "(" && $0 != "<" })
-        return (swiftDeclarations.contains(bare) || swiftDeclarations.contains(keyword), false)
+        guard swiftDeclarations.contains(bare) || swiftTypeKeywords.contains(bare) || bare.hasPrefix("init") else {
+            return nil
+        }
+        let rest: Substring
+        if bare.hasPrefix("init") || bare == "subscript" {
+            rest = bare
+        } else {
+            rest = words.dropFirst().joined(separator: " ")[...]
+        }
+        return (isPublic, bare, rest)
     }
+
+    /// `{` minus `}` on a line, outside string literals and `//` comments.
+    private static func braceDelta(_ line: String) -> Int {
+        var delta = 0
+        var inString = false
+        var previous: Character = " "
+        for character in line {
+            if inString {
+                if character == "\"", previous != "\\" { inString = false }
+            } else if character == "\"" {
+                inString = true
+            } else if character == "/", previous == "/" {
+                break
+            } else if character == "{" {
+                delta += 1
+            } else if character == "}" {
+                delta -= 1
+            }
+            previous = previous == "\\" && character == "\\" ? " " : character
+        }
+        return delta
+    }
+
+    // MARK: Python
 
     private static func python(_ lines: [String]) -> Result {
         var result = Result()
+        let exported = pythonAll(lines)
         var index = 0
+        var decorators: [String] = []
         while index < lines.count {
             let line = lines[index]
+            if line.hasPrefix("@") {
+                decorators.append(line)
+                index += 1
+                continue
+            }
             var header = line[...]
             if header.hasPrefix("async ") { header = header.dropFirst(6) }
-            let isDefinition = header.hasPrefix("def ") || header.hasPrefix("class ")
-            guard isDefinition else {
+            let isClass = header.hasPrefix("class ")
+            guard header.hasPrefix("def ") || isClass else {
+                if !line.trimmingWhitespace().isEmpty, !line.hasPrefix("#") { decorators.removeAll() }
                 index += 1
                 continue
             }
-            let name = header.drop(while: { $0 != " " }).dropFirst().prefix(while: {
-                $0.isLetter || $0.isNumber || $0 == "_"
-            })
-            guard !name.isEmpty, !name.hasPrefix("_") else {
-                index += 1
-                continue
-            }
-            result.declarations += 1
+            let name = identifier(header.drop(while: { $0 != " " }).dropFirst())
+            let skipped =
+                name.isEmpty || name.hasPrefix("_") || exported.map { !$0.contains(name) } ?? false
+                || decorators.contains { $0.contains("overload") || $0.contains("deprecated") }
+            decorators.removeAll()
             // The signature ends at the first line that ends with `:` (signatures may span lines).
             var end = index
             while end < lines.count, end < index + 30 {
@@ -212,37 +411,354 @@ enum DeclarationScanner {
                 if String(code).trimmingWhitespace().hasSuffix(":") { break }
                 end += 1
             }
-            var body = end + 1
-            while body < lines.count, lines[body].trimmingWhitespace().isEmpty { body += 1 }
-            let first = body < lines.count ? lines[body].trimmingWhitespace() : ""
-            let literal = first.drop(while: { "rRuUbBfF".contains($0) })
-            if !(literal.hasPrefix("\"") || literal.hasPrefix("'")) {
-                result.undocumentedLines.append(index + 1)
+            if !skipped {
+                result.declarations += 1
+                var body = end + 1
+                while body < lines.count, lines[body].trimmingWhitespace().isEmpty { body += 1 }
+                let first = body < lines.count ? lines[body].trimmingWhitespace() : ""
+                let literal = first.drop(while: { "rRuUbBfF".contains($0) })
+                if !(literal.hasPrefix("\"") || literal.hasPrefix("'")) {
+                    result.undocumented.append(
+                        declaration(line, number: index + 1, name: name, role: isClass ? .type : .function))
+                }
             }
             index = end + 1
         }
         return result
     }
 
+    /// The names in a module's `__all__`, when it has one: then only those are its public API.
+    private static func pythonAll(_ lines: [String]) -> Set<String>? {
+        guard let start = lines.firstIndex(where: { $0.hasPrefix("__all__") }) else { return nil }
+        var text = ""
+        for line in lines[start...] {
+            text += line
+            if line.contains("]") || line.contains(")") { break }
+        }
+        var names = Set<String>()
+        var current: String?
+        for character in text {
+            if character == "\"" || character == "'" {
+                if let name = current {
+                    names.insert(name)
+                    current = nil
+                } else {
+                    current = ""
+                }
+            } else if current != nil {
+                current?.append(character)
+            }
+        }
+        return names
+    }
+
+    /// The names a package's `__init__.py` makes public: its `__all__`, or what it imports from its own modules
+    /// (`from .core import Command as Command`, `from .core import (A, B)`).
+    private static func pythonExports(_ lines: [String]) -> [String] {
+        if let all = pythonAll(lines) { return all.sorted() }
+        var names: [String] = []
+        var index = 0
+        while index < lines.count {
+            let line = lines[index]
+            index += 1
+            guard line.hasPrefix("from ."), let importRange = line.range(of: " import ") else { continue }
+            var list = String(line[importRange.upperBound...])
+            if list.hasPrefix("(") {
+                while !list.contains(")"), index < lines.count {
+                    list += " " + lines[index]
+                    index += 1
+                }
+            }
+            for item in list.split(whereSeparator: { ",()".contains($0) }) {
+                let words = item.split(whereSeparator: \.isWhitespace)
+                guard let last = words.last, !last.hasPrefix("#") else { continue }
+                // `A as B` exports B.
+                let name = words.count >= 3 && words[words.count - 2] == "as" ? last : words[0]
+                if !name.hasPrefix("_") { names.append(String(name)) }
+            }
+        }
+        return names
+    }
+
+    /// What a TypeScript or JavaScript entry file re-exports: names from `export { A, B as C } from '…'` and
+    /// `export type { … }`, and the modules of `export * from '…'`.
+    private static func typeScriptExports(_ lines: [String]) -> ([String], [String]) {
+        var names: [String] = []
+        var modules: [String] = []
+        var index = 0
+        while index < lines.count {
+            var line = lines[index].trimmingWhitespace()
+            index += 1
+            guard line.hasPrefix("export") else { continue }
+            if line.hasPrefix("export *"), let module = quoted(line) {
+                modules.append(module)
+                continue
+            }
+            guard line.hasPrefix("export {") || line.hasPrefix("export type {") else { continue }
+            while !line.contains("}"), index < lines.count {
+                line += " " + lines[index]
+                index += 1
+            }
+            guard let open = line.firstIndex(of: "{"), let close = line.firstIndex(of: "}") else { continue }
+            for item in line[line.index(after: open)..<close].split(separator: ",") {
+                let words = item.split(whereSeparator: \.isWhitespace).filter { $0 != "type" }
+                guard let last = words.last else { continue }
+                names.append(String(last))
+            }
+        }
+        return (names, modules)
+    }
+
+    /// The text inside the first pair of single or double quotes.
+    private static func quoted(_ line: String) -> String? {
+        guard let open = line.firstIndex(where: { $0 == "'" || $0 == "\"" }) else { return nil }
+        let rest = line[line.index(after: open)...]
+        guard let close = rest.firstIndex(of: line[open]) else { return nil }
+        return String(rest[..<close])
+    }
+
+    // MARK: Go
+
     private static func go(_ lines: [String]) -> Result {
+        // A main package is a program, not an API.
+        if lines.contains(where: { $0.hasPrefix("package main") }) { return Result() }
         var result = Result()
         for (index, line) in lines.enumerated() {
             var rest: Substring
+            var role = UndocumentedDeclaration.Role.function
             if line.hasPrefix("func ") {
                 rest = line.dropFirst(5)
                 if rest.hasPrefix("(") {
+                    // A method of an unexported type is not reachable from outside the package.
                     guard let close = rest.firstIndex(of: ")") else { continue }
+                    let receiver = rest[rest.index(after: rest.startIndex)..<close].split(separator: " ").last ?? ""
+                    guard receiver.drop(while: { $0 == "*" }).first?.isUppercase == true else { continue }
                     rest = rest[rest.index(after: close)...].drop(while: { $0 == " " })
+                    role = .member
                 }
             } else if line.hasPrefix("type ") {
                 rest = line.dropFirst(5)
+                role = .type
             } else {
                 continue
             }
             guard let first = rest.first, first.isUppercase else { continue }
             result.declarations += 1
             if index == 0 || !lines[index - 1].hasPrefix("//") {
-                result.undocumentedLines.append(index + 1)
+                result.undocumented.append(declaration(line, number: index + 1, name: identifier(rest), role: role))
+            }
+        }
+        return result
+    }
+
+    // MARK: Rust
+
+    private static let rustItems: [(String, UndocumentedDeclaration.Role)] = [
+        ("fn ", .function), ("async fn ", .function), ("unsafe fn ", .function), ("const fn ", .function),
+        ("struct ", .type), ("enum ", .type), ("trait ", .type), ("type ", .type), ("union ", .type),
+        ("const ", .member), ("static ", .member),
+    ]
+
+    private static func rust(_ lines: [String]) -> Result {
+        var result = Result()
+        var documented = false
+        var hidden = false
+        for (index, raw) in lines.enumerated() {
+            let line = raw.trimmingWhitespace()
+            if line.isEmpty { continue }
+            if line.hasPrefix("///") || line.hasPrefix("#[doc") {
+                documented = documented || !line.hasPrefix("#[doc(hidden")
+                hidden = hidden || line.hasPrefix("#[doc(hidden")
+                continue
+            }
+            if line.hasPrefix("#[") {
+                if line.contains("deprecated") { hidden = true }
+                continue
+            }
+            defer {
+                documented = false
+                hidden = false
+            }
+            guard line.hasPrefix("pub ") else { continue }
+            let rest = line.dropFirst(4)
+            guard let (keyword, role) = rustItems.first(where: { rest.hasPrefix($0.0) }) else { continue }
+            let name = identifier(rest.dropFirst(keyword.count))
+            result.declarations += 1
+            if !documented, !hidden, !name.hasPrefix("_") {
+                result.undocumented.append(declaration(raw, number: index + 1, name: name, role: role))
+            }
+        }
+        return result
+    }
+
+    // MARK: TypeScript and JavaScript
+
+    private static let typeScriptItems: [(String, UndocumentedDeclaration.Role)] = [
+        ("export default async function ", .function), ("export default function ", .function),
+        ("export default class ", .type), ("export async function ", .function), ("export function ", .function),
+        ("export abstract class ", .type), ("export class ", .type), ("export interface ", .type),
+        ("export type ", .type), ("export enum ", .type), ("export const enum ", .type), ("export const ", .member),
+        ("export let ", .member), ("export declare function ", .function), ("export declare class ", .type),
+        ("export declare const ", .member),
+    ]
+
+    private static func typeScript(_ lines: [String]) -> Result {
+        var result = Result()
+        var documented = false
+        var inBlock = false
+        var blockIsDocumentation = false
+        for (index, raw) in lines.enumerated() {
+            let line = raw.trimmingWhitespace()
+            if inBlock {
+                if line.contains("*/") {
+                    inBlock = false
+                    documented = blockIsDocumentation
+                }
+                continue
+            }
+            if line.isEmpty || line.hasPrefix("@") { continue }
+            if line.hasPrefix("/*") {
+                blockIsDocumentation = line.hasPrefix("/**")
+                if line.contains("*/") { documented = blockIsDocumentation } else { inBlock = true }
+                continue
+            }
+            if line.hasPrefix("//") { continue }
+            defer { documented = false }
+            guard raw.hasPrefix("export "),
+                let (keyword, role) = typeScriptItems.first(where: { raw.hasPrefix($0.0) })
+            else { continue }
+            let name = identifier(raw.dropFirst(keyword.count))
+            guard !name.isEmpty else { continue }
+            result.declarations += 1
+            if !documented, !name.hasPrefix("_") {
+                result.undocumented.append(declaration(raw, number: index + 1, name: name, role: role))
+            }
+        }
+        return result
+    }
+
+    // MARK: Java
+
+    private static func java(_ lines: [String]) -> Result {
+        var result = Result()
+        var documented = false
+        var inBlock = false
+        var blockIsDocumentation = false
+        var annotations = ""
+        for (index, raw) in lines.enumerated() {
+            let line = raw.trimmingWhitespace()
+            if inBlock {
+                if line.contains("*/") {
+                    inBlock = false
+                    documented = blockIsDocumentation
+                }
+                continue
+            }
+            if line.isEmpty || line.hasPrefix("//") { continue }
+            if line.hasPrefix("/*") {
+                blockIsDocumentation = line.hasPrefix("/**")
+                if line.contains("*/") { documented = blockIsDocumentation } else { inBlock = true }
+                continue
+            }
+            if line.hasPrefix("@") {
+                annotations += line
+                continue
+            }
+            defer {
+                documented = false
+                annotations = ""
+            }
+            guard line.hasPrefix("public ") else { continue }
+            let words = line.split(separator: " ")
+            let isType = words.contains { ["class", "interface", "enum", "record", "@interface"].contains($0) }
+            guard isType || line.contains("(") else { continue }
+            let nameSource: Substring
+            if isType,
+                let keyword = words.firstIndex(where: { ["class", "interface", "enum", "record"].contains($0) }),
+                keyword + 1 < words.count
+            {
+                nameSource = words[keyword + 1]
+            } else if let open = line.firstIndex(of: "(") {
+                nameSource = line[..<open].split(separator: " ").last ?? ""
+            } else {
+                continue
+            }
+            let name = identifier(nameSource)
+            result.declarations += 1
+            if !documented, !annotations.contains("Override"), !annotations.contains("Deprecated"),
+                !name.hasPrefix("_")
+            {
+                result.undocumented.append(
+                    declaration(raw, number: index + 1, name: name, role: isType ? .type : .member))
+            }
+        }
+        return result
+    }
+
+    // MARK: C and C++ headers
+
+    private static func cHeader(_ lines: [String]) -> Result {
+        var result = Result()
+        var documented = false
+        var inBlock = false
+        var inPrototype = false
+        var macroContinues = false
+        for (index, raw) in lines.enumerated() {
+            let line = raw.trimmingWhitespace()
+            if inBlock {
+                if line.contains("*/") {
+                    inBlock = false
+                    documented = true
+                }
+                continue
+            }
+            if macroContinues {
+                macroContinues = line.hasSuffix("\\")
+                continue
+            }
+            if line.isEmpty {
+                continue
+            }
+            if line.hasPrefix("/*") {
+                if line.contains("*/") { documented = true } else { inBlock = true }
+                continue
+            }
+            if line.hasPrefix("//") {
+                documented = true
+                continue
+            }
+            if line.hasPrefix("#") {
+                macroContinues = line.hasSuffix("\\")
+                continue
+            }
+            if inPrototype {
+                inPrototype = !line.contains(";") && !line.contains("{")
+                continue
+            }
+            defer { documented = false }
+            // Only declarations at the start of a line: indented lines are inside a type or a block.
+            guard let first = raw.first, first.isLetter || first == "_",
+                !["static ", "typedef ", "extern \"C\"", "return ", "if ", "else", "namespace ", "using ", "template"]
+                    .contains(where: { raw.hasPrefix($0) })
+            else { continue }
+            if let open = raw.firstIndex(of: "(") {
+                let name = identifier(raw[..<open].split(whereSeparator: { $0 == " " || $0 == "*" }).last ?? "")
+                // An upper-case name is a macro call (`DECLARE_HANDLER(x);`), not a function.
+                guard !name.isEmpty, name.contains(where: \.isLowercase), !name.hasPrefix("_") else { continue }
+                inPrototype = !raw.contains(";") && !raw.contains("{")
+                result.declarations += 1
+                if !documented {
+                    result.undocumented.append(declaration(raw, number: index + 1, name: name, role: .function))
+                }
+            } else if raw.hasPrefix("struct ") || raw.hasPrefix("enum ") || raw.hasPrefix("class "),
+                raw.contains("{") || index + 1 < lines.count && lines[index + 1].hasPrefix("{")
+            {
+                let name = identifier(raw.split(separator: " ").dropFirst().first ?? "")
+                guard !name.isEmpty, !name.hasPrefix("_") else { continue }
+                result.declarations += 1
+                if !documented {
+                    result.undocumented.append(declaration(raw, number: index + 1, name: name, role: .type))
+                }
             }
         }
         return result

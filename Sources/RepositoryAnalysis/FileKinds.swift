@@ -2,8 +2,10 @@
 struct PathKinds: Sendable, Hashable {
     /// `FileKinds.isDocumentation`.
     var isDocumentation: Bool
-    /// `FileKinds.isGenerated`.
+    /// `FileKinds.isGenerated`, or a file whose header says a tool generated it.
     var isGenerated: Bool
+    /// Under a test, example, benchmark, vendor, docs, scripts or plugins folder: not the project's shipped code.
+    var isNonSource: Bool
     /// `FileKinds.testSubject`: the family and stem, joined, when the file is a test.
     var testKey: String?
     /// `FileKinds.sourceSubject`: the keys a test would have to cover the file, when it is a source file.
@@ -23,6 +25,7 @@ struct PathKinds: Sendable, Hashable {
         }
         isDocumentation = FileKinds.isDocumentation(path, flags)
         isGenerated = FileKinds.isGenerated(path)
+        isNonSource = flags.isNonSource || flags.isTest
         let test = FileKinds.testSubject(of: path, flags)
         testKey = test.map { "\($0.family.rawValue):\($0.stem)" }
         sourceKeys =
@@ -107,7 +110,11 @@ enum FileKinds {
             var previous = ""
             for component in directory.split(separator: "/") {
                 let lower = component.lowercased()
-                if FileKinds.testDirectories.contains(lower) || lower.hasSuffix("tests") { isTest = true }
+                if FileKinds.testDirectories.contains(lower) || lower.hasSuffix("tests") || lower.hasSuffix("testing")
+                    || ["testhelper", "testsupport", "testutil", "mocks"].contains(where: { lower.contains($0) })
+                {
+                    isTest = true
+                }
                 if FileKinds.nonSourceDirectories.contains(lower) { isNonSource = true }
                 if FileKinds.documentationDirectories.contains(lower) || lower.hasSuffix(".docc") {
                     isDocumentation = true
@@ -158,7 +165,8 @@ enum FileKinds {
     ]
     fileprivate static let nonSourceDirectories: Set<String> = [
         "examples", "example", "samples", "sample", "benchmarks", "benchmark", "vendor", "third_party",
-        "thirdparty", "node_modules", "docs", "doc", "scripts", "plugins",
+        "thirdparty", "node_modules", "docs", "doc", "scripts", "plugins", "benches", "demo", "demos",
+        "tools", "contrib",
     ]
 
     /// Whether any directory of `path` is a test directory (`Tests/`, `tests/`, `__tests__/`, `spec/`, ...).
@@ -238,6 +246,11 @@ enum FileKinds {
         let stem = String(name[..<(name.utf8.lastIndex(of: UInt8(ascii: ".")) ?? name.endIndex)])
         var stems = [stem]
         if let plus = stem.firstIndex(of: "+") { stems.append(String(stem[..<plus])) }
+        // Tests are often named by feature: `retry.test.ts` covers `retry-timing.ts`, `test_parser.py` covers
+        // `parser_utils.py`.
+        if let separator = stem.firstIndex(where: { $0 == "-" || $0 == "_" }), separator != stem.startIndex {
+            stems.append(String(stem[..<separator]))
+        }
         return (family, stems)
     }
 
@@ -268,6 +281,66 @@ enum FileKinds {
         default:
             return name.hasPrefix("requirements") && name.hasSuffix(".txt") ? "pip" : nil
         }
+    }
+
+    private static let releaseNoteNames = [
+        "changelog", "changes", "news", "history", "release", "relnotes", "authors", "credits", "thanks",
+    ]
+    private static let releaseNoteDirectories: Set<String> = [
+        "relnotes", "release-notes", "releasenotes", "changelog", "changelogs", "changes", "changelog.d", "news",
+    ]
+
+    /// How markers are found in a file: in the comments of source code; only as unchecked checklist items in
+    /// Markdown; never in other prose (plain text, reStructuredText, AsciiDoc, release notes and changelogs, issue
+    /// and pull-request templates), where TODO and BUG are words, not tasks.
+    static func markerMode(of path: String, language: String) -> SourceText.Mode {
+        let name = name(of: path).lowercased()
+        if releaseNoteNames.contains(where: { name.hasPrefix($0) }) || name.contains("template") { return .none }
+        let directory = directory(of: path).lowercased()
+        if directory.split(separator: "/").contains(where: { releaseNoteDirectories.contains(String($0)) }) {
+            return .none
+        }
+        switch language {
+        case "Markdown": return .checklist
+        case "reStructuredText", "AsciiDoc", "Text", "JSON": return .none
+        case "Other":
+            // Extension-less files in documentation folders are prose (`Documentation/howto`).
+            return pathExtension(of: path).isEmpty && DirectoryFlags(directory[...]).isDocumentation
+                ? .none : .code(.any)
+        default: return .code(CommentStyle.of(language: language))
+        }
+    }
+
+    /// Folders that hold someone else's code, copied in: never analysed as the project's own.
+    static let vendoredDirectories = [
+        "vendor", "vendors", "vendored", "_vendor", "third_party", "third-party", "thirdparty", "3rdparty",
+        "node_modules", "bower_components", "Pods", "Carthage",
+    ]
+
+    /// Whether the first lines of a file say that a tool generated it (`// Code generated … DO NOT EDIT.`,
+    /// `@generated`, `This file is auto-generated`), so that no person should act on its content.
+    static func hasGeneratedHeader(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var end = 0
+        var lines = 0
+        while end < min(bytes.count, 2_000), lines < 5 {
+            if bytes[end] == UInt8(ascii: "\n") { lines += 1 }
+            end += 1
+        }
+        let head = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[0..<end]), as: UTF8.self).lowercased()
+        return ["do not edit", "@generated", "code generated", "autogenerated", "auto-generated", "generated by"]
+            .contains { head.contains($0) }
+    }
+
+    private static let notCodeLanguages: Set<String> = [
+        "Markdown", "reStructuredText", "AsciiDoc", "Text", "JSON", "YAML", "TOML", "XML", "INI",
+    ]
+
+    /// Whether a file is code: not prose, data or configuration (Markdown, text, JSON, YAML, TOML, XML, INI), and
+    /// not a changelog or release notes. Only code can be hot, coupled, or drift from its documentation.
+    static func isCode(_ path: String) -> Bool {
+        if notCodeLanguages.contains(language(of: path)) { return false }
+        let name = name(of: path).lowercased()
+        return !releaseNoteNames.contains { name.hasPrefix($0) }
     }
 
     /// Whether a file is one that no person edits (lock files), so its churn says nothing about the code.

@@ -71,6 +71,8 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
         var insertions = 0
         /// Lines those commits removed from code.
         var deletions = 0
+        /// Commits in the window that changed documentation: how often this repository updates its docs.
+        var documentationCommits = 0
     }
 
     /// How many commits were aggregated.
@@ -105,6 +107,9 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
     var renamed: [RepositoryReport.FileEvent]
     /// Code changes since the docs last changed.
     var documentation: DocumentationDrift
+    /// The average number of recent commits of a tracked code file changed in the recent period: the repository's
+    /// own pace, against which a hot file is measured.
+    var recentPace: Double
 
     /// Facts about one interned path (a real path, or a "ghost": an earlier file that had the same name).
     private struct PathEntry {
@@ -113,7 +118,12 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
         var canonical: Int32
         var ignored: Bool
         var documentation: Bool
+        /// Not code a person writes: lock files, generated files, prose that is not documentation (changelogs),
+        /// data and configuration. Such files are never hot, coupled or counted as code changes.
         var generated: Bool
+        /// Documentation, tests, examples, scripts and other files around the code: they change together by
+        /// design, so their coupling says nothing.
+        var auxiliary = false
         /// Ids of the directories above the path, outermost first.
         var directories: [Int32]
         // Counts, used when this entry is a canonical file.
@@ -165,7 +175,7 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
             entries.append(
                 PathEntry(
                     path: entry.path, canonical: ghost, ignored: entry.ignored, documentation: entry.documentation,
-                    generated: entry.generated, directories: entry.directories))
+                    generated: entry.generated, auxiliary: entry.auxiliary, directories: entry.directories))
             return ghost
         }
 
@@ -175,7 +185,8 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
                 PathEntry(
                     path: path, canonical: id, ignored: ignore.matches(path),
                     documentation: kinds?.isDocumentation ?? FileKinds.isDocumentation(path),
-                    generated: kinds?.isGenerated ?? FileKinds.isGenerated(path), directories: chain(path)))
+                    generated: (kinds?.isGenerated ?? FileKinds.isGenerated(path)) || !FileKinds.isCode(path),
+                    auxiliary: kinds.map { $0.isNonSource || $0.isDocumentation } ?? true, directories: chain(path)))
             return id
         }
 
@@ -308,8 +319,10 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
 
             // A shallow clone's oldest commits show the whole tree as added; that says nothing about files.
             let isBoundary = !shallowBoundaries.isEmpty && shallowBoundaries.contains(record.hash)
-            let recent = record.commitTime >= recentStart
-            let weight = referenceTime.map { exp2(-Double($0 - record.commitTime) / halfLife) } ?? 0
+            // Formatting runs and mass edits touch files without anyone working on them: they make no file hot.
+            let isNoise = Self.isNoise(record)
+            let recent = record.commitTime >= recentStart && !isNoise
+            let weight = isNoise ? 0 : referenceTime.map { exp2(-Double($0 - record.commitTime) / halfLife) } ?? 0
             let commit = Int32(index)
             touched.removeAll(keepingCapacity: true)
             var touchesDocumentation = false
@@ -379,6 +392,7 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
                     }
                 }
             }
+            if touchesDocumentation { documentation.documentationCommits += 1 }
             if documentationOpen {
                 if touchesDocumentation {
                     documentationOpen = false
@@ -395,7 +409,9 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
             }
             if !record.isMerge, touched.count >= 2, touched.count <= Self.maxCouplingCommitSize {
                 var live = 0
-                for file in touched where file < trackedCount && !table.entries[Int(file)].generated {
+                for file in touched
+                where file < trackedCount && !table.entries[Int(file)].generated && !table.entries[Int(file)].auxiliary
+                {
                     coupled.append(file)
                     live += 1
                 }
@@ -441,6 +457,12 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
                 recentCommit: records[added].commitTime >= recentStart ? reference(added) : nil)
         }
         self.additions = additions
+        let recentlyChanged = table.entries[0..<Int(trackedCount)].filter {
+            $0.recentCommits > 0 && !$0.ignored && !$0.documentation && !$0.generated
+        }
+        self.recentPace =
+            recentlyChanged.isEmpty
+            ? 0 : Double(recentlyChanged.reduce(0) { $0 + Int($1.recentCommits) }) / Double(recentlyChanged.count)
         self.hotFiles = table.entries[0..<Int(trackedCount)]
             .filter { $0.commits > 0 && !$0.ignored && !$0.documentation && !$0.generated }
             .sorted { ($0.score, $1.path) > ($1.score, $0.path) }
@@ -508,6 +530,22 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
         self.deleted = deleted
         self.renamed = renamed
         self.documentation = documentation
+    }
+
+    /// Words of a commit subject that say the commit reformats, lints or fixes spelling.
+    private static let formattingWords: Set<Substring> = [
+        "format", "formatting", "formatted", "reformat", "reformats", "reformatted", "reformatting", "whitespace",
+        "whitespaces", "indent", "indentation", "reindent", "lint", "linting", "linter", "prettier", "black", "isort",
+        "gofmt", "rustfmt", "swiftformat", "ruff", "typo", "typos", "spelling",
+    ]
+
+    /// Whether a commit is a formatting run, a mass edit (more than `maxCouplingCommitSize` files) or a mass rename
+    /// (ten or more renames): it touches files without changing what they do.
+    static func isNoise(_ record: CommitRecord) -> Bool {
+        if record.changes.count > maxCouplingCommitSize { return true }
+        if record.changes.lazy.filter({ $0.status == .renamed }).count >= 10 { return true }
+        let words = record.subject.lowercased().split(whereSeparator: { !$0.isLetter && $0 != "-" })
+        return words.contains { formattingWords.contains($0) || $0.hasSuffix("-format") }
     }
 
     private static func event(_ change: FileChange, _ record: CommitRecord) -> RepositoryReport.FileEvent {

@@ -33,6 +33,11 @@ struct LineOriginKey: Sendable, Hashable {
 
 /// Finds when marker lines last changed: one `git blame` per file for all its marker lines (`-L` repeated), files
 /// blamed in parallel, results cached by blob.
+///
+/// A line's age is that of its words, not of its layout: blame ignores whitespace (`-w`) and the commits the
+/// repository lists in `.git-blame-ignore-revs`, and a line last changed by a commit that only re-laid it out (the
+/// same words, apart from whitespace and comment punctuation, were in the commit's parent) is blamed again past
+/// that commit.
 struct MarkerAges: Sendable {
     /// The repository's `git`.
     var git: GitProcess
@@ -40,6 +45,8 @@ struct MarkerAges: Sendable {
     var jobs: Int
     /// Origins from earlier runs, if caching is on.
     var cache: (any LineOriginCache)?
+    /// The repository's `.git-blame-ignore-revs`, when it has one.
+    var ignoreRevisionsFile: URL?
 
     /// A file whose lines need origins.
     struct Request: Sendable {
@@ -72,26 +79,34 @@ struct MarkerAges: Sendable {
         let total = toBlame.count
         progress(AnalysisProgress(phase: "dating markers", completed: 0, total: total))
         let done = Counter(0)
-        let git = self.git
-        let blamed = try await withThrowingTaskGroup(of: (Request, [Int: LineOrigin]).self) { group in
-            var blamed: [(Request, [Int: LineOrigin])] = []
-            var next = 0
-            func addNext() {
-                guard next < toBlame.count else { return }
-                let request = toBlame[next]
-                next += 1
-                group.addTask {
-                    let origins = try await Self.blame(request, git: git)
-                    progress(AnalysisProgress(phase: "dating markers", completed: done.add(1), total: total))
-                    return (request, origins)
-                }
+        let ignoreFile = ignoreRevisionsFile
+        var blamed = try await parallel(toBlame) { request, git in
+            let origins = try await Self.blame(request, git: git, ignoreFile: ignoreFile, ignoring: [])
+            progress(AnalysisProgress(phase: "dating markers", completed: done.add(1), total: total))
+            return origins
+        }
+        // Lines whose last change only re-laid them out are blamed again, past those commits, until their words'
+        // origin is found (or three rounds have passed).
+        let root = git.directory
+        var ignored: [String: Set<String>] = [:]
+        for _ in 0..<3 {
+            let round = blamed.indices.map { (index: $0, request: blamed[$0].0, origins: blamed[$0].1) }
+            let known = ignored
+            let found = try await parallel(round) { item, git in
+                try await Self.relayoutCommits(
+                    item.request, origins: item.origins, root: root, git: git,
+                    known: known[item.request.file.path] ?? [])
             }
-            for _ in 0..<max(1, jobs) { addNext() }
-            while let item = try await group.next() {
-                blamed.append(item)
-                addNext()
+            let again = found.filter { !$0.1.isEmpty }.map(\.0)
+            guard !again.isEmpty else { break }
+            for (item, commits) in found { ignored[item.request.file.path, default: []].formUnion(commits) }
+            let ignoring = ignored
+            let reblamed = try await parallel(again) { item, git in
+                try await Self.blame(
+                    item.request, git: git, ignoreFile: ignoreFile,
+                    ignoring: (ignoring[item.request.file.path] ?? []).sorted())
             }
-            return blamed
+            for (item, origins) in reblamed where !origins.isEmpty { blamed[item.index].1 = origins }
         }
         for (request, origins) in blamed {
             result[request.file.path] = origins
@@ -107,9 +122,78 @@ struct MarkerAges: Sendable {
         return result
     }
 
+    /// Runs `work` on every item, `jobs` at a time, and returns the items with their results in the items' order.
+    private func parallel<Item: Sendable, Output: Sendable>(
+        _ items: [Item], _ work: @escaping @Sendable (Item, GitProcess) async throws -> Output
+    ) async throws -> [(Item, Output)] {
+        let git = self.git
+        return try await withThrowingTaskGroup(of: (Int, Output).self) { group in
+            var results = [Output?](repeating: nil, count: items.count)
+            var next = 0
+            func addNext() {
+                guard next < items.count else { return }
+                let index = next
+                let item = items[index]
+                next += 1
+                group.addTask { (index, try await work(item, git)) }
+            }
+            for _ in 0..<max(1, jobs) { addNext() }
+            while let (index, output) = try await group.next() {
+                results[index] = output
+                addNext()
+            }
+            return zip(items, results).compactMap { item, output in output.map { (item, $0) } }
+        }
+    }
+
+    /// The commits that last changed some of `request`'s lines without changing their words: the same line,
+    /// once whitespace and comment punctuation are left out, was already in the commit's parent (re-indenting,
+    /// `//TODO` to `// TODO`, `/* */` to `//`). Commits in `known` are already ignored.
+    static func relayoutCommits(
+        _ request: Request, origins: [Int: LineOrigin], root: URL, git: GitProcess, known: Set<String>
+    ) async throws -> Set<String> {
+        var linesByCommit: [String: [Int]] = [:]
+        for line in request.lines {
+            guard let origin = origins[line], let commit = origin.commit, !origin.isBoundary, !known.contains(commit)
+            else { continue }
+            linesByCommit[commit, default: []].append(line)
+        }
+        guard !linesByCommit.isEmpty,
+            let data = FileManager.default.contents(atPath: root.appendingPathComponent(request.file.path).path)
+        else { return [] }
+        let current = data.split(separator: 0x0A, omittingEmptySubsequences: false)
+        var found = Set<String>()
+        for (commit, lines) in linesByCommit {
+            let (parent, completion) = try await git.capture(
+                ["show", "--no-textconv"], rawArguments: [Array("\(commit)^:".utf8) + request.file.rawPath])
+            // A root commit, or a file the commit added or renamed: nothing to compare with.
+            guard completion.status == 0 else { continue }
+            let before = Set(parent.split(separator: 0x0A).map(Self.words).filter { !$0.isEmpty })
+            let relaid = lines.allSatisfy { line in
+                guard line - 1 < current.count else { return false }
+                let words = Self.words(current[line - 1])
+                return !words.isEmpty && before.contains(words)
+            }
+            if relaid { found.insert(commit) }
+        }
+        return found
+    }
+
+    /// A line's bytes without whitespace and comment punctuation: what stays when only its layout changes.
+    private static func words(_ line: Data.SubSequence) -> [UInt8] {
+        line.filter { byte in
+            !(byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == UInt8(ascii: "/") || byte == UInt8(ascii: "*")
+                || byte == UInt8(ascii: "#") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ";"))
+        }
+    }
+
     /// Blames the working-tree file at the requested lines, merged into ranges.
-    private static func blame(_ request: Request, git: GitProcess) async throws -> [Int: LineOrigin] {
-        var arguments = ["blame", "--porcelain", "--root"]
+    private static func blame(
+        _ request: Request, git: GitProcess, ignoreFile: URL?, ignoring: [String]
+    ) async throws -> [Int: LineOrigin] {
+        var arguments = ["blame", "--porcelain", "--root", "-w"]
+        if let ignoreFile { arguments += ["--ignore-revs-file", ignoreFile.path] }
+        for commit in ignoring { arguments += ["--ignore-rev", commit] }
         var lines = request.lines.sorted()[...]
         while let first = lines.first {
             var last = first
@@ -167,7 +251,8 @@ struct MarkerAges: Sendable {
 /// A `LineOriginCache` in one binary file, rewritten atomically.
 final class FileLineOriginCache: LineOriginCache {
     private static let magic: [UInt8] = Array("TMBL".utf8)
-    private static let version: UInt64 = 1
+    // Version 2: ages ignore whitespace and reformatting commits.
+    private static let version: UInt64 = 2
 
     /// The file.
     let url: URL

@@ -6,6 +6,26 @@ enum ProjectChecks {
         ("usage", ["usage", "how to use", "getting started", "quick start", "quickstart", "example", "tutorial"]),
     ]
 
+    /// Commands that install software: a README that shows one explains installation, whatever its headings.
+    static let installCommands = [
+        "pip install", "pipx install", "uv add", "poetry add", "npm install", "npm i ", "yarn add", "pnpm add",
+        "cargo add", "cargo install", "go get", "go install", "brew install", "apt install", "apt-get install",
+        "gem install", "swift package", ".package(url:", "composer require", "make install", "./configure",
+        "dotnet add", "conda install", "docker run", "docker pull",
+    ]
+
+    /// Sections a README has in effect through its content: `install` when it shows an install command, `example`
+    /// when it has a fenced code block.
+    static func readmeContentSections(_ bytes: UnsafeRawBufferPointer) -> [String] {
+        let text = String(decoding: bytes, as: UTF8.self).lowercased()
+        var sections: [String] = []
+        if installCommands.contains(where: { text.contains($0) }) { sections.append("install") }
+        if text.contains("```") || text.contains(".. code-block::") || text.contains("::\n\n    ") {
+            sections.append("example")
+        }
+        return sections
+    }
+
     /// Checks `paths` (tracked, not ignored); `readmeHeadings` are the headings of the README found, if any.
     static func check(paths allPaths: [String], readmeHeadings: [String: [String]]) -> RepositoryReport.ProjectFiles {
         // Everything looked for is at the root or one folder down: leave deeper paths out once, up front.

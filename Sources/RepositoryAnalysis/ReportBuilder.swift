@@ -15,6 +15,7 @@ struct ReportBuilder {
     var tracked: [TrackedFile]
     var scanned: [ScannedFile]
     var origins: [String: [Int: LineOrigin]]
+    var markerWords: [String]
 
     func build() -> RepositoryReport {
         let window = RepositoryReport.Window(
@@ -61,6 +62,8 @@ struct ReportBuilder {
                 }
             }
             .sorted { $0.path < $1.path }.prefix(100).map { $0 },
+            toolchain: Toolchain(manifests: manifests, paths: tracked.map(\.path)),
+            markerWords: markerWords,
             signals: [])
     }
 
@@ -116,10 +119,23 @@ struct ReportBuilder {
         .sorted { ($0.path, $0.line) < ($1.path, $1.line) }
     }
 
+    /// The root manifests, by name.
+    private var manifests: [String: String] {
+        Dictionary(
+            scanned.compactMap { file in file.manifestText.map { (file.file.path, $0) } },
+            uniquingKeysWith: { first, _ in first })
+    }
+
+    /// Languages that share a module system.
+    private static func family(_ language: String) -> String {
+        language == "JavaScript" ? "TypeScript" : language
+    }
+
     private func untestedFiles() -> [RepositoryReport.UntestedFile] {
         let tested = Set(scanned.compactMap(\.kinds.testKey))
         return scanned.compactMap { file -> RepositoryReport.UntestedFile? in
-            guard file.content == .text, !file.hasInlineTests, let keys = file.kinds.sourceKeys,
+            guard file.content == .text, !file.hasInlineTests, !file.kinds.isGenerated,
+                let keys = file.kinds.sourceKeys,
                 !keys.contains(where: tested.contains)
             else { return nil }
             let addition = history.additions[file.file.path]
@@ -130,13 +146,49 @@ struct ReportBuilder {
         .sorted { $0.path < $1.path }
     }
 
+    /// Files with undocumented public declarations, limited to the product surface: modules the project ships
+    /// (see `ModuleLayout`), without members that implement a requirement of a protocol declared in the repository.
     private func undocumentedFiles() -> [RepositoryReport.UndocumentedFile] {
-        scanned.filter { !$0.declarations.undocumentedLines.isEmpty }
-            .map {
-                RepositoryReport.UndocumentedFile(
-                    path: $0.file.path, language: $0.language, publicDeclarations: $0.declarations.declarations,
-                    undocumentedLines: $0.declarations.undocumentedLines)
+        let layout = ModuleLayout(manifests: manifests, paths: scanned.map(\.file.path))
+        let requirements = Set(scanned.flatMap(\.declarations.requirements))
+        // A package whose entry file (`__init__.py`, `index.ts`) re-exports names makes only those public.
+        var entries: [String: (names: Set<String>, files: Set<String>, entry: String)] = [:]
+        for file in scanned where !file.declarations.exports.isEmpty || !file.declarations.exportedModules.isEmpty {
+            guard let module = layout.module(of: file.file.path, language: file.language),
+                FileKinds.directory(of: file.file.path) == module.folder
+            else { continue }
+            let folder = module.folder
+            let files = file.declarations.exportedModules.map { specifier in
+                var path = specifier
+                for suffix in [".js", ".mjs", ".ts"] where path.hasSuffix(suffix) { path.removeLast(suffix.count) }
+                if path.hasPrefix("./") { path.removeFirst(2) }
+                return folder.isEmpty || folder == "." ? path : folder + "/" + path
             }
-            .sorted { $0.path < $1.path }
+            entries[Self.family(file.language) + ":" + module.name] = (
+                Set(file.declarations.exports), Set(files), file.file.path
+            )
+        }
+        return scanned.compactMap { file -> RepositoryReport.UndocumentedFile? in
+            guard !file.declarations.undocumented.isEmpty, !file.kinds.isGenerated,
+                let module = layout.module(of: file.file.path, language: file.language)
+            else { return nil }
+            let entry = entries[Self.family(file.language) + ":" + module.name]
+            let path = file.file.path
+            let stem = String(path[..<(path.lastIndex(of: ".") ?? path.endIndex)])
+            let wholeFileExported = entry.map { $0.entry == path || $0.files.contains(stem) } ?? true
+            let undocumented = file.declarations.undocumented.filter {
+                !($0.inConformingType && requirements.contains($0.name))
+                    && (wholeFileExported || entry?.names.contains($0.name) == true)
+            }
+            guard !undocumented.isEmpty else { return nil }
+            return RepositoryReport.UndocumentedFile(
+                path: file.file.path, language: file.language, module: module.name,
+                publicDeclarations: file.declarations.declarations, undocumentedLines: undocumented.map(\.line),
+                undocumented: undocumented.map {
+                    RepositoryReport.UndocumentedSymbol(
+                        line: $0.line, name: $0.name, role: "\($0.role)", excerpt: $0.excerpt)
+                })
+        }
+        .sorted { $0.path < $1.path }
     }
 }

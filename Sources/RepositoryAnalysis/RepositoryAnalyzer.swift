@@ -28,7 +28,13 @@ public struct RepositoryAnalyzer: Sendable {
         let executable = try git.resolve()
         let repository = try await Repository.open(path, executable: executable)
         let git = GitProcess(executable: executable, directory: repository.root)
-        let ignore = IgnorePatterns(options.ignorePatterns)
+        // Someone else's code, copied in, is not the project's to fix: common vendor folders and paths the
+        // repository's `.gitattributes` marks `linguist-vendored` or `linguist-generated` leave analysis like
+        // ignored paths.
+        let ignorePatterns =
+            options.ignorePatterns + FileKinds.vendoredDirectories
+            + Self.linguistExcluded(root: repository.root)
+        let ignore = IgnorePatterns(ignorePatterns)
 
         let commitCache: (any CommitFactsCache)?
         let originCache: (any LineOriginCache)?
@@ -49,19 +55,21 @@ public struct RepositoryAnalyzer: Sendable {
 
         let options = self.options
         let tree = WorkingTree(
-            git: git, root: repository.root, largeFileBytes: options.largeFileBytes, ignore: ignore, jobs: options.jobs)
+            git: git, root: repository.root, largeFileBytes: options.largeFileBytes, ignore: ignore, jobs: options.jobs,
+            vocabulary: MarkerVocabulary(extra: options.markerWords))
         let tracked = try await tree.trackedFiles()
         let included = tracked.filter { !ignore.matches($0.path) }
 
-        // The aggregate depends only on the window, the tracked paths and the ignore patterns: when none of them
-        // changed, the one from the last run is used and no history is read at all.
+        // The aggregate depends only on the window, the tracked files (their content decides which are generated)
+        // and the ignore patterns: when none of them changed, the one from the last run is used and no history is
+        // read at all.
         let aggregateKey = repository.head.map { head in
             Fingerprint.of(
                 [
-                    "aggregate-v1",
+                    "aggregate-v2",
                     HistoryReader.windowKey(head: head, options: options, shallowKey: repository.shallowKey),
-                    "\(options.ignorePatterns.count)",
-                ] + options.ignorePatterns + tracked.map(\.path))
+                    "\(ignorePatterns.count)",
+                ] + ignorePatterns + tracked.map { $0.path + " " + $0.blob })
         }
         let cachedAggregate = aggregateKey.flatMap { key in (try? commitCache?.aggregate(forKey: key)) ?? nil }
         async let historyResult: HistoryReader.Result? = {
@@ -71,8 +79,16 @@ public struct RepositoryAnalyzer: Sendable {
         }()
 
         progress(AnalysisProgress(phase: "scanning files", completed: 0, total: included.count))
-        let scanned = try await tree.scan(included) { done in
+        var scanned = try await tree.scan(included) { done in
             progress(AnalysisProgress(phase: "scanning files", completed: done, total: included.count))
+        }
+        let foundWords = MarkerWords.detect(scanned.map(\.tags)).filter { !options.markerWords.contains($0) }
+        if !foundWords.isEmpty {
+            let words = Set(foundWords)
+            for index in scanned.indices where scanned[index].tags.contains(where: { words.contains($0.kind) }) {
+                scanned[index].markers += scanned[index].tags.filter { words.contains($0.kind) }
+                scanned[index].markers.sort { $0.line < $1.line }
+            }
         }
 
         var origins: [String: [Int: LineOrigin]] = [:]
@@ -82,8 +98,12 @@ public struct RepositoryAnalyzer: Sendable {
                 MarkerAges.Request(
                     file: file.file, lines: file.markers.map(\.line), matchesIndex: !modified.contains(file.file.path))
             }
-            origins = try await MarkerAges(git: git, jobs: options.jobs, cache: originCache)
-                .origins(for: requests, progress: progress)
+            let ignoreFile = repository.root.appendingPathComponent(".git-blame-ignore-revs")
+            origins = try await MarkerAges(
+                git: git, jobs: options.jobs, cache: originCache,
+                ignoreRevisionsFile: FileManager.default.fileExists(atPath: ignoreFile.path) ? ignoreFile : nil
+            )
+            .origins(for: requests, progress: progress)
         }
 
         let history = try await historyResult
@@ -117,7 +137,7 @@ public struct RepositoryAnalyzer: Sendable {
         }
         var report = ReportBuilder(
             repository: repository, options: options, history: aggregate, tracked: tracked, scanned: scanned,
-            origins: origins
+            origins: origins, markerWords: options.markerWords + foundWords
         ).build()
         report.signals = SignalRules(
             history: aggregate, report: report,
@@ -126,6 +146,23 @@ public struct RepositoryAnalyzer: Sendable {
         ).signals()
         progress(AnalysisProgress(phase: "done", completed: 1, total: 1))
         return report
+    }
+}
+
+extension RepositoryAnalyzer {
+    /// The patterns of the root `.gitattributes` that set `linguist-vendored` or `linguist-generated`.
+    static func linguistExcluded(root: URL) -> [String] {
+        guard let data = FileManager.default.contents(atPath: root.appendingPathComponent(".gitattributes").path)
+        else { return [] }
+        return String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).compactMap { line in
+            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            guard let pattern = fields.first, !pattern.hasPrefix("#") else { return nil }
+            let excluded = fields.dropFirst().contains { attribute in
+                (attribute == "linguist-vendored" || attribute == "linguist-generated"
+                    || attribute == "linguist-vendored=true" || attribute == "linguist-generated=true")
+            }
+            return excluded ? String(pattern) : nil
+        }
     }
 }
 

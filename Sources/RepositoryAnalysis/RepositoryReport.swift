@@ -46,7 +46,7 @@ public struct RepositoryReport: Codable, Sendable, Hashable {
     public var recentlyDeleted: [FileEvent]
     /// Files renamed in the recent period, newest first.
     public var recentlyRenamed: [FileEvent]
-    /// TODO, FIXME, HACK, XXX and BUG comments, by path and line.
+    /// TODO, FIXME, HACK, XXX and BUG comments (and the repository's own marker words), by path and line.
     public var markers: [Marker]
     /// Source files that no test file matches by naming convention, by path.
     public var untestedFiles: [UntestedFile]
@@ -58,6 +58,10 @@ public struct RepositoryReport: Codable, Sendable, Hashable {
     public var projectFiles: ProjectFiles
     /// Dependency manifests (Package.swift, package.json, ...), by path.
     public var dependencyManifests: [DependencyManifest]
+    /// How the project is built and tested, from its root manifests.
+    public var toolchain: Toolchain
+    /// Marker words this repository uses besides the standard ones (`NEEDSWORK`), found or configured.
+    public var markerWords: [String]
     /// The findings drawn from the facts above, most severe first.
     public var signals: [Signal]
 
@@ -300,12 +304,28 @@ public struct RepositoryReport: Codable, Sendable, Hashable {
     public struct UndocumentedFile: Codable, Sendable, Hashable {
         /// The file.
         public var path: String
-        /// Its language (Swift, Python or Go: the ones checked).
+        /// Its language (Swift, Python, Go, Rust, TypeScript, JavaScript, Java, C or C++: the ones checked).
         public var language: String
+        /// The module it belongs to: a Swift target, a Python package, a Go package folder, a crate.
+        public var module: String
         /// Public declarations found.
         public var publicDeclarations: Int
         /// The lines of those without documentation.
         public var undocumentedLines: [Int]
+        /// Those without documentation, in line order.
+        public var undocumented: [UndocumentedSymbol]
+    }
+
+    /// A public declaration without a documentation comment.
+    public struct UndocumentedSymbol: Codable, Sendable, Hashable {
+        /// The line, from 1.
+        public var line: Int
+        /// The declared name.
+        public var name: String
+        /// `type`, `function` or `member`, from most to least important to document.
+        public var role: String
+        /// The declaration line, trimmed.
+        public var excerpt: String
     }
 
     /// A tracked file at or over the size limit.

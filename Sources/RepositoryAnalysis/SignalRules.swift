@@ -5,8 +5,10 @@ import Foundation
 /// Fingerprints use only facts that stay true while the finding does (a path, a marker's text, the commit where the
 /// docs last changed), never counts or ages, so a re-run finds the same signal and a fixed finding disappears.
 struct SignalRules {
-    /// Signals for documentation drift need at least this many code commits since the docs changed.
+    /// Signals for documentation drift need at least this many code commits since the docs changed...
     static let driftCommits = 10
+    /// ... and at least this many times the repository's usual number of commits between two documentation changes.
+    static let driftPaceFactor = 3.0
     /// A hot file needs at least this recency-weighted score...
     static let hotScore = 3.0
     /// ... and at least this many commits in the recent period.
@@ -57,7 +59,11 @@ struct SignalRules {
 
     private func documentationDrift() -> [Signal] {
         let drift = history.documentation
-        guard hasDocumentation, drift.commitCount >= Self.driftCommits else { return [] }
+        // Drift is measured against the repository's own habit: a project that updates its docs every 20 commits
+        // is not drifting after 10.
+        let usualGap = Double(history.commitCount) / Double(max(1, drift.documentationCommits))
+        let minimum = max(Double(Self.driftCommits), (Self.driftPaceFactor * usualGap).rounded(.up))
+        guard hasDocumentation, Double(drift.commitCount) >= minimum else { return [] }
         let count = drift.commitCount
         let severity: Severity = count >= 100 ? .high : count >= 25 ? .medium : .low
         var metrics = [
@@ -86,9 +92,19 @@ struct SignalRules {
         ]
     }
 
+    /// A hot file needs at least this many times the recent commits of the repository's average recently changed
+    /// file: busy compared with the repository's own pace, not with a fixed number.
+    static let hotPaceFactor = 3.0
+    /// Files are hot only in a history at least this many days long: in a young repository every file is new.
+    static let hotMinimumHistoryDays = 180
+
     private func hotFiles() -> [Signal] {
-        report.hotFiles
-            .filter { $0.score >= Self.hotScore && $0.recentCommits >= Self.hotRecentCommits }
+        guard let dates = history.authorDates,
+            dates.upperBound.timeIntervalSince(dates.lowerBound) >= Double(Self.hotMinimumHistoryDays) * 86_400
+        else { return [] }
+        let minimum = max(Double(Self.hotRecentCommits), (Self.hotPaceFactor * history.recentPace).rounded(.up))
+        return report.hotFiles
+            .filter { $0.score >= Self.hotScore && Double($0.recentCommits) >= minimum }
             .prefix(Self.hotFileLimit)
             .map { file in
                 let severity: Severity = file.score >= 12 ? .high : file.score >= 6 ? .medium : .low
@@ -142,6 +158,8 @@ struct SignalRules {
             let age = group.compactMap(\.ageDays).max()
             var severity: Severity = first.kind == "TODO" ? .low : .medium
             if let age, age >= 365 { severity = severity == .low ? .medium : .high }
+            // A marker with no text says nothing to act on.
+            if first.text.isEmpty { severity = .low }
             var metrics = [Metric("occurrences", Double(group.count))]
             if let age { metrics.append(Metric("age-days", Double(age))) }
             let lines = group.map { "\($0.line)" }.joined(separator: ",")
@@ -270,18 +288,39 @@ struct SignalRules {
         return signals
     }
 
+    /// At most this many undocumented declarations are cited in one module's signal, the most important first.
+    static let undocumentedCited = 15
+
+    /// One signal per module: users read a module's API as a whole, and one issue per file would flood the list.
     private func undocumentedCode() -> [Signal] {
-        report.undocumentedFiles.filter { $0.undocumentedLines.count >= Self.undocumentedDeclarations }.map { file in
-            let count = file.undocumentedLines.count
+        var modules: [String: [RepositoryReport.UndocumentedFile]] = [:]
+        for file in report.undocumentedFiles {
+            modules[file.language + "\u{0}" + file.module, default: []].append(file)
+        }
+        return modules.values.compactMap { files -> Signal? in
+            guard let first = files.first else { return nil }
+            let symbols = files.flatMap { file in file.undocumented.map { (file.path, $0) } }
+            guard symbols.count >= Self.undocumentedDeclarations else { return nil }
+            let order = ["type": 0, "function": 1, "member": 2]
+            let cited = symbols.sorted {
+                (order[$0.1.role] ?? 3, $0.0, $0.1.line) < (order[$1.1.role] ?? 3, $1.0, $1.1.line)
+            }
+            .prefix(Self.undocumentedCited)
+            let declarations = files.reduce(0) { $0 + $1.publicDeclarations }
+            let fileCount = files.count
             return Signal(
-                kind: .undocumentedCode, severity: count >= 10 ? .medium : .low, identity: [file.path],
+                kind: .undocumentedCode, severity: symbols.count >= 10 ? .medium : .low,
+                identity: ["module", first.language, first.module],
                 summary:
-                    "\(file.path) has \(count) of \(file.publicDeclarations) public declarations without documentation comments",
+                    "\(first.language) module \(first.module): \(symbols.count) public declarations in \(fileCount) "
+                    + (fileCount == 1 ? "file" : "files") + " have no documentation comment",
                 evidence: Evidence(
-                    locations: file.undocumentedLines.prefix(10).map { SourceLocation(path: file.path, startLine: $0) },
+                    locations: cited.map { path, symbol in
+                        SourceLocation(path: path, startLine: symbol.line, excerpt: symbol.excerpt)
+                    },
                     metrics: [
-                        Metric("public-declarations", Double(file.publicDeclarations)),
-                        Metric("undocumented", Double(count)),
+                        Metric("public-declarations", Double(declarations)),
+                        Metric("undocumented", Double(symbols.count)), Metric("files", Double(fileCount)),
                     ]))
         }
     }

@@ -10,7 +10,7 @@ import Darwin
 struct MarkerHit: Sendable, Hashable {
     /// The line, from 1.
     var line: Int
-    /// `TODO`, `FIXME`, `HACK`, `XXX` or `BUG`.
+    /// The marker word: `TODO`, `FIXME`, `HACK`, `XXX`, `BUG`, or one of the repository's own.
     var kind: String
     /// The text after the marker, trimmed and shortened.
     var text: String
@@ -18,9 +18,97 @@ struct MarkerHit: Sendable, Hashable {
     var excerpt: String
 }
 
-/// Cheap, byte-level facts about a text file: its lines and its markers, in one pass.
+/// The marker words a scan looks for.
+struct MarkerVocabulary: Sendable, Hashable {
+    /// The words every repository uses.
+    static let standard = ["TODO", "FIXME", "HACK", "XXX", "BUG"]
+
+    /// The words, as bytes.
+    let words: [[UInt8]]
+    /// The distinct first bytes of the words, for the candidate search.
+    let firstBytes: [UInt8]
+
+    /// The standard words and `extra` ones (upper-case words such as a project's `NEEDSWORK`).
+    init(extra: [String] = []) {
+        var words: [[UInt8]] = []
+        for word in Self.standard + extra where !word.isEmpty && !words.contains(Array(word.utf8)) {
+            words.append(Array(word.utf8))
+        }
+        // Longer words first, so that a word that starts another is not matched in its place.
+        self.words = words.sorted { $0.count > $1.count }
+        var firstBytes: [UInt8] = []
+        for word in self.words where !firstBytes.contains(word[0]) { firstBytes.append(word[0]) }
+        self.firstBytes = firstBytes
+    }
+
+    /// Whether `word` is one of the words.
+    func contains(_ word: String) -> Bool { words.contains(Array(word.utf8)) }
+}
+
+/// The comment syntax of a language, so that `#` in C or `//` in Python opens no comment.
+struct CommentStyle: OptionSet, Sendable, Hashable {
+    let rawValue: UInt8
+
+    /// `//` and `/* */`, and continuation lines starting with `*`.
+    static let slashes = CommentStyle(rawValue: 1 << 0)
+    /// `#`.
+    static let hash = CommentStyle(rawValue: 1 << 1)
+    /// `--`.
+    static let dashes = CommentStyle(rawValue: 1 << 2)
+    /// `<!--`.
+    static let angle = CommentStyle(rawValue: 1 << 3)
+    /// Lines starting with `;`.
+    static let semicolon = CommentStyle(rawValue: 1 << 4)
+    /// Lines starting with `%`.
+    static let percent = CommentStyle(rawValue: 1 << 5)
+    /// Every opener, for files whose language is not known.
+    static let any: CommentStyle = [.slashes, .hash, .dashes, .angle, .semicolon, .percent]
+
+    /// The comment syntax of `language` (a `FileKinds.language` name).
+    static func of(language: String) -> CommentStyle {
+        switch language {
+        case "Swift", "Go", "Rust", "Java", "Kotlin", "JavaScript", "TypeScript", "C", "C++", "Objective-C",
+            "Objective-C++", "C#", "F#", "Scala", "Dart", "Groovy", "Zig", "CSS", "SCSS", "Less", "Protocol Buffers",
+            "GraphQL":
+            .slashes
+        case "Vue", "Svelte": [.slashes, .angle]
+        case "PHP": [.slashes, .hash]
+        case "Python", "Ruby", "Shell", "Perl", "R", "YAML", "TOML", "Makefile", "Dockerfile", "CMake", "Elixir",
+            "Nim", "Julia", "PowerShell", "HCL":
+            .hash
+        case "SQL", "Lua", "Haskell": .dashes
+        case "HTML", "XML": .angle
+        case "Erlang": .percent
+        case "Clojure", "Assembly", "INI": [.semicolon, .hash]
+        case "OCaml": []
+        default: .any
+        }
+    }
+}
+
+/// Cheap, byte-level facts about a text file: its lines, its markers and its comment tags, in one pass.
 enum SourceText {
-    private static let keywords: [[UInt8]] = ["TODO", "FIXME", "HACK", "XXX", "BUG"].map { Array($0.utf8) }
+    /// How a file's markers are found.
+    enum Mode: Sendable, Hashable {
+        /// Source code: markers are marker words in comments, in marker syntax.
+        case code(CommentStyle)
+        /// A prose document (Markdown, plain text, release notes): only unchecked checklist items (`- [ ] text`)
+        /// are markers; a word like BUG in prose is not.
+        case checklist
+        /// A document whose text is never a marker (changelogs, issue and pull-request templates).
+        case none
+    }
+
+    /// What a scan found.
+    struct Result: Sendable, Hashable {
+        /// Lines; a last line without a newline counts.
+        var lines = 0
+        /// Markers of the vocabulary.
+        var markers: [MarkerHit] = []
+        /// Other upper-case words used like a marker (`NEEDSWORK: text` at the start of a comment), which become
+        /// markers when the repository uses the word often enough.
+        var tags: [MarkerHit] = []
+    }
 
     /// Whether the first 8,000 bytes contain a NUL, the test `git` itself uses for binary content.
     static func isBinary(_ bytes: UnsafeRawBufferPointer) -> Bool {
@@ -28,57 +116,181 @@ enum SourceText {
         return memchr(base, 0, min(bytes.count, 8000)) != nil
     }
 
-    /// Counts lines (a last line without a newline counts) and finds markers.
+    /// Counts lines and finds markers and comment tags.
     ///
-    /// A marker is one of the keywords as a whole, upper-case word inside a comment: after `//`, `/*`, `#`, `--`
-    /// or `<!--` on the same line, or on a line whose first non-blank character is `*`, `;` or `%`. Text in
-    /// string literals and prose is thus mostly left alone, unlike a plain `git grep`.
-    static func scan(_ bytes: UnsafeRawBufferPointer) -> (lines: Int, markers: [MarkerHit]) {
-        guard let base = bytes.baseAddress, bytes.count > 0 else { return (0, []) }
+    /// In code, a marker is a vocabulary word as a whole, upper-case word inside a comment, in marker syntax:
+    /// followed by `:` (`TODO:`, `FIXME(alice):`) or by ` - ` (`XXX - text`), or as the comment's first word
+    /// (`// TODO check the bounds`). A word followed by `(` without the `):` of an owner is a call (`BUG()`,
+    /// `BUG_ON(x)`), and a word in the middle of a sentence is prose: neither is a marker.
+    static func scan(
+        _ bytes: UnsafeRawBufferPointer, vocabulary: MarkerVocabulary = MarkerVocabulary(),
+        mode: Mode = .code(.any)
+    ) -> Result {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return Result() }
         let count = bytes.count
-        // Candidates are found with memchr on each keyword's first letter (vectorised in the C library), then
-        // checked; lines are counted with memchr too. Most files have no marker at all, so this is mostly two or
-        // three fast passes over the bytes.
-        var candidates: [Int] = []
-        for first in [UInt8(ascii: "T"), UInt8(ascii: "F"), UInt8(ascii: "H"), UInt8(ascii: "X"), UInt8(ascii: "B")] {
+        var result = Result()
+        switch mode {
+        case .code(let style) where !style.isEmpty:
+            result.markers = markers(in: bytes, vocabulary: vocabulary, style: style)
+            result.tags = tags(in: bytes, vocabulary: vocabulary, style: style)
+        case .checklist:
+            result.markers = checklistItems(in: bytes)
+        default:
+            break
+        }
+        var lines = 0
+        var position = 0
+        while position < count, let found = memchr(base + position, Int32(UInt8(ascii: "\n")), count - position) {
+            lines += 1
+            position = base.distance(to: UnsafeRawPointer(found)) + 1
+        }
+        result.lines = bytes[count - 1] == UInt8(ascii: "\n") ? lines : lines + 1
+        return result
+    }
+
+    // Candidates are found with memchr on each word's first letter (vectorised in the C library), then checked.
+    // Most files have no marker at all, so this is mostly a few fast passes over the bytes.
+    private static func markers(
+        in bytes: UnsafeRawBufferPointer, vocabulary: MarkerVocabulary, style: CommentStyle
+    ) -> [MarkerHit] {
+        guard let base = bytes.baseAddress else { return [] }
+        let count = bytes.count
+        var candidates: [(position: Int, end: Int, word: String)] = []
+        for first in vocabulary.firstBytes {
             var start = 0
             while start < count, let found = memchr(base + start, Int32(first), count - start) {
                 let position = base.distance(to: UnsafeRawPointer(found))
-                if keyword(at: position, in: bytes) != nil { candidates.append(position) }
+                if let (word, end) = keyword(at: position, in: bytes, vocabulary: vocabulary) {
+                    candidates.append((position, end, word))
+                }
                 start = position + 1
             }
         }
-        candidates.sort()
+        guard !candidates.isEmpty else { return [] }
+        candidates.sort { $0.position < $1.position }
         var markers: [MarkerHit] = []
         var lines = 0
         var lineStart = 0
         var position = 0
-        for candidate in candidates + [count] {
-            // Count the newlines up to the candidate, remembering where its line starts.
-            while position < candidate,
-                let found = memchr(base + position, Int32(UInt8(ascii: "\n")), candidate - position)
+        for candidate in candidates {
+            while position < candidate.position,
+                let found = memchr(base + position, Int32(UInt8(ascii: "\n")), candidate.position - position)
             {
                 lines += 1
                 position = base.distance(to: UnsafeRawPointer(found)) + 1
                 lineStart = position
             }
-            position = candidate
-            guard candidate < count, let (keyword, end) = keyword(at: candidate, in: bytes),
-                isInComment(bytes, from: lineStart, to: candidate)
+            position = candidate.position
+            guard let content = commentContent(bytes, from: lineStart, to: candidate.position, style: style),
+                let textStart = markerSyntax(
+                    bytes, word: candidate.position, end: candidate.end, isFirstWord: content == candidate.position)
             else { continue }
-            markers.append(marker(keyword, line: lines + 1, lineStart: lineStart, keywordEnd: end, in: bytes))
+            markers.append(
+                marker(candidate.word, line: lines + 1, lineStart: lineStart, textStart: textStart, in: bytes))
         }
-        // A last line without a newline still counts.
-        return (bytes[count - 1] == UInt8(ascii: "\n") ? lines : lines + 1, markers)
+        return markers
+    }
+
+    /// Upper-case words of three or more letters followed by `:` as the first word of a comment, that are not in
+    /// the vocabulary: `NEEDSWORK: text`, and also `NOTE: text` (the analysis decides which words count).
+    private static func tags(
+        in bytes: UnsafeRawBufferPointer, vocabulary: MarkerVocabulary, style: CommentStyle
+    ) -> [MarkerHit] {
+        guard let base = bytes.baseAddress else { return [] }
+        let count = bytes.count
+        var tags: [MarkerHit] = []
+        var start = 0
+        var lines = 0
+        var counted = 0
+        while start < count, let found = memchr(base + start, Int32(UInt8(ascii: ":")), count - start) {
+            let colon = base.distance(to: UnsafeRawPointer(found))
+            start = colon + 1
+            var wordStart = colon
+            while wordStart > 0, isUpperOrDigit(bytes[wordStart - 1]) { wordStart -= 1 }
+            guard colon - wordStart >= 3, (0x41...0x5A).contains(bytes[wordStart]),
+                wordStart == 0 || !isWordByte(bytes[wordStart - 1])
+            else { continue }
+            var lineStart = wordStart
+            while lineStart > 0, bytes[lineStart - 1] != UInt8(ascii: "\n") { lineStart -= 1 }
+            guard commentContent(bytes, from: lineStart, to: wordStart, style: style) == wordStart else { continue }
+            let word = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[wordStart..<colon]), as: UTF8.self)
+            guard !vocabulary.contains(word) else { continue }
+            // Lines are counted only up to tags, which are rare.
+            while counted < lineStart,
+                let newline = memchr(base + counted, Int32(UInt8(ascii: "\n")), lineStart - counted)
+            {
+                lines += 1
+                counted = base.distance(to: UnsafeRawPointer(newline)) + 1
+            }
+            counted = lineStart
+            tags.append(marker(word, line: lines + 1, lineStart: lineStart, textStart: colon + 1, in: bytes))
+        }
+        return tags
+    }
+
+    /// Unchecked task-list items of a Markdown document: `- [ ] text`, `* [ ] text`, `1. [ ] text`.
+    private static func checklistItems(in bytes: UnsafeRawBufferPointer) -> [MarkerHit] {
+        var items: [MarkerHit] = []
+        var lineStart = 0
+        var line = 0
+        let count = bytes.count
+        var inFence = false
+        while lineStart < count {
+            line += 1
+            var lineEnd = lineStart
+            while lineEnd < count, bytes[lineEnd] != UInt8(ascii: "\n") { lineEnd += 1 }
+            var position = lineStart
+            while position < lineEnd, bytes[position] == 0x20 || bytes[position] == 0x09 { position += 1 }
+            // Items inside fenced code blocks are examples, not tasks.
+            if position + 3 <= lineEnd,
+                (bytes[position] == UInt8(ascii: "`") && bytes[position + 1] == UInt8(ascii: "`")
+                    && bytes[position + 2] == UInt8(ascii: "`"))
+                    || (bytes[position] == UInt8(ascii: "~") && bytes[position + 1] == UInt8(ascii: "~")
+                        && bytes[position + 2] == UInt8(ascii: "~"))
+            {
+                inFence.toggle()
+            } else if !inFence, position < lineEnd {
+                var bullet = position
+                if [UInt8(ascii: "-"), UInt8(ascii: "*"), UInt8(ascii: "+")].contains(bytes[bullet]) {
+                    bullet += 1
+                } else {
+                    while bullet < lineEnd, (0x30...0x39).contains(bytes[bullet]) { bullet += 1 }
+                    if bullet > position, bullet < lineEnd, bytes[bullet] == UInt8(ascii: ".") {
+                        bullet += 1
+                    } else {
+                        bullet = position
+                    }
+                }
+                if bullet > position, bullet + 4 < lineEnd, bytes[bullet] == 0x20, bytes[bullet + 1] == 0x5B,
+                    bytes[bullet + 2] == 0x20, bytes[bullet + 3] == 0x5D, bytes[bullet + 4] == 0x20
+                {
+                    let text = decode(bytes, bullet + 5, lineEnd)
+                    if !text.isEmpty {
+                        items.append(
+                            MarkerHit(
+                                line: line, kind: "TODO", text: shorten(text),
+                                excerpt: shorten(decode(bytes, lineStart, lineEnd))))
+                    }
+                }
+            }
+            lineStart = lineEnd + 1
+        }
+        return items
     }
 
     private static func isWordByte(_ byte: UInt8) -> Bool {
         (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || byte == 0x5F
     }
 
-    private static func keyword(at index: Int, in bytes: UnsafeRawBufferPointer) -> (String, Int)? {
+    private static func isUpperOrDigit(_ byte: UInt8) -> Bool {
+        (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte)
+    }
+
+    private static func keyword(
+        at index: Int, in bytes: UnsafeRawBufferPointer, vocabulary: MarkerVocabulary
+    ) -> (String, Int)? {
         if index > 0, isWordByte(bytes[index - 1]) { return nil }
-        for keyword in keywords where index + keyword.count <= bytes.count {
+        for keyword in vocabulary.words where index + keyword.count <= bytes.count {
             var matches = true
             for offset in 0..<keyword.count where bytes[index + offset] != keyword[offset] {
                 matches = false
@@ -86,19 +298,76 @@ enum SourceText {
             }
             guard matches else { continue }
             let end = index + keyword.count
-            if end < bytes.count, isWordByte(bytes[end]) { return nil }
+            if end < bytes.count, isWordByte(bytes[end]) { continue }
             return (String(decoding: keyword, as: UTF8.self), end)
         }
         return nil
     }
 
-    /// Whether a comment opens between `start` (the line's start) and `end` (the marker), outside string literals:
-    /// `"// TODO"` in code, or `"#" + TODO_COUNT`, is not a marker. Strings are those in double quotes or
-    /// backticks; a single quote is too often an apostrophe or a lifetime to count.
-    private static func isInComment(_ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int) -> Bool {
+    /// Where the marker's text starts when the word at `word..<end` is written as a marker, else `nil`.
+    private static func markerSyntax(_ bytes: UnsafeRawBufferPointer, word: Int, end: Int, isFirstWord: Bool) -> Int? {
+        let count = bytes.count
+        func isBlank(_ index: Int) -> Bool { index < count && (bytes[index] == 0x20 || bytes[index] == 0x09) }
+        func isLineEnd(_ index: Int) -> Bool {
+            index >= count || bytes[index] == UInt8(ascii: "\n") || bytes[index] == UInt8(ascii: "\r")
+        }
+        var position = end
+        if position < count, bytes[position] == UInt8(ascii: "(") {
+            // `TODO(alice):` names an owner; `BUG()` or `BUG(cond)` without the colon is a call.
+            var close = position
+            while close < count, bytes[close] != UInt8(ascii: ")"), !isLineEnd(close) { close += 1 }
+            guard close < count, bytes[close] == UInt8(ascii: ")") else { return nil }
+            position = close + 1
+            while isBlank(position) { position += 1 }
+            guard position < count, bytes[position] == UInt8(ascii: ":") else { return nil }
+            return position + 1
+        }
+        if position < count, bytes[position] == UInt8(ascii: ":") {
+            // `TODO::` is a C++ scope, and `TODO:x` without a space is code or a URL scheme.
+            guard isLineEnd(position + 1) || isBlank(position + 1) else { return nil }
+            return position + 1
+        }
+        var afterBlank = position
+        while isBlank(afterBlank) { afterBlank += 1 }
+        if afterBlank > position, afterBlank < count, bytes[afterBlank] == UInt8(ascii: "-"), isBlank(afterBlank + 1) {
+            return afterBlank + 1
+        }
+        guard isFirstWord else { return nil }
+        if isLineEnd(position) { return position }
+        if afterBlank > position {
+            // `// TODO check`: the first word of the comment, followed by text that is not an operator or a pattern.
+            if isLineEnd(afterBlank) { return afterBlank }
+            let next = bytes[afterBlank]
+            if isWordByte(next) || next >= 0x80 || next == UInt8(ascii: "*") || next == UInt8(ascii: "-") {
+                return afterBlank
+            }
+        }
+        return nil
+    }
+
+    /// Where the text of a comment opened between `start` (the line's start) and `end` starts, when one opens
+    /// there outside string literals: `"// TODO"` in code, or `"#" + TODO_COUNT`, is not a comment. Strings are
+    /// those in double quotes or backticks; a single quote is too often an apostrophe or a lifetime to count.
+    /// The text starts after the opener, repeated opener characters (`///`, `##`, `/**`) and blanks.
+    private static func commentContent(
+        _ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int, style: CommentStyle
+    ) -> Int? {
         var first: UInt8?
         var quote: UInt8?
         var position = start
+        func content(after opener: Int) -> Int {
+            var index = opener
+            while index < end {
+                let byte = bytes[index]
+                guard
+                    byte == 0x20 || byte == 0x09 || byte == UInt8(ascii: "/") || byte == UInt8(ascii: "*")
+                        || byte == UInt8(ascii: "#") || byte == UInt8(ascii: "!") || byte == UInt8(ascii: "-")
+                        || byte == UInt8(ascii: ";") || byte == UInt8(ascii: "%") || byte == UInt8(ascii: "<")
+                else { break }
+                index += 1
+            }
+            return index
+        }
         while position < end {
             let byte = bytes[position]
             if let open = quote {
@@ -118,36 +387,43 @@ enum SourceText {
             }
             if first == nil, byte != 0x20, byte != 0x09 {
                 first = byte
-                if byte == UInt8(ascii: "*") || byte == UInt8(ascii: ";") || byte == UInt8(ascii: "%") { return true }
+                if (byte == UInt8(ascii: "*") && style.contains(.slashes))
+                    || (byte == UInt8(ascii: ";") && style.contains(.semicolon))
+                    || (byte == UInt8(ascii: "%") && style.contains(.percent))
+                {
+                    return content(after: position)
+                }
             }
-            if byte == UInt8(ascii: "#") { return true }
+            if byte == UInt8(ascii: "#"), style.contains(.hash) { return content(after: position) }
             if position + 1 < end {
                 let next = bytes[position + 1]
-                if byte == UInt8(ascii: "/"), next == UInt8(ascii: "/") || next == UInt8(ascii: "*") { return true }
-                if byte == UInt8(ascii: "-"), next == UInt8(ascii: "-") { return true }
-                if byte == UInt8(ascii: "<"), next == UInt8(ascii: "!") { return true }
+                if byte == UInt8(ascii: "/"), next == UInt8(ascii: "/") || next == UInt8(ascii: "*"),
+                    style.contains(.slashes)
+                {
+                    return content(after: position)
+                }
+                if byte == UInt8(ascii: "-"), next == UInt8(ascii: "-"), style.contains(.dashes) {
+                    return content(after: position)
+                }
+                if byte == UInt8(ascii: "<"), next == UInt8(ascii: "!"), style.contains(.angle) {
+                    return content(after: position)
+                }
             }
             position += 1
         }
-        return false
+        return nil
     }
 
     private static func marker(
-        _ kind: String, line: Int, lineStart: Int, keywordEnd: Int, in bytes: UnsafeRawBufferPointer
+        _ kind: String, line: Int, lineStart: Int, textStart: Int, in bytes: UnsafeRawBufferPointer
     ) -> MarkerHit {
-        var lineEnd = keywordEnd
+        var lineEnd = textStart
         while lineEnd < bytes.count, bytes[lineEnd] != UInt8(ascii: "\n") { lineEnd += 1 }
-        var textStart = keywordEnd
-        // An owner or ticket in parentheses right after the marker, `TODO(alice):`, is not part of the text.
-        if textStart < lineEnd, bytes[textStart] == UInt8(ascii: "(") {
-            var close = textStart
-            while close < lineEnd, bytes[close] != UInt8(ascii: ")") { close += 1 }
-            if close < lineEnd { textStart = close + 1 }
+        var start = textStart
+        while start < lineEnd, [0x20, 0x09, UInt8(ascii: ":"), UInt8(ascii: "-")].contains(bytes[start]) {
+            start += 1
         }
-        while textStart < lineEnd, [0x20, 0x09, UInt8(ascii: ":"), UInt8(ascii: "-")].contains(bytes[textStart]) {
-            textStart += 1
-        }
-        var text = decode(bytes, textStart, lineEnd)
+        var text = decode(bytes, start, lineEnd)
         for closer in ["*/", "-->"] where text.hasSuffix(closer) {
             text = String(text.dropLast(closer.count)).trimmingWhitespace()
         }

@@ -48,12 +48,17 @@ struct ScannedFile: Sendable, Hashable {
     var kinds: PathKinds
     /// Markers, for text files.
     var markers: [MarkerHit] = []
+    /// Upper-case words used like markers at the start of comments, for text files (see `SourceText.Result`).
+    var tags: [MarkerHit] = []
     /// Public declarations and the undocumented ones, for Swift, Python and Go files.
     var declarations = DeclarationScanner.Result()
     /// Whether a Rust file has unit tests of its own.
     var hasInlineTests = false
     /// Headings, for the README only.
     var headings: [String] = []
+    /// The text of a build or test manifest at the root (`Package.swift`, `pyproject.toml`, `package.json`,
+    /// `Makefile`, …), which tells the module layout and the project's own build and test commands.
+    var manifestText: String?
 }
 
 /// Lists the tracked files and scans them in parallel, reading each file at most once and never a large one.
@@ -68,6 +73,8 @@ struct WorkingTree: Sendable {
     var ignore: IgnorePatterns
     /// How many files are scanned at once.
     var jobs: Int
+    /// The marker words to find.
+    var vocabulary = MarkerVocabulary()
 
     /// The index entries at stage 0 (or the first stage of a conflicted path), in index order.
     func trackedFiles() async throws -> [TrackedFile] {
@@ -122,6 +129,7 @@ struct WorkingTree: Sendable {
         let batches = stride(from: 0, to: files.count, by: size).map { Array(files[$0..<min($0 + size, files.count)]) }
         let rootPath = root.path
         let limit = largeFileBytes
+        let vocabulary = vocabulary
         let done = Counter(0)
         return try await withThrowingTaskGroup(of: (Int, [ScannedFile]).self) { group in
             var results = [[ScannedFile]](repeating: [], count: batches.count)
@@ -132,7 +140,9 @@ struct WorkingTree: Sendable {
                 let batch = batches[index]
                 next += 1
                 group.addTask {
-                    let scanned = try await offload { Self.scanBatch(batch, rootPath: rootPath, limit: limit) }
+                    let scanned = try await offload {
+                        Self.scanBatch(batch, rootPath: rootPath, limit: limit, vocabulary: vocabulary)
+                    }
                     progress(done.add(batch.count))
                     return (index, scanned)
                 }
@@ -147,7 +157,9 @@ struct WorkingTree: Sendable {
     }
 
     /// Reads each file into one reusable buffer, so that scanning allocates per file only what it finds.
-    private static func scanBatch(_ files: [TrackedFile], rootPath: String, limit: Int) -> [ScannedFile] {
+    private static func scanBatch(
+        _ files: [TrackedFile], rootPath: String, limit: Int, vocabulary: MarkerVocabulary
+    ) -> [ScannedFile] {
         let directory = open(rootPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         defer { if directory >= 0 { close(directory) } }
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
@@ -199,21 +211,26 @@ struct WorkingTree: Sendable {
                     return
                 }
                 scanned.content = .text
-                (scanned.lines, scanned.markers) = SourceText.scan(bytes)
-                switch scanned.language {
-                case "Swift", "Python", "Go":
-                    if scanned.kinds.testKey == nil,
-                        scanned.kinds.sourceKeys != nil || !FileKinds.isUnderTestDirectory(file.path)
-                    {
-                        scanned.declarations = DeclarationScanner.scan(bytes, language: scanned.language)
-                    }
-                case "Rust":
+                if FileKinds.hasGeneratedHeader(bytes) {
+                    // A generated file's markers and declarations are the generator's: nobody acts on them here.
+                    scanned.kinds.isGenerated = true
+                    scanned.lines = SourceText.scan(bytes, mode: .none).lines
+                    return
+                }
+                let mode = FileKinds.markerMode(of: file.path, language: scanned.language)
+                let text = SourceText.scan(bytes, vocabulary: vocabulary, mode: mode)
+                (scanned.lines, scanned.markers, scanned.tags) = (text.lines, text.markers, text.tags)
+                if scanned.language == "Rust" {
                     scanned.hasInlineTests = DeclarationScanner.hasInlineRustTests(bytes)
-                default:
-                    break
+                }
+                if scanned.kinds.testKey == nil, !scanned.kinds.isNonSource {
+                    scanned.declarations = DeclarationScanner.scan(bytes, path: file.path, language: scanned.language)
                 }
                 if !file.path.contains("/"), FileKinds.name(of: file.path).lowercased().hasPrefix("readme") {
-                    scanned.headings = DeclarationScanner.headings(bytes)
+                    scanned.headings = DeclarationScanner.headings(bytes) + ProjectChecks.readmeContentSections(bytes)
+                }
+                if !file.path.contains("/"), Toolchain.manifestNames.contains(file.path), bytes.count < 512_000 {
+                    scanned.manifestText = String(decoding: bytes, as: UTF8.self)
                 }
             }
             return scanned

@@ -12,6 +12,7 @@ extension Configuration {
             jobs: repository.jobs ?? ProcessInfo.processInfo.activeProcessorCount,
             largeFileBytes: repository.largeFileBytes,
             cacheDirectory: repository.cache ? cacheDirectory.appendingPathComponent("analysis") : nil,
-            now: now)
+            now: now,
+            markerWords: repository.markers)
     }
 }

@@ -41,12 +41,16 @@ public struct Configuration: Sendable, Equatable {
         public var cache: Bool
         /// The size above which a file is reported as large.
         public var largeFileBytes: Int
+        /// Marker words besides the standard ones, upper case.
+        public var markers: [String]
     }
 
     /// How many issues, of which kinds.
     public struct IssueGeneration: Sendable, Equatable {
         /// The most issues one run suggests.
         public var maxIssues: Int
+        /// The most issues one run suggests from one kind of finding.
+        public var maxPerKind: Int
         /// The shortest acceptable body, in characters.
         public var minDescriptionLength: Int
         /// The lowest review score a model draft may have and still be published as written.
@@ -169,9 +173,11 @@ public struct Configuration: Sendable, Equatable {
             ignorePatterns: read.list("repository.ignore_patterns"),
             jobs: read.optionalInt("repository.jobs"),
             cache: read.bool("repository.cache"),
-            largeFileBytes: read.int("repository.large_file_bytes"))
+            largeFileBytes: read.int("repository.large_file_bytes"),
+            markers: read.list("analysis.markers").map { $0.uppercased() })
         issueGeneration = IssueGeneration(
             maxIssues: read.int("issue_generation.max_issues"),
+            maxPerKind: read.int("issue_generation.max_per_kind"),
             minDescriptionLength: read.int("issue_generation.min_description_length"),
             reviewThreshold: read.int("issue_generation.review_threshold"),
             types: read.issueTypes("issue_generation.templates"),

@@ -100,6 +100,9 @@ extension ConfigurationKey {
             "publishing.milestone", .integer(minimum: 1, maximum: Int.max), default: .null,
             "The milestone every filed issue goes in: its number on GitHub and Gitea, its id on GitLab."),
         .init(
+            "analysis.markers", .stringList, default: .list([]),
+            "Marker words to find besides TODO, FIXME, HACK, XXX and BUG (NEEDSWORK, …), matched in upper case."),
+        .init(
             "repository.max_commits", .integer(minimum: 1, maximum: 10_000_000), default: .null,
             "How many recent commits to analyse; null analyses the whole history."),
         .init(
@@ -125,6 +128,9 @@ extension ConfigurationKey {
             "issue_generation.max_issues", .integer(minimum: 1, maximum: 100), default: .int(5),
             "The most issues one run suggests."),
         .init(
+            "issue_generation.max_per_kind", .integer(minimum: 1, maximum: 100), default: .int(2),
+            "The most issues one run suggests from one kind of finding, so that one kind cannot fill the list."),
+        .init(
             "issue_generation.min_description_length", .integer(minimum: 0, maximum: 100_000), default: .int(50),
             "Drafts whose body is shorter than this many characters are rejected."),
         .init(
@@ -145,7 +151,7 @@ extension ConfigurationKey {
             "prompts.directory", .string, default: .null,
             "A folder of Mustache templates overriding the built-in prompts (draft.system.mustache, ...)."),
         .init(
-            "llm.provider", .choice(["auto", "local", "ollama", "openai", "anthropic", "gemini"]),
+            "llm.provider", .choice(["auto", "none", "local", "ollama", "openai", "anthropic", "gemini"]),
             default: .string("auto"),
             "Which model service writes the issues; auto picks the first one available."),
         .init(

@@ -39,8 +39,8 @@ public enum IssueType: String, Codable, Sendable, CaseIterable, Hashable {
     /// The priority used when the configuration does not name one.
     public var defaultPriority: Priority {
         switch self {
-        case .documentation: .high
-        case .testing: .medium
+        case .documentation: .medium
+        case .testing: .high
         case .refactoring: .low
         case .maintenance: .medium
         }

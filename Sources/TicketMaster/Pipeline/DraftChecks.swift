@@ -166,7 +166,25 @@ struct Citation: Hashable {
             guard let pathRange = Range(match.range(at: 1), in: body) else { return nil }
             let line = Range(match.range(at: 2), in: body).flatMap { Int(body[$0]) }
             let end = Range(match.range(at: 3), in: body).flatMap { Int(body[$0]) }
-            let citation = Citation(path: String(body[pathRange]), line: line, endLine: end)
+            let path = String(body[pathRange])
+            // Quoted code (`// note`, `/* … */`, the excerpt after a cited line) is not a path.
+            if let whole = Range(match.range, in: body), body[..<whole.lowerBound].hasSuffix("`: ") { return nil }
+            if path.hasPrefix("/") || ["//", "/*", "*/", " /", "/ "].contains(where: { path.contains($0) }) {
+                return nil
+            }
+            // A file the text proposes to add, or says is absent, is not claimed to exist: "add `tests/test_x.py`",
+            // "a new `.github/workflows/ci.yml`", "looked for `.gitlab-ci.yml`".
+            if line == nil, let whole = Range(match.range, in: body) {
+                let lineStart = body[..<whole.lowerBound].lastIndex(of: "\n").map { body.index(after: $0) }
+                let before = body[(lineStart ?? body.startIndex)..<whole.lowerBound].lowercased()
+                let words = before.split { !$0.isLetter }
+                if words.contains(where: { ["add", "adds", "create", "new", "no", "absent"].contains($0) })
+                    || before.contains("looked for")
+                {
+                    return nil
+                }
+            }
+            let citation = Citation(path: path, line: line, endLine: end)
             return seen.insert(citation).inserted ? citation : nil
         }
     }

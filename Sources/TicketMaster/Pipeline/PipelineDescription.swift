@@ -28,7 +28,9 @@ public struct PipelineDescription: Codable, Sendable, Hashable {
         let runModel =
             models.provider == "auto"
             ? "auto (chosen when a run starts; see `ticket-master models list`)"
-            : models.provider + (models.model.map { "/\($0)" } ?? "")
+            : models.provider == "none"
+                ? "none (llm.provider; the plain writer writes every draft)"
+                : models.provider + (models.model.map { "/\($0)" } ?? "")
         var steps = [
             Step(
                 name: "analysis", kind: "fixed", detail: "history and working tree of the repository → findings"),

@@ -55,28 +55,32 @@ public struct LinkContext: Sendable, Hashable {
 /// Writes an issue from evidence alone, with fixed wording for each kind of finding.
 ///
 /// It is the floor under every model: when a model is unavailable, or its draft fails review, this writer's draft
-/// is used instead, so a weak model can make suggestions plainer but never wrong.
+/// is used instead, so a weak model can make suggestions plainer but never wrong. Its proposals come from the
+/// repository: its build and test commands, its test layout, its forge's CI system.
 public struct PlainWriter: Sendable {
     /// Labels added to every issue.
     public var defaultLabels: [String]
     /// Where links point.
     public var links: LinkContext
+    /// How the project is built and tested.
+    public var toolchain: Toolchain
 
     /// Creates a writer.
-    public init(defaultLabels: [String], links: LinkContext) {
+    public init(defaultLabels: [String], links: LinkContext, toolchain: Toolchain = Toolchain()) {
         self.defaultLabels = defaultLabels
         self.links = links
+        self.toolchain = toolchain
     }
 
     /// The draft for a planned issue.
     public func draft(_ planned: PlannedIssue) -> IssueDraft {
         let signals = planned.signals
-        let lead = signals.first
-        let wording = lead.map { Wording(kind: $0.kind, signals: signals) }
+        let wording = signals.first.map {
+            Wording(kind: $0.kind, signals: signals, toolchain: toolchain, forge: links.remote?.forge)
+        }
         var body = "## Context\n\n"
-        body += signals.prefix(10).map { "- " + Self.neutralized($0.summary) }.joined(separator: "\n")
-        if signals.count > 10 { body += "\n- … and \(signals.count - 10) more of the same kind" }
-        body += "\n\n## Evidence\n\n" + evidence(signals)
+        body += wording?.context ?? ""
+        body += "\n\n## Evidence\n\n" + evidence(signals, looked: wording?.lookedFor ?? [])
         body += "\n\n## Proposed change\n\n" + (wording?.proposal ?? "")
         body +=
             "\n\n## Acceptance criteria\n\n" + (wording?.criteria ?? []).map { "- [ ] \($0)" }.joined(separator: "\n")
@@ -84,20 +88,20 @@ public struct PlainWriter: Sendable {
             body += "\n\n<sub>Found by Ticket-Master in commit `\(commit.prefix(10))`.</sub>"
         }
         var labels: [String] = []
-        for label in defaultLabels + [planned.type.rawValue] where !labels.contains(label) {
+        for label in defaultLabels + [planned.type.rawValue] + (wording?.labels ?? []) where !labels.contains(label) {
             labels.append(label)
         }
         return IssueDraft(
-            title: wording?.title ?? "Review repository findings", body: body, labels: labels, type: planned.type,
-            signals: signals, writer: .plain)
+            title: wording?.title ?? "Act on the repository findings listed below", body: body, labels: labels,
+            type: planned.type, signals: signals, writer: .plain)
     }
 
-    private func evidence(_ signals: [Signal]) -> String {
+    private func evidence(_ signals: [Signal], looked: [String]) -> String {
         var lines: [String] = []
         var seenLocations = Set<SourceLocation>()
         var seenCommits = Set<String>()
         for signal in signals {
-            for location in signal.evidence.locations.prefix(10) where seenLocations.insert(location).inserted {
+            for location in signal.evidence.locations.prefix(20) where seenLocations.insert(location).inserted {
                 var line = "- " + links.link(location)
                 if let excerpt = location.excerpt?.trimmingCharacters(in: .whitespacesAndNewlines), !excerpt.isEmpty {
                     line += ": `\(Self.neutralized(String(excerpt.prefix(160))))`"
@@ -105,15 +109,20 @@ public struct PlainWriter: Sendable {
                 lines.append(line)
             }
             for commit in signal.evidence.commits.prefix(5) where seenCommits.insert(commit.hash).inserted {
-                lines.append("- Commit \(links.link(commit)) (\(Self.day(commit.date))): \(commit.subject)")
+                lines.append(
+                    "- Commit \(links.link(commit)) (\(Self.day(commit.date))): \(Self.neutralized(commit.subject))")
             }
-            if !signal.evidence.metrics.isEmpty {
+            if !signal.evidence.metrics.isEmpty, signals.count <= 3 {
                 lines.append(
                     "- "
                         + signal.evidence.metrics.map { "\($0.name): \(Self.number($0.value))" }.joined(separator: ", ")
                 )
             }
         }
+        if signals.count > 3 {
+            lines.append("- \(signals.count) findings in \(seenLocations.map(\.path).uniqued().count) files")
+        }
+        lines += looked.map { "- \($0)" }
         return lines.joined(separator: "\n")
     }
 
@@ -125,106 +134,352 @@ public struct PlainWriter: Sendable {
                 of: #"[A-Za-z][A-Za-z0-9+.-]*://\S+"#, with: "(link removed)", options: .regularExpression)
     }
 
-    private static func day(_ date: Date) -> String {
+    static func day(_ date: Date) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withFullDate]
         return formatter.string(from: date)
     }
 
-    private static func number(_ value: Double) -> String {
+    static func number(_ value: Double) -> String {
         value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(format: "%.2f", value)
     }
 }
 
-/// The fixed wording for each kind of finding.
+/// The fixed wording for each kind of finding: what was found, what to change, and how to tell it is done.
 private struct Wording {
     var title: String
+    var context: String
     var proposal: String
     var criteria: [String]
+    var labels: [String] = []
+    /// What was looked for and not found, stated as evidence when a finding is an absence.
+    var lookedFor: [String] = []
 
-    init(kind: SignalKind, signals: [Signal]) {
+    init(kind: SignalKind, signals: [Signal], toolchain: Toolchain, forge: RemoteRepository.Forge?) {
         let paths = signals.flatMap { $0.evidence.locations.map(\.path) }.uniqued()
         let path = paths.first ?? "the repository"
         let shown = Self.shorten(path)
+        let lead = signals[0]
+        let metrics = Dictionary(lead.evidence.metrics.map { ($0.name, $0.value) }) { first, _ in first }
+        func metric(_ name: String) -> Int { Int(metrics[name] ?? 0) }
+        let test = toolchain.testCommand.map { "`\($0)`" }
+        let build = toolchain.buildCommand.map { "`\($0)`" }
         switch kind {
         case .marker:
-            let count = signals.count
-            title =
-                count == 1 ? "Resolve the marker comment in \(shown)" : "Resolve \(count) marker comments in \(shown)"
-            proposal =
-                "Work through each marker listed above: do what it asks, or open an issue for it and remove the "
-                + "comment, so the code stops carrying unresolved notes."
-            criteria = [
-                "Each listed marker is resolved, or tracked in its own issue and removed from the code",
-                "No new marker comment is added to \(path) without an issue reference",
-            ]
+            (title, context, proposal, criteria) = Self.marker(signals, paths: paths, toolchain: toolchain)
         case .hotFile:
-            title = "Review frequently changed \(shown)"
+            let recent = metric("recent-commits")
+            title = "Split the often-changed part of \(shown) out (\(recent) commits in 90 days)"
+            context =
+                "`\(path)` changed in \(recent) commits in the last 90 days (\(metric("commits")) in all, "
+                + "+\(metric("insertions"))/−\(metric("deletions")) lines, \(metric("authors")) authors): far more "
+                + "than the repository's other files. The newest of those commits are listed below."
             proposal =
-                "Review \(path): find why it changes so often (mixed responsibilities, missing abstractions, "
-                + "configuration kept in code) and split or simplify it so that typical changes touch less of it."
+                "Find the part of `\(path)` that the commits below change again and again, and move it into a file "
+                + "of its own with a narrow interface, so that the next changes of that kind touch only that file."
+                + (test.map { " Cover the part with tests first and run them with \($0)." } ?? "")
             criteria = [
-                "The causes of the frequent changes are written down in this issue",
-                "\(path) is split or simplified, or the decision not to is recorded",
-                "The behaviour of \(path) is covered by tests before it is restructured",
+                "The part of `\(path)` that the listed commits changed lives in its own file",
+                "That file has tests" + (test.map { " that pass with \($0)" } ?? ""),
             ]
+            labels = ["refactoring"]
         case .untestedCode:
-            title = paths.count > 1 ? "Add tests for \(paths.count) untested source files" : "Add tests for \(shown)"
+            let lines = metric("lines")
+            let testFile = Self.testFile(for: path, toolchain: toolchain)
+            title = "Add tests for \(shown)"
+            context =
+                "`\(path)` (\(lines) lines) was added recently and no test matches its name"
+                + (toolchain.testFolder.map { " in `\($0)/`" } ?? "") + "."
             proposal =
-                "Add tests that exercise the public behaviour of the files listed above, following the "
-                + "repository's existing test layout."
-            criteria =
-                paths.prefix(10).map { "\($0) has tests that run in CI" } + [
-                    "The new tests fail when the behaviour they cover breaks"
-                ]
-        case .documentationDrift:
-            title = "Update the documentation to match recent changes"
-            proposal =
-                "Read the documentation against the changes listed above and update what no longer matches: "
-                + "usage, configuration, examples."
+                "Add " + (testFile.map { "`\($0)`" } ?? "a test file next to the existing tests")
+                + " with tests of the public behaviour of `\(path)`: its normal results, its edge cases and its "
+                + "errors." + (test.map { " Run them with \($0)." } ?? "")
             criteria = [
-                "Every user-facing change in the listed commits is reflected in the documentation",
-                "The examples in the documentation run as written",
+                (testFile.map { "A new `\($0)`" } ?? "A test file") + " exercises the public functions of `\(path)`",
+                (test.map { "\($0) passes" } ?? "The tests pass")
+                    + ", and a test fails when the behaviour it covers breaks",
+            ]
+        case .documentationDrift:
+            let count = metric("commits")
+            let documents = paths.prefix(3).map { "`\($0)`" }.joined(separator: ", ")
+            title = "Bring the documentation up to date with \(count) code changes"
+            context =
+                "\(count) commits changed code since the documentation last changed"
+                + (documents.isEmpty ? "." : " (\(documents)).") + " The newest are listed below."
+            proposal =
+                "Read the commits below and update " + (documents.isEmpty ? "the documentation" : documents)
+                + " wherever they changed behaviour, options, output or examples."
+            criteria = [
+                "Every user-visible change among the listed commits is described in the documentation",
+                "The documentation's examples run as written against the current code",
             ]
         case .changeCoupling:
-            let other = paths.dropFirst().first.map(Self.shorten) ?? "its partner"
-            title = "Untangle \(shown) and \(other), which change together"
+            let other = paths.dropFirst().first ?? "its partner"
+            title = "Untangle \(shown) and \(Self.shorten(other)), which change together"
+            context =
+                "`\(path)` and `\(other)` changed in the same commit \(metric("shared-commits")) times (of "
+                + "\(metric("first-commits")) and \(metric("second-commits")) commits): a change to one almost "
+                + "always needs a change to the other."
             proposal =
-                "Find why these files almost always change together; merge them, move the shared concept into one "
-                + "place, or document the dependency."
+                "Find what both files encode (a shared list, format, protocol or constant), move it into one place "
+                + "that both use, or merge the files; if the dependency must stay, say so in a comment in both."
             criteria = [
-                "The reason for the coupling is recorded in this issue",
-                "A typical change no longer needs edits in both files, or the dependency is documented",
+                "What the two files share is defined once",
+                "A change like the recent ones edits one file, not both",
             ]
         case .busFactor:
-            title = "Share knowledge of \(shown) beyond one person"
+            let share = Int(((metrics["top-author-share"] ?? 0) * 100).rounded())
+            title = "Share knowledge of \(shown)/ beyond one person"
+            context =
+                "\(share)% of the \(metric("commits")) commits to `\(path)/` are by one author (bus factor "
+                + "\(metric("bus-factor"))): if they are away, nobody else knows this code."
             proposal =
-                "Only one person has changed \(path). Have a second maintainer review it and document how it works, "
-                + "so that it does not depend on one person."
+                "Have a second maintainer review the next changes to `\(path)/`, and write down how it works "
+                + "(its design, invariants and how to test it) in `\(path)/README.md` or the project's documentation."
             criteria = [
-                "A second maintainer has reviewed \(path)",
-                "How \(path) works is documented where the team keeps documentation",
+                "A second maintainer has reviewed a change in `\(path)/`",
+                "How `\(path)/` works is documented where the project keeps its documentation",
             ]
         case .largeFile:
-            title = "Move the large file \(shown) out of the repository"
+            let size = Self.megabytes(metric("bytes"))
+            title = "Move the large file \(shown) out of the Git history"
+            context = "`\(path)` is \(size): every clone downloads it, and every change to it adds another copy."
             proposal =
-                "Store \(path) outside the Git history (Git LFS, a release asset or a generated build step), or "
-                + "split it if it is source."
-            criteria = ["\(path) is no longer stored as a large blob in the repository", "Builds and tests still pass"]
+                "Track `\(path)` with Git LFS (`git lfs track '\(path)'`), publish it as a release asset, or "
+                + "generate it in the build" + (build.map { " (\($0))" } ?? "") + "."
+            criteria = ["`\(path)` is no longer stored as a blob in the repository", "The build and tests still pass"]
         case .missingProjectFile:
-            title = Self.title(from: signals.first?.summary ?? "Add missing project files")
-            proposal =
-                "Add what is listed above, following the usual conventions for this kind of project, so that users "
-                + "and contributors find what they expect."
-            criteria = signals.map { "Resolved: \($0.summary)" }
+            (title, context, proposal, criteria, labels, lookedFor) = Self.projectFile(
+                lead, toolchain: toolchain, forge: forge)
         case .undocumentedCode:
-            title = "Document the public declarations in \(shown)"
-            proposal = "Add documentation comments to the public declarations listed above: what each does and why."
-            criteria = [
-                "Every listed declaration has a documentation comment", "Documentation builds without warnings",
-            ]
+            (title, context, proposal, criteria) = Self.undocumented(signals, metrics: metrics)
         }
         title = Self.title(from: title)
+    }
+
+    private static func marker(
+        _ signals: [Signal], paths: [String], toolchain: Toolchain
+    ) -> (String, String, String, [String]) {
+        let lead = signals[0]
+        let note = lead.summary.split(separator: ": ", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
+        let word = lead.summary.split(separator: " ").first.map(String.init) ?? "TODO"
+        let age = lead.evidence.metrics.first { $0.name == "age-days" }.map { Int($0.value) }
+        let since = lead.evidence.commits.first.map { " since \(PlainWriter.day($0.date))" } ?? ""
+        let ageText =
+            age.map { $0 >= 365 ? ", unchanged for \($0 / 365) year\($0 >= 730 ? "s" : "")\(since)" : "" } ?? ""
+        let places = signals.flatMap(\.evidence.locations)
+        let quoted = PlainWriter.neutralized(note)
+        let test = toolchain.testCommand.map { "`\($0)`" }
+        if paths.count > 1 {
+            let title = "Resolve the \(word) copied into \(paths.count) files: \(quoted)"
+            let context =
+                "The same \(word) note appears in \(paths.count) files (\(places.count) places)\(ageText): "
+                + "\"\(quoted)\". It is one task, copied with the code around it."
+            let proposal =
+                "Fix the cause once, in a place all \(paths.count) files share (a common helper, the build "
+                + "configuration, or the package setup), then delete every copy of the note listed below."
+            let criteria = [
+                "No tracked file contains the note \"\(quoted)\" (`git grep -n` finds none)",
+                "The cause the note describes is fixed once, not in each file"
+                    + (test.map { ", and \($0) passes" } ?? ""),
+            ]
+            return (title, context, proposal, criteria)
+        }
+        let file = shorten(paths.first ?? "")
+        let lines = places.compactMap(\.startLine).map(String.init).joined(separator: ", ")
+        let where_ = "`\(paths.first ?? "")`" + (lines.isEmpty ? "" : " line \(lines)")
+        if note.isEmpty {
+            return (
+                "Resolve the empty \(word) in \(file)",
+                "\(where_) has a \(word) comment with no text\(ageText): nobody can tell what is left to do.",
+                "Find out from the commit below what was meant, then do it or delete the comment.",
+                ["The \(word) at \(where_) is gone, and the commit removing it says what was done"]
+            )
+        }
+        let isDefect = ["FIXME", "BUG", "XXX"].contains(word)
+        let context =
+            "\(where_) says \(word): \"\(quoted)\"\(ageText). "
+            + (isDefect ? "The code knows it is wrong or fragile here." : "The work it names was never done.")
+        var proposal = "Do what the note asks in \(where_): \(quoted). "
+        proposal +=
+            isDefect
+            ? "Add a test that shows the problem first" + (test.map { " (run with \($0))" } ?? "")
+                + ", then fix it and delete the comment."
+            : "If it no longer applies, delete the comment and say why in the commit message."
+        var criteria = ["The \(word) at \(where_) is gone, with the change it asks for made or its removal explained"]
+        if isDefect {
+            criteria.append("A test covers the case the note describes" + (test.map { " and passes with \($0)" } ?? ""))
+        }
+        return ("\(file): \(quoted)", context, proposal, criteria)
+    }
+
+    private static func undocumented(
+        _ signals: [Signal], metrics: [String: Double]
+    ) -> (String, String, String, [String]) {
+        let lead = signals[0]
+        let undocumented = Int(metrics["undocumented"] ?? 0)
+        // The summary is "<Language> module <name>: …".
+        let head = lead.summary.split(separator: ":", maxSplits: 1).first.map(String.init) ?? lead.summary
+        let words = head.split(separator: " ", maxSplits: 2)
+        let language = words.first.map(String.init) ?? ""
+        var module = words.count > 2 ? String(words[2]) : head
+        let cited = lead.evidence.locations.count
+        let files = lead.evidence.locations.map(\.path).uniqued()
+        // A folder name like `src` says less than the files themselves.
+        if ["src", "source", "lib", "include", "."].contains(module), files.count <= 3 {
+            module = files.map { $0.split(separator: "/").last.map(String.init) ?? $0 }.joined(separator: ", ")
+        }
+        let style: String
+        switch language {
+        case "Swift", "Rust": style = "a `///` comment"
+        case "Python": style = "a docstring"
+        case "TypeScript", "JavaScript", "Java": style = "a `/** … */` comment"
+        case "Go": style = "a `//` comment that starts with the name"
+        default: style = "a comment above it"
+        }
+        let title = "Document the public API of \(module) (\(undocumented) declarations)"
+        let context =
+            "\(undocumented) public declarations of the \(language) module \(module) have no documentation "
+            + "comment, so users see them without any explanation. "
+            + (cited < undocumented
+                ? "The \(cited) most important (types first) are listed below." : "All are listed below.")
+        let proposal =
+            "Give each listed declaration \(style): what it does, its parameters and what it returns or throws. "
+            + "Declarations that are not meant for users can be made non-public instead."
+        var criteria = ["Each declaration listed below has \(style) or is no longer public"]
+        if cited < undocumented {
+            criteria.append(
+                "`ticket-master analyze --format json` lists no undocumented declaration in \(module)")
+        }
+        return (title, context, proposal, criteria)
+    }
+
+    private static func projectFile(
+        _ signal: Signal, toolchain: Toolchain, forge: RemoteRepository.Forge?
+    ) -> (String, String, String, [String], [String], [String]) {
+        func identity(_ name: String) -> Bool { signal.fingerprint == Fingerprint.of(["missing-project-file", name]) }
+        let test = toolchain.testCommand.map { "`\($0)`" }
+        let build = toolchain.buildCommand.map { "`\($0)`" }
+        if identity("continuous-integration") {
+            let file: String
+            switch forge {
+            case .gitlab: file = ".gitlab-ci.yml"
+            default: file = ".github/workflows/ci.yml"
+            }
+            let steps = [build, test].compactMap { $0 }
+            let runs = steps.isEmpty ? "the build and the tests" : steps.joined(separator: " and ")
+            return (
+                "Run \(steps.isEmpty ? "the build and tests" : steps.joined(separator: " and ")) in CI on every push",
+                "The repository has no CI configuration, so nothing checks that a change builds and passes the "
+                    + "tests before it is merged."
+                    + (test.map { " The tests run with \($0)." } ?? ""),
+                "Add `\(file)` that runs \(runs) on every push and pull request.",
+                [
+                    "A new `\(file)` runs \(runs) on every push and pull request",
+                    "A change that breaks the tests shows a failed check",
+                ],
+                ["ci"],
+                [
+                    "No CI configuration: looked for `.github/workflows/`, `.gitlab-ci.yml`, `.gitea/workflows/`, "
+                        + "`.circleci/`, `.travis.yml`, `Jenkinsfile`, `azure-pipelines.yml` and others"
+                ]
+            )
+        }
+        if identity("license") {
+            let declared = toolchain.declaredLicense
+            return (
+                "Add a LICENSE file" + (declared.map { " (the manifest declares \($0))" } ?? ""),
+                "The repository has no LICENSE file. Without one, nobody may legally reuse or redistribute the code, "
+                    + "and many companies forbid contributing to it."
+                    + (declared.map { " The package manifest already declares the \($0) licence." } ?? ""),
+                declared.map { "Add the full text of the \($0) licence as `LICENSE` at the root." }
+                    ?? "Choose a licence with the maintainers and add its full text as `LICENSE` at the root.",
+                [
+                    "A new `LICENSE` at the root holds the full licence text",
+                    "The package manifest names the same licence",
+                ],
+                [],
+                ["No `LICENSE`, `LICENCE`, `COPYING` or `UNLICENSE` file at the root, and no `LICENSES/` folder"]
+            )
+        }
+        if identity("contributing") {
+            return (
+                "Add a CONTRIBUTING guide with the build and test steps",
+                "The repository has no CONTRIBUTING guide, so a new contributor has to work out how to build, test and "
+                    + "submit a change.",
+                "Add `CONTRIBUTING.md` that says how to build the project"
+                    + (build.map { " (\($0))" } ?? "") + ", run the tests" + (test.map { " (\($0))" } ?? "")
+                    + ", and submit a change.",
+                ["A new `CONTRIBUTING.md` gives the build and test commands and how to submit a change"],
+                [],
+                ["No `CONTRIBUTING` file at the root, in `.github/` or in `docs/`"]
+            )
+        }
+        if identity("readme") {
+            return (
+                "Add a README",
+                "The repository has no README: visitors cannot tell what it is, how to install it or how to use it.",
+                "Add `README.md` with what the project does, how to install it and a short usage example.",
+                ["A new `README.md` says what the project does, how to install it, and shows an example"],
+                [],
+                ["No README at the root, in `.github/` or in `docs/`"]
+            )
+        }
+        let readme = signal.evidence.locations.first?.path ?? "README.md"
+        let isInstallation = signal.summary.hasSuffix("installation section")
+        if isInstallation {
+            let name = toolchain.packageName ?? "the package"
+            let command: String?
+            switch toolchain.ecosystem {
+            case "python": command = "pip install \(name)"
+            case "npm": command = "npm install \(name)"
+            case "cargo": command = "cargo add \(name)"
+            case "go": command = "go get \(name)"
+            default: command = nil
+            }
+            return (
+                "Add an installation section to \(readme)",
+                "`\(readme)` has no installation section and shows no install command, so new users must guess how "
+                    + "to install the project.",
+                "Add an \"Installation\" section to `\(readme)`"
+                    + (command.map { " with the install command (`\($0)`)" } ?? " with the install steps")
+                    + " and the supported versions.",
+                ["`\(readme)` has an Installation section with a command that works as written"],
+                [],
+                ["The headings of `\(readme)` include none about installation, and it shows no install command"]
+            )
+        }
+        return (
+            "Add a usage example to \(readme)",
+            "`\(readme)` has no usage section and no code example, so new users cannot see how the project is used.",
+            "Add a \"Usage\" section to `\(readme)` with a short example that runs as written.",
+            ["`\(readme)` has a Usage section whose example runs as written"],
+            [],
+            ["The headings of `\(readme)` include none about usage, and it has no code example"]
+        )
+    }
+
+    /// Where a test of `path` would go by the ecosystem's convention.
+    static func testFile(for path: String, toolchain: Toolchain) -> String? {
+        let file = path.split(separator: "/").last.map(String.init) ?? path
+        let name = file.contains(".") ? String(file[..<(file.lastIndex(of: ".") ?? file.endIndex)]) : file
+        let directory = path.split(separator: "/").dropLast().joined(separator: "/")
+        switch toolchain.ecosystem {
+        case "swiftpm":
+            let parts = path.split(separator: "/")
+            guard parts.count > 2, parts[0] == "Sources" else { return nil }
+            return "Tests/\(parts[1])Tests/\(name)Tests.swift"
+        case "python":
+            return "\(toolchain.testFolder ?? "tests")/test_\(name).py"
+        case "npm":
+            let ext = path.hasSuffix(".ts") || path.hasSuffix(".tsx") ? "ts" : "js"
+            if let folder = toolchain.testFolder { return "\(folder)/\(name).\(ext)" }
+            return (directory.isEmpty ? "" : directory + "/") + "\(name).test.\(ext)"
+        case "go":
+            return (directory.isEmpty ? "" : directory + "/") + "\(name)_test.go"
+        default:
+            return nil
+        }
     }
 
     /// Keeps titles under 80 characters: a long path becomes its last two components, or its file name.
@@ -233,6 +488,10 @@ private struct Wording {
         let parts = path.split(separator: "/")
         let lastTwo = parts.suffix(2).joined(separator: "/")
         return lastTwo.count <= 40 ? lastTwo : String(parts.last ?? Substring(path))
+    }
+
+    private static func megabytes(_ bytes: Int) -> String {
+        String(format: "%.1f MB", Double(bytes) / 1_000_000)
     }
 
     private static func title(from text: String) -> String {

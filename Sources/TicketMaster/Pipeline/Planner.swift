@@ -8,53 +8,111 @@ public struct PlannedIssue: Sendable, Hashable {
     public var signals: [Signal]
     /// The ranking score (higher first).
     public var score: Double
+    /// Why the planner chose it, for the preview: its rank, severity and evidence.
+    public var reason: String
 
     /// Creates a planned issue.
-    public init(type: IssueType, signals: [Signal], score: Double) {
+    public init(type: IssueType, signals: [Signal], score: Double, reason: String = "") {
         self.type = type
         self.signals = signals
         self.score = score
+        self.reason = reason
     }
 }
 
-/// Chooses which findings become issues: filters by the configured issue types, groups findings that share a
-/// cause, ranks by severity, priority and evidence, and caps the count.
+/// A finding the planner did not turn into an issue, and why.
+public struct LeftOut: Codable, Sendable, Hashable {
+    /// The kind of finding.
+    public var kind: SignalKind
+    /// Its summary.
+    public var summary: String
+    /// Why it was left out: the per-kind limit, the issue limit, or an issue type not configured.
+    public var reason: String
+}
+
+/// The planner's result: the issues to write, best first, and what was left out.
+public struct Backlog: Sendable, Hashable {
+    /// The issues to write, best first.
+    public var issues: [PlannedIssue]
+    /// Findings not planned, in rank order.
+    public var leftOut: [LeftOut]
+}
+
+/// Chooses which findings become issues: filters by the configured issue types, merges findings that share a
+/// cause, ranks by severity, priority and evidence, keeps variety (at most `maxPerKind` issues of one kind of
+/// finding), and caps the count.
 public struct Planner: Sendable {
     /// The kinds of issue to suggest and their priorities.
     public var types: [IssueTypePreference]
     /// The most issues to plan.
     public var maxIssues: Int
+    /// The most issues to plan from one kind of finding, so that one kind cannot fill the list.
+    public var maxPerKind: Int
 
     /// Creates a planner.
-    public init(types: [IssueTypePreference], maxIssues: Int) {
+    public init(types: [IssueTypePreference], maxIssues: Int, maxPerKind: Int = 2) {
         self.types = types
         self.maxIssues = maxIssues
+        self.maxPerKind = maxPerKind
     }
 
     /// The issues to write, best first.
     public func plan(_ signals: [Signal]) -> [PlannedIssue] {
+        backlog(signals).issues
+    }
+
+    /// The issues to write, best first, and the findings left out with the reason.
+    public func backlog(_ signals: [Signal]) -> Backlog {
         let priorities = Dictionary(types.map { ($0.type, $0.priority) }) { first, _ in first }
+        var leftOut: [LeftOut] = []
         var groups: [GroupKey: [Signal]] = [:]
         var order: [GroupKey] = []
         for signal in signals {
-            let type = IssueType(signal.kind)
-            guard priorities[type] != nil else { continue }
+            let type = IssueType(signal)
+            guard priorities[type] != nil else {
+                leftOut.append(
+                    LeftOut(
+                        kind: signal.kind, summary: signal.summary,
+                        reason: "issue type \(type.rawValue) is not in issue_generation.templates"))
+                continue
+            }
             let key = GroupKey(signal)
             if groups[key] == nil { order.append(key) }
             groups[key, default: []].append(signal)
         }
-        let planned = order.compactMap { key -> PlannedIssue? in
+        let candidates = order.compactMap { key -> PlannedIssue? in
             guard let members = groups[key], let priority = priorities[key.type] else { return nil }
             let ranked = members.sorted(by: Self.strongerFirst)
             return PlannedIssue(type: key.type, signals: ranked, score: Self.score(ranked, priority: priority))
         }
-        return Array(
-            planned.sorted {
-                $0.score != $1.score
-                    ? $0.score > $1.score
-                    : ($0.signals.first?.fingerprint ?? "") < ($1.signals.first?.fingerprint ?? "")
+        .sorted {
+            $0.score != $1.score
+                ? $0.score > $1.score
+                : ($0.signals.first?.fingerprint ?? "") < ($1.signals.first?.fingerprint ?? "")
+        }
+        var chosen: [PlannedIssue] = []
+        var perKind: [SignalKind: Int] = [:]
+        for (rank, candidate) in candidates.enumerated() {
+            guard let lead = candidate.signals.first else { continue }
+            let reason: String?
+            if chosen.count >= maxIssues {
+                reason = "beyond the \(maxIssues) issues one run suggests (issue_generation.max_issues)"
+            } else if perKind[lead.kind, default: 0] >= maxPerKind {
+                reason =
+                    "already \(maxPerKind) \(lead.kind.rawValue) suggestions (issue_generation.max_per_kind)"
+            } else {
+                reason = nil
             }
-            .prefix(maxIssues))
+            if let reason {
+                leftOut += candidate.signals.map { LeftOut(kind: $0.kind, summary: $0.summary, reason: reason) }
+                continue
+            }
+            perKind[lead.kind, default: 0] += 1
+            var planned = candidate
+            planned.reason = Self.reason(planned, rank: rank + 1, of: candidates.count)
+            chosen.append(planned)
+        }
+        return Backlog(issues: chosen, leftOut: leftOut)
     }
 
     /// Severity times priority, with a small bonus for corroborating evidence.
@@ -65,34 +123,72 @@ public struct Planner: Sendable {
         return Double(strongest.severity.weight) * priority.weight * corroboration
     }
 
+    private static func reason(_ planned: PlannedIssue, rank: Int, of total: Int) -> String {
+        guard let lead = planned.signals.first else { return "" }
+        let places = Set(planned.signals.flatMap { $0.evidence.locations.map(\.path) }).count
+        var parts = ["ranked \(rank) of \(total)", "\(lead.severity.rawValue) severity \(lead.kind.rawValue)"]
+        if planned.signals.count > 1 { parts.append("\(planned.signals.count) findings with one cause") }
+        if places > 1 { parts.append("\(places) files") }
+        if let age = lead.evidence.metrics.first(where: { $0.name == "age-days" })?.value, age >= 365 {
+            parts.append("unchanged for \(Int(age / 365)) year" + (age >= 730 ? "s" : ""))
+        }
+        return parts.joined(separator: ", ")
+    }
+
     private static func strongerFirst(_ lhs: Signal, _ rhs: Signal) -> Bool {
         lhs.severity != rhs.severity ? lhs.severity > rhs.severity : lhs.fingerprint < rhs.fingerprint
     }
 
-    /// Markers in one file are one chore; every other finding stands alone.
+    /// Findings with one cause become one issue: the same marker text in many files (a note copied with the code
+    /// around it) is one task with a list of places. Every other finding stands alone.
     private struct GroupKey: Hashable {
         var type: IssueType
         var kind: SignalKind
         var identity: String
 
         init(_ signal: Signal) {
-            type = IssueType(signal.kind)
+            type = IssueType(signal)
             kind = signal.kind
-            identity =
-                signal.kind == .marker
-                ? (signal.evidence.locations.first?.path ?? signal.fingerprint) : signal.fingerprint
+            if signal.kind == .marker, let text = Self.markerText(signal), text.count >= 12 {
+                identity = "text:" + text
+            } else {
+                identity = signal.fingerprint
+            }
+        }
+
+        /// The marker's note, lower-cased with spaces collapsed, from its excerpt after the marker word.
+        static func markerText(_ signal: Signal) -> String? {
+            guard let summary = signal.summary.split(separator: ": ", maxSplits: 1).dropFirst().first else {
+                return nil
+            }
+            return summary.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ")
         }
     }
 }
 
 extension IssueType {
-    /// The kind of issue a finding calls for.
+    /// The kind of issue a finding calls for: a missing README, README section or contributing guide is
+    /// documentation; a missing licence or CI configuration is maintenance.
+    public init(_ signal: Signal) {
+        if signal.kind == .missingProjectFile,
+            ["readme", "contributing"].contains(where: {
+                signal.fingerprint == Fingerprint.of([signal.kind.rawValue, $0])
+            })
+                || signal.summary.hasSuffix("section")
+        {
+            self = .documentation
+        } else {
+            self.init(signal.kind)
+        }
+    }
+
+    /// The kind of issue a kind of finding calls for, by default.
     public init(_ kind: SignalKind) {
         switch kind {
-        case .documentationDrift, .undocumentedCode, .missingProjectFile: self = .documentation
+        case .documentationDrift, .undocumentedCode: self = .documentation
         case .untestedCode: self = .testing
         case .hotFile, .changeCoupling, .largeFile: self = .refactoring
-        case .marker, .busFactor: self = .maintenance
+        case .marker, .busFactor, .missingProjectFile: self = .maintenance
         }
     }
 }

@@ -10,6 +10,8 @@ public struct ReviewedDraft: Codable, Sendable, Hashable {
     public var score: Int?
     /// Why the draft is what it is: review reasons, rewrites, fallbacks.
     public var notes: [String]
+    /// Why the planner chose it: its rank, severity and evidence.
+    public var reason: String = ""
 }
 
 /// What a pipeline run produced.
@@ -32,6 +34,8 @@ public struct Suggestions: Codable, Sendable {
     public var completionTokens: Int
     /// Whether Ctrl-C stopped the run before every planned issue was written; the drafts are those finished.
     public var interrupted: Bool
+    /// Findings the planner left out, and why.
+    public var leftOut: [LeftOut] = []
 }
 
 /// From findings to reviewed, de-duplicated drafts: plan, write (with a model when there is one), check, review,
@@ -65,8 +69,12 @@ public struct SuggestionPipeline: Sendable {
         citations: any CitationOracle, progress: @Sendable (Int, Int) -> Void = { _, _ in }
     ) async throws -> Suggestions {
         let generation = configuration.issueGeneration
-        let planned = Planner(types: generation.types, maxIssues: generation.maxIssues).plan(report.signals)
-        let plainWriter = PlainWriter(defaultLabels: configuration.github.defaultLabels, links: links)
+        let backlog = Planner(
+            types: generation.types, maxIssues: generation.maxIssues, maxPerKind: generation.maxPerKind
+        ).backlog(report.signals)
+        let planned = backlog.issues
+        let plainWriter = PlainWriter(
+            defaultLabels: configuration.github.defaultLabels, links: links, toolchain: report.toolchain)
         let checks = DraftChecks(
             minDescriptionLength: generation.minDescriptionLength, secrets: secrets,
             allowedLinkPrefixes: links.allowedPrefixes)
@@ -81,8 +89,12 @@ public struct SuggestionPipeline: Sendable {
             }
             progress(index, planned.count)
             let plain = plainWriter.draft(plan)
-            guard await checks.problems(in: plain, citations: citations).isEmpty else {
+            let plainProblems = await checks.problems(in: plain, citations: citations)
+            guard plainProblems.isEmpty else {
                 // The plain writer only restates evidence; a failure means the evidence itself is stale.
+                state.notes.append(
+                    "left out \"\(plain.title)\": its evidence no longer holds ("
+                        + plainProblems.map(\.description).joined(separator: "; ") + ")")
                 continue
             }
             let written: ReviewedDraft?
@@ -102,11 +114,12 @@ public struct SuggestionPipeline: Sendable {
                         call, keepPrompts: keepPrompts, cost: prices.cost(of: call.usage, on: call.model))
                 }
             }.value
-            guard let written, !Task.isCancelled else {
+            guard var written, !Task.isCancelled else {
                 // This issue's model call was cut short; the next run writes it again.
                 interrupted = true
                 break
             }
+            written.reason = plan.reason
             reviewed.append(written)
         }
         if interrupted {
@@ -135,7 +148,7 @@ public struct SuggestionPipeline: Sendable {
             drafts: reviewed.filter { kept.contains($0.draft.fingerprint) }, duplicates: duplicates,
             signalCount: report.signals.count, commit: report.headCommit, notes: state.notes,
             modelCalls: state.calls, promptTokens: state.promptTokens, completionTokens: state.completionTokens,
-            interrupted: interrupted)
+            interrupted: interrupted, leftOut: backlog.leftOut)
     }
 
     /// The model's draft when it passes the checks and every review stage, else the plain writer's.
@@ -151,6 +164,12 @@ public struct SuggestionPipeline: Sendable {
         guard let writer = state.writer else {
             return ReviewedDraft(draft: plain, score: nil, notes: ["written by the plain writer"])
         }
+        let givenUp = ReviewedDraft(
+            draft: plain, score: nil,
+            notes: [
+                "the model's output was rejected \(RunState.strikeLimit) times in a row; plain writer used, and for "
+                    + "the rest of the run"
+            ])
         do {
             var (draft, calls) = try await writer.draft(plan, plain: plain, problems: [])
             state.add(calls)
@@ -158,6 +177,7 @@ public struct SuggestionPipeline: Sendable {
             while true {
                 let problems = await checks.problems(in: draft, citations: citations).map(\.description)
                 if !problems.isEmpty {
+                    if state.strike() { return givenUp }
                     guard rewrite == nil else {
                         return ReviewedDraft(
                             draft: plain, score: nil,
@@ -173,8 +193,10 @@ public struct SuggestionPipeline: Sendable {
                 }
                 switch try await review(draft, plan: plan, writer: writer, state: &state) {
                 case .passed(let score, let reasons):
+                    state.strikes = 0
                     return ReviewedDraft(draft: draft, score: score, notes: (rewrite.map { [$0] } ?? []) + reasons)
                 case .failed(let stage, let score, let threshold, let reasons, let rewritten):
+                    if state.strike() { return givenUp }
                     guard rewrite == nil else {
                         // A low score after a rewrite means the prose is not worth a maintainer's time; the evidence is.
                         return ReviewedDraft(
@@ -193,6 +215,8 @@ public struct SuggestionPipeline: Sendable {
             if error.code != .invalidStructuredOutput {
                 // A model that is down, over budget or refusing the key will not recover within the run.
                 state.disableModel(because: error)
+            } else if state.strike() {
+                return givenUp
             }
             return ReviewedDraft(
                 draft: plain, score: nil, notes: ["the model failed (\(error.message)); plain writer used"])
@@ -258,6 +282,23 @@ private struct RunState {
             promptTokens += call.usage.promptTokens
             completionTokens += call.usage.completionTokens
         }
+    }
+
+    /// A model whose output is rejected this many times in a row writes no more of the run: each rejection costs
+    /// calls, and a model that cannot write will not learn within the run.
+    static let strikeLimit = 3
+    /// Rejected model outputs in a row: drafts failing the checks, drafts a review stage scored low, invalid JSON.
+    var strikes = 0
+
+    /// Counts one rejected output; true when that reaches the limit and the model is set aside.
+    mutating func strike() -> Bool {
+        strikes += 1
+        guard strikes >= Self.strikeLimit, writer != nil else { return false }
+        writer = nil
+        notes.append(
+            "the model's output was rejected \(Self.strikeLimit) times in a row; the rest of the run was written by "
+                + "the plain writer")
+        return true
     }
 
     mutating func disableModel(because error: LanguageModelError) {

@@ -33,6 +33,7 @@ struct Preview {
             facts.append(reviewed.score.map { "score: \($0)/100" } ?? "score: not reviewed")
             facts.append("writer: \(draft.writer.name)")
             out += "   " + terminal.paint(facts.joined(separator: " · "), .dim) + "\n"
+            if !reviewed.reason.isEmpty { out += "   " + terminal.paint("why: \(reviewed.reason)", .dim) + "\n" }
             for signal in draft.signals.prefix(5) {
                 out += "   - \(signal.summary)\n"
             }
@@ -49,6 +50,18 @@ struct Preview {
         for duplicate in suggestions.duplicates {
             out += "\n" + terminal.paint("skipped duplicate: \(duplicate.draft.title)", .yellow)
             out += " (duplicates \(duplicate.duplicateOf): \(duplicate.reason))\n"
+        }
+        if !suggestions.leftOut.isEmpty {
+            // What was left out, by reason and kind: the backlog behind the list.
+            var counts: [String: Int] = [:]
+            var order: [String] = []
+            for item in suggestions.leftOut {
+                let key = "\(item.kind.rawValue) — \(item.reason)"
+                if counts[key] == nil { order.append(key) }
+                counts[key, default: 0] += 1
+            }
+            out += "\n" + terminal.paint("left out:", .bold) + "\n"
+            for key in order { out += "   \(counts[key] ?? 0) × \(key)\n" }
         }
         if suggestions.drafts.isEmpty {
             out += "\nNo findings strong enough to suggest an issue (\(suggestions.signalCount) findings analysed).\n"

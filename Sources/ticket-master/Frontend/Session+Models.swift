@@ -22,6 +22,10 @@ extension Session {
     func modelSetup(allowedLabels: [String], assumeYes: Bool = false) async throws -> ModelSetup {
         let settings = configuration.models
         let primaryConfiguration: ProviderConfiguration
+        if settings.provider == "none" {
+            logger.info("model: none (llm.provider); the plain writer writes every draft")
+            return ModelSetup(writer: nil, runtimes: [])
+        }
         if settings.provider == "auto" {
             do {
                 let choice = try await DefaultModelSelection.choose(

@@ -43,7 +43,9 @@ struct Generate: AsyncParsableCommand {
     var maxIssues: Int?
 
     @Option(
-        help: ArgumentHelp("The model service: auto, local, ollama, openai, anthropic or gemini.", valueName: "name"))
+        help: ArgumentHelp(
+            "The model service: auto, none (no model), local, ollama, openai, anthropic or gemini.",
+            valueName: "name"))
     var provider: String?
 
     @Option(help: ArgumentHelp("The model name (overrides llm.model).", valueName: "name"))

@@ -181,6 +181,12 @@ extension Session {
     /// The provider this configuration writes with: `llm.provider`, or the automatic choice for `auto`.
     func chosenProvider() async throws -> (configuration: ProviderConfiguration, provider: String, reason: String) {
         let settings = configuration.models
+        if settings.provider == "none" {
+            throw TicketMasterError(
+                .failure,
+                "llm.provider is none, so runs use no model and the plain writer writes every draft; "
+                    + "pass --provider NAME to check a model")
+        }
         if settings.provider != "auto", let chosen = configuration.provider(settings.provider) {
             return (chosen, chosen.provider, "llm.provider is \(settings.provider)")
         }

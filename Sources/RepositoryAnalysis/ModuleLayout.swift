@@ -1,0 +1,139 @@
+import Foundation
+
+/// Which module a source file belongs to, and whether that module is part of what the project ships to its users
+/// (its product surface), read from file layout conventions and the Swift package manifest.
+struct ModuleLayout: Sendable {
+    /// A Swift target: where its sources are, and whether a library product exports it.
+    struct SwiftTarget: Sendable, Hashable {
+        var name: String
+        var path: String
+        var isExported: Bool
+    }
+
+    /// The targets `Package.swift` declares, when there is one.
+    var swiftTargets: [SwiftTarget]?
+    /// Whether the header files of C and C++ code live under an `include` folder: then only those are the API.
+    var hasIncludeFolder: Bool
+    /// The headers the build installs (`include_HEADERS` in `Makefile.am`, `install(FILES …)` and
+    /// `PUBLIC_HEADER` in CMake, `install_headers(…)` in Meson), by path.
+    var installedHeaders: Set<String>
+
+    /// Reads the layout from the root manifests (`name: text`) and the scanned paths.
+    init(manifests: [String: String], paths: [String]) {
+        swiftTargets = manifests["Package.swift"].map(Self.swiftTargets(in:))
+        hasIncludeFolder = paths.contains { path in
+            path.split(separator: "/").dropLast().contains("include")
+                && ["h", "hh", "hpp", "hxx"].contains(FileKinds.pathExtension(of: path))
+        }
+        let known = Set(paths)
+        var installed = Set<String>()
+        for text in [manifests["Makefile.am"], manifests["CMakeLists.txt"], manifests["meson.build"]].compactMap({ $0 })
+        {
+            let joined = text.replacingOccurrences(of: "\\\n", with: " ")
+            for line in joined.split(whereSeparator: \.isNewline)
+            where line.contains("_HEADERS") || line.contains("install(") || line.contains("PUBLIC_HEADER")
+                || line.contains("install_headers")
+            {
+                for word in line.split(whereSeparator: { " \t=()'\",".contains($0) }) where known.contains(String(word))
+                {
+                    installed.insert(String(word))
+                }
+            }
+        }
+        installedHeaders = installed
+    }
+
+    /// The module of `path` (a name users would recognise: a Swift target, a Python package, a Go package
+    /// folder) and the folder it lives in; `nil` when the file is not part of the shipped API.
+    func module(of path: String, language: String) -> (name: String, folder: String)? {
+        let components = path.split(separator: "/").map(String.init)
+        let folder = components.dropLast().joined(separator: "/")
+        switch language {
+        case "Swift":
+            if let targets = swiftTargets {
+                // A package without library products ships no API; a target no library exports is internal.
+                guard
+                    let target = targets.filter({ path.hasPrefix($0.path + "/") }).max(by: {
+                        $0.path.count < $1.path.count
+                    })
+                else {
+                    return nil
+                }
+                return target.isExported ? (target.name, target.path) : nil
+            }
+            if components.count > 2, components[0] == "Sources" { return (components[1], "Sources/" + components[1]) }
+            return (folder.isEmpty ? "." : folder, folder.isEmpty ? "." : folder)
+        case "Python":
+            // The top-level package, under `src/` or at the root; a single module at the root is its own.
+            var rest = components[...]
+            if rest.first == "src" || rest.first == "lib" { rest = rest.dropFirst() }
+            guard let first = rest.first else { return nil }
+            let prefix = components.prefix(components.count - rest.count + 1).joined(separator: "/")
+            if rest.count == 1 {
+                return (String(first.dropLast(3)), prefix)
+            }
+            return (first, prefix)
+        case "C", "C++":
+            // Only installed headers are an API; a project whose build installs none ships a program.
+            if hasIncludeFolder {
+                guard components.dropLast().contains("include") else { return nil }
+            } else if !installedHeaders.contains(path) {
+                return nil
+            }
+            return (folder.isEmpty ? "." : folder, folder.isEmpty ? "." : folder)
+        case "Rust", "TypeScript", "JavaScript":
+            // The package or crate: the source folder (`src/`, `source/`, `lib/`) and what is above it.
+            if let source = components.dropLast().firstIndex(where: { ["src", "source", "lib"].contains($0) }) {
+                let root = components[..<source].joined(separator: "/")
+                let folder = components[...source].joined(separator: "/")
+                return (root.isEmpty ? components[source] : root, folder)
+            }
+            let root = components.count > 1 ? components[0] : "."
+            return (root, root)
+        default:
+            return (folder.isEmpty ? "." : folder, folder.isEmpty ? "." : folder)
+        }
+    }
+
+    /// The targets of a `Package.swift`, found by pattern: `.target(name: "X", path: "Y")` and the targets of each
+    /// `.library(...)` product. Manifests that compute their targets in code are read as far as the patterns go.
+    static func swiftTargets(in manifest: String) -> [SwiftTarget] {
+        let exported = Set(
+            matches(#"\.library\s*\([^)]*?targets\s*:\s*\[([^\]]*)\]"#, in: manifest).flatMap { list in
+                matches(#""([^"]+)""#, in: list)
+            })
+        var targets: [SwiftTarget] = []
+        let declarations =
+            #"\.(target|executableTarget|macro|plugin|testTarget|systemLibrary)\s*\(\s*name\s*:\s*"([^"]+)""#
+        guard let pattern = try? NSRegularExpression(pattern: declarations) else { return [] }
+        let text = manifest as NSString
+        let found = pattern.matches(in: manifest, range: NSRange(location: 0, length: text.length))
+        for (index, match) in found.enumerated() {
+            let kind = text.substring(with: match.range(at: 1))
+            let name = text.substring(with: match.range(at: 2))
+            // The arguments of this target run to the next target declaration.
+            let end = index + 1 < found.count ? found[index + 1].range.location : text.length
+            let arguments = text.substring(
+                with: NSRange(location: match.range.location, length: end - match.range.location))
+            let defaultFolder = kind == "testTarget" ? "Tests" : kind == "plugin" ? "Plugins" : "Sources"
+            let path = matches(#"path\s*:\s*"([^"]+)""#, in: arguments).first ?? "\(defaultFolder)/\(name)"
+            let isLibrary = kind == "target" || kind == "systemLibrary"
+            targets.append(
+                SwiftTarget(
+                    name: name, path: path.hasSuffix("/") ? String(path.dropLast()) : path,
+                    isExported: isLibrary && exported.contains(name)))
+        }
+        return targets
+    }
+
+    /// The first capture group of every match of `pattern` in `text`.
+    private static func matches(_ pattern: String, in text: String) -> [String] {
+        guard let expression = try? NSRegularExpression(pattern: pattern, options: [.dotMatchesLineSeparators]) else {
+            return []
+        }
+        let string = text as NSString
+        return expression.matches(in: text, range: NSRange(location: 0, length: string.length)).map {
+            string.substring(with: $0.range(at: 1))
+        }
+    }
+}

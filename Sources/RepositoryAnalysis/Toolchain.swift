@@ -1,0 +1,157 @@
+import Foundation
+
+/// How the project is built and tested, read from the manifests at its root, so that a suggestion can say
+/// "run `swift test`" instead of "run the tests".
+public struct Toolchain: Codable, Sendable, Hashable {
+    /// Root files read for the toolchain (and, for `Package.swift`, the module layout).
+    static let manifestNames: Set<String> = [
+        "Package.swift", "package.json", "pyproject.toml", "setup.cfg", "setup.py", "tox.ini", "pytest.ini",
+        "noxfile.py", "Cargo.toml", "go.mod", "Makefile", "makefile", "GNUmakefile", "CMakeLists.txt",
+        "meson.build", "configure.ac", "Makefile.am", "pom.xml", "build.gradle", "build.gradle.kts", "Gemfile",
+        "deno.json",
+    ]
+
+    /// The main ecosystem: `swiftpm`, `python`, `npm`, `cargo`, `go`, `maven`, `gradle`, `cmake`, `meson`, `make`.
+    public var ecosystem: String?
+    /// The command that builds the project, when it has one.
+    public var buildCommand: String?
+    /// The command that runs its tests.
+    public var testCommand: String?
+    /// The test framework, when the manifests name one (`pytest`, `jest`, `vitest`, …).
+    public var testFramework: String?
+    /// The folder that holds the tests, when there is a conventional one.
+    public var testFolder: String?
+    /// The package's name in its manifest, when it has one.
+    public var packageName: String?
+    /// The licence the manifest declares (`license = "MIT"`), when it declares one.
+    public var declaredLicense: String?
+
+    /// Creates a toolchain description.
+    public init(
+        ecosystem: String? = nil, buildCommand: String? = nil, testCommand: String? = nil,
+        testFramework: String? = nil, testFolder: String? = nil
+    ) {
+        self.ecosystem = ecosystem
+        self.buildCommand = buildCommand
+        self.testCommand = testCommand
+        self.testFramework = testFramework
+        self.testFolder = testFolder
+    }
+
+    /// Reads the toolchain from root manifests (`name: text`) and the tracked paths.
+    init(manifests: [String: String], paths: [String]) {
+        let topFolders = Set(paths.compactMap { $0.split(separator: "/").first.map(String.init) })
+        testFolder = ["Tests", "tests", "test", "__tests__", "spec", "t", "testsuite"].first {
+            topFolders.contains($0)
+        }
+        func has(_ name: String) -> Bool { manifests[name] != nil }
+        let make = manifests["Makefile"] ?? manifests["makefile"] ?? manifests["GNUmakefile"]
+        func makeTarget(_ target: String) -> Bool {
+            make?.split(separator: "\n").contains { $0.hasPrefix(target + ":") } ?? false
+        }
+        if has("Package.swift") {
+            ecosystem = "swiftpm"
+            buildCommand = "swift build"
+            testCommand = "swift test"
+        } else if let cargo = manifests["Cargo.toml"] {
+            ecosystem = "cargo"
+            buildCommand = "cargo build"
+            testCommand = cargo.contains("[workspace]") ? "cargo test --workspace" : "cargo test"
+        } else if has("go.mod") {
+            ecosystem = "go"
+            buildCommand = "go build ./..."
+            testCommand = "go test ./..."
+        } else if let package = manifests["package.json"] {
+            ecosystem = "npm"
+            let scripts = Self.scripts(inPackageJSON: package)
+            buildCommand = scripts["build"].map { _ in "npm run build" }
+            testCommand = scripts["test"].map { _ in "npm test" }
+            testFramework = ["vitest", "jest", "mocha", "ava", "tap", "jasmine", "playwright"].first {
+                package.contains("\"\($0)\"") || package.contains("\"@\($0)/")
+            }
+        } else if has("pyproject.toml") || has("setup.py") || has("setup.cfg") {
+            ecosystem = "python"
+            let text = ["pyproject.toml", "setup.cfg", "tox.ini", "pytest.ini", "setup.py", "noxfile.py"]
+                .compactMap { manifests[$0] }.joined(separator: "\n")
+            let usesPytest =
+                text.contains("pytest") || paths.contains { FileKinds.name(of: $0) == "conftest.py" }
+                || has("pytest.ini")
+            testFramework = usesPytest ? "pytest" : "unittest"
+            testCommand = usesPytest ? "pytest" : "python -m unittest"
+            if has("tox.ini") { testCommand = "tox" }
+        } else if has("pom.xml") {
+            ecosystem = "maven"
+            buildCommand = "mvn package"
+            testCommand = "mvn test"
+        } else if has("build.gradle") || has("build.gradle.kts") {
+            ecosystem = "gradle"
+            let wrapper = paths.contains("gradlew") ? "./gradlew" : "gradle"
+            buildCommand = "\(wrapper) build"
+            testCommand = "\(wrapper) test"
+        } else if let cmake = manifests["CMakeLists.txt"] {
+            ecosystem = "cmake"
+            buildCommand = "cmake -B build && cmake --build build"
+            testCommand =
+                cmake.contains("enable_testing") || cmake.contains("add_test") ? "ctest --test-dir build" : nil
+        } else if has("meson.build") {
+            ecosystem = "meson"
+            buildCommand = "meson setup build && meson compile -C build"
+            testCommand = "meson test -C build"
+        } else if make != nil || has("configure.ac") {
+            ecosystem = "make"
+            buildCommand = has("configure.ac") ? "autoreconf -i && ./configure && make" : "make"
+            testCommand = makeTarget("check") ? "make check" : makeTarget("test") ? "make test" : nil
+        }
+        packageName =
+            Self.field("name", in: manifests, order: ["package.json", "Cargo.toml", "pyproject.toml", "setup.cfg"])
+            ?? manifests["go.mod"].flatMap { text in
+                text.split(separator: "\n").first { $0.hasPrefix("module ") }.map { String($0.dropFirst(7)) }
+            }
+            ?? manifests["Package.swift"].flatMap { text in
+                Self.firstMatch(#"Package\(\s*name\s*:\s*"([^"]+)""#, in: text)
+            }
+        declaredLicense = Self.field(
+            "license", in: manifests, order: ["package.json", "Cargo.toml", "pyproject.toml", "setup.cfg"])
+        // A Makefile's own test target is what the project's developers run, whatever the ecosystem.
+        if ecosystem != "make", testCommand == nil, make != nil {
+            testCommand = makeTarget("test") ? "make test" : makeTarget("check") ? "make check" : nil
+        }
+    }
+
+    /// A string field of the first manifest (in `order`) that has it: `"name": "x"` in JSON, `name = "x"` in
+    /// TOML and INI, `license = {text = "MIT"}` too.
+    private static func field(_ name: String, in manifests: [String: String], order: [String]) -> String? {
+        for file in order {
+            guard let text = manifests[file] else { continue }
+            let pattern =
+                file.hasSuffix(".json")
+                ? #"^\s{0,4}""# + name + #""\s*:\s*"([^"]+)""#
+                : #"^"# + name + #"\s*=\s*(?:\{\s*text\s*=\s*)?"?([^"\n}]+)"?"#
+            if let value = firstMatch(pattern, in: text)?.trimmingCharacters(in: .whitespaces), !value.isEmpty {
+                return value
+            }
+        }
+        return nil
+    }
+
+    private static func firstMatch(_ pattern: String, in text: String) -> String? {
+        guard let expression = try? NSRegularExpression(pattern: pattern, options: [.anchorsMatchLines]) else {
+            return nil
+        }
+        let string = text as NSString
+        guard let match = expression.firstMatch(in: text, range: NSRange(location: 0, length: string.length)),
+            match.numberOfRanges > 1, match.range(at: 1).location != NSNotFound
+        else { return nil }
+        return string.substring(with: match.range(at: 1))
+    }
+
+    /// The `scripts` of a `package.json`.
+    private static func scripts(inPackageJSON text: String) -> [String: String] {
+        guard let data = text.data(using: .utf8),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let scripts = object["scripts"] as? [String: Any]
+        else { return [:] }
+        // npm's placeholder test script fails on purpose: it is no test command.
+        return scripts.compactMapValues { $0 as? String }.filter { !$0.value.contains("no test specified") }
+    }
+}
