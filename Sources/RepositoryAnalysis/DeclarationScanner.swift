@@ -178,22 +178,55 @@ enum DeclarationScanner {
         "struct", "class", "enum", "protocol", "actor", "extension",
     ]
 
-    /// Requirements of common protocols (the standard library's, Foundation's, SwiftNIO's, service lifecycle's):
-    /// a member of a conforming type with one of these names implements the requirement and inherits its docs.
-    static let wellKnownRequirements: Set<String> = [
-        "description", "debugDescription", "hash", "hashValue", "encode", "init", "makeIterator", "next",
-        "makeAsyncIterator", "startIndex", "endIndex", "index", "count", "rawValue", "allCases", "id",
-        "errorDescription",
-        "failureReason", "recoverySuggestion", "localizedDescription", "errorUserInfo", "errorCode", "errorDomain",
-        "channelRead", "channelReadComplete", "channelActive", "channelInactive", "channelRegistered",
-        "channelUnregistered", "channelWritabilityChanged", "userInboundEventTriggered", "errorCaught", "handlerAdded",
-        "handlerRemoved", "read", "write", "flush", "close", "bind", "connect", "register",
-        "triggerUserOutboundEvent", "decode", "decodeLast", "run", "callAsFunction", "customMirror", "compare",
-        "distance", "advanced", "formIndex", "underestimatedCount", "isEmpty", "first", "last", "unwrap", "body",
-        "tryMap", "wrappedValue", "projectedValue", "buildBlock", "buildExpression", "buildOptional", "buildEither",
-        "buildArray", "buildFinalResult", "buildPartialBlock", "respond", "handle", "shutdown", "log", "metadata",
-        "logLevel", "subscript", "contains", "makeBody", "validate", "help", "configuration",
+    /// Requirements of common protocols (the standard library's, Foundation's, SwiftNIO's, ArgumentParser's, service
+    /// lifecycle's), by a word of the protocol's name: a member of a type that declares such a conformance, with one of
+    /// these names, implements the requirement and inherits its documentation.
+    static let wellKnownRequirements: [(protocolWord: String, names: Set<String>)] = [
+        ("CustomStringConvertible", ["description"]), ("CustomDebugStringConvertible", ["debugDescription"]),
+        ("Hashable", ["hash", "hashValue"]), ("Equatable", ["=="]), ("Comparable", ["<", "<=", ">", ">="]),
+        ("Codable", ["encode", "init(from"]), ("Encodable", ["encode"]), ("Decodable", ["init(from"]),
+        (
+            "Error",
+            ["errorDescription", "failureReason", "recoverySuggestion", "helpAnchor", "errorCode", "errorUserInfo"]
+        ),
+        ("Identifiable", ["id"]), ("RawRepresentable", ["rawValue", "init(rawValue"]), ("CaseIterable", ["allCases"]),
+        ("Sequence", ["makeIterator", "underestimatedCount"]), ("IteratorProtocol", ["next"]),
+        ("AsyncSequence", ["makeAsyncIterator"]), ("AsyncIteratorProtocol", ["next"]),
+        ("Collection", ["startIndex", "endIndex", "index", "subscript", "count", "isEmpty", "formIndex", "distance"]),
+        (
+            "Literal",
+            [
+                "init(stringLiteral", "init(integerLiteral", "init(arrayLiteral", "init(dictionaryLiteral",
+                "init(booleanLiteral", "init(floatLiteral", "init(nilLiteral", "init(unicodeScalarLiteral",
+                "init(extendedGraphemeClusterLiteral",
+            ]
+        ),
+        (
+            "Handler",
+            [
+                "channelRead", "channelReadComplete", "channelActive", "channelInactive", "channelRegistered",
+                "channelUnregistered", "channelWritabilityChanged", "userInboundEventTriggered", "errorCaught",
+                "handlerAdded", "handlerRemoved", "read", "write", "flush", "close", "bind", "connect", "register",
+                "triggerUserOutboundEvent",
+            ]
+        ),
+        ("Decoder", ["decode", "decodeLast"]), ("Encoder", ["encode"]), ("Service", ["run"]),
+        ("Command", ["run", "validate", "configuration"]),
+        ("ExpressibleByArgument", ["init(argument", "defaultValueDescription"]),
+        ("Mirror", ["customMirror"]), ("View", ["body"]), ("Strideable", ["distance", "advanced"]),
     ]
+
+    /// Whether a member named `name` (declared by `excerpt`) of a type conforming to `conformances` implements a
+    /// well-known requirement.
+    static func implementsWellKnownRequirement(name: String, excerpt: String, conformances: String) -> Bool {
+        let initializer = excerpt.range(of: "init(").map {
+            String(excerpt[$0.lowerBound...].prefix(while: { $0 != ":" && $0 != ")" }))
+        }
+        return wellKnownRequirements.contains { entry in
+            conformances.contains(entry.protocolWord)
+                && (entry.names.contains(name) || initializer.map { entry.names.contains($0) } == true)
+        }
+    }
 
     private struct SwiftContext {
         /// Brace depth at which the type's body is open.
@@ -202,6 +235,8 @@ enum DeclarationScanner {
         var isProtocol: Bool
         /// Declares conformance or inheritance (`struct Foo: Bar`, `extension Foo: Bar`).
         var conforms: Bool
+        /// The inheritance clause, as written.
+        var conformances: String
         /// An extension that declares conformance: every member implements a requirement.
         var isConformanceExtension: Bool
         /// An extension.
@@ -263,7 +298,9 @@ enum DeclarationScanner {
             let context = contexts.last
             let insideType = context.map { $0.depth == depth } ?? (depth == 0)
             if insideType, let (isPublic, keyword, rest) = swiftDeclaration(words) {
-                let name = identifier(rest)
+                // An operator's name is its symbol: `static func == (lhs: Self, rhs: Self)`.
+                let word = identifier(rest)
+                let name = word.isEmpty ? String(rest.prefix(while: { "=<>!+-*/%&|^~.?".contains($0) })) : word
                 if swiftTypeKeywords.contains(keyword), line.contains("{") || !line.contains("}") {
                     let isExtension = keyword == "extension"
                     let conforms = rest.contains(":")
@@ -271,6 +308,7 @@ enum DeclarationScanner {
                     contexts.append(
                         SwiftContext(
                             depth: depth + 1, isProtocol: keyword == "protocol", conforms: conforms,
+                            conformances: conforms ? String(rest.drop(while: { $0 != ":" })) : "",
                             isConformanceExtension: isExtension && conforms, isExtension: isExtension,
                             isHidden: hiddenType))
                     if !isExtension, isPublic, context?.isProtocol != true {
@@ -293,7 +331,9 @@ enum DeclarationScanner {
                         hidden || (context?.isHidden ?? false) || (context?.isConformanceExtension ?? false)
                         || memberName.hasPrefix("_") || words.contains("override")
                         || (keyword == "typealias" && inherits)
-                        || (inherits && wellKnownRequirements.contains(memberName))
+                        || (inherits
+                            && implementsWellKnownRequirement(
+                                name: memberName, excerpt: line, conformances: context?.conformances ?? ""))
                     result.declarations += 1
                     if !documented, !skipped {
                         result.undocumented.append(

@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -426,6 +428,32 @@ enum SourceText {
         var text = decode(bytes, start, lineEnd)
         for closer in ["*/", "-->"] where text.hasSuffix(closer) {
             text = String(text.dropLast(closer.count)).trimmingWhitespace()
+        }
+        // A note often goes on over the next comment lines: `// TODO: split this into a helper that takes` /
+        // `// a callback`. Up to three such lines are part of its text, until a blank comment line or another
+        // marker.
+        var next = lineEnd + 1
+        for _ in 0..<3 where !text.isEmpty && !text.hasSuffix("*/") {
+            guard next < bytes.count else { break }
+            var end = next
+            while end < bytes.count, bytes[end] != UInt8(ascii: "\n") { end += 1 }
+            let continuation = decode(bytes, next, end)
+            guard let opener = ["//", "#", "*", "--", ";"].first(where: { continuation.hasPrefix($0) }),
+                !continuation.hasPrefix("*/"), !continuation.hasPrefix("/*")
+            else { break }
+            var rest = continuation.dropFirst(opener.count)
+            while let first = rest.first, first == "/" || first == "#" || first == "*" || first == "!" {
+                rest = rest.dropFirst()
+            }
+            var words = String(rest).trimmingWhitespace()
+            for closer in ["*/", "-->"] where words.hasSuffix(closer) {
+                words = String(words.dropLast(closer.count)).trimmingWhitespace()
+            }
+            let first = words.split(separator: " ").first.map { $0.trimmingCharacters(in: .punctuationCharacters) }
+            guard !words.isEmpty, let first, !first.isEmpty, first.uppercased() != first || first.count < 3
+            else { break }
+            text += " " + words
+            next = end + 1
         }
         return MarkerHit(
             line: line, kind: kind, text: shorten(text), excerpt: shorten(decode(bytes, lineStart, lineEnd)))

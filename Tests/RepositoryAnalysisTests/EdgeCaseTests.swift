@@ -20,7 +20,7 @@ struct EdgeCaseTests {
     @Test("a single commit")
     func singleCommit() async throws {
         try await withRepository { repository in
-            try repository.write("print(1)\n// TODO: say more\n", to: "main.py")
+            try repository.write("print(1)\n# TODO: say more\n", to: "main.py")
             let hash = try await repository.commit("First", date: Day.at(1))
             let report = try await analyze(repository.url)
             #expect(report.headCommit == hash)

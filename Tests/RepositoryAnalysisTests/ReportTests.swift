@@ -25,7 +25,7 @@ struct ReportTests {
                     "analysedCommitCount", "totals", "languages", "workingTree", "hotFiles", "directoryChurn",
                     "couplings", "ownership", "authors", "activity", "recentlyAdded", "recentlyDeleted",
                     "recentlyRenamed", "markers", "untestedFiles", "undocumentedFiles", "largeFiles", "projectFiles",
-                    "dependencyManifests", "signals",
+                    "dependencyManifests", "toolchain", "markerWords", "signals",
                 ])
             #expect(object["generatedAt"] as? String == "2024-04-10T00:00:00Z")
             let markers = try #require(object["markers"] as? [[String: Any]])

@@ -8,6 +8,13 @@ struct SignalTests {
     @Test("documentation drift counts code commits and lines since the docs last changed")
     func documentationDrift() async throws {
         try await withRepository { repository in
+            // The repository updated its docs in every other commit before: 12 code commits since is drift.
+            for index in 0..<8 {
+                try repository.write("# Tool \(index)\n", to: "README.md")
+                try await repository.commit("Docs \(index)", date: Day.at(Double(index) / 10))
+                try repository.write("let a = \(index)\n", to: "Sources/App.swift")
+                try await repository.commit("Code \(index)", date: Day.at(Double(index) / 10 + 0.05))
+            }
             try repository.write("# Tool\n\n## Installation\n\n## Usage\n", to: "README.md")
             try repository.write("let a = 0\n", to: "Sources/App.swift")
             let docs = try await repository.commit("Docs", date: Day.at(1))
@@ -40,14 +47,21 @@ struct SignalTests {
         }
     }
 
-    @Test("a file changed often and recently is hot")
+    @Test("a file changed far more often than the repository's others, recently, is hot")
     func hotFile() async throws {
         try await withRepository { repository in
+            // A long history, and ten files that each changed once recently: the repository's own pace.
+            try repository.write("let start = 0\n", to: "Sources/Start.swift")
+            try await repository.commit("Start", date: Day.at(-400))
+            for index in 0..<10 {
+                try repository.write("let w = \(index)\n", to: "Sources/Other\(index).swift")
+                try await repository.commit("Other \(index)", date: Day.at(Double(60 + index)))
+            }
             for day in 0..<8 {
                 try repository.write("let v = \(day)\n", to: "Sources/Hot.swift")
-                try repository.write("let w = \(day % 2)\n", to: day < 2 ? "Sources/Cold.swift" : "Sources/Other.swift")
                 try await repository.commit("Change \(day)", date: Day.at(Double(90 + day)))
             }
+            // A formatting run touches every file without making any of them hot.
             let report = try await analyze(repository.url)
             #expect(report.hotFiles.first?.path == "Sources/Hot.swift")
             let signal = try #require(report.signals.first { $0.kind == .hotFile })
@@ -59,6 +73,30 @@ struct SignalTests {
             let score = (0..<8).map { exp2(-Double($0) / 30) }.reduce(0, +)
             #expect(abs((metrics["score"] ?? 0) - (score * 100).rounded() / 100) < 1e-9)
             #expect(signal.evidence.commits.count == 5)
+            #expect(report.signals.filter { $0.kind == .hotFile }.count == 1)
+        }
+    }
+
+    @Test("no file is hot in a young history, and formatting runs make no file hot")
+    func notHot() async throws {
+        try await withRepository { repository in
+            for day in 0..<8 {
+                try repository.write("let v = \(day)\n", to: "Sources/Busy.swift")
+                try repository.write("let w = 1\n", to: "Sources/Quiet\(day).swift")
+                try await repository.commit("Change \(day)", date: Day.at(Double(94 + day) / 16 + 90))
+            }
+            let young = try await analyze(repository.url)
+            #expect(!young.signals.contains { $0.kind == .hotFile })
+
+            try repository.write("let start = 0\n", to: "Sources/Start.swift")
+            try await repository.commit("Start", date: Day.at(-400))
+            for round in 0..<8 {
+                for index in 0..<10 { try repository.write("let w =  \(round)\n", to: "Sources/Quiet\(index).swift") }
+                try repository.write("let v  = \(round)\n", to: "Sources/Busy.swift")
+                try await repository.commit("Reformat with swift-format", date: Day.at(Double(98 + round) / 100 + 98))
+            }
+            let formatted = try await analyze(repository.url)
+            #expect(!formatted.signals.contains { $0.kind == .hotFile && $0.summary.contains("Quiet") })
         }
     }
 
@@ -139,7 +177,8 @@ struct SignalTests {
             #expect(report.undocumentedFiles.map(\.path) == ["Sources/Lib/API.swift"])
             #expect(report.undocumentedFiles.first?.undocumentedLines == [1, 2, 5])
             let signal = try #require(report.signals.first { $0.kind == .undocumentedCode })
-            #expect(signal.evidence.locations.map(\.startLine) == [1, 2, 5])
+            // Types first: they matter most to a reader of the API.
+            #expect(signal.evidence.locations.map(\.startLine) == [5, 1, 2])
         }
     }
 

@@ -3,17 +3,34 @@ import Testing
 
 @testable import RepositoryAnalysis
 
-private func scan(_ text: String) -> (lines: Int, markers: [MarkerHit]) {
-    Array(text.utf8).withUnsafeBytes { SourceText.scan($0) }
+private func scan(
+    _ text: String, mode: SourceText.Mode = .code(.any), extra: [String] = []
+) -> (lines: Int, markers: [MarkerHit]) {
+    let result = Array(text.utf8).withUnsafeBytes {
+        SourceText.scan($0, vocabulary: MarkerVocabulary(extra: extra), mode: mode)
+    }
+    return (result.lines, result.markers)
 }
 
-private func declarations(_ text: String, _ language: String) -> DeclarationScanner.Result {
-    Array(text.utf8).withUnsafeBytes { DeclarationScanner.scan($0, language: language) }
+private func tags(_ text: String, language: String = "C") -> [MarkerHit] {
+    Array(text.utf8).withUnsafeBytes {
+        SourceText.scan($0, mode: .code(CommentStyle.of(language: language))).tags
+    }
+}
+
+private func declarations(_ text: String, _ language: String, path: String? = nil) -> DeclarationScanner.Result {
+    let extensions = [
+        "Swift": "swift", "Python": "py", "Go": "go", "Rust": "rs", "TypeScript": "ts", "Java": "java", "C": "h",
+    ]
+    return Array(text.utf8).withUnsafeBytes {
+        DeclarationScanner.scan(
+            $0, path: path ?? "Sources/Lib/File.\(extensions[language] ?? "txt")", language: language)
+    }
 }
 
 @Suite("Working tree rules")
 struct SourceTextTests {
-    @Test("markers are found in comments, with owner and punctuation removed")
+    @Test("markers are found in comments in marker syntax, with owner and punctuation removed")
     func markers() {
         let text = """
             let note = "TODO: not a comment"
@@ -36,6 +53,80 @@ struct SourceTextTests {
                 "link is broken", "drop this column", "after code",
             ])
         #expect(markers.first?.excerpt == "// TODO(alice): handle the empty case")
+    }
+
+    @Test("macro calls, prose inside comments and patterns are not markers")
+    func notMarkers() {
+        let text = """
+            #define BUG() abort()
+            if (corrupt) BUG();
+            BUG_ON(list == NULL);
+            /* Calls BUG() when the list is corrupt. */
+            // This is a BUG in the kernel, not here.
+            # Matches TODO|FIXME in comments
+            // TODO|FIXME
+            std::TODO::value; // TODO::scope
+            // BUG(x) is a macro
+            """
+        #expect(scan(text, mode: .code(.slashes)).markers.isEmpty, "\(scan(text, mode: .code(.slashes)).markers)")
+        #expect(scan("# Matches TODO|FIXME in comments\n", mode: .code(.hash)).markers.isEmpty)
+    }
+
+    @Test("a language's own comment syntax: # opens no comment in C, // none in Python")
+    func commentStyles() {
+        #expect(scan("#include \"TODO.h\"\n#if TODO: x\n", mode: .code(.slashes)).markers.isEmpty)
+        #expect(scan("a = b // TODO: halves\n", mode: .code(.hash)).markers.isEmpty)
+        #expect(scan("a = b  # TODO: halves\n", mode: .code(.hash)).markers.map(\.text) == ["halves"])
+        #expect(CommentStyle.of(language: "C") == .slashes)
+        #expect(CommentStyle.of(language: "Python") == .hash)
+    }
+
+    @Test("prose documents: only unchecked checklist items, outside code blocks")
+    func prose() {
+        let text = """
+            Introduce the BUG() macro. TODO: this is prose.
+            - [ ] write the migration guide
+            - [x] done already
+            * [ ] second task
+            ```
+            - [ ] an example, not a task
+            ```
+            """
+        let (_, markers) = scan(text, mode: .checklist)
+        #expect(markers.map(\.text) == ["write the migration guide", "second task"])
+        #expect(scan("TODO: fix\nBUG: here\n", mode: .none).markers.isEmpty)
+        #expect(FileKinds.markerMode(of: "CHANGELOG.md", language: "Markdown") == .none)
+        #expect(FileKinds.markerMode(of: "docs/plan.md", language: "Markdown") == .checklist)
+        #expect(FileKinds.markerMode(of: "notes.txt", language: "Text") == .none)
+        #expect(FileKinds.markerMode(of: ".github/PULL_REQUEST_TEMPLATE.md", language: "Markdown") == .none)
+        #expect(FileKinds.markerMode(of: "Documentation/RelNotes/2.0.txt", language: "Text") == .none)
+        #expect(FileKinds.markerMode(of: "src/a.c", language: "C") == .code(.slashes))
+    }
+
+    @Test("a note that goes on over the next comment lines keeps its words")
+    func continuation() {
+        let text = """
+            // TODO: split this into a helper
+            // that takes a callback.
+            //
+            // Unrelated.
+            int x;
+            """
+        #expect(
+            scan(text, mode: .code(.slashes)).markers.map(\.text) == ["split this into a helper that takes a callback."]
+        )
+    }
+
+    @Test("configured marker words, and upper-case comment tags for detection")
+    func ownMarkers() {
+        let text = "/* NEEDSWORK: use a hash */\n/* NOTE: fine */\nint NEEDSWORK_COUNT;\n"
+        #expect(scan(text, mode: .code(.slashes), extra: ["NEEDSWORK"]).markers.map(\.text) == ["use a hash"])
+        #expect(tags(text).map(\.kind) == ["NEEDSWORK", "NOTE"])
+        #expect(tags("x = y; // see RFC: 123\nint a = MAX:\n").isEmpty)
+        let often = (0..<12).map { [MarkerHit(line: $0, kind: "NEEDSWORK", text: "x", excerpt: "")] }
+        let notes = (0..<12).map { [MarkerHit(line: $0, kind: "NOTE", text: "x", excerpt: "")] }
+        let rare = [[MarkerHit(line: 1, kind: "REVISIT", text: "x", excerpt: "")]]
+        #expect(MarkerWords.detect(often + notes + rare) == ["NEEDSWORK"])
     }
 
     @Test("comment openers inside string literals open no comment")
@@ -61,6 +152,14 @@ struct SourceTextTests {
     func binary() {
         #expect(Array("text".utf8).withUnsafeBytes { SourceText.isBinary($0) } == false)
         #expect([UInt8]([0x50, 0, 0x51]).withUnsafeBytes { SourceText.isBinary($0) })
+    }
+
+    @Test("generated files are recognised by their header")
+    func generatedHeader() {
+        let generated = "// Code generated by protoc-gen-go. DO NOT EDIT.\npackage x\n"
+        #expect(Array(generated.utf8).withUnsafeBytes { FileKinds.hasGeneratedHeader($0) })
+        let written = "// Parses the configuration.\n\n\n\n\n\n// The generated by field below...\n"
+        #expect(!Array(written.utf8).withUnsafeBytes { FileKinds.hasGeneratedHeader($0) })
     }
 
     @Test("Swift public declarations need a /// comment")
@@ -90,6 +189,43 @@ struct SourceTextTests {
         let result = declarations(text, "Swift")
         #expect(result.declarations == 9)
         #expect(result.undocumentedLines == [4, 8, 10, 15, 16, 18])
+        #expect(
+            result.undocumented.map(\.name) == ["Undocumented", "undocumented", "init", "attributed", "setter", "open"])
+    }
+
+    @Test("Swift members that inherit their documentation, and hidden symbols, are not counted")
+    func swiftExclusions() {
+        let text = """
+            /// A handler.
+            public final class Handler: ChannelInboundHandler {
+                public typealias InboundIn = ByteBuffer
+                public func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
+                public override func overridden() {}
+                public func brandNew() {}
+            }
+            extension Handler: CustomStringConvertible {
+                public var description: String { "" }
+                public static let shared = Handler()
+            }
+            @_spi(Testing) public func spiOnly() {}
+            public func _underscored() {}
+            @available(
+                *, deprecated,
+                message: "Use something else."
+            )
+            public func old() {}
+            public protocol Requirement {
+                func required()
+            }
+            extension Requirement {
+                public func required() {}
+            }
+            """
+        let result = declarations(text, "Swift")
+        #expect(result.undocumented.map(\.name) == ["brandNew", "Requirement", "required"])
+        #expect(result.requirements == ["required"])
+        #expect(result.undocumented.last?.inConformingType == true)
+        #expect(declarations("public func f() {}\n", "Swift", path: "Sources/Lib/Deprecated.swift").declarations == 0)
     }
 
     @Test("Python top-level definitions need a docstring")
@@ -110,13 +246,27 @@ struct SourceTextTests {
 
             async def fetch():
                 return 1
+
+            @overload
+            def stub(x: int) -> int: ...
+
+            @typing.overload
+            def stub(x: str) -> str: ...
             """
-        let result = declarations(text, "Python")
+        let result = declarations(text, "Python", path: "pkg/core.py")
         #expect(result.declarations == 4)
         #expect(result.undocumentedLines == [4, 14])
+        #expect(declarations("def f():\n    pass\n", "Python", path: "pkg/_compat.py").declarations == 0)
+        #expect(declarations("def f():\n    pass\n", "Python", path: "setup.py").declarations == 0)
+        let script = "def main():\n    pass\n\nif __name__ == \"__main__\":\n    main()\n"
+        #expect(declarations(script, "Python", path: "tool.py").declarations == 0)
+        let all = "__all__ = [\"public\"]\n\ndef public():\n    pass\n\ndef helper():\n    pass\n"
+        #expect(declarations(all, "Python", path: "pkg/m.py").undocumented.map(\.name) == ["public"])
+        let entry = "from .core import Command as Command\nfrom .types import (\n    INT,\n    Path,\n)\n"
+        #expect(declarations(entry, "Python", path: "pkg/__init__.py").exports == ["Command", "INT", "Path"])
     }
 
-    @Test("Go exported declarations need a comment")
+    @Test("Go exported declarations need a comment, outside internal packages and programs")
     func goDeclarations() {
         let text = """
             // Run runs.
@@ -124,11 +274,110 @@ struct SourceTextTests {
             func Stop() {}
             func helper() {}
             func (s *Server) Serve() {}
+            func (s *server) Hidden() {}
             type Server struct{}
             """
         let result = declarations(text, "Go")
         #expect(result.declarations == 4)
-        #expect(result.undocumentedLines == [3, 5, 6])
+        #expect(result.undocumentedLines == [3, 5, 7])
+        #expect(declarations("func Run() {}\n", "Go", path: "internal/x/run.go").declarations == 0)
+        #expect(declarations("package main\nfunc Run() {}\n", "Go", path: "cmd/x/run.go").declarations == 0)
+    }
+
+    @Test("Rust, TypeScript, Java and C header declarations")
+    func otherLanguages() {
+        let rust =
+            "/// Documented.\npub fn a() {}\npub fn b() {}\npub(crate) fn c() {}\n#[doc(hidden)]\npub fn d() {}\n"
+        #expect(declarations(rust, "Rust").undocumented.map(\.name) == ["b"])
+        let typeScript = """
+            /** Documented. */
+            export function a() {}
+            export function b() {}
+            export const c = 1
+            export { d } from './d'
+            function e() {}
+            """
+        #expect(declarations(typeScript, "TypeScript").undocumented.map(\.name) == ["b", "c"])
+        let entry = declarations(
+            "export {Ky as default, type Hooks} from './core';\nexport * from './errors';\n", "TypeScript",
+            path: "src/index.ts")
+        #expect(entry.exports == ["default", "Hooks"])
+        #expect(entry.exportedModules == ["./errors"])
+        let java = """
+            /** Documented. */
+            public class A {
+                public void b() {}
+                @Override
+                public String toString() { return ""; }
+                void hidden() {}
+            }
+            """
+        #expect(declarations(java, "Java").undocumented.map(\.name) == ["b"])
+        let header = """
+            #define BUG() abort()
+            /* Parses. */
+            int parse(const char *text);
+            int unparse(const char *text);
+            DECLARE_HANDLER(x);
+            static inline int helper(void) { return 0; }
+            struct point {
+              int x;
+            };
+            """
+        #expect(declarations(header, "C", path: "include/lib.h").undocumented.map(\.name) == ["unparse", "point"])
+        #expect(declarations(header, "C", path: "include/lib_internal.h").declarations == 0)
+    }
+
+    @Test("module layout: library products, installed headers, source folders")
+    func moduleLayout() {
+        let manifest = """
+            let package = Package(
+                name: "lib",
+                products: [.library(name: "Lib", targets: ["Lib"])],
+                targets: [
+                    .target(name: "Lib", dependencies: ["Support"]),
+                    .target(name: "Support", path: "Sources/InternalSupport"),
+                    .executableTarget(name: "tool"),
+                    .testTarget(name: "LibTests"),
+                ]
+            )
+            """
+        let layout = ModuleLayout(
+            manifests: ["Package.swift": manifest, "Makefile.am": "include_HEADERS = src/jq.h \\\n  src/jv.h\n"],
+            paths: ["Sources/Lib/A.swift", "src/jq.h", "src/jv.h", "src/internal.h"])
+        #expect(layout.module(of: "Sources/Lib/A.swift", language: "Swift")?.name == "Lib")
+        #expect(layout.module(of: "Sources/InternalSupport/B.swift", language: "Swift") == nil)
+        #expect(layout.module(of: "Sources/tool/main.swift", language: "Swift") == nil)
+        #expect(layout.module(of: "src/jq.h", language: "C") != nil)
+        #expect(layout.module(of: "src/internal.h", language: "C") == nil)
+        #expect(layout.module(of: "src/pkg/core.py", language: "Python")?.name == "pkg")
+        #expect(layout.module(of: "packages/ui/src/button.ts", language: "TypeScript")?.name == "packages/ui")
+    }
+
+    @Test("toolchain commands from the root manifests")
+    func toolchain() {
+        let swift = Toolchain(
+            manifests: ["Package.swift": "let package = Package(name: \"Lib\")"], paths: ["Tests/A.swift"])
+        #expect(swift.testCommand == "swift test" && swift.testFolder == "Tests" && swift.packageName == "Lib")
+        let python = Toolchain(
+            manifests: [
+                "pyproject.toml": "[project]\nname = \"tool\"\nlicense = {text = \"MIT\"}\n[tool.pytest.ini_options]\n"
+            ],
+            paths: ["tests/test_a.py"])
+        #expect(python.testCommand == "pytest" && python.packageName == "tool" && python.declaredLicense == "MIT")
+        let npm = Toolchain(
+            manifests: [
+                "package.json":
+                    #"{"name": "web", "scripts": {"test": "vitest", "build": "tsc"}, "devDependencies": {"vitest": "1"}}"#
+            ],
+            paths: [])
+        #expect(npm.testCommand == "npm test" && npm.buildCommand == "npm run build" && npm.testFramework == "vitest")
+        let make = Toolchain(manifests: ["Makefile": "all:\n\tcc a.c\ncheck:\n\t./run\n"], paths: [])
+        #expect(make.testCommand == "make check" && make.buildCommand == "make")
+        let placeholder = Toolchain(
+            manifests: ["package.json": #"{"scripts": {"test": "echo \"Error: no test specified\" && exit 1"}}"#],
+            paths: [])
+        #expect(placeholder.testCommand == nil)
     }
 
     @Test(
@@ -150,6 +399,7 @@ struct SourceTextTests {
         arguments: [
             ("Sources/App/Foo+Parsing.swift", ["foo+parsing", "foo"]), ("pkg/parser.py", ["parser"]),
             ("cmd/server.go", ["server"]), ("src/app.ts", ["app"]), ("src/lib/widget.rs", ["widget"]),
+            ("source/retry-timing.ts", ["retry-timing", "retry"]),
         ])
     func sourceFiles(path: String, stems: [String]) {
         #expect(FileKinds.sourceSubject(of: path)?.stems == stems)
@@ -159,7 +409,7 @@ struct SourceTextTests {
         "files no test is expected for",
         arguments: [
             "Package.swift", "pkg/__init__.py", "src/index.ts", "types.d.ts", "jest.config.js", "docs/x.py",
-            "examples/demo.swift", "main.go", "README.md",
+            "examples/demo.swift", "main.go", "README.md", "Sources/LibTestHelpers/Helpers.swift",
         ])
     func notSource(path: String) {
         #expect(FileKinds.sourceSubject(of: path) == nil)
@@ -190,6 +440,12 @@ struct SourceTextTests {
         #expect(checks.changelog == "CHANGELOG.md")
         #expect(checks.continuousIntegration == [".github/workflows/ci.yml"])
         #expect(checks.missingReadmeSections == ["usage"])
+        let shown = ProjectChecks.check(
+            paths: ["README.md"], readmeHeadings: ["README.md": ["tool", "install", "example"]])
+        #expect(shown.missingReadmeSections.isEmpty)
+        let readme = "# Tool\n\n```\npip install tool\n```\n"
+        #expect(
+            Array(readme.utf8).withUnsafeBytes { ProjectChecks.readmeContentSections($0) } == ["install", "example"])
         let bare = ProjectChecks.check(paths: ["main.c"], readmeHeadings: [:])
         #expect(bare.readme == nil && bare.license == nil && bare.continuousIntegration.isEmpty)
     }

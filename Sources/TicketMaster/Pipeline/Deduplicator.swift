@@ -105,7 +105,7 @@ public struct Deduplicator: Sendable {
             let candidate = Candidate(
                 ExistingIssue(
                     reference: "draft \(draft.fingerprint) (\(draft.title))", title: draft.title, body: draft.body,
-                    fingerprint: draft.fingerprint), vector: embeddings?.drafts[safe: index])
+                    fingerprint: draft.fingerprint), vector: embeddings?.drafts[safe: index], isDraft: true)
             if let (match, reason) = match(candidate, in: known) {
                 duplicates.append(Duplicate(draft: draft, duplicateOf: match.issue.reference, reason: reason))
             } else {
@@ -133,6 +133,9 @@ public struct Deduplicator: Sendable {
             {
                 continue
             }
+            // Two drafts of one run come from different planned findings: the planner already merged what shares a
+            // cause, and plain-writer drafts of two markers in one file share most of their wording.
+            if candidate.isDraft && other.isDraft { continue }
             // Issues about different files are different issues, however alike their wording.
             if !candidate.paths.isEmpty && !other.paths.isEmpty && candidate.paths.isDisjoint(with: other.paths) {
                 continue
@@ -160,6 +163,8 @@ public struct Deduplicator: Sendable {
         var paths: Set<String>
         var vector: [Float]?
         var lowercasedText: String
+        /// A draft of this run, rather than an issue on the tracker or in history.
+        var isDraft = false
 
         /// The file names without folder or extension (`Router` for `Sources/App/Router.swift`), lowercased.
         var fileStems: Set<String> {
@@ -178,9 +183,10 @@ public struct Deduplicator: Sendable {
             return citing.fileStems.contains { $0.count >= 3 && naming.lowercasedText.contains($0) }
         }
 
-        init(_ issue: ExistingIssue, vector: [Float]? = nil) {
+        init(_ issue: ExistingIssue, vector: [Float]? = nil, isDraft: Bool = false) {
             self.issue = issue
             self.vector = vector
+            self.isDraft = isDraft
             lowercasedText = (issue.title + "\n" + issue.body).lowercased()
             title = TextFingerprint(issue.title)
             text = TextFingerprint(issue.title + "\n" + issue.body)

@@ -169,7 +169,8 @@ struct Citation: Hashable {
             let path = String(body[pathRange])
             // Quoted code (`// note`, `/* … */`, the excerpt after a cited line) is not a path.
             if let whole = Range(match.range, in: body), body[..<whole.lowerBound].hasSuffix("`: ") { return nil }
-            if path.hasPrefix("/") || ["//", "/*", "*/", " /", "/ "].contains(where: { path.contains($0) }) {
+            // A command (`git lfs track 'assets/x.gif'`) is not a path either.
+            if path.hasPrefix("/") || ["//", "/*", "*/", " /", "/ ", "'", "\""].contains(where: { path.contains($0) }) {
                 return nil
             }
             // A file the text proposes to add, or says is absent, is not claimed to exist: "add `tests/test_x.py`",

@@ -23,9 +23,15 @@ public actor GitCitationOracle: CitationOracle {
     }
 
     private func readLineCount(_ path: String) async -> Int? {
-        guard let commit, let result = try? await git.run(["cat-file", "blob", "\(commit):\(path)"], in: repository),
+        guard let commit else { return nil }
+        let trimmed = path.hasSuffix("/") ? String(path.dropLast()) : path
+        guard let result = try? await git.run(["cat-file", "blob", "\(commit):\(trimmed)"], in: repository),
             result.status == 0
-        else { return nil }
+        else {
+            // A folder exists too (a bus-factor finding cites one); it has no lines.
+            let type = try? await git.run(["cat-file", "-t", "\(commit):\(trimmed)"], in: repository)
+            return type.map { String(decoding: $0.standardOutput, as: UTF8.self).hasPrefix("tree") } == true ? 0 : nil
+        }
         let bytes = result.standardOutput
         let newlines = bytes.reduce(0) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
         return bytes.isEmpty || bytes.last == UInt8(ascii: "\n") ? newlines : newlines + 1
