@@ -29,13 +29,16 @@ public struct Toolchain: Codable, Sendable, Hashable {
     /// Creates a toolchain description.
     public init(
         ecosystem: String? = nil, buildCommand: String? = nil, testCommand: String? = nil,
-        testFramework: String? = nil, testFolder: String? = nil
+        testFramework: String? = nil, testFolder: String? = nil, packageName: String? = nil,
+        declaredLicense: String? = nil
     ) {
         self.ecosystem = ecosystem
         self.buildCommand = buildCommand
         self.testCommand = testCommand
         self.testFramework = testFramework
         self.testFolder = testFolder
+        self.packageName = packageName
+        self.declaredLicense = declaredLicense
     }
 
     /// Reads the toolchain from root manifests (`name: text`) and the tracked paths.

@@ -59,6 +59,22 @@ struct GenerateCommandTests {
         #expect(text.stdout.contains("every draft was written by the plain writer"), "\(text.stdout)")
     }
 
+    @Test("--provider none writes every draft plainly, says why each was chosen and what was left out")
+    func providerNone() async throws {
+        let repository = try await plantedRepository()
+        defer { repository.remove() }
+        let result = try runner.run([
+            "generate", repository.url.path, "--dry-run", "--provider", "none", "--max-issues", "2", "--color", "never",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("model: none (llm.provider)"), "\(result.stderr)")
+        #expect(result.stdout.contains("why: ranked 1 of"), "\(result.stdout)")
+        #expect(result.stdout.contains("left out:"), "\(result.stdout)")
+        let check = try runner.run(["models", "check"], environment: ["TICKET_MASTER_LLM_PROVIDER": "none"])
+        #expect(check.status == 1)
+        #expect(check.stderr.contains("llm.provider is none"), "\(check.stderr)")
+    }
+
     @Test("the repository to file on is inferred from the origin remote")
     func infersOrigin() async throws {
         let repository = try await plantedRepository()

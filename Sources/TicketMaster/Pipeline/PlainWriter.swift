@@ -288,26 +288,26 @@ private struct Wording {
         }
         let file = shorten(paths.first ?? "")
         let lines = places.compactMap(\.startLine).map(String.init).joined(separator: ", ")
-        let where_ = "`\(paths.first ?? "")`" + (lines.isEmpty ? "" : " line \(lines)")
+        let location = "`\(paths.first ?? "")`" + (lines.isEmpty ? "" : " line \(lines)")
         if note.isEmpty {
             return (
                 "Resolve the empty \(word) in \(file)",
-                "\(where_) has a \(word) comment with no text\(ageText): nobody can tell what is left to do.",
+                "\(location) has a \(word) comment with no text\(ageText): nobody can tell what is left to do.",
                 "Find out from the commit below what was meant, then do it or delete the comment.",
-                ["The \(word) at \(where_) is gone, and the commit removing it says what was done"]
+                ["The \(word) at \(location) is gone, and the commit removing it says what was done"]
             )
         }
         let isDefect = ["FIXME", "BUG", "XXX"].contains(word)
         let context =
-            "\(where_) says \(word): \"\(quoted)\"\(ageText). "
+            "\(location) says \(word): \"\(quoted)\"\(ageText). "
             + (isDefect ? "The code knows it is wrong or fragile here." : "The work it names was never done.")
-        var proposal = "Do what the note asks in \(where_): \(quoted). "
+        var proposal = "Do what the note asks in \(location): \(quoted). "
         proposal +=
             isDefect
             ? "Add a test that shows the problem first" + (test.map { " (run with \($0))" } ?? "")
                 + ", then fix it and delete the comment."
             : "If it no longer applies, delete the comment and say why in the commit message."
-        var criteria = ["The \(word) at \(where_) is gone, with the change it asks for made or its removal explained"]
+        var criteria = ["The \(word) at \(location) is gone, with the change it asks for made or its removal explained"]
         if isDefect {
             criteria.append("A test covers the case the note describes" + (test.map { " and passes with \($0)" } ?? ""))
         }

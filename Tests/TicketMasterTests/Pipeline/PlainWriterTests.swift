@@ -26,7 +26,7 @@ struct PlainWriterTests {
             #expect(issue.body.contains(section), "\(section)")
         }
         #expect(issue.body.contains("- [ ] "))
-        #expect(issue.labels == ["automated", IssueType(kind).rawValue])
+        #expect(issue.labels.prefix(2) == ["automated", IssueType(kind).rawValue])
         #expect(issue.writer == .plain)
     }
 
@@ -40,6 +40,93 @@ struct PlainWriterTests {
         let local = draft([marker], remote: nil)
         #expect(local.body.contains("`src/my file.py:12`"))
         #expect(!local.body.contains("https://"))
+    }
+
+    private func draft(_ signals: [Signal], toolchain: Toolchain, remote: RemoteRepository? = nil) -> IssueDraft {
+        let planned = PlannedIssue(type: IssueType(signals[0]), signals: signals, score: 1)
+        return PlainWriter(defaultLabels: [], links: LinkContext(remote: remote, commit: commit), toolchain: toolchain)
+            .draft(planned)
+    }
+
+    private let swiftPackage = Toolchain(
+        ecosystem: "swiftpm", buildCommand: "swift build", testCommand: "swift test", testFolder: "Tests")
+
+    @Test("a missing CI configuration proposes the forge's CI file running the project's own commands")
+    func continuousIntegration() throws {
+        let missing = Signal(
+            kind: .missingProjectFile, severity: .medium, identity: ["continuous-integration"],
+            summary: "The repository has no CI configuration", evidence: Evidence())
+        let github = draft([missing], toolchain: swiftPackage, remote: try RemoteRepository(parsing: "acme/api"))
+        #expect(github.title == "Run `swift build` and `swift test` in CI on every push")
+        #expect(github.body.contains("Add `.github/workflows/ci.yml` that runs `swift build` and `swift test`"))
+        #expect(github.body.contains("No CI configuration: looked for"), "the evidence says what was looked for")
+        #expect(github.labels == ["maintenance", "ci"])
+        let gitlab = draft(
+            [missing], toolchain: swiftPackage, remote: try RemoteRepository(parsing: "https://gitlab.com/g/p"))
+        #expect(gitlab.body.contains("`.gitlab-ci.yml`"))
+        #expect(!github.body.lowercased().contains("review"))
+    }
+
+    @Test("an untested file gets the test file its ecosystem expects and the command that runs it")
+    func untested() {
+        let untested = signal(.untestedCode, .medium, path: "Sources/Lib/Parser.swift")
+        let issue = draft([untested], toolchain: swiftPackage)
+        #expect(issue.title == "Add tests for Sources/Lib/Parser.swift")
+        #expect(issue.body.contains("Add `Tests/LibTests/ParserTests.swift`"))
+        #expect(issue.body.contains("`swift test` passes"))
+        let python = Toolchain(ecosystem: "python", testCommand: "pytest", testFramework: "pytest", testFolder: "tests")
+        #expect(
+            draft([signal(.untestedCode, .medium, path: "pkg/throttle.py")], toolchain: python).body.contains(
+                "`tests/test_throttle.py`"))
+    }
+
+    @Test("a marker issue is titled by its note and asks for a test when it marks a defect")
+    func markerWording() {
+        let fixme = Signal(
+            kind: .marker, severity: .high, identity: ["src/table.c", "FIXME", "the table never shrinks"],
+            summary: "FIXME in src/table.c:42, unchanged for 2000 days: the table never shrinks",
+            evidence: Evidence(
+                locations: [
+                    SourceLocation(path: "src/table.c", startLine: 42, excerpt: "/* FIXME: the table never shrinks */")
+                ],
+                commits: [
+                    CommitReference(
+                        hash: String(repeating: "a", count: 40), subject: "Add table",
+                        date: Date(timeIntervalSince1970: 0))
+                ],
+                metrics: [Metric("occurrences", 1), Metric("age-days", 2000)]))
+        let make = Toolchain(ecosystem: "make", buildCommand: "make", testCommand: "make check")
+        let issue = draft([fixme], toolchain: make)
+        #expect(issue.title == "src/table.c: the table never shrinks")
+        #expect(issue.body.contains("unchanged for 5 years since 1970-01-01"))
+        #expect(issue.body.contains("Add a test that shows the problem first (run with `make check`)"))
+    }
+
+    @Test("one note copied into many files is one task listing every place")
+    func copiedNote() {
+        let copies = (1...20).map { index in
+            Signal(
+                kind: .marker, severity: .low, identity: ["tests/t\(index).py", "TODO", "remove the sys.path hack"],
+                summary: "TODO in tests/t\(index).py:1: remove the sys.path hack",
+                evidence: Evidence(locations: [
+                    SourceLocation(
+                        path: "tests/t\(index).py", startLine: 1, excerpt: "# TODO: remove the sys.path hack")
+                ]))
+        }
+        let issue = draft(copies, toolchain: Toolchain())
+        #expect(issue.title == "Resolve the TODO copied into 20 files: remove the sys.path hack")
+        #expect((1...20).allSatisfy { issue.body.contains("tests/t\($0).py:1") })
+        #expect(issue.body.contains("No tracked file contains the note"))
+    }
+
+    @Test("a missing licence names the one the manifest declares")
+    func licence() {
+        let missing = Signal(
+            kind: .missingProjectFile, severity: .medium, identity: ["license"],
+            summary: "The repository has no LICENSE file", evidence: Evidence())
+        let issue = draft([missing], toolchain: Toolchain(ecosystem: "npm", declaredLicense: "MIT"))
+        #expect(issue.title == "Add a LICENSE file (the manifest declares MIT)")
+        #expect(issue.body.contains("Add the full text of the MIT licence as `LICENSE` at the root."))
     }
 
     @Test("the fingerprint depends on the evidence, not on the order of signals")

@@ -25,20 +25,40 @@ struct PlannerTests {
         ]
         let plan = Planner(types: all, maxIssues: 2).plan(signals)
         #expect(plan.count == 2)
-        // High severity, high priority (documentation) first; then high severity, medium priority (testing).
-        #expect(plan.map(\.type) == [.documentation, .testing])
+        // High severity, high priority (testing) first; then high severity, medium priority (documentation).
+        #expect(plan.map(\.type) == [.testing, .documentation])
+        #expect(plan.allSatisfy { $0.reason.hasPrefix("ranked ") })
     }
 
-    @Test("markers in the same file become one issue")
-    func groupsMarkers() {
-        let signals = [
-            signal(.marker, .medium, path: "a.swift", line: 3),
-            signal(.marker, .medium, path: "a.swift", line: 9),
-            signal(.marker, .low, path: "b.swift", line: 1),
-        ]
-        let plan = Planner(types: all, maxIssues: 10).plan(signals)
-        #expect(plan.count == 2)
-        #expect(plan.first?.signals.count == 2)
+    /// A marker signal as analysis writes it: "<WORD> in <path>:<line>: <note>".
+    private func marker(_ path: String, _ line: Int, _ note: String, _ severity: Severity = .medium) -> Signal {
+        Signal(
+            kind: .marker, severity: severity, identity: [path, "TODO", note],
+            summary: "TODO in \(path):\(line): \(note)",
+            evidence: Evidence(locations: [SourceLocation(path: path, startLine: line, excerpt: "// TODO: \(note)")]))
+    }
+
+    @Test("the same note copied into many files is one issue; different notes in one file stay apart")
+    func mergesOneCause() {
+        let copied = (1...20).map { marker("tests/test_\($0).py", 3, "remove this sys.path hack once installable") }
+        let signals =
+            copied + [marker("a.swift", 3, "handle the empty input"), marker("a.swift", 9, "cache the parse")]
+        let plan = Planner(types: all, maxIssues: 10, maxPerKind: 10).plan(signals)
+        #expect(plan.count == 3)
+        #expect(plan.map(\.signals.count).sorted() == [1, 1, 20])
+        #expect(plan.first { $0.signals.count == 20 }?.reason.contains("20 findings with one cause") == true)
+    }
+
+    @Test("at most max_per_kind issues of one kind; the rest is left out with the reason")
+    func keepsVariety() {
+        let markers = (1...5).map { marker("f\($0).swift", 1, "note number \($0) for the file", .high) }
+        let untested = signal(.untestedCode, .low, path: "b.swift")
+        let backlog = Planner(types: all, maxIssues: 5, maxPerKind: 2).backlog(markers + [untested])
+        #expect(backlog.issues.map(\.signals[0].kind) == [.marker, .marker, .untestedCode])
+        #expect(backlog.leftOut.count == 3)
+        #expect(backlog.leftOut.allSatisfy { $0.reason.contains("issue_generation.max_per_kind") })
+        let capped = Planner(types: all, maxIssues: 1, maxPerKind: 2).backlog(markers)
+        #expect(capped.leftOut.contains { $0.reason.contains("issue_generation.max_issues") })
     }
 
     @Test("only the configured issue types are planned")

@@ -35,18 +35,17 @@ private final class TokenizingModel: LanguageModel, TokenCounting {
 
 @Suite("Prompt token budget")
 struct PromptBudgetTests {
-    /// Drafts one issue about a file with twelve markers, each with a long line, under `budget`.
+    /// Drafts one issue about a note copied into twelve files, each with a long line, under `budget`.
     private func prompts(budget: Int, model: TokenizingModel) async throws -> [String] {
         let long = String(repeating: "the parser drops the rest of the input when a quote is unbalanced ", count: 3)
-        let lines = (1...12).map { "// TODO: case \($0): \(long)" }
+        var files: [String: String] = [:]
+        for index in 1...12 { files["Sources/Parser\(index).swift"] = "func parse() {}\n// TODO: \(long)\n" }
         let prompts = try PromptLibrary(overrides: nil, provider: "memory")
         let writer = ModelWriter(
             drafting: .init(PipelineStage.defaults[0], model: model, prompts: prompts),
             reviews: [.init(PipelineStage.defaults[1], model: model, prompts: prompts)], maxTokens: 400,
             temperature: 0, allowedLabels: [], promptTokenBudget: budget)
-        _ = try await PipelineFixture.suggest(
-            files: ["Sources/Parser.swift": "func parse() {}\n" + lines.joined(separator: "\n") + "\n"], writer: writer
-        ) {
+        _ = try await PipelineFixture.suggest(files: files, writer: writer) {
             $0.issueGeneration.maxIssues = 1
             $0.issueGeneration.types = [IssueTypePreference(type: .maintenance, priority: .high)]
         }
@@ -67,7 +66,7 @@ struct PromptBudgetTests {
         for prompt in cut {
             // The counter adds a little framing to what the tokenizer says; the test's tokenizer is 4 bytes a token.
             #expect(prompt.utf8.count / 4 <= 420, "\(prompt.utf8.count / 4) tokens")
-            #expect(prompt.contains("Sources/Parser.swift"), "the first finding's location is always kept")
+            #expect(prompt.contains("Sources/Parser"), "the first finding's location is always kept")
         }
         let finding = "Finding "
         #expect(
@@ -106,6 +105,7 @@ struct EmbeddingDeduplicationTests {
         writer.embedder = embedder
         return try await PipelineFixture.suggest(writer: writer, existing: existing) {
             $0.issueGeneration.types = [IssueTypePreference(type: .maintenance, priority: .high)]
+            $0.issueGeneration.maxIssues = 1
         }
     }
 
