@@ -670,6 +670,12 @@ enum DeclarationScanner {
             let name = identifier(raw.dropFirst(keyword.count))
             guard !name.isEmpty else { continue }
             result.declarations += 1
+            // A type whose members carry the documentation (`export type Hooks = { /** … */ beforeRequest … }`)
+            // is documented where readers look.
+            if role == .type, raw.hasSuffix("{") {
+                let body = lines[(index + 1)...].prefix(80).prefix { !$0.hasPrefix("}") }
+                if body.contains(where: { $0.trimmingWhitespace().hasPrefix("/**") }) { continue }
+            }
             if !documented, !name.hasPrefix("_") {
                 result.undocumented.append(declaration(raw, number: index + 1, name: name, role: role))
             }

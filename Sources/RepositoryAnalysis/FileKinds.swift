@@ -300,6 +300,10 @@ enum FileKinds {
         if directory.split(separator: "/").contains(where: { releaseNoteDirectories.contains(String($0)) }) {
             return .none
         }
+        // Checklists in forge folders are templates and settings for issues and pull requests, not tasks.
+        if [".github", ".gitlab", ".gitea", ".forgejo"].contains(where: { directory.hasPrefix($0) }) {
+            return language == "Markdown" ? .none : .code(CommentStyle.of(language: language))
+        }
         switch language {
         case "Markdown": return .checklist
         case "reStructuredText", "AsciiDoc", "Text", "JSON": return .none

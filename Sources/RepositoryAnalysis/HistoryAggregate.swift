@@ -17,6 +17,8 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
     /// Commits changing more files than this are left out of change coupling: mass edits (formatting, renames,
     /// licence headers) would couple everything with everything.
     static let maxCouplingCommitSize = 30
+    /// Only commits changing at most this many tracked code files count for change coupling.
+    static let couplingCommitLimit = 10
     /// Coupling pairs need at least this many shared commits to be reported.
     static let minCouplingCommits = 5
     /// How many hot files are ranked (and keep their newest commits).
@@ -407,7 +409,9 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
                     documentation.deletions += codeDeletions
                 }
             }
-            if !record.isMerge, touched.count >= 2, touched.count <= Self.maxCouplingCommitSize {
+            // Sweeps (formatting, renames, a new language feature applied everywhere) couple everything with
+            // everything: only focused commits count.
+            if !record.isMerge, !isNoise, touched.count >= 2, touched.count <= Self.couplingCommitLimit {
                 var live = 0
                 for file in touched
                 where file < trackedCount && !table.entries[Int(file)].generated && !table.entries[Int(file)].auxiliary

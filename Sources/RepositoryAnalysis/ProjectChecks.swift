@@ -44,7 +44,19 @@ enum ProjectChecks {
         }
         let readme = atRoot(["readme"], also: [".github", "docs"])
         var missingSections: [String] = []
+        // A project with a documentation site documents installation and usage there, not in its README.
+        let documentationPages = allPaths.filter { path in
+            (path.hasPrefix("docs/") || path.hasPrefix("doc/") || path.hasPrefix("Documentation/"))
+                && ["md", "rst", "adoc", "txt", "html"].contains(FileKinds.pathExtension(of: path))
+        }
+        var contributingInReadme = false
         if let readme {
+            let headings = readmeHeadings[readme] ?? []
+            contributingInReadme = headings.contains { heading in
+                ["contribut", "develop", "hacking", "from source", "building"].contains { heading.contains($0) }
+            }
+        }
+        if let readme, documentationPages.count < 3 {
             let headings = readmeHeadings[readme] ?? []
             for section in readmeSections
             where !headings.contains(where: { heading in section.words.contains { heading.contains($0) } }) {
@@ -58,6 +70,7 @@ enum ProjectChecks {
             license: atRoot(["license", "licence", "copying", "unlicense"])
                 ?? paths.first { $0.hasPrefix("LICENSES/") },
             contributing: atRoot(["contributing"], also: [".github", "docs"]),
+            contributingInReadme: contributingInReadme,
             changelog: atRoot(["changelog", "changes", "history", "news", "releases"]),
             continuousIntegration: Array(ci.prefix(20)))
     }

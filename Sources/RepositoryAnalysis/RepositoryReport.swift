@@ -346,6 +346,8 @@ public struct RepositoryReport: Codable, Sendable, Hashable {
         public var license: String?
         /// The contributing guide, if any.
         public var contributing: String?
+        /// Whether the README has a section on contributing, development or building from source.
+        public var contributingInReadme: Bool
         /// The changelog, if any.
         public var changelog: String?
         /// CI configuration files found.

@@ -15,8 +15,10 @@ struct SignalRules {
     static let hotRecentCommits = 3
     /// At most this many hot-file signals, the hottest.
     static let hotFileLimit = 10
-    /// A coupled pair needs at least this degree.
-    static let couplingDegree = 0.5
+    /// A coupled pair needs at least this degree...
+    static let couplingDegree = 0.7
+    /// ... and at least this many shared commits.
+    static let couplingCommits = 8
     /// At most this many coupling signals, the most shared commits first.
     static let couplingLimit = 10
     /// A directory needs at least this many commits for a bus-factor signal...
@@ -181,7 +183,8 @@ struct SignalRules {
     private func coupling() -> [Signal] {
         report.couplings
             .filter { pair in
-                pair.degree >= Self.couplingDegree && !Self.isExpectedPair(pair.first, pair.second)
+                pair.degree >= Self.couplingDegree && pair.sharedCommits >= Self.couplingCommits
+                    && !Self.isExpectedPair(pair.first, pair.second)
             }
             .prefix(Self.couplingLimit)
             .map { pair in
@@ -210,6 +213,14 @@ struct SignalRules {
             return String(name[..<(name.firstIndex(of: ".") ?? name.endIndex)])
         }
         if stem(first) == stem(second) { return true }
+        // Parallel by design: siblings in one folder named alike (`BashCompletions.swift` and
+        // `ZshCompletions.swift`, `HTTPError.ts` and `TimeoutError.ts`), one per case of the same thing.
+        if FileKinds.directory(of: first) == FileKinds.directory(of: second) {
+            let (a, b) = (stem(first), stem(second))
+            let suffix = zip(a.reversed(), b.reversed()).prefix { $0 == $1 }.count
+            let prefix = zip(a, b).prefix { $0 == $1 }.count
+            if suffix >= 4 || prefix >= 4 { return true }
+        }
         for (test, source) in [(first, second), (second, first)] {
             if let subject = FileKinds.testSubject(of: test), let code = FileKinds.sourceSubject(of: source),
                 code.stems.contains(subject.stem)
@@ -275,7 +286,9 @@ struct SignalRules {
         if files.continuousIntegration.isEmpty {
             missing("continuous-integration", .medium, "The repository has no CI configuration")
         }
-        if files.contributing == nil { missing("contributing", .low, "The repository has no CONTRIBUTING guide") }
+        if files.contributing == nil, !files.contributingInReadme {
+            missing("contributing", .low, "The repository has no CONTRIBUTING guide")
+        }
         if let readme = files.readme {
             for section in files.missingReadmeSections {
                 signals.append(

@@ -430,10 +430,10 @@ enum SourceText {
             text = String(text.dropLast(closer.count)).trimmingWhitespace()
         }
         // A note often goes on over the next comment lines: `// TODO: split this into a helper that takes` /
-        // `// a callback`. Up to three such lines are part of its text, until a blank comment line or another
+        // `// a callback`. Up to eight such lines are part of its text, until a blank comment line or another
         // marker.
         var next = lineEnd + 1
-        for _ in 0..<3 where !text.isEmpty && !text.hasSuffix("*/") {
+        for _ in 0..<8 where !text.isEmpty && !text.hasSuffix("*/") && text.count < 400 {
             guard next < bytes.count else { break }
             var end = next
             while end < bytes.count, bytes[end] != UInt8(ascii: "\n") { end += 1 }
@@ -456,16 +456,16 @@ enum SourceText {
             next = end + 1
         }
         return MarkerHit(
-            line: line, kind: kind, text: shorten(text), excerpt: shorten(decode(bytes, lineStart, lineEnd)))
+            line: line, kind: kind, text: shorten(text, to: 400), excerpt: shorten(decode(bytes, lineStart, lineEnd)))
     }
 
     private static func decode(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> String {
         String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self).trimmingWhitespace()
     }
 
-    /// At most 200 characters, so one odd line cannot bloat a report.
-    static func shorten(_ text: String) -> String {
-        text.count <= 200 ? text : String(text.prefix(199)) + "…"
+    /// At most `limit` characters (200 by default), so one odd line cannot bloat a report.
+    static func shorten(_ text: String, to limit: Int = 200) -> String {
+        text.count <= limit ? text : String(text.prefix(limit - 1)) + "…"
     }
 }
 

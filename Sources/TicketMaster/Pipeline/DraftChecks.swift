@@ -169,6 +169,8 @@ struct Citation: Hashable {
             let path = String(body[pathRange])
             // Quoted code (`// note`, `/* … */`, the excerpt after a cited line) is not a path.
             if let whole = Range(match.range, in: body), body[..<whole.lowerBound].hasSuffix("`: ") { return nil }
+            // Quoted prose (a note with several words) is not a path: paths have a space or two at most.
+            if path.filter({ $0 == " " }).count >= 2 { return nil }
             // A command (`git lfs track 'assets/x.gif'`) is not a path either.
             if path.hasPrefix("/") || ["//", "/*", "*/", " /", "/ ", "'", "\""].contains(where: { path.contains($0) }) {
                 return nil

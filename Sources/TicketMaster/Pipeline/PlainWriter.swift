@@ -104,13 +104,13 @@ public struct PlainWriter: Sendable {
             for location in signal.evidence.locations.prefix(20) where seenLocations.insert(location).inserted {
                 var line = "- " + links.link(location)
                 if let excerpt = location.excerpt?.trimmingCharacters(in: .whitespacesAndNewlines), !excerpt.isEmpty {
-                    line += ": `\(Self.neutralized(String(excerpt.prefix(160))))`"
+                    line += ": " + Self.codeSpan(String(excerpt.prefix(160)))
                 }
                 lines.append(line)
             }
             for commit in signal.evidence.commits.prefix(5) where seenCommits.insert(commit.hash).inserted {
                 lines.append(
-                    "- Commit \(links.link(commit)) (\(Self.day(commit.date))): \(Self.neutralized(commit.subject))")
+                    "- Commit \(links.link(commit)) (\(Self.day(commit.date))): \(Self.escaped(commit.subject))")
             }
             if !signal.evidence.metrics.isEmpty, signals.count <= 3 {
                 lines.append(
@@ -126,12 +126,46 @@ public struct PlainWriter: Sendable {
         return lines.joined(separator: "\n")
     }
 
-    /// Repository text quoted as evidence, with backticks that would end the code span replaced and links removed:
-    /// a comment in the repository must not be able to put a link into an issue.
-    static func neutralized(_ excerpt: String) -> String {
-        excerpt.replacingOccurrences(of: "`", with: "'")
-            .replacingOccurrences(
-                of: #"[A-Za-z][A-Za-z0-9+.-]*://\S+"#, with: "(link removed)", options: .regularExpression)
+    /// Repository text without web addresses: repository content is untrusted, so it may say where to look but
+    /// never put a link into an issue. An address of a forge issue or pull request keeps what it refers to, as a
+    /// reference (`https://github.com/acme/api/issues/338` becomes `acme/api#338`); any other becomes
+    /// "(link removed)".
+    static func inert(_ text: String) -> String {
+        text.replacingOccurrences(
+            of:
+                #"https?://[A-Za-z0-9.-]+/([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)/(?:-/)?(?:issues|pull|merge_requests)/(\d+)(?:[/#?][A-Za-z0-9_=&/#-]*)?"#,
+            with: "$1#$2", options: .regularExpression
+        )
+        .replacingOccurrences(
+            of: #"[A-Za-z][A-Za-z0-9+.-]*://\S+"#, with: "(link removed)", options: .regularExpression
+        )
+        .replacingOccurrences(of: #"\bwww\.\S+"#, with: "(link removed)", options: .regularExpression)
+    }
+
+    /// Repository text as a Markdown code span, whatever backticks it holds: nothing in it renders as a link,
+    /// HTML or formatting, and its own backticks stay as written.
+    static func codeSpan(_ text: String) -> String {
+        let flat = inert(text).replacingOccurrences(of: "\n", with: " ")
+        var longest = 0
+        var run = 0
+        for character in flat {
+            run = character == "`" ? run + 1 : 0
+            longest = max(longest, run)
+        }
+        let fence = String(repeating: "`", count: longest + 1)
+        let pad = flat.hasPrefix("`") || flat.hasSuffix("`") || longest > 0 ? " " : ""
+        return fence + pad + flat + pad + fence
+    }
+
+    /// Repository text as Markdown prose: inert addresses, and the characters that would start a link, HTML or
+    /// formatting escaped.
+    static func escaped(_ text: String) -> String {
+        var out = ""
+        for character in inert(text) {
+            if "\\`*_[]<>".contains(character) { out.append("\\") }
+            out.append(character)
+        }
+        return out
     }
 
     static func day(_ date: Date) -> String {
@@ -215,11 +249,12 @@ private struct Wording {
             ]
         case .changeCoupling:
             let other = paths.dropFirst().first ?? "its partner"
-            title = "Untangle \(shown) and \(Self.shorten(other)), which change together"
+            func name(_ path: String) -> String { path.split(separator: "/").last.map(String.init) ?? path }
+            title = "Untangle \(name(path)) and \(name(other)), which change together"
             context =
-                "`\(path)` and `\(other)` changed in the same commit \(metric("shared-commits")) times (of "
-                + "\(metric("first-commits")) and \(metric("second-commits")) commits): a change to one almost "
-                + "always needs a change to the other."
+                "`\(path)` and `\(other)` changed in the same focused commit \(metric("shared-commits")) times (of "
+                + "\(metric("first-commits")) and \(metric("second-commits")) commits): a change to one usually "
+                + "needs a change to the other."
             proposal =
                 "Find what both files encode (a shared list, format, protocol or constant), move it into one place "
                 + "that both use, or merge the files; if the dependency must stay, say so in a comment in both."
@@ -253,9 +288,43 @@ private struct Wording {
             (title, context, proposal, criteria, labels, lookedFor) = Self.projectFile(
                 lead, toolchain: toolchain, forge: forge)
         case .undocumentedCode:
-            (title, context, proposal, criteria) = Self.undocumented(signals, metrics: metrics)
+            (title, context, proposal, criteria) = Self.undocumented(signals, metrics: metrics, toolchain: toolchain)
         }
         title = Self.title(from: title)
+    }
+
+    /// Words of a note that says the code is wrong, not merely unfinished.
+    private static let defectWords = [
+        "wrong", "broken", "fail", "crash", "overflow", "leak", "race", "incorrect", "bug", "corrupt", "hang",
+        "deadlock", "doesn't work", "does not work", "not work", "unsafe", "truncat", "off-by-one", "off by one",
+        "regression", "mismatch", "never", "lost", "loses", "drops", "twice", "infinite",
+    ]
+
+    /// What a note asks for: a question to answer, a workaround to retire, a defect to fix, or a task to do.
+    private enum NoteKind {
+        case question, workaround, defect, task
+    }
+
+    private static func classify(_ note: String, word: String) -> NoteKind {
+        let lower = note.lowercased()
+        let firstWord = lower.split(separator: " ").first.map(String.init) ?? ""
+        if lower.contains("?")
+            || ["why", "what", "how", "should", "is", "are", "can", "could", "does", "do", "maybe"]
+                .contains(firstWord)
+            || lower.contains("not sure") || lower.contains("don't know")
+            || lower.contains("dont know") || lower.contains("don't actually know")
+            || lower.contains("dont actually know")
+        {
+            return .question
+        }
+        if word == "HACK"
+            || ["work around", "workaround", "works around", "working around", "until "]
+                .contains(where: { lower.contains($0) })
+        {
+            return .workaround
+        }
+        if word == "BUG" || (word != "TODO" && defectWords.contains { lower.contains($0) }) { return .defect }
+        return .task
     }
 
     private static func marker(
@@ -265,22 +334,22 @@ private struct Wording {
         let note = lead.summary.split(separator: ": ", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
         let word = lead.summary.split(separator: " ").first.map(String.init) ?? "TODO"
         let age = lead.evidence.metrics.first { $0.name == "age-days" }.map { Int($0.value) }
-        let since = lead.evidence.commits.first.map { " since \(PlainWriter.day($0.date))" } ?? ""
+        let since = lead.evidence.commits.map(\.date).min().map { PlainWriter.day($0) }
         let ageText =
-            age.map { $0 >= 365 ? ", unchanged for \($0 / 365) year\($0 >= 730 ? "s" : "")\(since)" : "" } ?? ""
+            age.flatMap { days in days >= 30 ? since.map { ", unchanged since \($0) (\(days) days)" } : nil } ?? ""
         let places = signals.flatMap(\.evidence.locations)
-        let quoted = PlainWriter.neutralized(note)
+        let quoted = PlainWriter.codeSpan(note)
         let test = toolchain.testCommand.map { "`\($0)`" }
         if paths.count > 1 {
-            let title = "Resolve the \(word) copied into \(paths.count) files: \(quoted)"
+            let title = "Resolve the \(word) copied into \(paths.count) files: \(PlainWriter.inert(note))"
             let context =
-                "The same \(word) note appears in \(paths.count) files (\(places.count) places)\(ageText): "
-                + "\"\(quoted)\". It is one task, copied with the code around it."
+                "The same \(word) note appears in \(paths.count) files (\(places.count) places)\(ageText): \(quoted). "
+                + "It is one task, copied with the code around it."
             let proposal =
                 "Fix the cause once, in a place all \(paths.count) files share (a common helper, the build "
-                + "configuration, or the package setup), then delete every copy of the note listed below."
+                + "configuration, or the package setup), then delete every copy of the note listed in Evidence."
             let criteria = [
-                "No tracked file contains the note \"\(quoted)\" (`git grep -n` finds none)",
+                "No tracked file contains the note \(quoted)",
                 "The cause the note describes is fixed once, not in each file"
                     + (test.map { ", and \($0) passes" } ?? ""),
             ]
@@ -293,29 +362,60 @@ private struct Wording {
             return (
                 "Resolve the empty \(word) in \(file)",
                 "\(location) has a \(word) comment with no text\(ageText): nobody can tell what is left to do.",
-                "Find out from the commit below what was meant, then do it or delete the comment.",
+                "Find out from the commit in Evidence what was meant, then do it or delete the comment.",
                 ["The \(word) at \(location) is gone, and the commit removing it says what was done"]
             )
         }
-        let isDefect = ["FIXME", "BUG", "XXX"].contains(word)
-        let context =
-            "\(location) says \(word): \"\(quoted)\"\(ageText). "
-            + (isDefect ? "The code knows it is wrong or fragile here." : "The work it names was never done.")
-        var proposal = "Do what the note asks in \(location): \(quoted). "
-        proposal +=
-            isDefect
-            ? "Add a test that shows the problem first" + (test.map { " (run with \($0))" } ?? "")
-                + ", then fix it and delete the comment."
-            : "If it no longer applies, delete the comment and say why in the commit message."
-        var criteria = ["The \(word) at \(location) is gone, with the change it asks for made or its removal explained"]
-        if isDefect {
-            criteria.append("A test covers the case the note describes" + (test.map { " and passes with \($0)" } ?? ""))
+        let context = "\(location) says \(word): \(quoted)\(ageText)."
+        let proposal: String
+        var criteria: [String]
+        switch classify(note, word: word) {
+        case .question:
+            proposal =
+                "The note asks a question the code never answered. Read the code around \(location) and answer it: "
+                + "replace the \(word) with a comment that explains why the code is right, or change the code if "
+                + "the answer shows it is not."
+            criteria = [
+                "The \(word) at \(location) is replaced by a comment that answers it, or by a change that makes "
+                    + "the question moot"
+            ]
+        case .workaround:
+            proposal =
+                "The code at \(location) works around a problem elsewhere. Check whether the problem is still there "
+                + "with the versions the project supports now: if not, remove the workaround; if it is, say in the "
+                + "comment what must change before it can go."
+            criteria = [
+                "The workaround at \(location) is removed, or its comment names the condition for removing it",
+                (test.map { "\($0) passes" } ?? "The tests pass") + " without the workaround, if it was removed",
+            ]
+        case .defect:
+            proposal =
+                "The note says the code is wrong here. Add a test that shows the problem"
+                + (test.map { " (run with \($0))" } ?? "") + ", fix the code, and delete the note."
+            criteria = [
+                "The \(word) at \(location) is gone and the problem it describes is fixed",
+                "A test covers the case the note describes" + (test.map { " and passes with \($0)" } ?? ""),
+            ]
+        case .task:
+            proposal =
+                "Make the change the note describes at \(location), or, if it no longer applies, delete the note and "
+                + "say why in the commit message."
+            criteria = ["The \(word) at \(location) is gone, with the change it asks for made or its removal explained"]
+            if let test { criteria.append("\(test) passes") }
         }
-        return ("\(file): \(quoted)", context, proposal, criteria)
+        return ("\(file): \(firstSentence(PlainWriter.inert(note)))", context, proposal, criteria)
+    }
+
+    /// The first sentence of a note, without a trailing colon or ellipsis, for a title.
+    private static func firstSentence(_ text: String) -> String {
+        var sentence = text
+        if let end = text.range(of: ". ") { sentence = String(text[..<end.lowerBound]) }
+        while let last = sentence.last, ":.…,;".contains(last) { sentence.removeLast() }
+        return sentence.trimmingCharacters(in: .whitespaces)
     }
 
     private static func undocumented(
-        _ signals: [Signal], metrics: [String: Double]
+        _ signals: [Signal], metrics: [String: Double], toolchain: Toolchain
     ) -> (String, String, String, [String]) {
         let lead = signals[0]
         let undocumented = Int(metrics["undocumented"] ?? 0)
@@ -327,30 +427,46 @@ private struct Wording {
         let cited = lead.evidence.locations.count
         let files = lead.evidence.locations.map(\.path).uniqued()
         // A folder name like `src` says less than the files themselves.
-        if ["src", "source", "lib", "include", "."].contains(module), files.count <= 3 {
-            module = files.map { $0.split(separator: "/").last.map(String.init) ?? $0 }.joined(separator: ", ")
+        if ["src", "source", "lib", "include", "."].contains(module) {
+            if files.count <= 3 {
+                module = files.map { $0.split(separator: "/").last.map(String.init) ?? $0 }.joined(separator: ", ")
+            } else if let package = toolchain.packageName {
+                module = package
+            }
         }
         let style: String
+        let contract: String
         switch language {
-        case "Swift", "Rust": style = "a `///` comment"
-        case "Python": style = "a docstring"
-        case "TypeScript", "JavaScript", "Java": style = "a `/** … */` comment"
-        case "Go": style = "a `//` comment that starts with the name"
-        default: style = "a comment above it"
+        case "Swift", "Rust":
+            style = "a `///` comment"
+            contract = "what it does, its parameters, and what it returns or throws"
+        case "Python":
+            style = "a docstring"
+            contract = "what it does, its arguments, and what it returns or raises"
+        case "TypeScript", "JavaScript", "Java":
+            style = "a `/** … */` comment"
+            contract = "what it does, its parameters, and what it returns or throws"
+        case "Go":
+            style = "a `//` comment that starts with the name"
+            contract = "what it does and what it returns"
+        default:
+            style = "a comment above it"
+            contract = "what it does, its parameters, its return value and who owns what it returns"
         }
         let title = "Document the public API of \(module) (\(undocumented) declarations)"
         let context =
             "\(undocumented) public declarations of the \(language) module \(module) have no documentation "
             + "comment, so users see them without any explanation. "
             + (cited < undocumented
-                ? "The \(cited) most important (types first) are listed below." : "All are listed below.")
+                ? "Evidence lists the \(cited) that matter most (types first, then functions, then members)."
+                : "Evidence lists them all.")
         let proposal =
-            "Give each listed declaration \(style): what it does, its parameters and what it returns or throws. "
-            + "Declarations that are not meant for users can be made non-public instead."
-        var criteria = ["Each declaration listed below has \(style) or is no longer public"]
+            "Give each declaration \(style): \(contract). Declarations that are not meant for users can be made "
+            + "non-public instead."
+        var criteria = ["Each declaration listed in Evidence has \(style), or is no longer public"]
         if cited < undocumented {
             criteria.append(
-                "`ticket-master analyze --format json` lists no undocumented declaration in \(module)")
+                "The other \(undocumented - cited) undocumented public declarations of \(module) have one too")
         }
         return (title, context, proposal, criteria)
     }
@@ -495,9 +611,16 @@ private struct Wording {
         String(format: "%.1f MB", Double(bytes) / 1_000_000)
     }
 
+    /// The first line, under 80 characters: a longer one is cut at a word boundary and ends in "…".
     private static func title(from text: String) -> String {
         let line = text.split(separator: "\n").first.map(String.init) ?? text
-        return line.count < 80 ? line : String(line.prefix(78)) + "…"
+        guard line.count >= 80 else { return line }
+        var cut = String(line.prefix(78))
+        if let space = cut.lastIndex(of: " "), cut.distance(from: cut.startIndex, to: space) > 40 {
+            cut = String(cut[..<space])
+        }
+        while let last = cut.last, ":,;.-(".contains(last) || last == " " { cut.removeLast() }
+        return cut + "…"
     }
 }
 

@@ -125,12 +125,15 @@ public struct Planner: Sendable {
 
     private static func reason(_ planned: PlannedIssue, rank: Int, of total: Int) -> String {
         guard let lead = planned.signals.first else { return "" }
-        let places = Set(planned.signals.flatMap { $0.evidence.locations.map(\.path) }).count
-        var parts = ["ranked \(rank) of \(total)", "\(lead.severity.rawValue) severity \(lead.kind.rawValue)"]
+        let cited = Set(planned.signals.flatMap { $0.evidence.locations.map(\.path) }).count
+        let places = lead.evidence.metrics.first { $0.name == "files" }.map { Int($0.value) } ?? cited
+        var parts = [
+            "ranked \(rank) of \(total) candidates", "\(lead.severity.rawValue) severity \(lead.kind.rawValue)",
+        ]
         if planned.signals.count > 1 { parts.append("\(planned.signals.count) findings with one cause") }
         if places > 1 { parts.append("\(places) files") }
         if let age = lead.evidence.metrics.first(where: { $0.name == "age-days" })?.value, age >= 365 {
-            parts.append("unchanged for \(Int(age / 365)) year" + (age >= 730 ? "s" : ""))
+            parts.append("unchanged for \(Int(age)) days")
         }
         return parts.joined(separator: ", ")
     }

@@ -98,8 +98,27 @@ struct PlainWriterTests {
         let make = Toolchain(ecosystem: "make", buildCommand: "make", testCommand: "make check")
         let issue = draft([fixme], toolchain: make)
         #expect(issue.title == "src/table.c: the table never shrinks")
-        #expect(issue.body.contains("unchanged for 5 years since 1970-01-01"))
-        #expect(issue.body.contains("Add a test that shows the problem first (run with `make check`)"))
+        #expect(issue.body.contains("unchanged since 1970-01-01 (2000 days)"))
+        #expect(issue.body.contains("Add a test that shows the problem (run with `make check`)"))
+        // A question is answered, a workaround retired: neither asks for a test of a problem.
+        let question = Signal(
+            kind: .marker, severity: .high, identity: ["a.swift", "FIXME", "why is this safe?"],
+            summary: "FIXME in a.swift:3: why is this safe?",
+            evidence: Evidence(locations: [SourceLocation(path: "a.swift", startLine: 3)]))
+        let asked = draft([question], toolchain: make)
+        #expect(asked.body.contains("The note asks a question the code never answered"))
+        #expect(!asked.body.contains("Add a test"))
+        let workaround = Signal(
+            kind: .marker, severity: .high, identity: ["a.swift", "FIXME", "works around a crash"],
+            summary:
+                "FIXME in a.swift:3: works around a crash in https://github.com/acme/api/issues/338, see https://evil.example.com/x",
+            evidence: Evidence(locations: [SourceLocation(path: "a.swift", startLine: 3)]))
+        let retired = draft([workaround], toolchain: make)
+        #expect(retired.body.contains("works around a problem elsewhere"))
+        #expect(
+            retired.body.contains("`works around a crash in acme/api#338, see (link removed)`"),
+            "an issue address stays as a reference; others go")
+        #expect(!retired.body.contains("example.com"))
     }
 
     @Test("one note copied into many files is one task listing every place")
