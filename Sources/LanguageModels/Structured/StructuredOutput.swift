@@ -31,9 +31,10 @@ extension LanguageModel {
     /// `responseSchema`, Anthropic forced tool use), and the reply is still checked here, because grammar-only
     /// enforcement ignores limits such as `maxLength` and any reply can be cut off by `maxTokens`. A reply that is
     /// truncated, is not JSON, breaks the schema or does not decode gets exactly one repair attempt — the bad reply
-    /// is sent back with what was wrong — and a second failure throws `invalidStructuredOutput`.
+    /// is sent back with what was wrong — and a second failure throws `invalidStructuredOutput`. With `repair`
+    /// false the first failure throws: a caller that has seen the model fail often need not pay for the repair.
     public func generate<Value: Decodable & Sendable>(
-        _ type: Value.Type, schema: JSONSchema, request: CompletionRequest
+        _ type: Value.Type, schema: JSONSchema, request: CompletionRequest, repair: Bool = true
     ) async throws -> StructuredCompletion<Value> {
         var request = request
         request.responseSchema = ResponseSchema(name: String(describing: Value.self), schema: schema)
@@ -44,6 +45,14 @@ extension LanguageModel {
             return StructuredCompletion(value: value, completions: [first])
         case .failure(let failure):
             problems = failure.problems
+        }
+        guard repair else {
+            throw LanguageModelError(
+                .invalidStructuredOutput,
+                "\(descriptor.provider): \(descriptor.model) at \(descriptor.baseURL) did not return valid "
+                    + "\(String(describing: Value.self)) JSON (\(problems.prefix(3).joined(separator: "; "))); "
+                    + "raise max_tokens or choose a stronger model",
+                cause: StructuredOutputFailure(problems: problems, lastReply: first.text, completions: [first]))
         }
 
         request.messages.append(.assistant(first.text))

@@ -110,6 +110,9 @@ public struct ModelWriter: Sendable {
     public var promptTokenBudget: Int
     /// Turns drafts and existing issues into vectors for de-duplication, when the provider offers embeddings.
     public var embedder: (any TextEmbedding)?
+    /// Whether a reply that breaks the schema is sent back once for repair; the pipeline turns this off for a
+    /// model whose output was just rejected, so its last chance costs one call, not two.
+    public var repairsInvalidOutput = true
 
     /// Creates a writer from its stages.
     public init(
@@ -222,7 +225,8 @@ public struct ModelWriter: Sendable {
         _ type: Value.Type, in stage: Stage, schema: JSONSchema, prompt: RenderedPrompt
     ) async throws -> (Value, [ModelCall]) {
         do {
-            let result = try await stage.model.generate(Value.self, schema: schema, request: request(prompt))
+            let result = try await stage.model.generate(
+                Value.self, schema: schema, request: request(prompt), repair: repairsInvalidOutput)
             return (result.value, calls(stage, prompt, result.completions))
         } catch let error as LanguageModelError {
             let completions = (error.cause as? StructuredOutputFailure)?.completions ?? []

@@ -161,15 +161,27 @@ public struct SuggestionPipeline: Sendable {
         _ plan: PlannedIssue, plain: IssueDraft, checks: DraftChecks, citations: any CitationOracle,
         state: inout RunState
     ) async throws -> ReviewedDraft {
-        guard let writer = state.writer else {
+        guard var writer = state.writer else {
             return ReviewedDraft(draft: plain, score: nil, notes: ["written by the plain writer"])
         }
-        let givenUp = ReviewedDraft(
-            draft: plain, score: nil,
-            notes: [
-                "the model's output was rejected \(RunState.strikeLimit) times in a row; plain writer used, and for "
-                    + "the rest of the run"
-            ])
+        let start = state.calls
+        /// Calls the model may still make before it is set aside: each one whose output goes unused counts. A model
+        /// whose last draft was used has the whole of this issue's budget.
+        func remaining(_ state: RunState) -> Int {
+            state.strikes == 0 ? Int.max : RunState.strikeLimit - state.strikes - (state.calls - start)
+        }
+        /// The plain draft, with this issue's calls counted as unused; the model is set aside at the limit.
+        func plainDraft(_ notes: [String], score: Int? = nil, state: inout RunState) -> ReviewedDraft {
+            state.strikes += state.calls - start
+            if state.strikes >= RunState.strikeLimit { state.setAsideRejectedModel() }
+            return ReviewedDraft(draft: plain, score: score, notes: notes)
+        }
+        let exhausted = [
+            "the model's output went unused \(RunState.strikeLimit) calls in a row; plain writer used, and for the rest "
+                + "of the run"
+        ]
+        // With one call left, a reply that breaks the schema gets no repair: the last chance costs one call.
+        writer.repairsInvalidOutput = remaining(state) > 1
         do {
             var (draft, calls) = try await writer.draft(plan, plain: plain, problems: [])
             state.add(calls)
@@ -177,32 +189,33 @@ public struct SuggestionPipeline: Sendable {
             while true {
                 let problems = await checks.problems(in: draft, citations: citations).map(\.description)
                 if !problems.isEmpty {
-                    if state.strike() { return givenUp }
                     guard rewrite == nil else {
-                        return ReviewedDraft(
-                            draft: plain, score: nil,
-                            notes: [
+                        return plainDraft(
+                            [
                                 "the rewritten draft failed the checks (\(problems.joined(separator: "; "))); "
                                     + "plain writer used"
-                            ])
+                            ], state: &state)
                     }
+                    guard remaining(state) > 0 else { return plainDraft(exhausted, state: &state) }
+                    writer.repairsInvalidOutput = remaining(state) > 1
                     rewrite = "rewritten once to pass the checks: " + problems.joined(separator: "; ")
                     (draft, calls) = try await writer.draft(plan, plain: plain, problems: problems)
                     state.add(calls)
                     continue
                 }
-                switch try await review(draft, plan: plan, writer: writer, state: &state) {
+                writer.repairsInvalidOutput = remaining(state) > 1
+                switch try await review(draft, plan: plan, writer: writer, state: &state, remaining: remaining) {
                 case .passed(let score, let reasons):
                     state.strikes = 0
                     return ReviewedDraft(draft: draft, score: score, notes: (rewrite.map { [$0] } ?? []) + reasons)
+                case .exhausted:
+                    return plainDraft(exhausted, state: &state)
                 case .failed(let stage, let score, let threshold, let reasons, let rewritten):
-                    if state.strike() { return givenUp }
                     guard rewrite == nil else {
                         // A low score after a rewrite means the prose is not worth a maintainer's time; the evidence is.
-                        return ReviewedDraft(
-                            draft: plain, score: score,
-                            notes: ["\(stage) scored the model's draft \(score), below \(threshold); plain writer used"]
-                                + reasons)
+                        return plainDraft(
+                            ["\(stage) scored the model's draft \(score), below \(threshold); plain writer used"]
+                                + reasons, score: score, state: &state)
                     }
                     let why = reasons.isEmpty ? "" : ": " + reasons.joined(separator: "; ")
                     rewrite = "rewritten once by \(stage), which scored the first draft \(score)" + why
@@ -215,11 +228,8 @@ public struct SuggestionPipeline: Sendable {
             if error.code != .invalidStructuredOutput {
                 // A model that is down, over budget or refusing the key will not recover within the run.
                 state.disableModel(because: error)
-            } else if state.strike() {
-                return givenUp
             }
-            return ReviewedDraft(
-                draft: plain, score: nil, notes: ["the model failed (\(error.message)); plain writer used"])
+            return plainDraft(["the model failed (\(error.message)); plain writer used"], state: &state)
         }
     }
 
@@ -229,15 +239,19 @@ public struct SuggestionPipeline: Sendable {
         case passed(score: Int?, reasons: [String])
         /// A stage scored it below its threshold, and rewrote it.
         case failed(stage: String, score: Int, threshold: Int, reasons: [String], rewrite: IssueDraft)
+        /// The model may make no more calls in this run.
+        case exhausted
     }
 
     /// Runs the review stages in order, stopping at the first that fails the draft.
     private func review(
-        _ draft: IssueDraft, plan: PlannedIssue, writer: ModelWriter, state: inout RunState
+        _ draft: IssueDraft, plan: PlannedIssue, writer: ModelWriter, state: inout RunState,
+        remaining: (RunState) -> Int
     ) async throws -> Verdict {
         var lowest: Int?
         var reasons: [String] = []
         for reviewer in writer.reviews {
+            guard remaining(state) > 0 else { return .exhausted }
             let review = try await writer.review(draft, planned: plan, by: reviewer)
             state.add(review.calls)
             let threshold = reviewer.stage.threshold ?? reviewThreshold
@@ -284,21 +298,20 @@ private struct RunState {
         }
     }
 
-    /// A model whose output is rejected this many times in a row writes no more of the run: each rejection costs
-    /// calls, and a model that cannot write will not learn within the run.
+    /// A model whose output goes unused this many calls in a row writes no more of the run: every such call is
+    /// paid for, and a model that cannot write will not learn within the run.
     static let strikeLimit = 3
-    /// Rejected model outputs in a row: drafts failing the checks, drafts a review stage scored low, invalid JSON.
+    /// Model calls in a row whose output did not end up in a draft: drafts that failed the checks or a review,
+    /// reviews whose rewrite was rejected, replies that broke the schema and their repairs.
     var strikes = 0
 
-    /// Counts one rejected output; true when that reaches the limit and the model is set aside.
-    mutating func strike() -> Bool {
-        strikes += 1
-        guard strikes >= Self.strikeLimit, writer != nil else { return false }
+    /// Sets the model aside for the rest of the run, and says why.
+    mutating func setAsideRejectedModel() {
+        guard writer != nil else { return }
         writer = nil
         notes.append(
-            "the model's output was rejected \(Self.strikeLimit) times in a row; the rest of the run was written by "
+            "the model's output went unused \(Self.strikeLimit) calls in a row; the rest of the run was written by "
                 + "the plain writer")
-        return true
     }
 
     mutating func disableModel(because error: LanguageModelError) {

@@ -32,9 +32,11 @@ struct SuggestionPipelineTests {
         let suggestions = try await suggest(with: model)
         #expect(suggestions.drafts.map(\.draft) == plain.drafts.map(\.draft))
         #expect(suggestions.drafts.allSatisfy { $0.draft.writer == .plain })
-        #expect(suggestions.drafts.allSatisfy { $0.notes.contains { $0.contains("plain writer used") } })
-        // One draft call plus its one repair, then the model is not set aside (bad JSON is per reply): ≤ 4 a draft.
-        #expect(suggestions.modelCalls <= suggestions.drafts.count * 4)
+        #expect(suggestions.drafts.first?.notes.contains { $0.contains("plain writer used") } == true)
+        // One draft call plus its repair, then one more call without repair: the model is set aside after three
+        // unused calls, and the run says so.
+        #expect(suggestions.modelCalls <= 3)
+        #expect(suggestions.notes.contains { $0.contains("went unused 3 calls in a row") }, "\(suggestions.notes)")
     }
 
     @Test("instructions planted in the repository change no label, link or count, and stay inside the data delimiters")
