@@ -6,6 +6,8 @@ struct PathKinds: Sendable, Hashable {
     var isGenerated: Bool
     /// Under a test, example, benchmark, vendor, docs, scripts or plugins folder: not the project's shipped code.
     var isNonSource: Bool
+    /// A test file, or a file under a test folder.
+    var isTest: Bool
     /// `FileKinds.testSubject`: the family and stem, joined, when the file is a test.
     var testKey: String?
     /// `FileKinds.sourceSubject`: the keys a test would have to cover the file, when it is a source file.
@@ -28,6 +30,7 @@ struct PathKinds: Sendable, Hashable {
         isNonSource = flags.isNonSource || flags.isTest
         let test = FileKinds.testSubject(of: path, flags)
         testKey = test.map { "\($0.family.rawValue):\($0.stem)" }
+        isTest = flags.isTest || test != nil
         sourceKeys =
             test == nil
             ? FileKinds.sourceSubject(of: path, flags, knownNotTest: true).map { source in

@@ -112,6 +112,36 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
     /// The average number of recent commits of a tracked code file changed in the recent period: the repository's
     /// own pace, against which a hot file is measured.
     var recentPace: Double
+    /// Tracked code files that bug-fix commits touched at least `minimumFixCommits` times, most fixes first.
+    var defectFiles: [DefectHistory]
+    /// Focused (not noise) commits of tracked code files outside test and auxiliary folders, for files with at
+    /// least 5, by path.
+    var frequentlyChanged: [String: Int]
+
+    /// Files need at least this many fix commits to be listed in `defectFiles`.
+    static let minimumFixCommits = 3
+
+    /// The bug-fix history of a file that exists at `HEAD`.
+    struct DefectHistory: Codable, Sendable, Hashable {
+        /// The path at `HEAD`.
+        var path: String
+        /// Commits that changed it.
+        var commits: Int
+        /// Commits that changed it and whose message marks a fix.
+        var fixCommits: Int
+        /// Fix commits in the year before the reference date.
+        var fixesLastYear: Int
+        /// Fix commits in the year before that.
+        var fixesYearBefore: Int
+        /// Fix commits that a later commit reverted.
+        var revertedFixes: Int
+        /// Fix commits followed by another fix of the file within 30 days.
+        var refixes: Int
+        /// Recency-weighted fix count (half-life 180 days).
+        var fixScore: Double
+        /// The newest fix commits, at most five, and the reverted ones.
+        var evidence: [CommitReference]
+    }
 
     /// Facts about one interned path (a real path, or a "ghost": an earlier file that had the same name).
     private struct PathEntry {
@@ -139,6 +169,16 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
         var newestCommits: [Int] = []
         var authors: [Int32] = []
         var addedCommit: Int?
+        // Bug-fix history.
+        var focusedCommits: Int32 = 0
+        var fixCommits: Int32 = 0
+        var fixesLastYear: Int32 = 0
+        var fixesYearBefore: Int32 = 0
+        var revertedFixes: Int32 = 0
+        var refixes: Int32 = 0
+        var fixScore = 0.0
+        var newerFixTime: Int64?
+        var fixEvidence: [Int] = []
     }
 
     private struct DirectoryEntry {
@@ -263,6 +303,9 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
         var documentationOpen = true
         let halfLife = Self.halfLifeDays * 86_400
         var touched: [Int32] = []
+        // Subjects of commits that later commits reverted (`Revert "…"`): seen before them, newest first.
+        var revertedSubjects: Set<String> = []
+        let year: Int64 = 365 * 86_400
 
         for index in records.indices {
             let record = records[index]
@@ -323,6 +366,10 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
             let isBoundary = !shallowBoundaries.isEmpty && shallowBoundaries.contains(record.hash)
             // Formatting runs and mass edits touch files without anyone working on them: they make no file hot.
             let isNoise = Self.isNoise(record)
+            if let reverted = Self.revertedSubject(record.subject) { revertedSubjects.insert(reverted) }
+            let isFix = !isNoise && !record.isMerge && Self.isFix(record.subject)
+            let isRevertedFix = isFix && revertedSubjects.contains(record.subject)
+            let age = (referenceTime ?? record.commitTime) - record.commitTime
             let recent = record.commitTime >= recentStart && !isNoise
             let weight = isNoise ? 0 : referenceTime.map { exp2(-Double($0 - record.commitTime) / halfLife) } ?? 0
             let commit = Int32(index)
@@ -375,6 +422,24 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
                 if table.entries[file].lastCommit != commit {
                     table.entries[file].lastCommit = commit
                     table.entries[file].commits += 1
+                    if !isNoise { table.entries[file].focusedCommits += 1 }
+                    if isFix {
+                        table.entries[file].fixCommits += 1
+                        if age < year {
+                            table.entries[file].fixesLastYear += 1
+                        } else if age < 2 * year {
+                            table.entries[file].fixesYearBefore += 1
+                        }
+                        table.entries[file].fixScore += exp2(-Double(age) / (Self.fixHalfLifeDays * 86_400))
+                        if isRevertedFix { table.entries[file].revertedFixes += 1 }
+                        if let newer = table.entries[file].newerFixTime, newer - record.commitTime <= 30 * 86_400 {
+                            table.entries[file].refixes += 1
+                        }
+                        table.entries[file].newerFixTime = record.commitTime
+                        if table.entries[file].fixEvidence.count < 5 || isRevertedFix {
+                            table.entries[file].fixEvidence.append(index)
+                        }
+                    }
                     if recent { table.entries[file].recentCommits += 1 }
                     table.entries[file].score += weight
                     if table.entries[file].newestCommits.count < 5 { table.entries[file].newestCommits.append(index) }
@@ -467,6 +532,28 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
         self.recentPace =
             recentlyChanged.isEmpty
             ? 0 : Double(recentlyChanged.reduce(0) { $0 + Int($1.recentCommits) }) / Double(recentlyChanged.count)
+        let tracked = table.entries[0..<Int(trackedCount)]
+        self.defectFiles = tracked.filter {
+            $0.fixCommits >= Self.minimumFixCommits && !$0.ignored && !$0.documentation && !$0.generated
+                && !$0.auxiliary
+        }
+        .sorted { ($0.fixScore, $1.path) > ($1.fixScore, $0.path) }
+        .prefix(20)
+        .map { entry in
+            DefectHistory(
+                path: entry.path, commits: Int(entry.commits), fixCommits: Int(entry.fixCommits),
+                fixesLastYear: Int(entry.fixesLastYear), fixesYearBefore: Int(entry.fixesYearBefore),
+                revertedFixes: Int(entry.revertedFixes), refixes: Int(entry.refixes),
+                fixScore: (entry.fixScore * 1000).rounded() / 1000, evidence: entry.fixEvidence.map(reference))
+        }
+        var frequentlyChanged: [String: Int] = [:]
+        for entry in tracked
+        where entry.focusedCommits >= 5 && !entry.ignored && !entry.documentation && !entry.generated
+            && !entry.auxiliary
+        {
+            frequentlyChanged[entry.path] = Int(entry.focusedCommits)
+        }
+        self.frequentlyChanged = frequentlyChanged
         self.hotFiles = table.entries[0..<Int(trackedCount)]
             .filter { $0.commits > 0 && !$0.ignored && !$0.documentation && !$0.generated }
             .sorted { ($0.score, $1.path) > ($1.score, $0.path) }
@@ -534,6 +621,29 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
         self.deleted = deleted
         self.renamed = renamed
         self.documentation = documentation
+    }
+
+    /// Half-life, in days, of a fix commit's weight in a defect hotspot's score.
+    static let fixHalfLifeDays = 180.0
+
+    /// Words of a commit subject that mark a bug fix, as whole words: `prefix`, `debug` and `fixture` are not.
+    private static let fixWords: Set<Substring> = [
+        "fix", "fixes", "fixed", "fixing", "bug", "bugs", "bugfix", "bugfixes", "crash", "crashes", "crashing",
+        "regression", "regressions", "hotfix", "revert", "reverts", "reverted",
+    ]
+
+    /// Whether a commit subject marks a bug fix: a fix word (`fix`, `bug`, `crash`, `regression`, `revert`,
+    /// `hotfix`, conventional-commit `fix:` and `fix(scope):`), or `Closes #N` / `Resolves #N`.
+    static func isFix(_ subject: String) -> Bool {
+        let lower = subject.lowercased()
+        if lower.split(whereSeparator: { !$0.isLetter }).contains(where: { fixWords.contains($0) }) { return true }
+        return lower.range(of: #"\b(closes|resolves) #\d"#, options: .regularExpression) != nil
+    }
+
+    /// The subject a `Revert "…"` commit reverts.
+    static func revertedSubject(_ subject: String) -> String? {
+        guard subject.hasPrefix("Revert \""), subject.hasSuffix("\""), subject.count > 9 else { return nil }
+        return String(subject.dropFirst(8).dropLast())
     }
 
     /// Words of a commit subject that say the commit reformats, lints or fixes spelling.

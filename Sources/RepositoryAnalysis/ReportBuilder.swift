@@ -16,6 +16,10 @@ struct ReportBuilder {
     var scanned: [ScannedFile]
     var origins: [String: [Int: LineOrigin]]
     var markerWords: [String]
+    /// Suppressions repeated across many files, with their counts a year ago (see `RepositoryAnalyzer`).
+    var repeatedLines: [RepositoryReport.RepeatedLine] = []
+    /// References that do not resolve, with the commits that removed their targets.
+    var brokenReferences: [RepositoryReport.BrokenReference] = []
 
     func build() -> RepositoryReport {
         let window = RepositoryReport.Window(
@@ -24,7 +28,7 @@ struct ReportBuilder {
             referenceDate: history.referenceTime.map { Date(timeIntervalSince1970: TimeInterval($0)) },
             recentDays: HistoryAggregate.recentDays)
         return RepositoryReport(
-            schemaVersion: 1,
+            schemaVersion: 2,
             root: repository.root.path,
             headCommit: repository.head,
             branch: repository.branch,
@@ -62,6 +66,30 @@ struct ReportBuilder {
                 }
             }
             .sorted { $0.path < $1.path }.prefix(100).map { $0 },
+            brokenTests: scanned.flatMap { file in
+                file.findings.brokenTests.map { hit in
+                    let (age, commit) = dated(file.file.path, hit.line)
+                    return RepositoryReport.BrokenTest(
+                        path: file.file.path, line: hit.line, kind: hit.kind, test: hit.text, excerpt: hit.excerpt,
+                        ageDays: age, lastChanged: commit)
+                }
+            },
+            crashStubs: scanned.flatMap { file in
+                file.findings.crashStubs.map { hit in
+                    let (age, commit) = dated(file.file.path, hit.line)
+                    return RepositoryReport.CrashStub(
+                        path: file.file.path, line: hit.line, call: hit.kind, message: hit.text, excerpt: hit.excerpt,
+                        ageDays: age, lastChanged: commit)
+                }
+            },
+            repeatedLines: repeatedLines,
+            brokenReferences: brokenReferences,
+            secrets: scanned.flatMap { file in
+                file.findings.secrets.map {
+                    RepositoryReport.Secret(
+                        path: file.file.path, line: $0.line, rule: $0.rule, masked: $0.masked, digest: $0.digest)
+                }
+            },
             toolchain: Toolchain(manifests: manifests, paths: tracked.map(\.path)),
             markerWords: markerWords,
             signals: [])
@@ -94,6 +122,17 @@ struct ReportBuilder {
                 insertions: file.insertions, deletions: file.deletions, authors: file.authors,
                 score: (file.score * 1000).rounded() / 1000, lastChanged: file.lastChanged)
         }
+    }
+
+    /// The age and last commit of a line, from blame.
+    private func dated(_ path: String, _ line: Int) -> (Int?, CommitReference?) {
+        guard let origin = origins[path]?[line] else { return (nil, nil) }
+        guard let commit = origin.commit else { return (0, nil) }
+        let date = Date(timeIntervalSince1970: TimeInterval(origin.authorTime))
+        return (
+            max(0, Int((options.now.timeIntervalSince(date) / 86_400).rounded(.down))),
+            CommitReference(hash: commit, subject: origin.summary, date: date)
+        )
     }
 
     private func markers() -> [RepositoryReport.Marker] {
@@ -133,15 +172,25 @@ struct ReportBuilder {
 
     private func untestedFiles() -> [RepositoryReport.UntestedFile] {
         let tested = Set(scanned.compactMap(\.kinds.testKey))
+        let testFamilies = Set(tested.compactMap { $0.split(separator: ":").first.map(String.init) })
+        let swiftTests = scanned.filter { $0.kinds.testKey?.hasPrefix("swift:") == true }.map(\.file.path)
         return scanned.compactMap { file -> RepositoryReport.UntestedFile? in
             guard file.content == .text, !file.hasInlineTests, !file.kinds.isGenerated,
                 let keys = file.kinds.sourceKeys,
                 !keys.contains(where: tested.contains)
             else { return nil }
+            let family = keys.first?.split(separator: ":").first.map(String.init) ?? ""
+            let moduleHasTests: Bool
+            let parts = file.file.path.split(separator: "/")
+            if family == "swift", parts.count > 2, parts[0] == "Sources" {
+                moduleHasTests = swiftTests.contains { $0.contains(parts[1]) }
+            } else {
+                moduleHasTests = testFamilies.contains(family)
+            }
             let addition = history.additions[file.file.path]
             return RepositoryReport.UntestedFile(
                 path: file.file.path, language: file.language, lines: file.lines, addedDate: addition?.date,
-                recentlyAdded: addition?.recentCommit != nil)
+                recentlyAdded: addition?.recentCommit != nil, moduleHasTests: moduleHasTests)
         }
         .sorted { $0.path < $1.path }
     }

@@ -66,7 +66,7 @@ public struct RepositoryAnalyzer: Sendable {
         let aggregateKey = repository.head.map { head in
             Fingerprint.of(
                 [
-                    "aggregate-v2",
+                    "aggregate-v3",
                     HistoryReader.windowKey(head: head, options: options, shallowKey: repository.shallowKey),
                     "\(ignorePatterns.count)",
                 ] + ignorePatterns + tracked.map { $0.path + " " + $0.blob })
@@ -94,9 +94,14 @@ public struct RepositoryAnalyzer: Sendable {
         var origins: [String: [Int: LineOrigin]] = [:]
         if options.markerAges, repository.head != nil {
             let modified = try await tree.modifiedPaths()
-            let requests = scanned.filter { !$0.markers.isEmpty }.map { file in
-                MarkerAges.Request(
-                    file: file.file, lines: file.markers.map(\.line), matchesIndex: !modified.contains(file.file.path))
+            // Known-broken tests and crash stubs are dated like markers: how long a problem has been admitted.
+            let requests = scanned.compactMap { file -> MarkerAges.Request? in
+                let lines = Set(
+                    file.markers.map(\.line) + file.findings.brokenTests.map(\.line)
+                        + file.findings.crashStubs.map(\.line))
+                guard !lines.isEmpty else { return nil }
+                return MarkerAges.Request(
+                    file: file.file, lines: lines.sorted(), matchesIndex: !modified.contains(file.file.path))
             }
             let ignoreFile = repository.root.appendingPathComponent(".git-blame-ignore-revs")
             origins = try await MarkerAges(
@@ -135,14 +140,23 @@ public struct RepositoryAnalyzer: Sendable {
                 try? commitCache?.storeAggregate(aggregate, forKey: aggregateKey)
             }
         }
+        let repeatedLines = try await Self.repeatedLines(
+            in: scanned, git: git, referenceTime: aggregate.referenceTime)
+        let brokenReferences =
+            repository.head == nil ? [] : try await Self.brokenReferences(in: scanned, tracked: tracked, git: git)
         var report = ReportBuilder(
             repository: repository, options: options, history: aggregate, tracked: tracked, scanned: scanned,
-            origins: origins, markerWords: options.markerWords + foundWords
+            origins: origins, markerWords: options.markerWords + foundWords, repeatedLines: repeatedLines,
+            brokenReferences: brokenReferences
         ).build()
+        var shapes: [String: CodeShape] = [:]
+        for file in aggregate.defectFiles {
+            shapes[file.path] = CodeShape.measure(repository.root.appendingPathComponent(file.path))
+        }
         report.signals = SignalRules(
             history: aggregate, report: report,
             hasDocumentation: scanned.contains { $0.kinds.isDocumentation }, now: options.now,
-            largeFileBytes: options.largeFileBytes
+            largeFileBytes: options.largeFileBytes, shapes: shapes
         ).signals()
         progress(AnalysisProgress(phase: "done", completed: 1, total: 1))
         return report

@@ -58,6 +58,16 @@ public struct RepositoryReport: Codable, Sendable, Hashable {
     public var projectFiles: ProjectFiles
     /// Dependency manifests (Package.swift, package.json, ...), by path.
     public var dependencyManifests: [DependencyManifest]
+    /// Tests the project marks as expected to fail, skipped or disabled without a condition, by path and line.
+    public var brokenTests: [BrokenTest]
+    /// Calls in shipped code that stop the program because something is not implemented, by path and line.
+    public var crashStubs: [CrashStub]
+    /// Suppressions and workarounds repeated across many files, most files first.
+    public var repeatedLines: [RepeatedLine]
+    /// References to project files and modules that do not exist, by path and line.
+    public var brokenReferences: [BrokenReference]
+    /// Credentials in tracked files, masked, by path and line.
+    public var secrets: [Secret]
     /// How the project is built and tested, from its root manifests.
     public var toolchain: Toolchain
     /// Marker words this repository uses besides the standard ones (`NEEDSWORK`), found or configured.
@@ -298,6 +308,86 @@ public struct RepositoryReport: Codable, Sendable, Hashable {
         public var addedDate: Date?
         /// Whether it was added in the recent period.
         public var recentlyAdded: Bool
+        /// Whether its module has tests at all, named after other files: a Swift target with a test target named
+        /// after it, or any test in the same language elsewhere. Name matching misses tests named by feature, so
+        /// only a file whose module has no tests at all is untested for certain.
+        public var moduleHasTests: Bool
+    }
+
+    /// A test marked expected to fail, skipped or disabled.
+    public struct BrokenTest: Codable, Sendable, Hashable {
+        /// The test file.
+        public var path: String
+        /// The line of the marker.
+        public var line: Int
+        /// `xfail`, `skip` or `disabled`.
+        public var kind: String
+        /// The test's name or the reason given, when found.
+        public var test: String
+        /// The marker's line.
+        public var excerpt: String
+        /// Days since the line last changed.
+        public var ageDays: Int?
+        /// The commit that last changed it.
+        public var lastChanged: CommitReference?
+    }
+
+    /// A call that stops the program because something is not implemented.
+    public struct CrashStub: Codable, Sendable, Hashable {
+        /// The file.
+        public var path: String
+        /// The line.
+        public var line: Int
+        /// The call (`fatalError`, `NotImplementedError`, `todo!`, `panic`, `throw`).
+        public var call: String
+        /// Its message.
+        public var message: String
+        /// The line.
+        public var excerpt: String
+        /// Days since the line last changed.
+        public var ageDays: Int?
+        /// The commit that last changed it.
+        public var lastChanged: CommitReference?
+    }
+
+    /// A suppression or workaround repeated across files.
+    public struct RepeatedLine: Codable, Sendable, Hashable {
+        /// The suppression as written (`# noqa: E501`), or the whole line of a workaround.
+        public var text: String
+        /// How many files contain it.
+        public var files: Int
+        /// How many files contained it a year before the reference date, when that could be counted.
+        public var filesAYearAgo: Int?
+        /// Up to 20 places, by path.
+        public var locations: [SourceLocation]
+    }
+
+    /// A reference to a project file or module that does not exist.
+    public struct BrokenReference: Codable, Sendable, Hashable {
+        /// The referring file.
+        public var path: String
+        /// The line.
+        public var line: Int
+        /// What it refers to, as written.
+        public var reference: String
+        /// The line.
+        public var excerpt: String
+        /// The commit that deleted what it refers to, when history has it.
+        public var removedIn: CommitReference?
+    }
+
+    /// A credential in a tracked file. Only its masked form is kept.
+    public struct Secret: Codable, Sendable, Hashable {
+        /// The file.
+        public var path: String
+        /// The line.
+        public var line: Int
+        /// The rule that matched (`AWS access key`, `GitHub token`, `Private key`, …).
+        public var rule: String
+        /// The line with the credential masked.
+        public var masked: String
+        /// A digest that tells credentials apart without revealing them.
+        public var digest: String
     }
 
     /// A file with public declarations that have no documentation comment.

@@ -46,6 +46,18 @@ public enum SignalKind: String, Codable, Sendable, CaseIterable, Hashable {
     case missingProjectFile = "missing-project-file"
     /// Public declarations without documentation comments.
     case undocumentedCode = "undocumented-code"
+    /// A file that bug-fix commits keep touching.
+    case defectHotspot = "defect-hotspot"
+    /// Tests the project marks as expected to fail, skipped or disabled.
+    case brokenTest = "broken-test"
+    /// Shipped code that stops the program on purpose because something is not implemented.
+    case crashStub = "crash-stub"
+    /// The same suppression, opt-out or workaround line repeated across many files.
+    case unfinishedCleanup = "unfinished-cleanup"
+    /// An import or include of a project file or module that does not exist.
+    case brokenReference = "broken-reference"
+    /// A credential in a tracked file.
+    case leakedSecret = "leaked-secret"
 }
 
 /// How much a signal matters, from `low` to `critical`.

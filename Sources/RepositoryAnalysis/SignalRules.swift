@@ -1,5 +1,28 @@
 import Foundation
 
+/// How big and how deeply nested a file is: its lines and its deepest indentation level (four spaces or a tab),
+/// a language-neutral measure of complexity as in behavioural code analysis.
+struct CodeShape: Sendable, Hashable {
+    var lines: Int
+    var maxIndentation: Int
+
+    /// Measures the file at `url`; nil when it cannot be read.
+    static func measure(_ url: URL) -> CodeShape? {
+        guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
+        var lines = 0
+        var deepest = 0
+        for line in data.split(separator: 0x0A, omittingEmptySubsequences: false) {
+            lines += 1
+            var width = 0
+            for byte in line {
+                if byte == 0x20 { width += 1 } else if byte == 0x09 { width += 4 } else { break }
+            }
+            if width < line.count { deepest = max(deepest, width / 4) }
+        }
+        return CodeShape(lines: lines, maxIndentation: deepest)
+    }
+}
+
 /// Turns the report's facts into signals. Every threshold is here, and documented in `docs/analysis.md`.
 ///
 /// Fingerprints use only facts that stay true while the finding does (a path, a marker's text, the commit where the
@@ -35,6 +58,8 @@ struct SignalRules {
     var hasDocumentation: Bool
     var now: Date
     var largeFileBytes: Int
+    /// Lines and deepest indentation of the files bug fixes touched, read from the working tree.
+    var shapes: [String: CodeShape] = [:]
 
     /// All signals, most severe first, then by kind and fingerprint, so the order is stable.
     func signals() -> [Signal] {
@@ -48,6 +73,13 @@ struct SignalRules {
         signals += largeFiles()
         signals += missingProjectFiles()
         signals += undocumentedCode()
+        signals += defectHotspots()
+        signals += untestedChurn()
+        signals += brokenTests()
+        signals += crashStubs()
+        signals += unfinishedCleanups()
+        signals += brokenReferences()
+        signals += leakedSecrets()
         let kindOrder = Dictionary(uniqueKeysWithValues: SignalKind.allCases.enumerated().map { ($1, $0) })
         return signals.sorted {
             ($1.severity.weight, kindOrder[$0.kind] ?? 0, $0.fingerprint)
@@ -299,6 +331,171 @@ struct SignalRules {
             }
         }
         return signals
+    }
+
+    /// A defect hotspot needs at least this many fix commits...
+    static let hotspotFixes = 4
+    /// ... at least this many of them in the last two years...
+    static let hotspotRecentFixes = 2
+    /// ... and is one of this many, the highest score first.
+    static let hotspotLimit = 5
+
+    /// Files that bug fixes keep touching: fix commits weighted by recency (half-life 180 days) and by size.
+    private func defectHotspots() -> [Signal] {
+        history.defectFiles
+            .filter {
+                $0.fixCommits >= Self.hotspotFixes && $0.fixesLastYear + $0.fixesYearBefore >= Self.hotspotRecentFixes
+            }
+            .map { file -> (HistoryAggregate.DefectHistory, Double) in
+                let lines = shapes[file.path]?.lines ?? 0
+                return (file, file.fixScore * (1 + log10(Double(max(lines, 10))) / 2))
+            }
+            .sorted { ($0.1, $1.0.path) > ($1.1, $0.0.path) }
+            .prefix(Self.hotspotLimit)
+            .map { file, _ in
+                let shape = shapes[file.path] ?? CodeShape(lines: 0, maxIndentation: 0)
+                let severe = file.fixesLastYear >= 5 || file.revertedFixes > 0 || file.refixes >= 2
+                return Signal(
+                    kind: .defectHotspot, severity: severe ? .high : .medium, identity: [file.path],
+                    summary:
+                        "\(file.path): \(file.fixCommits) of its \(file.commits) commits fixed bugs "
+                        + "(\(file.fixesLastYear) in the last year)",
+                    evidence: Evidence(
+                        locations: [SourceLocation(path: file.path)], commits: file.evidence,
+                        metrics: [
+                            Metric("fix-commits", Double(file.fixCommits)), Metric("commits", Double(file.commits)),
+                            Metric("fixes-last-year", Double(file.fixesLastYear)),
+                            Metric("fixes-year-before", Double(file.fixesYearBefore)),
+                            Metric("reverted-fixes", Double(file.revertedFixes)),
+                            Metric("refixes", Double(file.refixes)), Metric("lines", Double(shape.lines)),
+                            Metric("max-indentation", Double(shape.maxIndentation)),
+                        ]))
+            }
+    }
+
+    /// One signal per test file: the tests it admits are broken, with their age and what they exercise.
+    private func brokenTests() -> [Signal] {
+        Dictionary(grouping: report.brokenTests, by: \.path).map { path, tests in
+            let oldest = tests.compactMap(\.ageDays).max() ?? 0
+            let severity: Severity =
+                tests.count >= 5 && oldest >= 365 ? .high : tests.count >= 3 || oldest >= 365 ? .medium : .low
+            var seen = Set<String>()
+            let names = tests.map(\.test).filter { !$0.isEmpty && seen.insert($0).inserted }
+            return Signal(
+                kind: .brokenTest, severity: severity, identity: [path],
+                summary:
+                    "\(path): \(tests.count) test\(tests.count == 1 ? "" : "s") marked expected to fail, skipped or "
+                    + "disabled" + (oldest > 0 ? ", the oldest for \(oldest) days" : "")
+                    + (names.isEmpty ? "" : ": " + names.prefix(5).joined(separator: ", ")),
+                evidence: Evidence(
+                    locations: tests.map {
+                        SourceLocation(path: path, startLine: $0.line, excerpt: $0.excerpt)
+                    },
+                    commits: Array(Set(tests.compactMap(\.lastChanged))).sorted { $0.date < $1.date }.prefix(5)
+                        .map { $0 },
+                    metrics: [Metric("tests", Double(tests.count)), Metric("age-days", Double(oldest))]))
+        }
+    }
+
+    /// One signal per cause: the same stopping message wherever it is.
+    private func crashStubs() -> [Signal] {
+        Dictionary(grouping: report.crashStubs) {
+            $0.message.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        }
+        .map { cause, stubs in
+            let oldest = stubs.compactMap(\.ageDays).max() ?? 0
+            let message = stubs[0].message.isEmpty ? stubs[0].call : stubs[0].message
+            return Signal(
+                kind: .crashStub, severity: stubs.count >= 3 || oldest >= 365 ? .high : .medium,
+                identity: [cause.isEmpty ? stubs[0].call : cause],
+                summary:
+                    "\(stubs.count) place\(stubs.count == 1 ? "" : "s") in shipped code stop the program: \(message)",
+                evidence: Evidence(
+                    locations: stubs.prefix(20).map {
+                        SourceLocation(path: $0.path, startLine: $0.line, excerpt: $0.excerpt)
+                    },
+                    commits: Array(Set(stubs.compactMap(\.lastChanged))).sorted { $0.date < $1.date }.prefix(5)
+                        .map { $0 },
+                    metrics: [Metric("call-sites", Double(stubs.count)), Metric("age-days", Double(oldest))]))
+        }
+    }
+
+    /// A suppression repeated in many files; falling counts show a clean-up under way.
+    /// A repeated suppression whose count is not falling needs at least this many files to be a clean-up to do.
+    static let cleanupSteadyFiles = 30
+
+    private func unfinishedCleanups() -> [Signal] {
+        report.repeatedLines.filter { ($0.filesAYearAgo ?? 0) > $0.files || $0.files >= Self.cleanupSteadyFiles }
+            .map { line in
+                let falling = (line.filesAYearAgo ?? 0) > line.files
+                var metrics = [Metric("files", Double(line.files))]
+                if let before = line.filesAYearAgo { metrics.append(Metric("files-a-year-ago", Double(before))) }
+                return Signal(
+                    kind: .unfinishedCleanup, severity: falling || line.files >= 30 ? .medium : .low,
+                    identity: [line.text],
+                    summary: "\(line.files) files contain: \(line.text)",
+                    evidence: Evidence(locations: line.locations, metrics: metrics))
+            }
+    }
+
+    private func brokenReferences() -> [Signal] {
+        report.brokenReferences.map { reference in
+            Signal(
+                kind: .brokenReference, severity: .high, identity: [reference.path, reference.reference],
+                summary:
+                    "\(reference.path):\(reference.line) refers to \(reference.reference), which does not exist"
+                    + (reference.removedIn.map { " (removed in \($0.hash.prefix(10)))" } ?? ""),
+                evidence: Evidence(
+                    locations: [
+                        SourceLocation(path: reference.path, startLine: reference.line, excerpt: reference.excerpt)
+                    ],
+                    commits: reference.removedIn.map { [$0] } ?? []))
+        }
+    }
+
+    /// Rules whose credentials grant access to infrastructure or code: critical when committed.
+    static let criticalSecrets: Set<String> = [
+        "AWS access key", "Private key", "GitHub token", "GitLab token", "Stripe secret key", "PyPI token", "npm token",
+    ]
+
+    private func leakedSecrets() -> [Signal] {
+        report.secrets.map { secret in
+            Signal(
+                kind: .leakedSecret, severity: Self.criticalSecrets.contains(secret.rule) ? .critical : .high,
+                identity: [secret.path, secret.rule, secret.digest],
+                summary: "\(secret.rule) in \(secret.path):\(secret.line)",
+                evidence: Evidence(
+                    locations: [SourceLocation(path: secret.path, startLine: secret.line, excerpt: secret.masked)]))
+        }
+    }
+
+    /// Untested files that change all the time, over the whole window: at least this many focused commits...
+    static let churnCommits = 10
+    /// ... or at least 5 and this share of all the window's commits (a small repository's busiest file).
+    static let churnShare = 0.5
+
+    private func untestedChurn() -> [Signal] {
+        let total = max(1, history.commitCount)
+        return report.untestedFiles.filter { !$0.recentlyAdded && !$0.moduleHasTests }
+            .compactMap { file -> (RepositoryReport.UntestedFile, Int)? in
+                guard let commits = history.frequentlyChanged[file.path],
+                    commits >= Self.churnCommits || Double(commits) >= Self.churnShare * Double(total)
+                else { return nil }
+                return (file, commits)
+            }
+            .sorted { ($0.1, $1.0.path) > ($1.1, $0.0.path) }
+            .prefix(5)
+            .map { file, commits in
+                let severity: Severity = file.lines >= 300 || commits >= 30 ? .high : .medium
+                return Signal(
+                    kind: .untestedCode, severity: severity, identity: [file.path],
+                    summary:
+                        "\(file.path) (\(file.lines) lines, \(file.language)) changed in \(commits) of the "
+                        + "\(total) analysed commits and no test file matches its name",
+                    evidence: Evidence(
+                        locations: [SourceLocation(path: file.path)],
+                        metrics: [Metric("lines", Double(file.lines)), Metric("commits", Double(commits))]))
+            }
     }
 
     /// At most this many undocumented declarations are cited in one module's signal, the most important first.

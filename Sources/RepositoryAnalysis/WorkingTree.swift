@@ -50,6 +50,8 @@ struct ScannedFile: Sendable, Hashable {
     var markers: [MarkerHit] = []
     /// Upper-case words used like markers at the start of comments, for text files (see `SourceText.Result`).
     var tags: [MarkerHit] = []
+    /// Known-broken tests, crash stubs, suppressions, references and credentials, for text files.
+    var findings = FindingScanner.Result()
     /// Public declarations and the undocumented ones, for Swift, Python and Go files.
     var declarations = DeclarationScanner.Result()
     /// Whether a Rust file has unit tests of its own.
@@ -225,6 +227,14 @@ struct WorkingTree: Sendable {
                 }
                 if scanned.kinds.testKey == nil, !scanned.kinds.isNonSource {
                     scanned.declarations = DeclarationScanner.scan(bytes, path: file.path, language: scanned.language)
+                }
+                if case .code = mode {
+                    scanned.findings = FindingScanner.scan(
+                        bytes, path: file.path, language: scanned.language,
+                        isTest: scanned.kinds.isTest || scanned.language == "Shell",
+                        isShipped: !scanned.kinds.isNonSource && scanned.kinds.testKey == nil)
+                } else {
+                    scanned.findings.secrets = FindingScanner.secrets(in: bytes, isTest: scanned.kinds.isTest)
                 }
                 if !file.path.contains("/"), FileKinds.name(of: file.path).lowercased().hasPrefix("readme") {
                     scanned.headings = DeclarationScanner.headings(bytes) + ProjectChecks.readmeContentSections(bytes)

@@ -34,7 +34,7 @@ public enum ConfigurationValue: Sendable, Hashable {
 
 /// The kinds of issue Ticket-Master suggests; the original configuration calls them templates.
 public enum IssueType: String, Codable, Sendable, CaseIterable, Hashable {
-    case documentation, testing, refactoring, maintenance
+    case documentation, testing, refactoring, maintenance, bug, security
 
     /// The priority used when the configuration does not name one.
     public var defaultPriority: Priority {
@@ -43,6 +43,8 @@ public enum IssueType: String, Codable, Sendable, CaseIterable, Hashable {
         case .testing: .high
         case .refactoring: .low
         case .maintenance: .medium
+        case .bug: .high
+        case .security: .high
         }
     }
 }

@@ -289,6 +289,108 @@ private struct Wording {
                 lead, toolchain: toolchain, forge: forge)
         case .undocumentedCode:
             (title, context, proposal, criteria) = Self.undocumented(signals, metrics: metrics, toolchain: toolchain)
+        case .defectHotspot:
+            let fixes = metric("fix-commits")
+            let lastYear = metric("fixes-last-year")
+            title = "Stop the recurring bugs in \(shown): \(fixes) fix commits, \(lastYear) in the last year"
+            var facts =
+                "`\(path)` (\(metric("lines")) lines) was changed by \(fixes) commits that fixed bugs, of "
+                + "\(metric("commits")) that changed it: \(lastYear) in the last year, \(metric("fixes-year-before")) "
+                + "the year before."
+            if metric("reverted-fixes") > 0 { facts += " \(metric("reverted-fixes")) of the fixes were reverted." }
+            if metric("refixes") > 0 {
+                facts += " \(metric("refixes")) fixes needed another fix within 30 days."
+            }
+            context = facts + " Its code nests up to \(metric("max-indentation")) levels deep."
+            proposal =
+                "Read the fix commits listed in Evidence and write down what kinds of bug they fixed. For each kind, "
+                + "add a regression test" + (test.map { " (run with \($0))" } ?? "")
+                + " and simplify the code those fixes touched, so that the next change there does not bring the bug "
+                + "back."
+            criteria = [
+                "Each fix commit listed in Evidence has a regression test that fails without the fix",
+                "The kinds of bug these fixes addressed are listed in this issue, each with the change that prevents "
+                    + "it",
+            ]
+        case .brokenTest:
+            let count = metric("tests")
+            let since = lead.evidence.commits.map(\.date).min().map { " since \(PlainWriter.day($0))" } ?? ""
+            title = "Fix or remove \(count) known-broken test\(count == 1 ? "" : "s") in \(shown)"
+            context =
+                "`\(path)` marks \(count) test\(count == 1 ? "" : "s") as expected to fail, skipped or disabled\(since): "
+                + "they run in every test run but check nothing. The project already admits this behaviour is broken."
+            proposal =
+                "Run each test listed in Evidence with its marker removed" + (test.map { " (\($0))" } ?? "")
+                + ". Fix the behaviour it checks, or delete the test if that behaviour is no longer wanted."
+            criteria = [
+                "No test in `\(path)` is marked expected-to-fail, skipped or disabled without a condition",
+                (test.map { "\($0) passes" } ?? "The tests pass") + " with the markers removed",
+            ]
+        case .crashStub:
+            let sites = metric("call-sites")
+            let message = lead.summary.split(separator: ": ", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
+            title =
+                "Implement or reject what crashes with \(PlainWriter.inert(message)) (\(sites) place\(sites == 1 ? "" : "s"))"
+            context =
+                "\(sites) place\(sites == 1 ? "" : "s") in shipped code stop the program on purpose with "
+                + "\(PlainWriter.codeSpan(message)): a user who reaches one gets a crash, not an error."
+            proposal =
+                "Implement the missing behaviour, or replace each crash with an error the caller can handle (a thrown "
+                + "error, an exception or a returned error) that says what is not supported."
+            criteria = [
+                "None of the places listed in Evidence stops the program",
+                "A test reaches each of them and gets the behaviour or a handled error"
+                    + (test.map { ", and \($0) passes" } ?? ""),
+            ]
+        case .unfinishedCleanup:
+            let line = lead.summary.split(separator: ": ", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
+            let files = metric("files")
+            let before = metric("files-a-year-ago")
+            title = "Finish removing \(PlainWriter.inert(line)) from \(files) files"
+            context =
+                "\(PlainWriter.codeSpan(line)) is repeated in \(files) files"
+                + (before > files
+                    ? "; a year ago it was in \(before), so a clean-up is under way and unfinished."
+                    : before > 0 ? " (\(before) a year ago)." : ".")
+            proposal =
+                "Go through the files listed in Evidence: fix what the line suppresses or works around, then delete "
+                + "it, a few files per change."
+            criteria = [
+                "No tracked file contains \(PlainWriter.codeSpan(line))",
+                (test.map { "\($0) passes" } ?? "The build and tests pass") + " without it",
+            ]
+            labels = ["cleanup"]
+        case .brokenReference:
+            let reference = lead.evidence.locations.first?.excerpt ?? ""
+            let removed = lead.evidence.commits.first
+            title = "Fix the reference to a missing file or module in \(shown)"
+            context =
+                "`\(path)` refers to something that does not exist at the analysed commit: "
+                + PlainWriter.codeSpan(reference) + "."
+                + (removed.map { " It was removed in `\($0.hash.prefix(10))` (\(PlainWriter.day($0.date)))." } ?? "")
+                + " Code that reaches this line fails."
+            proposal =
+                "Point the reference at where the code lives now, or remove the code that still depends on it"
+                + (test.map { "; then run \($0)" } ?? "") + "."
+            criteria = [
+                "`\(path)` refers only to files and modules that exist",
+                (test.map { "\($0) passes" } ?? "The build and tests pass") + ", and a test runs the code that used it",
+            ]
+        case .leakedSecret:
+            let rule = lead.summary.split(separator: " in ", maxSplits: 1).first.map(String.init) ?? "credential"
+            title = "Revoke the \(rule.lowercased()) committed in \(shown)"
+            context =
+                "`\(path)` holds what looks like a \(rule.lowercased()) (shown masked in Evidence). Anyone who can read "
+                + "the repository or its history can use it."
+            proposal =
+                "Revoke it at its issuer now and issue a new one that is kept out of the repository (an environment "
+                + "variable or a secret store). Delete it from the file, and remove it from the history (for example "
+                + "with git filter-repo) if the repository is or was public."
+            criteria = [
+                "The committed credential is revoked",
+                "No tracked file holds it, and the code reads its replacement from the environment or a secret store",
+            ]
+            labels = ["security"]
         }
         title = Self.title(from: title)
     }

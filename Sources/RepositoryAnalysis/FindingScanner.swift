@@ -1,0 +1,429 @@
+import Foundation
+
+/// A line-level finding of the working-tree scan: a known-broken test, a crash stub, a suppression, a reference.
+struct LineHit: Sendable, Hashable {
+    /// The line, from 1.
+    var line: Int
+    /// What was found: `xfail`, `skip` or `disabled` for a test; the stopping call for a crash stub; the suppression
+    /// for a clean-up; `import` or `include` for a reference.
+    var kind: String
+    /// The test's name, the stub's message, the suppression as written, or the referenced module or file.
+    var text: String
+    /// The whole line, trimmed and shortened.
+    var excerpt: String
+}
+
+/// A credential found in a file. The value itself never leaves the scan: only its masked form and a digest.
+struct SecretHit: Sendable, Hashable {
+    /// The line, from 1.
+    var line: Int
+    /// The rule that matched (`AWS access key`, `private key`, `GitHub token`, …).
+    var rule: String
+    /// The line with the credential masked.
+    var masked: String
+    /// A digest of the credential, to tell two credentials apart without keeping either.
+    var digest: String
+}
+
+/// What the finding scan looks for in one file, beyond markers: known-broken tests (in test files), crash stubs
+/// (in shipped code), repeated suppressions and workarounds, references to project files, and credentials. Each
+/// rule is a cheap line test, listed in `docs/analysis.md`.
+enum FindingScanner {
+    /// What one file holds.
+    struct Result: Sendable, Hashable {
+        var brokenTests: [LineHit] = []
+        var crashStubs: [LineHit] = []
+        var suppressions: [LineHit] = []
+        var references: [LineHit] = []
+        var secrets: [SecretHit] = []
+    }
+
+    /// Scans the text of the file at `path`; `isTest` for test files, `isShipped` for code users run.
+    static func scan(
+        _ bytes: UnsafeRawBufferPointer, path: String, language: String, isTest: Bool, isShipped: Bool
+    ) -> Result {
+        var result = Result()
+        result.secrets = secrets(in: bytes, isTest: isTest)
+        let triggers = [
+            "skip", "xfail", "Skip", "xit(", "xdescribe(", "expectedFailure", "disabled", "Disabled", "Ignore",
+            "ignore", "failing(", "test_expect_failure", "fatalError", "preconditionFailure", "NotImplementedError",
+            "todo!", "unimplemented!", "panic(", "throw new", "TODO(", "noqa", "type: ignore", "pylint:",
+            "eslint-disable", "@ts-", "swiftlint:", "swift-format-ignore", "#pragma", "SuppressWarnings", "allow(",
+            "nolint", "sys.path", "@preconcurrency", "nonisolated(unsafe)", "@unchecked", "import", "#include",
+            "require(",
+        ]
+        let text = String(decoding: bytes, as: UTF8.self)
+        guard triggers.contains(where: { text.contains($0) }) else { return result }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        if isTest { result.brokenTests = brokenTests(lines, language: language, path: path) }
+        if isShipped { result.crashStubs = crashStubs(lines, language: language) }
+        if !isTest { result.suppressions = suppressions(lines, language: language) }
+        result.references = references(lines, language: language)
+        return result
+    }
+
+    private static func hit(_ line: Substring, _ number: Int, _ kind: String, _ text: String) -> LineHit {
+        LineHit(
+            line: number, kind: kind, text: SourceText.shorten(text),
+            excerpt: SourceText.shorten(String(line).trimmingWhitespace()))
+    }
+
+    // MARK: Known-broken tests
+
+    /// Tests marked expected to fail, skipped or disabled without a condition: `@pytest.mark.xfail`,
+    /// `@pytest.mark.skip`, `@unittest.skip`, `@unittest.expectedFailure`, `pytest.skip()` as a test's first
+    /// statement, `throw XCTSkip(…)` not under a condition, `@Test(.disabled…)`, `#[ignore]`, `t.Skip()` in a Go
+    /// test's body, `it.skip`/`test.skip`/`describe.skip`/`xit`/`xdescribe`/`test.failing`, `@Disabled`,
+    /// `@Ignore`, and `test_expect_failure` in shell test suites. Conditional skips (`skipif`, `skipIf`,
+    /// `XCTSkipIf`, a skip under an `if`) and helpers that only build a marker are not broken tests.
+    static func brokenTests(_ lines: [Substring], language: String, path: String) -> [LineHit] {
+        var hits: [LineHit] = []
+        func name(after index: Int) -> String {
+            for next in lines[(index + 1)...].prefix(6) {
+                let trimmed = next.trimmingCharacters(in: .whitespaces)
+                for keyword in ["async def ", "def ", "func ", "fn ", "public void ", "void ", "fun "]
+                where trimmed.hasPrefix(keyword) {
+                    return String(trimmed.dropFirst(keyword.count).prefix { $0.isLetter || $0.isNumber || $0 == "_" })
+                }
+            }
+            return ""
+        }
+        func previousCode(_ index: Int) -> String {
+            lines[..<index].last { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+                .map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        }
+        func quoted(_ line: Substring) -> String {
+            guard let open = line.firstIndex(where: { $0 == "\"" || $0 == "'" || $0 == "`" }) else { return "" }
+            let rest = line[line.index(after: open)...]
+            return String(rest.prefix { $0 != line[open] })
+        }
+        for (index, raw) in lines.enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            let number = index + 1
+            // A skip because of the platform is a condition, not a broken test.
+            let lower = line.lowercased()
+            if ["platform", "windows", "linux", "macos", "darwin", "win32"].contains(where: { lower.contains($0) }) {
+                continue
+            }
+            switch language {
+            case "Python":
+                let conditional = ["condition", "sys.", "platform", "version", "os."].contains { line.contains($0) }
+                if line.hasPrefix("@pytest.mark.xfail"), !conditional {
+                    hits.append(hit(raw, number, "xfail", name(after: index)))
+                } else if line.hasPrefix("@pytest.mark.skip"), !line.hasPrefix("@pytest.mark.skipif") {
+                    hits.append(hit(raw, number, "skip", name(after: index)))
+                } else if line.hasPrefix("@unittest.skip("), !line.hasPrefix("@unittest.skipIf"),
+                    !line.hasPrefix("@unittest.skipUnless")
+                {
+                    hits.append(hit(raw, number, "skip", name(after: index)))
+                } else if line.hasPrefix("@unittest.expectedFailure") || line.hasPrefix("@expectedFailure") {
+                    hits.append(hit(raw, number, "xfail", name(after: index)))
+                } else if line.hasPrefix("pytest.skip("), previousCode(index).hasPrefix("def test") {
+                    hits.append(hit(raw, number, "skip", quoted(raw)))
+                }
+            case "Swift":
+                if line.hasPrefix("throw XCTSkip("), !previousCode(index).hasPrefix("if "),
+                    !previousCode(index).hasPrefix("guard ")
+                {
+                    hits.append(hit(raw, number, "skip", quoted(raw)))
+                } else if line.hasPrefix("@Test("), line.contains(".disabled") {
+                    hits.append(hit(raw, number, "disabled", quoted(raw)))
+                }
+            case "Rust":
+                if line.hasPrefix("#[ignore") { hits.append(hit(raw, number, "skip", name(after: index))) }
+            case "Go":
+                // Directly in a test function's body: one level of indentation.
+                if line.hasPrefix("t.Skip"), raw.hasPrefix("\t"), !raw.hasPrefix("\t\t"),
+                    !previousCode(index).hasPrefix("if ")
+                {
+                    hits.append(hit(raw, number, "skip", quoted(raw)))
+                }
+            case "JavaScript", "TypeScript":
+                for prefix in [
+                    "it.skip(", "test.skip(", "describe.skip(", "xit(", "xdescribe(", "xtest(", "test.failing(",
+                    "it.failing(",
+                ] where line.hasPrefix(prefix) {
+                    hits.append(hit(raw, number, prefix.contains("failing") ? "xfail" : "skip", quoted(raw)))
+                }
+            case "Java", "Kotlin":
+                if line.hasPrefix("@Disabled") || line == "@Ignore" || line.hasPrefix("@Ignore(") {
+                    hits.append(hit(raw, number, "disabled", name(after: index)))
+                }
+            case "Shell", "Other":
+                if line.hasPrefix("test_expect_failure ") { hits.append(hit(raw, number, "xfail", quoted(raw))) }
+            default:
+                break
+            }
+        }
+        return hits
+    }
+
+    // MARK: Crash stubs
+
+    /// Words of a stopping call's message that say something is missing, not impossible.
+    private static let unfinishedWords = [
+        "not implemented", "unimplemented", "not yet implemented", "not supported", "unsupported", "todo",
+        "not yet", "implement me", "implement this",
+    ]
+
+    /// Calls that stop the program because something is not implemented: `fatalError`/`preconditionFailure` with
+    /// unimplemented or unsupported wording, `raise NotImplementedError` outside abstract bases and
+    /// `@abstractmethod`s, `todo!()`, `unimplemented!()`, `panic("TODO …")`, `throw new Error("not implemented")`,
+    /// Kotlin's `TODO(…)`.
+    static func crashStubs(_ lines: [Substring], language: String) -> [LineHit] {
+        var hits: [LineHit] = []
+        func message(_ line: String) -> String {
+            guard let open = line.firstIndex(of: "\"") else { return "" }
+            let rest = line[line.index(after: open)...]
+            return String(rest.prefix { $0 != "\"" })
+        }
+        func unfinished(_ text: String) -> Bool {
+            let lower = text.lowercased()
+            return unfinishedWords.contains { lower.contains($0) }
+        }
+        // An exception is an error the caller can handle; it is a stub only when it says the code is missing.
+        func unimplemented(_ text: String) -> Bool {
+            let lower = text.lowercased()
+            return ["not implemented", "unimplemented", "not yet implemented", "implement me", "todo"].contains {
+                lower.contains($0)
+            }
+        }
+        for (index, raw) in lines.enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            guard !line.hasPrefix("//"), !line.hasPrefix("#"), !line.hasPrefix("*") else { continue }
+            let number = index + 1
+            switch language {
+            case "Swift":
+                for call in ["fatalError(", "preconditionFailure("] where line.contains(call) {
+                    let text = message(line)
+                    if unfinished(text) { hits.append(hit(raw, number, String(call.dropLast()), text)) }
+                }
+            case "Python":
+                guard line.hasPrefix("raise NotImplementedError") else { continue }
+                if isAbstract(lines, at: index) { continue }
+                let text = message(line.replacingOccurrences(of: "'", with: "\""))
+                hits.append(hit(raw, number, "NotImplementedError", text.isEmpty ? "NotImplementedError" : text))
+            case "Rust":
+                for call in ["todo!(", "unimplemented!("] where line.contains(call) {
+                    let text = message(line)
+                    hits.append(
+                        hit(raw, number, String(call.dropLast()), text.isEmpty ? String(call.dropLast()) : text))
+                }
+            case "Go":
+                if line.contains("panic(\""), unfinished(message(line)) {
+                    hits.append(hit(raw, number, "panic", message(line)))
+                }
+            case "JavaScript", "TypeScript", "Java":
+                if line.contains("throw new"), unimplemented(message(line.replacingOccurrences(of: "'", with: "\""))) {
+                    hits.append(hit(raw, number, "throw", message(line.replacingOccurrences(of: "'", with: "\""))))
+                }
+            case "Kotlin":
+                if line.contains("TODO(") { hits.append(hit(raw, number, "TODO", message(line))) }
+            default:
+                break
+            }
+        }
+        return hits
+    }
+
+    /// Whether a `raise NotImplementedError` at `index` is an abstract method's body: under `@abstractmethod`, or in
+    /// a class that is an abstract base, a protocol, an interface or a mixin by name or base.
+    private static func isAbstract(_ lines: [Substring], at index: Int) -> Bool {
+        let indentation = lines[index].prefix { $0 == " " || $0 == "\t" }.count
+        var methodFound = false
+        for line in lines[..<index].reversed() {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            guard !trimmed.isEmpty else { continue }
+            let depth = line.prefix { $0 == " " || $0 == "\t" }.count
+            if !methodFound, trimmed.hasPrefix("@"), trimmed.contains("abstract") { return true }
+            if !methodFound, depth < indentation, trimmed.hasPrefix("def ") || trimmed.hasPrefix("async def ") {
+                methodFound = true
+                continue
+            }
+            if methodFound, trimmed.hasPrefix("@"), trimmed.contains("abstract") { return true }
+            if trimmed.hasPrefix("class ") {
+                if ["ABC", "Abstract", "Base", "Protocol", "Interface", "Mixin", "abc."].contains(where: {
+                    trimmed.contains($0)
+                }) {
+                    return true
+                }
+                // A class whose docstring says it is meant to be subclassed.
+                guard let classLine = lines[..<index].lastIndex(where: { $0 == line }) else { return false }
+                let docstring = lines[(classLine + 1)...].prefix(6).joined(separator: " ").lowercased()
+                return ["base class", "subclass", "override", "abstract", "must implement"].contains {
+                    docstring.contains($0)
+                }
+            }
+        }
+        return false
+    }
+
+    // MARK: Suppressions and workarounds
+
+    /// Suppressions, opt-outs and workarounds whose repetition across many files is a clean-up to finish.
+    static let suppressionPatterns = [
+        "# type: ignore", "# noqa", "# pylint: disable", "# pragma: no cover", "# mypy: ignore-errors",
+        "eslint-disable", "@ts-ignore", "@ts-expect-error", "@ts-nocheck", "swiftlint:disable", "swift-format-ignore",
+        "#pragma warning(disable", "#pragma GCC diagnostic ignored", "#pragma clang diagnostic ignored",
+        "@SuppressWarnings(", "#[allow(", "#![allow(", "//nolint", "// nolint", "sys.path.insert(",
+        "sys.path.append(", "@preconcurrency import", "nonisolated(unsafe)", "@unchecked Sendable",
+    ]
+
+    /// Each suppression as written, from the pattern to the end of the line: `# noqa: E501`,
+    /// `// eslint-disable-next-line no-console`, or the whole line of a `sys.path` hack.
+    static func suppressions(_ lines: [Substring], language: String) -> [LineHit] {
+        var hits: [LineHit] = []
+        for (index, raw) in lines.enumerated() {
+            for pattern in suppressionPatterns {
+                guard let range = raw.range(of: pattern) else { continue }
+                let text: String
+                if pattern.hasPrefix("sys.path") || pattern.hasPrefix("@preconcurrency") {
+                    text = raw.trimmingCharacters(in: .whitespaces)
+                } else {
+                    text = String(raw[range.lowerBound...]).trimmingCharacters(in: .whitespaces)
+                }
+                hits.append(hit(raw, index + 1, pattern, text))
+                break
+            }
+        }
+        return hits
+    }
+
+    // MARK: References
+
+    /// References to project files and modules: Python `from .x import y` and `import pkg.mod`, JavaScript and
+    /// TypeScript relative `import … from './x'` and `require('./x')`, C and C++ `#include "x.h"`, Swift
+    /// `import X`. Whether they exist is decided against the tracked files.
+    static func references(_ lines: [Substring], language: String) -> [LineHit] {
+        var hits: [LineHit] = []
+        for (index, raw) in lines.enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            let number = index + 1
+            switch language {
+            case "Python":
+                if line.hasPrefix("from "), let end = line.range(of: " import ") {
+                    let module = String(line.dropFirst(5)[..<end.lowerBound]).trimmingCharacters(in: .whitespaces)
+                    hits.append(hit(raw, number, "from", module))
+                } else if line.hasPrefix("import "), !line.contains(",") {
+                    let module = line.dropFirst(7).split(separator: " ").first.map(String.init) ?? ""
+                    hits.append(hit(raw, number, "import", module))
+                }
+            case "JavaScript", "TypeScript":
+                for opener in [" from '", " from \"", "require('", "require(\"", "import('", "import(\""] {
+                    guard let range = line.range(of: opener) else { continue }
+                    let rest = line[range.upperBound...]
+                    let specifier = String(rest.prefix { $0 != "'" && $0 != "\"" })
+                    if specifier.hasPrefix("./") || specifier.hasPrefix("../") {
+                        hits.append(hit(raw, number, "import", specifier))
+                    }
+                    break
+                }
+            case "C", "C++", "Objective-C":
+                if line.hasPrefix("#include \""), let close = line.dropFirst(10).firstIndex(of: "\"") {
+                    hits.append(hit(raw, number, "include", String(line.dropFirst(10)[..<close])))
+                }
+            case "Swift":
+                if line.hasPrefix("import ") || line.hasPrefix("@testable import ")
+                    || line.hasPrefix("@_exported import ")
+                {
+                    let words = line.split(separator: " ")
+                    if let module = words.last, words.count <= 4 {
+                        hits.append(hit(raw, number, "import", String(module)))
+                    }
+                }
+            default:
+                break
+            }
+        }
+        return hits
+    }
+
+    // MARK: Secrets
+
+    /// One credential rule: a literal that starts it, what may follow, and how long the whole is.
+    private struct SecretRule: Sendable {
+        var name: String
+        var prefix: String
+        var body: @Sendable (Character) -> Bool
+        var length: ClosedRange<Int>
+        /// Found in test folders too (tokens); private keys in test folders are test fixtures.
+        var inTests: Bool = true
+    }
+
+    private static let upperOrDigit: @Sendable (Character) -> Bool = { ($0.isUppercase || $0.isNumber) && $0.isASCII }
+    private static let token: @Sendable (Character) -> Bool = { ($0.isLetter || $0.isNumber) && $0.isASCII }
+    private static let tokenDash: @Sendable (Character) -> Bool = {
+        (($0.isLetter || $0.isNumber) && $0.isASCII) || $0 == "_" || $0 == "-"
+    }
+
+    /// High-confidence credential formats, in the spirit of gitleaks' default rules.
+    private static let secretRules: [SecretRule] = [
+        SecretRule(name: "AWS access key", prefix: "AKIA", body: upperOrDigit, length: 20...20),
+        SecretRule(name: "AWS access key", prefix: "ASIA", body: upperOrDigit, length: 20...20),
+        SecretRule(
+            name: "Private key", prefix: "-----BEGIN ", body: { $0.isUppercase || $0 == " " || $0 == "-" },
+            length: 20...60, inTests: false),
+        SecretRule(name: "GitHub token", prefix: "ghp_", body: token, length: 40...40),
+        SecretRule(name: "GitHub token", prefix: "gho_", body: token, length: 40...40),
+        SecretRule(name: "GitHub token", prefix: "ghu_", body: token, length: 40...40),
+        SecretRule(name: "GitHub token", prefix: "ghs_", body: token, length: 40...40),
+        SecretRule(name: "GitHub token", prefix: "ghr_", body: token, length: 40...40),
+        SecretRule(name: "GitHub token", prefix: "github_pat_", body: tokenDash, length: 82...93),
+        SecretRule(name: "GitLab token", prefix: "glpat-", body: tokenDash, length: 26...26),
+        SecretRule(name: "Slack token", prefix: "xoxb-", body: tokenDash, length: 30...80),
+        SecretRule(name: "Slack token", prefix: "xoxp-", body: tokenDash, length: 30...80),
+        SecretRule(name: "Stripe secret key", prefix: "sk_live_", body: token, length: 32...107),
+        SecretRule(name: "Google API key", prefix: "AIza", body: tokenDash, length: 39...39),
+        SecretRule(name: "Anthropic API key", prefix: "sk-ant-", body: tokenDash, length: 90...130),
+        SecretRule(name: "npm token", prefix: "npm_", body: token, length: 40...40),
+        SecretRule(name: "PyPI token", prefix: "pypi-AgEIcHlwaS5vcmc", body: tokenDash, length: 70...250),
+    ]
+
+    /// Credentials in the text, never kept in the clear: each hit holds the line with the credential masked.
+    static func secrets(in bytes: UnsafeRawBufferPointer, isTest: Bool) -> [SecretHit] {
+        let prefixes: [StaticString] = [
+            "AKIA", "ASIA", "-----BEGIN ", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "xox",
+            "sk_live_", "AIza", "sk-ant-", "npm_", "pypi-",
+        ]
+        guard prefixes.contains(where: { DeclarationScanner.contains(bytes, $0) }) else { return [] }
+        var hits: [SecretHit] = []
+        let text = String(decoding: bytes, as: UTF8.self)
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            for rule in secretRules where rule.inTests || !isTest {
+                var searchStart = line.startIndex
+                while let range = line.range(of: rule.prefix, range: searchStart..<line.endIndex) {
+                    searchStart = range.upperBound
+                    // The credential starts a word.
+                    if range.lowerBound > line.startIndex {
+                        let before = line[line.index(before: range.lowerBound)]
+                        if before.isLetter || before.isNumber { continue }
+                    }
+                    let tail = line[range.upperBound...].prefix(while: rule.body)
+                    let value = String(line[range.lowerBound..<tail.endIndex])
+                    if rule.name == "Private key" {
+                        guard value.hasSuffix("PRIVATE KEY-----") || value.contains("PRIVATE KEY") else { continue }
+                    } else {
+                        guard rule.length.contains(value.count) else { continue }
+                        if let next = line[tail.endIndex...].first, next.isLetter || next.isNumber { continue }
+                    }
+                    // Documentation's placeholders (`AKIAIOSFODNN7EXAMPLE`) and repeated characters are no secret.
+                    let upper = value.uppercased()
+                    if upper.contains("EXAMPLE") || upper.contains("XXXXXXXX") || upper.contains("00000000")
+                        || Set(value.dropFirst(rule.prefix.count)).count < 6 && rule.name != "Private key"
+                    {
+                        continue
+                    }
+                    let shown = String(value.prefix(rule.name == "Private key" ? value.count : 4))
+                    let masked = rule.name == "Private key" ? value : "\(shown)…(\(value.count) characters)"
+                    let maskedLine = String(line).replacingOccurrences(of: value, with: masked)
+                    hits.append(
+                        SecretHit(
+                            line: index + 1, rule: rule.name,
+                            masked: SourceText.shorten(maskedLine.trimmingWhitespace()),
+                            digest: Fingerprint.of([value])))
+                }
+            }
+        }
+        return hits
+    }
+}

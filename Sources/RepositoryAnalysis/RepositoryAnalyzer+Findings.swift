@@ -1,0 +1,198 @@
+import Foundation
+
+extension RepositoryAnalyzer {
+    /// A suppression needs to be in at least this many files to be an unfinished clean-up.
+    static let cleanupFiles = 10
+
+    /// The suppressions and workarounds repeated across at least `cleanupFiles` files, most files first (at most
+    /// five), each with how many files held it a year before the reference date: `git grep -l -F` at the last
+    /// commit before then.
+    static func repeatedLines(
+        in scanned: [ScannedFile], git: GitProcess, referenceTime: Int64?
+    ) async throws -> [RepositoryReport.RepeatedLine] {
+        var places: [String: [SourceLocation]] = [:]
+        for file in scanned where !file.kinds.isGenerated {
+            for hit in file.findings.suppressions {
+                places[hit.text, default: []].append(
+                    SourceLocation(path: file.file.path, startLine: hit.line, excerpt: hit.excerpt))
+            }
+        }
+        let repeated = places.compactMap { text, locations -> (String, [SourceLocation], Int)? in
+            let files = Set(locations.map(\.path)).count
+            return files >= cleanupFiles ? (text, locations, files) : nil
+        }
+        .sorted { ($0.2, $1.0) > ($1.2, $0.0) }
+        .prefix(5)
+        guard !repeated.isEmpty else { return [] }
+        var yearAgo: String?
+        if let referenceTime {
+            let (output, completion) = try await git.capture([
+                "rev-list", "-1", "--before=\(referenceTime - 365 * 86_400)", "HEAD",
+            ])
+            let hash = String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            if completion.status == 0, !hash.isEmpty { yearAgo = hash }
+        }
+        var lines: [RepositoryReport.RepeatedLine] = []
+        for (text, locations, files) in repeated {
+            var before: Int?
+            if let yearAgo {
+                let (output, completion) = try await git.capture(["grep", "-l", "-F", "-e", text, yearAgo, "--"])
+                // 1 means nothing matched: none then.
+                if completion.status <= 1 {
+                    before = String(decoding: output, as: UTF8.self).split(separator: "\n").count
+                }
+            }
+            let sorted = locations.sorted { ($0.path, $0.startLine ?? 0) < ($1.path, $1.startLine ?? 0) }
+            lines.append(
+                RepositoryReport.RepeatedLine(
+                    text: text, files: files, filesAYearAgo: before, locations: Array(sorted.prefix(20))))
+        }
+        return lines
+    }
+
+    /// At most this many broken references are reported.
+    static let brokenReferenceLimit = 20
+
+    /// References to project files and modules that resolve to nothing among the tracked files, with the commit
+    /// that deleted the target when history has one. Only references that can be resolved for certain count:
+    /// relative Python and JavaScript imports, absolute imports of the project's own Python packages, quoted C
+    /// includes (not `config.h` or a header the build generates from a `.in` file), and Swift imports of a target
+    /// the package deleted.
+    static func brokenReferences(
+        in scanned: [ScannedFile], tracked: [TrackedFile], git: GitProcess
+    ) async throws -> [RepositoryReport.BrokenReference] {
+        let paths = Set(tracked.map(\.path))
+        let packages = Set(
+            tracked.compactMap { file -> String? in
+                let parts = file.path.split(separator: "/")
+                guard parts.last == "__init__.py" else { return nil }
+                if parts.count == 2 { return String(parts[0]) }
+                if parts.count == 3, parts[0] == "src" { return String(parts[1]) }
+                return nil
+            })
+        let packageRoots = Dictionary(
+            packages.map { package in (package, paths.contains("src/\(package)/__init__.py") ? "src/" : "") },
+            uniquingKeysWith: { first, _ in first })
+        let headerNames = Set(paths.map { FileKinds.name(of: $0) })
+        let manifest = scanned.first { $0.file.path == "Package.swift" }?.manifestText
+        let targets = manifest.map { Set(ModuleLayout.swiftTargets(in: $0).map(\.name)) }
+        var broken: [(ScannedFile, LineHit, [String])] = []
+        // Swift modules are checked once per name: most imports name dependencies, which history never deleted.
+        var swiftImports: [String: [(ScannedFile, LineHit)]] = [:]
+        for file in scanned where !file.findings.references.isEmpty {
+            let path = file.file.path
+            if path.contains("fixtures/") || path.contains("testdata/") { continue }
+            let folder = String(FileKinds.directory(of: path))
+            for hit in file.findings.references where broken.count < brokenReferenceLimit {
+                guard
+                    let candidates = resolve(
+                        hit, language: file.language, folder: folder, paths: paths, packages: packageRoots,
+                        headerNames: headerNames, targets: targets)
+                else { continue }
+                if file.language == "Swift" {
+                    swiftImports[hit.text, default: []].append((file, hit))
+                } else {
+                    broken.append((file, hit, candidates))
+                }
+            }
+        }
+        for (name, sites) in swiftImports.sorted(by: { $0.key < $1.key }).prefix(40) {
+            let (output, _) = try await git.capture(
+                ["log", "-1", "--diff-filter=D", "--format=%H", "HEAD", "--", "Sources/\(name)"])
+            guard !output.isEmpty else { continue }
+            for (file, hit) in sites.prefix(brokenReferenceLimit - broken.count) {
+                broken.append((file, hit, ["Sources/\(name)"]))
+            }
+        }
+        var references: [RepositoryReport.BrokenReference] = []
+        for (file, hit, candidates) in broken {
+            let (output, completion) = try await git.capture(
+                ["log", "-1", "--diff-filter=D", "--format=%H%x1f%s%x1f%at", "HEAD", "--"] + candidates)
+            let fields = String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                .split(separator: "\u{1f}", omittingEmptySubsequences: false)
+            let removed =
+                completion.status == 0 && fields.count == 3
+                ? CommitReference(
+                    hash: String(fields[0]), subject: String(fields[1]),
+                    date: Date(timeIntervalSince1970: TimeInterval(Int64(fields[2]) ?? 0))) : nil
+            // A Swift module or a C header counts only when history shows the project deleted it: otherwise it is
+            // a dependency's, the system's or the build's.
+            if ["Swift", "C", "C++", "Objective-C"].contains(file.language), removed == nil { continue }
+            references.append(
+                RepositoryReport.BrokenReference(
+                    path: file.file.path, line: hit.line, reference: hit.text, excerpt: hit.excerpt,
+                    removedIn: removed))
+        }
+        return references.sorted { ($0.path, $0.line) < ($1.path, $1.line) }
+    }
+
+    /// The paths a reference could have meant when it resolves to none of them; nil when it resolves, or cannot be
+    /// judged (a third-party module, a system header).
+    static func resolve(
+        _ hit: LineHit, language: String, folder: String, paths: Set<String>, packages: [String: String],
+        headerNames: Set<Substring>, targets: Set<String>?
+    ) -> [String]? {
+        func joined(_ base: String, _ relative: String) -> String {
+            var parts = base.isEmpty ? [] : base.split(separator: "/").map(String.init)
+            for part in relative.split(separator: "/") {
+                if part == "." { continue }
+                if part == ".." {
+                    if parts.isEmpty { return "" }
+                    parts.removeLast()
+                } else {
+                    parts.append(String(part))
+                }
+            }
+            return parts.joined(separator: "/")
+        }
+        switch language {
+        case "Python":
+            var module = hit.text
+            var base: String
+            if module.hasPrefix(".") {
+                let dots = module.prefix { $0 == "." }.count
+                module.removeFirst(dots)
+                // `from . import x` names attributes as often as modules: not judged.
+                guard !module.isEmpty else { return nil }
+                base = folder
+                for _ in 1..<dots { base = String(FileKinds.directory(of: base)) }
+            } else {
+                guard let top = module.split(separator: ".").first, let root = packages[String(top)],
+                    module.contains(".")
+                else { return nil }
+                base = String(root.dropLast())
+            }
+            let stem = joined(base, module.replacingOccurrences(of: ".", with: "/"))
+            let candidates = [stem + ".py", stem + "/__init__.py", stem + ".pyi"]
+            // A module whose parent is a module file (`pkg.mod.name`) may name an attribute: not judged.
+            let parent = String(FileKinds.directory(of: stem))
+            if paths.contains(parent + ".py") { return nil }
+            return candidates.contains(where: paths.contains) || paths.contains(where: { $0.hasPrefix(stem + "/") })
+                ? nil : candidates
+        case "JavaScript", "TypeScript":
+            let target = joined(folder, hit.text)
+            guard !target.isEmpty else { return nil }
+            var stems = [target]
+            for suffix in [".js", ".mjs", ".cjs", ".jsx"] where target.hasSuffix(suffix) {
+                stems.append(String(target.dropLast(suffix.count)))
+            }
+            let extensions = ["", ".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs", ".json", ".d.ts"]
+            var candidates: [String] = []
+            for stem in stems {
+                candidates += extensions.map { stem + $0 }
+                candidates += ["/index.ts", "/index.tsx", "/index.js", "/index.mjs", "/index.jsx"].map { stem + $0 }
+            }
+            return candidates.contains(where: paths.contains) ? nil : [target] + candidates.prefix(6)
+        case "C", "C++", "Objective-C":
+            let name = FileKinds.name(of: hit.text)
+            if name == "config.h" || headerNames.contains(name) { return nil }
+            if paths.contains(where: { $0.hasSuffix(name + ".in") || $0.hasSuffix(name + ".cmake") }) { return nil }
+            return [joined(folder, hit.text), ":(glob)**/\(name)"]
+        case "Swift":
+            guard let targets, !targets.contains(hit.text) else { return nil }
+            return ["Sources/\(hit.text)"]
+        default:
+            return nil
+        }
+    }
+}
