@@ -229,33 +229,35 @@ enum FindingScanner {
     /// Whether a `raise NotImplementedError` at `index` is an abstract method's body: under `@abstractmethod`, or in
     /// a class that is an abstract base, a protocol, an interface or a mixin by name or base.
     private static func isAbstract(_ lines: [Substring], at index: Int) -> Bool {
-        let indentation = lines[index].prefix { $0 == " " || $0 == "\t" }.count
-        var methodFound = false
-        for line in lines[..<index].reversed() {
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            guard !trimmed.isEmpty else { continue }
-            let depth = line.prefix { $0 == " " || $0 == "\t" }.count
-            if !methodFound, trimmed.hasPrefix("@"), trimmed.contains("abstract") { return true }
-            if !methodFound, depth < indentation, trimmed.hasPrefix("def ") || trimmed.hasPrefix("async def ") {
-                methodFound = true
-                continue
-            }
-            if methodFound, trimmed.hasPrefix("@"), trimmed.contains("abstract") { return true }
-            if trimmed.hasPrefix("class ") {
-                if ["ABC", "Abstract", "Base", "Protocol", "Interface", "Mixin", "abc."].contains(where: {
-                    trimmed.contains($0)
-                }) {
-                    return true
-                }
-                // A class whose docstring says it is meant to be subclassed.
-                guard let classLine = lines[..<index].lastIndex(where: { $0 == line }) else { return false }
-                let docstring = lines[(classLine + 1)...].prefix(6).joined(separator: " ").lowercased()
-                return ["base class", "subclass", "override", "abstract", "must implement"].contains {
-                    docstring.contains($0)
-                }
-            }
+        func depth(_ line: Substring) -> Int { line.prefix { $0 == " " || $0 == "\t" }.count }
+        let indentation = depth(lines[index])
+        // The function the raise is in: the nearest `def` above, less indented.
+        guard
+            let definition = lines[..<index].lastIndex(where: { line in
+                let trimmed = line.trimmingCharacters(in: .whitespaces)
+                return (trimmed.hasPrefix("def ") || trimmed.hasPrefix("async def ")) && depth(line) < indentation
+            })
+        else { return false }
+        let decorators = lines[..<definition].reversed().prefix {
+            $0.trimmingCharacters(in: .whitespaces).hasPrefix("@")
         }
-        return false
+        if decorators.contains(where: { $0.contains("abstract") }) { return true }
+        let definitionDepth = depth(lines[definition])
+        // A module-level function belongs to no class.
+        guard definitionDepth > 0,
+            let classLine = lines[..<definition].lastIndex(where: { line in
+                line.trimmingCharacters(in: .whitespaces).hasPrefix("class ") && depth(line) < definitionDepth
+            })
+        else { return false }
+        let declaration = lines[classLine]
+        if ["ABC", "Abstract", "Base", "Protocol", "Interface", "Mixin", "abc."].contains(where: {
+            declaration.contains($0)
+        }) {
+            return true
+        }
+        // A class whose docstring says it is meant to be subclassed.
+        let docstring = lines[(classLine + 1)...].prefix(6).joined(separator: " ").lowercased()
+        return ["base class", "subclass", "override", "abstract", "must implement"].contains { docstring.contains($0) }
     }
 
     // MARK: Suppressions and workarounds
@@ -413,8 +415,11 @@ enum FindingScanner {
                     {
                         continue
                     }
-                    let shown = String(value.prefix(rule.name == "Private key" ? value.count : 4))
-                    let masked = rule.name == "Private key" ? value : "\(shown)…(\(value.count) characters)"
+                    // A private key's header is no secret, but quoted whole it reads as a key to every scanner.
+                    let masked =
+                        rule.name == "Private key"
+                        ? String(value.hasSuffix("-----") ? value.dropLast(5) : value[...]) + "…"
+                        : "\(value.prefix(4))…(\(value.count) characters)"
                     let maskedLine = String(line).replacingOccurrences(of: value, with: masked)
                     hits.append(
                         SecretHit(

@@ -122,7 +122,14 @@ struct HistoryTests {
             #expect(pair.sharedCommits == 6)
             #expect(pair.firstCommits == 7)
             #expect(abs(pair.degree - 12.0 / 13.0) < 1e-9)
-            #expect(report.signals.contains { $0.kind == .changeCoupling })
+            // Six shared commits are a fact in the report; a signal needs eight.
+            #expect(!report.signals.contains { $0.kind == .changeCoupling })
+            for day in 8..<10 {
+                try repository.write("\(day)\n", to: "api/Server.swift")
+                try repository.write("\(day)\n", to: "web/client.js")
+                try await repository.commit("Change both \(day)", date: Day.at(Double(day)))
+            }
+            #expect(try await analyze(repository.url).signals.contains { $0.kind == .changeCoupling })
         }
     }
 }

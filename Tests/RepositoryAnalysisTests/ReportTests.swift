@@ -25,7 +25,8 @@ struct ReportTests {
                     "analysedCommitCount", "totals", "languages", "workingTree", "hotFiles", "directoryChurn",
                     "couplings", "ownership", "authors", "activity", "recentlyAdded", "recentlyDeleted",
                     "recentlyRenamed", "markers", "untestedFiles", "undocumentedFiles", "largeFiles", "projectFiles",
-                    "dependencyManifests", "toolchain", "markerWords", "signals",
+                    "dependencyManifests", "brokenTests", "crashStubs", "repeatedLines", "brokenReferences", "secrets",
+                    "toolchain", "markerWords", "signals",
                 ])
             #expect(object["generatedAt"] as? String == "2024-04-10T00:00:00Z")
             let markers = try #require(object["markers"] as? [[String: Any]])

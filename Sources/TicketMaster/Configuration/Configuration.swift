@@ -23,6 +23,8 @@ public struct Configuration: Sendable, Equatable {
         public var assignees: [String]
         /// The milestone every filed issue goes in.
         public var milestone: Int?
+        /// Whether security findings are filed publicly.
+        public var fileSecurityFindings: Bool
     }
 
     /// What part of the repository to analyse, and how.
@@ -165,7 +167,8 @@ public struct Configuration: Sendable, Equatable {
             pauseSeconds: read.double("publishing.pause_seconds"),
             maxWaitSeconds: read.int("publishing.max_wait_seconds"),
             assignees: read.list("publishing.assignees"),
-            milestone: read.optionalInt("publishing.milestone"))
+            milestone: read.optionalInt("publishing.milestone"),
+            fileSecurityFindings: read.bool("publishing.file_security_findings"))
         repository = Repository(
             maxCommits: read.optionalInt("repository.max_commits"),
             since: read.optionalString("repository.since").flatMap { RelativeDate.parse($0, relativeTo: now) },

@@ -97,6 +97,9 @@ extension ConfigurationKey {
             "publishing.assignees", .stringList, default: .list([]),
             "Logins every filed issue is assigned to; ones the token may not assign are reported."),
         .init(
+            "publishing.file_security_findings", .boolean, default: .bool(false),
+            "File security findings (leaked credentials) publicly like other issues; by default they are only shown."),
+        .init(
             "publishing.milestone", .integer(minimum: 1, maximum: Int.max), default: .null,
             "The milestone every filed issue goes in: its number on GitHub and Gitea, its id on GitLab."),
         .init(

@@ -36,7 +36,8 @@ public struct PipelineDescription: Codable, Sendable, Hashable {
                 name: "analysis", kind: "fixed", detail: "history and working tree of the repository → findings"),
             Step(
                 name: "planning", kind: "fixed",
-                detail: "rank and group findings; at most \(generation.maxIssues) issue(s) of the kinds "
+                detail: "merge findings with one cause and rank them; at most \(generation.maxIssues) issue(s), "
+                    + "\(generation.maxPerKind) of one kind of finding, of the types "
                     + generation.types.map(\.type.rawValue).joined(separator: ", ")),
         ]
         for stage in configuration.pipeline.stages {

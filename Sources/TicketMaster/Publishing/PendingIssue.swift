@@ -13,6 +13,9 @@ public struct PendingIssue: Sendable, Hashable, Codable {
     public var labels: [String]
     /// The evidence fingerprint, carried in the filed issue's hidden marker.
     public var fingerprint: String
+    /// Whether the draft reports a security finding (a leaked credential), which is not filed publicly unless the
+    /// configuration says so.
+    public var isSecurityFinding = false
 
     /// Creates a pending issue.
     public init(draftId: Int64?, title: String, body: String, labels: [String], fingerprint: String) {
@@ -28,6 +31,7 @@ public struct PendingIssue: Sendable, Hashable, Codable {
         self.init(
             draftId: record.id, title: record.title, body: record.body, labels: record.labels,
             fingerprint: record.fingerprint)
+        isSecurityFinding = record.type == .security
     }
 }
 

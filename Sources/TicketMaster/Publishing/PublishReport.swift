@@ -107,6 +107,9 @@ public struct PublishReport: Sendable, Hashable, Codable {
     public var setAside: [SetAside] = []
     /// Drafts not filed: rejected by the tracker, or not reached because filing stopped.
     public var notFiled: [NotFiled] = []
+    /// Security findings kept off the tracker, as `publishing.file_security_findings` asks: an issue would tell
+    /// everyone where the credential is before it is revoked.
+    public var withheld: [NotFiled] = []
     /// Labels created for the filed issues.
     public var createdLabels: [String] = []
     /// Labels the drafts asked for that do not exist and could not be created.

@@ -21,6 +21,9 @@ public struct Publisher: Sendable {
     public var assignees: [String]
     /// The milestone every filed issue goes in: its number on GitHub and Gitea, its id on GitLab.
     public var milestone: Int?
+    /// Whether security findings (leaked credentials) are filed like any other draft; by default they are kept
+    /// off the tracker and listed in the report's `withheld`.
+    public var fileSecurityFindings: Bool
 
     /// How far back the check before each filing looks, past the last check, to allow for clock differences
     /// between this machine and the tracker.
@@ -32,8 +35,10 @@ public struct Publisher: Sendable {
     /// Creates a publisher.
     public init(
         tracker: any IssueTracker, journal: RunJournal?, closedIssueLookback: Duration = defaultClosedIssueLookback,
-        logger: Logger = Logger(label: "ticket-master.publishing"), assignees: [String] = [], milestone: Int? = nil
+        logger: Logger = Logger(label: "ticket-master.publishing"), assignees: [String] = [], milestone: Int? = nil,
+        fileSecurityFindings: Bool = false
     ) {
+        self.fileSecurityFindings = fileSecurityFindings
         self.tracker = tracker
         self.journal = journal
         self.closedIssueLookback = closedIssueLookback
@@ -48,6 +53,17 @@ public struct Publisher: Sendable {
     /// or the first listing fails. Anything after that ends up in the report.
     public func publish(_ drafts: [PendingIssue]) async throws -> PublishReport {
         var report = PublishReport(tracker: tracker.kind.rawValue, repository: tracker.repositoryPath)
+        var drafts = drafts
+        if !fileSecurityFindings {
+            report.withheld = drafts.filter(\.isSecurityFinding).map {
+                .init(
+                    draftId: $0.draftId, title: $0.title, fingerprint: $0.fingerprint,
+                    reason:
+                        "a security finding is not filed publicly; revoke the credential first, or set "
+                        + "publishing.file_security_findings: true to file it")
+            }
+            drafts.removeAll(where: \.isSecurityFinding)
+        }
         guard !drafts.isEmpty else { return report }
         let repository = try await tracker.repository()
         guard repository.hasIssues else {

@@ -34,6 +34,13 @@ struct Preview {
             facts.append("writer: \(draft.writer.name)")
             out += "   " + terminal.paint(facts.joined(separator: " · "), .dim) + "\n"
             if !reviewed.reason.isEmpty { out += "   " + terminal.paint("why: \(reviewed.reason)", .dim) + "\n" }
+            if draft.type == .security {
+                out +=
+                    "   "
+                    + terminal.paint(
+                        "not filed publicly: revoke the credential first (publishing.file_security_findings)", .yellow)
+                    + "\n"
+            }
             for signal in draft.signals.prefix(5) {
                 out += "   - \(signal.summary)\n"
             }

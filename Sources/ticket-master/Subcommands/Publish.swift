@@ -132,7 +132,7 @@ struct Filing {
             let settings = session.configuration.publishing
             report = try await Publisher(
                 tracker: tracker, journal: journal, logger: session.logger, assignees: settings.assignees,
-                milestone: settings.milestone
+                milestone: settings.milestone, fileSecurityFindings: settings.fileSecurityFindings
             ).publish(pending)
             report.setAside = setAside
         } catch let error as TrackerError where error.code == .rateLimited || error.code == .unavailable {
@@ -215,6 +215,10 @@ struct ReportText {
         if !report.notFiled.isEmpty {
             out += terminal.paint("Not filed (\(report.notFiled.count)):", .red) + "\n"
             for draft in report.notFiled { out += "  \(draft.title): \(draft.reason)\n" }
+        }
+        if !report.withheld.isEmpty {
+            out += terminal.paint("Kept off the tracker (\(report.withheld.count)):", .yellow) + "\n"
+            for draft in report.withheld { out += "  \(draft.title): \(draft.reason)\n" }
         }
         if !report.createdLabels.isEmpty {
             out += "Labels created: \(report.createdLabels.joined(separator: ", "))\n"

@@ -52,6 +52,22 @@ struct PublisherTests {
         _ = store
     }
 
+    @Test("a security finding is kept off the tracker unless the configuration asks to file it")
+    func securityFindings() async throws {
+        let (_, journal, pending) = try await recordedRun(drafts: 2)
+        var drafts = pending
+        drafts[1].isSecurityFinding = true
+        let tracker = MemoryIssueTracker(labels: ["maintenance", "ticket-master"])
+        let kept = try await Publisher(tracker: tracker, journal: journal).publish(drafts)
+        #expect(kept.filed.map(\.title) == ["Draft 0"])
+        #expect(kept.withheld.map(\.title) == ["Draft 1"])
+        #expect(kept.withheld.first?.reason.contains("publishing.file_security_findings") == true)
+        #expect(await tracker.storedIssues.count == 1)
+        let filed = try await Publisher(tracker: tracker, journal: journal, fileSecurityFindings: true).publish(drafts)
+        #expect(filed.filed.map(\.title) == ["Draft 1"])
+        #expect(filed.withheld.isEmpty)
+    }
+
     @Test("labels the token may not create are reported, and the issue is filed without them")
     func unavailableLabels() async throws {
         let (_, journal, pending) = try await recordedRun(drafts: 1, labels: ["maintenance", "brand-new"])

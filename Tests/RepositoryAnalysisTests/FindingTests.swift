@@ -1,0 +1,215 @@
+import Foundation
+import RepositoryAnalysis
+import Testing
+import TicketMasterTesting
+
+/// The signals maintainers asked for, each on a real repository: a case that must fire and a near miss that must
+/// not.
+@Suite("Findings")
+struct FindingTests {
+    private func metrics(_ signal: Signal) -> [String: Double] {
+        Dictionary(signal.evidence.metrics.map { ($0.name, $0.value) }) { first, _ in first }
+    }
+
+    @Test("a file bug fixes keep touching is a defect hotspot; prefix, debug and typo commits are not fixes")
+    func defectHotspot() async throws {
+        try await withRepository { repository in
+            try repository.write("let start = 0\n", to: "Sources/App/Start.swift")
+            try await repository.commit("Start", date: Day.at(-600))
+            let subjects = [
+                "Fix crash on empty input", "fix: handle escaped quotes", "Parser drops the last line (closes #12)",
+                "Fix the regression in quoting", "Handle tabs", "Fix overflow in column numbers",
+            ]
+            for (index, subject) in subjects.enumerated() {
+                try repository.write("let parse = \(index)\n", to: "Sources/App/Parser.swift")
+                try await repository.commit(subject, date: Day.at(Double(index * 10)))
+            }
+            try repository.write("let parse = 4\n", to: "Sources/App/Parser.swift")
+            try await repository.commit("Revert \"Fix overflow in column numbers\"", date: Day.at(60))
+            for (index, subject) in [
+                "Add a prefix option", "More debug logging", "Fix typo", "Suffix support", "Prefixes",
+            ]
+            .enumerated() {
+                try repository.write("let format = \(index)\n", to: "Sources/App/Format.swift")
+                try await repository.commit(subject, date: Day.at(Double(70 + index)))
+            }
+            let report = try await analyze(repository.url)
+            let hotspots = report.signals.filter { $0.kind == .defectHotspot }
+            #expect(hotspots.map(\.evidence.locations.first?.path) == ["Sources/App/Parser.swift"])
+            let facts = metrics(try #require(hotspots.first))
+            // Five fixes and the revert, which the issue list counts as a fix too.
+            #expect(facts["fix-commits"] == 6)
+            #expect(facts["reverted-fixes"] == 1)
+            #expect(hotspots.first?.severity == .high)
+        }
+    }
+
+    @Test("tests marked to fail or skipped without a condition are broken; conditional skips and helpers are not")
+    func brokenTests() async throws {
+        try await withRepository { repository in
+            try repository.write(
+                """
+                import pytest
+
+                @pytest.mark.xfail(reason="unicode names break the parser")
+                def test_unicode_names():
+                    assert parse("é")
+
+                @pytest.mark.skip
+                def test_streaming():
+                    pass
+
+                @pytest.mark.skipif(sys.version_info < (3, 10), reason="needs match")
+                def test_match():
+                    pass
+
+                @pytest.mark.xfail(sys.platform == "win32", reason="paths")
+                def test_paths():
+                    pass
+                """, to: "tests/test_parser.py")
+            try repository.write(
+                "import pytest\nxfail_on_windows = pytest.mark.xfail(sys.platform == 'win32', reason='x')\n",
+                to: "tests/conftest.py")
+            try repository.write(
+                "test.failing('custom method remains identical', async t => {});\ntest('works', t => {});\n",
+                to: "test/methods.test.ts")
+            try await repository.commit("Tests", date: Day.at(1))
+            let report = try await analyze(repository.url)
+            #expect(
+                report.brokenTests.map(\.test) == [
+                    "custom method remains identical", "test_unicode_names", "test_streaming",
+                ])
+            let signals = report.signals.filter { $0.kind == .brokenTest }
+            #expect(
+                Set(signals.map { $0.evidence.locations.first?.path ?? "" }) == [
+                    "tests/test_parser.py", "test/methods.test.ts",
+                ])
+            #expect(report.brokenTests.allSatisfy { $0.ageDays == 99 })
+        }
+    }
+
+    @Test("calls that stop shipped code as unimplemented are crash stubs, grouped by message; abstract methods are not")
+    func crashStubs() async throws {
+        try await withRepository { repository in
+            try repository.write(
+                "func listen() {\n    fatalError(\"unimplemented: IPv6 sockets\")\n}\nfunc bind() {\n    fatalError(\"unimplemented: IPv6 sockets\")\n}\n",
+                to: "Sources/Net/Socket.swift")
+            try repository.write(
+                "func accept() {\n    fatalError(\"unimplemented: IPv6 sockets\")\n}\nfunc x() { fatalError(\"index out of range\") }\n",
+                to: "Sources/Net/Server.swift")
+            try repository.write(
+                """
+                import abc
+
+                class BaseStore(abc.ABC):
+                    @abc.abstractmethod
+                    def load(self):
+                        raise NotImplementedError
+
+                class Exporter:
+                    \"\"\"Base class: subclasses write one format.\"\"\"
+                    def write(self):
+                        raise NotImplementedError
+
+                def compress(data):
+                    raise NotImplementedError("zstd is not implemented yet")
+                """, to: "store/base.py")
+            try repository.write(
+                "export function stream() {\n  throw new Error('Streams are not supported in your environment');\n}\n",
+                to: "src/stream.ts")
+            try repository.write("func test() { fatalError(\"not implemented\") }\n", to: "Tests/NetTests/Fake.swift")
+            try await repository.commit("Start", date: Day.at(1))
+            let report = try await analyze(repository.url)
+            let stubs = report.signals.filter { $0.kind == .crashStub }
+            #expect(stubs.count == 2, "\(stubs.map(\.summary))")
+            let sockets = try #require(stubs.first { $0.summary.contains("IPv6") })
+            #expect(sockets.evidence.locations.count == 3)
+            #expect(sockets.severity == .high)
+            #expect(stubs.contains { $0.summary.contains("zstd is not implemented yet") })
+        }
+    }
+
+    @Test("a suppression whose count falls is an unfinished clean-up; a few one-off suppressions are not")
+    func unfinishedCleanup() async throws {
+        try await withRepository { repository in
+            for index in 0..<15 {
+                try repository.write("import legacy  # type: ignore[import]\nx = \(index)\n", to: "pkg/m\(index).py")
+            }
+            for index in 0..<3 { try repository.write("y = 1  # noqa: E501\n", to: "pkg/n\(index).py") }
+            try await repository.commit("Start", date: Day.at(-500))
+            for index in 0..<4 {
+                try repository.write("import legacy\nx = \(index)\n", to: "pkg/m\(index).py")
+                try await repository.commit("Type the legacy import in m\(index)", date: Day.at(Double(index * 20)))
+            }
+            let report = try await analyze(repository.url)
+            let cleanups = report.signals.filter { $0.kind == .unfinishedCleanup }
+            #expect(cleanups.count == 1)
+            let facts = metrics(try #require(cleanups.first))
+            #expect(facts["files"] == 11 && facts["files-a-year-ago"] == 15)
+            #expect(cleanups.first?.summary.hasSuffix("# type: ignore[import]") == true)
+        }
+    }
+
+    @Test("an import of a module the project deleted is a broken reference, with the deleting commit")
+    func brokenReference() async throws {
+        try await withRepository { repository in
+            try repository.write("", to: "mypkg/__init__.py")
+            try repository.write("def convert():\n    pass\n", to: "mypkg/legacy.py")
+            try repository.write(
+                "import requests\nfrom . import helpers\nfrom mypkg.legacy import convert\n", to: "mypkg/cli.py")
+            try repository.write("import { a } from './util';\nimport b from 'lodash';\n", to: "web/src/app.ts")
+            try repository.write("export const a = 1;\n", to: "web/src/util.ts")
+            try repository.write("#include \"config.h\"\n#include \"stdio.h\"\n", to: "native/main.c")
+            try await repository.commit("Start", date: Day.at(1))
+            try await repository.run(["rm", "-q", "mypkg/legacy.py"])
+            let removal = try await repository.commit("Move the converters into a plugin", date: Day.at(2))
+            let report = try await analyze(repository.url)
+            #expect(report.brokenReferences.map(\.reference) == ["mypkg.legacy"])
+            let signal = try #require(report.signals.first { $0.kind == .brokenReference })
+            #expect(signal.evidence.commits.first?.hash == removal)
+            #expect(signal.evidence.locations.first?.startLine == 3)
+        }
+    }
+
+    @Test("a credential in a tracked file is found, and shown only masked; placeholders and test keys are not")
+    func leakedSecret() async throws {
+        try await withRepository { repository in
+            let key = "AKIA" + "Q7ZK2M4XW9PLT3RB"
+            try repository.write("AWS_KEY = \"\(key)\"\n", to: "config/settings.py")
+            try repository.write("Use a key like AKIAIOSFODNN7EXAMPLE.\n", to: "docs/aws.md")
+            try repository.write(
+                "-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----\n",
+                to: "tests/fixtures/server.key")
+            try await repository.commit("Start", date: Day.at(1))
+            let report = try await analyze(repository.url)
+            let secrets = report.signals.filter { $0.kind == .leakedSecret }
+            #expect(secrets.map(\.evidence.locations.first?.path) == ["config/settings.py"])
+            #expect(secrets.first?.severity == .critical)
+            let json = String(decoding: try RepositoryReport.jsonEncoder().encode(report), as: UTF8.self)
+            #expect(!json.contains(key), "the credential must never appear unmasked")
+            #expect(json.contains("AKIA…(20 characters)"))
+        }
+    }
+
+    @Test("an untested file that changes in most commits, in a module without tests, is untested churn")
+    func untestedChurn() async throws {
+        try await withRepository { repository in
+            try repository.write("x = 0\n", to: "app/core.py")
+            try await repository.commit("Start", date: Day.at(-400))
+            for index in 1..<6 {
+                try repository.write("x = \(index)\n", to: "app/core.py")
+                try await repository.commit("Change \(index)", date: Day.at(Double(index)))
+            }
+            let report = try await analyze(repository.url, AnalysisOptions(now: Day.at(400)))
+            let churn = report.signals.filter { $0.kind == .untestedCode }
+            #expect(churn.map(\.evidence.locations.first?.path) == ["app/core.py"])
+            #expect(metrics(try #require(churn.first))["commits"] == 6)
+
+            // Once the project has tests, a file named differently from them may well be tested by feature.
+            try repository.write("def test_x():\n    pass\n", to: "tests/test_behaviour.py")
+            try await repository.commit("Tests", date: Day.at(7))
+            let tested = try await analyze(repository.url, AnalysisOptions(now: Day.at(400)))
+            #expect(!tested.signals.contains { $0.kind == .untestedCode })
+        }
+    }
+}
