@@ -20,6 +20,8 @@ struct ReportBuilder {
     var repeatedLines: [RepositoryReport.RepeatedLine] = []
     /// References that do not resolve, with the commits that removed their targets.
     var brokenReferences: [RepositoryReport.BrokenReference] = []
+    /// Copied folders drifting apart.
+    var driftingCopies: [RepositoryReport.DriftingCopy] = []
 
     func build() -> RepositoryReport {
         let window = RepositoryReport.Window(
@@ -83,6 +85,7 @@ struct ReportBuilder {
                 }
             },
             repeatedLines: repeatedLines,
+            driftingCopies: driftingCopies,
             brokenReferences: brokenReferences,
             secrets: scanned.flatMap { file in
                 file.findings.secrets.map {

@@ -54,11 +54,15 @@ public struct RepositoryAnalyzer: Sendable {
         }
 
         let options = self.options
-        let tree = WorkingTree(
+        var tree = WorkingTree(
             git: git, root: repository.root, largeFileBytes: options.largeFileBytes, ignore: ignore, jobs: options.jobs,
             vocabulary: MarkerVocabulary(extra: options.markerWords))
         let tracked = try await tree.trackedFiles()
         let included = tracked.filter { !ignore.matches($0.path) }
+        // Only files whose name another file shares can be copies: only those are sketched.
+        var nameCounts: [Substring: Int] = [:]
+        for file in included { nameCounts[FileKinds.name(of: file.path), default: 0] += 1 }
+        tree.repeatedNames = Set(nameCounts.filter { $0.value > 1 }.keys.map(String.init))
 
         // The aggregate depends only on the window, the tracked files (their content decides which are generated)
         // and the ignore patterns: when none of them changed, the one from the last run is used and no history is
@@ -144,10 +148,11 @@ public struct RepositoryAnalyzer: Sendable {
             in: scanned, git: git, referenceTime: aggregate.referenceTime)
         let brokenReferences =
             repository.head == nil ? [] : try await Self.brokenReferences(in: scanned, tracked: tracked, git: git)
+        let driftingCopies = repository.head == nil ? [] : try await Self.driftingCopies(in: scanned, git: git)
         var report = ReportBuilder(
             repository: repository, options: options, history: aggregate, tracked: tracked, scanned: scanned,
             origins: origins, markerWords: options.markerWords + foundWords, repeatedLines: repeatedLines,
-            brokenReferences: brokenReferences
+            brokenReferences: brokenReferences, driftingCopies: driftingCopies
         ).build()
         var shapes: [String: CodeShape] = [:]
         for file in aggregate.defectFiles {

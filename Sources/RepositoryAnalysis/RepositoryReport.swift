@@ -64,6 +64,8 @@ public struct RepositoryReport: Codable, Sendable, Hashable {
     public var crashStubs: [CrashStub]
     /// Suppressions and workarounds repeated across many files, most files first.
     public var repeatedLines: [RepeatedLine]
+    /// Folders kept as near-identical copies where recent commits changed only one side.
+    public var driftingCopies: [DriftingCopy]
     /// References to project files and modules that do not exist, by path and line.
     public var brokenReferences: [BrokenReference]
     /// Credentials in tracked files, masked, by path and line.
@@ -360,6 +362,22 @@ public struct RepositoryReport: Codable, Sendable, Hashable {
         public var filesAYearAgo: Int?
         /// Up to 20 places, by path.
         public var locations: [SourceLocation]
+    }
+
+    /// Two folders that are near-identical copies, drifting apart.
+    public struct DriftingCopy: Codable, Sendable, Hashable {
+        /// One folder.
+        public var first: String
+        /// The other.
+        public var second: String
+        /// Files with the same relative path in both, mostly equal.
+        public var sharedFiles: Int
+        /// Pairs of those files whose content differs, most different first.
+        public var differingFiles: [[String]]
+        /// How many of the latest commits that touched either folder were examined (at most 30).
+        public var recentCommits: Int
+        /// Those that changed one folder and not the other.
+        public var oneSidedCommits: [CommitReference]
     }
 
     /// A reference to a project file or module that does not exist.

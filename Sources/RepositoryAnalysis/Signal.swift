@@ -54,6 +54,8 @@ public enum SignalKind: String, Codable, Sendable, CaseIterable, Hashable {
     case crashStub = "crash-stub"
     /// The same suppression, opt-out or workaround line repeated across many files.
     case unfinishedCleanup = "unfinished-cleanup"
+    /// Two folders kept as near-identical copies, where recent commits changed only one.
+    case driftingCopy = "drifting-copy"
     /// An import or include of a project file or module that does not exist.
     case brokenReference = "broken-reference"
     /// A credential in a tracked file.

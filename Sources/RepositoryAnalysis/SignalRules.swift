@@ -79,6 +79,7 @@ struct SignalRules {
         signals += crashStubs()
         signals += unfinishedCleanups()
         signals += brokenReferences()
+        signals += driftingCopies()
         signals += leakedSecrets()
         let kindOrder = Dictionary(uniqueKeysWithValues: SignalKind.allCases.enumerated().map { ($1, $0) })
         return signals.sorted {
@@ -436,6 +437,26 @@ struct SignalRules {
                     summary: "\(line.files) files contain: \(line.text)",
                     evidence: Evidence(locations: line.locations, metrics: metrics))
             }
+    }
+
+    private func driftingCopies() -> [Signal] {
+        report.driftingCopies.map { copy in
+            Signal(
+                kind: .driftingCopy, severity: copy.oneSidedCommits.count >= 3 ? .medium : .low,
+                identity: [copy.first, copy.second],
+                summary:
+                    "\(copy.first)/ and \(copy.second)/ share \(copy.sharedFiles) near-identical files, and "
+                    + "\(copy.oneSidedCommits.count) of the last \(copy.recentCommits) commits touching them changed only one",
+                evidence: Evidence(
+                    locations: copy.differingFiles.prefix(10).flatMap { $0.map { SourceLocation(path: $0) } },
+                    commits: Array(copy.oneSidedCommits.prefix(8)),
+                    metrics: [
+                        Metric("shared-files", Double(copy.sharedFiles)),
+                        Metric("differing-files", Double(copy.differingFiles.count)),
+                        Metric("one-sided-commits", Double(copy.oneSidedCommits.count)),
+                        Metric("recent-commits", Double(copy.recentCommits)),
+                    ]))
+        }
     }
 
     private func brokenReferences() -> [Signal] {

@@ -52,6 +52,8 @@ struct ScannedFile: Sendable, Hashable {
     var tags: [MarkerHit] = []
     /// Known-broken tests, crash stubs, suppressions, references and credentials, for text files.
     var findings = FindingScanner.Result()
+    /// A sketch of the file's lines, for code files whose name another tracked file shares (see `LineSketch`).
+    var sketch: LineSketch?
     /// Public declarations and the undocumented ones, for Swift, Python and Go files.
     var declarations = DeclarationScanner.Result()
     /// Whether a Rust file has unit tests of its own.
@@ -77,6 +79,8 @@ struct WorkingTree: Sendable {
     var jobs: Int
     /// The marker words to find.
     var vocabulary = MarkerVocabulary()
+    /// File names that more than one tracked file has: only those can be copies of each other.
+    var repeatedNames: Set<String> = []
 
     /// The index entries at stage 0 (or the first stage of a conflicted path), in index order.
     func trackedFiles() async throws -> [TrackedFile] {
@@ -132,6 +136,7 @@ struct WorkingTree: Sendable {
         let rootPath = root.path
         let limit = largeFileBytes
         let vocabulary = vocabulary
+        let repeatedNames = repeatedNames
         let done = Counter(0)
         return try await withThrowingTaskGroup(of: (Int, [ScannedFile]).self) { group in
             var results = [[ScannedFile]](repeating: [], count: batches.count)
@@ -143,7 +148,9 @@ struct WorkingTree: Sendable {
                 next += 1
                 group.addTask {
                     let scanned = try await offload {
-                        Self.scanBatch(batch, rootPath: rootPath, limit: limit, vocabulary: vocabulary)
+                        Self.scanBatch(
+                            batch, rootPath: rootPath, limit: limit, vocabulary: vocabulary,
+                            repeatedNames: repeatedNames)
                     }
                     progress(done.add(batch.count))
                     return (index, scanned)
@@ -160,7 +167,8 @@ struct WorkingTree: Sendable {
 
     /// Reads each file into one reusable buffer, so that scanning allocates per file only what it finds.
     private static func scanBatch(
-        _ files: [TrackedFile], rootPath: String, limit: Int, vocabulary: MarkerVocabulary
+        _ files: [TrackedFile], rootPath: String, limit: Int, vocabulary: MarkerVocabulary,
+        repeatedNames: Set<String>
     ) -> [ScannedFile] {
         let directory = open(rootPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         defer { if directory >= 0 { close(directory) } }
@@ -238,6 +246,11 @@ struct WorkingTree: Sendable {
                 }
                 if !file.path.contains("/"), FileKinds.name(of: file.path).lowercased().hasPrefix("readme") {
                     scanned.headings = DeclarationScanner.headings(bytes) + ProjectChecks.readmeContentSections(bytes)
+                }
+                if case .code = mode, !scanned.kinds.isTest, FileKinds.isCode(file.path),
+                    repeatedNames.contains(String(FileKinds.name(of: file.path)))
+                {
+                    scanned.sketch = LineSketch(bytes)
                 }
                 if !file.path.contains("/"), Toolchain.manifestNames.contains(file.path), bytes.count < 512_000 {
                     scanned.manifestText = String(decoding: bytes, as: UTF8.self)

@@ -191,6 +191,35 @@ struct FindingTests {
         }
     }
 
+    @Test("copied folders where recent commits changed only one side are drifting; copies kept in step are not")
+    func driftingCopies() async throws {
+        try await withRepository { repository in
+            func body(_ name: String, _ variant: Int) -> String {
+                (0..<30).map { "int \(name)_\($0)(void) { return \($0 * variant); }" }.joined(separator: "\n") + "\n"
+            }
+            for name in ["parse", "print", "table", "list"] {
+                try repository.write(body(name, 1), to: "engine/v1/\(name).c")
+                try repository.write(body(name, 1), to: "engine/v2/\(name).c")
+                try repository.write(body(name, 7), to: "mirror/a/\(name).c")
+                try repository.write(body(name, 7), to: "mirror/b/\(name).c")
+            }
+            try await repository.commit("Start", date: Day.at(1))
+            for round in 0..<3 {
+                // v1 gets fixes that v2 never sees; the mirrors always change together.
+                try repository.write(body("parse", 1) + "int fix\(round);\n", to: "engine/v1/parse.c")
+                try await repository.commit("Fix parse \(round) in v1", date: Day.at(Double(2 + round)))
+                try repository.write(body("list", 7) + "int both\(round);\n", to: "mirror/a/list.c")
+                try repository.write(body("list", 7) + "int both\(round);\n", to: "mirror/b/list.c")
+                try await repository.commit("Change both mirrors \(round)", date: Day.at(Double(5 + round)))
+            }
+            let report = try await analyze(repository.url)
+            let copies = report.signals.filter { $0.kind == .driftingCopy }
+            #expect(copies.count == 1, "\(copies.map(\.summary))")
+            #expect(copies.first?.summary.hasPrefix("engine/v1/ and engine/v2/ share 4 near-identical files") == true)
+            #expect(metrics(try #require(copies.first))["one-sided-commits"] == 3)
+        }
+    }
+
     @Test("an untested file that changes in most commits, in a module without tests, is untested churn")
     func untestedChurn() async throws {
         try await withRepository { repository in

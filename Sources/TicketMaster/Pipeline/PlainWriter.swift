@@ -360,6 +360,24 @@ private struct Wording {
                 (test.map { "\($0) passes" } ?? "The build and tests pass") + " without it",
             ]
             labels = ["cleanup"]
+        case .driftingCopy:
+            let folders = lead.summary.split(separator: " ").prefix(3)
+            let first = folders.first.map { String($0.dropLast()) } ?? path
+            let second = folders.count > 2 ? String(folders[2].dropLast()) : "its copy"
+            title = "Stop \(first) and \(second) from drifting apart"
+            context =
+                "`\(first)/` and `\(second)/` hold \(metric("shared-files")) near-identical files, kept in step by hand: "
+                + "\(metric("one-sided-commits")) of the last \(metric("recent-commits")) commits that touched them changed "
+                + "only one, so a fix in one may be missing from the other. Evidence lists the files that differ and "
+                + "the one-sided commits."
+            proposal =
+                "Check each one-sided commit listed in Evidence and bring the change to the other copy where it "
+                + "applies; then share the code (a common module both use) or generate one copy from the other, so "
+                + "they cannot drift again."
+            criteria = [
+                "Every fix in the one-sided commits is in both copies, or the difference is intended and documented",
+                "The two folders share their code, or one is generated from the other",
+            ]
         case .brokenReference:
             let reference = lead.evidence.locations.first?.excerpt ?? ""
             let removed = lead.evidence.commits.first

@@ -191,7 +191,7 @@ extension IssueType {
         case .documentationDrift, .undocumentedCode: self = .documentation
         case .untestedCode: self = .testing
         case .hotFile, .changeCoupling, .largeFile: self = .refactoring
-        case .marker, .busFactor, .missingProjectFile, .unfinishedCleanup: self = .maintenance
+        case .marker, .busFactor, .missingProjectFile, .unfinishedCleanup, .driftingCopy: self = .maintenance
         case .defectHotspot, .brokenTest, .crashStub, .brokenReference: self = .bug
         case .leakedSecret: self = .security
         }

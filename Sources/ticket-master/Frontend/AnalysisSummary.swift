@@ -45,6 +45,50 @@ struct AnalysisSummary {
             rows: report.untestedFiles.prefix(8).map { [$0.path, $0.language, "\($0.lines) lines"] })
         section(&out, "Large files", rows: report.largeFiles.prefix(5).map { [$0.path, "\($0.bytes) bytes"] })
         section(
+            &out, "Defect hotspots",
+            rows: report.signals.filter { $0.kind == .defectHotspot }.map { signal in
+                let facts = Dictionary(signal.evidence.metrics.map { ($0.name, Int($0.value)) }) { first, _ in first }
+                return [
+                    signal.evidence.locations.first?.path ?? "", "\(facts["fix-commits"] ?? 0) fixes",
+                    "\(facts["fixes-last-year"] ?? 0) last year", "\(facts["reverted-fixes"] ?? 0) reverted",
+                ]
+            })
+        section(
+            &out, "Known-broken tests",
+            rows: report.brokenTests.prefix(10).map {
+                ["\($0.path):\($0.line)", $0.kind, $0.ageDays.map { "\($0) days" } ?? "", String($0.test.prefix(60))]
+            })
+        section(
+            &out, "Crash stubs",
+            rows: report.crashStubs.prefix(10).map {
+                ["\($0.path):\($0.line)", $0.call, String($0.message.prefix(60))]
+            })
+        section(
+            &out, "Repeated suppressions",
+            rows: report.repeatedLines.map {
+                [
+                    "\($0.files) files", $0.filesAYearAgo.map { "\($0) a year ago" } ?? "",
+                    String($0.text.prefix(60)),
+                ]
+            })
+        section(
+            &out, "Drifting copies",
+            rows: report.driftingCopies.map {
+                [
+                    "\($0.first)/ ~ \($0.second)/", "\($0.sharedFiles) shared files",
+                    "\($0.oneSidedCommits.count) of \($0.recentCommits) commits one-sided",
+                ]
+            })
+        section(
+            &out, "Broken references",
+            rows: report.brokenReferences.map {
+                ["\($0.path):\($0.line)", $0.reference, $0.removedIn.map { "removed in \($0.hash.prefix(10))" } ?? ""]
+            })
+        // Only the masked form exists in the report: the credential itself never leaves the scan.
+        section(
+            &out, "Credentials (masked)",
+            rows: report.secrets.map { ["\($0.path):\($0.line)", $0.rule, $0.masked] })
+        section(
             &out, "Findings (\(report.signals.count))",
             rows: report.signals.prefix(20).map { [$0.severity.rawValue, $0.kind.rawValue, $0.summary] })
         return out
