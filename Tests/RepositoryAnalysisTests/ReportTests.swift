@@ -25,7 +25,9 @@ struct ReportTests {
                     "analysedCommitCount", "totals", "languages", "workingTree", "hotFiles", "directoryChurn",
                     "couplings", "ownership", "authors", "activity", "recentlyAdded", "recentlyDeleted",
                     "recentlyRenamed", "markers", "untestedFiles", "undocumentedFiles", "largeFiles", "projectFiles",
-                    "dependencyManifests", "brokenTests", "crashStubs", "repeatedLines", "brokenReferences", "secrets",
+                    "dependencyManifests", "brokenTests", "crashStubs", "repeatedLines", "driftingCopies",
+                    "brokenReferences",
+                    "secrets",
                     "toolchain", "markerWords", "signals",
                 ])
             #expect(object["generatedAt"] as? String == "2024-04-10T00:00:00Z")
