@@ -95,6 +95,8 @@ enum DeclarationScanner {
         case "Java":
             guard contains(bytes, "public ") else { return Result() }
             return java(splitLines(bytes))
+        case "Kotlin":
+            return kotlin(splitLines(bytes))
         case "C", "C++":
             guard ["h", "hh", "hpp", "hxx"].contains(FileKinds.pathExtension(of: path)),
                 !["internal", "private", "_p.h", "impl", "config.h"].contains(where: { name.contains($0) }),
@@ -736,6 +738,65 @@ enum DeclarationScanner {
             {
                 result.undocumented.append(
                     declaration(raw, number: index + 1, name: name, role: isType ? .type : .member))
+            }
+        }
+        return result
+    }
+
+    // MARK: Kotlin
+
+    private static let kotlinItems: [(String, UndocumentedDeclaration.Role)] = [
+        ("fun ", .function), ("class ", .type), ("data class ", .type), ("sealed class ", .type),
+        ("enum class ", .type), ("abstract class ", .type), ("open class ", .type), ("interface ", .type),
+        ("object ", .type), ("val ", .member), ("var ", .member), ("suspend fun ", .function),
+        ("inline fun ", .function),
+    ]
+
+    /// Top-level Kotlin declarations, public unless marked otherwise, documented by a KDoc `/** */` block.
+    private static func kotlin(_ lines: [String]) -> Result {
+        var result = Result()
+        var documented = false
+        var inBlock = false
+        var blockIsDocumentation = false
+        var annotations = ""
+        for (index, raw) in lines.enumerated() {
+            let line = raw.trimmingWhitespace()
+            if inBlock {
+                if line.contains("*/") {
+                    inBlock = false
+                    documented = blockIsDocumentation
+                }
+                continue
+            }
+            if line.isEmpty || line.hasPrefix("//") { continue }
+            if line.hasPrefix("/*") {
+                blockIsDocumentation = line.hasPrefix("/**")
+                if line.contains("*/") { documented = blockIsDocumentation } else { inBlock = true }
+                continue
+            }
+            if line.hasPrefix("@") {
+                annotations += line
+                continue
+            }
+            defer {
+                documented = false
+                annotations = ""
+            }
+            // Only declarations at the top level: members are indented.
+            guard raw.first.map({ !$0.isWhitespace }) == true else { continue }
+            var rest = Substring(raw)
+            if rest.hasPrefix("public ") { rest = rest.dropFirst(7) }
+            guard !["private ", "internal ", "protected ", "override "].contains(where: { rest.hasPrefix($0) }),
+                let (keyword, role) = kotlinItems.first(where: { rest.hasPrefix($0.0) })
+            else { continue }
+            var name = rest.dropFirst(keyword.count)
+            // An extension function names its receiver first: `fun String.slug()`.
+            if let dot = name.prefix(while: { $0 != "(" }).lastIndex(of: ".") { name = name[name.index(after: dot)...] }
+            let identifier = identifier(name)
+            guard !identifier.isEmpty else { continue }
+            result.declarations += 1
+            if !documented, !annotations.contains("Deprecated"), !identifier.hasPrefix("_") {
+                result.undocumented.append(declaration(raw, number: index + 1, name: identifier, role: role))
             }
         }
         return result

@@ -313,6 +313,21 @@ struct SourceTextTests {
             }
             """
         #expect(declarations(java, "Java").undocumented.map(\.name) == ["b"])
+        let kotlin = """
+            /** Documented. */
+            fun a() {}
+            fun String.slug(): String = this
+            private fun hidden() {}
+            internal class Internal
+            data class Point(val x: Int)
+            class Box {
+                fun member() {}
+            }
+            """
+        #expect(
+            declarations(kotlin, "Kotlin", path: "src/main/kotlin/A.kt").undocumented.map(\.name) == [
+                "slug", "Point", "Box",
+            ])
         let header = """
             #define BUG() abort()
             /* Parses. */
