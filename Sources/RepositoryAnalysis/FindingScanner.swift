@@ -141,9 +141,9 @@ enum FindingScanner {
             case "JavaScript", "TypeScript":
                 for prefix in [
                     "it.skip(", "test.skip(", "describe.skip(", "xit(", "xdescribe(", "xtest(", "test.failing(",
-                    "it.failing(",
+                    "it.failing(", "test.fails(", "it.fails(",
                 ] where line.hasPrefix(prefix) {
-                    hits.append(hit(raw, number, prefix.contains("failing") ? "xfail" : "skip", quoted(raw)))
+                    hits.append(hit(raw, number, prefix.contains("fail") ? "xfail" : "skip", quoted(raw)))
                 }
             case "Java", "Kotlin":
                 if line.hasPrefix("@Disabled") || line == "@Ignore" || line.hasPrefix("@Ignore(") {
@@ -200,8 +200,11 @@ enum FindingScanner {
                 }
             case "Python":
                 guard line.hasPrefix("raise NotImplementedError") else { continue }
-                if isAbstract(lines, at: index) { continue }
                 let text = message(line.replacingOccurrences(of: "'", with: "\""))
+                // In a method, a bare `raise NotImplementedError` is Python's way to declare an abstract method; a
+                // stub says it is unfinished.
+                let inMethod = raw.prefix { $0 == " " || $0 == "\t" }.count > 4
+                if isAbstract(lines, at: index) || (inMethod && !unimplemented(text)) { continue }
                 hits.append(hit(raw, number, "NotImplementedError", text.isEmpty ? "NotImplementedError" : text))
             case "Rust":
                 for call in ["todo!(", "unimplemented!("] where line.contains(call) {

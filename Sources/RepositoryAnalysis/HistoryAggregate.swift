@@ -135,11 +135,11 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
         var fixesYearBefore: Int
         /// Fix commits that a later commit reverted.
         var revertedFixes: Int
-        /// Fix commits followed by another fix of the file within 30 days.
-        var refixes: Int
+        /// Fix commits of the last two years that changed no test file.
+        var untestedFixes: Int
         /// Recency-weighted fix count (half-life 180 days).
         var fixScore: Double
-        /// The newest fix commits, at most five, and the reverted ones.
+        /// The newest fix commits of the last two years that changed no test file, at most eight.
         var evidence: [CommitReference]
     }
 
@@ -175,9 +175,9 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
         var fixesLastYear: Int32 = 0
         var fixesYearBefore: Int32 = 0
         var revertedFixes: Int32 = 0
-        var refixes: Int32 = 0
         var fixScore = 0.0
-        var newerFixTime: Int64?
+        var untestedFixes: Int32 = 0
+        var fixSubjects: Set<String> = []
         var fixEvidence: [Int] = []
     }
 
@@ -369,6 +369,7 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
             if let reverted = Self.revertedSubject(record.subject) { revertedSubjects.insert(reverted) }
             let isFix = !isNoise && !record.isMerge && Self.isFix(record.subject)
             let isRevertedFix = isFix && revertedSubjects.contains(record.subject)
+            let touchesTests = isFix && record.changes.contains { Self.isTestPath($0.path) }
             let age = (referenceTime ?? record.commitTime) - record.commitTime
             let recent = record.commitTime >= recentStart && !isNoise
             let weight = isNoise ? 0 : referenceTime.map { exp2(-Double($0 - record.commitTime) / halfLife) } ?? 0
@@ -423,7 +424,8 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
                     table.entries[file].lastCommit = commit
                     table.entries[file].commits += 1
                     if !isNoise { table.entries[file].focusedCommits += 1 }
-                    if isFix {
+                    // The same fix on two branches (a backport) is one fix.
+                    if isFix, table.entries[file].fixSubjects.insert(record.subject).inserted {
                         table.entries[file].fixCommits += 1
                         if age < year {
                             table.entries[file].fixesLastYear += 1
@@ -432,12 +434,12 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
                         }
                         table.entries[file].fixScore += exp2(-Double(age) / (Self.fixHalfLifeDays * 86_400))
                         if isRevertedFix { table.entries[file].revertedFixes += 1 }
-                        if let newer = table.entries[file].newerFixTime, newer - record.commitTime <= 30 * 86_400 {
-                            table.entries[file].refixes += 1
-                        }
-                        table.entries[file].newerFixTime = record.commitTime
-                        if table.entries[file].fixEvidence.count < 5 || isRevertedFix {
-                            table.entries[file].fixEvidence.append(index)
+                        // A fix that changed no test left nothing to stop the bug coming back.
+                        if !touchesTests, age < 2 * year {
+                            table.entries[file].untestedFixes += 1
+                            if table.entries[file].fixEvidence.count < 8 {
+                                table.entries[file].fixEvidence.append(index)
+                            }
                         }
                     }
                     if recent { table.entries[file].recentCommits += 1 }
@@ -543,7 +545,7 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
             DefectHistory(
                 path: entry.path, commits: Int(entry.commits), fixCommits: Int(entry.fixCommits),
                 fixesLastYear: Int(entry.fixesLastYear), fixesYearBefore: Int(entry.fixesYearBefore),
-                revertedFixes: Int(entry.revertedFixes), refixes: Int(entry.refixes),
+                revertedFixes: Int(entry.revertedFixes), untestedFixes: Int(entry.untestedFixes),
                 fixScore: (entry.fixScore * 1000).rounded() / 1000, evidence: entry.fixEvidence.map(reference))
         }
         var frequentlyChanged: [String: Int] = [:]
@@ -632,12 +634,27 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
         "regression", "regressions", "hotfix", "revert", "reverts", "reverted",
     ]
 
+    /// Words of a fix commit's subject that say what it fixed is not the code's behaviour.
+    private static let notBugWords: Set<Substring> = [
+        "doc", "docs", "documentation", "docstring", "docstrings", "changelog", "readme", "typo", "typos", "spelling",
+        "lint", "linter", "warning", "warnings", "flaky", "build", "builds", "ci",
+        "workflow", "deprecation", "deprecations", "test", "tests", "style", "format", "formatting", "license",
+    ]
+
     /// Whether a commit subject marks a bug fix: a fix word (`fix`, `bug`, `crash`, `regression`, `revert`,
     /// `hotfix`, conventional-commit `fix:` and `fix(scope):`), or `Closes #N` / `Resolves #N`.
     static func isFix(_ subject: String) -> Bool {
         let lower = subject.lowercased()
-        if lower.split(whereSeparator: { !$0.isLetter }).contains(where: { fixWords.contains($0) }) { return true }
+        let words = lower.split(whereSeparator: { !$0.isLetter })
+        // A fix of the docs, the build, a warning or a flaky test is not a bug fix in the code.
+        if words.contains(where: { notBugWords.contains($0) }) { return false }
+        if words.contains(where: { fixWords.contains($0) }) { return true }
         return lower.range(of: #"\b(closes|resolves) #\d"#, options: .regularExpression) != nil
+    }
+
+    /// Whether a path is a test by name or folder.
+    static func isTestPath(_ path: String) -> Bool {
+        FileKinds.isUnderTestDirectory(path) || FileKinds.testSubject(of: path) != nil
     }
 
     /// The subject a `Revert "…"` commit reverts.

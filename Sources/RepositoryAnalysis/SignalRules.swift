@@ -193,8 +193,9 @@ struct SignalRules {
             let age = group.compactMap(\.ageDays).max()
             var severity: Severity = first.kind == "TODO" ? .low : .medium
             if let age, age >= 365 { severity = severity == .low ? .medium : .high }
-            // A marker with no text says nothing to act on.
-            if first.text.isEmpty { severity = .low }
+            // A marker with no text, a word or two, or a note that trails off says too little to act on.
+            let trailing = first.text.hasSuffix("...") || first.text.hasSuffix("…") || first.text.hasSuffix(":")
+            if first.text.count < 20 || trailing { severity = .low }
             var metrics = [Metric("occurrences", Double(group.count))]
             if let age { metrics.append(Metric("age-days", Double(age))) }
             let lines = group.map { "\($0.line)" }.joined(separator: ",")
@@ -336,7 +337,7 @@ struct SignalRules {
 
     /// A defect hotspot needs at least this many fix commits...
     static let hotspotFixes = 4
-    /// ... at least this many of them in the last two years...
+    /// ... at least this many of them in the last two years without a test...
     static let hotspotRecentFixes = 2
     /// ... and is one of this many, the highest score first.
     static let hotspotLimit = 5
@@ -345,7 +346,7 @@ struct SignalRules {
     private func defectHotspots() -> [Signal] {
         history.defectFiles
             .filter {
-                $0.fixCommits >= Self.hotspotFixes && $0.fixesLastYear + $0.fixesYearBefore >= Self.hotspotRecentFixes
+                $0.fixCommits >= Self.hotspotFixes && $0.untestedFixes >= Self.hotspotRecentFixes
             }
             .map { file -> (HistoryAggregate.DefectHistory, Double) in
                 let lines = shapes[file.path]?.lines ?? 0
@@ -355,12 +356,12 @@ struct SignalRules {
             .prefix(Self.hotspotLimit)
             .map { file, _ in
                 let shape = shapes[file.path] ?? CodeShape(lines: 0, maxIndentation: 0)
-                let severe = file.fixesLastYear >= 5 || file.revertedFixes > 0 || file.refixes >= 2
+                let severe = file.untestedFixes >= 4 || file.revertedFixes > 0
                 return Signal(
                     kind: .defectHotspot, severity: severe ? .high : .medium, identity: [file.path],
                     summary:
-                        "\(file.path): \(file.fixCommits) of its \(file.commits) commits fixed bugs "
-                        + "(\(file.fixesLastYear) in the last year)",
+                        "\(file.path): \(file.untestedFixes) bug fixes of the last two years changed no test "
+                        + "(\(file.fixCommits) of its \(file.commits) commits fixed bugs)",
                     evidence: Evidence(
                         locations: [SourceLocation(path: file.path)], commits: file.evidence,
                         metrics: [
@@ -368,7 +369,7 @@ struct SignalRules {
                             Metric("fixes-last-year", Double(file.fixesLastYear)),
                             Metric("fixes-year-before", Double(file.fixesYearBefore)),
                             Metric("reverted-fixes", Double(file.revertedFixes)),
-                            Metric("refixes", Double(file.refixes)), Metric("lines", Double(shape.lines)),
+                            Metric("untested-fixes", Double(file.untestedFixes)), Metric("lines", Double(shape.lines)),
                             Metric("max-indentation", Double(shape.maxIndentation)),
                         ]))
             }

@@ -449,8 +449,10 @@ enum SourceText {
             for closer in ["*/", "-->"] where words.hasSuffix(closer) {
                 words = String(words.dropLast(closer.count)).trimmingWhitespace()
             }
-            let first = words.split(separator: " ").first.map { $0.trimmingCharacters(in: .punctuationCharacters) }
-            guard !words.isEmpty, let first, !first.isEmpty, first.uppercased() != first || first.count < 3
+            // Another marker or tag (`TODO:`, `NOTE:`) starts a new note.
+            let first = words.split(separator: " ").first.map(String.init) ?? ""
+            let word = first.trimmingCharacters(in: .punctuationCharacters)
+            guard !words.isEmpty, !(word.count >= 3 && word.uppercased() == word && word.first?.isLetter == true)
             else { break }
             text += " " + words
             next = end + 1

@@ -37,8 +37,9 @@ struct FindingTests {
             let hotspots = report.signals.filter { $0.kind == .defectHotspot }
             #expect(hotspots.map(\.evidence.locations.first?.path) == ["Sources/App/Parser.swift"])
             let facts = metrics(try #require(hotspots.first))
-            // Five fixes and the revert, which the issue list counts as a fix too.
+            // Five fixes and the revert, which the issue list counts as a fix too; none changed a test.
             #expect(facts["fix-commits"] == 6)
+            #expect(facts["untested-fixes"] == 6)
             #expect(facts["reverted-fixes"] == 1)
             #expect(hotspots.first?.severity == .high)
         }

@@ -124,20 +124,24 @@ struct SignalTests {
     @Test("markers become signals with their age; identical notes in a file are one signal")
     func markerSignals() async throws {
         try await withRepository { repository in
-            try repository.write("// FIXME: overflow\nlet a = 1\n// FIXME:   Overflow\n", to: "Sources/Math.swift")
+            try repository.write(
+                "// FIXME: overflow past Int.max\nlet a = 1\n// FIXME:   Overflow past   Int.max\n// FIXME: DRY\n",
+                to: "Sources/Math.swift")
             let old = try await repository.commit("Math", date: Day.at(1))
             try repository.write("# TODO: rewrite in Swift\n", to: "tools/build.py")
             try await repository.commit("Tool", date: Day.at(400))
             let report = try await analyze(repository.url, AnalysisOptions(now: Day.at(401)))
-            #expect(report.markers.count == 3)
+            #expect(report.markers.count == 4)
             let math = try #require(report.markers.first { $0.path == "Sources/Math.swift" })
             #expect(math.ageDays == 400)
             #expect(math.lastChanged?.hash == old)
             let signals = report.signals.filter { $0.kind == .marker }
-            #expect(signals.count == 2)
-            let fixme = try #require(signals.first { $0.summary.hasPrefix("FIXME") })
+            #expect(signals.count == 3)
+            let fixme = try #require(signals.first { $0.summary.hasPrefix("FIXME") && $0.summary.contains("Int.max") })
             #expect(fixme.severity == .high)
             #expect(fixme.evidence.locations.map(\.startLine) == [1, 3])
+            // A note of a word or two says too little to act on, however old.
+            #expect(signals.first { $0.summary.hasSuffix("DRY") }?.severity == .low)
             let todo = try #require(signals.first { $0.summary.hasPrefix("TODO") })
             #expect(todo.severity == .low)
             #expect(todo.summary == "TODO in tools/build.py:1, unchanged for 1 days: rewrite in Swift")

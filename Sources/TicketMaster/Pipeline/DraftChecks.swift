@@ -79,7 +79,13 @@ public struct DraftChecks: Sendable {
 
     private func citationProblems(_ draft: IssueDraft, oracle: any CitationOracle) async -> [DraftProblem] {
         var problems: [DraftProblem] = []
-        let citations = Citation.all(in: draft.body)
+        // Repository text the draft quotes from its own evidence (a suppression such as
+        // `eslint-disable-next-line @typescript-eslint/no-explicit-any`, a note) is not a claimed path.
+        let quoted = draft.signals.flatMap { [$0.summary] + $0.evidence.locations.compactMap(\.excerpt) }
+        let citations = Citation.all(in: draft.body).filter { citation in
+            citation.line != nil || !quoted.contains { $0.contains(citation.path) && $0 != citation.path }
+                || draft.signals.contains { $0.evidence.locations.contains { $0.path == citation.path } }
+        }
         let evidencePaths = Set(draft.signals.flatMap { $0.evidence.locations.map(\.path) })
         if citations.isEmpty && !evidencePaths.isEmpty {
             problems.append(DraftProblem(.noCitation, "the body cites none of the evidence's files"))

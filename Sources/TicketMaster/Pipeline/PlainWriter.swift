@@ -290,42 +290,44 @@ private struct Wording {
         case .undocumentedCode:
             (title, context, proposal, criteria) = Self.undocumented(signals, metrics: metrics, toolchain: toolchain)
         case .defectHotspot:
+            let untested = metric("untested-fixes")
             let fixes = metric("fix-commits")
-            let lastYear = metric("fixes-last-year")
-            title = "Stop the recurring bugs in \(shown): \(fixes) fix commits, \(lastYear) in the last year"
+            title = "Add regression tests for \(untested) untested bug fixes in \(shown)"
             var facts =
-                "`\(path)` (\(metric("lines")) lines) was changed by \(fixes) commits that fixed bugs, of "
-                + "\(metric("commits")) that changed it: \(lastYear) in the last year, \(metric("fixes-year-before")) "
-                + "the year before."
-            if metric("reverted-fixes") > 0 { facts += " \(metric("reverted-fixes")) of the fixes were reverted." }
-            if metric("refixes") > 0 {
-                facts += " \(metric("refixes")) fixes needed another fix within 30 days."
-            }
-            context = facts + " Its code nests up to \(metric("max-indentation")) levels deep."
+                "\(fixes) of the \(metric("commits")) commits that changed `\(path)` (\(metric("lines")) lines) "
+                + "fixed bugs, \(metric("fixes-last-year")) of them in the last year. \(untested) of the fixes of the "
+                + "last two years changed no test file, so nothing stops those bugs from coming back; Evidence lists "
+                + "them."
+            let reverted = metric("reverted-fixes")
+            if reverted > 0 { facts += " \(reverted) \(reverted == 1 ? "fix was" : "fixes were") later reverted." }
+            context = facts
             proposal =
-                "Read the fix commits listed in Evidence and write down what kinds of bug they fixed. For each kind, "
-                + "add a regression test" + (test.map { " (run with \($0))" } ?? "")
-                + " and simplify the code those fixes touched, so that the next change there does not bring the bug "
-                + "back."
+                "For each commit listed in Evidence, add a test that reproduces the bug it fixed and passes with the fix"
+                + (test.map { " (run with \($0))" } ?? "") + ". Where several fixes touched the same function, "
+                + "consider whether it needs simplifying."
             criteria = [
                 "Each fix commit listed in Evidence has a regression test that fails without the fix",
-                "The kinds of bug these fixes addressed are listed in this issue, each with the change that prevents "
-                    + "it",
+                (test.map { "\($0) passes" } ?? "The tests pass"),
             ]
+            labels = ["testing"]
         case .brokenTest:
             let count = metric("tests")
             let since = lead.evidence.commits.map(\.date).min().map { " since \(PlainWriter.day($0))" } ?? ""
-            title = "Fix or remove \(count) known-broken test\(count == 1 ? "" : "s") in \(shown)"
+            let tests = count == 1 ? "test" : "tests"
+            title = "Decide on \(count) \(tests) marked to fail or skipped in \(shown)"
             context =
-                "`\(path)` marks \(count) test\(count == 1 ? "" : "s") as expected to fail, skipped or disabled\(since): "
-                + "they run in every test run but check nothing. The project already admits this behaviour is broken."
+                "`\(path)` has marked \(count) \(tests) as expected to fail, skipped or disabled\(since) (listed in "
+                + "Evidence). Such a marker was meant to be temporary: either the behaviour the test describes is "
+                + "wanted and still missing, or it is not wanted and the test documents nothing."
             proposal =
-                "Run each test listed in Evidence with its marker removed" + (test.map { " (\($0))" } ?? "")
-                + ". Fix the behaviour it checks, or delete the test if that behaviour is no longer wanted."
+                "For each test: run it with its marker removed" + (test.map { " (\($0))" } ?? "")
+                + ". If the behaviour is wanted, fix the code and remove the marker; if it is not, delete the test, or "
+                + "replace it with one that checks the documented restriction."
             criteria = [
-                "No test in `\(path)` is marked expected-to-fail, skipped or disabled without a condition",
-                (test.map { "\($0) passes" } ?? "The tests pass") + " with the markers removed",
+                "No test in `\(path)` is marked expected-to-fail, skipped or disabled without a stated condition",
+                (test.map { "\($0) passes" } ?? "The tests pass"),
             ]
+            labels = ["testing"]
         case .crashStub:
             let sites = metric("call-sites")
             let message = lead.summary.split(separator: ": ", maxSplits: 1).dropFirst().first.map(String.init) ?? ""

@@ -67,6 +67,20 @@ public struct Planner: Sendable {
         var leftOut: [LeftOut] = []
         var groups: [GroupKey: [Signal]] = [:]
         var order: [GroupKey] = []
+        // A marker inside a known-broken test is part of that test's issue: the note explains the marker.
+        var brokenTestLines: [String: [(Int, GroupKey)]] = [:]
+        for signal in signals where signal.kind == .brokenTest {
+            for location in signal.evidence.locations {
+                brokenTestLines[location.path, default: []].append((location.startLine ?? 0, GroupKey(signal)))
+            }
+        }
+        func key(for signal: Signal) -> GroupKey {
+            guard signal.kind == .marker, let location = signal.evidence.locations.first,
+                let line = location.startLine,
+                let owner = brokenTestLines[location.path]?.first(where: { line > $0.0 && line <= $0.0 + 40 })
+            else { return GroupKey(signal) }
+            return owner.1
+        }
         for signal in signals {
             let type = IssueType(signal)
             guard priorities[type] != nil else {
@@ -76,13 +90,16 @@ public struct Planner: Sendable {
                         reason: "issue type \(type.rawValue) is not in issue_generation.templates"))
                 continue
             }
-            let key = GroupKey(signal)
+            let key = key(for: signal)
             if groups[key] == nil { order.append(key) }
             groups[key, default: []].append(signal)
         }
         let candidates = order.compactMap { key -> PlannedIssue? in
             guard let members = groups[key], let priority = priorities[key.type] else { return nil }
-            let ranked = members.sorted(by: Self.strongerFirst)
+            // The finding the group is about leads (a broken test before the note inside it), then the strongest.
+            let ranked = members.sorted {
+                ($0.kind == key.kind) != ($1.kind == key.kind) ? $0.kind == key.kind : Self.strongerFirst($0, $1)
+            }
             return PlannedIssue(type: key.type, signals: ranked, score: Self.score(ranked, priority: priority))
         }
         .sorted {

@@ -49,6 +49,19 @@ struct PlannerTests {
         #expect(plan.first { $0.signals.count == 20 }?.reason.contains("20 findings with one cause") == true)
     }
 
+    @Test("a note inside a known-broken test belongs to that test's issue")
+    func markerInBrokenTest() {
+        let broken = Signal(
+            kind: .brokenTest, severity: .medium, identity: ["test/methods.ts"],
+            summary: "test/methods.ts: 1 test marked expected to fail",
+            evidence: Evidence(locations: [SourceLocation(path: "test/methods.ts", startLine: 66)]))
+        let inside = marker("test/methods.ts", 75, "is it correct for this to throw 400?", .high)
+        let elsewhere = marker("test/methods.ts", 200, "unrelated note further down the file")
+        let plan = Planner(types: all, maxIssues: 5).plan([broken, inside, elsewhere])
+        #expect(plan.count == 2)
+        #expect(plan.first { $0.signals.count == 2 }?.signals.map(\.kind) == [.brokenTest, .marker])
+    }
+
     @Test("at most max_per_kind issues of one kind; the rest is left out with the reason")
     func keepsVariety() {
         let markers = (1...5).map { marker("f\($0).swift", 1, "note number \($0) for the file", .high) }
