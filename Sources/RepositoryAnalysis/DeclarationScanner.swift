@@ -646,26 +646,11 @@ enum DeclarationScanner {
 
     private static func typeScript(_ lines: [String]) -> Result {
         var result = Result()
-        var documented = false
-        var inBlock = false
-        var blockIsDocumentation = false
+        var comments = BlockDocumentation()
         for (index, raw) in lines.enumerated() {
-            let line = raw.trimmingWhitespace()
-            if inBlock {
-                if line.contains("*/") {
-                    inBlock = false
-                    documented = blockIsDocumentation
-                }
-                continue
-            }
-            if line.isEmpty || line.hasPrefix("@") { continue }
-            if line.hasPrefix("/*") {
-                blockIsDocumentation = line.hasPrefix("/**")
-                if line.contains("*/") { documented = blockIsDocumentation } else { inBlock = true }
-                continue
-            }
-            if line.hasPrefix("//") { continue }
-            defer { documented = false }
+            if comments.consume(raw.trimmingWhitespace()) { continue }
+            let documented = comments.documented
+            comments.reset()
             guard raw.hasPrefix("export "),
                 let (keyword, role) = typeScriptItems.first(where: { raw.hasPrefix($0.0) })
             else { continue }
@@ -689,33 +674,12 @@ enum DeclarationScanner {
 
     private static func java(_ lines: [String]) -> Result {
         var result = Result()
-        var documented = false
-        var inBlock = false
-        var blockIsDocumentation = false
-        var annotations = ""
+        var comments = BlockDocumentation()
         for (index, raw) in lines.enumerated() {
             let line = raw.trimmingWhitespace()
-            if inBlock {
-                if line.contains("*/") {
-                    inBlock = false
-                    documented = blockIsDocumentation
-                }
-                continue
-            }
-            if line.isEmpty || line.hasPrefix("//") { continue }
-            if line.hasPrefix("/*") {
-                blockIsDocumentation = line.hasPrefix("/**")
-                if line.contains("*/") { documented = blockIsDocumentation } else { inBlock = true }
-                continue
-            }
-            if line.hasPrefix("@") {
-                annotations += line
-                continue
-            }
-            defer {
-                documented = false
-                annotations = ""
-            }
+            if comments.consume(line) { continue }
+            let (documented, annotations) = (comments.documented, comments.annotations)
+            comments.reset()
             guard line.hasPrefix("public ") else { continue }
             let words = line.split(separator: " ")
             let isType = words.contains { ["class", "interface", "enum", "record", "@interface"].contains($0) }
@@ -755,33 +719,11 @@ enum DeclarationScanner {
     /// Top-level Kotlin declarations, public unless marked otherwise, documented by a KDoc `/** */` block.
     private static func kotlin(_ lines: [String]) -> Result {
         var result = Result()
-        var documented = false
-        var inBlock = false
-        var blockIsDocumentation = false
-        var annotations = ""
+        var comments = BlockDocumentation()
         for (index, raw) in lines.enumerated() {
-            let line = raw.trimmingWhitespace()
-            if inBlock {
-                if line.contains("*/") {
-                    inBlock = false
-                    documented = blockIsDocumentation
-                }
-                continue
-            }
-            if line.isEmpty || line.hasPrefix("//") { continue }
-            if line.hasPrefix("/*") {
-                blockIsDocumentation = line.hasPrefix("/**")
-                if line.contains("*/") { documented = blockIsDocumentation } else { inBlock = true }
-                continue
-            }
-            if line.hasPrefix("@") {
-                annotations += line
-                continue
-            }
-            defer {
-                documented = false
-                annotations = ""
-            }
+            if comments.consume(raw.trimmingWhitespace()) { continue }
+            let (documented, annotations) = (comments.documented, comments.annotations)
+            comments.reset()
             // Only declarations at the top level: members are indented.
             guard raw.first.map({ !$0.isWhitespace }) == true else { continue }
             var rest = Substring(raw)
@@ -800,6 +742,45 @@ enum DeclarationScanner {
             }
         }
         return result
+    }
+
+    /// Follows `/** … */` documentation blocks and annotations line by line, for the languages documented that way
+    /// (TypeScript, JavaScript, Java, Kotlin).
+    private struct BlockDocumentation {
+        /// Whether the lines read since the last declaration or code end a documentation block.
+        private(set) var documented = false
+        /// The annotations or decorators read since then.
+        private(set) var annotations = ""
+        private var inBlock = false
+        private var blockIsDocumentation = false
+
+        /// Reads a trimmed line; true when it is blank, a comment or an annotation, which keep the state.
+        mutating func consume(_ line: String) -> Bool {
+            if inBlock {
+                if line.contains("*/") {
+                    inBlock = false
+                    documented = blockIsDocumentation
+                }
+                return true
+            }
+            if line.isEmpty || line.hasPrefix("//") { return true }
+            if line.hasPrefix("/*") {
+                blockIsDocumentation = line.hasPrefix("/**")
+                if line.contains("*/") { documented = blockIsDocumentation } else { inBlock = true }
+                return true
+            }
+            if line.hasPrefix("@") {
+                annotations += line
+                return true
+            }
+            return false
+        }
+
+        /// Forgets the documentation and annotations read, after a line of code.
+        mutating func reset() {
+            documented = false
+            annotations = ""
+        }
     }
 
     // MARK: C and C++ headers

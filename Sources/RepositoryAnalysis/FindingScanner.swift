@@ -1,18 +1,5 @@
 import Foundation
 
-/// A line-level finding of the working-tree scan: a known-broken test, a crash stub, a suppression, a reference.
-struct LineHit: Sendable, Hashable {
-    /// The line, from 1.
-    var line: Int
-    /// What was found: `xfail`, `skip` or `disabled` for a test; the stopping call for a crash stub; the suppression
-    /// for a clean-up; `import` or `include` for a reference.
-    var kind: String
-    /// The test's name, the stub's message, the suppression as written, or the referenced module or file.
-    var text: String
-    /// The whole line, trimmed and shortened.
-    var excerpt: String
-}
-
 /// A credential found in a file. The value itself never leaves the scan: only its masked form and a digest.
 struct SecretHit: Sendable, Hashable {
     /// The line, from 1.
@@ -31,10 +18,10 @@ struct SecretHit: Sendable, Hashable {
 enum FindingScanner {
     /// What one file holds.
     struct Result: Sendable, Hashable {
-        var brokenTests: [LineHit] = []
-        var crashStubs: [LineHit] = []
-        var suppressions: [LineHit] = []
-        var references: [LineHit] = []
+        var brokenTests: [MarkerHit] = []
+        var crashStubs: [MarkerHit] = []
+        var suppressions: [MarkerHit] = []
+        var references: [MarkerHit] = []
         var secrets: [SecretHit] = []
     }
 
@@ -62,8 +49,8 @@ enum FindingScanner {
         return result
     }
 
-    private static func hit(_ line: Substring, _ number: Int, _ kind: String, _ text: String) -> LineHit {
-        LineHit(
+    private static func hit(_ line: Substring, _ number: Int, _ kind: String, _ text: String) -> MarkerHit {
+        MarkerHit(
             line: number, kind: kind, text: SourceText.shorten(text),
             excerpt: SourceText.shorten(String(line).trimmingWhitespace()))
     }
@@ -76,8 +63,8 @@ enum FindingScanner {
     /// test's body, `it.skip`/`test.skip`/`describe.skip`/`xit`/`xdescribe`/`test.failing`, `@Disabled`,
     /// `@Ignore`, and `test_expect_failure` in shell test suites. Conditional skips (`skipif`, `skipIf`,
     /// `XCTSkipIf`, a skip under an `if`) and helpers that only build a marker are not broken tests.
-    static func brokenTests(_ lines: [Substring], language: String, path: String) -> [LineHit] {
-        var hits: [LineHit] = []
+    static func brokenTests(_ lines: [Substring], language: String, path: String) -> [MarkerHit] {
+        var hits: [MarkerHit] = []
         func name(after index: Int) -> String {
             for next in lines[(index + 1)...].prefix(6) {
                 let trimmed = next.trimmingCharacters(in: .whitespaces)
@@ -170,8 +157,8 @@ enum FindingScanner {
     /// unimplemented or unsupported wording, `raise NotImplementedError` outside abstract bases and
     /// `@abstractmethod`s, `todo!()`, `unimplemented!()`, `panic("TODO …")`, `throw new Error("not implemented")`,
     /// Kotlin's `TODO(…)`.
-    static func crashStubs(_ lines: [Substring], language: String) -> [LineHit] {
-        var hits: [LineHit] = []
+    static func crashStubs(_ lines: [Substring], language: String) -> [MarkerHit] {
+        var hits: [MarkerHit] = []
         func message(_ line: String) -> String {
             guard let open = line.firstIndex(of: "\"") else { return "" }
             let rest = line[line.index(after: open)...]
@@ -276,8 +263,8 @@ enum FindingScanner {
 
     /// Each suppression as written, from the pattern to the end of the line: `# noqa: E501`,
     /// `// eslint-disable-next-line no-console`, or the whole line of a `sys.path` hack.
-    static func suppressions(_ lines: [Substring], language: String) -> [LineHit] {
-        var hits: [LineHit] = []
+    static func suppressions(_ lines: [Substring], language: String) -> [MarkerHit] {
+        var hits: [MarkerHit] = []
         for (index, raw) in lines.enumerated() {
             for pattern in suppressionPatterns {
                 guard let range = raw.range(of: pattern) else { continue }
@@ -299,8 +286,8 @@ enum FindingScanner {
     /// References to project files and modules: Python `from .x import y` and `import pkg.mod`, JavaScript and
     /// TypeScript relative `import … from './x'` and `require('./x')`, C and C++ `#include "x.h"`, Swift
     /// `import X`. Whether they exist is decided against the tracked files.
-    static func references(_ lines: [Substring], language: String) -> [LineHit] {
-        var hits: [LineHit] = []
+    static func references(_ lines: [Substring], language: String) -> [MarkerHit] {
+        var hits: [MarkerHit] = []
         for (index, raw) in lines.enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
             let number = index + 1

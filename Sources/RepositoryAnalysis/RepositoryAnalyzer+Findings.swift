@@ -76,9 +76,9 @@ extension RepositoryAnalyzer {
         let headerNames = Set(paths.map { FileKinds.name(of: $0) })
         let manifest = scanned.first { $0.file.path == "Package.swift" }?.manifestText
         let targets = manifest.map { Set(ModuleLayout.swiftTargets(in: $0).map(\.name)) }
-        var broken: [(ScannedFile, LineHit, [String])] = []
+        var broken: [(ScannedFile, MarkerHit, [String])] = []
         // Swift modules are checked once per name: most imports name dependencies, which history never deleted.
-        var swiftImports: [String: [(ScannedFile, LineHit)]] = [:]
+        var swiftImports: [String: [(ScannedFile, MarkerHit)]] = [:]
         for file in scanned where !file.findings.references.isEmpty {
             let path = file.file.path
             if path.contains("fixtures/") || path.contains("testdata/") { continue }
@@ -129,7 +129,7 @@ extension RepositoryAnalyzer {
     /// The paths a reference could have meant when it resolves to none of them; nil when it resolves, or cannot be
     /// judged (a third-party module, a system header).
     static func resolve(
-        _ hit: LineHit, language: String, folder: String, paths: Set<String>, packages: [String: String],
+        _ hit: MarkerHit, language: String, folder: String, paths: Set<String>, packages: [String: String],
         headerNames: Set<Substring>, targets: Set<String>?
     ) -> [String]? {
         func joined(_ base: String, _ relative: String) -> String {

@@ -8,13 +8,17 @@ import Musl
 import Darwin
 #endif
 
-/// A TODO-style marker found in a file.
+/// Something found on one line of a file: a TODO-style marker, and also a known-broken test, a crash stub, a
+/// suppression or a reference (see `FindingScanner`).
 struct MarkerHit: Sendable, Hashable {
     /// The line, from 1.
     var line: Int
-    /// The marker word: `TODO`, `FIXME`, `HACK`, `XXX`, `BUG`, or one of the repository's own.
+    /// What was found: the marker word (`TODO`, `FIXME`, `HACK`, `XXX`, `BUG`, or one of the repository's own);
+    /// `xfail`, `skip` or `disabled` for a test; the stopping call for a crash stub; the suppression for a
+    /// clean-up; `import`, `from` or `include` for a reference.
     var kind: String
-    /// The text after the marker, trimmed and shortened.
+    /// The text after the marker; the test's name, the stub's message, the suppression as written, or the module or
+    /// file referred to. Trimmed and shortened.
     var text: String
     /// The whole line, trimmed and shortened.
     var excerpt: String
