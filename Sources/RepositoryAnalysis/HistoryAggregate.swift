@@ -639,11 +639,14 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
         "doc", "docs", "documentation", "docstring", "docstrings", "changelog", "readme", "typo", "typos", "spelling",
         "lint", "linter", "warning", "warnings", "flaky", "build", "builds", "ci",
         "workflow", "deprecation", "deprecations", "test", "tests", "style", "format", "formatting", "license",
+        "typing", "mypy", "pyright", "annotation", "annotations", "hint", "hints",
     ]
 
     /// Whether a commit subject marks a bug fix: a fix word (`fix`, `bug`, `crash`, `regression`, `revert`,
     /// `hotfix`, conventional-commit `fix:` and `fix(scope):`), or `Closes #N` / `Resolves #N`.
     static func isFix(_ subject: String) -> Bool {
+        // A revert fixes a bug only when what it reverts was meant as one (and is then a fix that failed).
+        if let reverted = revertedSubject(subject) { return isFix(reverted) }
         let lower = subject.lowercased()
         let words = lower.split(whereSeparator: { !$0.isLetter })
         // A fix of the docs, the build, a warning or a flaky test is not a bug fix in the code.

@@ -9,7 +9,7 @@ struct CodeShape: Sendable, Hashable {
     /// Measures the file at `url`; nil when it cannot be read.
     static func measure(_ url: URL) -> CodeShape? {
         guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
-        var lines = 0
+        var lines = data.last == 0x0A ? -1 : 0
         var deepest = 0
         for line in data.split(separator: 0x0A, omittingEmptySubsequences: false) {
             lines += 1

@@ -434,10 +434,10 @@ enum SourceText {
             text = String(text.dropLast(closer.count)).trimmingWhitespace()
         }
         // A note often goes on over the next comment lines: `// TODO: split this into a helper that takes` /
-        // `// a callback`. Up to eight such lines are part of its text, until a blank comment line or another
+        // `// a callback`. Up to twelve such lines are part of its text, until a blank comment line or another
         // marker.
         var next = lineEnd + 1
-        for _ in 0..<8 where !text.isEmpty && !text.hasSuffix("*/") && text.count < 400 {
+        for _ in 0..<12 where !text.isEmpty && !text.hasSuffix("*/") && text.count < 600 {
             guard next < bytes.count else { break }
             var end = next
             while end < bytes.count, bytes[end] != UInt8(ascii: "\n") { end += 1 }
@@ -462,7 +462,7 @@ enum SourceText {
             next = end + 1
         }
         return MarkerHit(
-            line: line, kind: kind, text: shorten(text, to: 400), excerpt: shorten(decode(bytes, lineStart, lineEnd)))
+            line: line, kind: kind, text: shorten(text, to: 600), excerpt: shorten(decode(bytes, lineStart, lineEnd)))
     }
 
     private static func decode(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> String {

@@ -173,8 +173,13 @@ struct Citation: Hashable {
             let line = Range(match.range(at: 2), in: body).flatMap { Int(body[$0]) }
             let end = Range(match.range(at: 3), in: body).flatMap { Int(body[$0]) }
             let path = String(body[pathRange])
-            // Quoted code (`// note`, `/* … */`, the excerpt after a cited line) is not a path.
-            if let whole = Range(match.range, in: body), body[..<whole.lowerBound].hasSuffix("`: ") { return nil }
+            // Quoted code (`// note`, `/* … */`, the excerpt after a cited line) is not a path, nor is text between
+            // escaped backticks (`\`strftime/1\``, a commit subject quoted as prose).
+            if let whole = Range(match.range, in: body),
+                body[..<whole.lowerBound].hasSuffix("`: ") || body[..<whole.lowerBound].hasSuffix("\\")
+            {
+                return nil
+            }
             // Quoted prose (a note with several words) is not a path: paths have a space or two at most.
             if path.filter({ $0 == " " }).count >= 2 { return nil }
             // A command (`git lfs track 'assets/x.gif'`) is not a path either.

@@ -298,15 +298,13 @@ private struct Wording {
                 + "fixed bugs, \(metric("fixes-last-year")) of them in the last year. \(untested) of the fixes of the "
                 + "last two years changed no test file, so nothing stops those bugs from coming back; Evidence lists "
                 + "them."
-            let reverted = metric("reverted-fixes")
-            if reverted > 0 { facts += " \(reverted) \(reverted == 1 ? "fix was" : "fixes were") later reverted." }
             context = facts
             proposal =
-                "For each commit listed in Evidence, add a test that reproduces the bug it fixed and passes with the fix"
-                + (test.map { " (run with \($0))" } ?? "") + ". Where several fixes touched the same function, "
-                + "consider whether it needs simplifying."
+                "For each commit listed in Evidence, add a test of the behaviour it fixed"
+                + (test.map { " (run with \($0))" } ?? "") + ", so that the bug cannot come back unnoticed. Where "
+                + "several fixes touched the same function, consider whether it needs simplifying."
             criteria = [
-                "Each fix commit listed in Evidence has a regression test that fails without the fix",
+                "The behaviour each fix commit listed in Evidence corrected is covered by a test",
                 (test.map { "\($0) passes" } ?? "The tests pass"),
             ]
             labels = ["testing"]
@@ -315,14 +313,15 @@ private struct Wording {
             let since = lead.evidence.commits.map(\.date).min().map { " since \(PlainWriter.day($0))" } ?? ""
             let tests = count == 1 ? "test" : "tests"
             title = "Decide on \(count) \(tests) marked to fail or skipped in \(shown)"
+            let it = count == 1 ? "it" : "each"
             context =
-                "`\(path)` has marked \(count) \(tests) as expected to fail, skipped or disabled\(since) (listed in "
-                + "Evidence). Such a marker was meant to be temporary: either the behaviour the test describes is "
-                + "wanted and still missing, or it is not wanted and the test documents nothing."
+                "`\(path)` has marked \(count == 1 ? "a test" : "\(count) tests") as expected to fail or skipped\(since) "
+                + "(listed in Evidence). Such a test either describes behaviour the project still wants, or a "
+                + "restriction it has chosen; the marker says neither."
             proposal =
-                "For each test: run it with its marker removed" + (test.map { " (\($0))" } ?? "")
-                + ". If the behaviour is wanted, fix the code and remove the marker; if it is not, delete the test, or "
-                + "replace it with one that checks the documented restriction."
+                "Run \(it) with the marker removed" + (test.map { " (\($0))" } ?? "")
+                + ". If the behaviour is wanted, fix the code and remove the marker; if the restriction is intended, "
+                + "replace the test with one that checks the restriction (the error it raises), or delete it."
             criteria = [
                 "No test in `\(path)` is marked expected-to-fail, skipped or disabled without a stated condition",
                 (test.map { "\($0) passes" } ?? "The tests pass"),
@@ -424,7 +423,7 @@ private struct Wording {
 
     /// What a note asks for: a question to answer, a workaround to retire, a defect to fix, or a task to do.
     private enum NoteKind {
-        case question, workaround, defect, task
+        case question, workaround, upstream, idea, defect, task
     }
 
     private static func classify(_ note: String, word: String) -> NoteKind {
@@ -444,6 +443,17 @@ private struct Wording {
                 .contains(where: { lower.contains($0) })
         {
             return .workaround
+        }
+        if [
+            "when it's fixed", "when it is fixed", "once it's fixed", "once fixed", "when fixed", "is fixed in",
+            "blocked on", "waiting for", "waiting on", "upstream",
+        ].contains(where: { lower.contains($0) }) {
+            return .upstream
+        }
+        if ["in the future", "we might", "we could", "could consider", "consider ", "ideally", "would be nice"]
+            .contains(where: { lower.contains($0) })
+        {
+            return .idea
         }
         if word == "BUG" || (word != "TODO" && defectWords.contains { lower.contains($0) }) { return .defect }
         return .task
@@ -510,6 +520,22 @@ private struct Wording {
                 "The workaround at \(location) is removed, or its comment names the condition for removing it",
                 (test.map { "\($0) passes" } ?? "The tests pass") + " without the workaround, if it was removed",
             ]
+        case .upstream:
+            proposal =
+                "The note waits on a change elsewhere (another project, a language or tool release). Check whether "
+                + "that change has shipped: if so, make the change the note describes; if it was declined, delete "
+                + "the note; if it is still pending, link the upstream issue in the note."
+            criteria = [
+                "The \(word) at \(location) is gone, or names the upstream issue it waits on and that issue is still open"
+            ]
+        case .idea:
+            proposal =
+                "The note records an idea rather than a task. Decide whether the project wants it: if so, describe "
+                + "the change in this issue and make it; if not, replace the note with a plain comment that explains "
+                + "the current design."
+            criteria = [
+                "The \(word) at \(location) is gone: the idea is done, or the comment explains why the design stays"
+            ]
         case .defect:
             proposal =
                 "The note says the code is wrong here. Add a test that shows the problem"
@@ -523,15 +549,22 @@ private struct Wording {
                 "Make the change the note describes at \(location), or, if it no longer applies, delete the note and "
                 + "say why in the commit message."
             criteria = ["The \(word) at \(location) is gone, with the change it asks for made or its removal explained"]
-            if let test { criteria.append("\(test) passes") }
+            // A note in configuration or a workflow is checked by running what it configures, not the tests.
+            let configuration = ["yml", "yaml", "json", "toml", "ini", "cfg", "md"].contains {
+                (paths.first ?? "").lowercased().hasSuffix("." + $0)
+            }
+            if let test, !configuration { criteria.append("\(test) passes") }
         }
         return ("\(file): \(firstSentence(PlainWriter.inert(note)))", context, proposal, criteria)
     }
 
     /// The first sentence of a note, without a trailing colon or ellipsis, for a title.
+    /// Titles are plain text: backticks are dropped, since one cut in half would leave a span open.
     private static func firstSentence(_ text: String) -> String {
-        var sentence = text
-        if let end = text.range(of: ". ") { sentence = String(text[..<end.lowerBound]) }
+        var sentence = text.replacingOccurrences(of: "`", with: "")
+        for separator in [". ", ": ", "; ", " - "] {
+            if let end = sentence.range(of: separator) { sentence = String(sentence[..<end.lowerBound]) }
+        }
         while let last = sentence.last, ":.…,;".contains(last) { sentence.removeLast() }
         return sentence.trimmingCharacters(in: .whitespaces)
     }

@@ -36,6 +36,21 @@ public struct Backlog: Sendable, Hashable {
     public var issues: [PlannedIssue]
     /// Findings not planned, in rank order.
     public var leftOut: [LeftOut]
+    /// The candidates the caps left out, in rank order: the pipeline takes the next one that fits when a planned
+    /// issue cannot be written.
+    public var reserve: [PlannedIssue] = []
+
+    /// Takes the best reserve candidate whose kind has fewer than `maxPerKind` issues in `counts`, and forgets its
+    /// findings from `leftOut`.
+    public mutating func promote(counts: [SignalKind: Int], maxPerKind: Int) -> PlannedIssue? {
+        guard let index = reserve.firstIndex(where: { counts[$0.signals[0].kind, default: 0] < maxPerKind }) else {
+            return nil
+        }
+        let candidate = reserve.remove(at: index)
+        let summaries = Set(candidate.signals.map(\.summary))
+        leftOut.removeAll { summaries.contains($0.summary) }
+        return candidate
+    }
 }
 
 /// Chooses which findings become issues: filters by the configured issue types, merges findings that share a
@@ -108,6 +123,7 @@ public struct Planner: Sendable {
                 : ($0.signals.first?.fingerprint ?? "") < ($1.signals.first?.fingerprint ?? "")
         }
         var chosen: [PlannedIssue] = []
+        var reserve: [PlannedIssue] = []
         var perKind: [SignalKind: Int] = [:]
         for (rank, candidate) in candidates.enumerated() {
             guard let lead = candidate.signals.first else { continue }
@@ -122,6 +138,9 @@ public struct Planner: Sendable {
             }
             if let reason {
                 leftOut += candidate.signals.map { LeftOut(kind: $0.kind, summary: $0.summary, reason: reason) }
+                var spare = candidate
+                spare.reason = Self.reason(candidate, rank: rank + 1, of: candidates.count)
+                reserve.append(spare)
                 continue
             }
             perKind[lead.kind, default: 0] += 1
@@ -129,7 +148,7 @@ public struct Planner: Sendable {
             planned.reason = Self.reason(planned, rank: rank + 1, of: candidates.count)
             chosen.append(planned)
         }
-        return Backlog(issues: chosen, leftOut: leftOut)
+        return Backlog(issues: chosen, leftOut: leftOut, reserve: reserve)
     }
 
     /// Severity times priority, with a small bonus for corroborating evidence.

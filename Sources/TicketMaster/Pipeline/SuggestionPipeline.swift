@@ -69,10 +69,11 @@ public struct SuggestionPipeline: Sendable {
         citations: any CitationOracle, progress: @Sendable (Int, Int) -> Void = { _, _ in }
     ) async throws -> Suggestions {
         let generation = configuration.issueGeneration
-        let backlog = Planner(
+        var backlog = Planner(
             types: generation.types, maxIssues: generation.maxIssues, maxPerKind: generation.maxPerKind
         ).backlog(report.signals)
-        let planned = backlog.issues
+        var planned = backlog.issues
+        var perKind = Dictionary(grouping: planned, by: { $0.signals[0].kind }).mapValues(\.count)
         let plainWriter = PlainWriter(
             defaultLabels: configuration.github.defaultLabels, links: links, toolchain: report.toolchain)
         let checks = DraftChecks(
@@ -81,7 +82,10 @@ public struct SuggestionPipeline: Sendable {
         var state = RunState(writer: writer)
         var reviewed: [ReviewedDraft] = []
         var interrupted = false
-        for (index, plan) in planned.enumerated() {
+        var index = -1
+        while index + 1 < planned.count {
+            index += 1
+            let plan = planned[index]
             // Ctrl-C stops between issues and keeps the ones finished.
             if Task.isCancelled {
                 interrupted = true
@@ -95,6 +99,12 @@ public struct SuggestionPipeline: Sendable {
                 state.notes.append(
                     "left out \"\(plain.title)\": its evidence no longer holds ("
                         + plainProblems.map(\.description).joined(separator: "; ") + ")")
+                // Its place goes to the next candidate that fits the caps.
+                perKind[plan.signals[0].kind, default: 1] -= 1
+                if let next = backlog.promote(counts: perKind, maxPerKind: generation.maxPerKind) {
+                    perKind[next.signals[0].kind, default: 0] += 1
+                    planned.append(next)
+                }
                 continue
             }
             let written: ReviewedDraft?

@@ -63,7 +63,7 @@ struct PlannerTests {
     }
 
     @Test("at most max_per_kind issues of one kind; the rest is left out with the reason")
-    func keepsVariety() {
+    func keepsVariety() throws {
         let markers = (1...5).map { marker("f\($0).swift", 1, "note number \($0) for the file", .high) }
         let untested = signal(.untestedCode, .low, path: "b.swift")
         let backlog = Planner(types: all, maxIssues: 5, maxPerKind: 2).backlog(markers + [untested])
@@ -72,6 +72,15 @@ struct PlannerTests {
         #expect(backlog.leftOut.allSatisfy { $0.reason.contains("issue_generation.max_per_kind") })
         let capped = Planner(types: all, maxIssues: 1, maxPerKind: 2).backlog(markers)
         #expect(capped.leftOut.contains { $0.reason.contains("issue_generation.max_issues") })
+
+        // When a planned issue cannot be written, the next candidate that fits the caps takes its place.
+        var refill = backlog
+        let none = refill.promote(counts: [.marker: 2], maxPerKind: 2)
+        #expect(none == nil)
+        let promoted = refill.promote(counts: [.marker: 1], maxPerKind: 2)
+        let next = try #require(promoted)
+        #expect(next.signals[0].kind == .marker)
+        #expect(refill.leftOut.count == 2)
     }
 
     @Test("only the configured issue types are planned")
