@@ -1,5 +1,13 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A credential found in a file. The value itself never leaves the scan: only its masked form and a digest.
 struct SecretHit: Sendable, Hashable {
     /// The line, from 1.
@@ -25,28 +33,63 @@ enum FindingScanner {
         var secrets: [SecretHit] = []
     }
 
+    /// Byte strings whose presence lets a rule run at all; most files hold none, and are never split into lines.
+    private static let testTriggers = [
+        "skip", "xfail", "Skip", "xit(", "xdescribe(", "xtest(", "expectedFailure", "disabled", "Disabled", "Ignore",
+        "ignore", "failing(", "fails(", "test_expect_failure",
+    ].map { Array($0.utf8) }
+    private static let stubTriggers = [
+        "fatalError", "preconditionFailure", "NotImplementedError", "todo!", "unimplemented!", "panic(", "throw new",
+        "TODO(",
+    ].map { Array($0.utf8) }
+    private static let referenceTriggers: [String: [[UInt8]]] = [
+        "Python": ["import "], "JavaScript": ["from '", "from \"", "require(", "import("],
+        "TypeScript": ["from '", "from \"", "require(", "import("], "C": ["#include \""], "C++": ["#include \""],
+        "Objective-C": ["#include \""], "Swift": ["import "],
+    ].mapValues { $0.map { Array($0.utf8) } }
+
+    /// Whether `needle` occurs in `bytes`: `memchr` finds each candidate first byte (vectorised in the C library),
+    /// `memcmp` checks the rest.
+    static func contains(_ bytes: UnsafeRawBufferPointer, _ needle: [UInt8]) -> Bool {
+        guard let base = bytes.baseAddress, let first = needle.first, bytes.count >= needle.count else { return false }
+        return needle.withUnsafeBytes { needle -> Bool in
+            guard let target = needle.baseAddress else { return false }
+            var start = 0
+            let last = bytes.count - needle.count
+            while start <= last, let found = memchr(base + start, Int32(first), last - start + 1) {
+                let offset = base.distance(to: UnsafeRawPointer(found))
+                if memcmp(base + offset, target, needle.count) == 0 { return true }
+                start = offset + 1
+            }
+            return false
+        }
+    }
+
     /// Scans the text of the file at `path`; `isTest` for test files, `isShipped` for code users run.
     static func scan(
         _ bytes: UnsafeRawBufferPointer, path: String, language: String, isTest: Bool, isShipped: Bool
     ) -> Result {
         var result = Result()
         result.secrets = secrets(in: bytes, isTest: isTest)
-        let triggers = [
-            "skip", "xfail", "Skip", "xit(", "xdescribe(", "expectedFailure", "disabled", "Disabled", "Ignore",
-            "ignore", "failing(", "test_expect_failure", "fatalError", "preconditionFailure", "NotImplementedError",
-            "todo!", "unimplemented!", "panic(", "throw new", "TODO(", "noqa", "type: ignore", "pylint:",
-            "eslint-disable", "@ts-", "swiftlint:", "swift-format-ignore", "#pragma", "SuppressWarnings", "allow(",
-            "nolint", "sys.path", "@preconcurrency", "nonisolated(unsafe)", "@unchecked", "import", "#include",
-            "require(",
-        ]
-        let text = String(decoding: bytes, as: UTF8.self)
-        guard triggers.contains(where: { text.contains($0) }) else { return result }
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        if isTest { result.brokenTests = brokenTests(lines, language: language, path: path) }
-        if isShipped { result.crashStubs = crashStubs(lines, language: language) }
-        if !isTest { result.suppressions = suppressions(lines, language: language) }
-        result.references = references(lines, language: language)
+        let wantsTests = isTest && testTriggers.contains { contains(bytes, $0) }
+        let wantsStubs = isShipped && stubTriggers.contains { contains(bytes, $0) }
+        let patterns = isTest ? [] : suppressionBytes.filter { contains(bytes, $0.bytes) }.map(\.pattern)
+        let wantsReferences = referenceTriggers[language]?.contains { contains(bytes, $0) } ?? false
+        guard wantsTests || wantsStubs || !patterns.isEmpty || wantsReferences else { return result }
+        let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        if wantsTests { result.brokenTests = brokenTests(lines, language: language, path: path) }
+        if wantsStubs { result.crashStubs = crashStubs(lines, language: language) }
+        if !patterns.isEmpty { result.suppressions = suppressions(lines, patterns: patterns) }
+        if wantsReferences { result.references = references(lines, language: language) }
         return result
+    }
+
+    /// A line without its leading and trailing spaces and tabs, cheaply.
+    static func trimmed(_ line: Substring) -> Substring {
+        var line = line
+        while let first = line.first, first == " " || first == "\t" { line = line.dropFirst() }
+        while let last = line.last, last == " " || last == "\t" || last == "\r" { line = line.dropLast() }
+        return line
     }
 
     private static func hit(_ line: Substring, _ number: Int, _ kind: String, _ text: String) -> MarkerHit {
@@ -67,7 +110,7 @@ enum FindingScanner {
         var hits: [MarkerHit] = []
         func name(after index: Int) -> String {
             for next in lines[(index + 1)...].prefix(6) {
-                let trimmed = next.trimmingCharacters(in: .whitespaces)
+                let trimmed = Self.trimmed(next)
                 for keyword in ["async def ", "def ", "func ", "fn ", "public void ", "void ", "fun "]
                 where trimmed.hasPrefix(keyword) {
                     return String(trimmed.dropFirst(keyword.count).prefix { $0.isLetter || $0.isNumber || $0 == "_" })
@@ -76,8 +119,7 @@ enum FindingScanner {
             return ""
         }
         func previousCode(_ index: Int) -> String {
-            lines[..<index].last { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
-                .map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+            lines[..<index].last { !Self.trimmed($0).isEmpty }.map { String(Self.trimmed($0)) } ?? ""
         }
         func quoted(_ line: Substring) -> String {
             guard let open = line.firstIndex(where: { $0 == "\"" || $0 == "'" || $0 == "`" }) else { return "" }
@@ -85,7 +127,7 @@ enum FindingScanner {
             return String(rest.prefix { $0 != line[open] })
         }
         for (index, raw) in lines.enumerated() {
-            let line = raw.trimmingCharacters(in: .whitespaces)
+            let line = String(Self.trimmed(raw))
             let number = index + 1
             // A skip because of the platform is a condition, not a broken test.
             let lower = line.lowercased()
@@ -176,7 +218,7 @@ enum FindingScanner {
             }
         }
         for (index, raw) in lines.enumerated() {
-            let line = raw.trimmingCharacters(in: .whitespaces)
+            let line = String(Self.trimmed(raw))
             guard !line.hasPrefix("//"), !line.hasPrefix("#"), !line.hasPrefix("*") else { continue }
             let number = index + 1
             switch language {
@@ -224,19 +266,19 @@ enum FindingScanner {
         // The function the raise is in: the nearest `def` above, less indented.
         guard
             let definition = lines[..<index].lastIndex(where: { line in
-                let trimmed = line.trimmingCharacters(in: .whitespaces)
+                let trimmed = Self.trimmed(line)
                 return (trimmed.hasPrefix("def ") || trimmed.hasPrefix("async def ")) && depth(line) < indentation
             })
         else { return false }
         let decorators = lines[..<definition].reversed().prefix {
-            $0.trimmingCharacters(in: .whitespaces).hasPrefix("@")
+            Self.trimmed($0).hasPrefix("@")
         }
         if decorators.contains(where: { $0.contains("abstract") }) { return true }
         let definitionDepth = depth(lines[definition])
         // A module-level function belongs to no class.
         guard definitionDepth > 0,
             let classLine = lines[..<definition].lastIndex(where: { line in
-                line.trimmingCharacters(in: .whitespaces).hasPrefix("class ") && depth(line) < definitionDepth
+                Self.trimmed(line).hasPrefix("class ") && depth(line) < definitionDepth
             })
         else { return false }
         let declaration = lines[classLine]
@@ -261,18 +303,21 @@ enum FindingScanner {
         "sys.path.append(", "@preconcurrency import", "nonisolated(unsafe)", "@unchecked Sendable",
     ]
 
+    private static let suppressionBytes = suppressionPatterns.map { (pattern: $0, bytes: Array($0.utf8)) }
+
     /// Each suppression as written, from the pattern to the end of the line: `# noqa: E501`,
-    /// `// eslint-disable-next-line no-console`, or the whole line of a `sys.path` hack.
-    static func suppressions(_ lines: [Substring], language: String) -> [MarkerHit] {
+    /// `// eslint-disable-next-line no-console`, or the whole line of a `sys.path` hack. Only `patterns`, those
+    /// the file holds, are looked for.
+    static func suppressions(_ lines: [Substring], patterns: [String]) -> [MarkerHit] {
         var hits: [MarkerHit] = []
         for (index, raw) in lines.enumerated() {
-            for pattern in suppressionPatterns {
+            for pattern in patterns {
                 guard let range = raw.range(of: pattern) else { continue }
                 let text: String
                 if pattern.hasPrefix("sys.path") || pattern.hasPrefix("@preconcurrency") {
-                    text = raw.trimmingCharacters(in: .whitespaces)
+                    text = String(Self.trimmed(raw))
                 } else {
-                    text = String(raw[range.lowerBound...]).trimmingCharacters(in: .whitespaces)
+                    text = String(Self.trimmed(raw[range.lowerBound...]))
                 }
                 hits.append(hit(raw, index + 1, pattern, text))
                 break
@@ -289,12 +334,12 @@ enum FindingScanner {
     static func references(_ lines: [Substring], language: String) -> [MarkerHit] {
         var hits: [MarkerHit] = []
         for (index, raw) in lines.enumerated() {
-            let line = raw.trimmingCharacters(in: .whitespaces)
+            let line = Self.trimmed(raw)
             let number = index + 1
             switch language {
             case "Python":
                 if line.hasPrefix("from "), let end = line.range(of: " import ") {
-                    let module = String(line.dropFirst(5)[..<end.lowerBound]).trimmingCharacters(in: .whitespaces)
+                    let module = String(Self.trimmed(line.dropFirst(5)[..<end.lowerBound]))
                     hits.append(hit(raw, number, "from", module))
                 } else if line.hasPrefix("import "), !line.contains(",") {
                     let module = line.dropFirst(7).split(separator: " ").first.map(String.init) ?? ""
@@ -371,13 +416,44 @@ enum FindingScanner {
         SecretRule(name: "PyPI token", prefix: "pypi-AgEIcHlwaS5vcmc", body: tokenDash, length: 70...250),
     ]
 
+    /// The rules' first bytes, and the prefixes that start with each.
+    private static let prefixesByFirstByte: [[[UInt8]]] = {
+        var table = [[[UInt8]]](repeating: [], count: 256)
+        for rule in secretRules {
+            let prefix = Array(rule.prefix.utf8)
+            if !table[Int(prefix[0])].contains(prefix) { table[Int(prefix[0])].append(prefix) }
+        }
+        return table
+    }()
+
+    /// Whether a rule's prefix starts a word anywhere in the bytes: one pass, no text decoded. Credentials are rare,
+    /// so almost every file stops here.
+    private static func mayHoldSecret(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let count = bytes.count
+        var index = 0
+        var previousIsWord = false
+        while index < count {
+            let byte = bytes[index]
+            if !previousIsWord {
+                for prefix in prefixesByFirstByte[Int(byte)] where index + prefix.count <= count {
+                    var matches = true
+                    for offset in 1..<prefix.count where bytes[index + offset] != prefix[offset] {
+                        matches = false
+                        break
+                    }
+                    if matches { return true }
+                }
+            }
+            previousIsWord =
+                (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+            index += 1
+        }
+        return false
+    }
+
     /// Credentials in the text, never kept in the clear: each hit holds the line with the credential masked.
     static func secrets(in bytes: UnsafeRawBufferPointer, isTest: Bool) -> [SecretHit] {
-        let prefixes: [StaticString] = [
-            "AKIA", "ASIA", "-----BEGIN ", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "xox",
-            "sk_live_", "AIza", "sk-ant-", "npm_", "pypi-",
-        ]
-        guard prefixes.contains(where: { DeclarationScanner.contains(bytes, $0) }) else { return [] }
+        guard mayHoldSecret(bytes) else { return [] }
         var hits: [SecretHit] = []
         let text = String(decoding: bytes, as: UTF8.self)
         for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
