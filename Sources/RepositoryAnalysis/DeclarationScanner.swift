@@ -110,17 +110,8 @@ enum DeclarationScanner {
 
     /// Whether `bytes` contains `needle` (ASCII).
     static func contains(_ bytes: UnsafeRawBufferPointer, _ needle: StaticString) -> Bool {
-        let count = needle.utf8CodeUnitCount
-        guard count > 0, bytes.count >= count, let base = bytes.baseAddress else { return false }
-        let first = Int32(needle.utf8Start.pointee)
-        var start = 0
-        while start <= bytes.count - count {
-            guard let found = memchr(base + start, first, bytes.count - count - start + 1) else { return false }
-            let offset = base.distance(to: UnsafeRawPointer(found))
-            if memcmp(base + offset, needle.utf8Start, count) == 0 { return true }
-            start = offset + 1
-        }
-        return false
+        FindingScanner.contains(
+            bytes, Array(UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)))
     }
 
     /// Whether a Rust file has unit tests of its own (`#[cfg(test)]` or `#[test]`).
