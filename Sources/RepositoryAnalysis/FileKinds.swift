@@ -89,6 +89,24 @@ enum FileKinds {
         return languagesByExtension[pathExtension(of: path)] ?? "Other"
     }
 
+    /// The language a script without an extension names on its `#!` line (`#!/usr/bin/env python3`), if known.
+    static func interpreterLanguage(_ bytes: UnsafeRawBufferPointer) -> String? {
+        guard bytes.count > 2, bytes[0] == UInt8(ascii: "#"), bytes[1] == UInt8(ascii: "!") else { return nil }
+        var end = 2
+        while end < min(bytes.count, 200), bytes[end] != UInt8(ascii: "\n") { end += 1 }
+        let line = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[2..<end]), as: UTF8.self)
+        // `/usr/bin/env -S python3 -u` names the interpreter after `env` and its options.
+        let words = line.split(separator: " ").map { String(name(of: String($0))) }
+        let program = words.first == "env" ? words.dropFirst().first { !$0.hasPrefix("-") } : words.first
+        guard let program else { return nil }
+        let interpreters: [(String, String)] = [
+            ("python", "Python"), ("bash", "Shell"), ("zsh", "Shell"), ("dash", "Shell"), ("ksh", "Shell"),
+            ("sh", "Shell"), ("node", "JavaScript"), ("deno", "TypeScript"), ("ruby", "Ruby"), ("perl", "Perl"),
+            ("swift", "Swift"), ("php", "PHP"), ("lua", "Lua"), ("Rscript", "R"),
+        ]
+        return interpreters.first { program.hasPrefix($0.0) }?.1
+    }
+
     /// The directory part of `path` (empty at the top level).
     static func directory(of path: String) -> Substring {
         guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else {

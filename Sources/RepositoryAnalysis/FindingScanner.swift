@@ -451,12 +451,57 @@ enum FindingScanner {
         return false
     }
 
+    /// Whether a private key's header is followed by its base64 body, on the same line (`\n` escapes in a string)
+    /// or the next: a header alone is a pattern, a template or a description, not a key.
+    private static func hasKeyBody(after rest: Substring, next: Substring?) -> Bool {
+        func longestBase64Run(_ text: Substring) -> Int {
+            var longest = 0
+            var run = 0
+            for character in text.unicodeScalars {
+                if ("0"..."9").contains(character) || ("A"..."Z").contains(character) || ("a"..."z").contains(character)
+                    || character == "+" || character == "/"
+                {
+                    run += 1
+                    longest = max(longest, run)
+                } else {
+                    run = 0
+                }
+            }
+            return longest
+        }
+        var rest = rest.drop { $0 == "-" }
+        for escape in ["\\n", "\\r"] where rest.hasPrefix(escape) { rest = rest.dropFirst(escape.count) }
+        if longestBase64Run(rest) >= 40 { return true }
+        guard let next else { return false }
+        return longestBase64Run(next.drop { $0 == " " || $0 == "\t" || $0 == "\"" || $0 == "'" }) >= 40
+    }
+
+    /// Whether a token holds six characters in a row of an alphabet or count (`abcdef`, `123456`): typed by a
+    /// person as a placeholder, almost never drawn at random.
+    private static func hasSequence(_ body: Substring) -> Bool {
+        var run = 1
+        var previous: UInt8?
+        for byte in body.utf8 {
+            let isAlphanumeric =
+                (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+            if let previous, byte == previous &+ 1, isAlphanumeric {
+                run += 1
+                if run >= 6 { return true }
+            } else {
+                run = 1
+            }
+            previous = byte
+        }
+        return false
+    }
+
     /// Credentials in the text, never kept in the clear: each hit holds the line with the credential masked.
     static func secrets(in bytes: UnsafeRawBufferPointer, isTest: Bool) -> [SecretHit] {
         guard mayHoldSecret(bytes) else { return [] }
         var hits: [SecretHit] = []
         let text = String(decoding: bytes, as: UTF8.self)
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        for (index, line) in lines.enumerated() {
             for rule in secretRules where rule.inTests || !isTest {
                 var searchStart = line.startIndex
                 while let range = line.range(of: rule.prefix, range: searchStart..<line.endIndex) {
@@ -469,7 +514,9 @@ enum FindingScanner {
                     let tail = line[range.upperBound...].prefix(while: rule.body)
                     let value = String(line[range.lowerBound..<tail.endIndex])
                     if rule.name == "Private key" {
-                        guard value.hasSuffix("PRIVATE KEY-----") || value.contains("PRIVATE KEY") else { continue }
+                        guard value.hasSuffix("PRIVATE KEY-----") || value.contains("PRIVATE KEY"),
+                            hasKeyBody(after: line[tail.endIndex...], next: lines.dropFirst(index + 1).first)
+                        else { continue }
                     } else {
                         guard rule.length.contains(value.count) else { continue }
                         if let next = line[tail.endIndex...].first, next.isLetter || next.isNumber { continue }
@@ -477,7 +524,9 @@ enum FindingScanner {
                     // Documentation's placeholders (`AKIAIOSFODNN7EXAMPLE`) and repeated characters are no secret.
                     let upper = value.uppercased()
                     if upper.contains("EXAMPLE") || upper.contains("XXXXXXXX") || upper.contains("00000000")
-                        || Set(value.dropFirst(rule.prefix.count)).count < 6 && rule.name != "Private key"
+                        || rule.name != "Private key"
+                            && (Set(value.dropFirst(rule.prefix.count)).count < 6
+                                || hasSequence(value.dropFirst(rule.prefix.count)))
                     {
                         continue
                     }

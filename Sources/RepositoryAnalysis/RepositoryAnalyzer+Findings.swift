@@ -196,3 +196,49 @@ extension RepositoryAnalyzer {
         }
     }
 }
+
+extension RepositoryAnalyzer {
+    /// File names too common to say which file a test means (`index`, `utils`): a test that mentions them may be
+    /// about anything.
+    private static let genericStems: Set<String> = [
+        "index", "main", "mod", "lib", "__init__", "__main__", "utils", "util", "helpers", "helper", "types",
+        "common", "config", "constants", "errors", "models", "module", "package", "setup", "version", "app",
+    ]
+
+    /// At most this many files are looked up by name in the tests.
+    static let testReferenceLimit = 200
+
+    /// `files` without those a test file mentions by name (its stem as a whole word: `ModelWriter` in a test of
+    /// the pipeline, `import tldr` for `tldr.py`): tests named after a feature still test the file. One `git grep`
+    /// over the tracked files; a file whose name is too short or too common to tell is kept.
+    static func withoutTestReferences(
+        _ files: [RepositoryReport.UntestedFile], scanned: [ScannedFile], git: GitProcess
+    ) async throws -> [RepositoryReport.UntestedFile] {
+        var stems: [String: [String]] = [:]
+        for file in files.prefix(testReferenceLimit) {
+            let name = FileKinds.name(of: file.path)
+            let stem = String(name[..<(name.firstIndex(of: ".") ?? name.endIndex)])
+            guard stem.count >= 4, !genericStems.contains(stem.lowercased()),
+                stem.allSatisfy({ ($0.isLetter || $0.isNumber || $0 == "_") && $0.isASCII })
+            else { continue }
+            stems[stem, default: []].append(file.path)
+        }
+        let tests = Set(scanned.filter { $0.kinds.isTest || $0.kinds.testKey != nil }.map(\.file.path))
+        guard !stems.isEmpty, !tests.isEmpty else { return files }
+        var arguments = ["grep", "-I", "-o", "-w", "-F", "--no-color"]
+        for stem in stems.keys.sorted() { arguments += ["-e", stem] }
+        let (output, completion) = try await git.capture(arguments + ["--"])
+        // 1 means nothing matched.
+        guard completion.status <= 1 else { return files }
+        var referenced: Set<String> = []
+        for line in String(decoding: output, as: UTF8.self).split(separator: "\n") {
+            guard let colon = line.lastIndex(of: ":") else { continue }
+            let path = String(line[..<colon])
+            guard tests.contains(path) else { continue }
+            for source in stems[String(line[line.index(after: colon)...])] ?? [] where source != path {
+                referenced.insert(source)
+            }
+        }
+        return files.filter { !referenced.contains($0.path) }
+    }
+}

@@ -154,6 +154,10 @@ public struct RepositoryAnalyzer: Sendable {
             origins: origins, markerWords: options.markerWords + foundWords, repeatedLines: repeatedLines,
             brokenReferences: brokenReferences, driftingCopies: driftingCopies
         ).build()
+        if repository.head != nil {
+            report.untestedFiles = try await Self.withoutTestReferences(
+                report.untestedFiles, scanned: scanned, git: git)
+        }
         var shapes: [String: CodeShape] = [:]
         for file in aggregate.defectFiles {
             shapes[file.path] = CodeShape.measure(repository.root.appendingPathComponent(file.path))

@@ -172,7 +172,7 @@ struct SignalRules {
             return Signal(
                 kind: .untestedCode, severity: severity, identity: [file.path],
                 summary:
-                    "\(file.path) (\(file.lines) lines, \(file.language))\(when) and no test file matches its name",
+                    "\(file.path) (\(file.lines) lines, \(file.language))\(when) and no test file is named after it or mentions it",
                 evidence: Evidence(
                     locations: [SourceLocation(path: file.path)], commits: added.map { [$0] } ?? [], metrics: metrics))
         }
@@ -513,7 +513,7 @@ struct SignalRules {
                     kind: .untestedCode, severity: severity, identity: [file.path],
                     summary:
                         "\(file.path) (\(file.lines) lines, \(file.language)) changed in \(commits) of the "
-                        + "\(total) analysed commits and no test file matches its name",
+                        + "\(total) analysed commits and no test file is named after it or mentions it",
                     evidence: Evidence(
                         locations: [SourceLocation(path: file.path)],
                         metrics: [Metric("lines", Double(file.lines)), Metric("commits", Double(commits))]))

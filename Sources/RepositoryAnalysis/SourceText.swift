@@ -69,17 +69,23 @@ struct CommentStyle: OptionSet, Sendable, Hashable {
     static let percent = CommentStyle(rawValue: 1 << 5)
     /// Every opener, for files whose language is not known.
     static let any: CommentStyle = [.slashes, .hash, .dashes, .angle, .semicolon, .percent]
+    /// Not an opener: string literals in triple quotes (`"""`, `'''`) span lines, and no comment opens inside them.
+    static let tripleQuotes = CommentStyle(rawValue: 1 << 6)
+    /// Not an opener: string literals in backticks span lines (template literals, Go raw strings).
+    static let backticks = CommentStyle(rawValue: 1 << 7)
 
     /// The comment syntax of `language` (a `FileKinds.language` name).
     static func of(language: String) -> CommentStyle {
         switch language {
-        case "Swift", "Go", "Rust", "Java", "Kotlin", "JavaScript", "TypeScript", "C", "C++", "Objective-C",
-            "Objective-C++", "C#", "F#", "Scala", "Dart", "Groovy", "Zig", "CSS", "SCSS", "Less", "Protocol Buffers",
-            "GraphQL":
+        case "Swift", "Kotlin", "Scala", "Groovy", "Dart": [.slashes, .tripleQuotes]
+        case "Go", "JavaScript", "TypeScript": [.slashes, .backticks]
+        case "Rust", "Java", "C", "C++", "Objective-C", "Objective-C++", "C#", "F#", "Zig", "CSS", "SCSS", "Less",
+            "Protocol Buffers", "GraphQL":
             .slashes
         case "Vue", "Svelte": [.slashes, .angle]
         case "PHP": [.slashes, .hash]
-        case "Python", "Ruby", "Shell", "Perl", "R", "YAML", "TOML", "Makefile", "Dockerfile", "CMake", "Elixir",
+        case "Python": [.hash, .tripleQuotes]
+        case "Ruby", "Shell", "Perl", "R", "YAML", "TOML", "Makefile", "Dockerfile", "CMake", "Elixir",
             "Nim", "Julia", "PowerShell", "HCL":
             .hash
         case "SQL", "Lua", "Haskell": .dashes
@@ -136,9 +142,10 @@ enum SourceText {
         let count = bytes.count
         var result = Result()
         switch mode {
-        case .code(let style) where !style.isEmpty:
-            result.markers = markers(in: bytes, vocabulary: vocabulary, style: style)
-            result.tags = tags(in: bytes, vocabulary: vocabulary, style: style)
+        case .code(let style) where !style.subtracting([.tripleQuotes, .backticks]).isEmpty:
+            let strings = multilineStrings(in: bytes, style: style)
+            result.markers = markers(in: bytes, vocabulary: vocabulary, style: style, strings: strings)
+            result.tags = tags(in: bytes, vocabulary: vocabulary, style: style, strings: strings)
         case .checklist:
             result.markers = checklistItems(in: bytes)
         default:
@@ -157,7 +164,7 @@ enum SourceText {
     // Candidates are found with memchr on each word's first letter (vectorised in the C library), then checked.
     // Most files have no marker at all, so this is mostly a few fast passes over the bytes.
     private static func markers(
-        in bytes: UnsafeRawBufferPointer, vocabulary: MarkerVocabulary, style: CommentStyle
+        in bytes: UnsafeRawBufferPointer, vocabulary: MarkerVocabulary, style: CommentStyle, strings: [Range<Int>]
     ) -> [MarkerHit] {
         guard let base = bytes.baseAddress else { return [] }
         let count = bytes.count
@@ -187,7 +194,11 @@ enum SourceText {
                 lineStart = position
             }
             position = candidate.position
-            guard let content = commentContent(bytes, from: lineStart, to: candidate.position, style: style),
+            guard !isInside(candidate.position, strings),
+                let content = commentContent(bytes, from: lineStart, to: candidate.position, style: style),
+                content == candidate.position
+                    || !followsDeterminer(candidate.position, from: content, in: bytes)
+                        && !isQuoted(candidate.position, from: content, in: bytes),
                 let textStart = markerSyntax(
                     bytes, word: candidate.position, end: candidate.end, isFirstWord: content == candidate.position)
             else { continue }
@@ -200,7 +211,7 @@ enum SourceText {
     /// Upper-case words of three or more letters followed by `:` as the first word of a comment, that are not in
     /// the vocabulary: `NEEDSWORK: text`, and also `NOTE: text` (the analysis decides which words count).
     private static func tags(
-        in bytes: UnsafeRawBufferPointer, vocabulary: MarkerVocabulary, style: CommentStyle
+        in bytes: UnsafeRawBufferPointer, vocabulary: MarkerVocabulary, style: CommentStyle, strings: [Range<Int>]
     ) -> [MarkerHit] {
         guard let base = bytes.baseAddress else { return [] }
         let count = bytes.count
@@ -218,7 +229,9 @@ enum SourceText {
             else { continue }
             var lineStart = wordStart
             while lineStart > 0, bytes[lineStart - 1] != UInt8(ascii: "\n") { lineStart -= 1 }
-            guard commentContent(bytes, from: lineStart, to: wordStart, style: style) == wordStart else { continue }
+            guard commentContent(bytes, from: lineStart, to: wordStart, style: style) == wordStart,
+                !isInside(wordStart, strings)
+            else { continue }
             let word = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[wordStart..<colon]), as: UTF8.self)
             guard !vocabulary.contains(word) else { continue }
             // Lines are counted only up to tags, which are rare.
@@ -232,6 +245,117 @@ enum SourceText {
             tags.append(marker(word, line: lines + 1, lineStart: lineStart, textStart: colon + 1, in: bytes))
         }
         return tags
+    }
+
+    /// Words that make the marker after them a noun in a sentence: `/// The parser with one FIXME: …` describes a
+    /// note, it is not one.
+    private static let determiners: Set<String> = [
+        "a", "an", "the", "one", "this", "that", "these", "those", "each", "every", "any", "no", "some", "with", "of",
+        "per", "its", "our", "their", "his", "her", "my", "your", "same", "another", "first", "second", "last",
+    ]
+
+    /// Whether the word before `position`, inside the comment text starting at `content`, is a determiner.
+    private static func followsDeterminer(_ position: Int, from content: Int, in bytes: UnsafeRawBufferPointer) -> Bool
+    {
+        var end = position
+        while end > content, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+        var start = end
+        while start > content, isWordByte(bytes[start - 1]) { start -= 1 }
+        guard start < end else { return false }
+        return determiners.contains(decode(bytes, start, end).lowercased())
+    }
+
+    /// Whether `position` is inside a code span or a quotation of the comment text starting at `content`: the
+    /// comment quotes the word (`` `TODO:` ``, `"FIXME"`), it does not use it.
+    private static func isQuoted(_ position: Int, from content: Int, in bytes: UnsafeRawBufferPointer) -> Bool {
+        var backticks = 0
+        var quotes = 0
+        for index in content..<position {
+            if bytes[index] == UInt8(ascii: "`") { backticks += 1 }
+            if bytes[index] == UInt8(ascii: "\"") { quotes += 1 }
+        }
+        return backticks % 2 == 1 || quotes % 2 == 1
+    }
+
+    /// The string literals that span lines, for languages whose style has `tripleQuotes` or `backticks`: a
+    /// generator's template of a source file (`"""…// TODO: …"""` in Python) holds no marker of its own. Comments
+    /// and one-line strings are skipped over, so that a quote in them opens nothing.
+    static func multilineStrings(in bytes: UnsafeRawBufferPointer, style: CommentStyle) -> [Range<Int>] {
+        guard style.contains(.tripleQuotes) || style.contains(.backticks) else { return [] }
+        let tripleQuotes = [UInt8(ascii: "\""), UInt8(ascii: "'")].map { [UInt8](repeating: $0, count: 3) }
+        guard
+            style.contains(.backticks) && FindingScanner.contains(bytes, [UInt8(ascii: "`")])
+                || style.contains(.tripleQuotes) && tripleQuotes.contains(where: { FindingScanner.contains(bytes, $0) })
+        else { return [] }
+        let count = bytes.count
+        let newline = UInt8(ascii: "\n")
+        var ranges: [Range<Int>] = []
+        var position = 0
+        func skipLine() { while position < count, bytes[position] != newline { position += 1 } }
+        while position < count {
+            let byte = bytes[position]
+            let next = position + 1 < count ? bytes[position + 1] : 0
+            if style.contains(.slashes), byte == UInt8(ascii: "/"), next == UInt8(ascii: "/") {
+                skipLine()
+            } else if style.contains(.slashes), byte == UInt8(ascii: "/"), next == UInt8(ascii: "*") {
+                position += 2
+                while position + 1 < count,
+                    !(bytes[position] == UInt8(ascii: "*") && bytes[position + 1] == UInt8(ascii: "/"))
+                {
+                    position += 1
+                }
+                position += 2
+            } else if style.contains(.hash), byte == UInt8(ascii: "#") {
+                skipLine()
+            } else if style.contains(.tripleQuotes), byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'"),
+                position + 2 < count, next == byte, bytes[position + 2] == byte
+            {
+                let start = position
+                position += 3
+                while position + 2 < count,
+                    !(bytes[position] == byte && bytes[position + 1] == byte && bytes[position + 2] == byte)
+                {
+                    position += bytes[position] == UInt8(ascii: "\\") ? 2 : 1
+                }
+                position = min(count, position + 3)
+                ranges.append(start..<position)
+            } else if style.contains(.backticks), byte == UInt8(ascii: "`") {
+                let start = position
+                position += 1
+                while position < count, bytes[position] != UInt8(ascii: "`") {
+                    position += bytes[position] == UInt8(ascii: "\\") ? 2 : 1
+                }
+                position = min(count, position + 1)
+                ranges.append(start..<position)
+            } else if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") {
+                // A one-line string, or an apostrophe: either ends by the line's end.
+                position += 1
+                while position < count, bytes[position] != byte, bytes[position] != newline {
+                    position += bytes[position] == UInt8(ascii: "\\") ? 2 : 1
+                }
+                position += 1
+            } else {
+                position += 1
+            }
+        }
+        return ranges
+    }
+
+    /// Whether `position` is inside one of the sorted, disjoint `ranges`.
+    private static func isInside(_ position: Int, _ ranges: [Range<Int>]) -> Bool {
+        var low = 0
+        var high = ranges.count
+        while low < high {
+            let middle = (low + high) / 2
+            if ranges[middle].upperBound <= position {
+                low = middle + 1
+            } else if ranges[middle].lowerBound > position {
+                high = middle
+            } else {
+                return true
+            }
+        }
+        return false
     }
 
     /// Unchecked task-list items of a Markdown document: `- [ ] text`, `* [ ] text`, `1. [ ] text`.

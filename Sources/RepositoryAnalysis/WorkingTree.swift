@@ -221,6 +221,11 @@ struct WorkingTree: Sendable {
                     return
                 }
                 scanned.content = .text
+                if scanned.language == "Other", FileKinds.pathExtension(of: file.path).isEmpty,
+                    let language = FileKinds.interpreterLanguage(bytes)
+                {
+                    scanned.language = language
+                }
                 if FileKinds.hasGeneratedHeader(bytes) {
                     // A generated file's markers and declarations are the generator's: nobody acts on them here.
                     scanned.kinds.isGenerated = true

@@ -181,11 +181,19 @@ struct FindingTests {
             try repository.write(
                 "-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----\n",
                 to: "tests/fixtures/server.key")
+            // A header alone is a pattern; a typed run of the alphabet is a placeholder.
+            try repository.write("HEADER = \"-----BEGIN RSA PRIVATE KEY-----\"\n", to: "tools/pem.py")
+            try repository.write("TOKEN = \"ghp_" + "abcdefghijklmnopqrstuvwxyz0123456789\"\n", to: "tools/demo.py")
+            let body = (0..<4).map { _ in "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun" }
+            try repository.write(
+                (["-----BEGIN RSA PRIVATE KEY-----"] + body + ["-----END RSA PRIVATE KEY-----"]).joined(
+                    separator: "\n"),
+                to: "deploy/id_rsa")
             try await repository.commit("Start", date: Day.at(1))
             let report = try await analyze(repository.url)
             let secrets = report.signals.filter { $0.kind == .leakedSecret }
-            #expect(secrets.map(\.evidence.locations.first?.path) == ["config/settings.py"])
-            #expect(secrets.first?.severity == .critical)
+            #expect(Set(secrets.map(\.evidence.locations.first?.path)) == ["config/settings.py", "deploy/id_rsa"])
+            #expect(secrets.allSatisfy { $0.severity == .critical })
             let json = String(decoding: try RepositoryReport.jsonEncoder().encode(report), as: UTF8.self)
             #expect(!json.contains(key), "the credential must never appear unmasked")
             #expect(json.contains("AKIA…(20 characters)"))

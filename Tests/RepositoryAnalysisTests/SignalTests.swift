@@ -100,12 +100,16 @@ struct SignalTests {
         }
     }
 
-    @Test("a newly added source file without a matching test is untested until a test appears")
+    @Test("a newly added source file that no test is named after or mentions is untested until a test appears")
     func untestedCode() async throws {
         try await withRepository { repository in
             try repository.write("def old():\n    pass\n", to: "pkg/old.py")
             try await repository.commit("Old", date: Day.at(1))
             try repository.write((0..<60).map { "x\($0) = \($0)" }.joined(separator: "\n") + "\n", to: "pkg/parser.py")
+            // A test named after a feature still tests the file it imports.
+            try repository.write((0..<60).map { "y\($0) = \($0)" }.joined(separator: "\n") + "\n", to: "pkg/lexer.py")
+            try repository.write(
+                "from pkg.lexer import y1\n\ndef test_pipeline():\n    pass\n", to: "tests/test_flow.py")
             let added = try await repository.commit("Parser", date: Day.at(200))
             let report = try await analyze(repository.url, AnalysisOptions(now: Day.at(210)))
             #expect(Set(report.untestedFiles.map(\.path)) == ["pkg/old.py", "pkg/parser.py"])

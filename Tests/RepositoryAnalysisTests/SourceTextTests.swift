@@ -78,7 +78,49 @@ struct SourceTextTests {
         #expect(scan("a = b // TODO: halves\n", mode: .code(.hash)).markers.isEmpty)
         #expect(scan("a = b  # TODO: halves\n", mode: .code(.hash)).markers.map(\.text) == ["halves"])
         #expect(CommentStyle.of(language: "C") == .slashes)
-        #expect(CommentStyle.of(language: "Python") == .hash)
+        #expect(CommentStyle.of(language: "Python") == [.hash, .tripleQuotes])
+    }
+
+    @Test("no marker inside a string that spans lines: a generator's template of a source file")
+    func multilineStrings() {
+        let python = #"""
+            # TODO: real marker
+            TEMPLATE = """
+            int f(void) {
+                // FIXME: inside the template
+                # TODO: also inside
+            }
+            """
+            x = "# not a comment"  # FIXME: after the string
+            """#
+        #expect(scan(python, mode: .code(.of(language: "Python"))).markers.map(\.line) == [1, 8])
+        let script = "const page = `\n// TODO: in a template\n`;\n// TODO: after it\n"
+        #expect(scan(script, mode: .code(.of(language: "JavaScript"))).markers.map(\.line) == [4])
+        let swift = "let s = \"\"\"\n    // FIXME: in a string\n    \"\"\"\n// FIXME: real\n"
+        #expect(scan(swift, mode: .code(.of(language: "Swift"))).markers.map(\.line) == [4])
+    }
+
+    @Test("a marker quoted or named in a sentence of a comment is described, not used")
+    func describedMarkers() {
+        let text = """
+            /// The parser with one FIXME: a single maintenance finding.
+            /// Markers are written `TODO:` or `FIXME(alice):` in comments.
+            // The "HACK:" prefix is reserved.
+            x = 1 // trailing TODO: after code
+            """
+        #expect(scan(text, mode: .code(.slashes)).markers.map(\.text) == ["after code"])
+    }
+
+    @Test("an extension-less script's language comes from its #! line")
+    func interpreters() {
+        func language(_ text: String) -> String? {
+            Array(text.utf8).withUnsafeBytes { FileKinds.interpreterLanguage($0) }
+        }
+        #expect(language("#!/usr/bin/env python3\nprint(1)\n") == "Python")
+        #expect(language("#!/usr/bin/env -S node --no-warnings\n") == "JavaScript")
+        #expect(language("#!/bin/bash\nset -e\n") == "Shell")
+        #expect(language("#!/usr/bin/frobnicate\n") == nil)
+        #expect(language("print(1)\n") == nil)
     }
 
     @Test("prose documents: only unchecked checklist items, outside code blocks")

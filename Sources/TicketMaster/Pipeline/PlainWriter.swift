@@ -222,7 +222,7 @@ private struct Wording {
             let testFile = Self.testFile(for: path, toolchain: toolchain)
             title = "Add tests for \(shown)"
             context =
-                "`\(path)` (\(lines) lines) was added recently and no test matches its name"
+                "`\(path)` (\(lines) lines) was added recently and no test is named after it or mentions it"
                 + (toolchain.testFolder.map { " in `\($0)/`" } ?? "") + "."
             proposal =
                 "Add " + (testFile.map { "`\($0)`" } ?? "a test file next to the existing tests")
