@@ -134,7 +134,12 @@ struct APIClient: Sendable {
             case .failure(let error):
                 if error is CancellationError || Task.isCancelled { throw CancellationError() }
                 serverFailures += 1
-                if retriesServerErrors, try await pacer.waitBeforeServerRetry(attempt: serverFailures) {
+                // A host that refuses the connection or does not resolve is not coming back within seconds: two
+                // quick retries, not the back-off meant for a busy server.
+                let unreachable = Self.isUnreachable(error)
+                if retriesServerErrors, !unreachable || serverFailures <= Self.unreachableRetries,
+                    try await pacer.waitBeforeServerRetry(attempt: serverFailures)
+                {
                     logger.notice("request failed; retrying", metadata: ["request": "\(described)"])
                     continue
                 }
@@ -241,6 +246,18 @@ struct APIClient: Sendable {
             return TrackerError(
                 .badResponse, "\(service) answered \(request) with an unexpected \(status)\(said)", status: status)
         }
+    }
+
+    /// How many times a request is retried when the host refuses the connection or its name does not resolve.
+    static let unreachableRetries = 2
+
+    /// Whether the connection could not be made at all: refused, or a name that does not resolve.
+    private static func isUnreachable(_ error: any Error) -> Bool {
+        let text = "\(error)".lowercased()
+        return [
+            "connection refused", "connectionrefused", "econnrefused", "nodename nor servname", "getaddrinfo",
+            "name or service not known", "dns", "nxdomain",
+        ].contains { text.contains($0) }
     }
 
     private static func describe(_ error: any Error) -> String {

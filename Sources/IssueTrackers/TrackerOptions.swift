@@ -23,8 +23,11 @@ public struct TrackerOptions: Sendable {
 
 extension HTTPClient {
     /// The client trackers use unless given one: like `HTTPClient.shared`, but redirects are not followed
-    /// automatically, so a token is never sent on to another host.
-    public static let trackers = HTTPClient(
-        eventLoopGroup: HTTPClient.defaultEventLoopGroup,
-        configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
+    /// automatically, so a token is never sent on to another host, and a connection that cannot be made fails at
+    /// once instead of being retried until the request's deadline: the tracker's client decides about retries.
+    public static let trackers: HTTPClient = {
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
 }

@@ -147,6 +147,23 @@ struct GitHubTrackerTests {
         #expect(clock.sleeps.isEmpty)
     }
 
+    @Test("a host that refuses the connection gets two quick retries, not the back-off for a busy server")
+    func failsFastWhenTheConnectionIsRefused() async throws {
+        let server = try await GitHubTestServer()
+        // Port 9 (discard) is closed on loopback: every connection is refused.
+        let clock = TrackerTestClock()
+        let pacer = RequestPacer(clock: clock, now: { clock.date })
+        let started = ContinuousClock.now
+        let error = try await #require(throws: TrackerError.self) {
+            try await tracker(server, pacer: pacer, apiRoot: URL(string: "http://127.0.0.1:9/")!).repository()
+        }
+        #expect(error.code == .unavailable)
+        #expect(error.message == "could not reach GitHub at http://127.0.0.1:9/ (connection refused)")
+        #expect(clock.sleeps == [.seconds(1), .seconds(2)])
+        // The connection pool does not retry on its own until the request's deadline either.
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
+
     @Test func retriesServerErrorsAndSlowReplies() async throws {
         let server = try await GitHubTestServer()
         try await server.createRepository(owner: "acme", name: "api")
