@@ -48,6 +48,7 @@ public actor RequestPacer {
     private let sleeper: @Sendable (Duration) async throws -> Void
     private let now: @Sendable () -> Date
     private let logger: Logger
+    private let onWait: (@Sendable (_ until: Date, _ reason: String) -> Void)?
 
     /// Remaining requests and reset time per rate-limit resource (`core`, `search` …).
     private var buckets: [String: (remaining: Int, reset: Date)] = [:]
@@ -60,21 +61,26 @@ public actor RequestPacer {
 
     /// Creates a pacer that sleeps on `clock`; `now` tells the wall-clock time that rate-limit resets are given
     /// in, and must advance with `clock`.
+    /// `onWait` hears of every wait for a rate limit, with when it ends and why, before the wait starts.
     public init(
         configuration: Configuration = Configuration(), clock: some Clock<Duration>,
-        now: @escaping @Sendable () -> Date, logger: Logger = Logger(label: "ticket-master.trackers")
+        now: @escaping @Sendable () -> Date, logger: Logger = Logger(label: "ticket-master.trackers"),
+        onWait: (@Sendable (_ until: Date, _ reason: String) -> Void)? = nil
     ) {
         self.configuration = configuration
         self.sleeper = { try await clock.sleep(for: $0) }
         self.now = now
         self.logger = logger
+        self.onWait = onWait
     }
 
     /// Creates a pacer that sleeps in real time.
     public init(
-        configuration: Configuration = Configuration(), logger: Logger = Logger(label: "ticket-master.trackers")
+        configuration: Configuration = Configuration(), logger: Logger = Logger(label: "ticket-master.trackers"),
+        onWait: (@Sendable (_ until: Date, _ reason: String) -> Void)? = nil
     ) {
-        self.init(configuration: configuration, clock: ContinuousClock(), now: { Date() }, logger: logger)
+        self.init(
+            configuration: configuration, clock: ContinuousClock(), now: { Date() }, logger: logger, onWait: onWait)
     }
 
     /// Waits until a request against `resource` may be sent: past any secondary-limit pause and, when the
@@ -90,6 +96,7 @@ public actor RequestPacer {
                 logger.notice(
                     "rate limit spent; waiting until it resets",
                     metadata: ["resource": "\(resource)", "seconds": "\(wait.components.seconds)"])
+                onWait?(bucket.reset, "the \(resource) rate limit is spent")
                 try await sleep(for: wait)
             }
             buckets[resource] = nil
@@ -138,6 +145,7 @@ public actor RequestPacer {
         }
         try checkWait(wait, retryAt: resumeAt, reason: "of a \(kind) (HTTP \(status))")
         pausedUntil = max(pausedUntil ?? resumeAt, resumeAt)
+        onWait?(resumeAt, "\(kind) (HTTP \(status))")
         logger.notice(
             "rate limited; waiting before retrying",
             metadata: ["kind": "\(kind)", "seconds": "\(Self.seconds(wait))", "attempt": "\(consecutiveLimits)"])

@@ -47,19 +47,15 @@ struct TicketMasterCommand: AsyncParsableCommand {
             StandardError.write("\(prefix): \(message)\n")
             return status
         }
-        switch error {
-        case let error as ConfigurationError:
-            return fail(.configuration, error.description)
-        case let error as TicketMasterError:
+        if let error = TicketMasterError.categorized(error) {
             return fail(ExitStatus(error.code), error.message)
+        }
+        switch error {
         case is CancellationError:
             return fail(.interrupted, "interrupted; work finished so far was kept")
         case let error as ExitCode:
             return ExitStatus(rawValue: error.rawValue) ?? .failure
         default:
-            if let translated = translate(error) {
-                return fail(translated.status, translated.message)
-            }
             let code = exitCode(for: error)
             if code == .success {
                 // --help, --version and completion scripts.

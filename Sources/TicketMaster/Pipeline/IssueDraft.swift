@@ -37,3 +37,13 @@ public struct IssueDraft: Codable, Sendable, Hashable {
         self.writer = writer
     }
 }
+
+extension IssueDraft.Writer {
+    /// How previews and events name the writer: `plain writer`, or the provider and model.
+    public var name: String {
+        switch self {
+        case .plain: "plain writer"
+        case .model(let provider, let model): "\(provider) \(model)"
+        }
+    }
+}

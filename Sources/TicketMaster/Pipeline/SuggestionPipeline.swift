@@ -66,7 +66,7 @@ public struct SuggestionPipeline: Sendable {
     ///   - citations: what the analysed commit contains, for checking cited paths and lines.
     public func suggest(
         from report: RepositoryReport, links: LinkContext, existing: [ExistingIssue] = [], history: RunJournal? = nil,
-        citations: any CitationOracle, progress: @Sendable (Int, Int) -> Void = { _, _ in }
+        citations: any CitationOracle, events: RunEvents = .ignored
     ) async throws -> Suggestions {
         let generation = configuration.issueGeneration
         var backlog = Planner(
@@ -91,14 +91,15 @@ public struct SuggestionPipeline: Sendable {
                 interrupted = true
                 break
             }
-            progress(index, planned.count)
+            events(.writing(completed: index, total: planned.count))
             let plain = plainWriter.draft(plan)
             let plainProblems = await checks.problems(in: plain, citations: citations)
             guard plainProblems.isEmpty else {
                 // The plain writer only restates evidence; a failure means the evidence itself is stale.
-                state.notes.append(
-                    "left out \"\(plain.title)\": its evidence no longer holds ("
-                        + plainProblems.map(\.description).joined(separator: "; ") + ")")
+                let reason =
+                    "its evidence no longer holds (" + plainProblems.map(\.description).joined(separator: "; ") + ")"
+                state.notes.append("left out \"\(plain.title)\": " + reason)
+                events(.draftLeftOut(title: plain.title, reason: reason))
                 // Its place goes to the next candidate that fits the caps.
                 perKind[plan.signals[0].kind, default: 1] -= 1
                 if let next = backlog.promote(counts: perKind, maxPerKind: generation.maxPerKind) {
@@ -120,8 +121,12 @@ public struct SuggestionPipeline: Sendable {
             // Recorded even when Ctrl-C came during the calls: they were made and may have cost money.
             await Task {
                 for call in calls {
-                    await history?.record(
-                        call, keepPrompts: keepPrompts, cost: prices.cost(of: call.usage, on: call.model))
+                    let cost = prices.cost(of: call.usage, on: call.model)
+                    events(
+                        .modelCall(
+                            stage: call.stage, model: "\(call.model)", promptTokens: call.usage.promptTokens,
+                            completionTokens: call.usage.completionTokens, cost: cost))
+                    await history?.record(call, keepPrompts: keepPrompts, cost: cost)
                 }
             }.value
             guard var written, !Task.isCancelled else {
@@ -131,11 +136,21 @@ public struct SuggestionPipeline: Sendable {
             }
             written.reason = plan.reason
             reviewed.append(written)
+            if written.draft.writer != .plain, let rewrite = written.notes.first(where: { $0.hasPrefix("rewritten") }) {
+                events(.draftRewritten(title: written.draft.title, reason: rewrite))
+            }
+            // The model tried and its draft went unused: say why the plain writer's took its place.
+            if written.draft.writer == .plain, written.notes.first != "written by the plain writer" {
+                events(.plainWriterUsed(title: written.draft.title, reason: written.notes.joined(separator: "; ")))
+            }
+            events(
+                .draftWritten(
+                    title: written.draft.title, writer: written.draft.writer.name, score: written.score))
         }
         if interrupted {
             state.notes.append("interrupted: \(reviewed.count) of \(planned.count) planned issues were written")
         } else {
-            progress(planned.count, planned.count)
+            events(.writing(completed: planned.count, total: planned.count))
         }
         let drafts = reviewed.map(\.draft)
         // Reads history even after Ctrl-C, so that what is kept is de-duplicated like a finished run.
@@ -154,6 +169,11 @@ public struct SuggestionPipeline: Sendable {
         let (new, duplicates) = deduplicator.deduplicate(
             reviewed.map(\.draft), against: known, embeddings: embeddings)
         let kept = Set(new.map(\.fingerprint))
+        for duplicate in duplicates {
+            events(
+                .duplicateSetAside(
+                    title: duplicate.draft.title, duplicateOf: duplicate.duplicateOf, reason: duplicate.reason))
+        }
         return Suggestions(
             drafts: reviewed.filter { kept.contains($0.draft.fingerprint) }, duplicates: duplicates,
             signalCount: report.signals.count, commit: report.headCommit, notes: state.notes,

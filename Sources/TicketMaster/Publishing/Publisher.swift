@@ -24,6 +24,8 @@ public struct Publisher: Sendable {
     /// Whether security findings (leaked credentials) are filed like any other draft; by default they are kept
     /// off the tracker and listed in the report's `withheld`.
     public var fileSecurityFindings: Bool
+    /// Hears of each issue filed, skipped or failed, as it happens.
+    public var events: RunEvents
 
     /// How far back the check before each filing looks, past the last check, to allow for clock differences
     /// between this machine and the tracker.
@@ -36,9 +38,10 @@ public struct Publisher: Sendable {
     public init(
         tracker: any IssueTracker, journal: RunJournal?, closedIssueLookback: Duration = defaultClosedIssueLookback,
         logger: Logger = Logger(label: "ticket-master.publishing"), assignees: [String] = [], milestone: Int? = nil,
-        fileSecurityFindings: Bool = false
+        fileSecurityFindings: Bool = false, events: RunEvents = .ignored
     ) {
         self.fileSecurityFindings = fileSecurityFindings
+        self.events = events
         self.tracker = tracker
         self.journal = journal
         self.closedIssueLookback = closedIssueLookback
@@ -63,6 +66,7 @@ public struct Publisher: Sendable {
                         + "publishing.file_security_findings: true to file it")
             }
             drafts.removeAll(where: \.isSecurityFinding)
+            for draft in report.withheld { events(.issueSkipped(title: draft.title, reason: draft.reason)) }
         }
         guard !drafts.isEmpty else { return report }
         let repository = try await tracker.repository()
@@ -138,6 +142,7 @@ public struct Publisher: Sendable {
                         fingerprint: fingerprint, missingLabels: missing,
                         missingAssignees: assignees.filter { !assigned.contains($0.lowercased()) }))
                 logger.info("filed #\(issue.number): \(issue.title)", metadata: ["url": "\(issue.url)"])
+                events(.issueFiled(title: issue.title, number: issue.number, url: issue.url))
                 try await journal?.recordPublication(
                     draftId: draft.draftId, fingerprint: fingerprint, tracker: tracker.kind.rawValue,
                     repository: tracker.repositoryPath, number: issue.number, url: issue.url, title: issue.title)
@@ -147,6 +152,7 @@ public struct Publisher: Sendable {
                     .init(
                         draftId: draft.draftId, title: draft.title, fingerprint: fingerprint,
                         reason: error.message))
+                events(.issueFailed(title: draft.title, reason: error.message))
             } catch {
                 let alreadyFiled = report.filed.last?.fingerprint == fingerprint
                 stop(&report, because: error, remaining: toFile[(alreadyFiled ? index + 1 : index)...])
@@ -164,6 +170,7 @@ public struct Publisher: Sendable {
                 draftId: draft.draftId, title: draft.title, number: issue.number, url: issue.url,
                 fingerprint: draft.fingerprint.lowercased()))
         logger.info("already filed as #\(issue.number): \(draft.title)")
+        events(.issueSkipped(title: draft.title, reason: "already filed as #\(issue.number)"))
         if let id = draft.draftId { try await journal?.setStatus(.duplicate, ofDraft: id, duplicateOf: issue.url) }
     }
 
@@ -189,6 +196,7 @@ public struct Publisher: Sendable {
                 .init(
                     draftId: draft.draftId, title: draft.title, fingerprint: draft.fingerprint.lowercased(),
                     reason: "not filed: \(stop.message)"))
+            events(.issueFailed(title: draft.title, reason: "not filed: \(stop.message)"))
         }
         logger.warning("filing stopped: \(stop.message)")
     }

@@ -65,17 +65,9 @@ public struct TrackerTarget: Sendable, Hashable, CustomStringConvertible {
         throw TicketMasterError(.authentication, "no token to file issues on \(path) (\(kind)): \(remedy)")
     }
 
-    /// A tracker for this target, pacing itself as `configuration.publishing` says.
-    public func makeTracker(
-        token: AccessToken, configuration: Configuration, logger: Logger
-    ) throws -> any IssueTracker {
-        let publishing = configuration.publishing
-        let pacer = RequestPacer(
-            configuration: RequestPacer.Configuration(
-                contentCreationInterval: .milliseconds(Int64(publishing.pauseSeconds * 1000)),
-                maximumWait: .seconds(publishing.maxWaitSeconds)),
-            logger: logger)
-        return try kind.makeTracker(
+    /// A tracker for this target, pacing its requests with `pacer`.
+    public func makeTracker(token: AccessToken, pacer: RequestPacer, logger: Logger) throws -> any IssueTracker {
+        try kind.makeTracker(
             path: path, token: token, apiRoot: apiRoot, pacer: pacer,
             options: TrackerOptions(userAgent: "ticket-master/\(ticketMasterVersion)"), logger: logger)
     }

@@ -2,27 +2,26 @@ import Foundation
 import TicketMaster
 
 /// Asks on the terminal, draft by draft, which drafts to file: yes, no, edit in `$EDITOR`, all the rest, or quit.
+/// Without a terminal to ask on, filing stops with a usage error that names `--yes`; the drafts stay saved.
 ///
 /// Prompts go to standard error, so standard output keeps only the report.
-struct Approval {
-    /// What the user decided.
-    struct Outcome {
-        /// Drafts to file, as approved (and possibly edited).
-        var approved: [PendingIssue] = []
-        /// Drafts the user declined, by history id.
-        var skipped: [Int64] = []
-    }
-
+struct Approval: ApprovalPolicy {
     let terminal: Terminal
     var environment: [String: String] = ProcessInfo.processInfo.environment
-    var readAnswer: () -> String? = { readLine() }
+    var readAnswer: @Sendable () -> String? = { readLine() }
 
-    func review(_ drafts: [DraftRecord], target: TrackerTarget) throws -> Outcome {
+    func review(_ drafts: [DraftRecord], target: TrackerTarget, runId: Int64) async throws -> ApprovalOutcome {
+        guard isatty(STDIN_FILENO) == 1 else {
+            throw TicketMasterError(
+                .usage,
+                "standard input is not a terminal, so nobody can approve the drafts: pass --yes to file "
+                    + "without asking; drafts were saved as run \(runId)")
+        }
         say(terminal.paint("\(drafts.count) draft(s) to file on \(target):", .bold))
         for (index, draft) in drafts.enumerated() {
             say("  \(index + 1). \(draft.title)" + labelText(draft.labels))
         }
-        var outcome = Outcome()
+        var outcome = ApprovalOutcome()
         var approveRest = false
         for (index, record) in drafts.enumerated() {
             var draft = PendingIssue(record)
@@ -61,6 +60,23 @@ struct Approval {
             }
         }
         return outcome
+    }
+
+    /// The policy for a run: everything with `--yes`, else a person at this terminal.
+    static func policy(assumeYes: Bool, terminal: Terminal) -> any ApprovalPolicy {
+        assumeYes ? ApproveAll() : Approval(terminal: terminal)
+    }
+
+    /// Asks on the terminal whether to pull a model into Ollama; false when standard input is not a terminal or
+    /// the answer is anything but yes. `--yes` answers yes without asking.
+    static func modelPull(assumeYes: Bool) -> ModelPullApproval {
+        { model, url in
+            if assumeYes { return true }
+            guard isatty(STDIN_FILENO) == 1 else { return false }
+            StandardError.write("pull \(model) into Ollama at \(url) now? [y/N] ")
+            let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased()
+            return answer == "y" || answer == "yes"
+        }
     }
 
     private func show(_ draft: PendingIssue, number: Int, of total: Int) {

@@ -1,6 +1,4 @@
 import ArgumentParser
-import IssueTrackers
-import RepositoryAnalysis
 import TicketMaster
 
 /// The documented exit codes. Keep this table, `--help` and the README in step.
@@ -30,26 +28,5 @@ enum ExitStatus: Int32, CaseIterable {
         "Exit codes:\n"
             + allCases.map { "  \(String($0.rawValue).padding(toLength: 5, withPad: " ", startingAt: 0))\($0.meaning)" }
             .joined(separator: "\n")
-    }
-}
-
-extension TicketMasterCommand {
-    /// The exit status and one-line message for errors of the library modules.
-    static func translate(_ error: any Error) -> (status: ExitStatus, message: String)? {
-        switch error {
-        case let error as AnalysisError:
-            switch error.code {
-            case .pathNotFound, .notARepository, .bareRepository: (.usage, error.message)
-            case .gitMissing, .gitFailed: (.failure, error.description)
-            }
-        case let error as TrackerError:
-            switch error.code {
-            case .unauthorized, .forbidden: (.authentication, error.message)
-            case .rateLimited: (.partial, error.message)
-            case .notFound, .validationFailed, .unavailable, .badResponse: (.failure, error.message)
-            }
-        default:
-            nil
-        }
     }
 }

@@ -39,14 +39,14 @@ struct GlobalOptions: ParsableArguments {
     }
 }
 
-/// What a subcommand works with: the run's configuration, a logger, and the terminal.
+/// What a subcommand works with: the run environment (configuration, logger, history) and the terminal.
 struct Session {
-    let resolved: ResolvedConfiguration
-    let configuration: Configuration
+    let environment: RunEnvironment
     let terminal: Terminal
-    let logger: Logger
-    /// Secrets found during the run, masked in every later log line.
-    let redactions: Redactions
+
+    var resolved: ResolvedConfiguration { environment.resolved }
+    var configuration: Configuration { environment.configuration }
+    var logger: Logger { environment.logger }
 
     /// Loads the configuration and sets up logging; throws `ConfigurationError` when the configuration is invalid.
     static func start(
@@ -64,11 +64,11 @@ struct Session {
         for warning in resolved.problems where warning.severity == .warning {
             logger.warning("\(warning.description)")
         }
-        return Session(
-            resolved: resolved, configuration: configuration, terminal: terminal, logger: logger,
-            redactions: redactions)
+        let environment = try RunEnvironment(resolved: resolved, logger: logger, redactions: redactions)
+        return Session(environment: environment, terminal: terminal)
     }
 
+    /// Logging is set up once per process, here: every line goes through the library's redacting handler.
     private static func bootstrapLogging(
         _ logging: Configuration.Logging, secrets: [String], redactions: Redactions, terminal: Terminal
     ) -> Logger {
@@ -84,18 +84,17 @@ struct Session {
         let colored = terminal.colored && terminal.stderrIsTerminal
         LoggingSystem.bootstrap { label in
             RedactingLogHandler(
-                logLevel: level, label: label, secrets: secrets, redactions: redactions, colored: colored, file: file)
+                logLevel: level, label: label, secrets: secrets, redactions: redactions, colored: colored, file: file,
+                write: { StandardError.write($0) })
         }
         return Logger(label: "ticket-master")
     }
-}
 
-extension Session {
+    /// Whether progress is shown: not when only warnings and errors are logged.
+    var showsProgress: Bool { [.debug, .info].contains(configuration.logging.level) }
+
     /// Opens the history database the configuration names, creating it if needed.
     func openHistory() throws -> SQLiteHistoryStore {
-        try SQLiteHistoryStore(
-            path: configuration.history.databasePath(),
-            policy: HistoryPolicy(resolved, configuration: configuration),
-            logger: logger)
+        try environment.openHistory()
     }
 }

@@ -91,12 +91,3 @@ struct Preview {
         }.joined(separator: "\n---\n\n")
     }
 }
-
-extension IssueDraft.Writer {
-    var name: String {
-        switch self {
-        case .plain: "plain writer"
-        case .model(let provider, let model): "\(provider) \(model)"
-        }
-    }
-}

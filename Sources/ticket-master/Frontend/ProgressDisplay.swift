@@ -1,4 +1,5 @@
 import Foundation
+import TicketMaster
 
 /// Shows progress of long work on standard error: a live status line on a terminal, plain lines otherwise, nothing
 /// when quiet. Standard output stays clean for data.
@@ -44,6 +45,25 @@ final class ProgressDisplay: @unchecked Sendable {
             }
         }
     }
+
+    /// Shows a run's progress events; the rest of what a run reports reaches the terminal as log lines.
+    func show(_ event: RunEvent) {
+        switch event {
+        case .analyzing(let phase, let completed, let total):
+            update(phase, completed: completed, total: total)
+        case .pullingModel(let model, let status, let completed, let total):
+            update("pulling \(model): \(status)", completed: completed, total: total)
+        case .writing(let completed, let total):
+            update("writing issues", completed: completed, total: total)
+        case .analyzed, .draftsSaved, .finished:
+            finish()
+        default:
+            break
+        }
+    }
+
+    /// The events of a run, shown here.
+    var events: RunEvents { RunEvents { [self] in self.show($0) } }
 
     /// Clears the live line, so the next output starts on a clean line.
     func finish() {

@@ -62,32 +62,8 @@ struct AnalysisWindowOptions: ParsableArguments {
 extension Session {
     /// Analyses a local path or a clone URL with this run's configuration, showing progress.
     func analyze(_ location: String) async throws -> RepositoryReport {
-        let repository = configuration.repository
-        let checkout = try await RepositoryCheckout.open(
-            location, depth: repository.maxCommits ?? RepositoryCheckout.defaultCloneDepth, git: GitExecutable())
-        defer { checkout.remove() }
-        return try await analyze(checkout)
-    }
-
-    /// Analyses an opened checkout.
-    func analyze(_ checkout: RepositoryCheckout) async throws -> RepositoryReport {
-        let options = configuration.analysisOptions(cacheDirectory: cacheDirectory)
-        let display = ProgressDisplay(
-            terminal: terminal, quiet: ![.debug, .info].contains(configuration.logging.level))
+        let display = ProgressDisplay(terminal: terminal, quiet: !showsProgress)
         defer { display.finish() }
-        logger.debug("analysing \(checkout.displayName) with \(options.jobs) workers")
-        return try await RepositoryAnalyzer(options: options).analyze(at: checkout.path) { progress in
-            display.update(progress.phase, completed: progress.completed, total: progress.total)
-        }
-    }
-
-    /// Whether progress is shown: not when only warnings and errors are logged.
-    var showsProgress: Bool { [.debug, .info].contains(configuration.logging.level) }
-
-    /// `$XDG_CACHE_HOME/ticket-master` (or `~/.cache/ticket-master`).
-    var cacheDirectory: URL {
-        let environment = ProcessInfo.processInfo.environment
-        let base = environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (NSHomeDirectory() + "/.cache")
-        return URL(fileURLWithPath: base).appendingPathComponent("ticket-master")
+        return try await environment.analyze(location, events: display.events)
     }
 }

@@ -1,7 +1,5 @@
 import ArgumentParser
 import Foundation
-import IssueTrackers
-import RepositoryAnalysis
 import TicketMaster
 
 /// `ticket-master generate`: analyse, plan, write, review, de-duplicate, then preview or file.
@@ -75,104 +73,29 @@ struct Generate: AsyncParsableCommand {
         if let provider { flags.append(("llm.provider", "--provider", provider)) }
         if let model { flags.append(("llm.model", "--model", model)) }
         if let maxCost { flags.append(("llm.max_cost", "--max-cost", String(maxCost))) }
-        let isURL = RepositoryCheckout.isURL(path)
         // A wrong owner/repo is a usage error; report it before any slow work.
         let named = try (tracker ?? trackerOption).map { try RemoteRepository(parsing: $0) }
-        let session = try Session.start(global, searchDirectory: isURL ? nil : path, flags: flags)
-        let git = GitExecutable()
-        let checkout = try await RepositoryCheckout.open(
-            path, depth: session.configuration.repository.maxCommits ?? RepositoryCheckout.defaultCloneDepth, git: git)
-        defer { checkout.remove() }
-        let remote: RemoteRepository?
-        if let named {
-            remote = named
-        } else {
-            remote = await checkout.originRemote(git: git)
-        }
-        // Where to file and with which token is settled before the slow work, so a missing token fails fast.
-        let filing = dryRun ? nil : try await Filing.prepare(remote: remote, session: session)
-        let history = try session.openHistory()
-        let report = try await session.analyze(checkout)
-        var labels = session.configuration.github.defaultLabels
-        for type in IssueType.allCases where !labels.contains(type.rawValue) { labels.append(type.rawValue) }
-        // Before the run is recorded: a model Ollama lacks is pulled first, or the run stops, and an interrupted or
-        // refused pull leaves no half-started run in history.
-        let models = try await session.modelSetup(allowedLabels: labels, assumeYes: yes)
-        let journal = try await RunJournal.start(
-            store: history, repository: checkout.displayName, remote: remote, report: report,
-            configurationDigest: session.resolved.digest)
+        let session = try Session.start(
+            global, searchDirectory: RepositoryCheckout.isURL(path) ? nil : path, flags: flags)
         let display = ProgressDisplay(terminal: session.terminal, quiet: !session.showsProgress)
-        let suggestions: Suggestions
-        do {
-            defer { display.finish() }
-            let links = LinkContext(remote: remote, commit: report.headCommit)
-            let oracle = GitCitationOracle(repository: checkout.path, commit: report.headCommit, git: git)
-            let pipeline = SuggestionPipeline(
-                configuration: session.configuration, secrets: session.resolved.secrets, writer: models.writer,
-                reviewThreshold: session.configuration.issueGeneration.reviewThreshold)
-            let existing = await trackerIssues(filing: filing, remote: remote, session: session)
-            suggestions = try await pipeline.suggest(
-                from: report, links: links, existing: existing, history: journal, citations: oracle
-            ) {
-                display.update("writing issues", completed: $0, total: $1)
-            }
-            await models.stop()
-            // Drafts are saved before anything is shown or published, so nothing produced is ever lost; the save
-            // runs in a task of its own, so it also completes after Ctrl-C.
-            let finished = suggestions
-            try await Task { try await journal.record(finished) }.value
-            if suggestions.interrupted {
-                await journal.finish(.interrupted, message: "interrupted after \(suggestions.drafts.count) draft(s)")
-                StandardError.write(
-                    "interrupted: the \(suggestions.drafts.count) draft(s) written so far are saved as run "
-                        + "\(journal.runId): `ticket-master history show \(journal.runId)`\n")
-                return
-            }
-            await journal.finish(.succeeded)
-        } catch is CancellationError {
-            await models.stop()
-            await journal.finish(.interrupted, message: "interrupted")
-            throw CancellationError()
-        } catch {
-            await models.stop()
-            await journal.finish(.failed, message: "\(error)")
-            throw error
-        }
-        session.logger.info(
-            "\(report.signals.count) findings, \(suggestions.drafts.count) suggestions, \(suggestions.duplicates.count) duplicates set aside"
-        )
-        session.logger.info("saved as run \(journal.runId): `ticket-master history show \(journal.runId)`")
-        if let filing {
-            let setAside = suggestions.duplicates.map {
-                PublishReport.SetAside(title: $0.draft.title, duplicateOf: $0.duplicateOf, reason: $0.reason)
-            }
-            try await filing.file(run: journal, setAside: setAside, assumeYes: yes, json: format == .json)
+        defer { display.finish() }
+        let service = RunService(environment: session.environment)
+        let result = try await service.suggest(
+            .init(location: path, remote: named, files: !dryRun, approvePull: Approval.modelPull(assumeYes: yes)),
+            events: display.events)
+        let drafts = result.suggestions.drafts.count
+        if result.suggestions.interrupted {
+            StandardError.write(
+                "interrupted: the \(drafts) draft(s) written so far are saved as run \(result.runId): "
+                    + "`ticket-master history show \(result.runId)`\n")
+        } else if let filing = result.filing {
+            let report = try await service.file(
+                result, approval: Approval.policy(assumeYes: yes, terminal: session.terminal), events: display.events)
+            try ReportText.print(report, target: filing.target, json: format == .json, terminal: session.terminal)
+            try Filing.check(report, runId: result.runId)
         } else {
-            try Preview(suggestions: suggestions, remote: remote, terminal: session.terminal).print(format)
-        }
-    }
-
-    /// The tracker's open and recently closed issues, so that a preview already leaves out what people filed.
-    /// A preview without a token, or offline, still runs: the drafts are then compared with history only, and
-    /// filing checks the tracker again.
-    private func trackerIssues(filing: Filing?, remote: RemoteRepository?, session: Session) async -> [ExistingIssue] {
-        guard let remote else { return [] }
-        let lookback = Date().addingTimeInterval(-Double(Publisher.defaultClosedIssueLookback.components.seconds))
-        do {
-            let tracker: any IssueTracker
-            if let filing {
-                tracker = filing.tracker
-            } else {
-                tracker = try await Filing.prepare(remote: remote, session: session).tracker
-            }
-            let issues = try await tracker.existingIssues(closedSince: lookback)
-            session.logger.info("compared the drafts with \(issues.count) issues on \(remote)")
-            return issues
-        } catch is CancellationError {
-            return []
-        } catch {
-            session.logger.notice("drafts not compared with the issues on \(remote): \(error)")
-            return []
+            try Preview(suggestions: result.suggestions, remote: result.remote, terminal: session.terminal).print(
+                format)
         }
     }
 }

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import IssueTrackers
 import TicketMaster
 
 /// `ticket-master publish --resume RUN`: files the drafts of an earlier run that are not filed yet.
@@ -41,18 +40,19 @@ struct Publish: AsyncParsableCommand {
     func run() async throws {
         let named = try repository.map { try RemoteRepository(parsing: $0) }
         let session = try Session.start(global)
-        let history = try session.openHistory()
-        let journal = try await RunJournal.resume(store: history, runId: resume)
-        let detail = try await journal.detail()
-        let recorded = try detail.run.repositoryRemote.map { try RemoteRepository(parsing: $0) }
-        let remote = named ?? recorded
-        let drafts = detail.unfiledDrafts
+        let service = RunService(environment: session.environment)
         if dryRun {
+            let (drafts, remote) = try await service.unfiled(runId: resume, remote: named)
             try printPlan(drafts, remote: remote, terminal: session.terminal)
             return
         }
-        let filing = try await Filing.prepare(remote: remote, session: session)
-        try await filing.file(drafts, journal: journal, assumeYes: yes, json: format == .json)
+        let display = ProgressDisplay(terminal: session.terminal, quiet: !session.showsProgress)
+        defer { display.finish() }
+        let (report, target) = try await service.publish(
+            runId: resume, remote: named, approval: Approval.policy(assumeYes: yes, terminal: session.terminal),
+            events: display.events)
+        try ReportText.print(report, target: target, json: format == .json, terminal: session.terminal)
+        try Filing.check(report, runId: resume)
     }
 
     private func printPlan(_ drafts: [DraftRecord], remote: RemoteRepository?, terminal: Terminal) throws {
@@ -72,117 +72,20 @@ struct Publish: AsyncParsableCommand {
     }
 }
 
-/// What `generate` and `publish` share once drafts are saved: the tracker and its token, approval, filing, the
-/// report and its exit code.
-struct Filing {
-    let target: TrackerTarget
-    let tracker: any IssueTracker
-    let session: Session
-
-    /// Works out where to file and finds the token, before any slow work; no request is sent yet.
-    static func prepare(remote: RemoteRepository?, session: Session) async throws -> Filing {
-        guard let remote else {
-            throw TicketMasterError(
-                .usage,
-                "no repository to file on: pass owner/repo (or --repo), or run in a clone with an origin remote")
-        }
-        let target = try TrackerTarget.resolve(remote, configuration: session.configuration)
-        let token = try await target.token(configuration: session.configuration)
-        // A token from `gh` or a forge variable is not part of the configuration's secrets: mask it as well.
-        session.redactions.add { token.redacting($0) }
-        session.logger.debug("filing on \(target) at \(target.apiRoot.absoluteString) with the \(token)")
-        let tracker = try target.makeTracker(token: token, configuration: session.configuration, logger: session.logger)
-        return Filing(target: target, tracker: tracker, session: session)
-    }
-
-    /// Files the run's drafts that are not filed yet.
-    /// `setAside` are the drafts the pipeline left out as duplicates, reported with the rest.
-    func file(
-        run journal: RunJournal, setAside: [PublishReport.SetAside] = [], assumeYes: Bool, json: Bool
-    ) async throws {
-        let drafts = try await journal.detail().unfiledDrafts
-        try await file(drafts, journal: journal, setAside: setAside, assumeYes: assumeYes, json: json)
-    }
-
-    /// Asks which drafts to file (unless `assumeYes`), files them, prints the report and throws the error that
-    /// gives the right exit code when not everything was filed.
-    func file(
-        _ drafts: [DraftRecord], journal: RunJournal, setAside: [PublishReport.SetAside] = [], assumeYes: Bool,
-        json: Bool
-    ) async throws {
-        let runId = journal.runId
-        let pending: [PendingIssue]
-        if assumeYes || drafts.isEmpty {
-            pending = drafts.map(PendingIssue.init)
-        } else {
-            guard isatty(STDIN_FILENO) == 1 else {
-                throw TicketMasterError(
-                    .usage,
-                    "standard input is not a terminal, so nobody can approve the drafts: pass --yes to file "
-                        + "without asking; drafts were saved as run \(runId)")
-            }
-            let outcome = try Approval(terminal: session.terminal).review(drafts, target: target)
-            for id in outcome.skipped { try await journal.setStatus(.skipped, ofDraft: id) }
-            pending = outcome.approved
-        }
-        for id in pending.compactMap(\.draftId) { try await journal.setStatus(.approved, ofDraft: id) }
-
-        var report: PublishReport
-        do {
-            let settings = session.configuration.publishing
-            report = try await Publisher(
-                tracker: tracker, journal: journal, logger: session.logger, assignees: settings.assignees,
-                milestone: settings.milestone, fileSecurityFindings: settings.fileSecurityFindings
-            ).publish(pending)
-            report.setAside = setAside
-        } catch let error as TrackerError where error.code == .rateLimited || error.code == .unavailable {
-            // Nothing was filed; the drafts are saved, so say how to file them once the tracker is back.
-            await journal.finish(.failed, message: error.message)
-            throw TicketMasterError(
-                error.code == .rateLimited ? .partial : .failure,
-                "\(error.message); nothing was filed: file the drafts later with "
-                    + "`ticket-master publish --resume \(runId) --yes`", cause: error)
-        } catch {
-            await journal.finish(.failed, message: "\(error)")
-            throw error
-        }
-        let outcome: RunOutcome =
-            switch report.stop?.reason {
-            case nil: report.isComplete ? .succeeded : .partial
-            case .interrupted: .interrupted
-            case .authentication: .failed
-            case .rateLimited, .trackerFailed: .partial
-            }
-        await journal.finish(outcome, message: report.stop?.message)
-        if json {
-            try printJSON(report)
-        } else {
-            print(ReportText(report: report, target: target, terminal: session.terminal).text, terminator: "")
-        }
-        try Self.check(report, runId: runId)
-    }
-
-    /// Throws the error for a report that did not file everything: partial (5), authentication (4) or
-    /// interrupted (130).
-    static func check(_ report: PublishReport, runId: Int64) throws {
-        guard !report.isComplete else { return }
-        if report.stop?.reason == .interrupted { throw CancellationError() }
-        let attempted = report.filed.count + report.notFiled.count
-        var message = "filed \(report.filed.count) of \(attempted) issue(s)"
-        if let stop = report.stop { message += "; stopped: \(stop.message)" }
-        let titles = report.notFiled.prefix(5).map { "\"\($0.title)\"" }.joined(separator: ", ")
-        message +=
-            "; not filed: \(titles)" + (report.notFiled.count > 5 ? " and \(report.notFiled.count - 5) more" : "")
-        message += "; file the rest with `ticket-master publish --resume \(runId) --yes`"
-        throw TicketMasterError(report.stop?.reason == .authentication ? .authentication : .partial, message)
-    }
-}
-
 /// The readable publishing report.
 struct ReportText {
     let report: PublishReport
     let target: TrackerTarget
     let terminal: Terminal
+
+    /// Prints `report` as JSON or as text on standard output.
+    static func print(_ report: PublishReport, target: TrackerTarget, json: Bool, terminal: Terminal) throws {
+        if json {
+            try printJSON(report)
+        } else {
+            Swift.print(ReportText(report: report, target: target, terminal: terminal).text, terminator: "")
+        }
+    }
 
     var text: String {
         var out = terminal.paint("Filed \(report.filed.count) issue(s) on \(target)", .bold) + "\n"

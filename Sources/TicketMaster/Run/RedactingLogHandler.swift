@@ -1,24 +1,39 @@
 import Foundation
 import Logging
-import Synchronization
-import TicketMaster
 
-/// Writes log lines to standard error (and optionally a file), with every known secret replaced by `********`.
-struct RedactingLogHandler: LogHandler {
-    var logLevel: Logger.Level
-    var metadata: Logger.Metadata = [:]
-    let label: String
-    let secrets: [String]
-    let redactions: Redactions
-    let colored: Bool
-    let file: FileHandle?
+/// A log handler that masks every secret: the configuration's, and those added to ``Redactions`` during the run
+/// (a token from `gh auth token`), each replaced by `********`. Lines go to `write` (standard error, for a command
+/// line) and, when given, to a log file with a timestamp and the logger's label. Every executable logs through it.
+public struct RedactingLogHandler: LogHandler {
+    public var logLevel: Logger.Level
+    public var metadata: Logger.Metadata = [:]
+    private let label: String
+    private let secrets: [String]
+    private let redactions: Redactions
+    private let colored: Bool
+    private let file: FileHandle?
+    private let write: @Sendable (String) -> Void
 
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    /// A handler for `label` at `logLevel`; `colored` paints the level name for a terminal.
+    public init(
+        logLevel: Logger.Level, label: String, secrets: [String], redactions: Redactions, colored: Bool,
+        file: FileHandle?, write: @escaping @Sendable (String) -> Void
+    ) {
+        self.logLevel = logLevel
+        self.label = label
+        self.secrets = secrets
+        self.redactions = redactions
+        self.colored = colored
+        self.file = file
+        self.write = write
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    func log(event: LogEvent) {
+    public func log(event: LogEvent) {
         var text = event.message.description
         let merged = metadata.merging(event.metadata ?? [:]) { $1 }
         if !merged.isEmpty {
@@ -30,14 +45,15 @@ struct RedactingLogHandler: LogHandler {
         text = redactions.apply(to: text)
         let name = Self.name(of: event.level)
         let tag = colored ? "\u{1B}[\(Self.color(of: event.level))m\(name)\u{1B}[0m" : name
-        StandardError.write("\(tag): \(text)\n")
+        write("\(tag): \(text)\n")
         if let file {
             let stamp = ISO8601DateFormatter().string(from: Date())
             file.write(Data("\(stamp) \(name) \(label): \(text)\n".utf8))
         }
     }
 
-    static func name(of level: Logger.Level) -> String {
+    /// How a line names `level`.
+    public static func name(of level: Logger.Level) -> String {
         switch level {
         case .trace, .debug: "debug"
         case .info, .notice: "info"
@@ -59,7 +75,7 @@ struct RedactingLogHandler: LogHandler {
 
 extension Logger.Level {
     /// The swift-log level for a configured level name.
-    init(_ name: LogLevelName) {
+    public init(_ name: LogLevelName) {
         switch name {
         case .debug: self = .debug
         case .info: self = .info
@@ -67,21 +83,5 @@ extension Logger.Level {
         case .error: self = .error
         case .critical: self = .critical
         }
-    }
-}
-
-/// Secrets found after logging started, such as a token from `gh auth token`: every log line is passed through
-/// them too.
-final class Redactions: Sendable {
-    private let redactors = Mutex<[@Sendable (String) -> String]>([])
-
-    /// Adds a function that masks one secret in a text.
-    func add(_ redactor: @escaping @Sendable (String) -> String) {
-        redactors.withLock { $0.append(redactor) }
-    }
-
-    /// `text` with every added secret masked.
-    func apply(to text: String) -> String {
-        redactors.withLock { $0 }.reduce(text) { $1($0) }
     }
 }

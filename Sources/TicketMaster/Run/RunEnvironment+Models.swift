@@ -1,25 +1,30 @@
 import Foundation
 import LanguageModels
 import Logging
-import TicketMaster
 
 /// The language model a run writes with, and the local servers to stop when the run ends.
-struct ModelSetup {
+public struct ModelSetup: Sendable {
     /// The model stages; nil when no model is available, so the plain writer writes every draft.
-    var writer: ModelWriter?
+    public var writer: ModelWriter?
     /// Managed local servers started on demand, stopped by `stop()`.
-    var runtimes: [LocalModelRuntime]
+    public var runtimes: [LocalModelRuntime]
 
     /// Stops every managed local server the run started.
-    func stop() async {
+    public func stop() async {
         for runtime in runtimes { await runtime.stop() }
     }
 }
 
-extension Session {
+/// Whether to pull `model` into the Ollama at `url` before the run: a person's answer, `--yes`, or a web approval.
+public typealias ModelPullApproval = @Sendable (_ model: String, _ url: String) async -> Bool
+
+extension RunEnvironment {
     /// Builds the model chain the configuration asks for: the chosen provider (picked automatically for `auto`),
-    /// its fallbacks, and the cost budget. Says which model was chosen and why.
-    func modelSetup(allowedLabels: [String], assumeYes: Bool = false) async throws -> ModelSetup {
+    /// its fallbacks, and the cost budget. Says which model was chosen and why. A model Ollama lacks is pulled
+    /// when `llm.ollama.auto_pull` or `approvePull` allows it.
+    public func modelSetup(
+        allowedLabels: [String], approvePull: ModelPullApproval = { _, _ in false }, events: RunEvents = .ignored
+    ) async throws -> ModelSetup {
         let settings = configuration.models
         let primaryConfiguration: ProviderConfiguration
         if settings.provider == "none" {
@@ -29,7 +34,7 @@ extension Session {
         if settings.provider == "auto" {
             do {
                 let choice = try await DefaultModelSelection.choose(
-                    from: configuration.providerCandidates(), environment: ProcessInfo.processInfo.environment,
+                    from: configuration.providerCandidates(), environment: variables,
                     modelIsConfigured: settings.model != nil)
                 logger.info("model: \(choice.configuration.provider) (\(choice.reason))")
                 primaryConfiguration = choice.configuration
@@ -53,10 +58,11 @@ extension Session {
         let stageConfigurations = try providersNamedByStages()
         _ = try await provision(
             [primaryConfiguration] + fallbackConfigurations
-                + configuration.pipeline.stages.compactMap { stageConfigurations[$0.name] }, assumeYes: assumeYes)
+                + configuration.pipeline.stages.compactMap { stageConfigurations[$0.name] }, approvePull: approvePull,
+            events: events)
 
         var chains = ModelChains(
-            fallbacks: fallbackConfigurations, session: self,
+            fallbacks: fallbackConfigurations, environment: self,
             // One meter for every stage, so the budget covers the whole run.
             meter: settings.maxCost.map { CostMeter(prices: configuration.priceTable, maxCost: $0) })
         let run = chains.chain(startingWith: primaryConfiguration)
@@ -107,7 +113,7 @@ extension Session {
             name = "text-embedding-3-small"
         }
         if let name, primary.provider != "local", let chosen = configuration.provider("\(primary.provider)/\(name)") {
-            return chosen.makeModel(options: configuration.transportOptions(for: chosen.provider)) as? any TextEmbedding
+            return makeModel(chosen, configuration.transportOptions(for: chosen.provider)) as? any TextEmbedding
         }
         return model as? any TextEmbedding
     }
@@ -124,15 +130,15 @@ private struct ModelChains {
     }
 
     let fallbacks: [ProviderConfiguration]
-    let session: Session
+    let environment: RunEnvironment
     let meter: CostMeter?
     /// The managed local servers the chains use, to stop when the run ends.
     private(set) var runtimes: [LocalModelRuntime] = []
     private var models: [String: any LanguageModel] = [:]
 
-    init(fallbacks: [ProviderConfiguration], session: Session, meter: CostMeter?) {
+    init(fallbacks: [ProviderConfiguration], environment: RunEnvironment, meter: CostMeter?) {
         self.fallbacks = fallbacks
-        self.session = session
+        self.environment = environment
         self.meter = meter
     }
 
@@ -141,7 +147,7 @@ private struct ModelChains {
         for provider in [first] + fallbacks { models.append(made(provider)) }
         var chained: any LanguageModel =
             models.count > 1
-            ? FallbackModel(primary: models[0], fallbacks: Array(models.dropFirst()), logger: session.logger)
+            ? FallbackModel(primary: models[0], fallbacks: Array(models.dropFirst()), logger: environment.logger)
             : models[0]
         if let meter { chained = MeteredModel(chained, meter: meter) }
         return Chain(model: chained, first: models[0])
@@ -149,12 +155,76 @@ private struct ModelChains {
 
     /// The model for `provider`, made on first use.
     private mutating func made(_ provider: ProviderConfiguration) -> any LanguageModel {
-        let options = session.configuration.transportOptions(for: provider.provider)
-        let candidate = provider.makeModel(options: options)
+        let options = environment.configuration.transportOptions(for: provider.provider)
+        let candidate = environment.makeModel(provider, options)
         let key = "\(candidate.descriptor) \(candidate.descriptor.baseURL)"
         if let known = models[key] { return known }
         models[key] = candidate
         if let local = candidate as? LocalModel { runtimes.append(local.runtime) }
         return candidate
     }
+}
+
+extension RunEnvironment {
+    /// Makes sure Ollama has every Ollama model in `configurations` before the run writes with it: a missing model is
+    /// pulled, its progress reported as events, when `llm.ollama.auto_pull` or `approvePull` (`--yes`, a person's
+    /// answer) allows it; otherwise the run stops with a one-line error naming the remedies.
+    ///
+    /// Without this, a missing model fails every draft one at a time and the plain writer quietly takes over, which
+    /// hides the cause behind a run that seems to work.
+    ///
+    /// - Returns: `configurations`, every Ollama model in it now pulled.
+    func provision(
+        _ configurations: [ProviderConfiguration], approvePull: ModelPullApproval, events: RunEvents
+    ) async throws -> [ProviderConfiguration] {
+        var checked = Set<String>()
+        for case .ollama(let settings) in configurations {
+            let probe = OllamaModel(settings, options: Self.ollamaProbe)
+            let url = probe.descriptor.baseURL
+            guard checked.insert(url + " " + settings.model).inserted else { continue }
+            do {
+                if try await probe.isModelAvailable() { continue }
+            } catch {
+                try Task.checkCancellation()
+                // Nothing can be pulled into an Ollama that does not answer; the run reports it when it writes.
+                let reason = (error as? LanguageModelError)?.message ?? "\(error)"
+                logger.warning("could not ask Ollama at \(url) whether it has \(settings.model): \(reason)")
+                continue
+            }
+            var allowed = configuration.models.ollamaAutoPull
+            if !allowed { allowed = await approvePull(settings.model, url) }
+            guard allowed else {
+                throw TicketMasterError(
+                    .configuration,
+                    "Ollama at \(url) does not have \(settings.model): pull it with "
+                        + "`ticket-master models pull \(settings.model)`, run again with --yes to pull it first, "
+                        + "or set llm.ollama.auto_pull: true")
+            }
+            try await pull(settings, events: events)
+        }
+        return configurations
+    }
+
+    /// Pulls the configured model, reporting Ollama's progress as events.
+    private func pull(_ settings: OllamaModel.Configuration, events: RunEvents) async throws {
+        let ollama = OllamaModel(settings, options: configuration.transportOptions(for: "ollama"))
+        do {
+            for try await step in ollama.pull() {
+                events(
+                    .pullingModel(
+                        model: settings.model, status: step.status, completed: step.completed ?? 0, total: step.total))
+            }
+            // Cancelling (Ctrl-C) ends the progress stream without an error; the pull must not pass for finished.
+            try Task.checkCancellation()
+        } catch let error as LanguageModelError {
+            try Task.checkCancellation()
+            throw TicketMasterError(.failure, error.message, cause: error)
+        }
+        logger.info("pulled \(settings.model) into Ollama at \(ollama.descriptor.baseURL)")
+    }
+
+    /// Asking Ollama which models it has is quick, or Ollama is not there; either way there is no point in the
+    /// retries and long timeouts of a chat request.
+    private static let ollamaProbe = TransportOptions(
+        timeouts: Timeouts(connect: .seconds(5), idle: .seconds(10), request: .seconds(10)), retryPolicy: .never)
 }

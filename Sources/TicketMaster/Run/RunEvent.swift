@@ -1,0 +1,58 @@
+import Foundation
+
+/// Something that happened during a run, reported as it happens: the terminal shows them as progress, the web
+/// service streams them as JSON, and a test asserts their sequence.
+public enum RunEvent: Sendable, Codable, Hashable {
+    /// Analysis is in `phase`, with `completed` of `total` steps done (`total` nil when unknown).
+    case analyzing(phase: String, completed: Int, total: Int?)
+    /// Analysis finished with `findings` findings, at `commit`.
+    case analyzed(findings: Int, commit: String?)
+    /// Ollama is pulling `model`: its status line and bytes.
+    case pullingModel(model: String, status: String, completed: Int, total: Int?)
+    /// The run is recorded in history as `runId`.
+    case runStarted(runId: Int64)
+    /// Issue `completed + 1` of `total` is being written; `completed == total` when writing is over.
+    case writing(completed: Int, total: Int)
+    /// A planned issue was left out: its evidence no longer holds.
+    case draftLeftOut(title: String, reason: String)
+    /// A draft is finished, by `writer` (`plain writer` or a model), with the reviewers' lowest score.
+    case draftWritten(title: String, writer: String, score: Int?)
+    /// A model's draft was written again, and why.
+    case draftRewritten(title: String, reason: String)
+    /// The plain writer's draft replaced a model's, and why.
+    case plainWriterUsed(title: String, reason: String)
+    /// A model call was made: its stage, model, tokens and cost in US dollars (nil when the model has no price).
+    case modelCall(stage: String, model: String, promptTokens: Int, completionTokens: Int, cost: Double?)
+    /// A draft was set aside as a duplicate of `duplicateOf` (an issue's URL or another draft's title).
+    case duplicateSetAside(title: String, duplicateOf: String, reason: String)
+    /// The drafts are saved: `drafts` to file, `duplicates` set aside.
+    case draftsSaved(drafts: Int, duplicates: Int)
+    /// An issue was filed.
+    case issueFiled(title: String, number: Int, url: String)
+    /// A draft was not filed on purpose: already on the tracker, declined, or kept off it.
+    case issueSkipped(title: String, reason: String)
+    /// Filing a draft failed.
+    case issueFailed(title: String, reason: String)
+    /// Requests to the tracker wait for a rate limit until `until`.
+    case rateLimitWait(until: Date, reason: String)
+    /// The run ended with `outcome`.
+    case finished(outcome: RunOutcome, message: String?)
+}
+
+/// Where a run's events go: a function called in order, on the run's task, for every event.
+public struct RunEvents: Sendable {
+    private let handler: @Sendable (RunEvent) -> Void
+
+    /// Events passed to `handler`.
+    public init(_ handler: @escaping @Sendable (RunEvent) -> Void) {
+        self.handler = handler
+    }
+
+    /// Events nobody listens to.
+    public static let ignored = RunEvents { _ in }
+
+    /// Reports `event`.
+    public func callAsFunction(_ event: RunEvent) {
+        handler(event)
+    }
+}

@@ -1,0 +1,200 @@
+import Foundation
+import IssueTrackers
+import RepositoryAnalysis
+
+/// One run of Ticket-Master, as a library call the command line, the web service, a queue worker and tests share:
+/// ``suggest(_:events:)`` analyses a repository and writes reviewed, de-duplicated drafts into history;
+/// ``file(_:approval:events:)`` and ``publish(runId:remote:approval:events:)`` file the approved ones. Each reports
+/// what happens as ``RunEvent``s and finishes the run in history once, with its real outcome.
+public struct RunService: Sendable {
+    /// What the runs work with.
+    public let environment: RunEnvironment
+
+    /// A service over `environment`.
+    public init(environment: RunEnvironment) {
+        self.environment = environment
+    }
+
+    /// What to suggest issues for.
+    public struct SuggestRequest: Sendable {
+        /// A local path or a clone URL.
+        public var location: String
+        /// Where issues would be filed; the checkout's `origin` when nil.
+        public var remote: RemoteRepository?
+        /// Whether the run will file: the tracker and its token are settled before the slow work, and the run
+        /// stays open for ``RunService/file(_:approval:events:)`` to finish.
+        public var files: Bool
+        /// Whether a model Ollama lacks may be pulled first.
+        public var approvePull: ModelPullApproval
+
+        /// A request.
+        public init(
+            location: String, remote: RemoteRepository? = nil, files: Bool = false,
+            approvePull: @escaping ModelPullApproval = { _, _ in false }
+        ) {
+            self.location = location
+            self.remote = remote
+            self.files = files
+            self.approvePull = approvePull
+        }
+    }
+
+    /// What a suggestion run produced.
+    public struct SuggestResult: Sendable {
+        /// The run's id in history.
+        public var runId: Int64
+        /// The drafts, those set aside, and the run's notes.
+        public var suggestions: Suggestions
+        /// Where issues would be filed, when known.
+        public var remote: RemoteRepository?
+        /// Where the run files, when the request said it would.
+        public var filing: Filing?
+        /// The run's record.
+        public let journal: RunJournal
+    }
+
+    /// Analyses the repository, writes, reviews and de-duplicates drafts, and saves them in history before
+    /// anything is shown or filed. A run that is not going to file is finished here; Ctrl-C keeps the drafts
+    /// written so far, and the run is marked interrupted.
+    public func suggest(_ request: SuggestRequest, events: RunEvents = .ignored) async throws -> SuggestResult {
+        let configuration = environment.configuration
+        let logger = environment.logger
+        let checkout = try await RepositoryCheckout.open(
+            request.location, depth: configuration.repository.maxCommits ?? RepositoryCheckout.defaultCloneDepth,
+            git: environment.git)
+        defer { checkout.remove() }
+        let remote: RemoteRepository?
+        if let named = request.remote {
+            remote = named
+        } else {
+            remote = await checkout.originRemote(git: environment.git)
+        }
+        // Where to file and with which token is settled before the slow work, so a missing token fails fast.
+        let filing =
+            request.files ? try await Filing.prepare(remote: remote, environment: environment, events: events) : nil
+        let history = try environment.openHistory()
+        let report = try await environment.analyze(checkout, events: events)
+        var labels = configuration.github.defaultLabels
+        for type in IssueType.allCases where !labels.contains(type.rawValue) { labels.append(type.rawValue) }
+        // Before the run is recorded: a model Ollama lacks is pulled first, or the run stops, and an interrupted or
+        // refused pull leaves no half-started run in history.
+        let models = try await environment.modelSetup(
+            allowedLabels: labels, approvePull: request.approvePull, events: events)
+        let journal = try await RunJournal.start(
+            store: history, repository: checkout.displayName, remote: remote, report: report,
+            configurationDigest: environment.resolved.digest)
+        events(.runStarted(runId: journal.runId))
+        let suggestions: Suggestions
+        do {
+            let links = LinkContext(remote: remote, commit: report.headCommit)
+            let oracle = GitCitationOracle(repository: checkout.path, commit: report.headCommit, git: environment.git)
+            let pipeline = SuggestionPipeline(
+                configuration: configuration, secrets: environment.resolved.secrets, writer: models.writer,
+                reviewThreshold: configuration.issueGeneration.reviewThreshold)
+            let existing = await trackerIssues(filing: filing, remote: remote)
+            suggestions = try await pipeline.suggest(
+                from: report, links: links, existing: existing, history: journal, citations: oracle, events: events)
+            await models.stop()
+            // Drafts are saved before anything is shown or published, so nothing produced is ever lost; the save
+            // runs in a task of its own, so it also completes after Ctrl-C.
+            let finished = suggestions
+            try await Task { try await journal.record(finished) }.value
+            events(.draftsSaved(drafts: suggestions.drafts.count, duplicates: suggestions.duplicates.count))
+            if suggestions.interrupted {
+                await finish(
+                    journal, .interrupted, message: "interrupted after \(suggestions.drafts.count) draft(s)",
+                    events: events)
+            } else if filing == nil {
+                await finish(journal, .succeeded, message: nil, events: events)
+            }
+        } catch is CancellationError {
+            await models.stop()
+            await finish(journal, .interrupted, message: "interrupted", events: events)
+            throw CancellationError()
+        } catch {
+            await models.stop()
+            await finish(journal, .failed, message: "\(error)", events: events)
+            throw error
+        }
+        if !suggestions.interrupted {
+            logger.info(
+                "\(report.signals.count) findings, \(suggestions.drafts.count) suggestions, \(suggestions.duplicates.count) duplicates set aside"
+            )
+            logger.info("saved as run \(journal.runId): `ticket-master history show \(journal.runId)`")
+        }
+        return SuggestResult(
+            runId: journal.runId, suggestions: suggestions, remote: remote, filing: filing, journal: journal)
+    }
+
+    /// Files the drafts of a run that ``suggest(_:events:)`` left open for filing, as `approval` decides, and
+    /// finishes the run.
+    public func file(
+        _ result: SuggestResult, approval: any ApprovalPolicy, events: RunEvents = .ignored
+    ) async throws -> PublishReport {
+        guard let filing = result.filing else {
+            throw TicketMasterError(.usage, "run \(result.runId) was not prepared for filing")
+        }
+        let setAside = result.suggestions.duplicates.map {
+            PublishReport.SetAside(title: $0.draft.title, duplicateOf: $0.duplicateOf, reason: $0.reason)
+        }
+        let drafts = try await result.journal.detail().unfiledDrafts
+        return try await filing.file(
+            drafts, journal: result.journal, setAside: setAside, approval: approval, environment: environment,
+            events: events)
+    }
+
+    /// The drafts of run `runId` that are not filed yet, and where the run would file them (`remote`, else the
+    /// repository the run recorded).
+    public func unfiled(
+        runId: Int64, remote: RemoteRepository? = nil
+    ) async throws -> (
+        drafts: [DraftRecord], remote: RemoteRepository?
+    ) {
+        let journal = try await RunJournal.resume(store: try environment.openHistory(), runId: runId)
+        let detail = try await journal.detail()
+        let recorded = try detail.run.repositoryRemote.map { try RemoteRepository(parsing: $0) }
+        return (detail.unfiledDrafts, remote ?? recorded)
+    }
+
+    /// Files the drafts of an earlier run that are not filed yet (`publish --resume`), as `approval` decides.
+    public func publish(
+        runId: Int64, remote: RemoteRepository? = nil, approval: any ApprovalPolicy, events: RunEvents = .ignored
+    ) async throws -> (report: PublishReport, target: TrackerTarget) {
+        let journal = try await RunJournal.resume(store: try environment.openHistory(), runId: runId)
+        let (drafts, target) = try await unfiled(runId: runId, remote: remote)
+        let filing = try await Filing.prepare(remote: target, environment: environment, events: events)
+        let report = try await filing.file(
+            drafts, journal: journal, approval: approval, environment: environment, events: events)
+        return (report, filing.target)
+    }
+
+    private func finish(_ journal: RunJournal, _ outcome: RunOutcome, message: String?, events: RunEvents) async {
+        await journal.finish(outcome, message: message)
+        events(.finished(outcome: outcome, message: message))
+    }
+
+    /// The tracker's open and recently closed issues, so that a preview already leaves out what people filed.
+    /// A preview without a token, or offline, still runs: the drafts are then compared with history only, and
+    /// filing checks the tracker again.
+    private func trackerIssues(filing: Filing?, remote: RemoteRepository?) async -> [ExistingIssue] {
+        guard let remote else { return [] }
+        let lookback = environment.now().addingTimeInterval(
+            -Double(Publisher.defaultClosedIssueLookback.components.seconds))
+        do {
+            let tracker: any IssueTracker
+            if let filing {
+                tracker = filing.tracker
+            } else {
+                tracker = try await Filing.prepare(remote: remote, environment: environment).tracker
+            }
+            let issues = try await tracker.existingIssues(closedSince: lookback)
+            environment.logger.info("compared the drafts with \(issues.count) issues on \(remote)")
+            return issues
+        } catch is CancellationError {
+            return []
+        } catch {
+            environment.logger.notice("drafts not compared with the issues on \(remote): \(error)")
+            return []
+        }
+    }
+}
