@@ -29,9 +29,6 @@ let package = Package(
             name: "ticket-master",
             dependencies: [
                 "TicketMaster",
-                "RepositoryAnalysis",
-                "LanguageModels",
-                "IssueTrackers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

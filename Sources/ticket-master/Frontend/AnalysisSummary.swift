@@ -1,5 +1,5 @@
 import Foundation
-import RepositoryAnalysis
+import TicketMaster
 
 /// The readable summary of `analyze`: totals, then the top rows of each table, then the findings.
 struct AnalysisSummary {

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import RepositoryAnalysis
 import TicketMaster
 
 /// `ticket-master analyze PATH`: the findings, without drafting issues.
