@@ -68,8 +68,14 @@ extension GitHubTracker {
         let exited = AsyncStream<Void>.makeStream()
         process.terminationHandler = { _ in exited.continuation.finish() }
         do { try process.run() } catch { return nil }
-        // Read concurrently so a chatty child cannot block on a full pipe.
-        let reader = Task.detached { output.fileHandleForReading.readDataToEndOfFile() }
+        // Read concurrently so a chatty child cannot block on a full pipe, on a thread of its own: the read blocks
+        // until every holder of the pipe is gone, and a blocked thread of the concurrency pool (two of them on two
+        // cores) would hold up the deadline below.
+        let reader = Task {
+            await withCheckedContinuation { continuation in
+                Thread { continuation.resume(returning: output.fileHandleForReading.readDataToEndOfFile()) }.start()
+            }
+        }
         // Whichever comes first: the exit, or the deadline. Foundation reports the exit only once the output pipe is
         // closed, and a helper that `gh` forked may hold it open long after `gh` itself is gone, so the deadline is
         // not left waiting for the exit.

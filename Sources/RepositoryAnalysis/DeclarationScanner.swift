@@ -207,13 +207,15 @@ enum DeclarationScanner {
         ("Command", ["run", "validate", "configuration"]),
         ("ExpressibleByArgument", ["init(argument", "defaultValueDescription"]),
         ("Mirror", ["customMirror"]), ("View", ["body"]), ("Strideable", ["distance", "advanced"]),
+        ("LogHandler", ["logLevel", "metadata", "metadataProvider", "subscript", "log"]),
     ]
 
     /// Whether a member named `name` (declared by `excerpt`) of a type conforming to `conformances` implements a
     /// well-known requirement.
     static func implementsWellKnownRequirement(name: String, excerpt: String, conformances: String) -> Bool {
         let initializer = excerpt.range(of: "init(").map {
-            String(excerpt[$0.lowerBound...].prefix(while: { $0 != ":" && $0 != ")" }))
+            // `init(from decoder: any Decoder)` is named by its first label: `init(from`.
+            String(excerpt[$0.lowerBound...].prefix(while: { $0 != ":" && $0 != ")" && $0 != " " }))
         }
         return wellKnownRequirements.contains { entry in
             conformances.contains(entry.protocolWord)

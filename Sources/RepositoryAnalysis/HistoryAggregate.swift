@@ -648,6 +648,10 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
         // A revert fixes a bug only when what it reverts was meant as one (and is then a fix that failed).
         if let reverted = revertedSubject(subject) { return isFix(reverted) }
         let lower = subject.lowercased()
+        // Silencing a type checker (`Fix issues previously type ignored`) changes no behaviour.
+        if lower.contains("type ignore") || lower.contains("type: ignore") || lower.contains("type-ignore") {
+            return false
+        }
         let words = lower.split(whereSeparator: { !$0.isLetter })
         // A fix of the docs, the build, a warning or a flaky test is not a bug fix in the code.
         if words.contains(where: { notBugWords.contains($0) }) { return false }
@@ -662,6 +666,11 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
 
     /// The subject a `Revert "…"` commit reverts.
     static func revertedSubject(_ subject: String) -> String? {
+        // Forges append the pull request: `Revert "Move closer to the autotools idiom. (#3187)" (#3255)`.
+        var subject = Substring(subject)
+        if let range = subject.range(of: #" \(#\d+\)$"#, options: .regularExpression) {
+            subject = subject[..<range.lowerBound]
+        }
         guard subject.hasPrefix("Revert \""), subject.hasSuffix("\""), subject.count > 9 else { return nil }
         return String(subject.dropFirst(8).dropLast())
     }

@@ -8,6 +8,8 @@ struct ModuleLayout: Sendable {
         var name: String
         var path: String
         var isExported: Bool
+        /// An `executableTarget`: tested by running it as often as by importing it.
+        var isExecutable = false
     }
 
     /// The targets `Package.swift` declares, when there is one.
@@ -121,7 +123,7 @@ struct ModuleLayout: Sendable {
             targets.append(
                 SwiftTarget(
                     name: name, path: path.hasSuffix("/") ? String(path.dropLast()) : path,
-                    isExported: isLibrary && exported.contains(name)))
+                    isExported: isLibrary && exported.contains(name), isExecutable: kind == "executableTarget"))
         }
         return targets
     }

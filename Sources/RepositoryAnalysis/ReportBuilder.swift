@@ -173,10 +173,20 @@ struct ReportBuilder {
         language == "JavaScript" ? "TypeScript" : language
     }
 
+    /// Test folder words of suites that run an executable rather than import it (`Tests/CLITests`).
+    private static let endToEndWords = ["CLI", "Command", "EndToEnd", "Integration", "E2E", "Executable"]
+
+    /// Languages whose declarations say whether they are public (`public`, `pub`).
+    private static let declaresAccess: Set<String> = ["Swift", "Rust", "Java"]
+
     private func untestedFiles() -> [RepositoryReport.UntestedFile] {
         let tested = Set(scanned.compactMap(\.kinds.testKey))
         let testFamilies = Set(tested.compactMap { $0.split(separator: ":").first.map(String.init) })
         let swiftTests = scanned.filter { $0.kinds.testKey?.hasPrefix("swift:") == true }.map(\.file.path)
+        let executables = Set(
+            (manifests["Package.swift"].map(ModuleLayout.swiftTargets(in:)) ?? []).filter(\.isExecutable).map {
+                String(FileKinds.name(of: $0.path))
+            })
         return scanned.compactMap { file -> RepositoryReport.UntestedFile? in
             guard file.content == .text, !file.hasInlineTests, !file.kinds.isGenerated,
                 let keys = file.kinds.sourceKeys,
@@ -186,9 +196,18 @@ struct ReportBuilder {
             let moduleHasTests: Bool
             let parts = file.file.path.split(separator: "/")
             if family == "swift", parts.count > 2, parts[0] == "Sources" {
-                moduleHasTests = swiftTests.contains { $0.contains(parts[1]) }
+                // An executable is tested by a test target named after it, or by an end-to-end suite that runs it.
+                moduleHasTests =
+                    swiftTests.contains { $0.contains(parts[1]) }
+                    || executables.contains(String(parts[1]))
+                        && swiftTests.contains { path in Self.endToEndWords.contains { path.contains($0) } }
             } else {
                 moduleHasTests = testFamilies.contains(family)
+            }
+            // A file with nothing public, in a module whose tests exist, is an implementation detail those tests
+            // exercise through the module's API (where access is declared, so "nothing public" is known).
+            if moduleHasTests, Self.declaresAccess.contains(file.language), file.declarations.declarations == 0 {
+                return nil
             }
             let addition = history.additions[file.file.path]
             return RepositoryReport.UntestedFile(

@@ -242,3 +242,129 @@ extension RepositoryAnalyzer {
         return files.filter { !referenced.contains($0.path) }
     }
 }
+
+extension RepositoryAnalyzer {
+    /// At most this many files' fix commits are read back.
+    static let fixCheckFiles = 10
+
+    /// `files` with fix commits that changed nothing but comments, docstrings and layout in the file taken out of
+    /// its untested fixes: a subject that says "Fix" over a docstring edit (`Fix layout, align full version`)
+    /// fixed no behaviour a test could pin down. Each candidate commit is read once, with the whole file as
+    /// context (`git show -U<large>`), and the code before and after is compared without comments, docstrings and
+    /// whitespace. Only files that could become hotspots are checked, most fixes first.
+    static func withoutCosmeticFixes(
+        _ files: [HistoryAggregate.DefectHistory], git: GitProcess
+    ) async throws -> [HistoryAggregate.DefectHistory] {
+        var files = files
+        let candidates = files.indices
+            .filter { files[$0].untestedFixes >= SignalRules.hotspotRecentFixes }
+            .sorted { files[$0].fixScore > files[$1].fixScore }
+            .prefix(fixCheckFiles)
+        for index in candidates {
+            let path = files[index].path
+            let language = FileKinds.language(of: path)
+            var style = CommentStyle.of(language: language)
+            guard style != .any, !style.isEmpty else { continue }
+            // Strings in triple quotes are docstrings in Python only; elsewhere they are values.
+            if language != "Python" { style.remove(.tripleQuotes) }
+            style.remove(.backticks)
+            var kept: [CommitReference] = []
+            for commit in files[index].evidence {
+                let (output, completion) = try await git.capture([
+                    "show", "--format=", "--no-color", "--no-ext-diff", "-U1000000", commit.hash, "--", path,
+                ])
+                guard completion.status == 0, !output.isEmpty else {
+                    kept.append(commit)
+                    continue
+                }
+                let (before, after) = DiffSides.split(output)
+                if CodeSkeleton(before, style: style) == CodeSkeleton(after, style: style) {
+                    files[index].untestedFixes -= 1
+                    files[index].fixCommits -= 1
+                } else {
+                    kept.append(commit)
+                }
+            }
+            files[index].evidence = kept
+        }
+        return files
+    }
+}
+
+/// The two sides of a one-file diff shown with its whole file as context: the lines before and after.
+enum DiffSides {
+    static func split(_ diff: Data) -> (before: [UInt8], after: [UInt8]) {
+        var before: [UInt8] = []
+        var after: [UInt8] = []
+        var inHunk = false
+        for line in diff.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            guard let first = line.first else { continue }
+            if first == UInt8(ascii: "@") {
+                inHunk = true
+                continue
+            }
+            guard inHunk else { continue }
+            let text = line.dropFirst()
+            switch first {
+            case UInt8(ascii: " "):
+                before += text + [UInt8(ascii: "\n")]
+                after += text + [UInt8(ascii: "\n")]
+            case UInt8(ascii: "-"): before += text + [UInt8(ascii: "\n")]
+            case UInt8(ascii: "+"): after += text + [UInt8(ascii: "\n")]
+            default: break
+            }
+        }
+        return (before, after)
+    }
+}
+
+/// A file's code without comments, docstrings (strings in triple quotes) and whitespace: two versions with the same
+/// skeleton do the same thing. One-line strings are kept, since a changed message is a changed behaviour.
+struct CodeSkeleton: Equatable {
+    private(set) var bytes: [UInt8] = []
+
+    init(_ text: [UInt8], style: CommentStyle) {
+        let count = text.count
+        var index = 0
+        func at(_ offset: Int) -> UInt8 { index + offset < count ? text[index + offset] : 0 }
+        while index < count {
+            let byte = text[index]
+            if style.contains(.slashes), byte == UInt8(ascii: "/"), at(1) == UInt8(ascii: "/") {
+                while index < count, text[index] != UInt8(ascii: "\n") { index += 1 }
+            } else if style.contains(.slashes), byte == UInt8(ascii: "/"), at(1) == UInt8(ascii: "*") {
+                index += 2
+                while index < count, !(text[index] == UInt8(ascii: "*") && at(1) == UInt8(ascii: "/")) { index += 1 }
+                index += 2
+            } else if style.contains(.hash), byte == UInt8(ascii: "#") {
+                while index < count, text[index] != UInt8(ascii: "\n") { index += 1 }
+            } else if style.contains(.dashes), byte == UInt8(ascii: "-"), at(1) == UInt8(ascii: "-") {
+                while index < count, text[index] != UInt8(ascii: "\n") { index += 1 }
+            } else if style.contains(.tripleQuotes), byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'"),
+                at(1) == byte, at(2) == byte
+            {
+                index += 3
+                while index < count, !(text[index] == byte && at(1) == byte && at(2) == byte) {
+                    index += text[index] == UInt8(ascii: "\\") ? 2 : 1
+                }
+                index += 3
+            } else if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") {
+                // A one-line string is code: kept whole, so that a quote inside opens no comment.
+                bytes.append(byte)
+                index += 1
+                while index < count, text[index] != byte, text[index] != UInt8(ascii: "\n") {
+                    if text[index] == UInt8(ascii: "\\"), index + 1 < count {
+                        bytes.append(text[index])
+                        index += 1
+                    }
+                    bytes.append(text[index])
+                    index += 1
+                }
+                if index < count, text[index] == byte { bytes.append(byte) }
+                index += 1
+            } else {
+                if byte != 0x20, byte != 0x09, byte != 0x0A, byte != 0x0D { bytes.append(byte) }
+                index += 1
+            }
+        }
+    }
+}

@@ -158,12 +158,16 @@ public struct RepositoryAnalyzer: Sendable {
             report.untestedFiles = try await Self.withoutTestReferences(
                 report.untestedFiles, scanned: scanned, git: git)
         }
+        var checked = aggregate
+        if repository.head != nil {
+            checked.defectFiles = try await Self.withoutCosmeticFixes(aggregate.defectFiles, git: git)
+        }
         var shapes: [String: CodeShape] = [:]
-        for file in aggregate.defectFiles {
+        for file in checked.defectFiles {
             shapes[file.path] = CodeShape.measure(repository.root.appendingPathComponent(file.path))
         }
         report.signals = SignalRules(
-            history: aggregate, report: report,
+            history: checked, report: report,
             hasDocumentation: scanned.contains { $0.kinds.isDocumentation }, now: options.now,
             largeFileBytes: options.largeFileBytes, shapes: shapes
         ).signals()

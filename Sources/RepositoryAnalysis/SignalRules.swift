@@ -178,6 +178,9 @@ struct SignalRules {
         }
     }
 
+    /// A marker younger than this many days is low severity.
+    static let freshMarkerDays = 30
+
     private func markers() -> [Signal] {
         // One signal per path and marker text: the same note twice in a file is one finding.
         var groups: [[String]: [RepositoryReport.Marker]] = [:]
@@ -196,6 +199,10 @@ struct SignalRules {
             // A marker with no text, a word or two, or a note that trails off says too little to act on.
             let trailing = first.text.hasSuffix("...") || first.text.hasSuffix("…") || first.text.hasSuffix(":")
             if first.text.count < 20 || trailing { severity = .low }
+            // A note written this month is still on its author's mind, and a short question ("frames of size
+            // zero?") is a thought, not a task: both rank below the notes that were left behind.
+            if let age, age < Self.freshMarkerDays { severity = .low }
+            if first.text.hasSuffix("?"), first.text.split(separator: " ").count < 8 { severity = .low }
             var metrics = [Metric("occurrences", Double(group.count))]
             if let age { metrics.append(Metric("age-days", Double(age))) }
             let lines = group.map { "\($0.line)" }.joined(separator: ",")
@@ -305,6 +312,9 @@ struct SignalRules {
         String(format: "%.1f MB", Double(bytes) / 1_000_000)
     }
 
+    /// A CONTRIBUTING guide is suggested only to projects with at least this many authors.
+    static let contributingAuthors = 5
+
     private func missingProjectFiles() -> [Signal] {
         guard report.workingTree.trackedFiles > 0 else { return [] }
         let files = report.projectFiles
@@ -320,7 +330,14 @@ struct SignalRules {
         if files.continuousIntegration.isEmpty {
             missing("continuous-integration", .medium, "The repository has no CI configuration")
         }
-        if files.contributing == nil, !files.contributingInReadme {
+        // A guide helps when outsiders contribute and the way to build and test is not the ecosystem's one command
+        // (`npm test`, `pytest`, `swift test`, `cargo test`, `go test`), which newcomers already know.
+        let standardWorkflow =
+            report.toolchain.testCommand != nil
+            && ["npm", "python", "cargo", "go", "swiftpm"].contains(report.toolchain.ecosystem ?? "")
+        if files.contributing == nil, !files.contributingInReadme, report.totals.authors >= Self.contributingAuthors,
+            !standardWorkflow
+        {
             missing("contributing", .low, "The repository has no CONTRIBUTING guide")
         }
         if let readme = files.readme {

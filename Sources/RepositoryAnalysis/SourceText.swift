@@ -310,14 +310,23 @@ enum SourceText {
             } else if style.contains(.tripleQuotes), byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'"),
                 position + 2 < count, next == byte, bytes[position + 2] == byte
             {
+                // A Swift raw string (`#"""`) ends only at a closing delimiter with as many `#` (`"""#`), and its
+                // backslashes escape nothing.
+                var hashes = 0
+                while position - hashes > 0, bytes[position - hashes - 1] == UInt8(ascii: "#") { hashes += 1 }
+                func closes(at index: Int) -> Bool {
+                    guard index + 2 + hashes < count, bytes[index] == byte, bytes[index + 1] == byte,
+                        bytes[index + 2] == byte
+                    else { return false }
+                    for offset in 0..<hashes where bytes[index + 3 + offset] != UInt8(ascii: "#") { return false }
+                    return true
+                }
                 let start = position
                 position += 3
-                while position + 2 < count,
-                    !(bytes[position] == byte && bytes[position + 1] == byte && bytes[position + 2] == byte)
-                {
-                    position += bytes[position] == UInt8(ascii: "\\") ? 2 : 1
+                while position < count, !closes(at: position) {
+                    position += hashes == 0 && bytes[position] == UInt8(ascii: "\\") ? 2 : 1
                 }
-                position = min(count, position + 3)
+                position = min(count, position + 3 + hashes)
                 ranges.append(start..<position)
             } else if style.contains(.backticks), byte == UInt8(ascii: "`") {
                 let start = position

@@ -26,6 +26,13 @@ struct FindingTests {
             }
             try repository.write("let parse = 4\n", to: "Sources/App/Parser.swift")
             try await repository.commit("Revert \"Fix overflow in column numbers\"", date: Day.at(60))
+            // A "fix" of the comments changes no behaviour, and reverting a build change (the pull request's number
+            // after the quotes) fixed no bug.
+            try repository.write("// Parses lines.\nlet parse = 4\n", to: "Sources/App/Parser.swift")
+            try await repository.commit("Fix layout of the parser's comment", date: Day.at(62))
+            try repository.write("// Parses lines.\nlet parse = 4 \n", to: "Sources/App/Parser.swift")
+            try repository.write("build:\n\tswift build\n", to: "Makefile")
+            try await repository.commit("Revert \"Move to the standard build idiom (#31)\" (#35)", date: Day.at(64))
             for (index, subject) in [
                 "Add a prefix option", "More debug logging", "Fix typo", "Suffix support", "Prefixes",
             ]

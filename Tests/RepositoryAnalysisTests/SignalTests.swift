@@ -163,13 +163,22 @@ struct SignalTests {
             #expect(
                 Set(missing.map(\.summary)) == [
                     "The repository has no LICENSE file", "The repository has no CI configuration",
-                    "The repository has no CONTRIBUTING guide", "README.md has no installation section",
+                    "README.md has no installation section",
                 ])
             try repository.write("MIT\n", to: "LICENSE")
             try repository.write("on: push\n", to: ".github/workflows/ci.yml")
             try await repository.commit("Project files", date: Day.at(2))
             let after = try await analyze(repository.url)
-            #expect(after.signals.filter { $0.kind == .missingProjectFile }.count == 2)
+            #expect(after.signals.filter { $0.kind == .missingProjectFile }.count == 1)
+            // A CONTRIBUTING guide is for projects that outsiders build in more than the ecosystem's one command.
+            for (index, name) in ["Ana", "Ben", "Cy", "Dee", "Eve"].enumerated() {
+                try repository.write("print(\(index))\n", to: "main.py")
+                try await repository.commit(
+                    "Change \(index)", date: Day.at(Double(3 + index)),
+                    author: .init(name: name, email: "\(name)@x.org"))
+            }
+            let team = try await analyze(repository.url)
+            #expect(team.signals.contains { $0.summary == "The repository has no CONTRIBUTING guide" })
         }
     }
 

@@ -98,6 +98,9 @@ struct SourceTextTests {
         #expect(scan(script, mode: .code(.of(language: "JavaScript"))).markers.map(\.line) == [4])
         let swift = "let s = \"\"\"\n    // FIXME: in a string\n    \"\"\"\n// FIXME: real\n"
         #expect(scan(swift, mode: .code(.of(language: "Swift"))).markers.map(\.line) == [4])
+        // A raw string holding a string in triple quotes ends at `"""#`, not at the inner quotes.
+        let raw = "let s = #\"\"\"\nT = \"\"\"\n// FIXME: inside\n\"\"\"\n\"\"\"#\n// FIXME: real\n"
+        #expect(scan(raw, mode: .code(.of(language: "Swift"))).markers.map(\.line) == [6])
     }
 
     @Test("a marker quoted or named in a sentence of a comment is described, not used")

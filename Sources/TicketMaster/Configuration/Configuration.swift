@@ -146,14 +146,21 @@ public struct Configuration: Sendable, Equatable {
         public var file: String?
     }
 
+    /// Where and how issues are filed on GitHub (`github.*`).
     public var github: GitHub
     /// How filing paces itself.
     public var publishing: Publishing
+    /// Which history is analysed (`repository.*`).
     public var repository: Repository
+    /// How many issues of which kinds are suggested, and how they are checked (`issue_generation.*`).
     public var issueGeneration: IssueGeneration
+    /// The model stages that write and review drafts (`pipeline.*`).
     public var pipeline: Pipeline
+    /// The language models and their budget (`llm.*`).
     public var models: Models
+    /// The run history database (`history.*`).
     public var history: History
+    /// Where logs go and how much is logged (`logging.*`).
     public var logging: Logging
 
     /// Builds the typed value from validated entries; a missing or mistyped entry falls back to the key's default.

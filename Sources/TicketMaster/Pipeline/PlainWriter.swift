@@ -180,7 +180,7 @@ public struct PlainWriter: Sendable {
 }
 
 /// The fixed wording for each kind of finding: what was found, what to change, and how to tell it is done.
-private struct Wording {
+struct Wording {
     var title: String
     var context: String
     var proposal: String
@@ -422,7 +422,7 @@ private struct Wording {
     ]
 
     /// What a note asks for: a question to answer, a workaround to retire, a defect to fix, or a task to do.
-    private enum NoteKind {
+    enum NoteKind {
         case question, workaround, upstream, idea, defect, task
     }
 
@@ -555,7 +555,76 @@ private struct Wording {
             }
             if let test, !configuration { criteria.append("\(test) passes") }
         }
-        return ("\(file): \(firstSentence(PlainWriter.inert(note)))", context, proposal, criteria)
+        // The path as far as it fits; the file name alone when the note would be cut.
+        let kind = classify(note, word: word)
+        var title = markerTitle(note, kind: kind, word: word, file: file)
+        if title.hasSuffix("…"), let name = file.split(separator: "/").last, name.count < file.count {
+            title = markerTitle(note, kind: kind, word: word, file: String(name))
+        }
+        return (title, context, proposal, criteria)
+    }
+
+    /// Verbs a note starts with when it says what to do (`Make this strongly-typed`): its title is the note itself.
+    private static let imperativeVerbs: Set<String> = [
+        "add", "allow", "avoid", "check", "clean", "convert", "deprecate", "document", "drop", "extract", "handle",
+        "implement", "improve", "make", "merge", "move", "refactor", "reject", "remove", "rename", "replace",
+        "report", "rewrite", "simplify", "split", "support", "switch", "use", "validate",
+    ]
+
+    /// A marker's title: what the note asks, in its own words, named by file, cut at a clause so that it reads
+    /// whole: `Make this strongly-typed (no any) in merge.ts`, `Answer the FIXME in ArgumentSet.swift: I dont
+    /// actually know why this is safe`, `Revisit the workaround in OptionGroup.swift: …`.
+    static func markerTitle(_ note: String, kind: NoteKind, word: String, file: String) -> String {
+        // A link to an issue reads as its number.
+        var text = note.replacingOccurrences(
+            of: #"https?://\S+/(issues|pull|pulls|merge_requests)/(\d+)"#, with: "#$2", options: .regularExpression)
+        text = PlainWriter.inert(text).replacingOccurrences(of: "`", with: "")
+        let first = text.split(separator: " ").first.map { $0.lowercased() } ?? ""
+        let prefix: String
+        var suffix = ""
+        switch kind {
+        case .question: prefix = "Answer the \(word) in \(file): "
+        case .workaround: prefix = "Revisit the workaround in \(file): "
+        case .idea: prefix = "Decide on the idea in \(file): "
+        case .upstream, .defect: prefix = "\(file): "
+        case .task where imperativeVerbs.contains(first):
+            prefix = ""
+            suffix = " in \(file)"
+        case .task: prefix = "\(file): "
+        }
+        var clause = clauseOf(text, limit: max(30, 80 - prefix.count - suffix.count))
+        if clause.hasSuffix("…"), !suffix.isEmpty {
+            // A note cut off mid-clause cannot carry the file after its ellipsis: name the file first.
+            return "\(file): " + clauseOf(text, limit: max(30, 78 - file.count))
+        }
+        if prefix.isEmpty, let head = clause.first { clause = head.uppercased() + clause.dropFirst() }
+        return prefix + clause + suffix
+    }
+
+    /// The first sentence of `text`, at most `limit` characters: a longer one is cut at its last clause boundary
+    /// (`, `, `; `, ` (`, ` - `) that keeps at least half of it, else at a word boundary, with an ellipsis.
+    static func clauseOf(_ text: String, limit: Int) -> String {
+        var sentence = text
+        for separator in [". ", "; ", " - ", ": "] {
+            if let end = sentence.range(of: separator) { sentence = String(sentence[..<end.lowerBound]) }
+        }
+        sentence = sentence.trimmingCharacters(in: .whitespaces)
+        while let last = sentence.last, ":.…,;".contains(last) { sentence.removeLast() }
+        guard sentence.count > limit else { return sentence }
+        let head = String(sentence.prefix(limit))
+        var best: String.Index?
+        for separator in [", ", " (", " - ", " — "] {
+            if let range = head.range(of: separator, options: .backwards),
+                head.distance(from: head.startIndex, to: range.lowerBound) >= limit / 2
+            {
+                best = max(best ?? range.lowerBound, range.lowerBound)
+            }
+        }
+        if let best { return String(head[..<best]) }
+        var cut = head
+        if let space = cut.lastIndex(of: " ") { cut = String(cut[..<space]) }
+        while let last = cut.last, ":,;.-(".contains(last) || last == " " { cut.removeLast() }
+        return cut + "…"
     }
 
     /// The first sentence of a note, without a trailing colon or ellipsis, for a title.

@@ -1,7 +1,8 @@
 import Foundation
 import RepositoryAnalysis
 import Testing
-import TicketMaster
+
+@testable import TicketMaster
 
 @Suite("PlainWriter")
 struct PlainWriterTests {
@@ -106,6 +107,7 @@ struct PlainWriterTests {
             summary: "FIXME in a.swift:3: why is this safe?",
             evidence: Evidence(locations: [SourceLocation(path: "a.swift", startLine: 3)]))
         let asked = draft([question], toolchain: make)
+        #expect(asked.title == "Answer the FIXME in a.swift: why is this safe?")
         #expect(asked.body.contains("The note asks a question the code never answered"))
         #expect(!asked.body.contains("Add a test"))
         let workaround = Signal(
@@ -154,5 +156,31 @@ struct PlainWriterTests {
         let second = signal(.marker, .low, path: "a.swift", line: 2)
         #expect(draft([first, second], remote: nil).fingerprint == draft([second, first], remote: nil).fingerprint)
         #expect(draft([first], remote: nil).fingerprint != draft([second], remote: nil).fingerprint)
+    }
+}
+
+@Suite("Marker titles")
+struct MarkerTitleTests {
+    @Test(
+        "a note's title is what it asks, named by file, cut at a clause",
+        arguments: [
+            (
+                "Make this strongly-typed (no any)", Wording.NoteKind.task, "source/utils/merge.ts",
+                "Make this strongly-typed (no any) in source/utils/merge.ts"
+            ),
+            (
+                "Adding this property works around the crasher described in "
+                    + "https://github.com/apple/swift-argument-parser/issues/338",
+                .workaround, "OptionGroup.swift",
+                "Revisit the workaround in OptionGroup.swift: Adding this property works around…"
+            ),
+            (
+                "the table never shrinks after deletions, so long-running servers grow without bound",
+                .defect, "src/table.c", "src/table.c: the table never shrinks after deletions"
+            ),
+        ])
+    func titles(note: String, kind: Wording.NoteKind, file: String, title: String) {
+        #expect(Wording.markerTitle(note, kind: kind, word: "FIXME", file: file) == title)
+        #expect(Wording.markerTitle(note, kind: kind, word: "FIXME", file: file).count <= 80)
     }
 }

@@ -65,13 +65,13 @@ struct RunServiceTests {
             if case .analyzing = $0 { return false }
             return true
         }
-        let parser = "Sources/Parser.swift: handle malformed input"
-        let lexer = "Sources/Lexer.swift: support tabs in indentation"
+        let parser = "Handle malformed input in Sources/Parser.swift"
+        let lexer = "Support tabs in indentation in Sources/Lexer.swift"
         let readme = "Add a README"
         let call = RunEvent.modelCall(
             stage: "draft", model: "memory/scripted", promptTokens: 10, completionTokens: 5, cost: nil)
         let expected: [RunEvent] = [
-            .analyzed(findings: 8, commit: result.suggestions.commit),
+            .analyzed(findings: 7, commit: result.suggestions.commit),
             .runStarted(runId: result.runId),
             .writing(completed: 0, total: 3),
             call, call,
