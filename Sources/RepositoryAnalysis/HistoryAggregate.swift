@@ -228,7 +228,8 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
                     path: path, canonical: id, ignored: ignore.matches(path),
                     documentation: kinds?.isDocumentation ?? FileKinds.isDocumentation(path),
                     generated: (kinds?.isGenerated ?? FileKinds.isGenerated(path)) || !FileKinds.isCode(path),
-                    auxiliary: kinds.map { $0.isNonSource || $0.isDocumentation } ?? true, directories: chain(path)))
+                    auxiliary: kinds.map { $0.isNonSource || $0.isDocumentation || $0.isTest } ?? true
+                        || HistoryAggregate.isTestPath(path), directories: chain(path)))
             return id
         }
 
@@ -661,7 +662,12 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
 
     /// Whether a path is a test by name or folder.
     static func isTestPath(_ path: String) -> Bool {
-        FileKinds.isUnderTestDirectory(path) || FileKinds.testSubject(of: path) != nil
+        if FileKinds.isUnderTestDirectory(path) || FileKinds.testSubject(of: path) != nil { return true }
+        // In any language, a file named as a test is one: `jq_test.c`, `test_utils.c`, `parser-test.lisp`.
+        let name = FileKinds.name(of: path).lowercased()
+        let stem = name[..<(name.firstIndex(of: ".") ?? name.endIndex)]
+        return stem == "test" || stem == "tests" || stem.hasSuffix("_test") || stem.hasSuffix("_tests")
+            || stem.hasSuffix("-test") || stem.hasPrefix("test_") || stem.hasPrefix("test-")
     }
 
     /// The subject a `Revert "…"` commit reverts.

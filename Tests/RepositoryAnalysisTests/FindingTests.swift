@@ -40,6 +40,11 @@ struct FindingTests {
                 try repository.write("let format = \(index)\n", to: "Sources/App/Format.swift")
                 try await repository.commit(subject, date: Day.at(Double(70 + index)))
             }
+            // A test harness named as a test (`calc_test.c`) is a test in any language: never a hotspot itself.
+            for index in 0..<5 {
+                try repository.write("int check_\(index)(void);\n", to: "src/calc_test.c")
+                try await repository.commit("Fix overflow in check \(index)", date: Day.at(Double(80 + index)))
+            }
             let report = try await analyze(repository.url)
             let hotspots = report.signals.filter { $0.kind == .defectHotspot }
             #expect(hotspots.map(\.evidence.locations.first?.path) == ["Sources/App/Parser.swift"])

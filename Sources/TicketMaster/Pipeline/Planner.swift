@@ -225,10 +225,10 @@ extension IssueType {
     public init(_ kind: SignalKind) {
         switch kind {
         case .documentationDrift, .undocumentedCode: self = .documentation
-        case .untestedCode: self = .testing
+        case .untestedCode, .defectHotspot, .brokenTest: self = .testing
         case .hotFile, .changeCoupling, .largeFile: self = .refactoring
         case .marker, .busFactor, .missingProjectFile, .unfinishedCleanup, .driftingCopy: self = .maintenance
-        case .defectHotspot, .brokenTest, .crashStub, .brokenReference: self = .bug
+        case .crashStub, .brokenReference: self = .bug
         case .leakedSecret: self = .security
         }
     }
