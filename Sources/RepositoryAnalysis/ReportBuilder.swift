@@ -29,7 +29,7 @@ struct ReportBuilder {
             oldestCommitDate: history.authorDates?.lowerBound, newestCommitDate: history.authorDates?.upperBound,
             referenceDate: history.referenceTime.map { Date(timeIntervalSince1970: TimeInterval($0)) },
             recentDays: HistoryAggregate.recentDays)
-        return RepositoryReport(
+        var report = RepositoryReport(
             schemaVersion: 2,
             root: repository.root.path,
             headCommit: repository.head,
@@ -96,6 +96,19 @@ struct ReportBuilder {
             toolchain: Toolchain(manifests: manifests, paths: tracked.map(\.path)),
             markerWords: markerWords,
             signals: [])
+        report.moduleDeclarations = moduleDeclarations()
+        return report
+    }
+
+    /// Public declarations per shipped module, documented or not, by `<language>:<module>`.
+    private func moduleDeclarations() -> [String: Int] {
+        let layout = ModuleLayout(manifests: manifests, paths: scanned.map(\.file.path))
+        var counts: [String: Int] = [:]
+        for file in scanned where file.declarations.declarations > 0 && !file.kinds.isGenerated {
+            guard let module = layout.module(of: file.file.path, language: file.language) else { continue }
+            counts[file.language + ":" + module.name, default: 0] += file.declarations.declarations
+        }
+        return counts
     }
 
     private func languages() -> [RepositoryReport.LanguageStatistics] {

@@ -169,7 +169,7 @@ public struct RepositoryAnalyzer: Sendable {
         report.signals = SignalRules(
             history: checked, report: report,
             hasDocumentation: scanned.contains { $0.kinds.isDocumentation }, now: options.now,
-            largeFileBytes: options.largeFileBytes, shapes: shapes
+            largeFileBytes: options.largeFileBytes, shapes: shapes, trackedPaths: Set(tracked.map(\.path))
         ).signals()
         progress(AnalysisProgress(phase: "done", completed: 1, total: 1))
         return report

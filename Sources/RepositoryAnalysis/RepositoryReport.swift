@@ -52,6 +52,9 @@ public struct RepositoryReport: Codable, Sendable, Hashable {
     public var untestedFiles: [UntestedFile]
     /// Files with public declarations that lack documentation comments, by path.
     public var undocumentedFiles: [UndocumentedFile]
+    /// Public declarations of each shipped module, documented or not, by `<language>:<module>`: how much of its API
+    /// a project documents in code.
+    public var moduleDeclarations: [String: Int]? = nil
     /// Tracked files at or over the size limit, largest first.
     public var largeFiles: [LargeFile]
     /// Which of the files a project is expected to have are present.

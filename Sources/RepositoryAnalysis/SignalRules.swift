@@ -60,6 +60,8 @@ struct SignalRules {
     var largeFileBytes: Int
     /// Lines and deepest indentation of the files bug fixes touched, read from the working tree.
     var shapes: [String: CodeShape] = [:]
+    /// Every tracked path, to tell a note that names a file the project no longer has.
+    var trackedPaths: Set<String> = []
 
     /// All signals, most severe first, then by kind and fingerprint, so the order is stable.
     func signals() -> [Signal] {
@@ -203,6 +205,9 @@ struct SignalRules {
             // zero?") is a thought, not a task: both rank below the notes that were left behind.
             if let age, age < Self.freshMarkerDays { severity = .low }
             if first.text.hasSuffix("?"), first.text.split(separator: " ").count < 8 { severity = .low }
+            // A note about a file the project no longer has is stale, and one that waits on an issue it already
+            // links leaves nothing to do here until that issue moves: neither is a task to suggest.
+            if namesMissingPath(first.text) || waitsOnLinkedIssue(first.text) { return nil }
             var metrics = [Metric("occurrences", Double(group.count))]
             if let age { metrics.append(Metric("age-days", Double(age))) }
             let lines = group.map { "\($0.line)" }.joined(separator: ",")
@@ -219,6 +224,29 @@ struct SignalRules {
                     commits: Array(Set(group.compactMap(\.lastChanged))).sorted { $0.hash < $1.hash },
                     metrics: metrics))
         }
+    }
+
+    /// Whether `text` names a path (`tests/all.test`) that no tracked file has or ends with.
+    private func namesMissingPath(_ text: String) -> Bool {
+        guard !trackedPaths.isEmpty else { return false }
+        for token in text.split(whereSeparator: { $0 == " " || $0 == "`" || $0 == "'" || $0 == "\"" }) {
+            let word = token.trimmingCharacters(in: CharacterSet(charactersIn: "()[]{},;:!?_*"))
+            guard word.contains("/"), !word.contains("://"), !word.hasPrefix("/"),
+                let name = word.split(separator: "/").last, let dot = name.lastIndex(of: "."),
+                name[name.index(after: dot)...].allSatisfy(\.isLetter), name.index(after: dot) < name.endIndex
+            else { continue }
+            if !trackedPaths.contains(word), !trackedPaths.contains(where: { $0.hasSuffix("/" + word) }) { return true }
+        }
+        return false
+    }
+
+    /// Whether a note waits on something elsewhere and already links the issue it waits on.
+    private func waitsOnLinkedIssue(_ text: String) -> Bool {
+        let lower = text.lowercased()
+        let waits = ["blocked", "waiting", "wait for", "until", "once ", "when ", "upstream", "depends on"]
+            .contains { lower.contains($0) }
+        let links = lower.range(of: #"(issues|pull)/\d+|#\d+"#, options: .regularExpression) != nil
+        return waits && links
     }
 
     private func coupling() -> [Signal] {
@@ -541,6 +569,9 @@ struct SignalRules {
     static let undocumentedCited = 15
 
     /// One signal per module: users read a module's API as a whole, and one issue per file would flood the list.
+    /// The share of a module's public declarations that must be documented for the rest to count as gaps.
+    static let documentedShare = 0.3
+
     private func undocumentedCode() -> [Signal] {
         var modules: [String: [RepositoryReport.UndocumentedFile]] = [:]
         for file in report.undocumentedFiles {
@@ -550,6 +581,13 @@ struct SignalRules {
             guard let first = files.first else { return nil }
             let symbols = files.flatMap { file in file.undocumented.map { (file.path, $0) } }
             guard symbols.count >= Self.undocumentedDeclarations else { return nil }
+            // Documenting in code must be the project's own convention: a module whose API is almost all
+            // undocumented documents it elsewhere (a manual, a website), and asking for comments misreads it.
+            if let total = report.moduleDeclarations?[first.language + ":" + first.module], total > 0,
+                Double(total - symbols.count) / Double(total) < Self.documentedShare
+            {
+                return nil
+            }
             let order = ["type": 0, "function": 1, "member": 2]
             let cited = symbols.sorted {
                 (order[$0.1.role] ?? 3, $0.0, $0.1.line) < (order[$1.1.role] ?? 3, $1.0, $1.1.line)

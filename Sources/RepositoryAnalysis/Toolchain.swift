@@ -103,7 +103,9 @@ public struct Toolchain: Codable, Sendable, Hashable {
         } else if make != nil || has("configure.ac") {
             ecosystem = "make"
             buildCommand = has("configure.ac") ? "autoreconf -i && ./configure && make" : "make"
-            testCommand = makeTarget("check") ? "make check" : makeTarget("test") ? "make test" : nil
+            // Automake gives every `Makefile.am` a `check` target, whether or not a Makefile is committed.
+            testCommand =
+                has("Makefile.am") || makeTarget("check") ? "make check" : makeTarget("test") ? "make test" : nil
         }
         packageName =
             Self.field("name", in: manifests, order: ["package.json", "Cargo.toml", "pyproject.toml", "setup.cfg"])

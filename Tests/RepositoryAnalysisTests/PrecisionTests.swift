@@ -102,6 +102,10 @@ struct PrecisionTests {
             let api = (0..<4).map { "public func api\($0)() {}" }.joined(separator: "\n")
             try repository.write(api + "\n", to: "Sources/Lib/API.swift")
             try repository.write("public func more() {}\n", to: "Sources/Lib/More.swift")
+            try repository.write(
+                (0..<4).map { "/// Documented \($0).\npublic func documented\($0)() {}" }.joined(separator: "\n")
+                    + "\n",
+                to: "Sources/Lib/Documented.swift")
             try repository.write(api + "\n", to: "Sources/Support/Internal.swift")
             try repository.write(api + "\n", to: "Examples/Demo/main.swift")
             try await repository.commit("Start", date: Day.at(1))

@@ -735,10 +735,10 @@ struct Wording {
                     + (declared.map { " The package manifest already declares the \($0) licence." } ?? ""),
                 declared.map { "Add the full text of the \($0) licence as `LICENSE` at the root." }
                     ?? "Choose a licence with the maintainers and add its full text as `LICENSE` at the root.",
-                [
-                    "A new `LICENSE` at the root holds the full licence text",
-                    "The package manifest names the same licence",
-                ],
+                // Only some manifests have a licence field (Swift packages, Go modules and Makefiles do not).
+                ["A new `LICENSE` at the root holds the full licence text"]
+                    + (["npm", "python", "cargo", "maven", "gradle"].contains(toolchain.ecosystem ?? "")
+                        ? ["The package manifest names the same licence"] : []),
                 [],
                 ["No `LICENSE`, `LICENCE`, `COPYING` or `UNLICENSE` file at the root, and no `LICENSES/` folder"]
             )
