@@ -14,7 +14,7 @@ public actor MemoryHistoryStore: HistoryStore {
     private var draftRecords: [DraftRecord] = []
     private var modelCallRecords: [ModelCallRecord] = []
     private var publicationRecords: [PublicationRecord] = []
-    private var cache: [String: [String: Data]] = [:]
+    private var eventRecords: [RunEventRecord] = []
     private var lastId: Int64 = 0
 
     /// An empty history.
@@ -107,7 +107,8 @@ public actor MemoryHistoryStore: HistoryStore {
         return RunDetail(
             run: run, signals: signalRecords.filter { $0.runId == id }, drafts: draftRecords.filter { $0.runId == id },
             modelCalls: modelCallRecords.filter { $0.runId == id },
-            publications: publicationRecords.filter { $0.runId == id })
+            publications: publicationRecords.filter { $0.runId == id },
+            events: eventRecords.filter { $0.runId == id }.sorted { $0.sequence < $1.sequence })
     }
 
     public func drafts(withFingerprints fingerprints: [String]) -> [DraftRecord] {
@@ -164,17 +165,16 @@ public actor MemoryHistoryStore: HistoryStore {
             usage: usage.values.sorted { ($0.month, $0.provider) < ($1.month, $1.provider) })
     }
 
-    public func cachedFacts(repository: String, commits: [String]) -> [String: Data] {
-        let stored = cache[repository] ?? [:]
-        var found: [String: Data] = [:]
-        for commit in commits {
-            if let facts = stored[commit] { found[commit] = facts }
+    public func recordEvents(_ events: [RunEventRecord]) throws {
+        for event in events {
+            try requireRun(event.runId)
+            guard !eventRecords.contains(where: { $0.runId == event.runId && $0.sequence == event.sequence }) else {
+                throw TicketMasterError(.failure, "run \(event.runId) already has an event \(event.sequence)")
+            }
+            var record = event.applying(policy)
+            record.id = nextId()
+            eventRecords.append(record)
         }
-        return found
-    }
-
-    public func cacheFacts(_ facts: [String: Data], repository: String) {
-        cache[repository, default: [:]].merge(facts) { $1 }
     }
 
     private static func month(_ date: Date) -> String {

@@ -7,7 +7,10 @@ import Logging
 /// database in `Tests/TicketMasterTests/History/Fixtures/` that the tests migrate to the current version.
 enum HistorySchema {
     /// The migration identifiers, oldest first; the last is the current schema version.
-    static let versions = ["v1"]
+    static let versions = ["v1", "v2"]
+
+    /// Tables earlier versions had and a later one dropped: their rows in an old export are not imported.
+    static let droppedTables: Set<String> = ["analysisCache"]
 
     /// A table that export and import carry, in an order where every table comes after those it refers to.
     struct Table: Sendable {
@@ -29,7 +32,7 @@ enum HistorySchema {
         Table(name: "draft", idColumn: "id", references: ["runId": "run"], order: ["id"]),
         Table(name: "modelCall", idColumn: "id", references: ["runId": "run"], order: ["id"]),
         Table(name: "publication", idColumn: "id", references: ["runId": "run", "draftId": "draft"], order: ["id"]),
-        Table(name: "analysisCache", idColumn: nil, references: [:], order: ["repository", "commitHash"]),
+        Table(name: "runEvent", idColumn: "id", references: ["runId": "run"], order: ["id"]),
     ]
 
     /// The full-text indexes, by the table they index.
@@ -40,6 +43,21 @@ enum HistorySchema {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
             try createVersion1(db, logger: logger)
+        }
+        migrator.registerMigration("v2") { db in
+            // Each run's events, in order: what `history show` lists and the web service replays.
+            try db.create(table: "runEvent") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("run", onDelete: .cascade).notNull()
+                t.column("sequence", .integer).notNull()
+                t.column("at", .datetime).notNull()
+                t.column("kind", .text).notNull()
+                t.column("payload", .text).notNull()
+                t.uniqueKey(["runId", "sequence"])
+            }
+            // Analysis keeps its facts in its own cache beside the repository's (`CommitFactsCache`); this copy in
+            // history was never read.
+            try db.drop(table: "analysisCache")
         }
         return migrator
     }

@@ -33,10 +33,8 @@ public protocol HistoryStore: Sendable {
     /// Totals, and model usage per provider per month.
     func stats() async throws -> HistoryStats
 
-    /// Cached analysis facts for these commits of `repository`, by commit hash; missing commits are left out.
-    func cachedFacts(repository: String, commits: [String]) async throws -> [String: Data]
-    /// Caches analysis facts by commit hash, replacing any already cached for the same commit.
-    func cacheFacts(_ facts: [String: Data], repository: String) async throws
+    /// Records events of a run, after those already recorded; their text is redacted by the store's policy.
+    func recordEvents(_ events: [RunEventRecord]) async throws
 }
 
 /// A run and everything it recorded.
@@ -51,12 +49,15 @@ public struct RunDetail: Codable, Sendable, Hashable {
     public var modelCalls: [ModelCallRecord]
     /// The issues it filed.
     public var publications: [PublicationRecord]
+    /// What happened, in order.
+    public var events: [RunEventRecord]
 
     /// Creates a detail.
     public init(
         run: RunRecord, signals: [SignalRecord], drafts: [DraftRecord], modelCalls: [ModelCallRecord],
-        publications: [PublicationRecord]
+        publications: [PublicationRecord], events: [RunEventRecord] = []
     ) {
+        self.events = events
         self.run = run
         self.signals = signals
         self.drafts = drafts

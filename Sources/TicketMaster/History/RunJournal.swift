@@ -8,16 +8,19 @@ public actor RunJournal {
     /// The run's id in history.
     public nonisolated let runId: Int64
     private var counts = RunCounts()
+    /// The run's events not yet written: written with the drafts, and when the run finishes.
+    public nonisolated let events: RunEventLog
 
-    private init(store: any HistoryStore, runId: Int64) {
+    private init(store: any HistoryStore, runId: Int64, events: RunEventLog) {
         self.store = store
         self.runId = runId
+        self.events = events
     }
 
     /// Starts a run for an analysed repository and records its findings.
     public static func start(
         store: any HistoryStore, repository: String, remote: RemoteRepository?, report: RepositoryReport,
-        configurationDigest: String
+        configurationDigest: String, events: RunEventLog = RunEventLog()
     ) async throws -> RunJournal {
         let run = try await store.startRun(
             RunRecord(
@@ -26,7 +29,7 @@ public actor RunJournal {
         guard let id = run.id else {
             throw TicketMasterError(.failure, "the history store did not assign the run an id")
         }
-        let journal = RunJournal(store: store, runId: id)
+        let journal = RunJournal(store: store, runId: id, events: events)
         try await journal.recordSignals(report.signals)
         return journal
     }
@@ -65,13 +68,16 @@ public actor RunJournal {
             }
         }
         counts.drafts = suggestions.drafts.count
+        try await store.recordEvents(events.take(runId: runId))
         return ids
     }
 
     /// Reopens run `runId` to carry on with it (`publish --resume`): its counts continue from what it recorded.
     public static func resume(store: any HistoryStore, runId: Int64) async throws -> RunJournal {
         let detail = try await store.run(runId)
-        let journal = RunJournal(store: store, runId: runId)
+        // Its events go on after those it recorded.
+        let journal = RunJournal(
+            store: store, runId: runId, events: RunEventLog(next: (detail.events.map(\.sequence).max() ?? -1) + 1))
         // A run killed before it finished never wrote its counts: count what it recorded instead.
         let suggested = detail.drafts.filter { $0.status != .duplicate }.count
         await journal.restore(
@@ -112,7 +118,9 @@ public actor RunJournal {
     public func finish(_ outcome: RunOutcome, message: String? = nil) async {
         // In a task of its own, which Ctrl-C has not cancelled: an interrupted run must still be marked so.
         let (store, runId, counts) = (store, runId, counts)
+        let pending = events.take(runId: runId)
         await Task {
+            try? await store.recordEvents(pending)
             try? await store.finishRun(runId, outcome: outcome, counts: counts, message: message, at: Date())
         }.value
     }

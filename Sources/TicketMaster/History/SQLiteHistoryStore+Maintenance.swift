@@ -41,15 +41,12 @@ public struct HistorySize: Codable, Sendable, Hashable {
 
 extension SQLiteHistoryStore {
     /// Removes runs started before `cutoff`, with everything they recorded, then compacts the file.
-    ///
-    /// The analysis cache is kept: facts about a commit never go stale, and they are what makes the next analysis
-    /// fast.
     public func prune(olderThan cutoff: Date) async throws -> PruneReport {
         let before = fileBytes()
         let removed: [String: Int] = try await write { db in
             var removed: [String: Int] = [:]
             let old = "runId IN (SELECT id FROM run WHERE startedAt < ?)"
-            for table in ["signal", "draft", "modelCall", "publication"] {
+            for table in ["signal", "draft", "modelCall", "publication", "runEvent"] {
                 removed[table] = try Int.fetchOne(
                     db, sql: "SELECT COUNT(*) FROM \(table) WHERE \(old)", arguments: [cutoff])
             }

@@ -20,7 +20,8 @@ extension SQLiteHistoryStore {
                 signals: try SignalRecord.filter(byRun).order(Column("id")).fetchAll(db),
                 drafts: try DraftRecord.filter(byRun).order(Column("id")).fetchAll(db),
                 modelCalls: try ModelCallRecord.filter(byRun).order(Column("id")).fetchAll(db),
-                publications: try PublicationRecord.filter(byRun).order(Column("id")).fetchAll(db))
+                publications: try PublicationRecord.filter(byRun).order(Column("id")).fetchAll(db),
+                events: try RunEventRecord.filter(byRun).order(Column("sequence")).fetchAll(db))
         }
     }
 

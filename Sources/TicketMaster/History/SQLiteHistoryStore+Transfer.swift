@@ -40,7 +40,7 @@ extension SQLiteHistoryStore {
     ///
     /// Into a history without runs the rows keep their ids, so export then import reproduces the same rows. Into a
     /// history that has runs, the imported runs and everything they refer to get new ids, so nothing is
-    /// overwritten; cached analysis facts replace those of the same commit. Text is redacted by the store's policy
+    /// overwritten; tables a later schema dropped (the analysis cache of v1) are left out. Text is redacted by the store's policy
     /// like every other write, so an export from elsewhere cannot bring a credential of this run into the file.
     public func importArchive(_ archive: HistoryArchive, source: String) async throws -> ImportReport {
         let unknownSchema = archive.schema.filter { !HistorySchema.versions.contains($0) }
@@ -51,6 +51,7 @@ extension SQLiteHistoryStore {
                     + "upgrade ticket-master to import it")
         }
         let unknownTables = Set(archive.tables.keys).subtracting(HistorySchema.tables.map(\.name))
+            .subtracting(HistorySchema.droppedTables)
         guard unknownTables.isEmpty else {
             throw TicketMasterError(
                 .usage, "\(source) has tables this ticket-master does not know: \(unknownTables.sorted())")

@@ -233,6 +233,14 @@ public final class SQLiteHistoryStore: HistoryStore {
         }
     }
 
+    public func recordEvents(_ events: [RunEventRecord]) async throws {
+        let applied = events.map { $0.applying(policy) }
+        guard !applied.isEmpty else { return }
+        try await write { db in
+            for var record in applied { try record.insert(db) }
+        }
+    }
+
     public func recordPublication(_ publication: PublicationRecord) async throws -> PublicationRecord {
         let applied = publication.applying(policy)
         return try await write { db in

@@ -70,8 +70,9 @@ public struct Filing: Sendable {
     /// error to exit with.
     public func file(
         _ drafts: [DraftRecord], journal: RunJournal, setAside: [PublishReport.SetAside] = [],
-        approval: any ApprovalPolicy, environment: RunEnvironment, events: RunEvents = .ignored
+        approval: any ApprovalPolicy, environment: RunEnvironment, events caller: RunEvents = .ignored
     ) async throws -> PublishReport {
+        let events = journal.events.recording(caller)
         let runId = journal.runId
         let pending: [PendingIssue]
         if drafts.isEmpty {
@@ -119,9 +120,10 @@ public struct Filing: Sendable {
         return report
     }
 
+    /// Finishes the run once: the outcome event first, so that history keeps it with the others.
     private func finish(_ journal: RunJournal, _ outcome: RunOutcome, message: String?, events: RunEvents) async {
-        await journal.finish(outcome, message: message)
         events(.finished(outcome: outcome, message: message))
+        await journal.finish(outcome, message: message)
     }
 
     /// Throws the error for a report that did not file everything: partial, authentication, or interrupted.

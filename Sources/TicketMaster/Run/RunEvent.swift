@@ -56,3 +56,35 @@ public struct RunEvents: Sendable {
         handler(event)
     }
 }
+
+extension RunEvent {
+    /// The event in one line, as `history show` lists it.
+    public var summary: String {
+        switch self {
+        case .analyzing(let phase, let completed, let total):
+            "\(phase) \(completed)" + (total.map { "/\($0)" } ?? "")
+        case .analyzed(let findings, let commit):
+            "analysed \(commit.map { String($0.prefix(10)) } ?? "an empty repository"): \(findings) findings"
+        case .pullingModel(let model, let status, _, _): "pulling \(model): \(status)"
+        case .runStarted(let runId): "run \(runId) started"
+        case .writing(let completed, let total): "writing issue \(min(completed + 1, total)) of \(total)"
+        case .draftLeftOut(let title, let reason): "left out \"\(title)\": \(reason)"
+        case .draftWritten(let title, let writer, let score):
+            "wrote \"\(title)\" (\(writer)" + (score.map { ", score \($0)" } ?? "") + ")"
+        case .draftRewritten(let title, let reason): "rewrote \"\(title)\": \(reason)"
+        case .plainWriterUsed(let title, let reason): "plain writer for \"\(title)\": \(reason)"
+        case .modelCall(let stage, let model, let prompt, let completion, let cost):
+            "\(stage) call to \(model): \(prompt) in, \(completion) out"
+                + (cost.map { String(format: ", $%.4f", $0) } ?? "")
+        case .duplicateSetAside(let title, let duplicateOf, let reason):
+            "set aside \"\(title)\": duplicate of \(duplicateOf) (\(reason))"
+        case .draftsSaved(let drafts, let duplicates): "saved \(drafts) draft(s), \(duplicates) set aside"
+        case .issueFiled(let title, let number, let url): "filed #\(number) \"\(title)\" \(url)"
+        case .issueSkipped(let title, let reason): "did not file \"\(title)\": \(reason)"
+        case .issueFailed(let title, let reason): "failed to file \"\(title)\": \(reason)"
+        case .rateLimitWait(let until, let reason):
+            "waiting until \(until.formatted(.iso8601)) for the tracker: \(reason)"
+        case .finished(let outcome, let message): "finished: \(outcome.rawValue)" + (message.map { " (\($0))" } ?? "")
+        }
+    }
+}

@@ -56,7 +56,10 @@ public struct RunService: Sendable {
     /// Analyses the repository, writes, reviews and de-duplicates drafts, and saves them in history before
     /// anything is shown or filed. A run that is not going to file is finished here; Ctrl-C keeps the drafts
     /// written so far, and the run is marked interrupted.
-    public func suggest(_ request: SuggestRequest, events: RunEvents = .ignored) async throws -> SuggestResult {
+    public func suggest(_ request: SuggestRequest, events caller: RunEvents = .ignored) async throws -> SuggestResult {
+        // Every event is also kept for history, from the analysis on; the journal writes them once the run exists.
+        let log = RunEventLog(now: environment.now)
+        let events = log.recording(caller)
         let configuration = environment.configuration
         let logger = environment.logger
         let checkout = try await RepositoryCheckout.open(
@@ -82,7 +85,7 @@ public struct RunService: Sendable {
             allowedLabels: labels, approvePull: request.approvePull, events: events)
         let journal = try await RunJournal.start(
             store: history, repository: checkout.displayName, remote: remote, report: report,
-            configurationDigest: environment.resolved.digest)
+            configurationDigest: environment.resolved.digest, events: log)
         events(.runStarted(runId: journal.runId))
         let suggestions: Suggestions
         do {
@@ -162,15 +165,18 @@ public struct RunService: Sendable {
     ) async throws -> (report: PublishReport, target: TrackerTarget) {
         let journal = try await RunJournal.resume(store: try environment.openHistory(), runId: runId)
         let (drafts, target) = try await unfiled(runId: runId, remote: remote)
-        let filing = try await Filing.prepare(remote: target, environment: environment, events: events)
+        // Rate-limit waits are part of the run's story in history too.
+        let filing = try await Filing.prepare(
+            remote: target, environment: environment, events: journal.events.recording(events))
         let report = try await filing.file(
             drafts, journal: journal, approval: approval, environment: environment, events: events)
         return (report, filing.target)
     }
 
+    /// Finishes the run once: the outcome event first, so that history keeps it with the others.
     private func finish(_ journal: RunJournal, _ outcome: RunOutcome, message: String?, events: RunEvents) async {
-        await journal.finish(outcome, message: message)
         events(.finished(outcome: outcome, message: message))
+        await journal.finish(outcome, message: message)
     }
 
     /// The tracker's open and recently closed issues, so that a preview already leaves out what people filed.

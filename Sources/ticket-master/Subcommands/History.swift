@@ -434,5 +434,11 @@ private enum HistoryText {
         for publication in detail.publications {
             print("  \(publication.repository)#\(publication.number) \(publication.title)  \(publication.url)")
         }
+        guard !detail.events.isEmpty else { return }
+        print(terminal.paint("\nevents (\(detail.events.count))", .bold))
+        for record in detail.events {
+            let offset = String(format: "%+.1f s", record.at.timeIntervalSince(run.startedAt))
+            print("  " + terminal.paint(offset, .dim) + " " + ((try? record.event().summary) ?? record.kind))
+        }
     }
 }

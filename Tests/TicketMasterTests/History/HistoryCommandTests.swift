@@ -110,7 +110,7 @@ struct HistoryCommandTests {
         #expect(prune.stdout.contains("removed 1 run(s)") && prune.stdout.contains("2 signal"), "\(prune.stdout)")
         let size = try history(["size", "--check"])
         #expect(size.status == 0, "\(size.stderr)")
-        #expect(size.stdout.contains("analysisCache") && size.stdout.contains("integrity: ok"), "\(size.stdout)")
+        #expect(size.stdout.contains("runEvent") && size.stdout.contains("integrity: ok"), "\(size.stdout)")
         let json = try history(["size", "--format", "json"])
         #expect(json.stdout.contains("\"walBytes\""))
     }

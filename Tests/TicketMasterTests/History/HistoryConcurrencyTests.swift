@@ -15,19 +15,24 @@ struct HistoryConcurrencyTests {
                 group.addTask {
                     for seed in 0..<15 {
                         try await HistorySample.recordRun(into: store, repository: "/work/repo-\(index)", seed: seed)
-                        try await store.cacheFacts(["\(index)-\(seed)": Data([UInt8(seed)])], repository: "r")
+                        let runId = try await HistorySample.recordRun(
+                            into: store, repository: "/work/events-\(index)", seed: seed)
+                        try await store.recordEvents([
+                            RunEventRecord(runId: runId, sequence: 0, event: .runStarted(runId: runId))
+                        ])
                     }
                 }
             }
             try await group.waitForAll()
         }
         let stats = try await stores[0].stats()
-        #expect(stats.runs == 30 && stats.drafts == 60 && stats.issuesFiled == 30)
+        #expect(stats.runs == 60 && stats.drafts == 120 && stats.issuesFiled == 60)
         let runs = try await stores[1].runs(limit: 100)
-        #expect(Set(runs.map(\.repositoryPath)) == ["/work/repo-0", "/work/repo-1"])
+        #expect(
+            Set(runs.map(\.repositoryPath)) == ["/work/repo-0", "/work/repo-1", "/work/events-0", "/work/events-1"])
         #expect(runs.allSatisfy { $0.outcome == .partial })
-        let keys = (0..<2).flatMap { index in (0..<15).map { "\(index)-\($0)" } }
-        #expect(try await stores[0].cachedFacts(repository: "r", commits: keys).count == 30)
+        let size = try await stores[0].size()
+        #expect(size.tables.first { $0.name == "runEvent" }?.rows == 30)
     }
 
     @Test("two ticket-master processes importing into one new file at once both complete")
@@ -66,15 +71,16 @@ struct HistoryConcurrencyTests {
         let store = try SQLiteHistoryStore(path: database)
         let kept = try await HistorySample.recordRun(into: store, seed: 1)
 
-        // An export whose import spends seconds inside its transaction: one run and 100,000 cached facts, each
-        // its own INSERT. A few large rows would be written in a blink, and the kill would land after the commit,
-        // while the closing checkpoint copies the log back.
+        // An export whose import spends seconds inside its transaction: one run and 100,000 events, each its own
+        // INSERT. A few large rows would be written in a blink, and the kill would land after the commit, while
+        // the closing checkpoint copies the log back.
         let source = try SQLiteHistoryStore(path: folder.path("big-source.sqlite"))
-        try await HistorySample.recordRun(into: source, repository: "/work/big", seed: 2)
-        let blob = Data((0..<512).map { UInt8(truncatingIfNeeded: $0 &* 31) })
-        var facts: [String: Data] = [:]
-        for index in 0..<100_000 { facts[String(format: "%040x", index)] = blob }
-        try await source.cacheFacts(facts, repository: "big")
+        let big = try await HistorySample.recordRun(into: source, repository: "/work/big", seed: 2)
+        let note = String(repeating: "evidence ", count: 50)
+        let events = (0..<100_000).map {
+            RunEventRecord(runId: big, sequence: $0, event: .draftLeftOut(title: "draft \($0)", reason: note))
+        }
+        try await source.recordEvents(events)
         let bigFile = folder.path("big.json")
         try (try await source.export()).json().write(to: URL(fileURLWithPath: bigFile))
 
@@ -88,13 +94,13 @@ struct HistoryConcurrencyTests {
         let reopened = try SQLiteHistoryStore(path: database)
         #expect(try await reopened.integrityProblems().isEmpty)
         #expect(try await reopened.runs(limit: 10).map(\.id) == [kept], "none of the killed import is kept")
-        #expect(try await reopened.cachedFacts(repository: "big", commits: Array(facts.keys)).isEmpty)
+        #expect(try await reopened.size().tables.first { $0.name == "runEvent" }?.rows == 0)
         #expect(try await reopened.run(kept).drafts.count == 2)
 
         let again = try runner.run(["history", "import", bigFile, "--database", database])
         #expect(again.status == 0, "\(again.stderr)")
         #expect(try await reopened.runs(limit: 10).count == 2)
-        #expect(try await reopened.cachedFacts(repository: "big", commits: Array(facts.keys)).count == facts.count)
+        #expect(try await reopened.size().tables.first { $0.name == "runEvent" }?.rows == events.count)
         #expect(try await reopened.integrityProblems().isEmpty)
     }
 }

@@ -18,7 +18,7 @@ struct HistoryMigrationTests {
         FileManager.default.createFile(atPath: empty, contents: Data())
         for path in [folder.path("missing/deeper/history.sqlite"), empty] {
             let store = try SQLiteHistoryStore(path: path)
-            #expect(try await store.export().schema == ["v1"])
+            #expect(try await store.export().schema == ["v1", "v2"])
             #expect(try await store.runs(limit: 1).isEmpty)
             #expect(try await store.integrityProblems().isEmpty)
         }
@@ -58,7 +58,13 @@ struct HistoryMigrationTests {
         #expect(try detail.signals.map { try $0.signal() } == HistorySample.signals(seed: 1))
         #expect(detail.publications.map(\.url) == ["https://github.com/acme/api/issues/101"])
         #expect(try await store.search("lexer unicode", limit: 10).count == 2)
-        #expect(try await store.cachedFacts(repository: "github.com/acme/api", commits: ["c0ffee"]).count == 1)
+        #expect(try await store.size().tables.map(\.name).contains("analysisCache") == false)
+        // Events exist from v2 on, and survive later migrations.
+        if version != "v1" {
+            #expect(
+                try detail.events.map { try $0.event() }.last
+                    == .finished(outcome: .partial, message: "stopped by the secondary rate limit"))
+        }
         // The migrated file takes new runs.
         try await HistorySample.recordRun(into: store, seed: 3)
         #expect(try await store.runs(limit: 10).count == 3)

@@ -45,7 +45,11 @@ struct HistorySecretTests {
         try await store.finishRun(
             runId, outcome: .failed, counts: RunCounts(),
             message: "GET https://api.github.com/?access_token=\(githubToken) failed", at: Date())
-        try await store.cacheFacts(["abc": Data("plain facts".utf8)], repository: "github.com/a/b")
+        try await store.recordEvents([
+            RunEventRecord(
+                runId: runId, sequence: 0,
+                event: .issueFailed(title: "Rotate \(githubToken)", reason: "rejected token \(openAIKey)"))
+        ])
 
         for file in [path, path + "-wal"] {
             let bytes = try Data(contentsOf: URL(fileURLWithPath: file))

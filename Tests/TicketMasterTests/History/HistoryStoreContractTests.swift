@@ -50,17 +50,26 @@ struct HistoryStoreContractTests {
         #expect(error?.code == .usage)
     }
 
-    @Test("both stores cache facts by repository and commit, the latest write winning", arguments: StoreKind.allCases)
-    func cache(kind: StoreKind) async throws {
+    @Test(
+        "both stores keep a run's events in order, redacted, and refuse a number twice", arguments: StoreKind.allCases)
+    func events(kind: StoreKind) async throws {
         let folder = try TemporaryFolder()
-        let store = try kind.make(in: folder)
-        try await store.cacheFacts(["a": Data([1]), "b": Data([2])], repository: "one")
-        try await store.cacheFacts(["a": Data([3])], repository: "one")
-        try await store.cacheFacts(["a": Data([9])], repository: "two")
-        #expect(
-            try await store.cachedFacts(repository: "one", commits: ["a", "b", "c"]) == [
-                "a": Data([3]), "b": Data([2]),
+        let secret = "sk-test-\(UUID().uuidString)"
+        let store = try kind.make(in: folder, policy: HistoryPolicy(secrets: [secret]))
+        let id = try await HistorySample.recordRun(into: store)
+        try await store.recordEvents([
+            RunEventRecord(runId: id, sequence: 1, event: .finished(outcome: .succeeded, message: nil)),
+            RunEventRecord(runId: id, sequence: 0, event: .issueFailed(title: "Rotate \(secret)", reason: "denied")),
+        ])
+        let events = try await store.run(id).events
+        #expect(events.map(\.sequence) == [0, 1])
+        #expect(events.map(\.kind) == ["issueFailed", "finished"])
+        #expect(try events[0].event() == .issueFailed(title: "Rotate ********", reason: "denied"))
+        await #expect(throws: (any Error).self) {
+            try await store.recordEvents([
+                RunEventRecord(runId: id, sequence: 0, event: .finished(outcome: .failed, message: nil))
             ])
+        }
     }
 
     @Test("both stores redact secrets and drop prompts by policy", arguments: StoreKind.allCases)

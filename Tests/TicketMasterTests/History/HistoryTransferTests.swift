@@ -5,7 +5,7 @@ import TicketMasterTesting
 
 @Suite("History export and import")
 struct HistoryTransferTests {
-    /// A history with two runs, one pruned-away id gap, a filed issue per run and cached facts with binary content.
+    /// A history with two runs, one pruned-away id gap, a filed issue per run and the newest run's events.
     private static func populated(in folder: TemporaryFolder) async throws -> SQLiteHistoryStore {
         let store = try SQLiteHistoryStore(path: folder.path("source.sqlite"), policy: HistoryPolicy(keepPrompts: true))
         try await HistorySample.recordRun(
@@ -14,8 +14,15 @@ struct HistoryTransferTests {
         try await HistorySample.recordRun(into: store, startedAt: Date().addingTimeInterval(-10 * 86_400), seed: 2)
         try await HistorySample.recordRun(into: store, startedAt: Date(), seed: 3)
         _ = try await store.prune(olderThan: Date().addingTimeInterval(-365 * 86_400))
-        try await store.cacheFacts(
-            ["c0ffee": Data([0, 1, 2, 255, 0x2C, 0x22, 0x0A]), "empty": Data()], repository: "github.com/acme/api")
+        let latest = try #require(try await store.runs(limit: 1).first?.id)
+        try await store.recordEvents([
+            RunEventRecord(
+                runId: latest, sequence: 0, at: Date(timeIntervalSince1970: 1_763_000_000),
+                event: .draftLeftOut(title: "quotes \" commas , newlines\n and émoji 🎫", reason: "stale")),
+            RunEventRecord(
+                runId: latest, sequence: 1, at: Date(timeIntervalSince1970: 1_763_000_001),
+                event: .finished(outcome: .succeeded, message: nil)),
+        ])
         return store
     }
 

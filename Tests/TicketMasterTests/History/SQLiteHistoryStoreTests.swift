@@ -118,7 +118,7 @@ struct SQLiteHistoryStoreTests {
         #expect(stats.usage.count == 4)
     }
 
-    @Test("prune removes old runs with what they recorded, keeps the cache, and gives the space back")
+    @Test("prune removes old runs with what they recorded and gives the space back")
     func prune() async throws {
         let store = try open()
         let old = Date().addingTimeInterval(-200 * 86_400)
@@ -127,36 +127,16 @@ struct SQLiteHistoryStoreTests {
             try await HistorySample.recordRun(into: store, startedAt: old, seed: seed, text: big)
         }
         let recent = try await HistorySample.recordRun(into: store, startedAt: Date())
-        try await store.cacheFacts(["abc": Data("facts".utf8)], repository: "acme")
         let report = try await store.prune(olderThan: Date().addingTimeInterval(-90 * 86_400))
-        #expect(report.removed == ["run": 20, "signal": 40, "draft": 40, "modelCall": 40, "publication": 20])
+        #expect(
+            report.removed == ["run": 20, "signal": 40, "draft": 40, "modelCall": 40, "publication": 20, "runEvent": 0])
         #expect(report.bytesAfter < report.bytesBefore / 4, "\(report)")
         #expect(try await store.runs(limit: 100).map(\.id) == [recent])
-        #expect(try await store.cachedFacts(repository: "acme", commits: ["abc"]) == ["abc": Data("facts".utf8)])
         #expect(try await store.search("evidence", limit: 10).isEmpty)
         #expect(try await store.integrityProblems().isEmpty)
         let size = try await store.size()
         #expect(size.tables.first { $0.name == "run" }?.rows == 1)
-        #expect(size.tables.map(\.name) == ["run", "signal", "draft", "modelCall", "publication", "analysisCache"])
-    }
-
-    @Test("the analysis cache stores and finds 100,000 commits")
-    func cacheAtScale() async throws {
-        let store = try open()
-        var facts: [String: Data] = [:]
-        for index in 0..<100_000 {
-            facts[String(format: "%040x", index)] = Data("{\"files\":\(index % 97)}".utf8)
-        }
-        // Speed is the benchmark's business; here only correctness at scale is checked.
-        try await store.cacheFacts(facts, repository: "github.com/acme/api")
-        let lookup = Array(facts.keys) + ["not-a-commit"]
-        let found = try await store.cachedFacts(repository: "github.com/acme/api", commits: lookup)
-        #expect(found == facts)
-        #expect(try await store.cachedFacts(repository: "elsewhere", commits: Array(lookup.prefix(10))).isEmpty)
-        let first = String(format: "%040x", 0)
-        try await store.cacheFacts([first: Data("new".utf8)], repository: "github.com/acme/api")
-        #expect(
-            try await store.cachedFacts(repository: "github.com/acme/api", commits: [first])[first] == Data("new".utf8))
+        #expect(size.tables.map(\.name) == ["run", "signal", "draft", "modelCall", "publication", "runEvent"])
     }
 
     @Test("a file that is not a database is refused with its path and what to do")

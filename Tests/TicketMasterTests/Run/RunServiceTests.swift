@@ -102,8 +102,15 @@ struct RunServiceTests {
         #expect(clock.sleeps == [.seconds(7)])
         #expect(report.filed.map(\.title) == [parser, lexer])
         // The run is finished once, with the outcome of filing, and the events are plain JSON for the web service.
-        let run = try await environment.openHistory().run(result.runId).run
-        #expect(run.outcome == .succeeded)
+        let detail = try await environment.openHistory().run(result.runId)
+        #expect(detail.run.outcome == .succeeded)
+        // History keeps every event but the progress ticks, in order.
+        let kept = expected.filter {
+            if case .writing = $0 { return false }
+            return true
+        }
+        #expect(try detail.events.map { try $0.event() } == kept)
+        #expect(detail.events.map(\.sequence) == Array(0..<kept.count))
         let json = try JSONEncoder().encode(events)
         #expect(try JSONDecoder().decode([RunEvent].self, from: json) == events)
         #expect(String(decoding: json, as: UTF8.self).contains(token) == false)
