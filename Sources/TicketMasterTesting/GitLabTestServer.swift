@@ -42,7 +42,7 @@ public final class GitLabTestServer: Sendable {
 
     private struct State {
         var projects: [String: Project] = [:]
-        var requests: [TrackerLoopbackServer.Request] = []
+        var requests: [LoopbackRequest] = []
         var rateLimited = 0
         var retryAfter = 1
         var nextID = 100
@@ -55,22 +55,26 @@ public final class GitLabTestServer: Sendable {
     /// The token the server accepts.
     public let token: String
     private let storage = Storage()
-    private let server: TrackerLoopbackServer
+    private let server: LoopbackServer
     private static let users = ["tm-bot": 1, "alice": 2]
 
     /// Starts a server that accepts `token`.
-    public init(token: String) throws {
+    public init(token: String) async throws {
         let storage = self.storage
         self.token = token
         let host = LockedURL()
-        server = try TrackerLoopbackServer { request in
-            Self.handle(request, token: token, storage: storage, host: host.value)
+        server = try await LoopbackServer.start { request in
+            let reply = Self.handle(request, token: token, storage: storage, host: host.value)
+            return .reply(
+                status: reply.status,
+                headers: Dictionary(reply.headers.map { ($0.0.lowercased(), $0.1) }, uniquingKeysWith: { $1 }),
+                body: reply.body)
         }
-        host.value = server.url.absoluteString
+        host.value = server.baseURL
     }
 
     /// The API root, `http://127.0.0.1:PORT/api/v4`.
-    public var apiRoot: URL { server.url.appendingPathComponent("api/v4") }
+    public var apiRoot: URL { URL(string: server.baseURL + "/api/v4") ?? URL(fileURLWithPath: "/") }
 
     /// Creates a project at `path` (`group/name`); `accessLevel` is the token's role (20 Reporter, 30 Developer …);
     /// `issues` open issues titled "Issue 1" … are filed in it.
@@ -108,14 +112,26 @@ public final class GitLabTestServer: Sendable {
     }
 
     /// Every request received, in order.
-    public var requests: [TrackerLoopbackServer.Request] { storage.state.withLock { $0.requests } }
+    public var requests: [LoopbackRequest] { storage.state.withLock { $0.requests } }
 
     /// Stops the server.
-    public func stop() { server.stop() }
+    public func stop() async { await server.shutdown() }
+
+    /// A reply, before it becomes the loopback server's.
+    struct Reply: Sendable {
+        var status: Int
+        var headers: [(String, String)]
+        var body: Data
+
+        static func json(_ status: Int, _ object: Any, headers: [(String, String)] = []) -> Reply {
+            let body = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+            return Reply(status: status, headers: [("Content-Type", "application/json")] + headers, body: body)
+        }
+    }
 
     private static func handle(
-        _ request: TrackerLoopbackServer.Request, token: String, storage: Storage, host: String
-    ) -> TrackerLoopbackServer.Response {
+        _ request: LoopbackRequest, token: String, storage: Storage, host: String
+    ) -> Reply {
         storage.state.withLock { state in
             state.requests.append(request)
             guard request.headers["private-token"] == token else {
@@ -124,7 +140,7 @@ public final class GitLabTestServer: Sendable {
             if state.rateLimited > 0 {
                 state.rateLimited -= 1
                 let reset = Int(Date().timeIntervalSince1970) + state.retryAfter
-                return TrackerLoopbackServer.Response(
+                return Reply(
                     status: 429,
                     headers: [
                         ("Content-Type", "text/plain"), ("Retry-After", "\(state.retryAfter)"),
@@ -136,9 +152,9 @@ public final class GitLabTestServer: Sendable {
     }
 
     private static func route(
-        _ request: TrackerLoopbackServer.Request, state: inout State, host: String
+        _ request: LoopbackRequest, state: inout State, host: String
     )
-        -> TrackerLoopbackServer.Response
+        -> Reply
     {
         let parts = request.path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         guard parts.count >= 4, parts[1] == "api", parts[2] == "v4" else { return notFound("404 Not Found") }
@@ -268,9 +284,9 @@ public final class GitLabTestServer: Sendable {
     }
 
     private static func paginate(
-        _ items: [Any], request: TrackerLoopbackServer.Request
+        _ items: [Any], request: LoopbackRequest
     )
-        -> TrackerLoopbackServer.Response
+        -> Reply
     {
         let perPage = min(max(Int(request.query["per_page"] ?? "20") ?? 20, 1), 100)
         let page = max(Int(request.query["page"] ?? "1") ?? 1, 1)
@@ -285,7 +301,7 @@ public final class GitLabTestServer: Sendable {
             ])
     }
 
-    private static func notFound(_ message: String) -> TrackerLoopbackServer.Response {
+    private static func notFound(_ message: String) -> Reply {
         .json(404, ["message": message])
     }
 

@@ -19,6 +19,12 @@ public struct LoopbackRequest: Sendable {
 
     /// The path without the query.
     public var path: String { String(uri.split(separator: "?", maxSplits: 1).first ?? "") }
+    /// The query's parameters, decoded.
+    public var query: [String: String] {
+        var parameters: [String: String] = [:]
+        for item in URLComponents(string: uri)?.queryItems ?? [] { parameters[item.name] = item.value ?? "" }
+        return parameters
+    }
     /// The body as JSON, if it is.
     public var json: JSONValue? { JSONValue(parsing: body) }
 }

@@ -18,7 +18,7 @@ struct GitLabTrackerTests {
     }
 
     @Test func filesAnIssueWithLabelsAsACommaSeparatedString() async throws {
-        let server = try GitLabTestServer(token: token)
+        let server = try await GitLabTestServer(token: token)
         server.createProject("acme/platform/api", labels: ["bug"])
         let gitlab = tracker(server)
 
@@ -61,7 +61,7 @@ struct GitLabTrackerTests {
     }
 
     @Test func followsXNextPage() async throws {
-        let server = try GitLabTestServer(token: token)
+        let server = try await GitLabTestServer(token: token)
         server.createProject("acme/platform/api", issues: 230)
         let issues = try await tracker(server).issues(state: .open)
         #expect(issues.map(\.number) == Array(1...230))
@@ -71,7 +71,7 @@ struct GitLabTrackerTests {
     }
 
     @Test func waitsOutTooManyRequests() async throws {
-        let server = try GitLabTestServer(token: token)
+        let server = try await GitLabTestServer(token: token)
         server.createProject("acme/platform/api")
         server.rateLimitNext(1, retryAfter: 1)
         let started = ContinuousClock.now
@@ -80,7 +80,7 @@ struct GitLabTrackerTests {
     }
 
     @Test func reportsAuthorizationAndPermissionProblems() async throws {
-        let server = try GitLabTestServer(token: token)
+        let server = try await GitLabTestServer(token: token)
         server.createProject("acme/platform/api", accessLevel: 20, labels: ["bug"])
         let log = LogCapture()
         let report = try await tracker(server, log: log).ensureLabels(["bug", "new"])
