@@ -87,10 +87,6 @@ public struct GitHubTracker: IssueTracker {
         return Array(collected.prefix(limit))
     }
 
-    public func searchIssues(query: String) async throws -> [TrackedIssue] {
-        try await search("\(query) repo:\(owner)/\(name) is:issue")
-    }
-
     public func labels() async throws -> [IssueLabel] {
         var next: URL? = client.url(repoPath + "/labels", query: [("per_page", "100")])
         var labels: [IssueLabel] = []

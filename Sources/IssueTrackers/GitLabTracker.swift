@@ -101,10 +101,6 @@ public struct GitLabTracker: IssueTracker {
         return try await pages(query, limit: limit)
     }
 
-    public func searchIssues(query: String) async throws -> [TrackedIssue] {
-        try await pages([("search", query), ("in", "title,description"), ("state", "all")], limit: 1000)
-    }
-
     public func labels() async throws -> [IssueLabel] {
         var labels: [IssueLabel] = []
         var page = 1

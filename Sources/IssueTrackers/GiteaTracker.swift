@@ -101,22 +101,9 @@ public struct GiteaTracker: IssueTracker {
     public func issues(state: IssueStateFilter, since: Date?, limit: Int) async throws -> [TrackedIssue] {
         var collected: [TrackedIssue] = []
         for wanted in state == .all ? [IssueState.open, .closed] : [state == .open ? .open : .closed] {
-            collected += try await list(state: wanted, query: [], since: since, limit: limit - collected.count)
+            collected += try await list(state: wanted, since: since, limit: limit - collected.count)
         }
         return Array(collected.sorted { $0.number < $1.number }.prefix(limit))
-    }
-
-    public func searchIssues(query: String) async throws -> [TrackedIssue] {
-        let words = query.lowercased().split(whereSeparator: \.isWhitespace)
-        var found: [TrackedIssue] = []
-        for state in [IssueState.open, .closed] {
-            // Gitea narrows with `q`; Gogs ignores it, so every result is checked here.
-            found += try await list(state: state, query: [("q", query)], since: nil, limit: .max).filter { issue in
-                let text = (issue.title + "\n" + issue.body).lowercased()
-                return words.allSatisfy { text.contains($0) }
-            }
-        }
-        return found.sorted { $0.number < $1.number }
     }
 
     public func labels() async throws -> [IssueLabel] {
@@ -233,18 +220,14 @@ public struct GiteaTracker: IssueTracker {
         }
     }
 
-    private func list(
-        state: IssueState, query: [(String, String)], since: Date?, limit: Int
-    ) async throws
-        -> [TrackedIssue]
-    {
+    private func list(state: IssueState, since: Date?, limit: Int) async throws -> [TrackedIssue] {
         var collected: [TrackedIssue] = []
         var seen: Set<Int> = []
         var page = 1
         while collected.count < limit {
             var parameters = [("state", state.rawValue), ("type", "issues"), ("page", "\(page)"), ("limit", "50")]
             if let since { parameters.append(("since", APIClient.format(since))) }
-            let response = try await client.send(.GET, client.url(repoPath + "/issues", query: parameters + query))
+            let response = try await client.send(.GET, client.url(repoPath + "/issues", query: parameters))
             let batch = try client.decode([GiteaIssue].self, from: response, what: "a page of issues")
             let fresh = batch.filter { !seen.contains($0.number) }
             if fresh.isEmpty { break }

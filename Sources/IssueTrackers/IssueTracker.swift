@@ -17,9 +17,6 @@ public protocol IssueTracker: Sendable {
     /// Issues (never pull requests) in `state`, updated at or after `since` when given, oldest first, following
     /// pagination until `limit` issues are collected.
     func issues(state: IssueStateFilter, since: Date?, limit: Int) async throws -> [TrackedIssue]
-    /// Issues whose title or body contains the words of `query`, open or closed; GitHub's search index can lag a
-    /// newly filed issue by a minute or so.
-    func searchIssues(query: String) async throws -> [TrackedIssue]
     /// The repository's labels.
     func labels() async throws -> [IssueLabel]
     /// Creates a label; `color` is six hexadecimal digits without `#`.

@@ -70,15 +70,6 @@ public actor MemoryIssueTracker: IssueTracker {
         return Array(matching.prefix(limit))
     }
 
-    public func searchIssues(query: String) async throws -> [TrackedIssue] {
-        try enter(.search)
-        let words = query.lowercased().split(separator: " ")
-        return storedIssues.filter { issue in
-            let text = (issue.title + " " + issue.body).lowercased()
-            return words.allSatisfy { text.contains($0) }
-        }
-    }
-
     public func labels() async throws -> [IssueLabel] {
         try enter(.labels)
         return storedLabels

@@ -164,7 +164,6 @@ private struct RacingTracker: IssueTracker {
         }
         return try await inner.issues(state: state, since: since, limit: limit)
     }
-    func searchIssues(query: String) async throws -> [TrackedIssue] { try await inner.searchIssues(query: query) }
     func labels() async throws -> [IssueLabel] { try await inner.labels() }
     func createLabel(name: String, color: String, description: String?) async throws -> IssueLabel {
         try await inner.createLabel(name: name, color: color, description: description)
