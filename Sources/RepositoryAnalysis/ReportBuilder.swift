@@ -168,7 +168,8 @@ struct ReportBuilder {
                 }
                 return RepositoryReport.Marker(
                     path: file.file.path, line: hit.line, kind: hit.kind, text: hit.text, excerpt: hit.excerpt,
-                    ageDays: age, lastChanged: lastChanged, ageIsLowerBound: origin?.isBoundary ?? false)
+                    ageDays: age, lastChanged: lastChanged, ageIsLowerBound: origin?.isBoundary ?? false,
+                    symbol: hit.symbol)
             }
         }
         .sorted { ($0.path, $0.line) < ($1.path, $1.line) }

@@ -299,6 +299,8 @@ public struct RepositoryReport: Codable, Sendable, Hashable {
         public var lastChanged: CommitReference?
         /// Whether that commit is the oldest one a shallow clone has, so the line may be older still.
         public var ageIsLowerBound: Bool
+        /// The function or type the marker sits in, when a declaration above it says so.
+        public var symbol: String? = nil
     }
 
     /// A source file without a test that matches it by name.

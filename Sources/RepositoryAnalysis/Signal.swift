@@ -106,13 +106,18 @@ public struct SourceLocation: Codable, Sendable, Hashable {
     public var endLine: Int?
     /// The text of those lines, trimmed, when it helps a reader.
     public var excerpt: String?
+    /// The function or type the lines are in, when known.
+    public var symbol: String?
 
     /// Creates a location.
-    public init(path: String, startLine: Int? = nil, endLine: Int? = nil, excerpt: String? = nil) {
+    public init(
+        path: String, startLine: Int? = nil, endLine: Int? = nil, excerpt: String? = nil, symbol: String? = nil
+    ) {
         self.path = path
         self.startLine = startLine
         self.endLine = endLine ?? startLine
         self.excerpt = excerpt
+        self.symbol = symbol
     }
 }
 

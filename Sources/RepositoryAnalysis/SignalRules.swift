@@ -219,7 +219,8 @@ struct SignalRules {
                 evidence: Evidence(
                     locations: group.map {
                         SourceLocation(
-                            path: $0.path, startLine: $0.line, excerpt: $0.excerpt.isEmpty ? nil : $0.excerpt)
+                            path: $0.path, startLine: $0.line, excerpt: $0.excerpt.isEmpty ? nil : $0.excerpt,
+                            symbol: $0.symbol)
                     },
                     commits: Array(Set(group.compactMap(\.lastChanged))).sorted { $0.hash < $1.hash },
                     metrics: metrics))

@@ -22,6 +22,8 @@ struct MarkerHit: Sendable, Hashable {
     var text: String
     /// The whole line, trimmed and shortened.
     var excerpt: String
+    /// For a marker: the function or type it sits in, when a declaration above it says so.
+    var symbol: String? = nil
 }
 
 /// The marker words a scan looks for.
@@ -203,7 +205,9 @@ enum SourceText {
                     bytes, word: candidate.position, end: candidate.end, isFirstWord: content == candidate.position)
             else { continue }
             markers.append(
-                marker(candidate.word, line: lines + 1, lineStart: lineStart, textStart: textStart, in: bytes))
+                marker(
+                    candidate.word, line: lines + 1, lineStart: lineStart, textStart: textStart, in: bytes,
+                    braces: style.contains(.slashes)))
         }
         return markers
     }
@@ -242,7 +246,10 @@ enum SourceText {
                 counted = base.distance(to: UnsafeRawPointer(newline)) + 1
             }
             counted = lineStart
-            tags.append(marker(word, line: lines + 1, lineStart: lineStart, textStart: colon + 1, in: bytes))
+            tags.append(
+                marker(
+                    word, line: lines + 1, lineStart: lineStart, textStart: colon + 1, in: bytes,
+                    braces: style.contains(.slashes)))
         }
         return tags
     }
@@ -554,7 +561,8 @@ enum SourceText {
     }
 
     private static func marker(
-        _ kind: String, line: Int, lineStart: Int, textStart: Int, in bytes: UnsafeRawBufferPointer
+        _ kind: String, line: Int, lineStart: Int, textStart: Int, in bytes: UnsafeRawBufferPointer,
+        braces: Bool = true
     ) -> MarkerHit {
         var lineEnd = textStart
         while lineEnd < bytes.count, bytes[lineEnd] != UInt8(ascii: "\n") { lineEnd += 1 }
@@ -595,7 +603,113 @@ enum SourceText {
             next = end + 1
         }
         return MarkerHit(
-            line: line, kind: kind, text: shorten(text, to: 600), excerpt: shorten(decode(bytes, lineStart, lineEnd)))
+            line: line, kind: kind, text: shorten(text, to: 600), excerpt: shorten(decode(bytes, lineStart, lineEnd)),
+            symbol: declaredSymbol(after: lineEnd, in: bytes)
+                ?? enclosingSymbol(before: lineStart, in: bytes, braces: braces))
+    }
+
+    /// Declarations a marker can sit in: `func name`, `def name`, `function name`, `fn name`, `class Name` and the
+    /// like after any modifiers, `const name = (…) =>` in JavaScript, and a C function's head at the line's start.
+    private static let declarationPatterns: [NSRegularExpression] = [
+        #"^\s*(?:(?:export|public|private|protected|internal|fileprivate|open|static|async|override|final|default|pub(?:\([a-z]+\))?|mutating|nonisolated|abstract|@\w+(?:\([^)]*\))?)\s+)*(?:func|def|function|fn|class|struct|enum|interface|protocol|trait|actor|extension|impl)\s+([A-Za-z_$][A-Za-z0-9_$]*)"#,
+        #"^\s*(?:export\s+)?(?:const|let|var)\s+([A-Za-z_$][A-Za-z0-9_$]*)\s*=\s*(?:async\s*)?(?:<[^>]*>\s*)?(?:\(|function\b|[A-Za-z_$][A-Za-z0-9_$]*\s*=>)"#,
+        #"^(?!(?:if|for|while|switch|return|else|do|case)\b)[A-Za-z_][A-Za-z0-9_ \t\*]*?\b([A-Za-z_][A-Za-z0-9_]*)\s*\([^;=]*$"#,
+    ].compactMap { try? NSRegularExpression(pattern: $0) }
+
+    /// A property a note above it is about: `private var _dummy: Bool`, `static let cache = …`; a modifier is
+    /// required, since a local `let value = …` inside a function names no member.
+    private static let propertyPattern = try? NSRegularExpression(
+        pattern:
+            #"^\s*(?:(?:public|private|protected|internal|fileprivate|open|static|lazy|weak|final|override|nonisolated|@\w+(?:\([^)]*\))?)\s+)+(?:var|let|val)\s+([A-Za-z_][A-Za-z0-9_]*)"#
+    )
+
+    /// The name a declaration gives, when `line` is one; with `properties`, a property's too.
+    private static func declaration(in line: String, properties: Bool = false) -> String? {
+        let range = NSRange(line.startIndex..., in: line)
+        for pattern in declarationPatterns + (properties ? [propertyPattern].compactMap { $0 } : []) {
+            if let match = pattern.firstMatch(in: line, range: range), let name = Range(match.range(at: 1), in: line) {
+                return String(line[name])
+            }
+        }
+        return nil
+    }
+
+    /// The declaration right after the comment a marker is in (`// TODO: make this typed` above `func merge`): the
+    /// note is about it. Nil when code that declares nothing comes first.
+    private static func declaredSymbol(after lineEnd: Int, in bytes: UnsafeRawBufferPointer) -> String? {
+        var start = lineEnd + 1
+        for _ in 0..<15 where start < bytes.count {
+            var end = start
+            while end < bytes.count, bytes[end] != UInt8(ascii: "\n") { end += 1 }
+            let line = decode(bytes, start, end)
+            start = end + 1
+            if line.isEmpty || ["//", "#", "*", "/*", "--", "\"\"\""].contains(where: { line.hasPrefix($0) }) {
+                continue
+            }
+            return line.count < 400 ? declaration(in: line, properties: true) : nil
+        }
+        return nil
+    }
+
+    /// The declaration whose block holds the line at `lineStart`, within 300 lines above it. With braces, the
+    /// blocks are matched (a helper declared and closed above the marker does not hold it); without them, the
+    /// nearest declaration indented less than the marker does.
+    private static func enclosingSymbol(
+        before lineStart: Int, in bytes: UnsafeRawBufferPointer, braces: Bool
+    ) -> String? {
+        func indentation(_ start: Int, _ end: Int) -> Int? {
+            var index = start
+            while index < end, bytes[index] == 0x20 || bytes[index] == 0x09 { index += 1 }
+            return index < end ? index - start : nil
+        }
+        var markerEnd = lineStart
+        while markerEnd < bytes.count, bytes[markerEnd] != UInt8(ascii: "\n") { markerEnd += 1 }
+        var limit = indentation(lineStart, markerEnd) ?? Int.max
+        var depth = 0
+        var lowest = 0
+        var end = lineStart - 1
+        var signatureLines = 0
+        for _ in 0..<300 where end > 0 {
+            var start = end
+            while start > 0, bytes[start - 1] != UInt8(ascii: "\n") { start -= 1 }
+            defer { end = start - 1 }
+            guard end - start < 400, let indent = indentation(start, end) else { continue }
+            let line = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+            guard braces else {
+                // Without braces (Python), a declaration indented less than everything below it holds the marker;
+                // the closing line of a signature that spans lines (`) -> int:`) opens nothing.
+                let first = bytes[start + indent]
+                if indent < limit, first != UInt8(ascii: ")"), first != UInt8(ascii: "]"), first != UInt8(ascii: "}") {
+                    limit = indent
+                    if let name = declaration(in: line) { return name }
+                }
+                continue
+            }
+            var opens = false
+            for byte in line.utf8.reversed() {
+                if byte == UInt8(ascii: "}") { depth += 1 }
+                if byte == UInt8(ascii: "{") {
+                    depth -= 1
+                    if depth < lowest {
+                        lowest = depth
+                        opens = true
+                    }
+                }
+            }
+            if opens {
+                // A block that holds the marker opens here: on a declaration, or on the last line of a signature
+                // that spans lines (`) throws {`, a `{` alone), whose first line is the declaration.
+                if let name = declaration(in: line) { return name }
+                let trimmed = line.trimmingWhitespace()
+                if ["{", ")", "->", "where"].contains(where: { trimmed.hasPrefix($0) }) { signatureLines = 8 }
+                continue
+            }
+            if signatureLines > 0 {
+                signatureLines -= 1
+                if let name = declaration(in: line) { return name }
+            }
+        }
+        return nil
     }
 
     private static func decode(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> String {

@@ -517,3 +517,53 @@ struct SourceTextTests {
         #expect(headings == ["title", "usage", "install it"])
     }
 }
+
+@Suite("The code a marker is about")
+struct MarkerSymbolTests {
+    private func symbols(_ text: String, language: String) -> [String?] {
+        Array(text.utf8).withUnsafeBytes {
+            SourceText.scan($0, mode: .code(.of(language: language))).markers.map(\.symbol)
+        }
+    }
+
+    @Test("the declaration whose block holds it, past helpers closed above it and signatures over several lines")
+    func enclosing() {
+        let swift = """
+            struct Parser {
+                mutating func parseValues(
+                    _ input: [String]
+                ) throws {
+                    func next() -> String? { nil }
+                    repeat {
+                        // FIXME: I dont know why this is safe
+                        let value = next()!
+                    } while false
+                }
+            }
+            """
+        #expect(symbols(swift, language: "Swift") == ["parseValues"])
+        let python = """
+            class Application:
+                def run(
+                    self,
+                    io=None,
+                ) -> int:
+                    try:
+                        code = 1
+                        # TODO: custom exit codes
+                    except KeyboardInterrupt:
+                        code = 2
+            """
+        #expect(symbols(python, language: "Python") == ["run"])
+    }
+
+    @Test("a note right above a declaration is about it; a local variable names nothing")
+    func above() {
+        let script = "// TODO: make this strongly-typed\nconst deepMerge = <T>(a: T): T => a;\n"
+        #expect(symbols(script, language: "TypeScript") == ["deepMerge"])
+        let property = "struct Group {\n    // FIXME: works around a crash\n    private var _dummy = false\n}\n"
+        #expect(symbols(property, language: "Swift") == ["_dummy"])
+        let local = "func f() {\n    // FIXME: why is this safe?\n    let value = g()!\n}\n"
+        #expect(symbols(local, language: "Swift") == ["f"])
+    }
+}

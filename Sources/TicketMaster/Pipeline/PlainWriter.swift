@@ -489,7 +489,9 @@ struct Wording {
         }
         let file = shorten(paths.first ?? "")
         let lines = places.compactMap(\.startLine).map(String.init).joined(separator: ", ")
-        let location = "`\(paths.first ?? "")`" + (lines.isEmpty ? "" : " line \(lines)")
+        let symbol = places.compactMap(\.symbol).first
+        let location =
+            "`\(paths.first ?? "")`" + (lines.isEmpty ? "" : " line \(lines)") + (symbol.map { " (in `\($0)`)" } ?? "")
         if note.isEmpty {
             return (
                 "Resolve the empty \(word) in \(file)",
@@ -557,9 +559,9 @@ struct Wording {
         }
         // The path as far as it fits; the file name alone when the note would be cut.
         let kind = classify(note, word: word)
-        var title = markerTitle(note, kind: kind, word: word, file: file)
+        var title = markerTitle(note, kind: kind, word: word, file: file, symbol: symbol)
         if title.hasSuffix("…"), let name = file.split(separator: "/").last, name.count < file.count {
-            title = markerTitle(note, kind: kind, word: word, file: String(name))
+            title = markerTitle(note, kind: kind, word: word, file: String(name), symbol: symbol)
         }
         return (title, context, proposal, criteria)
     }
@@ -574,14 +576,33 @@ struct Wording {
     /// A marker's title: what the note asks, in its own words, named by file, cut at a clause so that it reads
     /// whole: `Make this strongly-typed (no any) in merge.ts`, `Answer the FIXME in ArgumentSet.swift: I dont
     /// actually know why this is safe`, `Revisit the workaround in OptionGroup.swift: …`.
-    static func markerTitle(_ note: String, kind: NoteKind, word: String, file: String) -> String {
+    static func markerTitle(_ note: String, kind: NoteKind, word: String, file: String, symbol: String? = nil) -> String
+    {
         // A link to an issue reads as its number.
         var text = note.replacingOccurrences(
             of: #"https?://\S+/(issues|pull|pulls|merge_requests)/(\d+)"#, with: "#$2", options: .regularExpression)
         text = PlainWriter.inert(text).replacingOccurrences(of: "`", with: "")
+        // Emphasis markup reads as noise in a title: `_now_`, `*really*`.
+        text = text.replacingOccurrences(
+            of: #"(^|\s)[_*]+([^_*\s][^_*]*?)[_*]+(?=[\s.,;:!?]|$)"#, with: "$1$2", options: .regularExpression)
+        // "Make this strongly-typed" names nothing in a list of issues: the note's "this" is the code around it.
+        if let symbol, kind == .task {
+            var words = text.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+            if words.count > 2, imperativeVerbs.contains(words[0].lowercased()),
+                ["this", "it"].contains(words[1].lowercased())
+            {
+                words[1] = symbol
+                text = words.joined(separator: " ")
+            }
+        }
         let first = text.split(separator: " ").first.map { $0.lowercased() } ?? ""
         let prefix: String
         var suffix = ""
+        if kind == .workaround, let symbol {
+            let title = "Check whether the \(symbol) workaround in \(file) is still needed"
+            let name = file.split(separator: "/").last.map(String.init) ?? file
+            return title.count <= 80 ? title : "Check whether the \(symbol) workaround in \(name) is still needed"
+        }
         switch kind {
         case .question: prefix = "Answer the \(word) in \(file): "
         case .workaround: prefix = "Revisit the workaround in \(file): "

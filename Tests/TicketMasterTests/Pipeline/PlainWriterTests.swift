@@ -183,4 +183,22 @@ struct MarkerTitleTests {
         #expect(Wording.markerTitle(note, kind: kind, word: "FIXME", file: file) == title)
         #expect(Wording.markerTitle(note, kind: kind, word: "FIXME", file: file).count <= 80)
     }
+
+    @Test("with the code it is about, a note's title names it instead of \"this\"")
+    func symbols() {
+        #expect(
+            Wording.markerTitle(
+                "Make this strongly-typed (no `any`)", kind: .task, word: "TODO", file: "source/utils/merge.ts",
+                symbol: "deepMergeInternal")
+                == "Make deepMergeInternal strongly-typed (no any) in source/utils/merge.ts")
+        #expect(
+            Wording.markerTitle(
+                "Adding this property works around the crasher in #338", kind: .workaround, word: "FIXME",
+                file: "Parsable Properties/OptionGroup.swift", symbol: "_dummy")
+                == "Check whether the _dummy workaround in OptionGroup.swift is still needed")
+        #expect(
+            Wording.markerTitle(
+                "This test can be moved to tests/jq.test _now_", kind: .task, word: "TODO", file: "t.sh")
+                == "t.sh: This test can be moved to tests/jq.test now")
+    }
 }
