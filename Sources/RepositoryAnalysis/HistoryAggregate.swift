@@ -425,8 +425,13 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
                     table.entries[file].lastCommit = commit
                     table.entries[file].commits += 1
                     if !isNoise { table.entries[file].focusedCommits += 1 }
-                    // The same fix on two branches (a backport) is one fix.
-                    if isFix, table.entries[file].fixSubjects.insert(record.subject).inserted {
+                    // The same fix on two branches (a backport) is one fix; a file that a wide fix touched in
+                    // passing (one `free()` of six files' leak fix) did not have the bug.
+                    let share =
+                        Double(insertions + deletions) / Double(max(1, commitInsertions + commitDeletions))
+                    if isFix, record.changes.count <= 3 || share >= 0.2,
+                        table.entries[file].fixSubjects.insert(record.subject).inserted
+                    {
                         table.entries[file].fixCommits += 1
                         if age < year {
                             table.entries[file].fixesLastYear += 1

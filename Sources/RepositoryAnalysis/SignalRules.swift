@@ -208,6 +208,8 @@ struct SignalRules {
             // A note about a file the project no longer has is stale, and one that waits on an issue it already
             // links leaves nothing to do here until that issue moves: neither is a task to suggest.
             if namesMissingPath(first.text) || waitsOnLinkedIssue(first.text) { return nil }
+            // A wish ("could be useful for testing") nobody acted on in five years is a design note, not a task.
+            if let age, age >= Self.oldWishDays, isWish(first.text) { return nil }
             var metrics = [Metric("occurrences", Double(group.count))]
             if let age { metrics.append(Metric("age-days", Double(age))) }
             let lines = group.map { "\($0.line)" }.joined(separator: ",")
@@ -239,6 +241,17 @@ struct SignalRules {
             if !trackedPaths.contains(word), !trackedPaths.contains(where: { $0.hasSuffix("/" + word) }) { return true }
         }
         return false
+    }
+
+    /// Notes older than this that only wish for something are left out.
+    static let oldWishDays = 5 * 365
+
+    /// Whether a note only wishes ("could be useful", "maybe", "would be nice") and links no issue.
+    private func isWish(_ text: String) -> Bool {
+        let lower = text.lowercased()
+        let wishes = ["could be useful", "would be useful", "would be nice", "might ", "maybe", "perhaps", "could be "]
+        return wishes.contains { lower.contains($0) }
+            && lower.range(of: #"(issues|pull)/\d+|#\d+"#, options: .regularExpression) == nil
     }
 
     /// Whether a note waits on something elsewhere and already links the issue it waits on.
@@ -437,7 +450,9 @@ struct SignalRules {
                     + (names.isEmpty ? "" : ": " + names.prefix(5).joined(separator: ", ")),
                 evidence: Evidence(
                     locations: tests.map {
-                        SourceLocation(path: path, startLine: $0.line, excerpt: $0.excerpt)
+                        SourceLocation(
+                            path: path, startLine: $0.line, excerpt: $0.excerpt, symbol: $0.test.isEmpty ? nil : $0.test
+                        )
                     },
                     commits: Array(Set(tests.compactMap(\.lastChanged))).sorted { $0.date < $1.date }.prefix(5)
                         .map { $0 },

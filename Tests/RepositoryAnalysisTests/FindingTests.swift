@@ -45,15 +45,27 @@ struct FindingTests {
                 try repository.write("int check_\(index)(void);\n", to: "src/calc_test.c")
                 try await repository.commit("Fix overflow in check \(index)", date: Day.at(Double(80 + index)))
             }
+            // A wide fix that touches a file in passing (one line of six files' change) is not that file's bug.
+            for index in 0..<5 {
+                for name in ["A", "B", "C", "D"] {
+                    try repository.write(
+                        (0..<20).map { "let \(name.lowercased())\($0) = \(index)" }.joined(separator: "\n"),
+                        to: "Sources/App/\(name).swift")
+                }
+                try repository.write("let shared = \(index)\n", to: "Sources/App/Shared.swift")
+                try await repository.commit("Fix leaks in the loaders \(index)", date: Day.at(Double(90 + index)))
+            }
             let report = try await analyze(repository.url)
             let hotspots = report.signals.filter { $0.kind == .defectHotspot }
-            #expect(hotspots.map(\.evidence.locations.first?.path) == ["Sources/App/Parser.swift"])
-            let facts = metrics(try #require(hotspots.first))
+            #expect(!hotspots.contains { $0.evidence.locations.first?.path == "Sources/App/Shared.swift" })
+            #expect(hotspots.map(\.evidence.locations.first?.path).contains("Sources/App/Parser.swift"))
+            let parser = hotspots.first { $0.evidence.locations.first?.path == "Sources/App/Parser.swift" }
+            let facts = metrics(try #require(parser))
             // Five fixes and the revert, which the issue list counts as a fix too; none changed a test.
             #expect(facts["fix-commits"] == 6)
             #expect(facts["untested-fixes"] == 6)
             #expect(facts["reverted-fixes"] == 1)
-            #expect(hotspots.first?.severity == .high)
+            #expect(parser?.severity == .high)
         }
     }
 

@@ -313,6 +313,18 @@ struct Wording {
             let since = lead.evidence.commits.map(\.date).min().map { " since \(PlainWriter.day($0))" } ?? ""
             let tests = count == 1 ? "test" : "tests"
             title = "Decide on \(count) \(tests) marked to fail or skipped in \(shown)"
+            // One test is named: the title says which.
+            if count == 1, let name = lead.evidence.locations.compactMap(\.symbol).first {
+                // A test named by a sentence (`test('removes undefined headers', …)`) is quoted.
+                let shownName = name.contains(" ") ? "the test \"\(PlainWriter.inert(name))\"" : PlainWriter.inert(name)
+                let named = "Decide on \(shownName), marked to fail or skipped"
+                let file = path.split(separator: "/").last.map(String.init) ?? path
+                if named.count + file.count + 4 <= 80 {
+                    title = named + " in \(file)"
+                } else if named.count <= 80 {
+                    title = named
+                }
+            }
             let it = count == 1 ? "it" : "each"
             context =
                 "`\(path)` has marked \(count == 1 ? "a test" : "\(count) tests") as expected to fail or skipped\(since) "
