@@ -313,6 +313,9 @@ struct PublishCommandTests {
         let unattended = try runner.run([repository.url.path, "acme/api", "-q"])
         #expect(unattended.status == 2, "\(unattended.stderr)")
         #expect(unattended.stderr.contains("pass --yes to file without asking; drafts were saved as run"))
+        // The run is finished, not left running: its drafts are saved and nothing was filed.
+        let runs = try runner.run(["history", "list"])
+        #expect(runs.stdout.split(separator: "\n").dropFirst().first?.contains("partial") == true, "\(runs.stdout)")
         let noOwner = try runner.run([repository.url.path, "--yes", "-q"])
         #expect(noOwner.status == 2, "\(noOwner.stderr)")
         #expect(noOwner.stderr.contains("pass owner/repo"), "\(noOwner.stderr)")

@@ -78,7 +78,17 @@ public struct Filing: Sendable {
         if drafts.isEmpty {
             pending = []
         } else {
-            let outcome = try await approval.review(drafts, target: target, runId: runId)
+            let outcome: ApprovalOutcome
+            do {
+                outcome = try await approval.review(drafts, target: target, runId: runId)
+            } catch {
+                // Nobody could approve (no terminal, Ctrl-C): the drafts stay saved, the run says why nothing went out.
+                let interrupted = error is CancellationError
+                await finish(
+                    journal, interrupted ? .interrupted : .partial,
+                    message: interrupted ? "interrupted before filing" : "nothing filed: \(error)", events: events)
+                throw error
+            }
             for id in outcome.skipped { try await journal.setStatus(.skipped, ofDraft: id) }
             for draft in drafts where outcome.skipped.contains(where: { $0 == draft.id }) {
                 events(.issueSkipped(title: draft.title, reason: "declined"))
