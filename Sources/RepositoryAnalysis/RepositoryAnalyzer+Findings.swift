@@ -217,7 +217,8 @@ extension RepositoryAnalyzer {
         var stems: [String: [String]] = [:]
         for file in files.prefix(testReferenceLimit) {
             let name = FileKinds.name(of: file.path)
-            let stem = String(name[..<(name.firstIndex(of: ".") ?? name.endIndex)])
+            // `Configuration+Models.swift` extends `Configuration`: tests that use the type reach the extension.
+            let stem = String(name[..<(name.firstIndex { $0 == "." || $0 == "+" } ?? name.endIndex)])
             guard stem.count >= 4, !genericStems.contains(stem.lowercased()),
                 stem.allSatisfy({ ($0.isLetter || $0.isNumber || $0 == "_") && $0.isASCII })
             else { continue }

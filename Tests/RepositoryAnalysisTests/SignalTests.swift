@@ -125,6 +125,22 @@ struct SignalTests {
         }
     }
 
+    @Test("an extension file (`Parser+Tokens.swift`) is tested by the tests of the type it extends")
+    func extensionFiles() async throws {
+        try await withRepository { repository in
+            try repository.write("public struct Parser {}\n", to: "Sources/Lib/Parser.swift")
+            try repository.write("import Lib\nlet parser = Parser()\n", to: "Tests/LibTests/FlowTests.swift")
+            try await repository.commit("Parser", date: Day.at(1))
+            let tokens = (0..<60).map { "    public func token\($0)() {}" }.joined(separator: "\n")
+            try repository.write("extension Parser {\n\(tokens)\n}\n", to: "Sources/Lib/Parser+Tokens.swift")
+            try repository.write("public func lonely() {}\n" + tokens, to: "Sources/Lib/Lonely.swift")
+            try await repository.commit("Tokens", date: Day.at(200))
+            let report = try await analyze(repository.url, AnalysisOptions(now: Day.at(210)))
+            let untested = report.signals.filter { $0.kind == .untestedCode }.map(\.evidence.locations.first?.path)
+            #expect(untested == ["Sources/Lib/Lonely.swift"])
+        }
+    }
+
     @Test("markers become signals with their age; identical notes in a file are one signal")
     func markerSignals() async throws {
         try await withRepository { repository in
