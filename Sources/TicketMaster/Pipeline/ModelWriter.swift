@@ -200,7 +200,9 @@ public struct ModelWriter: Sendable {
         rewrite.body = Self.body(
             summary: verdict.summary, evidence: sections["Evidence"] ?? "", proposal: verdict.proposal,
             criteria: verdict.acceptanceCriteria)
-        return Review(score: verdict.score, reasons: verdict.reasons, rewrite: rewrite, calls: made)
+        return Review(
+            score: verdict.score, reasons: verdict.reasons.filter { !Self.isDegenerate($0) }, rewrite: rewrite,
+            calls: made)
     }
 
     /// An issue body: the model's prose around the analysis's evidence.
@@ -311,5 +313,14 @@ public struct ModelWriter: Sendable {
                 lines.count > 1 ? String(lines[1]).trimmingCharacters(in: .whitespacesAndNewlines) : ""
         }
         return sections
+    }
+
+    /// Whether a reason is a small model's loop rather than a sentence (`Testing: Testing: Testing: …`): one word
+    /// making up most of a long reply says nothing a person should read.
+    static func isDegenerate(_ reason: String) -> Bool {
+        let words = reason.lowercased().split { !$0.isLetter && !$0.isNumber }
+        guard words.count >= 8 else { return false }
+        let counts = Dictionary(words.map { ($0, 1) }, uniquingKeysWith: +)
+        return (counts.values.max() ?? 0) * 2 > words.count
     }
 }

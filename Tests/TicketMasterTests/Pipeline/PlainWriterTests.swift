@@ -202,3 +202,14 @@ struct MarkerTitleTests {
                 == "t.sh: This test can be moved to tests/jq.test now")
     }
 }
+
+@Suite("Review reasons")
+struct ReviewReasonTests {
+    @Test("a small model's loop is not a reason a person reads; a sentence is")
+    func degenerate() {
+        #expect(ModelWriter.isDegenerate("1. Testing: Testing: Testing: Testing: Testing: Testing: Testing: Testing:"))
+        #expect(
+            !ModelWriter.isDegenerate("The evidence cites Sources/App/Main.swift:12, which holds the ignored error."))
+        #expect(!ModelWriter.isDegenerate("too short"))
+    }
+}
