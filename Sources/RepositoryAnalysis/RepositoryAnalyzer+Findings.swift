@@ -228,25 +228,39 @@ extension RepositoryAnalyzer {
         guard !stems.isEmpty, !tests.isEmpty else { return files }
         var arguments = ["grep", "-I", "-o", "-w", "-F", "--no-color"]
         for stem in stems.keys.sorted() { arguments += ["-e", stem] }
-        let (output, completion) = try await git.capture(arguments + ["--"])
+        // Matches stream through a line parser: a common name in a large tree prints megabytes, none of it kept.
+        let (stemsByName, grepArguments) = (stems, arguments)
+        let (referenced, completion) = try await offload { handle -> (Set<String>, GitProcess.Completion) in
+            var referenced: Set<String> = []
+            var pending: [UInt8] = []
+            func take(_ line: ArraySlice<UInt8>) {
+                guard let colon = line.lastIndex(of: UInt8(ascii: ":")) else { return }
+                let path = String(decoding: line[..<colon], as: UTF8.self)
+                guard tests.contains(path) else { return }
+                let stem = String(decoding: line[(colon + 1)...], as: UTF8.self)
+                for source in stemsByName[stem] ?? [] where source != path { referenced.insert(source) }
+            }
+            let completion = try git.runBlocking(grepArguments + ["--"], handle: handle) { chunk in
+                pending.append(contentsOf: chunk)
+                var start = pending.startIndex
+                while let newline = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                    take(pending[start..<newline])
+                    start = newline + 1
+                }
+                pending.removeSubrange(..<start)
+            }
+            if !pending.isEmpty { take(pending[...]) }
+            return (referenced, completion)
+        }
         // 1 means nothing matched.
         guard completion.status <= 1 else { return files }
-        var referenced: Set<String> = []
-        for line in String(decoding: output, as: UTF8.self).split(separator: "\n") {
-            guard let colon = line.lastIndex(of: ":") else { continue }
-            let path = String(line[..<colon])
-            guard tests.contains(path) else { continue }
-            for source in stems[String(line[line.index(after: colon)...])] ?? [] where source != path {
-                referenced.insert(source)
-            }
-        }
         return files.filter { !referenced.contains($0.path) }
     }
 }
 
 extension RepositoryAnalyzer {
-    /// At most this many files' fix commits are read back.
-    static let fixCheckFiles = 10
+    /// At most this many files' fix commits are read back: those that can still become hotspots.
+    static let fixCheckFiles = SignalRules.hotspotLimit + 2
 
     /// `files` with fix commits that changed nothing but comments, docstrings and layout in the file taken out of
     /// its untested fixes: a subject that says "Fix" over a docstring edit (`Fix layout, align full version`)
@@ -269,24 +283,39 @@ extension RepositoryAnalyzer {
             // Strings in triple quotes are docstrings in Python only; elsewhere they are values.
             if language != "Python" { style.remove(.tripleQuotes) }
             style.remove(.backticks)
-            var kept: [CommitReference] = []
-            for commit in files[index].evidence {
-                let (output, completion) = try await git.capture([
-                    "show", "--format=", "--no-color", "--no-ext-diff", "-U1000000", commit.hash, "--", path,
-                ])
-                guard completion.status == 0, !output.isEmpty else {
-                    kept.append(commit)
-                    continue
+            // Two `git show`s at a time: each is short, and most of its time is process start-up.
+            let (skeletonStyle, evidence) = (style, files[index].evidence)
+            let cosmetic = try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
+                var results = [Bool](repeating: false, count: evidence.count)
+                var next = 0
+                func addNext() {
+                    guard next < evidence.count else { return }
+                    let (position, hash) = (next, evidence[next].hash)
+                    next += 1
+                    group.addTask {
+                        let (output, completion) = try await git.capture([
+                            "show", "--format=", "--no-color", "--no-ext-diff", "-U1000000", hash, "--", path,
+                        ])
+                        guard completion.status == 0, !output.isEmpty else { return (position, false) }
+                        let (before, after) = DiffSides.split(output)
+                        return (
+                            position,
+                            CodeSkeleton(before, style: skeletonStyle) == CodeSkeleton(after, style: skeletonStyle)
+                        )
+                    }
                 }
-                let (before, after) = DiffSides.split(output)
-                if CodeSkeleton(before, style: style) == CodeSkeleton(after, style: style) {
-                    files[index].untestedFixes -= 1
-                    files[index].fixCommits -= 1
-                } else {
-                    kept.append(commit)
+                addNext()
+                addNext()
+                while let (position, isCosmetic) = try await group.next() {
+                    results[position] = isCosmetic
+                    addNext()
                 }
+                return results
             }
-            files[index].evidence = kept
+            let removed = cosmetic.filter { $0 }.count
+            files[index].untestedFixes -= removed
+            files[index].fixCommits -= removed
+            files[index].evidence = zip(files[index].evidence, cosmetic).filter { !$0.1 }.map(\.0)
         }
         return files
     }
