@@ -114,6 +114,13 @@ public actor RunJournal {
         try await store.run(runId)
     }
 
+    /// Marks the run finished after reporting `finished` to `events`, so that history keeps the outcome event with
+    /// the others.
+    public func finish(_ outcome: RunOutcome, message: String? = nil, reporting events: RunEvents) async {
+        events(.finished(outcome: outcome, message: message))
+        await finish(outcome, message: message)
+    }
+
     /// Marks the run finished; errors are swallowed because the outcome must not hide the run's own result.
     public func finish(_ outcome: RunOutcome, message: String? = nil) async {
         // In a task of its own, which Ctrl-C has not cancelled: an interrupted run must still be marked so.

@@ -84,9 +84,9 @@ public struct Filing: Sendable {
             } catch {
                 // Nobody could approve (no terminal, Ctrl-C): the drafts stay saved, the run says why nothing went out.
                 let interrupted = error is CancellationError
-                await finish(
-                    journal, interrupted ? .interrupted : .partial,
-                    message: interrupted ? "interrupted before filing" : "nothing filed: \(error)", events: events)
+                await journal.finish(
+                    interrupted ? .interrupted : .partial,
+                    message: interrupted ? "interrupted before filing" : "nothing filed: \(error)", reporting: events)
                 throw error
             }
             for id in outcome.skipped { try await journal.setStatus(.skipped, ofDraft: id) }
@@ -107,16 +107,16 @@ public struct Filing: Sendable {
             report.setAside = setAside
         } catch let error as TrackerError where error.code == .rateLimited || error.code == .unavailable {
             // Nothing was filed; the drafts are saved, so say how to file them once the tracker is back.
-            await finish(journal, .failed, message: error.message, events: events)
+            await journal.finish(.failed, message: error.message, reporting: events)
             throw TicketMasterError(
                 error.code == .rateLimited ? .partial : .failure,
                 "\(error.message); nothing was filed: file the drafts later with "
                     + "`ticket-master publish --resume \(runId) --yes`", cause: error)
         } catch is CancellationError {
-            await finish(journal, .interrupted, message: "interrupted", events: events)
+            await journal.finish(.interrupted, message: "interrupted", reporting: events)
             throw CancellationError()
         } catch {
-            await finish(journal, .failed, message: "\(error)", events: events)
+            await journal.finish(.failed, message: "\(error)", reporting: events)
             throw error
         }
         let outcome: RunOutcome =
@@ -126,14 +126,8 @@ public struct Filing: Sendable {
             case .authentication: .failed
             case .rateLimited, .trackerFailed: .partial
             }
-        await finish(journal, outcome, message: report.stop?.message, events: events)
+        await journal.finish(outcome, message: report.stop?.message, reporting: events)
         return report
-    }
-
-    /// Finishes the run once: the outcome event first, so that history keeps it with the others.
-    private func finish(_ journal: RunJournal, _ outcome: RunOutcome, message: String?, events: RunEvents) async {
-        events(.finished(outcome: outcome, message: message))
-        await journal.finish(outcome, message: message)
     }
 
     /// Throws the error for a report that did not file everything: partial, authentication, or interrupted.

@@ -104,19 +104,19 @@ public struct RunService: Sendable {
             try await Task { try await journal.record(finished) }.value
             events(.draftsSaved(drafts: suggestions.drafts.count, duplicates: suggestions.duplicates.count))
             if suggestions.interrupted {
-                await finish(
-                    journal, .interrupted, message: "interrupted after \(suggestions.drafts.count) draft(s)",
-                    events: events)
+                await journal.finish(
+                    .interrupted, message: "interrupted after \(suggestions.drafts.count) draft(s)",
+                    reporting: events)
             } else if filing == nil {
-                await finish(journal, .succeeded, message: nil, events: events)
+                await journal.finish(.succeeded, message: nil, reporting: events)
             }
         } catch is CancellationError {
             await models.stop()
-            await finish(journal, .interrupted, message: "interrupted", events: events)
+            await journal.finish(.interrupted, message: "interrupted", reporting: events)
             throw CancellationError()
         } catch {
             await models.stop()
-            await finish(journal, .failed, message: "\(error)", events: events)
+            await journal.finish(.failed, message: "\(error)", reporting: events)
             throw error
         }
         if !suggestions.interrupted {
@@ -153,10 +153,8 @@ public struct RunService: Sendable {
     ) async throws -> (
         drafts: [DraftRecord], remote: RemoteRepository?
     ) {
-        let journal = try await RunJournal.resume(store: try environment.openHistory(), runId: runId)
-        let detail = try await journal.detail()
-        let recorded = try detail.run.repositoryRemote.map { try RemoteRepository(parsing: $0) }
-        return (detail.unfiledDrafts, remote ?? recorded)
+        try await Self.unfiled(
+            in: RunJournal.resume(store: try environment.openHistory(), runId: runId), remote: remote)
     }
 
     /// Files the drafts of an earlier run that are not filed yet (`publish --resume`), as `approval` decides.
@@ -164,7 +162,7 @@ public struct RunService: Sendable {
         runId: Int64, remote: RemoteRepository? = nil, approval: any ApprovalPolicy, events: RunEvents = .ignored
     ) async throws -> (report: PublishReport, target: TrackerTarget) {
         let journal = try await RunJournal.resume(store: try environment.openHistory(), runId: runId)
-        let (drafts, target) = try await unfiled(runId: runId, remote: remote)
+        let (drafts, target) = try await Self.unfiled(in: journal, remote: remote)
         // Rate-limit waits are part of the run's story in history too.
         let filing = try await Filing.prepare(
             remote: target, environment: environment, events: journal.events.recording(events))
@@ -173,10 +171,14 @@ public struct RunService: Sendable {
         return (report, filing.target)
     }
 
-    /// Finishes the run once: the outcome event first, so that history keeps it with the others.
-    private func finish(_ journal: RunJournal, _ outcome: RunOutcome, message: String?, events: RunEvents) async {
-        events(.finished(outcome: outcome, message: message))
-        await journal.finish(outcome, message: message)
+    private static func unfiled(
+        in journal: RunJournal, remote: RemoteRepository?
+    ) async throws -> (
+        drafts: [DraftRecord], remote: RemoteRepository?
+    ) {
+        let detail = try await journal.detail()
+        let recorded = try detail.run.repositoryRemote.map { try RemoteRepository(parsing: $0) }
+        return (detail.unfiledDrafts, remote ?? recorded)
     }
 
     /// The tracker's open and recently closed issues, so that a preview already leaves out what people filed.
