@@ -349,52 +349,26 @@ enum DiffSides {
 }
 
 /// A file's code without comments, docstrings (strings in triple quotes) and whitespace: two versions with the same
-/// skeleton do the same thing. One-line strings are kept, since a changed message is a changed behaviour.
+/// skeleton do the same thing. One-line strings are kept whole, since a changed message is a changed behaviour.
 struct CodeSkeleton: Equatable {
     private(set) var bytes: [UInt8] = []
 
     init(_ text: [UInt8], style: CommentStyle) {
-        let count = text.count
-        var index = 0
-        func at(_ offset: Int) -> UInt8 { index + offset < count ? text[index + offset] : 0 }
-        while index < count {
-            let byte = text[index]
-            if style.contains(.slashes), byte == UInt8(ascii: "/"), at(1) == UInt8(ascii: "/") {
-                while index < count, text[index] != UInt8(ascii: "\n") { index += 1 }
-            } else if style.contains(.slashes), byte == UInt8(ascii: "/"), at(1) == UInt8(ascii: "*") {
-                index += 2
-                while index < count, !(text[index] == UInt8(ascii: "*") && at(1) == UInt8(ascii: "/")) { index += 1 }
-                index += 2
-            } else if style.contains(.hash), byte == UInt8(ascii: "#") {
-                while index < count, text[index] != UInt8(ascii: "\n") { index += 1 }
-            } else if style.contains(.dashes), byte == UInt8(ascii: "-"), at(1) == UInt8(ascii: "-") {
-                while index < count, text[index] != UInt8(ascii: "\n") { index += 1 }
-            } else if style.contains(.tripleQuotes), byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'"),
-                at(1) == byte, at(2) == byte
-            {
-                index += 3
-                while index < count, !(text[index] == byte && at(1) == byte && at(2) == byte) {
-                    index += text[index] == UInt8(ascii: "\\") ? 2 : 1
+        var kept: [UInt8] = []
+        text.withUnsafeBytes { raw in
+            var position = 0
+            func code(upTo end: Int) {
+                for byte in raw[position..<end] where byte != 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D {
+                    kept.append(byte)
                 }
-                index += 3
-            } else if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") {
-                // A one-line string is code: kept whole, so that a quote inside opens no comment.
-                bytes.append(byte)
-                index += 1
-                while index < count, text[index] != byte, text[index] != UInt8(ascii: "\n") {
-                    if text[index] == UInt8(ascii: "\\"), index + 1 < count {
-                        bytes.append(text[index])
-                        index += 1
-                    }
-                    bytes.append(text[index])
-                    index += 1
-                }
-                if index < count, text[index] == byte { bytes.append(byte) }
-                index += 1
-            } else {
-                if byte != 0x20, byte != 0x09, byte != 0x0A, byte != 0x0D { bytes.append(byte) }
-                index += 1
             }
+            for (kind, range) in SourceText.lexicalSegments(in: raw, style: style) {
+                code(upTo: range.lowerBound)
+                if kind == .string { kept += raw[range] }
+                position = range.upperBound
+            }
+            code(upTo: raw.count)
         }
+        bytes = kept
     }
 }

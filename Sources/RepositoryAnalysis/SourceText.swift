@@ -294,16 +294,39 @@ enum SourceText {
             style.contains(.backticks) && FindingScanner.contains(bytes, [UInt8(ascii: "`")])
                 || style.contains(.tripleQuotes) && tripleQuotes.contains(where: { FindingScanner.contains(bytes, $0) })
         else { return [] }
+        return lexicalSegments(in: bytes, style: style).filter { $0.kind == .multilineString }.map(\.range)
+    }
+
+    /// What a stretch of source text is, beside code.
+    enum LexicalKind: Sendable, Hashable {
+        /// A comment, in the style's syntax.
+        case comment
+        /// A string literal on one line (or an apostrophe, which ends by the line's end).
+        case string
+        /// A string literal that may span lines: triple quotes (`tripleQuotes`), backticks (`backticks`).
+        case multilineString
+    }
+
+    /// The comments and string literals of `bytes`, in order, in the syntax of `style`: one pass, so that a quote
+    /// inside a comment opens nothing and a comment opener inside a string is text.
+    static func lexicalSegments(
+        in bytes: UnsafeRawBufferPointer, style: CommentStyle
+    ) -> [(kind: LexicalKind, range: Range<Int>)] {
         let count = bytes.count
         let newline = UInt8(ascii: "\n")
-        var ranges: [Range<Int>] = []
+        var segments: [(kind: LexicalKind, range: Range<Int>)] = []
         var position = 0
         func skipLine() { while position < count, bytes[position] != newline { position += 1 } }
         while position < count {
             let byte = bytes[position]
             let next = position + 1 < count ? bytes[position + 1] : 0
-            if style.contains(.slashes), byte == UInt8(ascii: "/"), next == UInt8(ascii: "/") {
+            let start = position
+            if style.contains(.slashes) && byte == UInt8(ascii: "/") && next == UInt8(ascii: "/")
+                || style.contains(.hash) && byte == UInt8(ascii: "#")
+                || style.contains(.dashes) && byte == UInt8(ascii: "-") && next == UInt8(ascii: "-")
+            {
                 skipLine()
+                segments.append((.comment, start..<position))
             } else if style.contains(.slashes), byte == UInt8(ascii: "/"), next == UInt8(ascii: "*") {
                 position += 2
                 while position + 1 < count,
@@ -311,9 +334,8 @@ enum SourceText {
                 {
                     position += 1
                 }
-                position += 2
-            } else if style.contains(.hash), byte == UInt8(ascii: "#") {
-                skipLine()
+                position = min(count, position + 2)
+                segments.append((.comment, start..<position))
             } else if style.contains(.tripleQuotes), byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'"),
                 position + 2 < count, next == byte, bytes[position + 2] == byte
             {
@@ -328,33 +350,31 @@ enum SourceText {
                     for offset in 0..<hashes where bytes[index + 3 + offset] != UInt8(ascii: "#") { return false }
                     return true
                 }
-                let start = position
                 position += 3
                 while position < count, !closes(at: position) {
                     position += hashes == 0 && bytes[position] == UInt8(ascii: "\\") ? 2 : 1
                 }
                 position = min(count, position + 3 + hashes)
-                ranges.append(start..<position)
+                segments.append((.multilineString, start..<position))
             } else if style.contains(.backticks), byte == UInt8(ascii: "`") {
-                let start = position
                 position += 1
                 while position < count, bytes[position] != UInt8(ascii: "`") {
                     position += bytes[position] == UInt8(ascii: "\\") ? 2 : 1
                 }
                 position = min(count, position + 1)
-                ranges.append(start..<position)
+                segments.append((.multilineString, start..<position))
             } else if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") {
-                // A one-line string, or an apostrophe: either ends by the line's end.
                 position += 1
                 while position < count, bytes[position] != byte, bytes[position] != newline {
                     position += bytes[position] == UInt8(ascii: "\\") ? 2 : 1
                 }
-                position += 1
+                position = min(count, position + 1)
+                segments.append((.string, start..<position))
             } else {
                 position += 1
             }
         }
-        return ranges
+        return segments
     }
 
     /// Whether `position` is inside one of the sorted, disjoint `ranges`.
