@@ -440,10 +440,14 @@ struct Wording {
 
     private static func classify(_ note: String, word: String) -> NoteKind {
         let lower = note.lowercased()
-        let firstWord = lower.split(separator: " ").first.map(String.init) ?? ""
-        if lower.contains("?")
-            || ["why", "what", "how", "should", "is", "are", "can", "could", "does", "do", "maybe"]
-                .contains(firstWord)
+        let words = lower.split(separator: " ").map(String.init)
+        let firstWord = words.first ?? ""
+        // "Can we drop this" asks; "Can be removed" states: an auxiliary opens a question only before its subject.
+        let asks =
+            ["why", "what", "how", "maybe"].contains(firstWord)
+            || ["should", "is", "are", "can", "could", "does", "do"].contains(firstWord)
+                && !["be", "not", "no", "now", "only", "also"].contains(words.dropFirst().first ?? "be")
+        if lower.contains("?") || asks
             || lower.contains("not sure") || lower.contains("don't know")
             || lower.contains("dont know") || lower.contains("don't actually know")
             || lower.contains("dont actually know")

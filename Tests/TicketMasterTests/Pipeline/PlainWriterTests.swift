@@ -108,6 +108,12 @@ struct PlainWriterTests {
             evidence: Evidence(locations: [SourceLocation(path: "a.swift", startLine: 3)]))
         let asked = draft([question], toolchain: make)
         #expect(asked.title == "Answer the FIXME in a.swift: why is this safe?")
+        // A statement that opens with an auxiliary is no question.
+        let statement = Signal(
+            kind: .marker, severity: .high, identity: ["src/util.c", "XXX", "can be removed, handled by tzload()"],
+            summary: "XXX in src/util.c:1027: Can be removed, handled by tzload()",
+            evidence: Evidence(locations: [SourceLocation(path: "src/util.c", startLine: 1027)]))
+        #expect(draft([statement], toolchain: make).title == "src/util.c: Can be removed, handled by tzload()")
         #expect(asked.body.contains("The note asks a question the code never answered"))
         #expect(!asked.body.contains("Add a test"))
         let workaround = Signal(
