@@ -356,6 +356,34 @@ enum FileKinds {
             .contains { head.contains($0) }
     }
 
+    /// Whether the header of a file (its first 40 lines) says that its code comes from another project: a line
+    /// that opens with `Copied from`, `Ported from`, `Taken from`, `Imported from` or `Adapted from`, a
+    /// `Parts (…) Copyright` or `Portions Copyright` line, or `contributed to The … Foundation`. Its markers are the
+    /// upstream authors' notes, which the project does not act on.
+    static func hasForeignOriginHeader(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var start = 0
+        var lines = 0
+        while start < min(bytes.count, 4_000), lines < 40 {
+            var end = start
+            while end < bytes.count, bytes[end] != UInt8(ascii: "\n") { end += 1 }
+            let line = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+            let text = line.drop { " \t/*#-!;%".contains($0) }.lowercased()
+            if foreignOriginOpenings.contains(where: { text.hasPrefix($0) })
+                || (text.hasPrefix("parts ") && text.contains("copyright")) || text.hasPrefix("portions copyright")
+                || (text.contains("contributed to the ") && text.contains("foundation"))
+            {
+                return true
+            }
+            start = end + 1
+            lines += 1
+        }
+        return false
+    }
+
+    private static let foreignOriginOpenings = [
+        "copied from ", "ported from ", "taken from ", "imported from ", "adapted from ",
+    ]
+
     private static let notCodeLanguages: Set<String> = [
         "Markdown", "reStructuredText", "AsciiDoc", "Text", "JSON", "YAML", "TOML", "XML", "INI",
     ]

@@ -235,6 +235,10 @@ struct WorkingTree: Sendable {
                 let mode = FileKinds.markerMode(of: file.path, language: scanned.language)
                 let text = SourceText.scan(bytes, vocabulary: vocabulary, mode: mode)
                 (scanned.lines, scanned.markers, scanned.tags) = (text.lines, text.markers, text.tags)
+                if !scanned.markers.isEmpty, FileKinds.hasForeignOriginHeader(bytes) {
+                    // Code copied from another project keeps its upstream authors' notes: not this project's work.
+                    scanned.markers = []
+                }
                 if scanned.language == "Rust" {
                     scanned.hasInlineTests = DeclarationScanner.hasInlineRustTests(bytes)
                 }

@@ -207,6 +207,21 @@ struct SourceTextTests {
         #expect(!Array(written.utf8).withUnsafeBytes { FileKinds.hasGeneratedHeader($0) })
     }
 
+    @Test("code copied from another project is recognised by its header, not by licence prose")
+    func foreignOriginHeader() {
+        func foreign(_ text: String) -> Bool {
+            Array(text.utf8).withUnsafeBytes { FileKinds.hasForeignOriginHeader($0) }
+        }
+        #expect(foreign("/*\n * Parts (strptime()) Copyright (c) 1997 The NetBSD Foundation, Inc.\n */\n"))
+        #expect(foreign("/* Copied from Heimdal: pthread-like mutexes for WIN32 */\n#include <x.h>\n"))
+        #expect(foreign("# Adapted from CPython's shlex module.\nimport os\n"))
+        #expect(foreign(" * This code was contributed to The NetBSD Foundation by Klaus Klein.\n"))
+        #expect(!foreign(" * Neither the name may be used to endorse products derived from this software.\n"))
+        #expect(!foreign("// Copyright (c) 2024 Example Authors\n// TODO: copied from the old parser\n"))
+        let late = String(repeating: "// line\n", count: 45) + "// Copied from elsewhere\n"
+        #expect(!foreign(late))
+    }
+
     @Test("Swift public declarations need a /// comment")
     func swiftDeclarations() {
         let text = """

@@ -641,10 +641,7 @@ struct Wording {
     /// The first sentence of `text`, at most `limit` characters: a longer one is cut at its last clause boundary
     /// (`, `, `; `, ` (`, ` - `) that keeps at least half of it, else at a word boundary, with an ellipsis.
     static func clauseOf(_ text: String, limit: Int) -> String {
-        var sentence = text
-        for separator in [". ", "; ", " - ", ": "] {
-            if let end = sentence.range(of: separator) { sentence = String(sentence[..<end.lowerBound]) }
-        }
+        var sentence = sentenceHead(text, separators: [". ", "; ", " - ", ": "])
         sentence = sentence.trimmingCharacters(in: .whitespaces)
         while let last = sentence.last, ":.…,;".contains(last) { sentence.removeLast() }
         guard sentence.count > limit else { return sentence }
@@ -664,13 +661,36 @@ struct Wording {
         return cut + "…"
     }
 
+    /// `text` up to its first separator outside parentheses; a full stop after an abbreviation (`e.g.`, `i.e.`,
+    /// `etc.`, `vs.`, `cf.`) ends no sentence: `more tests for unicode (e.g. utf16 pairs)` stays whole.
+    static func sentenceHead(_ text: String, separators: [String]) -> String {
+        var depth = 0
+        var index = text.startIndex
+        while index < text.endIndex {
+            let character = text[index]
+            if character == "(" || character == "[" {
+                depth += 1
+            } else if character == ")" || character == "]" {
+                depth = max(0, depth - 1)
+            } else if depth == 0 {
+                for separator in separators where text[index...].hasPrefix(separator) {
+                    let before = text[..<index].split(separator: " ").last.map { $0.lowercased() } ?? ""
+                    if separator == ". ", sentenceAbbreviations.contains(before + ".") { continue }
+                    return String(text[..<index])
+                }
+            }
+            index = text.index(after: index)
+        }
+        return text
+    }
+
+    private static let sentenceAbbreviations: Set<String> = ["e.g.", "i.e.", "etc.", "vs.", "cf.", "eg.", "ie."]
+
     /// The first sentence of a note, without a trailing colon or ellipsis, for a title.
     /// Titles are plain text: backticks are dropped, since one cut in half would leave a span open.
     private static func firstSentence(_ text: String) -> String {
-        var sentence = text.replacingOccurrences(of: "`", with: "")
-        for separator in [". ", ": ", "; ", " - "] {
-            if let end = sentence.range(of: separator) { sentence = String(sentence[..<end.lowerBound]) }
-        }
+        var sentence = sentenceHead(
+            text.replacingOccurrences(of: "`", with: ""), separators: [". ", ": ", "; ", " - "])
         while let last = sentence.last, ":.…,;".contains(last) { sentence.removeLast() }
         return sentence.trimmingCharacters(in: .whitespaces)
     }

@@ -184,6 +184,14 @@ struct MarkerTitleTests {
                 "the table never shrinks after deletions, so long-running servers grow without bound",
                 .defect, "src/table.c", "src/table.c: the table never shrinks after deletions"
             ),
+            (
+                "more tests needed for weird unicode stuff (e.g. utf16 pairs). Also surrogates.", .task,
+                "tests/jq.test", "tests/jq.test: more tests needed for weird unicode stuff (e.g. utf16 pairs)"
+            ),
+            (
+                "handle timeouts, e.g. slow servers. Then retry", .task, "src/net.c",
+                "Handle timeouts, e.g. slow servers in src/net.c"
+            ),
         ])
     func titles(note: String, kind: Wording.NoteKind, file: String, title: String) {
         #expect(Wording.markerTitle(note, kind: kind, word: "FIXME", file: file) == title)
