@@ -16,6 +16,7 @@ struct TicketMasterCommand: AsyncParsableCommand {
         version: ticketMasterVersion,
         subcommands: [
             Generate.self, Publish.self, Analyze.self, Config.self, Models.self, History.self, Pipeline.self,
+            Serve.self,
         ],
         defaultSubcommand: Generate.self
     )

@@ -26,7 +26,9 @@ extension ConfigurationLayer {
             }
         }
         let known = Set(ConfigurationKey.all.map(\.environmentName))
-        let unknown = environment.keys.filter { $0.hasPrefix("TICKET_MASTER_") && !known.contains($0) }.sorted()
+        let unknown = environment.keys.filter {
+            $0.hasPrefix("TICKET_MASTER_") && !known.contains($0) && !serviceVariables.contains($0)
+        }.sorted()
         for name in unknown {
             let suggestion = Array(known).closest(to: name).map { "did you mean \($0)?" }
             layers.append(
@@ -40,6 +42,10 @@ extension ConfigurationLayer {
         }
         return layers
     }
+
+    /// Variables the web service reads itself, which are not configuration keys: the first admin's password and
+    /// the key that seals stored tokens.
+    public static let serviceVariables: Set<String> = ["TICKET_MASTER_ADMIN_PASSWORD", "TICKET_MASTER_SECRET_KEY"]
 
     /// Ollama accepts `host`, `host:port` or a URL; the default port is 11434.
     static func normalizedOllamaHost(_ raw: String) -> String {

@@ -45,6 +45,10 @@ public struct DraftRecord: Codable, Sendable, Hashable {
     public var duplicateOf: String?
     /// When it was written.
     public var createdAt: Date
+    /// Who approved or declined it in the web service.
+    public var decidedBy: String?
+    /// Why it was declined, as its reviewer said: feedback for later runs.
+    public var decisionReason: String?
 
     /// The record of `draft`, written by run `runId`.
     public init(

@@ -7,7 +7,7 @@ import Logging
 /// database in `Tests/TicketMasterTests/History/Fixtures/` that the tests migrate to the current version.
 enum HistorySchema {
     /// The migration identifiers, oldest first; the last is the current schema version.
-    static let versions = ["v1", "v2"]
+    static let versions = ["v1", "v2", "v3"]
 
     /// Tables earlier versions had and a later one dropped: their rows in an old export are not imported.
     static let droppedTables: Set<String> = ["analysisCache"]
@@ -59,7 +59,73 @@ enum HistorySchema {
             // history was never read.
             try db.drop(table: "analysisCache")
         }
+        migrator.registerMigration("v3") { db in
+            try createTeamTables(db)
+        }
         return migrator
+    }
+
+    /// The web service's tables: accounts and their sessions and API tokens, the repositories a team works on, the
+    /// runs it started, and the audit trail; a draft also keeps who decided on it and why.
+    private static func createTeamTables(_ db: Database) throws {
+        try db.create(table: "account") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.column("name", .text).notNull().unique().collate(.nocase)
+            t.column("role", .text).notNull()
+            t.column("passwordHash", .text).notNull()
+            t.column("disabled", .boolean).notNull().defaults(to: false)
+            t.column("createdAt", .datetime).notNull()
+        }
+        // Only digests of the cookie and token secrets are stored: a copy of the database opens no session.
+        try db.create(table: "session", options: .withoutRowID) { t in
+            t.primaryKey("digest", .text)
+            t.belongsTo("account", onDelete: .cascade).notNull()
+            t.column("csrfToken", .text).notNull()
+            t.column("createdAt", .datetime).notNull()
+            t.column("expiresAt", .datetime).notNull().indexed()
+        }
+        try db.create(table: "apiToken") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.belongsTo("account", onDelete: .cascade).notNull()
+            t.column("name", .text).notNull()
+            t.column("digest", .text).notNull().unique()
+            t.column("createdAt", .datetime).notNull()
+            t.column("lastUsedAt", .datetime)
+            t.column("revokedAt", .datetime)
+        }
+        try db.create(table: "repository") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.column("name", .text).notNull().unique().collate(.nocase)
+            t.column("location", .text).notNull()
+            t.column("tracker", .text)
+            // AES-GCM sealed with the server's key; never written in clear.
+            t.column("sealedToken", .blob)
+            t.column("createdAt", .datetime).notNull()
+        }
+        try db.create(table: "runRequest") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.belongsTo("repository", onDelete: .cascade).notNull()
+            t.column("requestedBy", .text).notNull()
+            t.column("maxIssues", .integer).notNull()
+            t.column("provider", .text).notNull()
+            t.column("state", .text).notNull()
+            t.belongsTo("run", onDelete: .setNull)
+            t.column("message", .text)
+            t.column("createdAt", .datetime).notNull().indexed()
+            t.column("finishedAt", .datetime)
+        }
+        try db.create(table: "auditEvent") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.column("at", .datetime).notNull().indexed()
+            t.column("actor", .text).notNull()
+            t.column("action", .text).notNull()
+            t.column("target", .text).notNull()
+            t.column("address", .text)
+        }
+        try db.alter(table: "draft") { t in
+            t.add(column: "decidedBy", .text)
+            t.add(column: "decisionReason", .text)
+        }
     }
 
     private static func createVersion1(_ db: Database, logger: Logger) throws {

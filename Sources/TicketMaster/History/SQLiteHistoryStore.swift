@@ -20,6 +20,10 @@ public final class SQLiteHistoryStore: HistoryStore {
     let pool: DatabasePool
     let logger: Logger
 
+    /// The database, for the web service's own tables (accounts, sessions, repositories, audit), which the same
+    /// migrations create.
+    public var database: any DatabaseWriter { pool }
+
     /// How long a write waits for another process's transaction before giving up.
     public static let busyTimeout: TimeInterval = 30
 

@@ -101,7 +101,7 @@ public struct RunService: Sendable {
             // Drafts are saved before anything is shown or published, so nothing produced is ever lost; the save
             // runs in a task of its own, so it also completes after Ctrl-C.
             let finished = suggestions
-            try await Task { try await journal.record(finished) }.value
+            _ = try await Task { try await journal.record(finished) }.value
             events(.draftsSaved(drafts: suggestions.drafts.count, duplicates: suggestions.duplicates.count))
             if suggestions.interrupted {
                 await journal.finish(

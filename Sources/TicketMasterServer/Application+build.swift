@@ -1,0 +1,113 @@
+import Foundation
+import Hummingbird
+import Logging
+import TicketMaster
+
+/// The web service, built the same way by `ticket-master serve` and by the tests: the history database (migrated),
+/// the team's records in it, the run coordinator, and the router with its pages, API and middleware.
+public func buildApplication(_ settings: ServerSettings) async throws -> some ApplicationProtocol {
+    let server = try await Server(settings: settings)
+    return Application(
+        router: server.router(),
+        configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "ticket-master"),
+        services: [server.coordinator],
+        onServerRunning: { channel in
+            let port = channel.localAddress?.port ?? settings.port
+            if let token = server.setupToken {
+                // Printed, not logged: it is a one-time credential, and stdout is the operator's terminal.
+                print(
+                    "no account exists yet: create the first admin at http://\(settings.host):\(port)/setup?token=\(token)"
+                )
+            }
+        },
+        logger: settings.logger)
+}
+
+/// What the routes share.
+struct Server: Sendable {
+    let settings: ServerSettings
+    let history: SQLiteHistoryStore
+    let team: TeamStore
+    let coordinator: RunCoordinator
+    let pages: Pages
+    let throttle = LoginThrottle()
+    /// The one-time secret of the first-admin page, while no account exists.
+    let setupToken: String?
+
+    init(settings: ServerSettings) async throws {
+        self.settings = settings
+        history = try SQLiteHistoryStore(path: settings.historyPath, logger: settings.logger)
+        team = TeamStore(history: history)
+        coordinator = RunCoordinator(settings: settings, team: team)
+        pages = try Pages()
+        let interrupted = try await team.interruptUnfinished()
+        if interrupted > 0 {
+            settings.logger.notice(
+                "\(interrupted) run(s) were cut off when the server last stopped: marked interrupted")
+        }
+        if try await team.accountCount() == 0 {
+            if let password = settings.variables["TICKET_MASTER_ADMIN_PASSWORD"], !password.isEmpty {
+                guard password.count >= 12 else {
+                    throw TicketMasterError(
+                        .configuration, "TICKET_MASTER_ADMIN_PASSWORD must have at least 12 characters")
+                }
+                let hash = try await Passwords.hash(password, cost: settings.passwordCost)
+                _ = try await team.createAccount(name: "admin", role: .admin, passwordHash: hash, onlyIfFirst: true)
+                try await team.audit("account.create", target: "account admin (role admin)", actor: "-", address: nil)
+                settings.logger.notice("created the first admin account `admin` from TICKET_MASTER_ADMIN_PASSWORD")
+                setupToken = nil
+            } else {
+                setupToken = TeamStore.randomToken()
+            }
+        } else {
+            setupToken = nil
+        }
+    }
+
+    func router() -> Router<ServerContext> {
+        let router = Router(context: ServerContext.self)
+        router.addMiddleware {
+            LogRequestsMiddleware(.info)
+            SecurityHeadersMiddleware()
+            ErrorMiddleware(pages: pages)
+            IdentityMiddleware(team: team)
+            CSRFMiddleware()
+        }
+        addOperations(to: router)
+        addAccountRoutes(to: router)
+        addRepositoryRoutes(to: router)
+        addRunRoutes(to: router)
+        addAdminRoutes(to: router)
+        return router
+    }
+
+    /// Records a state-changing action in the audit log.
+    func audit(_ action: String, _ target: String, _ context: ServerContext) async throws {
+        try await team.audit(action, target: target, actor: context.actor, address: context.address)
+    }
+
+    private func addOperations(to router: Router<ServerContext>) {
+        router.get("healthz") { _, _ in "ok\n" }
+        router.get("readyz") { _, _ -> Response in
+            do {
+                _ = try await team.accountCount()
+                return Response(status: .ok, body: .init(byteBuffer: .init(string: "ready\n")))
+            } catch {
+                return Response(
+                    status: .serviceUnavailable, body: .init(byteBuffer: .init(string: "database unavailable\n")))
+            }
+        }
+        router.get("static/app.css") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=3600"],
+                body: .init(byteBuffer: .init(string: Assets.css)))
+        }
+        router.get("static/app.js") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "max-age=3600"],
+                body: .init(byteBuffer: .init(string: Assets.javascript)))
+        }
+        router.get("/") { _, _ in Response.redirect(to: "/runs") }
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import Hummingbird
+import TicketMaster
+
+extension Server {
+    func addRepositoryRoutes(to router: Router<ServerContext>) {
+        let group = router.group("repositories")
+        group.add(middleware: RequireRole(.viewer)).get { _, context -> Response in
+            let repositories = try await team.repositories().map { repository -> [String: Any] in
+                [
+                    "id": repository.id ?? 0, "name": repository.name, "location": repository.location,
+                    "tracker": repository.tracker ?? "the origin remote", "hasToken": repository.hasToken,
+                ]
+            }
+            let roots =
+                settings.allowedRoots.isEmpty
+                ? "no folder: start the server with --allow-root" : settings.allowedRoots.joined(separator: ", ")
+            return pages.render(
+                "repositories", title: "Repositories", ["repositories": repositories, "roots": roots],
+                context: context)
+        }
+        group.add(middleware: RequireRole(.admin)).post { request, context -> Response in
+            let form = try await Form.read(request, context: context)
+            let name = try Self.accountName(form)
+            let location = try validatedLocation(try form.require("location", label: "Location", maxLength: 1000))
+            let tracker = try form["tracker"].map { text -> String in
+                guard text.count <= 300 else { throw HTTPError(.badRequest, message: "File issues on is too long") }
+                do {
+                    return try RemoteRepository(parsing: text).description
+                } catch let error as TicketMasterError {
+                    throw HTTPError(.badRequest, message: "File issues on: \(error.message)")
+                }
+            }
+            let sealed = try form["token"].map { try settings.secrets.seal($0) }
+            guard
+                try await team.addRepository(name: name, location: location, tracker: tracker, sealedToken: sealed)
+                    != nil
+            else { throw HTTPError(.conflict, message: "a repository named \(name) exists already") }
+            try await audit("repository.add", "repository \(name) (\(location))", context)
+            return .redirect(to: "/repositories")
+        }
+    }
+
+    /// A clone URL (https, http or ssh; never `file:`, which would read outside the allowed folders), or a local
+    /// repository inside one of the allowed folders, with symbolic links resolved first so none leads out.
+    func validatedLocation(_ text: String) throws -> String {
+        let lower = text.lowercased()
+        if lower.hasPrefix("https://") || lower.hasPrefix("http://") || lower.hasPrefix("ssh://") {
+            guard URL(string: text)?.host != nil, !text.contains(" ") else {
+                throw HTTPError(.badRequest, message: "Location is not a valid clone URL")
+            }
+            return text
+        }
+        if lower.contains("://") || text.hasPrefix("-") {
+            throw HTTPError(.badRequest, message: "Location must be an https, http or ssh clone URL, or a local path")
+        }
+        if text.range(of: #"^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s]+$"#, options: .regularExpression) != nil {
+            return text
+        }
+        guard text.hasPrefix("/") else {
+            throw HTTPError(.badRequest, message: "Location: give an absolute local path or a clone URL")
+        }
+        guard !settings.allowedRoots.isEmpty else {
+            throw HTTPError(
+                .badRequest,
+                message: "local paths are off: start the server with --allow-root FOLDER to allow repositories in it")
+        }
+        let resolved = URL(fileURLWithPath: text).standardizedFileURL.resolvingSymlinksInPath().path
+        guard settings.allowedRoots.contains(where: { resolved == $0 || resolved.hasPrefix($0 + "/") }) else {
+            throw HTTPError(
+                .badRequest,
+                message: "Location must be inside an allowed folder (\(settings.allowedRoots.joined(separator: ", ")))")
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: resolved, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw HTTPError(.badRequest, message: "Location: there is no folder at \(text)")
+        }
+        return resolved
+    }
+}

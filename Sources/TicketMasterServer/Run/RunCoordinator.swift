@@ -1,0 +1,202 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+import TicketMaster
+
+/// Runs what people start in the web service, one at a time in the order they were started, through the same
+/// ``RunService`` as the command line; each run's events go to the ``RunBroadcast`` as they happen. On shutdown the
+/// running run is cancelled: its drafts so far are kept and it is marked interrupted.
+actor RunCoordinator: Service {
+    private let settings: ServerSettings
+    private let team: TeamStore
+    let broadcast = RunBroadcast()
+    private var queue: [Job] = []
+    private var current: Task<Void, Never>?
+    private var stopping = false
+    /// Secrets already masked in the logs.
+    private var redacted: Set<String> = []
+
+    private enum Job {
+        case suggest(RunRequest, RepositoryRecord)
+        case file(RunRequest, RepositoryRecord)
+    }
+
+    init(settings: ServerSettings, team: TeamStore) {
+        self.settings = settings
+        self.team = team
+    }
+
+    /// Queues a suggestion run for `request`.
+    func suggest(_ request: RunRequest, repository: RepositoryRecord) async {
+        await enqueue(.suggest(request, repository), id: request.id)
+    }
+
+    /// Queues filing the approved drafts of `request`'s run.
+    func file(_ request: RunRequest, repository: RepositoryRecord) async {
+        await enqueue(.file(request, repository), id: request.id)
+    }
+
+    /// Whether the request is waiting or running here.
+    func isBusy(_ id: Int64) async -> Bool {
+        await broadcast.isLive(id)
+    }
+
+    private func enqueue(_ job: Job, id: Int64?) async {
+        guard let id, !stopping else { return }
+        await broadcast.open(id)
+        queue.append(job)
+        startNext()
+    }
+
+    private func startNext() {
+        guard current == nil, !stopping, !queue.isEmpty else { return }
+        let job = queue.removeFirst()
+        current = Task {
+            await self.perform(job)
+            self.finishedJob()
+        }
+    }
+
+    private func finishedJob() {
+        current = nil
+        startNext()
+    }
+
+    /// Waits for the graceful shutdown, then cancels the running run and waits for it to record how it ended.
+    func run() async throws {
+        // Returns when the service group shuts down gracefully (or this task is cancelled).
+        try? await gracefulShutdown()
+        await stop()
+        await current?.value
+    }
+
+    private func stop() async {
+        stopping = true
+        for job in queue {
+            let request: RunRequest
+            switch job {
+            case .suggest(let queued, _), .file(let queued, _): request = queued
+            }
+            guard let id = request.id else { continue }
+            try? await team.update(runRequest: id, state: .interrupted, message: "the server stopped before it ran")
+            await broadcast.close(id)
+        }
+        queue = []
+        current?.cancel()
+    }
+
+    private func perform(_ job: Job) async {
+        switch job {
+        case .suggest(let request, let repository): await suggest(request, repository)
+        case .file(let request, let repository): await file(request, repository)
+        }
+    }
+
+    private func suggest(_ request: RunRequest, _ repository: RepositoryRecord) async {
+        guard let id = request.id else { return }
+        let events = events(for: id)
+        defer { events.finish() }
+        let started = Mutex<Int64?>(nil)
+        do {
+            try await team.update(runRequest: id, state: .running)
+            let service = RunService(environment: try environment(for: request, repository: repository))
+            let remote = try repository.tracker.map { try RemoteRepository(parsing: $0) }
+            let result = try await service.suggest(
+                RunService.SuggestRequest(location: repository.location, remote: remote),
+                events: RunEvents { event in
+                    if case .runStarted(let runId) = event { started.withLock { $0 = runId } }
+                    events.send(event)
+                })
+            try await team.update(
+                runRequest: id, state: result.suggestions.interrupted ? .interrupted : .drafted, runId: result.runId,
+                message: "\(result.suggestions.drafts.count) draft(s), \(result.suggestions.duplicates.count) set aside"
+            )
+        } catch is CancellationError {
+            try? await team.update(
+                runRequest: id, state: .interrupted, runId: started.withLock { $0 }, message: "interrupted")
+        } catch {
+            let message = settings.redactions.apply(to: (TicketMasterError.categorized(error)?.message ?? "\(error)"))
+            settings.logger.error("run request \(id) failed: \(message)")
+            try? await team.update(runRequest: id, state: .failed, runId: started.withLock { $0 }, message: message)
+        }
+    }
+
+    private func file(_ request: RunRequest, _ repository: RepositoryRecord) async {
+        guard let id = request.id, let runId = request.runId else { return }
+        let events = events(for: id)
+        defer { events.finish() }
+        do {
+            try await team.update(runRequest: id, state: .filing)
+            let service = RunService(environment: try environment(for: request, repository: repository))
+            let remote = try repository.tracker.map { try RemoteRepository(parsing: $0) }
+            let (report, _) = try await service.publish(
+                runId: runId, remote: remote, approval: ApprovedInReview(),
+                events: RunEvents { events.send($0) })
+            var message = "\(report.filed.count) filed, \(report.duplicates.count) already filed"
+            if let stop = report.stop { message += "; stopped: \(stop.message)" }
+            try await team.update(runRequest: id, state: .filed, message: settings.redactions.apply(to: message))
+        } catch is CancellationError {
+            try? await team.update(runRequest: id, state: .interrupted, message: "filing interrupted")
+        } catch {
+            let message = settings.redactions.apply(to: (TicketMasterError.categorized(error)?.message ?? "\(error)"))
+            settings.logger.error("filing run request \(id) failed: \(message)")
+            try? await team.update(runRequest: id, state: .failed, message: message)
+        }
+    }
+
+    /// The run's environment: the server's configuration (never a file from the repository, whose content is
+    /// untrusted), the form's choices, the server's history, and the repository's tracker token.
+    private func environment(for request: RunRequest, repository: RepositoryRecord) throws -> RunEnvironment {
+        var flags: [(path: String, flag: String, value: String)] = [
+            ("issue_generation.max_issues", "the run form", String(request.maxIssues)),
+            ("llm.provider", "the run form", request.provider),
+            ("history.path", "the server", settings.historyPath),
+        ]
+        if let sealed = repository.sealedToken {
+            flags.append(("github.token", "the repository's settings", try settings.secrets.unseal(sealed)))
+        }
+        let resolved = ConfigurationLoader(environment: settings.variables).load(
+            explicitFile: settings.configurationFile, searchDirectory: settings.dataDirectory.path, flags: flags)
+        for secret in resolved.secrets where !secret.isEmpty && !redacted.contains(secret) {
+            redacted.insert(secret)
+            settings.redactions.add { $0.replacingOccurrences(of: secret, with: "***") }
+        }
+        return try RunEnvironment(
+            resolved: resolved, logger: settings.logger, redactions: settings.redactions, variables: settings.variables)
+    }
+
+    /// An ordered pipe from the run's synchronous event callback to the broadcast.
+    private func events(for id: Int64) -> EventPipe {
+        EventPipe(id: id, broadcast: broadcast)
+    }
+}
+
+/// Events from a run's task, handed on in order.
+struct EventPipe: Sendable {
+    private let continuation: AsyncStream<RunEvent>.Continuation
+
+    init(id: Int64, broadcast: RunBroadcast) {
+        let (stream, continuation) = AsyncStream.makeStream(of: RunEvent.self)
+        self.continuation = continuation
+        Task {
+            for await event in stream { await broadcast.publish(event, to: id) }
+            await broadcast.close(id)
+        }
+    }
+
+    func send(_ event: RunEvent) {
+        continuation.yield(event)
+    }
+
+    func finish() {
+        continuation.finish()
+    }
+}
+
+/// Files exactly the drafts a reviewer approved in the web service, with their edits; the others wait.
+struct ApprovedInReview: ApprovalPolicy {
+    func review(_ drafts: [DraftRecord], target: TrackerTarget, runId: Int64) async throws -> ApprovalOutcome {
+        ApprovalOutcome(approved: drafts.filter { $0.status == .approved }.map(PendingIssue.init))
+    }
+}

@@ -1,0 +1,319 @@
+import Crypto
+import Foundation
+import GRDB
+import TicketMaster
+
+/// The web service's records in the history database: accounts, sessions, API tokens, repositories, the runs
+/// people started, decisions on drafts, and the audit log. Every method is one transaction.
+public struct TeamStore: Sendable {
+    let database: any DatabaseWriter
+    let now: @Sendable () -> Date
+
+    /// A store over the history database `history`.
+    public init(history: SQLiteHistoryStore, now: @escaping @Sendable () -> Date = Date.init) {
+        database = history.database
+        self.now = now
+    }
+
+    /// How long a session lasts without signing in again.
+    public static let sessionLifetime: TimeInterval = 12 * 3600
+
+    // MARK: Accounts
+
+    /// How many accounts exist.
+    public func accountCount() async throws -> Int {
+        try await database.read { try Account.fetchCount($0) }
+    }
+
+    /// Every account, by name.
+    public func accounts() async throws -> [Account] {
+        try await database.read { try Account.order(Column("name")).fetchAll($0) }
+    }
+
+    /// The account named `name`, regardless of case.
+    public func account(named name: String) async throws -> Account? {
+        try await database.read { try Account.filter(Column("name") == name).fetchOne($0) }
+    }
+
+    /// The account with `id`.
+    public func account(id: Int64) async throws -> Account? {
+        try await database.read { try Account.fetchOne($0, key: id) }
+    }
+
+    /// Creates an account; `onlyIfFirst` refuses when any account exists (the first-admin step, raced safely).
+    public func createAccount(
+        name: String, role: Role, passwordHash: String, onlyIfFirst: Bool = false
+    ) async throws -> Account? {
+        let date = now()
+        return try await database.write { db in
+            if onlyIfFirst, try Account.fetchCount(db) > 0 { return nil }
+            if try Account.filter(Column("name") == name).fetchCount(db) > 0 { return nil }
+            var account = Account(
+                id: nil, name: name, role: role, passwordHash: passwordHash, disabled: false, createdAt: date)
+            try account.insert(db)
+            return account
+        }
+    }
+
+    /// Changes an account's role and whether it is disabled; disabling ends its sessions.
+    public func update(account id: Int64, role: Role, disabled: Bool) async throws {
+        try await database.write { db in
+            try Account.filter(key: id).updateAll(
+                db, Column("role").set(to: role), Column("disabled").set(to: disabled))
+            if disabled { try SessionRow.filter(Column("accountId") == id).deleteAll(db) }
+        }
+    }
+
+    // MARK: Sessions
+
+    /// Opens a session for `account`: the cookie secret (kept only by the browser) and the form token.
+    public func openSession(for account: Account) async throws -> (cookie: String, csrf: String) {
+        let cookie = Self.randomToken()
+        let csrf = Self.randomToken()
+        let date = now()
+        let row = SessionRow(
+            digest: Self.digest(cookie), accountId: account.id ?? 0, csrfToken: csrf, createdAt: date,
+            expiresAt: date.addingTimeInterval(Self.sessionLifetime))
+        try await database.write { db in
+            try SessionRow.filter(Column("expiresAt") < date).deleteAll(db)
+            try row.insert(db)
+        }
+        return (cookie, csrf)
+    }
+
+    /// The account and form token of the live session whose cookie is `cookie`.
+    public func session(cookie: String) async throws -> (account: Account, csrf: String, digest: String)? {
+        let digest = Self.digest(cookie)
+        let date = now()
+        return try await database.read { db in
+            guard let row = try SessionRow.fetchOne(db, key: digest), row.expiresAt > date,
+                let account = try Account.fetchOne(db, key: row.accountId), !account.disabled
+            else { return nil }
+            return (account, row.csrfToken, digest)
+        }
+    }
+
+    /// Ends the session with `digest`.
+    public func closeSession(digest: String) async throws {
+        _ = try await database.write { try SessionRow.deleteOne($0, key: digest) }
+    }
+
+    // MARK: API tokens
+
+    /// Creates a token for `account`; the returned secret is shown once and never stored.
+    public func createToken(named name: String, for account: Account) async throws -> (APIToken, String) {
+        let secret = "tm_" + Self.randomToken()
+        let token = APIToken(
+            id: nil, accountId: account.id ?? 0, name: name, digest: Self.digest(secret), createdAt: now())
+        let inserted = try await database.write { db in
+            var inserted = token
+            try inserted.insert(db)
+            return inserted
+        }
+        return (inserted, secret)
+    }
+
+    /// The tokens of `account`, newest first.
+    public func tokens(of account: Account) async throws -> [APIToken] {
+        try await database.read { db in
+            try APIToken.filter(Column("accountId") == account.id).order(Column("id").desc).fetchAll(db)
+        }
+    }
+
+    /// Revokes token `id` of `account`; false when it has no such token.
+    public func revokeToken(_ id: Int64, of account: Account) async throws -> Bool {
+        let date = now()
+        return try await database.write { db in
+            try APIToken.filter(key: id).filter(Column("accountId") == account.id)
+                .filter(Column("revokedAt") == nil)
+                .updateAll(db, Column("revokedAt").set(to: date)) > 0
+        }
+    }
+
+    /// The account a live, unrevoked token `secret` belongs to.
+    public func account(token secret: String) async throws -> Account? {
+        let digest = Self.digest(secret)
+        let date = now()
+        return try await database.write { db in
+            guard var token = try APIToken.filter(Column("digest") == digest).fetchOne(db), token.revokedAt == nil,
+                let account = try Account.fetchOne(db, key: token.accountId), !account.disabled
+            else { return nil }
+            token.lastUsedAt = date
+            try token.update(db)
+            return account
+        }
+    }
+
+    // MARK: Repositories
+
+    /// Every repository, by name.
+    public func repositories() async throws -> [RepositoryRecord] {
+        try await database.read { try RepositoryRecord.order(Column("name")).fetchAll($0) }
+    }
+
+    /// The repository with `id`.
+    public func repository(id: Int64) async throws -> RepositoryRecord? {
+        try await database.read { try RepositoryRecord.fetchOne($0, key: id) }
+    }
+
+    /// Adds a repository; nil when the name is taken.
+    public func addRepository(
+        name: String, location: String, tracker: String?, sealedToken: Data?
+    ) async throws -> RepositoryRecord? {
+        let date = now()
+        return try await database.write { db in
+            if try RepositoryRecord.filter(Column("name") == name).fetchCount(db) > 0 { return nil }
+            var record = RepositoryRecord(
+                id: nil, name: name, location: location, tracker: tracker, sealedToken: sealedToken, createdAt: date)
+            try record.insert(db)
+            return record
+        }
+    }
+
+    // MARK: Runs
+
+    /// Records a run request.
+    public func createRunRequest(
+        repositoryId: Int64, requestedBy: String, maxIssues: Int, provider: String
+    ) async throws -> RunRequest {
+        let request = RunRequest(
+            repositoryId: repositoryId, requestedBy: requestedBy, maxIssues: maxIssues, provider: provider,
+            state: .queued, createdAt: now())
+        return try await database.write { db in
+            var inserted = request
+            try inserted.insert(db)
+            return inserted
+        }
+    }
+
+    /// The run request with `id`.
+    public func runRequest(id: Int64) async throws -> RunRequest? {
+        try await database.read { try RunRequest.fetchOne($0, key: id) }
+    }
+
+    /// Run requests, newest first, `limit` of them after skipping `offset`.
+    public func runRequests(limit: Int, offset: Int = 0) async throws -> [RunRequest] {
+        try await database.read { db in
+            try RunRequest.order(Column("id").desc).limit(limit, offset: offset).fetchAll(db)
+        }
+    }
+
+    /// How many run requests exist.
+    public func runRequestCount() async throws -> Int {
+        try await database.read { try RunRequest.fetchCount($0) }
+    }
+
+    /// Moves a run request on.
+    public func update(
+        runRequest id: Int64, state: RunRequestState, runId: Int64? = nil, message: String? = nil
+    ) async throws {
+        let finished: Date? = [.drafted, .filed, .failed, .interrupted].contains(state) ? now() : nil
+        try await database.write { db in
+            guard var request = try RunRequest.fetchOne(db, key: id) else { return }
+            request.state = state
+            if let runId { request.runId = runId }
+            if let message { request.message = message }
+            if let finished { request.finishedAt = finished }
+            try request.update(db)
+        }
+    }
+
+    /// Marks every run left running by a stopped server as interrupted: its drafts, if any, stay reviewable.
+    public func interruptUnfinished() async throws -> Int {
+        let date = now()
+        return try await database.write { db in
+            try RunRequest.filter(
+                [RunRequestState.queued, .running, .filing].map(\.rawValue).contains(Column("state"))
+            )
+            .updateAll(
+                db, Column("state").set(to: RunRequestState.interrupted), Column("finishedAt").set(to: date),
+                Column("message").set(to: "the server stopped during the run"))
+        }
+    }
+
+    // MARK: Drafts
+
+    /// Edits a draft of run `runId` that is not filed yet and records the decision; false when there is no such
+    /// draft or it is already filed.
+    public func decide(
+        draft id: Int64, runId: Int64, title: String?, body: String?, labels: [String]?, status: DraftStatus?,
+        reason: String?, by actor: String
+    ) async throws -> Bool {
+        try await database.write { db in
+            guard var draft = try DraftRecord.filter(key: id).filter(Column("runId") == runId).fetchOne(db),
+                [.draft, .approved, .skipped].contains(draft.status)
+            else { return false }
+            if let title { draft.title = title }
+            if let body { draft.body = body }
+            if let labels { draft.labels = labels }
+            if let status {
+                draft.status = status
+                draft.decidedBy = actor
+                draft.decisionReason = status == .skipped ? reason : nil
+            }
+            try draft.update(db)
+            return true
+        }
+    }
+
+    // MARK: Audit
+
+    /// Records a state-changing action.
+    public func audit(_ action: String, target: String, actor: String, address: String?) async throws {
+        let event = AuditEvent(id: nil, at: now(), actor: actor, action: action, target: target, address: address)
+        try await database.write { db in
+            var inserted = event
+            try inserted.insert(db)
+        }
+    }
+
+    /// Audit events, newest first, optionally only those by `actor` or with `action`.
+    public func auditEvents(
+        actor: String? = nil, action: String? = nil, limit: Int = 500
+    ) async throws
+        -> [AuditEvent]
+    {
+        try await database.read { db in
+            var query = AuditEvent.order(Column("id").desc)
+            if let actor, !actor.isEmpty { query = query.filter(Column("actor") == actor) }
+            if let action, !action.isEmpty { query = query.filter(Column("action") == action) }
+            return try query.limit(limit).fetchAll(db)
+        }
+    }
+
+    // MARK: Secrets
+
+    /// 32 random bytes, base64url without padding.
+    static func randomToken() -> String {
+        let bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
+        return bytes.base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    /// SHA-256 of `secret`, hex.
+    static func digest(_ secret: String) -> String {
+        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// A session row: the digest of the cookie secret, never the secret.
+struct SessionRow: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "session"
+
+    var digest: String
+    var accountId: Int64
+    var csrfToken: String
+    var createdAt: Date
+    var expiresAt: Date
+}
+
+extension RunRequest {
+    init(
+        repositoryId: Int64, requestedBy: String, maxIssues: Int, provider: String, state: RunRequestState,
+        createdAt: Date
+    ) {
+        self.init(
+            id: nil, repositoryId: repositoryId, requestedBy: requestedBy, maxIssues: maxIssues, provider: provider,
+            state: state, runId: nil, message: nil, createdAt: createdAt, finishedAt: nil)
+    }
+}

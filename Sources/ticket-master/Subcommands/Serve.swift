@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import TicketMaster
+import TicketMasterServer
+
+/// `ticket-master serve`: the team web service over the same run service as the command line.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the team web service: pick a repository, run with live progress, review, approve, file.",
+        discussion: """
+            On first start with no account, the server prints a one-time link to create the first admin (or creates \
+            `admin` from TICKET_MASTER_ADMIN_PASSWORD). Runs use this configuration (--config), never a file from \
+            the repository; their history is the configured history database, so `ticket-master history` lists \
+            them too.
+
+            Examples:
+              ticket-master serve
+              ticket-master serve --port 9000 --allow-root /srv/repositories
+            """)
+
+    @Option(help: "The address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "The port to listen on (0 picks a free one).")
+    var port = 8080
+
+    @Option(
+        help: ArgumentHelp(
+            "Where the server keeps its key file and clones (default: $XDG_DATA_HOME/ticket-master/server).",
+            valueName: "folder"))
+    var dataDir: String?
+
+    @Option(
+        name: .customLong("allow-root"),
+        help: ArgumentHelp(
+            "A folder whose repositories admins may add by local path; repeat for more.", valueName: "folder"))
+    var allowedRoots: [String] = []
+
+    @Flag(help: "Mark session cookies Secure (when served over TLS, or behind a proxy that terminates it).")
+    var secureCookies = false
+
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be from 0 to 65535, got \(port)") }
+        for root in allowedRoots {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ValidationError("--allow-root \(root): there is no folder there")
+            }
+        }
+    }
+
+    func run() async throws {
+        let session = try Session.start(global)
+        let variables = ProcessInfo.processInfo.environment
+        let settings = try ServerSettings(
+            host: host, port: port,
+            dataDirectory: URL(fileURLWithPath: dataDir ?? Self.defaultDataDirectory(variables)),
+            historyPath: session.configuration.history.databasePath(environment: variables),
+            configurationFile: global.config, allowedRoots: allowedRoots, secureCookies: secureCookies,
+            variables: variables, logger: session.logger, redactions: session.environment.redactions)
+        try await buildApplication(settings).runService()
+    }
+
+    static func defaultDataDirectory(_ variables: [String: String]) -> String {
+        let base =
+            variables["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (NSHomeDirectory() + "/.local/share")
+        return base + "/ticket-master/server"
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+import TicketMaster
+import TicketMasterTesting
+
+@testable import TicketMasterServer
+
+/// A server in a temporary folder, with the first admin created from its password variable.
+struct TestServer {
+    static let adminPassword = "correct-horse-battery"
+    let folder: URL
+    let settings: ServerSettings
+
+    /// `roots` are the folders repositories may be added from; `configuration` is the runs' YAML file.
+    init(roots: [String] = [], configuration: String? = nil, adminPassword: String? = adminPassword) throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("server-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var variables = ["HOME": folder.path, "XDG_CACHE_HOME": folder.appendingPathComponent("cache").path]
+        if let adminPassword { variables["TICKET_MASTER_ADMIN_PASSWORD"] = adminPassword }
+        var file: String?
+        if let configuration {
+            file = folder.appendingPathComponent("server.yaml").path
+            try configuration.write(toFile: folder.appendingPathComponent("server.yaml").path, atomically: true, encoding: .utf8)
+        }
+        settings = try ServerSettings(
+            dataDirectory: folder.appendingPathComponent("data"), configurationFile: file, allowedRoots: roots,
+            passwordCost: 4, variables: variables)
+    }
+
+    func remove() {
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    /// Runs `body` against the router.
+    func test(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        let app = try await buildApplication(settings)
+        try await app.test(.router, body)
+    }
+}
+
+/// A browser's state: its session cookie and the form token of the last page it read.
+final class Browser: @unchecked Sendable {
+    let client: any TestClientProtocol
+    var cookie: String?
+    var csrf: String?
+
+    init(_ client: any TestClientProtocol) {
+        self.client = client
+    }
+
+    /// Signs in as `name`; expects success.
+    static func signedIn(
+        _ client: any TestClientProtocol, name: String = "admin", password: String = TestServer.adminPassword
+    ) async throws -> Browser {
+        let browser = Browser(client)
+        let response = try await browser.post("/login", ["name": name, "password": password], csrf: false)
+        #expect(response.status == .seeOther, "sign-in as \(name)")
+        #expect(browser.cookie != nil)
+        _ = try await browser.get("/tokens")
+        return browser
+    }
+
+    @discardableResult
+    func get(_ uri: String, headers: HTTPFields = [:]) async throws -> TestResponse {
+        var fields = headers
+        if let cookie { fields[.cookie] = "tm_session=\(cookie)" }
+        let response = try await client.execute(uri: uri, method: .get, headers: fields, body: nil)
+        remember(response)
+        return response
+    }
+
+    /// Posts a form, with the session's form token unless `csrf` is false.
+    @discardableResult
+    func post(_ uri: String, _ fields: [String: String] = [:], csrf: Bool = true, extra: String = "",
+        headers: HTTPFields = [:]
+    ) async throws -> TestResponse {
+        var all = fields
+        if csrf, let token = self.csrf { all["csrf"] = token }
+        var body = all.map { "\(Self.encode($0.key))=\(Self.encode($0.value))" }.joined(separator: "&")
+        if !extra.isEmpty { body += "&" + extra }
+        var headers = headers
+        headers[.contentType] = "application/x-www-form-urlencoded"
+        if let cookie { headers[.cookie] = "tm_session=\(cookie)" }
+        let response = try await client.execute(
+            uri: uri, method: .post, headers: headers, body: ByteBuffer(string: body))
+        remember(response)
+        return response
+    }
+
+    private func remember(_ response: TestResponse) {
+        for field in response.headers[values: .setCookie] where field.hasPrefix("tm_session=") {
+            let value = field.dropFirst("tm_session=".count).prefix { $0 != ";" }
+            cookie = value.isEmpty ? nil : String(value)
+        }
+        let text = String(buffer: response.body)
+        if let range = text.range(of: #"name="csrf" value="[^"]+""#, options: .regularExpression) {
+            csrf = String(text[range].dropFirst(#"name="csrf" value=""#.count).dropLast())
+        }
+    }
+
+    static func encode(_ text: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+}
+
+extension TestResponse {
+    var text: String { String(buffer: body) }
+    var location: String? { headers[.location] }
+}
