@@ -130,7 +130,9 @@ struct AccessTests {
             let admin = try await Browser.signedIn(client)
             let created = try await admin.post("/tokens", ["name": "ci"])
             let secret = try #require(
-                created.text.range(of: #"tm_[A-Za-z0-9_-]+"#, options: .regularExpression).map { String(created.text[$0]) })
+                created.text.range(of: #"tm_[A-Za-z0-9_-]+"#, options: .regularExpression).map {
+                    String(created.text[$0])
+                })
             let bearer: HTTPFields = [.authorization: "Bearer \(secret)"]
             #expect(try await client.execute(uri: "/runs", method: .get, headers: bearer).status == .ok)
             #expect(try await admin.get("/tokens").text.contains(secret) == false, "shown once only")
@@ -151,7 +153,8 @@ struct AccessTests {
             let short = try await admin.post("/accounts", ["name": "bob", "password": "short", "role": "user"])
             #expect(short.status == .badRequest)
             #expect(short.text.contains("at least 12 characters"))
-            let role = try await admin.post("/accounts", ["name": "bob", "password": "a-long-password-1", "role": "root"])
+            let role = try await admin.post(
+                "/accounts", ["name": "bob", "password": "a-long-password-1", "role": "root"])
             #expect(role.status == .badRequest)
             #expect(role.text.contains("Role must be viewer, user or admin"))
             let name = try await admin.post("/accounts", ["name": "../bob", "password": "a-long-password-1"])
@@ -175,7 +178,8 @@ struct AccessTests {
             let browser = Browser(client)
             #expect(try await browser.get("/setup?token=wrong").status == .forbidden)
             #expect(try await browser.get("/setup?token=\(token)").status == .ok)
-            let weak = try await browser.post("/setup", ["token": token, "name": "root", "password": "short"], csrf: false)
+            let weak = try await browser.post(
+                "/setup", ["token": token, "name": "root", "password": "short"], csrf: false)
             #expect(weak.status == .badRequest)
             let created = try await browser.post(
                 "/setup", ["token": token, "name": "root", "password": "a-long-password-1"], csrf: false)
@@ -190,14 +194,18 @@ struct AccessTests {
     @Test("repositories by local path stay inside the allowed folders; tokens are stored sealed")
     func repositories() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("root-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: root.appendingPathComponent("api"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: root.appendingPathComponent("api"), withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: root) }
-        try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("escape").path, withDestinationPath: "/etc")
+        try FileManager.default.createSymbolicLink(
+            atPath: root.appendingPathComponent("escape").path, withDestinationPath: "/etc")
         let server = try TestServer(roots: [root.path])
         defer { server.remove() }
         try await server.test { client in
             let admin = try await Browser.signedIn(client)
-            for location in ["/etc", root.path + "/../", root.path + "/escape", "file:///etc", "--upload-pack=x", "api"] {
+            for location in [
+                "/etc", root.path + "/../", root.path + "/escape", "file:///etc", "--upload-pack=x", "api",
+            ] {
                 let response = try await admin.post("/repositories", ["name": "x", "location": location])
                 #expect(response.status == .badRequest, "\(location)")
             }
@@ -210,11 +218,15 @@ struct AccessTests {
             #expect(page.text.contains("stored (encrypted)"))
             #expect(!page.text.contains(token))
             let store = try SQLiteHistoryStore(path: server.settings.historyPath)
-            let row = try await store.database.read { db in try Data.fetchOne(db, sql: "SELECT sealedToken FROM repository") }
+            let row = try await store.database.read { db in
+                try Data.fetchOne(db, sql: "SELECT sealedToken FROM repository")
+            }
             let sealed = try #require(row)
             #expect(!String(decoding: sealed, as: UTF8.self).contains(token))
             #expect(try server.settings.secrets.unseal(sealed) == token)
-            #expect(try await admin.post("/repositories", ["name": "API", "location": root.path + "/api"]).status == .conflict)
+            #expect(
+                try await admin.post("/repositories", ["name": "API", "location": root.path + "/api"]).status
+                    == .conflict)
         }
     }
 }

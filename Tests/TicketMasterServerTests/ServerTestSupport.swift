@@ -24,7 +24,8 @@ struct TestServer {
         var file: String?
         if let configuration {
             file = folder.appendingPathComponent("server.yaml").path
-            try configuration.write(toFile: folder.appendingPathComponent("server.yaml").path, atomically: true, encoding: .utf8)
+            try configuration.write(
+                toFile: folder.appendingPathComponent("server.yaml").path, atomically: true, encoding: .utf8)
         }
         settings = try ServerSettings(
             dataDirectory: folder.appendingPathComponent("data"), configurationFile: file, allowedRoots: roots,
@@ -75,7 +76,8 @@ final class Browser: @unchecked Sendable {
 
     /// Posts a form, with the session's form token unless `csrf` is false.
     @discardableResult
-    func post(_ uri: String, _ fields: [String: String] = [:], csrf: Bool = true, extra: String = "",
+    func post(
+        _ uri: String, _ fields: [String: String] = [:], csrf: Bool = true, extra: String = "",
         headers: HTTPFields = [:]
     ) async throws -> TestResponse {
         var all = fields

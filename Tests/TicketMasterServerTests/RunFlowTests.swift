@@ -1,0 +1,162 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import TicketMaster
+import TicketMasterTesting
+
+@testable import TicketMasterServer
+
+@Suite("Web service: a run from start to filed issues")
+struct RunFlowTests {
+    /// Polls run request `id`'s page until its state is one of `states`.
+    static func waitForState(_ browser: Browser, run id: Int, _ states: [String]) async throws -> String {
+        for _ in 0..<600 {
+            let page = try await browser.get("/runs/\(id)").text
+            if states.contains(where: { page.contains("id=\"state\">\($0)<") }) { return page }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("run \(id) never reached \(states)")
+        return ""
+    }
+
+    /// The drafts on a run page: id and title, in page order.
+    static func drafts(in page: String) -> [(id: Int, title: String)] {
+        let pattern = #"id="draft-title-(\d+)">(?:<input[^>]*> )?([^<]*)</h3>"#
+        guard let expression = try? NSRegularExpression(pattern: pattern) else { return [] }
+        let range = NSRange(page.startIndex..., in: page)
+        return expression.matches(in: page, range: range).compactMap { match in
+            guard let id = Range(match.range(at: 1), in: page), let title = Range(match.range(at: 2), in: page) else {
+                return nil
+            }
+            return (Int(page[id]) ?? 0, String(page[title]))
+        }
+    }
+
+    @Test(
+        "start, watch, edit, approve two, reject one with a reason, file on the GitHub test server; viewers only read")
+    func wholeRun() async throws {
+        let github = try await GitHubTestServer()
+        defer { github.stop() }
+        try await github.createRepository(owner: "acme", name: "api")
+        let repository = try await TemporaryGitRepository.make()
+        defer { repository.remove() }
+        try repository.write(
+            "func parse() {\n    // FIXME: handle malformed input\n}\n", to: "Sources/Parser.swift")
+        try repository.write("func lex() {\n    // TODO: support tabs in indentation\n}\n", to: "Sources/Lexer.swift")
+        try repository.write(
+            "func show() {\n    // TODO: escape <script>alert(1)</script> in the preview\n}\n", to: "Sources/View.swift"
+        )
+        try await repository.commit("Add the parser", date: Date(timeIntervalSince1970: 1_600_000_000))
+
+        let server = try TestServer(
+            roots: [repository.container.path],
+            configuration: """
+                github:
+                  api_url: \(github.url.absoluteString)
+                publishing:
+                  pause_seconds: 0
+                llm:
+                  embedding_model: none
+                """)
+        defer { server.remove() }
+        let token = "ghp_" + String(repeating: "t", count: 36)
+        try await server.test { client in
+            let admin = try await Browser.signedIn(client)
+            #expect(
+                try await admin.post(
+                    "/accounts", ["name": "viewer1", "password": "a-long-password-1", "role": "viewer"]
+                ).status == .seeOther)
+            let added = try await admin.post(
+                "/repositories",
+                ["name": "api", "location": repository.url.path, "tracker": "acme/api", "token": token])
+            #expect(added.status == .seeOther)
+            let started = try await admin.post("/runs", ["repository": "1", "provider": "none", "max_issues": "5"])
+            #expect(started.status == .seeOther)
+            #expect(started.location == "/runs/1")
+
+            // The event stream: numbered events, then `end`; a reconnection resumes after the last one seen.
+            let stream = try await admin.get("/runs/1/events").text
+            #expect(stream.contains("id: 1\n"))
+            #expect(stream.contains("\"runStarted\""))
+            #expect(stream.hasSuffix("event: end\ndata: {}\n\n"))
+            let ids = stream.split(separator: "\n").filter { $0.hasPrefix("id: ") }.compactMap { Int($0.dropFirst(4)) }
+            #expect(ids == Array(1...ids.count))
+            let resumed = try await admin.get("/runs/1/events", headers: [.lastEventID: String(ids.count - 2)]).text
+            #expect(
+                resumed.split(separator: "\n").filter { $0.hasPrefix("id: ") } == [
+                    "id: \(ids.count - 1)", "id: \(ids.count)",
+                ])
+
+            let page = try await Self.waitForState(admin, run: 1, ["drafted", "failed"])
+            #expect(page.contains("id=\"state\">drafted<"))
+            // Repository text is shown as text, never as markup.
+            #expect(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+            #expect(!page.contains("<script>alert(1)"))
+            #expect(!page.contains(token))
+            let drafts = Self.drafts(in: page)
+            #expect(drafts.count == 5, "\(drafts)")
+            let parser = try #require(drafts.first { $0.title.contains("malformed input") }?.id)
+            let readme = try #require(drafts.first { $0.title == "Add a README" }?.id)
+            let view = try #require(drafts.first { $0.title.contains("escape") }?.id)
+
+            // Edit the first draft's title and approve it; approve the second in bulk; reject the third.
+            let edited = try await admin.post(
+                "/runs/1/drafts/\(parser)",
+                [
+                    "title": "Handle malformed input in the parser", "labels": "bug, parser", "body": "Edited body.",
+                    "decision": "approve",
+                ])
+            #expect(edited.status == .seeOther)
+            #expect(
+                try await admin.post("/runs/1/drafts", ["decision": "approve"], extra: "draft=\(readme)").status
+                    == .seeOther)
+            #expect(
+                try await admin.post(
+                    "/runs/1/drafts/\(view)",
+                    ["title": "Escape the preview", "decision": "reject", "reason": "already fixed upstream"]
+                ).status == .seeOther)
+
+            // A viewer reads the drafts but has no buttons, and is refused if it posts anyway.
+            let viewer = try await Browser.signedIn(client, name: "viewer1", password: "a-long-password-1")
+            let seen = try await viewer.get("/runs/1").text
+            #expect(seen.contains("Handle malformed input in the parser"))
+            #expect(!seen.contains("value=\"approve\""))
+            #expect(!seen.contains("/runs/1/file"))
+            #expect(
+                try await viewer.post("/runs/1/drafts/\(readme)", ["title": "x", "decision": "reject"]).status
+                    == .forbidden)
+
+            #expect(try await admin.post("/runs/1/file").status == .seeOther)
+            let filed = try await Self.waitForState(admin, run: 1, ["filed", "failed"])
+            #expect(filed.contains("id=\"state\">filed<"), "\(filed)")
+            #expect(filed.contains("https://github.com/acme/api/issues/1"))
+            #expect(filed.contains("already fixed upstream"))
+            let issues = try await github.issues(owner: "acme", name: "api")
+            #expect(issues.count == 2)
+            #expect(issues.contains { $0.title == "Handle malformed input in the parser" })
+            #expect(
+                issues.first { $0.title == "Handle malformed input in the parser" }?.labels.map(\.name).sorted() == [
+                    "bug", "parser",
+                ])
+            let requests = try await github.requests()
+            #expect(requests.allSatisfy { $0.invalid == nil })
+            #expect(
+                requests.allSatisfy {
+                    $0.headers["authorization"] == "Bearer \(token)" || $0.headers["Authorization"] == "Bearer \(token)"
+                })
+
+            // Filing twice files nothing new.
+            #expect(try await admin.post("/runs/1/file").status == .seeOther)
+            _ = try await Self.waitForState(admin, run: 1, ["filed", "failed"])
+            #expect(try await github.issues(owner: "acme", name: "api").count == 2)
+
+            let audit = try await admin.get("/audit").text
+            for action in ["run.start", "draft.approve", "draft.reject", "run.file", "repository.add"] {
+                #expect(audit.contains(action), "\(action)")
+            }
+            #expect(!audit.contains(token))
+        }
+    }
+}
