@@ -78,6 +78,8 @@ struct Server: Sendable {
         addRepositoryRoutes(to: router)
         addRunRoutes(to: router)
         addAdminRoutes(to: router)
+        addAPIRoutes(to: router)
+        addAPIDocuments(to: router)
         return router
     }
 

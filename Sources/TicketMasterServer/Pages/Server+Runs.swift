@@ -217,7 +217,7 @@ extension Server {
 
     /// Server-Sent Events: every event of run request `id` after number `after`, live while it runs, then an
     /// `end` event. A run this server did not run itself is replayed from history.
-    private func eventStream(_ id: Int64, after: Int) async throws -> Response {
+    func eventStream(_ id: Int64, after: Int) async throws -> Response {
         guard let run = try await team.runRequest(id: id) else { throw HTTPError(.notFound) }
         let stream: AsyncStream<(Int, RunEvent)>
         if let live = await coordinator.broadcast.watch(id, after: after) {

@@ -5,6 +5,7 @@ enum Templates {
     static let all: [String: String] = [
         "head": head, "foot": foot, "error": error, "login": login, "setup": setup, "runs": runs, "run": run,
         "repositories": repositories, "accounts": accounts, "tokens": tokens, "audit": audit, "history": history,
+        "apidocs": apidocs,
     ]
 
     static let head = """
@@ -273,6 +274,18 @@ enum Templates {
         <table>
         <thead><tr><th scope="col">Time</th><th scope="col">Actor</th><th scope="col">Action</th><th scope="col">Target</th><th scope="col">Address</th></tr></thead>
         <tbody>{{#events}}<tr><td>{{at}}</td><td>{{actor}}</td><td>{{action}}</td><td>{{target}}</td><td>{{address}}</td></tr>{{/events}}</tbody>
+        </table>
+        {{> foot}}
+        """
+
+    static let apidocs = """
+        {{> head}}
+        <p>JSON over HTTPS with a bearer token (create one under API tokens) or the session cookie plus an
+        <code>X-CSRF-Token</code> header. Errors are RFC 9457 problem documents. The full description:
+        <a href="/api/openapi.yaml">openapi.yaml</a>.</p>
+        <table>
+        <thead><tr><th scope="col">Method</th><th scope="col">Path</th><th scope="col">What it does</th><th scope="col">Least role</th></tr></thead>
+        <tbody>{{#routes}}<tr><td>{{method}}</td><td><code>{{path}}</code></td><td>{{summary}}</td><td>{{role}}</td></tr>{{/routes}}</tbody>
         </table>
         {{> foot}}
         """
