@@ -15,9 +15,9 @@ public func buildApplication(_ settings: ServerSettings) async throws -> some Ap
             let port = channel.localAddress?.port ?? settings.port
             if let token = server.setupToken {
                 // Printed, not logged: it is a one-time credential, and stdout is the operator's terminal.
-                print(
-                    "no account exists yet: create the first admin at http://\(settings.host):\(port)/setup?token=\(token)"
-                )
+                let line =
+                    "no account exists yet: create the first admin at http://\(settings.host):\(port)/setup?token=\(token)\n"
+                FileHandle.standardOutput.write(Data(line.utf8))
             }
         },
         logger: settings.logger)
