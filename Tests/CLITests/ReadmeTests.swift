@@ -17,7 +17,7 @@ struct ReadmeTests {
 
     /// The subcommands that take a subcommand of their own.
     static let groups = ["config", "models", "history", "pipeline"]
-    static let commands = ["generate", "publish", "analyze"] + groups
+    static let commands = ["generate", "publish", "analyze", "serve"] + groups
 
     /// Each documented invocation: the command path (`history export`) and the flags shown with it.
     private func invocations() throws -> [(path: [String], flags: [String])] {

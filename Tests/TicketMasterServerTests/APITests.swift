@@ -165,3 +165,18 @@ struct APITests {
         }
     }
 }
+
+@Suite("Web service: paging")
+struct PagingTests {
+    @Test("a page number past any history is a 400, never an overflow")
+    func hugePage() async throws {
+        let server = try TestServer()
+        defer { server.remove() }
+        try await server.test { client in
+            let admin = try await Browser.signedIn(client)
+            #expect(try await admin.get("/runs?page=9223372036854775807").status == .badRequest)
+            #expect(try await admin.get("/api/v1/runs?page=9223372036854775807").status == .badRequest)
+            #expect(try await admin.get("/api/v1/runs?page=1000000").status == .ok)
+        }
+    }
+}

@@ -50,7 +50,7 @@ enum OpenAPIDocument {
               summary: List runs, newest first
               x-minimum-role: viewer
               parameters:
-                - {name: page, in: query, schema: {type: integer, minimum: 1, default: 1}}
+                - {name: page, in: query, schema: {type: integer, minimum: 1, maximum: 1000000, default: 1}}
                 - {name: per_page, in: query, schema: {type: integer, minimum: 1, maximum: 200, default: 50}}
               responses:
                 '200':
@@ -104,7 +104,13 @@ enum OpenAPIDocument {
                     A stream of `id: N` / `data: {"summary": …, "progress": …, "event": …}` messages, then `event: end`.
                   content:
                     text/event-stream:
-                      schema: {type: string}
+                      schema:
+                        description: "The data of one event; the last one (`event: end`) is an empty object."
+                        type: object
+                        properties:
+                          summary: {type: string}
+                          progress: {type: boolean}
+                          event: {type: object}
                 default: {$ref: '#/components/responses/Problem'}
           /api/v1/runs/{id}/drafts/{draft}:
             patch:

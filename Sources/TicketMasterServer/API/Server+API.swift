@@ -188,11 +188,14 @@ enum API {
             body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
     }
 
+    /// The last page anyone can ask for: far beyond any history, and small enough that no offset overflows.
+    static let maximumPage = 1_000_000
+
     static func paging(_ request: Request) throws -> (page: Int, perPage: Int) {
         let page = request.uri.queryParameters["page"].map { Int($0) } ?? 1
         let perPage = request.uri.queryParameters["per_page"].map { Int($0) } ?? 50
-        guard let page, page >= 1, let perPage, (1...200).contains(perPage) else {
-            throw HTTPError(.badRequest, message: "page must be at least 1 and per_page from 1 to 200")
+        guard let page, (1...maximumPage).contains(page), let perPage, (1...200).contains(perPage) else {
+            throw HTTPError(.badRequest, message: "page must be from 1 to \(maximumPage) and per_page from 1 to 200")
         }
         return (page, perPage)
     }

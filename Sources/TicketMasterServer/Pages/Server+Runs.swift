@@ -13,7 +13,10 @@ extension Server {
         let viewer = router.group("runs").add(middleware: RequireRole(.viewer))
         let user = router.group("runs").add(middleware: RequireRole(.user))
         viewer.get { request, context -> Response in
-            let page = max(1, request.uri.queryParameters["page"].flatMap { Int($0) } ?? 1)
+            let page = request.uri.queryParameters["page"].map { Int($0) } ?? 1
+            guard let page, (1...API.maximumPage).contains(page) else {
+                throw HTTPError(.badRequest, message: "page must be a number from 1 to \(API.maximumPage)")
+            }
             let requests = try await team.runRequests(limit: Self.runsPerPage, offset: (page - 1) * Self.runsPerPage)
             let names = Dictionary(
                 try await team.repositories().map { ($0.id ?? 0, $0.name) }, uniquingKeysWith: { first, _ in first })
