@@ -29,7 +29,12 @@ struct TicketMasterCommand: AsyncParsableCommand {
             if let asyncCommand = command as? any AsyncParsableCommand {
                 // The parsed command is used by this task alone; the signal handler only cancels it.
                 nonisolated(unsafe) var running = asyncCommand
-                try await Interruption.run { try await running.run() }
+                if asyncCommand is Serve {
+                    // The web service shuts down gracefully on SIGINT and SIGTERM itself (its service group).
+                    try await running.run()
+                } else {
+                    try await Interruption.run { try await running.run() }
+                }
             } else {
                 try command.run()
             }

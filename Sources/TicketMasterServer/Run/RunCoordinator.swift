@@ -113,12 +113,15 @@ actor RunCoordinator: Service {
                 message: "\(result.suggestions.drafts.count) draft(s), \(result.suggestions.duplicates.count) set aside"
             )
         } catch is CancellationError {
-            try? await team.update(
-                runRequest: id, state: .interrupted, runId: started.withLock { $0 }, message: "interrupted")
+            let runId = started.withLock { $0 }
+            await record {
+                try await $0.update(runRequest: id, state: .interrupted, runId: runId, message: "interrupted")
+            }
         } catch {
             let message = settings.redactions.apply(to: (TicketMasterError.categorized(error)?.message ?? "\(error)"))
             settings.logger.error("run request \(id) failed: \(message)")
-            try? await team.update(runRequest: id, state: .failed, runId: started.withLock { $0 }, message: message)
+            let runId = started.withLock { $0 }
+            await record { try await $0.update(runRequest: id, state: .failed, runId: runId, message: message) }
         }
     }
 
@@ -137,12 +140,26 @@ actor RunCoordinator: Service {
             if let stop = report.stop { message += "; stopped: \(stop.message)" }
             try await team.update(runRequest: id, state: .filed, message: settings.redactions.apply(to: message))
         } catch is CancellationError {
-            try? await team.update(runRequest: id, state: .interrupted, message: "filing interrupted")
+            await record { try await $0.update(runRequest: id, state: .interrupted, message: "filing interrupted") }
         } catch {
             let message = settings.redactions.apply(to: (TicketMasterError.categorized(error)?.message ?? "\(error)"))
             settings.logger.error("filing run request \(id) failed: \(message)")
-            try? await team.update(runRequest: id, state: .failed, message: message)
+            await record { try await $0.update(runRequest: id, state: .failed, message: message) }
         }
+    }
+
+    /// Records how a run ended in a task of its own: the run's task may be cancelled (a shutdown), and the store
+    /// refuses work from a cancelled task.
+    private func record(_ write: @escaping @Sendable (TeamStore) async throws -> Void) async {
+        let team = team
+        let logger = settings.logger
+        await Task {
+            do {
+                try await write(team)
+            } catch {
+                logger.error("could not record how a run ended: \(error)")
+            }
+        }.value
     }
 
     /// The run's environment: the server's configuration (never a file from the repository, whose content is
