@@ -130,18 +130,24 @@ public struct TeamStore: Sendable {
         }
     }
 
-    /// The account a live, unrevoked token `secret` belongs to.
+    /// The account a live, unrevoked token `secret` belongs to. Its last use is recorded at most once a minute, so
+    /// that a busy script does not turn every read into a write.
     public func account(token secret: String) async throws -> Account? {
         let digest = Self.digest(secret)
         let date = now()
-        return try await database.write { db in
-            guard var token = try APIToken.filter(Column("digest") == digest).fetchOne(db), token.revokedAt == nil,
+        let found = try await database.read { db -> (APIToken, Account)? in
+            guard let token = try APIToken.filter(Column("digest") == digest).fetchOne(db), token.revokedAt == nil,
                 let account = try Account.fetchOne(db, key: token.accountId), !account.disabled
             else { return nil }
-            token.lastUsedAt = date
-            try token.update(db)
-            return account
+            return (token, account)
         }
+        guard let (token, account) = found else { return nil }
+        if token.lastUsedAt.map({ date.timeIntervalSince($0) > 60 }) ?? true {
+            try await database.write { db in
+                try APIToken.filter(key: token.id).updateAll(db, Column("lastUsedAt").set(to: date))
+            }
+        }
+        return account
     }
 
     // MARK: Repositories

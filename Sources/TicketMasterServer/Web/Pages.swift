@@ -77,8 +77,6 @@ extension Response {
 /// Dates on pages: ISO 8601 in UTC, short and sortable.
 extension Date {
     var shown: String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: self)
+        formatted(.iso8601)
     }
 }
