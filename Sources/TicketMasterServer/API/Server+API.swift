@@ -31,20 +31,9 @@ extension Server {
         on(.post, "/api/v1/repositories", .admin) { request, context in
             let input = try await request.decode(as: API.NewRepository.self, context: context)
             let name = try API.checked(input.name, "name", pattern: #"^[A-Za-z0-9._-]{1,64}$"#)
-            let location = try validatedLocation(try API.checked(input.location, "location", maxLength: 1000))
-            let tracker = try input.tracker.map { text in
-                do {
-                    return try RemoteRepository(parsing: text).description
-                } catch let error as TicketMasterError {
-                    throw HTTPError(.badRequest, message: "tracker: \(error.message)")
-                }
-            }
-            let sealed = try input.token.map { try settings.secrets.seal(try API.checked($0, "token", maxLength: 500)) }
-            guard
-                let record = try await team.addRepository(
-                    name: name, location: location, tracker: tracker, sealedToken: sealed)
-            else { throw HTTPError(.conflict, message: "a repository named \(name) exists already") }
-            try await audit("repository.add", "repository \(name) (\(location))", context)
+            let record = try await addRepository(
+                name: name, location: try API.checked(input.location, "location", maxLength: 1000),
+                tracker: input.tracker, token: input.token, context: context)
             return try API.json(API.Repository(record), status: .created)
         }
         on(.get, "/api/v1/runs", .viewer) { request, _ in
@@ -123,15 +112,8 @@ extension Server {
         on(.post, "/api/v1/accounts", .admin) { request, context in
             let input = try await request.decode(as: API.NewAccount.self, context: context)
             let name = try API.checked(input.name, "name", pattern: #"^[A-Za-z0-9._-]{1,64}$"#)
-            if let problem = Passwords.problem(with: input.password) { throw HTTPError(.badRequest, message: problem) }
-            guard let role = Role(rawValue: input.role) else {
-                throw HTTPError(.badRequest, message: "role must be viewer, user or admin")
-            }
-            let hash = try await Passwords.hash(input.password, cost: settings.passwordCost)
-            guard let account = try await team.createAccount(name: name, role: role, passwordHash: hash) else {
-                throw HTTPError(.conflict, message: "an account named \(name) exists already")
-            }
-            try await audit("account.create", "account \(name) (role \(role.rawValue))", context)
+            let account = try await createAccount(
+                name: name, password: input.password, role: input.role, context: context)
             return try API.json(API.AccountSummary(account), status: .created)
         }
         on(.get, "/api/v1/tokens", .viewer) { _, context in

@@ -91,15 +91,7 @@ extension Server {
             let form = try await Form.read(request, context: context)
             let name = try Self.accountName(form)
             let password = try form.require("password", label: "Password", maxLength: 200)
-            if let problem = Passwords.problem(with: password) { throw HTTPError(.badRequest, message: problem) }
-            guard let role = form["role"].flatMap(Role.init(rawValue:)) else {
-                throw HTTPError(.badRequest, message: "Role must be viewer, user or admin")
-            }
-            let hash = try await Passwords.hash(password, cost: settings.passwordCost)
-            guard try await team.createAccount(name: name, role: role, passwordHash: hash) != nil else {
-                throw HTTPError(.conflict, message: "an account named \(name) exists already")
-            }
-            try await audit("account.create", "account \(name) (role \(role.rawValue))", context)
+            _ = try await createAccount(name: name, password: password, role: form["role"] ?? "", context: context)
             return .redirect(to: "/accounts")
         }
         admin.post(":id") { request, context -> Response in
@@ -140,6 +132,25 @@ extension Server {
             try await audit("token.revoke", "token \(id) of \(account.name)", context)
             return .redirect(to: "/tokens")
         }
+    }
+
+    /// Creates an account for the page and the API alike: the password checked and hashed, the role one of the
+    /// three, the name free; audited.
+    func createAccount(
+        name: String, password: String, role text: String, context: ServerContext
+    ) async throws
+        -> Account
+    {
+        if let problem = Passwords.problem(with: password) { throw HTTPError(.badRequest, message: problem) }
+        guard let role = Role(rawValue: text) else {
+            throw HTTPError(.badRequest, message: "Role must be viewer, user or admin")
+        }
+        let hash = try await Passwords.hash(password, cost: settings.passwordCost)
+        guard let account = try await team.createAccount(name: name, role: role, passwordHash: hash) else {
+            throw HTTPError(.conflict, message: "an account named \(name) exists already")
+        }
+        try await audit("account.create", "account \(name) (role \(role.rawValue))", context)
+        return account
     }
 
     private func signIn(_ account: Account, context: ServerContext, to next: String) async throws -> Response {

@@ -22,23 +22,35 @@ extension Server {
         group.add(middleware: RequireRole(.admin)).post { request, context -> Response in
             let form = try await Form.read(request, context: context)
             let name = try Self.accountName(form)
-            let location = try validatedLocation(try form.require("location", label: "Location", maxLength: 1000))
-            let tracker = try form["tracker"].map { text -> String in
-                guard text.count <= 300 else { throw HTTPError(.badRequest, message: "File issues on is too long") }
-                do {
-                    return try RemoteRepository(parsing: text).description
-                } catch let error as TicketMasterError {
-                    throw HTTPError(.badRequest, message: "File issues on: \(error.message)")
-                }
-            }
-            let sealed = try form["token"].map { try settings.secrets.seal($0) }
-            guard
-                try await team.addRepository(name: name, location: location, tracker: tracker, sealedToken: sealed)
-                    != nil
-            else { throw HTTPError(.conflict, message: "a repository named \(name) exists already") }
-            try await audit("repository.add", "repository \(name) (\(location))", context)
+            _ = try await addRepository(
+                name: name, location: try form.require("location", label: "Location", maxLength: 1000),
+                tracker: form["tracker"], token: form["token"], context: context)
             return .redirect(to: "/repositories")
         }
+    }
+
+    /// Adds a repository for the page and the API alike: the location confined, the tracker parsed, the token
+    /// sealed, the name free; audited.
+    func addRepository(
+        name: String, location text: String, tracker: String?, token: String?, context: ServerContext
+    ) async throws -> RepositoryRecord {
+        let location = try validatedLocation(text)
+        let tracker = try tracker.map { text -> String in
+            guard text.count <= 300 else { throw HTTPError(.badRequest, message: "File issues on is too long") }
+            do {
+                return try RemoteRepository(parsing: text).description
+            } catch let error as TicketMasterError {
+                throw HTTPError(.badRequest, message: "File issues on: \(error.message)")
+            }
+        }
+        if let token, token.count > 500 { throw HTTPError(.badRequest, message: "the token is too long") }
+        let sealed = try token.map { try settings.secrets.seal($0) }
+        guard
+            let record = try await team.addRepository(
+                name: name, location: location, tracker: tracker, sealedToken: sealed)
+        else { throw HTTPError(.conflict, message: "a repository named \(name) exists already") }
+        try await audit("repository.add", "repository \(name) (\(location))", context)
+        return record
     }
 
     /// A clone URL (https, http or ssh; never `file:`, which would read outside the allowed folders), or a local
