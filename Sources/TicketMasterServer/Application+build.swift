@@ -37,7 +37,7 @@ struct Server: Sendable {
     init(settings: ServerSettings) async throws {
         self.settings = settings
         history = try SQLiteHistoryStore(path: settings.historyPath, logger: settings.logger)
-        team = TeamStore(history: history)
+        team = TeamStore(history: history, now: settings.now)
         coordinator = RunCoordinator(settings: settings, team: team)
         pages = try Pages()
         let interrupted = try await team.interruptUnfinished()

@@ -28,6 +28,8 @@ public struct ServerSettings: Sendable {
     public var redactions: Redactions
     /// Seals tracker tokens at rest.
     public var secrets: SecretBox
+    /// The clock sessions and records use (tests move it on).
+    public var now: @Sendable () -> Date
 
     /// Settings; `secrets` defaults to the key from the environment or the data folder's key file.
     public init(
@@ -35,8 +37,9 @@ public struct ServerSettings: Sendable {
         configurationFile: String? = nil, allowedRoots: [String] = [], secureCookies: Bool = false,
         passwordCost: UInt8 = 12, variables: [String: String] = ProcessInfo.processInfo.environment,
         logger: Logger = Logger(label: "ticket-master.server"), redactions: Redactions = Redactions(),
-        secrets: SecretBox? = nil
+        secrets: SecretBox? = nil, now: @escaping @Sendable () -> Date = Date.init
     ) throws {
+        self.now = now
         self.host = host
         self.port = port
         self.dataDirectory = dataDirectory

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Synchronization
 import Testing
 import TicketMaster
 
@@ -16,6 +17,7 @@ struct AccessTests {
         (.post, "/runs/1/file", .user), (.get, "/repositories", .viewer), (.post, "/repositories", .admin),
         (.get, "/accounts", .admin), (.post, "/accounts", .admin), (.post, "/accounts/1", .admin),
         (.get, "/audit", .admin), (.get, "/audit.csv", .admin), (.get, "/history", .viewer),
+        (.get, "/history/export.json", .admin),
         (.get, "/tokens", .viewer), (.post, "/tokens", .viewer), (.post, "/tokens/1/revoke", .viewer),
     ]
 
@@ -141,6 +143,25 @@ struct AccessTests {
             #expect(revoked.status == .unauthorized)
             #expect(revoked.text.contains("the API token is wrong, revoked"))
             #expect(!revoked.text.contains("Error("))
+        }
+    }
+
+    @Test("an expired session signs nobody in: pages go to sign-in, the API answers 401 with a problem")
+    func expiredSession() async throws {
+        let clock = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
+        let server = try TestServer(now: { clock.withLock { $0 } })
+        defer { server.remove() }
+        try await server.test { client in
+            let admin = try await Browser.signedIn(client)
+            #expect(try await admin.get("/runs").status == .ok)
+            clock.withLock { $0 += TeamStore.sessionLifetime + 1 }
+            let page = try await admin.get("/runs")
+            #expect(page.status == .seeOther)
+            #expect(page.location?.hasPrefix("/login") == true)
+            let api = try await admin.get("/api/v1/runs")
+            #expect(api.status == .unauthorized)
+            #expect(api.headers[.contentType] == "application/problem+json")
+            #expect(try await admin.post("/tokens", ["name": "late"]).status == .unauthorized)
         }
     }
 

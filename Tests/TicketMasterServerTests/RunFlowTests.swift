@@ -152,6 +152,10 @@ struct RunFlowTests {
             _ = try await Self.waitForState(admin, run: 1, ["filed", "failed"])
             #expect(try await github.issues(owner: "acme", name: "api").count == 2)
 
+            let export = try await admin.get("/history/export.json")
+            #expect(export.status == .ok)
+            #expect(export.text.contains("Handle malformed input in the parser"))
+            #expect(!export.text.contains("passwordHash") && !export.text.contains(token))
             let audit = try await admin.get("/audit").text
             for action in ["run.start", "draft.approve", "draft.reject", "run.file", "repository.add"] {
                 #expect(audit.contains(action), "\(action)")

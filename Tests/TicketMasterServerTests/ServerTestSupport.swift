@@ -16,7 +16,10 @@ struct TestServer {
     let settings: ServerSettings
 
     /// `roots` are the folders repositories may be added from; `configuration` is the runs' YAML file.
-    init(roots: [String] = [], configuration: String? = nil, adminPassword: String? = adminPassword) throws {
+    init(
+        roots: [String] = [], configuration: String? = nil, adminPassword: String? = adminPassword,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var variables = ["HOME": folder.path, "XDG_CACHE_HOME": folder.appendingPathComponent("cache").path]
@@ -29,7 +32,7 @@ struct TestServer {
         }
         settings = try ServerSettings(
             dataDirectory: folder.appendingPathComponent("data"), configurationFile: file, allowedRoots: roots,
-            passwordCost: 4, variables: variables)
+            passwordCost: 4, variables: variables, now: now)
     }
 
     func remove() {

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 import TicketMaster
 
 extension Server {
@@ -33,6 +34,21 @@ extension Server {
                     .contentDisposition: "attachment; filename=\"ticket-master-audit.csv\"",
                 ],
                 body: .init(byteBuffer: .init(string: csv)))
+        }
+
+        // The whole history as `ticket-master history export --format json` writes it (and `history import`
+        // reads it): runs, findings, drafts, model calls with their prompts, filed issues, events; never the web
+        // service's accounts, sessions, tokens or repositories. Admins only, since prompts quote the code.
+        admin.get("history/export.json") { _, context -> Response in
+            let data = try await history.export().json()
+            try await audit("history.export", "history", context)
+            return Response(
+                status: .ok,
+                headers: [
+                    .contentType: "application/json",
+                    .contentDisposition: "attachment; filename=\"ticket-master-history.json\"",
+                ],
+                body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
 
         router.group("history").add(middleware: RequireRole(.viewer)).get { request, context -> Response in
