@@ -165,6 +165,23 @@ struct AccessTests {
         }
     }
 
+    @Test("the run form lists the model services the server reaches, probed in the background")
+    func modelServices() async throws {
+        let server = try TestServer()
+        defer { server.remove() }
+        try await server.test { client in
+            let admin = try await Browser.signedIn(client)
+            var page = try await admin.get("/runs").text
+            #expect(page.contains("Checking which model services"))
+            for _ in 0..<100 where !page.contains("<td>ollama</td>") {
+                try await Task.sleep(for: .milliseconds(200))
+                page = try await admin.get("/runs").text
+            }
+            #expect(page.contains("<td>ollama</td><td>no</td>"))
+            #expect(page.contains("not configured: set OPENAI_API_KEY"))
+        }
+    }
+
     @Test("bad input gets a 4xx that names the field; an oversize body is refused")
     func badInput() async throws {
         let server = try TestServer()

@@ -32,6 +32,16 @@ extension Server {
                 "repositories": names.sorted { $0.value < $1.value }.map { ["id": $0.key, "name": $0.value] },
                 "providers": Self.providers,
             ]
+            if let services = await coordinator.modelServiceStatuses() {
+                values["services"] = services.map { service -> [String: Any] in
+                    [
+                        "provider": service.provider, "reachable": service.reachable, "detail": service.detail,
+                        "isDefault": service.isDefault,
+                    ]
+                }
+            } else {
+                values["probing"] = true
+            }
             if page > 1 { values["previous"] = page - 1 }
             if page * Self.runsPerPage < total { values["next"] = page + 1 }
             return pages.render("runs", title: "Runs", values, context: context)

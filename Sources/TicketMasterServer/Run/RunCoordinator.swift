@@ -16,6 +16,9 @@ actor RunCoordinator: Service {
     private var stopping = false
     /// Secrets already masked in the logs.
     private var redacted: Set<String> = []
+    /// Which model services this server reached, and when it last looked.
+    private var modelServices: (at: Date, rows: [ProviderStatus])?
+    private var probing = false
 
     private enum Job {
         case suggest(RunRequest, RepositoryRecord)
@@ -148,6 +151,27 @@ actor RunCoordinator: Service {
         }
     }
 
+    /// The model services this server can reach, as `models list` reports them; nil until the first probe ends.
+    /// A probe (offline, each unreachable service costs a connection timeout) runs in the background at most every
+    /// five minutes, so no page waits for it.
+    func modelServiceStatuses() -> [ProviderStatus]? {
+        let stale = modelServices.map { Date().timeIntervalSince($0.at) > 300 } ?? true
+        if stale, !probing {
+            probing = true
+            Task {
+                let environment = try? self.environment(flags: [])
+                let rows = await environment?.providerStatuses().providers ?? []
+                self.probed(rows)
+            }
+        }
+        return modelServices?.rows
+    }
+
+    private func probed(_ rows: [ProviderStatus]) {
+        modelServices = (Date(), rows)
+        probing = false
+    }
+
     /// Records how a run ended in a task of its own: the run's task may be cancelled (a shutdown), and the store
     /// refuses work from a cancelled task.
     private func record(_ write: @escaping @Sendable (TeamStore) async throws -> Void) async {
@@ -173,6 +197,11 @@ actor RunCoordinator: Service {
         if let sealed = repository.sealedToken {
             flags.append(("github.token", "the repository's settings", try settings.secrets.unseal(sealed)))
         }
+        return try environment(flags: flags)
+    }
+
+    /// An environment from the server's configuration and `flags`.
+    private func environment(flags: [(path: String, flag: String, value: String)]) throws -> RunEnvironment {
         let resolved = ConfigurationLoader(environment: settings.variables).load(
             explicitFile: settings.configurationFile, searchDirectory: settings.dataDirectory.path, flags: flags)
         for secret in resolved.secrets where !secret.isEmpty && !redacted.contains(secret) {

@@ -103,6 +103,14 @@ enum Templates {
         </form>
         {{/hasRepositories}}
         {{^hasRepositories}}<p>No repository yet: an admin adds them under <a href="/repositories">Repositories</a>.</p>{{/hasRepositories}}
+        <h3>Model services this server reaches</h3>
+        {{#probing}}<p class="note">Checking which model services this server can reach; reload in a moment. <code>none</code> always works: the plain writer drafts every issue.</p>{{/probing}}
+        {{#hasServices}}
+        <table>
+        <thead><tr><th scope="col">Model</th><th scope="col">Reachable</th><th scope="col">Detail</th></tr></thead>
+        <tbody>{{#services}}<tr><td>{{provider}}{{#isDefault}} (what <code>auto</code> picks){{/isDefault}}</td><td>{{#reachable}}yes{{/reachable}}{{^reachable}}no{{/reachable}}</td><td>{{detail}}</td></tr>{{/services}}</tbody>
+        </table>
+        {{/hasServices}}
         </section>
         {{/canRun}}
         <section aria-labelledby="recent">
