@@ -30,6 +30,7 @@ struct Server: Sendable {
     let team: TeamStore
     let coordinator: RunCoordinator
     let pages: Pages
+    let metrics: ServerMetrics
     let throttle = LoginThrottle()
     /// The one-time secret of the first-admin page, while no account exists.
     let setupToken: String?
@@ -38,7 +39,9 @@ struct Server: Sendable {
         self.settings = settings
         history = try SQLiteHistoryStore(path: settings.historyPath, logger: settings.logger)
         team = TeamStore(history: history, now: settings.now)
-        coordinator = RunCoordinator(settings: settings, team: team)
+        let metrics = ServerMetrics()
+        self.metrics = metrics
+        coordinator = RunCoordinator(settings: settings, team: team, metrics: metrics)
         pages = try Pages()
         let interrupted = try await team.interruptUnfinished()
         if interrupted > 0 {
@@ -69,6 +72,7 @@ struct Server: Sendable {
         router.addMiddleware {
             LogRequestsMiddleware(.info)
             SecurityHeadersMiddleware()
+            MetricsMiddleware(metrics: metrics)
             ErrorMiddleware(pages: pages)
             IdentityMiddleware(team: team)
             CSRFMiddleware()
@@ -98,6 +102,12 @@ struct Server: Sendable {
                 return Response(
                     status: .serviceUnavailable, body: .init(byteBuffer: .init(string: "database unavailable\n")))
             }
+        }
+        // Prometheus scrapes with an API token (`bearer_token` in its scrape configuration).
+        router.group("metrics").add(middleware: RequireRole(.viewer)).get { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: .init(bytes: metrics.registry.emitToBuffer())))
         }
         router.get("static/app.css") { _, _ in
             Response(

@@ -17,7 +17,7 @@ struct AccessTests {
         (.post, "/runs/1/file", .user), (.get, "/repositories", .viewer), (.post, "/repositories", .admin),
         (.get, "/accounts", .admin), (.post, "/accounts", .admin), (.post, "/accounts/1", .admin),
         (.get, "/audit", .admin), (.get, "/audit.csv", .admin), (.get, "/history", .viewer),
-        (.get, "/history/export.json", .admin),
+        (.get, "/history/export.json", .admin), (.get, "/metrics", .viewer),
         (.get, "/tokens", .viewer), (.post, "/tokens", .viewer), (.post, "/tokens/1/revoke", .viewer),
     ]
 

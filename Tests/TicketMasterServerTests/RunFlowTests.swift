@@ -156,6 +156,14 @@ struct RunFlowTests {
             #expect(export.status == .ok)
             #expect(export.text.contains("Handle malformed input in the parser"))
             #expect(!export.text.contains("passwordHash") && !export.text.contains(token))
+            let metrics = try await admin.get("/metrics").text
+            #expect(metrics.contains(#"ticket_master_issues_total{result="filed"} 2"#), "\(metrics)")
+            #expect(metrics.contains(#"ticket_master_runs_started_total{provider="none"} 1"#))
+            #expect(metrics.contains(#"ticket_master_runs_ended_total{state="filed"}"#))
+            #expect(
+                metrics.contains(
+                    #"ticket_master_http_request_duration_seconds_count{method="POST",route="/runs/{id}/drafts/{draft}""#
+                ))
             let audit = try await admin.get("/audit").text
             for action in ["run.start", "draft.approve", "draft.reject", "run.file", "repository.add"] {
                 #expect(audit.contains(action), "\(action)")

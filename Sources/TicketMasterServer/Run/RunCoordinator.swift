@@ -25,13 +25,17 @@ actor RunCoordinator: Service {
         case file(RunRequest, RepositoryRecord)
     }
 
-    init(settings: ServerSettings, team: TeamStore) {
+    private let metrics: ServerMetrics
+
+    init(settings: ServerSettings, team: TeamStore, metrics: ServerMetrics) {
         self.settings = settings
         self.team = team
+        self.metrics = metrics
     }
 
     /// Queues a suggestion run for `request`.
     func suggest(_ request: RunRequest, repository: RepositoryRecord) async {
+        metrics.runStarted(provider: request.provider)
         await enqueue(.suggest(request, repository), id: request.id)
     }
 
@@ -90,10 +94,16 @@ actor RunCoordinator: Service {
     }
 
     private func perform(_ job: Job) async {
+        let id: Int64?
         switch job {
-        case .suggest(let request, let repository): await suggest(request, repository)
-        case .file(let request, let repository): await file(request, repository)
+        case .suggest(let request, let repository):
+            await suggest(request, repository)
+            id = request.id
+        case .file(let request, let repository):
+            await file(request, repository)
+            id = request.id
         }
+        if let id, let state = try? await team.runRequest(id: id)?.state { metrics.runEnded(state) }
     }
 
     private func suggest(_ request: RunRequest, _ repository: RepositoryRecord) async {
@@ -214,7 +224,7 @@ actor RunCoordinator: Service {
 
     /// An ordered pipe from the run's synchronous event callback to the broadcast.
     private func events(for id: Int64) -> EventPipe {
-        EventPipe(id: id, broadcast: broadcast)
+        EventPipe(id: id, broadcast: broadcast, metrics: metrics)
     }
 }
 
@@ -222,11 +232,14 @@ actor RunCoordinator: Service {
 struct EventPipe: Sendable {
     private let continuation: AsyncStream<RunEvent>.Continuation
 
-    init(id: Int64, broadcast: RunBroadcast) {
+    init(id: Int64, broadcast: RunBroadcast, metrics: ServerMetrics) {
         let (stream, continuation) = AsyncStream.makeStream(of: RunEvent.self)
         self.continuation = continuation
         Task {
-            for await event in stream { await broadcast.publish(event, to: id) }
+            for await event in stream {
+                metrics.observe(event)
+                await broadcast.publish(event, to: id)
+            }
             await broadcast.close(id)
         }
     }
