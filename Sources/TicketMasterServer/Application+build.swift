@@ -82,6 +82,7 @@ struct Server: Sendable {
         addRepositoryRoutes(to: router)
         addRunRoutes(to: router)
         addAdminRoutes(to: router)
+        addSettingsRoutes(to: router)
         addAPIRoutes(to: router)
         addAPIDocuments(to: router)
         return router

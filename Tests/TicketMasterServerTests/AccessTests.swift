@@ -17,7 +17,8 @@ struct AccessTests {
         (.post, "/runs/1/file", .user), (.get, "/repositories", .viewer), (.post, "/repositories", .admin),
         (.get, "/accounts", .admin), (.post, "/accounts", .admin), (.post, "/accounts/1", .admin),
         (.get, "/audit", .admin), (.get, "/audit.csv", .admin), (.get, "/history", .viewer),
-        (.get, "/history/export.json", .admin), (.get, "/metrics", .viewer),
+        (.get, "/history/export.json", .admin), (.get, "/metrics", .viewer), (.get, "/settings", .admin),
+        (.post, "/settings", .admin),
         (.get, "/tokens", .viewer), (.post, "/tokens", .viewer), (.post, "/tokens/1/revoke", .viewer),
     ]
 
@@ -179,6 +180,40 @@ struct AccessTests {
             }
             #expect(page.contains("<td>ollama</td><td>no</td>"))
             #expect(page.contains("not configured: set OPENAI_API_KEY"))
+        }
+    }
+
+    @Test("settings: run defaults apply to the form; model keys are stored sealed, never shown, and can be removed")
+    func settings() async throws {
+        let server = try TestServer()
+        defer { server.remove() }
+        try await server.test { client in
+            let admin = try await Browser.signedIn(client)
+            let key = "sk-" + String(repeating: "k", count: 40)
+            let refused = try await admin.post(
+                "/settings", ["default_provider": "skynet", "openai_api_key": key])
+            #expect(refused.status == .badRequest)
+            #expect(try await admin.get("/settings").text.contains("OpenAI-compatible API key (not set)"))
+            let saved = try await admin.post(
+                "/settings", ["default_provider": "local", "default_max_issues": "7", "openai_api_key": key])
+            #expect(saved.status == .seeOther)
+            let page = try await admin.get("/settings").text
+            #expect(page.contains("OpenAI-compatible API key (stored)"))
+            #expect(!page.contains(key))
+            let added = try await admin.post(
+                "/repositories", ["name": "remote", "location": "https://example.com/acme/api.git"])
+            #expect(added.status == .seeOther)
+            let form = try await admin.get("/runs").text
+            #expect(form.contains(#"<option value="local" selected>"#))
+            #expect(form.contains(#"value="7""#))
+            let store = try SQLiteHistoryStore(path: server.settings.historyPath)
+            let sealed = try await store.database.read { db in
+                try Data.fetchOne(db, sql: "SELECT sealedValue FROM setting WHERE key = 'llm.openai.api_key'")
+            }
+            #expect(try server.settings.secrets.unseal(try #require(sealed)) == key)
+            #expect(!(try await admin.get("/audit").text.contains(key)))
+            #expect(try await admin.post("/settings", ["clear_openai_api_key": "1"]).status == .seeOther)
+            #expect(try await admin.get("/settings").text.contains("OpenAI-compatible API key (not set)"))
         }
     }
 

@@ -122,6 +122,12 @@ enum HistorySchema {
             t.column("target", .text).notNull()
             t.column("address", .text)
         }
+        // Run defaults and model credentials an admin set; a credential is sealed, never stored in clear.
+        try db.create(table: "setting", options: .withoutRowID) { t in
+            t.primaryKey("key", .text)
+            t.column("value", .text)
+            t.column("sealedValue", .blob)
+        }
         try db.alter(table: "draft") { t in
             t.add(column: "decidedBy", .text)
             t.add(column: "decisionReason", .text)

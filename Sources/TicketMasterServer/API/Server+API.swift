@@ -46,12 +46,13 @@ extension Server {
         }
         on(.post, "/api/v1/runs", .user) { request, context in
             let input = try await request.decode(as: API.NewRun.self, context: context)
-            let maxIssues = input.maxIssues ?? 5
+            let defaults = try await runDefaults()
+            let maxIssues = input.maxIssues ?? defaults.maxIssues
             guard (1...50).contains(maxIssues) else {
                 throw HTTPError(.badRequest, message: "max_issues must be from 1 to 50")
             }
             let run = try await startRun(
-                repositoryId: input.repositoryId, provider: input.provider ?? "none", maxIssues: maxIssues,
+                repositoryId: input.repositoryId, provider: input.provider ?? defaults.provider, maxIssues: maxIssues,
                 context: context)
             return try API.json(API.Run(run), status: .created)
         }

@@ -30,8 +30,10 @@ extension Server {
                     ]
                 },
                 "repositories": names.sorted { $0.value < $1.value }.map { ["id": $0.key, "name": $0.value] },
-                "providers": Self.providers,
             ]
+            let defaults = try await runDefaults()
+            values["providers"] = Self.providers.map { ["value": $0, "selected": $0 == defaults.provider] }
+            values["defaultMaxIssues"] = defaults.maxIssues
             if let services = await coordinator.modelServiceStatuses() {
                 values["services"] = services.map { service -> [String: Any] in
                     [
@@ -48,10 +50,12 @@ extension Server {
         }
         user.post { request, context -> Response in
             let form = try await Form.read(request, context: context)
+            let defaults = try await runDefaults()
             let run = try await startRun(
                 repositoryId: Int64(try form.require("repository", label: "Repository")),
-                provider: form["provider"] ?? "none",
-                maxIssues: try form.integer("max_issues", label: "Suggest at most", in: 1...50, fallback: 5),
+                provider: form["provider"] ?? defaults.provider,
+                maxIssues: try form.integer(
+                    "max_issues", label: "Suggest at most", in: 1...50, fallback: defaults.maxIssues),
                 context: context)
             return .redirect(to: "/runs/\(run.id ?? 0)")
         }

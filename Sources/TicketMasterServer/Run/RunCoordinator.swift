@@ -113,7 +113,7 @@ actor RunCoordinator: Service {
         let started = Mutex<Int64?>(nil)
         do {
             try await team.update(runRequest: id, state: .running)
-            let service = RunService(environment: try environment(for: request, repository: repository))
+            let service = RunService(environment: try await environment(for: request, repository: repository))
             let remote = try repository.tracker.map { try RemoteRepository(parsing: $0) }
             let result = try await service.suggest(
                 RunService.SuggestRequest(location: repository.location, remote: remote),
@@ -144,7 +144,7 @@ actor RunCoordinator: Service {
         defer { events.finish() }
         do {
             try await team.update(runRequest: id, state: .filing)
-            let service = RunService(environment: try environment(for: request, repository: repository))
+            let service = RunService(environment: try await environment(for: request, repository: repository))
             let remote = try repository.tracker.map { try RemoteRepository(parsing: $0) }
             let (report, _) = try await service.publish(
                 runId: runId, remote: remote, approval: ApprovedInReview(),
@@ -169,7 +169,8 @@ actor RunCoordinator: Service {
         if stale, !probing {
             probing = true
             Task {
-                let environment = try? self.environment(flags: [])
+                let flags = (try? await self.credentialFlags()) ?? []
+                let environment = try? await self.environment(flags: flags)
                 let rows = await environment?.providerStatuses().providers ?? []
                 self.probed(rows)
             }
@@ -198,7 +199,7 @@ actor RunCoordinator: Service {
 
     /// The run's environment: the server's configuration (never a file from the repository, whose content is
     /// untrusted), the form's choices, the server's history, and the repository's tracker token.
-    private func environment(for request: RunRequest, repository: RepositoryRecord) throws -> RunEnvironment {
+    private func environment(for request: RunRequest, repository: RepositoryRecord) async throws -> RunEnvironment {
         var flags: [(path: String, flag: String, value: String)] = [
             ("issue_generation.max_issues", "the run form", String(request.maxIssues)),
             ("llm.provider", "the run form", request.provider),
@@ -207,7 +208,14 @@ actor RunCoordinator: Service {
         if let sealed = repository.sealedToken {
             flags.append(("github.token", "the repository's settings", try settings.secrets.unseal(sealed)))
         }
-        return try environment(flags: flags)
+        return try environment(flags: flags + (try await credentialFlags()))
+    }
+
+    /// The model credentials an admin stored, unsealed, as configuration values.
+    private func credentialFlags() async throws -> [(path: String, flag: String, value: String)] {
+        try await team.settings().sealed.sorted { $0.key < $1.key }.map { key, sealed in
+            (key, "the server's settings", try settings.secrets.unseal(sealed))
+        }
     }
 
     /// An environment from the server's configuration and `flags`.

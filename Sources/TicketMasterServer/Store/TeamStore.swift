@@ -262,6 +262,35 @@ public struct TeamStore: Sendable {
         }
     }
 
+    // MARK: Settings
+
+    /// Every setting: plain values, and sealed ones (credentials).
+    public func settings() async throws -> (values: [String: String], sealed: [String: Data]) {
+        try await database.read { db in
+            var values: [String: String] = [:]
+            var sealed: [String: Data] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT key, value, sealedValue FROM setting") {
+                let key: String = row["key"]
+                if let value: String = row["value"] { values[key] = value }
+                if let data: Data = row["sealedValue"] { sealed[key] = data }
+            }
+            return (values, sealed)
+        }
+    }
+
+    /// Sets `key` to a plain `value`, or to a `sealed` one; both nil removes it.
+    public func set(_ key: String, value: String? = nil, sealed: Data? = nil) async throws {
+        try await database.write { db in
+            if value == nil, sealed == nil {
+                try db.execute(sql: "DELETE FROM setting WHERE key = ?", arguments: [key])
+            } else {
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO setting (key, value, sealedValue) VALUES (?, ?, ?)",
+                    arguments: [key, value, sealed])
+            }
+        }
+    }
+
     // MARK: Audit
 
     /// Records a state-changing action.

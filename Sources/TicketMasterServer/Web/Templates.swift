@@ -5,7 +5,7 @@ enum Templates {
     static let all: [String: String] = [
         "head": head, "foot": foot, "error": error, "login": login, "setup": setup, "runs": runs, "run": run,
         "repositories": repositories, "accounts": accounts, "tokens": tokens, "audit": audit, "history": history,
-        "apidocs": apidocs,
+        "apidocs": apidocs, "settings": settings,
     ]
 
     static let head = """
@@ -29,7 +29,7 @@ enum Templates {
         <a href="/repositories">Repositories</a>
         <a href="/history">History</a>
         <a href="/tokens">API tokens</a>
-        {{#isAdmin}}<a href="/accounts">Accounts</a> <a href="/audit">Audit log</a>{{/isAdmin}}
+        {{#isAdmin}}<a href="/accounts">Accounts</a> <a href="/settings">Settings</a> <a href="/audit">Audit log</a>{{/isAdmin}}
         <form class="inline" method="post" action="/logout">
         <input type="hidden" name="csrf" value="{{csrf}}">
         <button type="submit">Sign out {{name}} ({{role}})</button>
@@ -96,9 +96,9 @@ enum Templates {
         <label for="repository">Repository</label>
         <select id="repository" name="repository">{{#repositories}}<option value="{{id}}">{{name}}</option>{{/repositories}}</select>
         <label for="provider">Model</label>
-        <select id="provider" name="provider">{{#providers}}<option value="{{.}}">{{.}}</option>{{/providers}}</select>
+        <select id="provider" name="provider">{{#providers}}<option value="{{value}}" {{#selected}}selected{{/selected}}>{{value}}</option>{{/providers}}</select>
         <label for="max_issues">Suggest at most</label>
-        <input id="max_issues" name="max_issues" type="number" min="1" max="50" value="5">
+        <input id="max_issues" name="max_issues" type="number" min="1" max="50" value="{{defaultMaxIssues}}">
         <button type="submit">Start the run</button>
         </form>
         {{/hasRepositories}}
@@ -295,6 +295,27 @@ enum Templates {
         <thead><tr><th scope="col">Method</th><th scope="col">Path</th><th scope="col">What it does</th><th scope="col">Least role</th></tr></thead>
         <tbody>{{#routes}}<tr><td>{{method}}</td><td><code>{{path}}</code></td><td>{{summary}}</td><td>{{role}}</td></tr>{{/routes}}</tbody>
         </table>
+        {{> foot}}
+        """
+
+    static let settings = """
+        {{> head}}
+        <form method="post" action="/settings" class="stacked">
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        <h2>Defaults for new runs</h2>
+        <label for="default_provider">Model</label>
+        <select id="default_provider" name="default_provider">{{#providers}}<option value="{{value}}" {{#selected}}selected{{/selected}}>{{value}}</option>{{/providers}}</select>
+        <label for="default_max_issues">Suggest at most</label>
+        <input id="default_max_issues" name="default_max_issues" type="number" min="1" max="50" value="{{maxIssues}}">
+        <h2>Model credentials</h2>
+        <p class="note">Stored encrypted and never shown again; leave a field empty to keep what is stored.</p>
+        {{#credentials}}
+        <label for="{{field}}">{{label}} ({{#stored}}stored{{/stored}}{{^stored}}not set{{/stored}})</label>
+        <input id="{{field}}" name="{{field}}" type="password" autocomplete="off" maxlength="500">
+        {{#stored}}<label><input type="checkbox" name="clear_{{field}}" value="1"> remove the stored key</label>{{/stored}}
+        {{/credentials}}
+        <button type="submit">Save</button>
+        </form>
         {{> foot}}
         """
 
