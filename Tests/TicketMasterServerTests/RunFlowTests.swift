@@ -106,7 +106,7 @@ struct RunFlowTests {
                 "/runs/1/drafts/\(parser)",
                 [
                     "title": "Handle malformed input in the parser", "labels": "bug, parser", "body": "Edited body.",
-                    "decision": "approve",
+                    "assignees": "octocat", "decision": "approve",
                 ])
             #expect(edited.status == .seeOther)
             #expect(
@@ -139,6 +139,10 @@ struct RunFlowTests {
             #expect(
                 issues.first { $0.title == "Handle malformed input in the parser" }?.labels.map(\.name).sorted() == [
                     "bug", "parser",
+                ])
+            #expect(
+                issues.first { $0.title == "Handle malformed input in the parser" }?.assignees.map(\.login) == [
+                    "octocat"
                 ])
             let requests = try await github.requests()
             #expect(requests.allSatisfy { $0.invalid == nil })

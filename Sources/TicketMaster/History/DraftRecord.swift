@@ -49,6 +49,10 @@ public struct DraftRecord: Codable, Sendable, Hashable {
     public var decidedBy: String?
     /// Why it was declined, as its reviewer said: feedback for later runs.
     public var decisionReason: String?
+    /// Who to assign, as its reviewer chose in the web service; nil uses the configured assignees.
+    public var assignees: [String]?
+    /// The milestone, as its reviewer chose; nil uses the configured one.
+    public var milestone: Int?
 
     /// The record of `draft`, written by run `runId`.
     public init(

@@ -131,6 +131,8 @@ enum HistorySchema {
         try db.alter(table: "draft") { t in
             t.add(column: "decidedBy", .text)
             t.add(column: "decisionReason", .text)
+            t.add(column: "assignees", .text)
+            t.add(column: "milestone", .integer)
         }
     }
 

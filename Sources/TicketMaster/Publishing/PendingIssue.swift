@@ -16,6 +16,10 @@ public struct PendingIssue: Sendable, Hashable, Codable {
     /// Whether the draft reports a security finding (a leaked credential), which is not filed publicly unless the
     /// configuration says so.
     public var isSecurityFinding = false
+    /// Who to assign, when a reviewer chose; nil uses the configured assignees.
+    public var assignees: [String]?
+    /// The milestone, when a reviewer chose; nil uses the configured one.
+    public var milestone: Int?
 
     /// Creates a pending issue.
     public init(draftId: Int64?, title: String, body: String, labels: [String], fingerprint: String) {
@@ -32,6 +36,8 @@ public struct PendingIssue: Sendable, Hashable, Codable {
             draftId: record.id, title: record.title, body: record.body, labels: record.labels,
             fingerprint: record.fingerprint)
         isSecurityFinding = record.type == .security
+        assignees = record.assignees
+        milestone = record.milestone
     }
 }
 

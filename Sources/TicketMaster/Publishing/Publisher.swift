@@ -130,8 +130,8 @@ public struct Publisher: Sendable {
                 }
                 let issue = try await tracker.createIssue(
                     NewIssue(
-                        title: draft.title, body: draft.body, labels: applied, assignees: assignees,
-                        milestone: milestone, fingerprint: fingerprint))
+                        title: draft.title, body: draft.body, labels: applied, assignees: draft.assignees ?? assignees,
+                        milestone: draft.milestone ?? milestone, fingerprint: fingerprint))
                 known[fingerprint] = issue
                 let missing = issue.labelsMissing(from: draft.labels)
                 // Forges drop assignees the token may not set (GitHub without push access) without an error.
@@ -140,7 +140,8 @@ public struct Publisher: Sendable {
                     .init(
                         draftId: draft.draftId, title: issue.title, number: issue.number, url: issue.url,
                         fingerprint: fingerprint, missingLabels: missing,
-                        missingAssignees: assignees.filter { !assigned.contains($0.lowercased()) }))
+                        missingAssignees: (draft.assignees ?? assignees).filter { !assigned.contains($0.lowercased()) })
+                )
                 logger.info("filed #\(issue.number): \(issue.title)", metadata: ["url": "\(issue.url)"])
                 events(.issueFiled(title: issue.title, number: issue.number, url: issue.url))
                 try await journal?.recordPublication(

@@ -348,6 +348,10 @@ enum OpenAPIDocument {
                 duplicate_of: {type: string}
                 decided_by: {type: string}
                 decision_reason: {type: string}
+                assignees:
+                  type: array
+                  items: {type: string}
+                milestone: {type: integer}
                 issue_url: {type: string}
             DraftChange:
               type: object
@@ -358,6 +362,11 @@ enum OpenAPIDocument {
                   type: array
                   maxItems: 20
                   items: {type: string, maxLength: 50}
+                assignees:
+                  type: array
+                  maxItems: 10
+                  items: {type: string, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,38}$'}
+                milestone: {type: integer, minimum: 1, maximum: 1000000}
                 decision: {type: string, enum: [approve, reject, save]}
                 reason: {type: string}
             SearchResult:

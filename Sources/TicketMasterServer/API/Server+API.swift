@@ -84,11 +84,13 @@ extension Server {
             let title = try input.title.map { try API.checked($0, "title", maxLength: 256) }
             let body = try input.body.map { try API.checked($0, "body", maxLength: 65_536, allowEmpty: true) }
             let labels = try input.labels.map { try Self.labels($0.joined(separator: ",")) }
+            let assignees = try input.assignees.map { try Self.assignees($0.joined(separator: ",")) }
+            let milestone = try input.milestone.map { try Self.milestone(String($0)) }
             let (status, action) = try Self.decision(input.decision ?? "save")
             guard
                 try await team.decide(
                     draft: draftId, runId: runId, title: title, body: body, labels: labels, status: status,
-                    reason: input.reason, by: context.actor)
+                    reason: input.reason, by: context.actor, assignees: assignees, milestone: milestone)
             else { throw HTTPError(.conflict, message: "draft \(draftId) is filed already or not part of run \(id)") }
             try await audit(action, "draft \(draftId) of run \(id)", context)
             let draft = try await history.run(runId).drafts.first { $0.id == draftId }
@@ -281,6 +283,8 @@ enum API {
         var duplicateOf: String?
         var decidedBy: String?
         var decisionReason: String?
+        var assignees: [String]?
+        var milestone: Int?
         var issueUrl: String?
 
         init(_ record: DraftRecord, issueURL: String?) {
@@ -296,6 +300,8 @@ enum API {
             duplicateOf = record.duplicateOf
             decidedBy = record.decidedBy
             decisionReason = record.decisionReason
+            assignees = record.assignees
+            milestone = record.milestone
             issueUrl = issueURL
         }
     }
@@ -304,6 +310,8 @@ enum API {
         var title: String?
         var body: String?
         var labels: [String]?
+        var assignees: [String]?
+        var milestone: Int?
         var decision: String?
         var reason: String?
     }

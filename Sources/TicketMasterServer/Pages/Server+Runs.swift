@@ -80,11 +80,13 @@ extension Server {
                 throw HTTPError(.badRequest, message: "Body is longer than 65536 characters")
             }
             let labels = try Self.labels(form["labels"] ?? "")
+            let assignees = try Self.assignees(form["assignees"] ?? "")
+            let milestone = try Self.milestone(form["milestone"])
             let (status, action) = try Self.decision(form["decision"] ?? "save")
             guard
                 try await team.decide(
                     draft: draftId, runId: runId, title: title, body: body, labels: labels, status: status,
-                    reason: form["reason"], by: context.actor)
+                    reason: form["reason"], by: context.actor, assignees: assignees, milestone: .some(milestone))
             else { throw HTTPError(.conflict, message: "draft \(draftId) is filed already or not part of this run") }
             try await audit(action, "draft \(draftId) of run \(id)", context)
             return .redirect(to: "/runs/\(id)#draft-\(draftId)")
@@ -169,6 +171,25 @@ extension Server {
         }
     }
 
+    static func assignees(_ text: String) throws -> [String] {
+        let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard names.count <= 10,
+            names.allSatisfy({ $0.range(of: #"^[A-Za-z0-9][A-Za-z0-9._-]{0,38}$"#, options: .regularExpression) != nil }
+            )
+        else {
+            throw HTTPError(.badRequest, message: "Assignees: at most 10 user names, separated by commas")
+        }
+        return names
+    }
+
+    static func milestone(_ text: String?) throws -> Int? {
+        guard let text, !text.isEmpty else { return nil }
+        guard let number = Int(text), (1...1_000_000).contains(number) else {
+            throw HTTPError(.badRequest, message: "Milestone must be the milestone's number")
+        }
+        return number
+    }
+
     static func labels(_ text: String) throws -> [String] {
         let labels = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard labels.count <= 20, labels.allSatisfy({ $0.count <= 50 }) else {
@@ -211,6 +232,7 @@ extension Server {
                 var values: [String: Any] = [
                     "id": draft.id ?? 0, "runRequest": id, "title": draft.title, "body": draft.body,
                     "labels": draft.labels.joined(separator: ", "), "type": draft.type.rawValue,
+                    "assignees": (draft.assignees ?? []).joined(separator: ", "), "milestone": draft.milestone as Any,
                     "writer": draft.writer, "score": draft.score.map { String(format: "%.0f", $0) } ?? "not reviewed",
                     "status": draft.status.rawValue, "reasons": draft.reviewReasons.joined(separator: "; "),
                     "editable": editable, "csrf": context.csrfToken ?? "",

@@ -243,7 +243,7 @@ public struct TeamStore: Sendable {
     /// draft or it is already filed.
     public func decide(
         draft id: Int64, runId: Int64, title: String?, body: String?, labels: [String]?, status: DraftStatus?,
-        reason: String?, by actor: String
+        reason: String?, by actor: String, assignees: [String]? = nil, milestone: Int?? = nil
     ) async throws -> Bool {
         try await database.write { db in
             guard var draft = try DraftRecord.filter(key: id).filter(Column("runId") == runId).fetchOne(db),
@@ -252,6 +252,8 @@ public struct TeamStore: Sendable {
             if let title { draft.title = title }
             if let body { draft.body = body }
             if let labels { draft.labels = labels }
+            if let assignees { draft.assignees = assignees.isEmpty ? nil : assignees }
+            if let milestone { draft.milestone = milestone }
             if let status {
                 draft.status = status
                 draft.decidedBy = actor

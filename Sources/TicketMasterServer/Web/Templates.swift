@@ -169,6 +169,10 @@ enum Templates {
         <input id="title-{{id}}" name="title" value="{{title}}" maxlength="256" required>
         <label for="labels-{{id}}">Labels (comma-separated)</label>
         <input id="labels-{{id}}" name="labels" value="{{labels}}">
+        <label for="assignees-{{id}}">Assignees (comma-separated; the configured ones when empty)</label>
+        <input id="assignees-{{id}}" name="assignees" value="{{assignees}}">
+        <label for="milestone-{{id}}">Milestone number (the configured one when empty)</label>
+        <input id="milestone-{{id}}" name="milestone" type="number" min="1" value="{{milestone}}">
         <label for="body-{{id}}">Body</label>
         <textarea id="body-{{id}}" name="body" rows="10">{{body}}</textarea>
         <label for="reason-{{id}}">Reason (when rejecting)</label>
