@@ -43,6 +43,39 @@ public struct RepositoryCheckout: Sendable {
         return RepositoryCheckout(path: folder, displayName: shown, isTemporary: true)
     }
 
+    /// Keeps a shallow clone of `url` (`depth` commits) in `folder`, which outlives the run: cloned the first time,
+    /// fetched and moved to the remote's latest commit each time after. The web service analyses repositories it
+    /// was given by URL this way, so each run fetches only what changed.
+    public static func mirror(
+        _ url: String, into folder: URL, depth: Int, git: GitExecutable
+    ) async throws -> RepositoryCheckout {
+        let shown = redacted(url)
+        func fail(_ result: GitExecutable.Output, _ action: String) throws -> Never {
+            if Task.isCancelled { throw CancellationError() }
+            let reason = result.standardError.split(separator: "\n").last.map { redacted(String($0)) } ?? action
+            throw TicketMasterError(
+                .failure, "cannot \(action) \(shown): \(reason); check the URL and your access to it")
+        }
+        if FileManager.default.fileExists(atPath: folder.appendingPathComponent(".git").path) {
+            let fetched = try await git.run(
+                ["fetch", "--quiet", "--no-tags", "--depth", String(depth), "origin"], in: folder)
+            guard fetched.status == 0 else { try fail(fetched, "fetch") }
+            let moved = try await git.run(["reset", "--quiet", "--hard", "FETCH_HEAD"], in: folder)
+            guard moved.status == 0 else { try fail(moved, "update the clone of") }
+        } else {
+            try FileManager.default.createDirectory(
+                at: folder.deletingLastPathComponent(), withIntermediateDirectories: true)
+            let cloned = try await git.run(
+                ["clone", "--quiet", "--no-tags", "--single-branch", "--depth", String(depth), "--", url, folder.path],
+                in: folder.deletingLastPathComponent())
+            guard cloned.status == 0 else {
+                try? FileManager.default.removeItem(at: folder)
+                try fail(cloned, "clone")
+            }
+        }
+        return RepositoryCheckout(path: folder, displayName: shown, isTemporary: false)
+    }
+
     /// Deletes the temporary clone; does nothing for a local path.
     public func remove() {
         guard isTemporary else { return }

@@ -115,8 +115,19 @@ actor RunCoordinator: Service {
             try await team.update(runRequest: id, state: .running)
             let service = RunService(environment: try await environment(for: request, repository: repository))
             let remote = try repository.tracker.map { try RemoteRepository(parsing: $0) }
+            var location = repository.location
+            if RepositoryCheckout.isURL(location), let repositoryId = repository.id {
+                // Kept in the data folder and refreshed before each run, so a run fetches only what changed.
+                let folder = settings.dataDirectory.appendingPathComponent("clones/\(repositoryId)")
+                location = try await RepositoryCheckout.mirror(
+                    location, into: folder,
+                    depth: service.environment.configuration.repository.maxCommits
+                        ?? RepositoryCheckout.defaultCloneDepth,
+                    git: service.environment.git
+                ).path.path
+            }
             let result = try await service.suggest(
-                RunService.SuggestRequest(location: repository.location, remote: remote),
+                RunService.SuggestRequest(location: location, remote: remote),
                 events: RunEvents { event in
                     if case .runStarted(let runId) = event { started.withLock { $0 = runId } }
                     events.send(event)
@@ -150,6 +161,10 @@ actor RunCoordinator: Service {
                 runId: runId, remote: remote, approval: ApprovedInReview(),
                 events: RunEvents { events.send($0) })
             var message = "\(report.filed.count) filed, \(report.duplicates.count) already filed"
+            let missing = Set(report.filed.flatMap(\.missingLabels)).sorted()
+            if !missing.isEmpty {
+                message += "; labels the tracker would not apply: " + missing.joined(separator: ", ")
+            }
             if let stop = report.stop { message += "; stopped: \(stop.message)" }
             try await team.update(runRequest: id, state: .filed, message: settings.redactions.apply(to: message))
         } catch is CancellationError {
