@@ -127,8 +127,17 @@ struct APITests {
             #expect(unknown.status == .notFound)
             #expect(unknown.headers[.contentType] == "application/problem+json")
 
-            let started = try await call(.post, "/api/v1/runs", #"{"repository_id": 1, "provider": "none"}"#)
+            let kinds = try await call(.post, "/api/v1/runs", #"{"repository_id": 1, "issue_types": ["chores"]}"#)
+            #expect(kinds.status == .badRequest)
+            #expect(kinds.text.contains("issue types must be among documentation, testing"))
+            #expect(
+                try await call(.post, "/api/v1/runs", #"{"repository_id": 1, "issue_types": []}"#).status == .badRequest
+            )
+            let started = try await call(
+                .post, "/api/v1/runs",
+                #"{"repository_id": 1, "provider": "none", "issue_types": ["maintenance", "testing"]}"#)
             #expect(started.status == .created)
+            #expect(started.text.contains(#""issue_types":["maintenance","testing"]"#))
             let events = try await call(.get, "/api/v1/runs/1/events")
             #expect(events.headers[.contentType] == "text/event-stream")
             #expect(events.text.contains("event: end"))

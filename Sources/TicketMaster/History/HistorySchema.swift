@@ -108,6 +108,7 @@ enum HistorySchema {
             t.column("requestedBy", .text).notNull()
             t.column("maxIssues", .integer).notNull()
             t.column("provider", .text).notNull()
+            t.column("issueTypes", .text)
             t.column("state", .text).notNull()
             t.belongsTo("run", onDelete: .setNull)
             t.column("message", .text)

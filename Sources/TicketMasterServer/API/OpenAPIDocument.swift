@@ -298,6 +298,9 @@ enum OpenAPIDocument {
                 requested_by: {type: string}
                 max_issues: {type: integer}
                 provider: {type: string}
+                issue_types:
+                  type: array
+                  items: {type: string}
                 state: {type: string, enum: [queued, running, drafted, filing, filed, failed, interrupted]}
                 history_run_id: {type: integer}
                 message: {type: string}
@@ -320,6 +323,10 @@ enum OpenAPIDocument {
                 repository_id: {type: integer}
                 provider: {type: string, enum: [none, auto, local, ollama, openai, anthropic, gemini]}
                 max_issues: {type: integer, minimum: 1, maximum: 50}
+                issue_types:
+                  type: array
+                  minItems: 1
+                  items: {type: string, enum: [documentation, testing, refactoring, maintenance, bug, security]}
             RunDetail:
               type: object
               required: [run, drafts]

@@ -53,7 +53,7 @@ extension Server {
             }
             let run = try await startRun(
                 repositoryId: input.repositoryId, provider: input.provider ?? defaults.provider, maxIssues: maxIssues,
-                context: context)
+                issueTypes: input.issueTypes, context: context)
             return try API.json(API.Run(run), status: .created)
         }
         on(.get, "/api/v1/runs/{id}", .viewer) { _, context in
@@ -235,6 +235,7 @@ enum API {
         var requestedBy: String
         var maxIssues: Int
         var provider: String
+        var issueTypes: [String]?
         var state: String
         var historyRunId: Int64?
         var message: String?
@@ -247,6 +248,7 @@ enum API {
             requestedBy = request.requestedBy
             maxIssues = request.maxIssues
             provider = request.provider
+            issueTypes = request.issueTypes.map { $0.split(separator: ",").map(String.init) }
             state = request.state.rawValue
             historyRunId = request.runId
             message = request.message
@@ -259,9 +261,10 @@ enum API {
         var repositoryId: Int64
         var provider: String?
         var maxIssues: Int?
+        var issueTypes: [String]?
 
         enum CodingKeys: String, CodingKey {
-            case repositoryId = "repository_id", provider, maxIssues = "max_issues"
+            case repositoryId = "repository_id", provider, maxIssues = "max_issues", issueTypes = "issue_types"
         }
     }
 

@@ -34,6 +34,7 @@ extension Server {
             let defaults = try await runDefaults()
             values["providers"] = Self.providers.map { ["value": $0, "selected": $0 == defaults.provider] }
             values["defaultMaxIssues"] = defaults.maxIssues
+            values["issueTypes"] = IssueType.allCases.map(\.rawValue)
             if let services = await coordinator.modelServiceStatuses() {
                 values["services"] = services.map { service -> [String: Any] in
                     [
@@ -56,6 +57,8 @@ extension Server {
                 provider: form["provider"] ?? defaults.provider,
                 maxIssues: try form.integer(
                     "max_issues", label: "Suggest at most", in: 1...50, fallback: defaults.maxIssues),
+                // The form always says it showed the kinds, so unticking every box is an error, not "all".
+                issueTypes: form["types_shown"] == nil && form.all("issue_type").isEmpty ? nil : form.all("issue_type"),
                 context: context)
             return .redirect(to: "/runs/\(run.id ?? 0)")
         }
@@ -121,10 +124,20 @@ extension Server {
 
     /// Records and queues a run; shared by the page and the API.
     func startRun(
-        repositoryId: Int64?, provider: String, maxIssues: Int, context: ServerContext
-    ) async throws
-        -> RunRequest
-    {
+        repositoryId: Int64?, provider: String, maxIssues: Int, issueTypes: [String]? = nil, context: ServerContext
+    ) async throws -> RunRequest {
+        let types = try issueTypes.map { names in
+            try names.map { name in
+                guard let type = IssueType(rawValue: name) else {
+                    throw HTTPError(
+                        .badRequest,
+                        message:
+                            "issue types must be among \(IssueType.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                return type
+            }
+        }
+        if let types, types.isEmpty { throw HTTPError(.badRequest, message: "choose at least one kind of issue") }
         guard let repositoryId, let repository = try await team.repository(id: repositoryId) else {
             throw HTTPError(.badRequest, message: "Repository: choose one of the listed repositories")
         }
@@ -132,7 +145,8 @@ extension Server {
             throw HTTPError(.badRequest, message: "Model must be one of \(Self.providers.joined(separator: ", "))")
         }
         let run = try await team.createRunRequest(
-            repositoryId: repositoryId, requestedBy: context.actor, maxIssues: maxIssues, provider: provider)
+            repositoryId: repositoryId, requestedBy: context.actor, maxIssues: maxIssues, provider: provider,
+            issueTypes: types.flatMap { Set($0) == Set(IssueType.allCases) ? nil : $0 })
         try await audit("run.start", "run \(run.id ?? 0) of repository \(repository.name)", context)
         await coordinator.suggest(run, repository: repository)
         return run
@@ -209,6 +223,7 @@ extension Server {
         var values: [String: Any] = [
             "id": id, "repository": repository?.name ?? "?", "provider": run.provider, "maxIssues": run.maxIssues,
             "requestedBy": run.requestedBy, "state": run.state.rawValue, "message": run.message as Any,
+            "issueTypes": run.issueTypes?.replacingOccurrences(of: ",", with: ", ") ?? "every kind",
             "live": live,
         ]
         if live {

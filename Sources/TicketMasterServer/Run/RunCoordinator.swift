@@ -220,6 +220,7 @@ actor RunCoordinator: Service {
             ("llm.provider", "the run form", request.provider),
             ("history.path", "the server", settings.historyPath),
         ]
+        if let types = request.issueTypes { flags.append(("issue_generation.templates", "the run form", types)) }
         if let sealed = repository.sealedToken {
             flags.append(("github.token", "the repository's settings", try settings.secrets.unseal(sealed)))
         }

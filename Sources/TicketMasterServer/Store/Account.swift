@@ -108,6 +108,8 @@ public struct RunRequest: Codable, Sendable, Hashable, Identifiable {
     public var maxIssues: Int
     /// The model service: `none`, `auto`, `local`, …
     public var provider: String
+    /// The kinds of issue to suggest, comma-separated; nil for every kind the configuration ranks.
+    public var issueTypes: String?
     /// Where it stands.
     public var state: RunRequestState
     /// The history run, once analysis is done.

@@ -180,13 +180,15 @@ public struct TeamStore: Sendable {
 
     /// Records a run request.
     public func createRunRequest(
-        repositoryId: Int64, requestedBy: String, maxIssues: Int, provider: String
+        repositoryId: Int64, requestedBy: String, maxIssues: Int, provider: String, issueTypes: [IssueType]? = nil
     ) async throws -> RunRequest {
-        let request = RunRequest(
+        var request = RunRequest(
             repositoryId: repositoryId, requestedBy: requestedBy, maxIssues: maxIssues, provider: provider,
             state: .queued, createdAt: now())
+        request.issueTypes = issueTypes.map { $0.map(\.rawValue).joined(separator: ",") }
+        let queued = request
         return try await database.write { db in
-            var inserted = request
+            var inserted = queued
             try inserted.insert(db)
             return inserted
         }
@@ -351,6 +353,6 @@ extension RunRequest {
     ) {
         self.init(
             id: nil, repositoryId: repositoryId, requestedBy: requestedBy, maxIssues: maxIssues, provider: provider,
-            state: state, runId: nil, message: nil, createdAt: createdAt, finishedAt: nil)
+            issueTypes: nil, state: state, runId: nil, message: nil, createdAt: createdAt, finishedAt: nil)
     }
 }

@@ -99,6 +99,9 @@ enum Templates {
         <select id="provider" name="provider">{{#providers}}<option value="{{value}}" {{#selected}}selected{{/selected}}>{{value}}</option>{{/providers}}</select>
         <label for="max_issues">Suggest at most</label>
         <input id="max_issues" name="max_issues" type="number" min="1" max="50" value="{{defaultMaxIssues}}">
+        <fieldset><legend>Kinds of issue</legend><input type="hidden" name="types_shown" value="1">
+        {{#issueTypes}}<label><input type="checkbox" name="issue_type" value="{{.}}" checked> {{.}}</label> {{/issueTypes}}
+        </fieldset>
         <button type="submit">Start the run</button>
         </form>
         {{/hasRepositories}}
@@ -131,7 +134,7 @@ enum Templates {
 
     static let run = """
         {{> head}}
-        <p>Repository <strong>{{repository}}</strong> · model <strong>{{provider}}</strong> · at most {{maxIssues}} issues · started by {{requestedBy}} · state <span class="state {{state}}" id="state">{{state}}</span>{{#historyRun}} · history run {{historyRun}}{{/historyRun}}</p>
+        <p>Repository <strong>{{repository}}</strong> · model <strong>{{provider}}</strong> · at most {{maxIssues}} issues ({{issueTypes}}) · started by {{requestedBy}} · state <span class="state {{state}}" id="state">{{state}}</span>{{#historyRun}} · history run {{historyRun}}{{/historyRun}}</p>
         {{#message}}<p class="note">{{message}}</p>{{/message}}
         <section aria-labelledby="progress">
         <h2 id="progress">Progress</h2>
