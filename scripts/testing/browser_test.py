@@ -98,12 +98,15 @@ try:
     shot("drafted")
     ids = [draft.get_attribute("id").removeprefix("draft-") for draft in drafts]
 
-    # Edit the first draft's title and approve it.
+    # Edit the first draft's title and approve it: saved in place by the page's script, without a reload.
+    driver.execute_script("window.inlineMarker = true")
     first = driver.find_element(By.ID, f"draft-{ids[0]}")
     fill("title", "Edited in the browser: " + first.find_element(By.NAME, "title").get_attribute("value")[:60], first)
     first.find_element(By.CSS_SELECTOR, "button[value=approve]").click()
     wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, f"#draft-{ids[0]}.approved")))
     check("Edited in the browser" in driver.page_source, "the edited title is kept")
+    check(driver.execute_script("return window.inlineMarker === true"), "the edit was saved without a reload")
+    check(driver.find_element(By.ID, "draft-status").text == "Saved.", "the page says it saved")
     shot("edited-and-approved")
 
     # Approve the second in bulk, reject the third with a reason.

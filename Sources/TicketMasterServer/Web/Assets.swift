@@ -58,5 +58,34 @@ enum Assets {
             window.location.reload();
           });
         });
+
+        // Inline edits: a draft's form (edit, approve, reject) and the bulk form are sent in the background and
+        // the drafts section is replaced by the server's new rendering of it, so the page keeps its place. The
+        // forms post exactly as they would without the script (the same fields, the same form token).
+        document.addEventListener("submit", async (event) => {
+          const form = event.target;
+          if (!(form instanceof HTMLFormElement) || !(form.classList.contains("edit") || form.id === "bulk")) return;
+          const section = document.getElementById("drafts-section");
+          if (!section || !window.fetch || !window.DOMParser) return;
+          event.preventDefault();
+          // FormData also holds the checkboxes that belong to the bulk form through their form attribute.
+          const body = new URLSearchParams(new FormData(form, event.submitter));
+          const status = document.getElementById("draft-status");
+          try {
+            const response = await fetch(form.action, { method: "POST", body, credentials: "same-origin" });
+            const page = new DOMParser().parseFromString(await response.text(), "text/html");
+            const fresh = page.getElementById("drafts-section");
+            if (!response.ok || !fresh) {
+              const problem = page.querySelector(".error");
+              if (status) status.textContent = problem ? problem.textContent : "The change was not saved.";
+              return;
+            }
+            section.replaceWith(fresh);
+            const note = document.getElementById("draft-status");
+            if (note) note.textContent = "Saved.";
+          } catch (error) {
+            form.submit();
+          }
+        });
         """
 }

@@ -145,8 +145,9 @@ enum Templates {
         <p id="progress-line" class="note" role="status"></p>{{/live}}
         </section>
         {{#hasDrafts}}
-        <section aria-labelledby="drafts">
+        <section aria-labelledby="drafts" id="drafts-section">
         <h2 id="drafts">Drafts</h2>
+        <p id="draft-status" class="note" role="status"></p>
         {{#canEdit}}
         <form id="bulk" method="post" action="/runs/{{id}}/drafts" class="toolbar">
         <input type="hidden" name="csrf" value="{{csrf}}">
