@@ -169,6 +169,13 @@ struct APITests {
                 uri: "/api/v1/tokens", method: .post, headers: cookieHeaders,
                 body: ByteBuffer(string: #"{"name": "x"}"#))
             #expect(withHeader.status == .created)
+            let robot = try await call(
+                .post, "/api/v1/accounts", #"{"name": "robot", "password": "a-long-password-1", "role": "user"}"#)
+            #expect(robot.status == .created)
+            let disabled = try await call(.patch, "/api/v1/accounts/2", #"{"disabled": true}"#)
+            #expect(disabled.text.contains(#""disabled":true"#) && disabled.text.contains(#""role":"user""#))
+            let own = try await call(.patch, "/api/v1/accounts/1", #"{"role": "viewer"}"#)
+            #expect(own.status == .badRequest)
             #expect(try await call(.delete, "/api/v1/tokens/1").status == .noContent)
             #expect(try await call(.get, "/api/v1/runs").status == .unauthorized)
         }

@@ -192,6 +192,29 @@ enum OpenAPIDocument {
                     application/json:
                       schema: {$ref: '#/components/schemas/Account'}
                 default: {$ref: '#/components/responses/Problem'}
+          /api/v1/accounts/{id}:
+            patch:
+              operationId: changeAccount
+              summary: Change an account's role or disable it (never your own)
+              x-minimum-role: admin
+              parameters:
+                - {$ref: '#/components/parameters/id'}
+              requestBody:
+                required: true
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      properties:
+                        role: {type: string, enum: [viewer, user, admin]}
+                        disabled: {type: boolean}
+              responses:
+                '200':
+                  description: The account as it now stands.
+                  content:
+                    application/json:
+                      schema: {$ref: '#/components/schemas/Account'}
+                default: {$ref: '#/components/responses/Problem'}
           /api/v1/tokens:
             get:
               operationId: listTokens

@@ -119,6 +119,15 @@ extension Server {
                 name: name, password: input.password, role: input.role, context: context)
             return try API.json(API.AccountSummary(account), status: .created)
         }
+        on(.patch, "/api/v1/accounts/{id}", .admin) { request, context in
+            let id = try context.parameters.require("id", as: Int64.self)
+            let input = try await request.decode(as: API.AccountChange.self, context: context)
+            guard let current = try await team.account(id: id) else { throw HTTPError(.notFound) }
+            let account = try await updateAccount(
+                id, role: input.role ?? current.role.rawValue, disabled: input.disabled ?? current.disabled,
+                context: context)
+            return try API.json(API.AccountSummary(account))
+        }
         on(.get, "/api/v1/tokens", .viewer) { _, context in
             guard let account = context.identity else { throw HTTPError(.unauthorized) }
             return try API.json(try await team.tokens(of: account).map(API.Token.init))
@@ -369,6 +378,11 @@ enum API {
             lastUsedAt = token.lastUsedAt
             revokedAt = token.revokedAt
         }
+    }
+
+    struct AccountChange: Decodable {
+        var role: String?
+        var disabled: Bool?
     }
 
     struct NewToken: Decodable {

@@ -97,18 +97,8 @@ extension Server {
         admin.post(":id") { request, context -> Response in
             let id = try context.parameters.require("id", as: Int64.self)
             let form = try await Form.read(request, context: context)
-            guard let account = try await team.account(id: id) else { throw HTTPError(.notFound) }
-            guard let role = form["role"].flatMap(Role.init(rawValue:)) else {
-                throw HTTPError(.badRequest, message: "Role must be viewer, user or admin")
-            }
-            let disabled = form["disabled"] == "1"
-            if account.id == context.identity?.id, disabled || role != .admin {
-                throw HTTPError(.badRequest, message: "you cannot lower or disable your own account; ask another admin")
-            }
-            try await team.update(account: id, role: role, disabled: disabled)
-            try await audit(
-                "account.update", "account \(account.name) (role \(role.rawValue)\(disabled ? ", disabled" : ""))",
-                context)
+            _ = try await updateAccount(
+                id, role: form["role"] ?? "", disabled: form["disabled"] == "1", context: context)
             return .redirect(to: "/accounts")
         }
 
@@ -151,6 +141,25 @@ extension Server {
         }
         try await audit("account.create", "account \(name) (role \(role.rawValue))", context)
         return account
+    }
+
+    /// Changes an account's role and whether it is disabled, for the page and the API alike; nobody lowers or
+    /// disables their own account. Audited.
+    func updateAccount(_ id: Int64, role text: String, disabled: Bool, context: ServerContext) async throws -> Account {
+        guard let account = try await team.account(id: id) else { throw HTTPError(.notFound) }
+        guard let role = Role(rawValue: text) else {
+            throw HTTPError(.badRequest, message: "Role must be viewer, user or admin")
+        }
+        if account.id == context.identity?.id, disabled || role != .admin {
+            throw HTTPError(.badRequest, message: "you cannot lower or disable your own account; ask another admin")
+        }
+        try await team.update(account: id, role: role, disabled: disabled)
+        try await audit(
+            "account.update", "account \(account.name) (role \(role.rawValue)\(disabled ? ", disabled" : ""))", context)
+        var updated = account
+        updated.role = role
+        updated.disabled = disabled
+        return updated
     }
 
     private func signIn(_ account: Account, context: ServerContext, to next: String) async throws -> Response {
