@@ -176,3 +176,45 @@ struct RunFlowTests {
         }
     }
 }
+
+@Suite("Web service: many watchers of one run")
+struct WatchersTests {
+    @Test("twenty watchers of a run queued behind a longer one each receive every event, in order")
+    func fanOut() async throws {
+        let repository = try await TemporaryGitRepository.make()
+        defer { repository.remove() }
+        try repository.write("// TODO: handle empty input\nint main(void) { return 0; }\n", to: "src/main.c")
+        try await repository.commit("Start", date: Date(timeIntervalSince1970: 1_600_000_000))
+        let package = CommandRunner.packageRoot.path
+        let server = try TestServer(roots: [repository.container.path, package])
+        defer { server.remove() }
+        try await server.test { client in
+            let admin = try await Browser.signedIn(client)
+            #expect(
+                try await admin.post("/repositories", ["name": "small", "location": repository.url.path]).status
+                    == .seeOther)
+            #expect(try await admin.post("/repositories", ["name": "large", "location": package]).status == .seeOther)
+            // Run 1 (this package's whole history) keeps the queue busy while the watchers of run 2 connect.
+            #expect(try await admin.post("/runs", ["repository": "2", "provider": "none"]).status == .seeOther)
+            #expect(try await admin.post("/runs", ["repository": "1", "provider": "none"]).status == .seeOther)
+            let cookie = admin.cookie ?? ""
+            let streams = try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<20 {
+                    group.addTask {
+                        try await client.execute(
+                            uri: "/runs/2/events", method: .get, headers: [.cookie: "tm_session=\(cookie)"]
+                        ).text
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            let ids = streams.map { stream in
+                stream.split(separator: "\n").filter { $0.hasPrefix("id: ") }.compactMap { Int($0.dropFirst(4)) }
+            }
+            #expect(ids.count == 20)
+            #expect(Set(ids.map(\.count)).count == 1, "every watcher saw the same number of events")
+            #expect(ids.allSatisfy { $0 == Array(1...max(1, $0.count)) && $0.count > 3 })
+            #expect(streams.allSatisfy { $0.contains("\"runStarted\"") && $0.hasSuffix("event: end\ndata: {}\n\n") })
+        }
+    }
+}
