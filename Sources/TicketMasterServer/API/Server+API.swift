@@ -30,7 +30,7 @@ extension Server {
         }
         on(.post, "/api/v1/repositories", .admin) { request, context in
             let input = try await request.decode(as: API.NewRepository.self, context: context)
-            let name = try API.checked(input.name, "name", pattern: #"^[A-Za-z0-9._-]{1,64}$"#)
+            let name = try API.checked(input.name, "name", maxLength: 64)
             let record = try await addRepository(
                 name: name, location: try API.checked(input.location, "location", maxLength: 1000),
                 tracker: input.tracker, token: input.token, context: context)
@@ -114,7 +114,7 @@ extension Server {
         }
         on(.post, "/api/v1/accounts", .admin) { request, context in
             let input = try await request.decode(as: API.NewAccount.self, context: context)
-            let name = try API.checked(input.name, "name", pattern: #"^[A-Za-z0-9._-]{1,64}$"#)
+            let name = try API.checked(input.name, "name", maxLength: 64)
             let account = try await createAccount(
                 name: name, password: input.password, role: input.role, context: context)
             return try API.json(API.AccountSummary(account), status: .created)
@@ -195,15 +195,12 @@ enum API {
     }
 
     static func checked(
-        _ text: String, _ field: String, maxLength: Int = 200, pattern: String? = nil, allowEmpty: Bool = false
+        _ text: String, _ field: String, maxLength: Int = 200, allowEmpty: Bool = false
     ) throws -> String {
         let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard allowEmpty || !value.isEmpty else { throw HTTPError(.badRequest, message: "\(field) is required") }
         guard value.count <= maxLength else {
             throw HTTPError(.badRequest, message: "\(field) is longer than \(maxLength) characters")
-        }
-        if let pattern, value.range(of: pattern, options: .regularExpression) == nil {
-            throw HTTPError(.badRequest, message: "\(field) may hold letters, digits, '-', '_' and '.' only")
         }
         return value
     }

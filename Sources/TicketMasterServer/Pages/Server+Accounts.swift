@@ -66,7 +66,7 @@ extension Server {
             guard let token = form["token"], CSRFMiddleware.constantTimeEqual(token, setupToken) else {
                 throw HTTPError(.forbidden, message: "open the setup link exactly as the server printed it")
             }
-            let name = try Self.accountName(form)
+            let name = try Self.checkedName(try form.require("name", label: "Name", maxLength: 64))
             let password = try form.require("password", label: "Password", maxLength: 200)
             if let problem = Passwords.problem(with: password) {
                 return pages.render(
@@ -89,7 +89,7 @@ extension Server {
         }
         admin.post { request, context -> Response in
             let form = try await Form.read(request, context: context)
-            let name = try Self.accountName(form)
+            let name = try form.require("name", label: "Name", maxLength: 64)
             let password = try form.require("password", label: "Password", maxLength: 200)
             _ = try await createAccount(name: name, password: password, role: form["role"] ?? "", context: context)
             return .redirect(to: "/accounts")
@@ -131,6 +131,7 @@ extension Server {
     ) async throws
         -> Account
     {
+        let name = try Self.checkedName(name)
         if let problem = Passwords.problem(with: password) { throw HTTPError(.badRequest, message: problem) }
         guard let role = Role(rawValue: text) else {
             throw HTTPError(.badRequest, message: "Role must be viewer, user or admin")
@@ -206,9 +207,9 @@ extension Server {
         return next
     }
 
-    static func accountName(_ form: Form) throws -> String {
-        let name = try form.require("name", label: "Name", maxLength: 64)
-        guard name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+    /// `name`, when it is a valid account or repository name: the one rule for the pages and the API.
+    static func checkedName(_ name: String) throws -> String {
+        guard name.range(of: #"^[A-Za-z0-9._-]{1,64}$"#, options: .regularExpression) != nil else {
             throw HTTPError(.badRequest, message: "Name may hold letters, digits, '-', '_' and '.' only")
         }
         return name

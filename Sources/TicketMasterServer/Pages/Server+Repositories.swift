@@ -21,7 +21,7 @@ extension Server {
         }
         group.add(middleware: RequireRole(.admin)).post { request, context -> Response in
             let form = try await Form.read(request, context: context)
-            let name = try Self.accountName(form)
+            let name = try form.require("name", label: "Name", maxLength: 64)
             _ = try await addRepository(
                 name: name, location: try form.require("location", label: "Location", maxLength: 1000),
                 tracker: form["tracker"], token: form["token"], context: context)
@@ -34,6 +34,7 @@ extension Server {
     func addRepository(
         name: String, location text: String, tracker: String?, token: String?, context: ServerContext
     ) async throws -> RepositoryRecord {
+        let name = try Self.checkedName(name)
         let location = try validatedLocation(text)
         let tracker = try tracker.map { text -> String in
             guard text.count <= 300 else { throw HTTPError(.badRequest, message: "File issues on is too long") }

@@ -217,7 +217,8 @@ extension Server {
         let repository = try await team.repository(id: run.repositoryId)
         let live = await coordinator.isBusy(id)
         var summaries: [String] = []
-        if let stream = await coordinator.broadcast.watch(id, after: 0), !live {
+        // A finished run this server ran lists its events from memory; a live one's come by the event stream.
+        if !live, let stream = await coordinator.broadcast.watch(id, after: 0) {
             for await (_, event) in stream where !event.isProgress { summaries.append(event.summary) }
         }
         var values: [String: Any] = [
