@@ -15,6 +15,7 @@ enum Assets {
         form.stacked { display: grid; gap: .35rem; max-width: 40rem; margin: 1rem 0; }
         form.inline { display: inline; } .toolbar { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; margin: 1rem 0; }
         input, select, textarea, button { font: inherit; padding: .3rem .5rem; }
+        fieldset label { white-space: nowrap; margin-right: .75rem; display: inline-block; }
         textarea { width: 100%; font-family: ui-monospace, monospace; }
         button { cursor: pointer; }
         :focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
