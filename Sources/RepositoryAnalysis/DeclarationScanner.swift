@@ -47,6 +47,9 @@ enum DeclarationScanner {
         var exports: [String] = []
         /// The modules an entry file re-exports whole.
         var exportedModules: [String] = []
+        /// The names of the public types declared (classes, structures, enumerations, protocols, interfaces, type
+        /// aliases): a test that names one of them exercises the file.
+        var typeNames: [String] = []
 
         /// The lines (from 1) of the undocumented ones.
         var undocumentedLines: [Int] { undocumented.map(\.line) }
@@ -308,6 +311,7 @@ enum DeclarationScanner {
                             isHidden: hiddenType))
                     if !isExtension, isPublic, context?.isProtocol != true {
                         result.declarations += 1
+                        result.typeNames.append(name)
                         if !documented, !hiddenType {
                             result.undocumented.append(
                                 declaration(raw, number: index + 1, name: name, role: .type))
@@ -448,6 +452,7 @@ enum DeclarationScanner {
             }
             if !skipped {
                 result.declarations += 1
+                if isClass { result.typeNames.append(name) }
                 var body = end + 1
                 while body < lines.count, lines[body].trimmingWhitespace().isEmpty { body += 1 }
                 let first = body < lines.count ? lines[body].trimmingWhitespace() : ""
@@ -579,6 +584,7 @@ enum DeclarationScanner {
             }
             guard let first = rest.first, first.isUppercase else { continue }
             result.declarations += 1
+            if role == .type { result.typeNames.append(identifier(rest)) }
             if index == 0 || !lines[index - 1].hasPrefix("//") {
                 result.undocumented.append(declaration(line, number: index + 1, name: identifier(rest), role: role))
             }
@@ -619,6 +625,7 @@ enum DeclarationScanner {
             guard let (keyword, role) = rustItems.first(where: { rest.hasPrefix($0.0) }) else { continue }
             let name = identifier(rest.dropFirst(keyword.count))
             result.declarations += 1
+            if role == .type { result.typeNames.append(name) }
             if !documented, !hidden, !name.hasPrefix("_") {
                 result.undocumented.append(declaration(raw, number: index + 1, name: name, role: role))
             }
@@ -650,6 +657,7 @@ enum DeclarationScanner {
             let name = identifier(raw.dropFirst(keyword.count))
             guard !name.isEmpty else { continue }
             result.declarations += 1
+            if role == .type { result.typeNames.append(name) }
             // A type whose members carry the documentation (`export type Hooks = { /** … */ beforeRequest … }`)
             // is documented where readers look.
             if role == .type, raw.hasSuffix("{") {
@@ -690,6 +698,7 @@ enum DeclarationScanner {
             }
             let name = identifier(nameSource)
             result.declarations += 1
+            if isType { result.typeNames.append(name) }
             if !documented, !annotations.contains("Override"), !annotations.contains("Deprecated"),
                 !name.hasPrefix("_")
             {
@@ -730,6 +739,7 @@ enum DeclarationScanner {
             let identifier = identifier(name)
             guard !identifier.isEmpty else { continue }
             result.declarations += 1
+            if role == .type { result.typeNames.append(identifier) }
             if !documented, !annotations.contains("Deprecated"), !identifier.hasPrefix("_") {
                 result.undocumented.append(declaration(raw, number: index + 1, name: identifier, role: role))
             }
@@ -837,6 +847,7 @@ enum DeclarationScanner {
                 let name = identifier(raw.split(separator: " ").dropFirst().first ?? "")
                 guard !name.isEmpty, !name.hasPrefix("_") else { continue }
                 result.declarations += 1
+                result.typeNames.append(name)
                 if !documented {
                     result.undocumented.append(declaration(raw, number: index + 1, name: name, role: .type))
                 }

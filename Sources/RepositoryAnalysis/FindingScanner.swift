@@ -105,7 +105,8 @@ enum FindingScanner {
     /// statement, `throw XCTSkip(…)` not under a condition, `@Test(.disabled…)`, `#[ignore]`, `t.Skip()` in a Go
     /// test's body, `it.skip`/`test.skip`/`describe.skip`/`xit`/`xdescribe`/`test.failing`, `@Disabled`,
     /// `@Ignore`, and `test_expect_failure` in shell test suites. Conditional skips (`skipif`, `skipIf`,
-    /// `XCTSkipIf`, a skip under an `if`) and helpers that only build a marker are not broken tests.
+    /// `XCTSkipIf`, a skip under an `if`, an `#[ignore]` under `#[cfg(…)]` or `#[rustversion::…]`) and helpers that
+    /// only build a marker are not broken tests.
     static func brokenTests(_ lines: [Substring], language: String, path: String) -> [MarkerHit] {
         var hits: [MarkerHit] = []
         func name(after index: Int) -> String {
@@ -159,7 +160,13 @@ enum FindingScanner {
                     hits.append(hit(raw, number, "disabled", quoted(raw)))
                 }
             case "Rust":
-                if line.hasPrefix("#[ignore") { hits.append(hit(raw, number, "skip", name(after: index))) }
+                // `#[cfg_attr(…, ignore)]`, or an `#[ignore]` under a `#[cfg(…)]` or `#[rustversion::…]` attribute
+                // (a placeholder for a test that runs on another toolchain), is a condition.
+                let conditional = lines[..<index].reversed().prefix { Self.trimmed($0).hasPrefix("#[") }
+                    .contains { $0.contains("#[cfg") || $0.contains("#[rustversion::") }
+                if line.hasPrefix("#[ignore"), !conditional {
+                    hits.append(hit(raw, number, "skip", name(after: index)))
+                }
             case "Go":
                 // Directly in a test function's body: one level of indentation.
                 if line.hasPrefix("t.Skip"), raw.hasPrefix("\t"), !raw.hasPrefix("\t\t"),
@@ -236,13 +243,17 @@ enum FindingScanner {
                 if isAbstract(lines, at: index) || (inMethod && !unimplemented(text)) { continue }
                 hits.append(hit(raw, number, "NotImplementedError", text.isEmpty ? "NotImplementedError" : text))
             case "Rust":
+                // A `const _: () = { … }` block is a compile-time check: nothing in it ever runs.
+                if isInConstantBlock(lines, at: index) { continue }
                 for call in ["todo!(", "unimplemented!("] where line.contains(call) {
                     let text = message(line)
                     hits.append(
                         hit(raw, number, String(call.dropLast()), text.isEmpty ? String(call.dropLast()) : text))
                 }
             case "Go":
-                if line.contains("panic(\""), unfinished(message(line)) {
+                // A panic is how Go rejects input a function does not take (`panic("Eq called on unsupported
+                // type")`): only one that says the code is missing is a stub.
+                if line.contains("panic(\""), unimplemented(message(line)) {
                     hits.append(hit(raw, number, "panic", message(line)))
                 }
             case "JavaScript", "TypeScript", "Java":
@@ -256,6 +267,18 @@ enum FindingScanner {
             }
         }
         return hits
+    }
+
+    /// Whether the Rust line at `index` is inside a `const _: () = { … }` block: the nearest line above it that
+    /// starts at the margin (an item) opens one.
+    private static func isInConstantBlock(_ lines: [Substring], at index: Int) -> Bool {
+        guard
+            let item = lines[..<index].lastIndex(where: { line in
+                guard let first = line.first, first != " ", first != "\t" else { return false }
+                return !line.hasPrefix("//") && !line.hasPrefix("#") && !line.hasPrefix("}")
+            })
+        else { return false }
+        return lines[item].hasPrefix("const _")
     }
 
     /// Whether a `raise NotImplementedError` at `index` is an abstract method's body: under `@abstractmethod`, or in

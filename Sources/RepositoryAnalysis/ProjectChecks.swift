@@ -6,12 +6,13 @@ enum ProjectChecks {
         ("usage", ["usage", "how to use", "getting started", "quick start", "quickstart", "example", "tutorial"]),
     ]
 
-    /// Commands that install software: a README that shows one explains installation, whatever its headings.
+    /// Commands that install software, and manifest sections that add a library (a `Cargo.toml` snippet): a README
+    /// that shows one explains installation, whatever its headings.
     static let installCommands = [
         "pip install", "pipx install", "uv add", "poetry add", "npm install", "npm i ", "yarn add", "pnpm add",
         "cargo add", "cargo install", "go get", "go install", "brew install", "apt install", "apt-get install",
         "gem install", "swift package", ".package(url:", "composer require", "make install", "./configure",
-        "dotnet add", "conda install", "docker run", "docker pull",
+        "dotnet add", "conda install", "docker run", "docker pull", "[dependencies]", "[dev-dependencies]",
     ]
 
     /// Sections a README has in effect through its content: `install` when it shows an install command, `example`

@@ -208,21 +208,27 @@ extension RepositoryAnalyzer {
     /// At most this many files are looked up by name in the tests.
     static let testReferenceLimit = 200
 
-    /// `files` without those a test file mentions by name (its stem as a whole word: `ModelWriter` in a test of
-    /// the pipeline, `import tldr` for `tldr.py`): tests named after a feature still test the file. One `git grep`
+    /// `files` without those a test file mentions by name (its stem or a public type it declares, as a whole word:
+    /// `ModelWriter` in a test of the pipeline, `import tldr` for `tldr.py`): tests named after a feature still test
+    /// the file. One `git grep`
     /// over the tracked files; a file whose name is too short or too common to tell is kept.
     static func withoutTestReferences(
         _ files: [RepositoryReport.UntestedFile], scanned: [ScannedFile], git: GitProcess
     ) async throws -> [RepositoryReport.UntestedFile] {
         var stems: [String: [String]] = [:]
+        let typeNames = Dictionary(
+            scanned.map { ($0.file.path, $0.declarations.typeNames) }, uniquingKeysWith: { first, _ in first })
         for file in files.prefix(testReferenceLimit) {
             let name = FileKinds.name(of: file.path)
             // `Configuration+Models.swift` extends `Configuration`: tests that use the type reach the extension.
             let stem = String(name[..<(name.firstIndex { $0 == "." || $0 == "+" } ?? name.endIndex)])
-            guard stem.count >= 4, !genericStems.contains(stem.lowercased()),
-                stem.allSatisfy({ ($0.isLetter || $0.isNumber || $0 == "_") && $0.isASCII })
-            else { continue }
-            stems[stem, default: []].append(file.path)
+            // The public types it declares count too: a test of `IssueType` tests `ConfigurationValue.swift`.
+            for word in Set([stem] + (typeNames[file.path] ?? []))
+            where word.count >= 4 && !genericStems.contains(word.lowercased())
+                && word.allSatisfy({ ($0.isLetter || $0.isNumber || $0 == "_") && $0.isASCII })
+            {
+                stems[word, default: []].append(file.path)
+            }
         }
         let tests = Set(scanned.filter { $0.kinds.isTest || $0.kinds.testKey != nil }.map(\.file.path))
         guard !stems.isEmpty, !tests.isEmpty else { return files }
@@ -370,5 +376,87 @@ struct CodeSkeleton: Equatable {
             code(upTo: raw.count)
         }
         bytes = kept
+    }
+}
+
+extension RepositoryAnalyzer {
+    /// A file decides something when it has at least this many decision points...
+    static let logicDecisions = 3
+    /// ... or at least one for every this many lines: a short file with a guard and a ternary is logic, a table of
+    /// 260 lines with one lookup is data.
+    static let linesPerDecision = 50
+
+    /// `files` without those that hold declarations and data only (types, stored properties, constants, a table of
+    /// keys): a test of them would restate their data. Only files added recently are measured, each read once and
+    /// its decision points counted (see `DecisionPoints`); a file that keeps changing in a module without tests is
+    /// cited for its churn whatever it holds.
+    static func withLogic(_ files: [RepositoryReport.UntestedFile], root: URL) -> [RepositoryReport.UntestedFile] {
+        files.filter { file in
+            guard file.recentlyAdded,
+                let data = FileManager.default.contents(atPath: root.appendingPathComponent(file.path).path),
+                // A language whose comments the analysis does not know cannot be measured: the file is kept.
+                let decisions = DecisionPoints.count(in: Array(data), language: file.language)
+            else { return true }
+            return decisions >= logicDecisions || decisions * linesPerDecision >= file.lines
+        }
+    }
+}
+
+/// The decision points in a file's code, outside comments and string literals: branch and loop keywords (`if`,
+/// `guard`, `for`, `while`, `switch`, `match`, `catch`, `except`, …), boolean operators (`&&`, `||`, `and`, `or`)
+/// and ternaries (` ? `). A rough measure of how much a file decides, enough to tell logic from declarations.
+enum DecisionPoints {
+    private static let keywords: Set<String> = [
+        "if", "elif", "guard", "for", "foreach", "while", "switch", "match", "when", "catch", "except", "rescue",
+        "unless", "until", "select", "and", "or",
+    ]
+
+    /// The count in `bytes`, written in `language`; nil for a language whose comment syntax is not known.
+    static func count(in bytes: [UInt8], language: String) -> Int? {
+        var style = CommentStyle.of(language: language)
+        guard style != .any else { return nil }
+        if language != "Python" { style.remove(.tripleQuotes) }
+        var count = 0
+        bytes.withUnsafeBytes { raw in
+            var word: [UInt8] = []
+            func finish() {
+                if !word.isEmpty, word.count <= 7, keywords.contains(String(decoding: word, as: UTF8.self)) {
+                    count += 1
+                }
+                word.removeAll(keepingCapacity: true)
+            }
+            func scan(_ range: Range<Int>) {
+                for index in range {
+                    let byte = raw[index]
+                    let isWordByte =
+                        (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || byte == 0x5F
+                        || (byte >= 0x30 && byte <= 0x39)
+                    if isWordByte {
+                        word.append(byte)
+                        continue
+                    }
+                    finish()
+                    let next = index + 1 < range.upperBound ? raw[index + 1] : 0
+                    let previous = index > range.lowerBound ? raw[index - 1] : 0
+                    switch byte {
+                    case UInt8(ascii: "&") where next == UInt8(ascii: "&"),
+                        UInt8(ascii: "|") where next == UInt8(ascii: "|"):
+                        count += 1
+                    case UInt8(ascii: "?") where previous == 0x20 && next == 0x20:
+                        count += 1
+                    default:
+                        break
+                    }
+                }
+                finish()
+            }
+            var position = 0
+            for (_, range) in SourceText.lexicalSegments(in: raw, style: style) {
+                scan(position..<range.lowerBound)
+                position = range.upperBound
+            }
+            scan(position..<raw.count)
+        }
+        return count
     }
 }

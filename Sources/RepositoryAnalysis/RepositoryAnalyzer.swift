@@ -157,6 +157,7 @@ public struct RepositoryAnalyzer: Sendable {
         if repository.head != nil {
             report.untestedFiles = try await Self.withoutTestReferences(
                 report.untestedFiles, scanned: scanned, git: git)
+            report.untestedFiles = Self.withLogic(report.untestedFiles, root: repository.root)
         }
         var checked = aggregate
         if repository.head != nil {

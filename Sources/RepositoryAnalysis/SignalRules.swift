@@ -208,8 +208,10 @@ struct SignalRules {
             // A note about a file the project no longer has is stale, and one that waits on an issue it already
             // links leaves nothing to do here until that issue moves: neither is a task to suggest.
             if namesMissingPath(first.text) || waitsOnLinkedIssue(first.text) { return nil }
-            // A wish ("could be useful for testing") nobody acted on in five years is a design note, not a task.
-            if let age, age >= Self.oldWishDays, isWish(first.text) { return nil }
+            // A wish ("could be useful for testing") nobody acted on in five years is a design note, not a task; one
+            // that links an issue or pull request ("in the future we might … discussed in #3030") is already being
+            // discussed there, and a new issue would only split the discussion.
+            if isWish(first.text), linksIssue(first.text) || (age ?? 0) >= Self.oldWishDays { return nil }
             var metrics = [Metric("occurrences", Double(group.count))]
             if let age { metrics.append(Metric("age-days", Double(age))) }
             let lines = group.map { "\($0.line)" }.joined(separator: ",")
@@ -246,21 +248,30 @@ struct SignalRules {
     /// Notes older than this that only wish for something are left out.
     static let oldWishDays = 5 * 365
 
-    /// Whether a note only wishes ("could be useful", "maybe", "would be nice") and links no issue.
+    /// Whether a note only wishes or speculates ("could be useful", "maybe", "in the future we might").
     private func isWish(_ text: String) -> Bool {
         let lower = text.lowercased()
-        let wishes = ["could be useful", "would be useful", "would be nice", "might ", "maybe", "perhaps", "could be "]
+        let wishes = [
+            "could be useful", "would be useful", "would be nice", "might ", "maybe", "perhaps", "could be ",
+            "in the future", "we could ",
+        ]
         return wishes.contains { lower.contains($0) }
-            && lower.range(of: #"(issues|pull)/\d+|#\d+"#, options: .regularExpression) == nil
+    }
+
+    /// Whether a note links an issue or pull request (`issues/12`, `pull/3030`, `#12`).
+    private func linksIssue(_ text: String) -> Bool {
+        text.lowercased().range(of: #"(issues|pull)/\d+|#\d+"#, options: .regularExpression) != nil
     }
 
     /// Whether a note waits on something elsewhere and already links the issue it waits on.
     private func waitsOnLinkedIssue(_ text: String) -> Bool {
         let lower = text.lowercased()
-        let waits = ["blocked", "waiting", "wait for", "until", "once ", "when ", "upstream", "depends on"]
-            .contains { lower.contains($0) }
-        let links = lower.range(of: #"(issues|pull)/\d+|#\d+"#, options: .regularExpression) != nil
-        return waits && links
+        let waits = [
+            "blocked", "waiting", "wait for", "until", "once ", "when ", "upstream", "depends on", "due to",
+            "because of",
+        ]
+        .contains { lower.contains($0) }
+        return waits && linksIssue(text)
     }
 
     private func coupling() -> [Signal] {
@@ -316,6 +327,13 @@ struct SignalRules {
 
     private func busFactor() -> [Signal] {
         guard report.totals.authors >= Self.busFactorAuthors else { return [] }
+        // A project one person maintains (the top author of the whole repository has the same share) has that
+        // person as its bus factor everywhere: one directory like it says nothing its maintainers do not know.
+        if let root = report.ownership.first(where: { $0.path == "." })?.topAuthors.first,
+            root.share >= Self.busFactorShare
+        {
+            return []
+        }
         return report.ownership.compactMap { owner in
             guard owner.path != ".", owner.commits >= Self.busFactorCommits, let top = owner.topAuthors.first,
                 top.share >= Self.busFactorShare, !FileKinds.isDocumentation(owner.path + "/x")
@@ -586,7 +604,7 @@ struct SignalRules {
 
     /// One signal per module: users read a module's API as a whole, and one issue per file would flood the list.
     /// The share of a module's public declarations that must be documented for the rest to count as gaps.
-    static let documentedShare = 0.3
+    static let documentedShare = 0.5
 
     private func undocumentedCode() -> [Signal] {
         var modules: [String: [RepositoryReport.UndocumentedFile]] = [:]

@@ -98,16 +98,21 @@ struct FindingTests {
             try repository.write(
                 "test.failing('custom method remains identical', async t => {});\ntest('works', t => {});\n",
                 to: "test/methods.test.ts")
+            // A placeholder ignored on stable toolchains, beside the test that runs on nightly, is a condition.
+            try repository.write(
+                "#[rustversion::not(nightly)]\n#[ignore = \"requires nightly\"]\n#[test]\nfn test_backtrace() {}\n\n"
+                    + "#[test]\n#[ignore]\nfn test_flaky_retry() {}\n",
+                to: "tests/test_backtrace.rs")
             try await repository.commit("Tests", date: Day.at(1))
             let report = try await analyze(repository.url)
             #expect(
                 report.brokenTests.map(\.test) == [
-                    "custom method remains identical", "test_unicode_names", "test_streaming",
+                    "custom method remains identical", "test_flaky_retry", "test_unicode_names", "test_streaming",
                 ])
             let signals = report.signals.filter { $0.kind == .brokenTest }
             #expect(
                 Set(signals.map { $0.evidence.locations.first?.path ?? "" }) == [
-                    "tests/test_parser.py", "test/methods.test.ts",
+                    "tests/test_parser.py", "test/methods.test.ts", "tests/test_backtrace.rs",
                 ])
             #expect(report.brokenTests.allSatisfy { $0.ageDays == 99 })
         }
@@ -143,6 +148,15 @@ struct FindingTests {
                 "export function stream() {\n  throw new Error('Streams are not supported in your environment');\n}\n",
                 to: "src/stream.ts")
             try repository.write("func test() { fatalError(\"not implemented\") }\n", to: "Tests/NetTests/Fake.swift")
+            // Go rejects input it does not take with a panic; a compile-time probe never runs.
+            try repository.write(
+                "package cobra\n\nfunc Eq(a, b any) bool {\n\tswitch a.(type) {\n\tcase []any:\n"
+                    + "\t\tpanic(\"Eq called on unsupported type\")\n\t}\n\treturn a == b\n}\n",
+                to: "cobra.go")
+            try repository.write(
+                "const _: () = {\n    impl Debug for Probe {\n        fn fmt(&self) {\n            unimplemented!()\n"
+                    + "        }\n    }\n};\n",
+                to: "src/nightly.rs")
             try await repository.commit("Start", date: Day.at(1))
             let report = try await analyze(repository.url)
             let stubs = report.signals.filter { $0.kind == .crashStub }

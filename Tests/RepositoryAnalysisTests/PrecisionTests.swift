@@ -106,7 +106,7 @@ struct PrecisionTests {
             try repository.write(api + "\n", to: "Sources/Lib/API.swift")
             try repository.write("public func more() {}\n", to: "Sources/Lib/More.swift")
             try repository.write(
-                (0..<4).map { "/// Documented \($0).\npublic func documented\($0)() {}" }.joined(separator: "\n")
+                (0..<6).map { "/// Documented \($0).\npublic func documented\($0)() {}" }.joined(separator: "\n")
                     + "\n",
                 to: "Sources/Lib/Documented.swift")
             try repository.write(api + "\n", to: "Sources/Support/Internal.swift")

@@ -96,7 +96,7 @@ struct RunFlowTests {
             #expect(!page.contains("<script>alert(1)"))
             #expect(!page.contains(token))
             let drafts = Self.drafts(in: page)
-            #expect(drafts.count == 5, "\(drafts)")
+            #expect(drafts.count == 4, "\(drafts)")
             let parser = try #require(drafts.first { $0.title.contains("malformed input") }?.id)
             let readme = try #require(drafts.first { $0.title == "Add a README" }?.id)
             let view = try #require(drafts.first { $0.title.contains("escape") }?.id)
