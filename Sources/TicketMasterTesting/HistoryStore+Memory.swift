@@ -15,6 +15,7 @@ public actor MemoryHistoryStore: HistoryStore {
     private var modelCallRecords: [ModelCallRecord] = []
     private var publicationRecords: [PublicationRecord] = []
     private var eventRecords: [RunEventRecord] = []
+    private var claims: [[String]: (holder: String, until: Date)] = [:]
     private var lastId: Int64 = 0
 
     /// An empty history.
@@ -88,6 +89,7 @@ public actor MemoryHistoryStore: HistoryStore {
         var record = publication.applying(policy)
         record.id = nextId()
         publicationRecords.append(record)
+        claims[[publication.tracker, publication.repository, publication.fingerprint]] = nil
         if let index = draftRecords.firstIndex(where: { $0.id != nil && $0.id == record.draftId }) {
             draftRecords[index].status = .filed
             draftRecords[index].duplicateOf = nil
@@ -182,5 +184,25 @@ public actor MemoryHistoryStore: HistoryStore {
         calendar.timeZone = TimeZone(identifier: "UTC") ?? .current
         let parts = calendar.dateComponents([.year, .month], from: date)
         return String(format: "%04d-%02d", parts.year ?? 0, parts.month ?? 0)
+    }
+
+    public func claimFiling(_ request: FilingClaimRequest) -> FilingClaim {
+        if let filed = publicationRecords.first(where: {
+            $0.tracker == request.tracker && $0.repository == request.repository
+                && $0.fingerprint == request.fingerprint
+        }) {
+            return .filed(number: filed.number, url: filed.url, title: filed.title)
+        }
+        let key = [request.tracker, request.repository, request.fingerprint]
+        if let claim = claims[key], claim.holder != request.holder, claim.until > Date() {
+            return .held(by: claim.holder, until: claim.until)
+        }
+        claims[key] = (request.holder, request.until)
+        return .claimed
+    }
+
+    public func releaseFiling(fingerprint: String, tracker: String, repository: String, holder: String) {
+        let key = [tracker, repository, fingerprint]
+        if claims[key]?.holder == holder { claims[key] = nil }
     }
 }

@@ -7,7 +7,7 @@ import Logging
 /// database in `Tests/TicketMasterTests/History/Fixtures/` that the tests migrate to the current version.
 enum HistorySchema {
     /// The migration identifiers, oldest first; the last is the current schema version.
-    static let versions = ["v1", "v2", "v3"]
+    static let versions = ["v1", "v2", "v3", "v4"]
 
     /// Tables earlier versions had and a later one dropped: their rows in an old export are not imported.
     static let droppedTables: Set<String> = ["analysisCache"]
@@ -61,6 +61,19 @@ enum HistorySchema {
         }
         migrator.registerMigration("v3") { db in
             try createTeamTables(db)
+        }
+        migrator.registerMigration("v4") { db in
+            // Who is filing which draft right now (see `FilingClaim`): a lease, not a record, so export leaves it.
+            try db.create(table: "filingClaim", options: .withoutRowID) { t in
+                t.column("tracker", .text).notNull()
+                t.column("repository", .text).notNull()
+                t.column("fingerprint", .text).notNull()
+                t.column("holder", .text).notNull()
+                t.column("expiresAt", .datetime).notNull()
+                t.primaryKey(["tracker", "repository", "fingerprint"])
+            }
+            try db.create(
+                index: "publicationPlace", on: "publication", columns: ["tracker", "repository", "fingerprint"])
         }
         return migrator
     }

@@ -35,6 +35,14 @@ public protocol HistoryStore: Sendable {
 
     /// Records events of a run, after those already recorded; their text is redacted by the store's policy.
     func recordEvents(_ events: [RunEventRecord]) async throws
+
+    /// Claims the filing of `request.fingerprint` on `request.repository` for `request.holder`, in one
+    /// transaction: `.filed` when a publication of that fingerprint there is recorded, `.held` while another
+    /// holder's claim lasts, and `.claimed` otherwise (a lapsed or own claim is taken over). Recording the
+    /// publication ends the claim.
+    func claimFiling(_ request: FilingClaimRequest) async throws -> FilingClaim
+    /// Gives up `holder`'s claim on filing `fingerprint` on `repository`, if it still holds it.
+    func releaseFiling(fingerprint: String, tracker: String, repository: String, holder: String) async throws
 }
 
 /// A run and everything it recorded.

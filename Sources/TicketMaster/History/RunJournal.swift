@@ -103,6 +103,21 @@ public actor RunJournal {
         counts.filed += 1
     }
 
+    /// Claims the filing of `fingerprint` on `repository` for `holder` until `until` (see `FilingClaim`).
+    public func claimFiling(
+        fingerprint: String, tracker: String, repository: String, holder: String, until: Date
+    ) async throws -> FilingClaim {
+        try await store.claimFiling(
+            FilingClaimRequest(
+                tracker: tracker, repository: repository, fingerprint: fingerprint, holder: holder, until: until))
+    }
+
+    /// Gives up `holder`'s claim on filing `fingerprint` on `repository`.
+    public func releaseFiling(fingerprint: String, tracker: String, repository: String, holder: String) async throws {
+        try await store.releaseFiling(
+            fingerprint: fingerprint, tracker: tracker, repository: repository, holder: holder)
+    }
+
     /// Records what became of draft `id` without filing it: approved, skipped by the user, or a duplicate of
     /// `duplicateOf` (an issue's address).
     public func setStatus(_ status: DraftStatus, ofDraft id: Int64, duplicateOf: String? = nil) async throws {

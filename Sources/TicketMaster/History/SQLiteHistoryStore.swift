@@ -250,12 +250,59 @@ public final class SQLiteHistoryStore: HistoryStore {
         return try await write { db in
             var record = applied
             try record.insert(db)
+            try db.execute(
+                sql: "DELETE FROM filingClaim WHERE tracker = ? AND repository = ? AND fingerprint = ?",
+                arguments: [publication.tracker, publication.repository, publication.fingerprint])
             if let draftId = record.draftId {
                 try db.execute(
                     sql: "UPDATE draft SET status = ?, duplicateOf = NULL WHERE id = ?",
                     arguments: [DraftStatus.filed.rawValue, draftId])
             }
             return record
+        }
+    }
+
+    public func claimFiling(_ request: FilingClaimRequest) async throws -> FilingClaim {
+        let now = Date()
+        return try await write { db in
+            if let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT number, url, title FROM publication WHERE tracker = ? AND repository = ? AND fingerprint = ?
+                    ORDER BY id LIMIT 1
+                    """,
+                arguments: [request.tracker, request.repository, request.fingerprint])
+            {
+                return .filed(number: row["number"], url: row["url"], title: row["title"])
+            }
+            if let row = try Row.fetchOne(
+                db,
+                sql:
+                    "SELECT holder, expiresAt FROM filingClaim WHERE tracker = ? AND repository = ? AND fingerprint = ?",
+                arguments: [request.tracker, request.repository, request.fingerprint]),
+                let holder: String = row["holder"], let expires: Date = row["expiresAt"],
+                holder != request.holder, expires > now
+            {
+                return .held(by: holder, until: expires)
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO filingClaim (tracker, repository, fingerprint, holder, expiresAt) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (tracker, repository, fingerprint) DO UPDATE
+                    SET holder = excluded.holder, expiresAt = excluded.expiresAt
+                    """,
+                arguments: [request.tracker, request.repository, request.fingerprint, request.holder, request.until])
+            return .claimed
+        }
+    }
+
+    public func releaseFiling(fingerprint: String, tracker: String, repository: String, holder: String) async throws {
+        try await write { db in
+            try db.execute(
+                sql: """
+                    DELETE FROM filingClaim WHERE tracker = ? AND repository = ? AND fingerprint = ? AND holder = ?
+                    """,
+                arguments: [tracker, repository, fingerprint, holder])
         }
     }
 }

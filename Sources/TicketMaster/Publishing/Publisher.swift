@@ -8,6 +8,10 @@ import Logging
 /// A rate limit, a tracker failure or cancellation stops filing cleanly: the report says what was filed and what
 /// was not, and a later run (or `publish --resume`) files only what is missing, because every issue carries its
 /// draft's fingerprint and the tracker is checked for it again right before each issue is filed.
+///
+/// Processes that share a history file on one tracker repository at the same time: before the check, the draft's
+/// fingerprint is claimed in the history (see `FilingClaim`), so a second process waits while the first files and
+/// then reports the first one's issue as a duplicate instead of filing it again.
 public struct Publisher: Sendable {
     /// Where the issues go.
     public var tracker: any IssueTracker
@@ -30,6 +34,11 @@ public struct Publisher: Sendable {
     /// How far back the check before each filing looks, past the last check, to allow for clock differences
     /// between this machine and the tracker.
     static let clockAllowance: TimeInterval = 10 * 60
+
+    /// How long a claim on filing one draft lasts if its process dies: long enough for a rate-limit wait.
+    static let claimLease: TimeInterval = 5 * 60
+    /// How often a process waiting on another's claim looks again.
+    static let claimPoll: Duration = .milliseconds(200)
 
     /// Closed issues younger than this count as already filed, unless a caller says otherwise.
     public static let defaultClosedIssueLookback: Duration = .seconds(180 * 24 * 3600)
@@ -107,10 +116,18 @@ public struct Publisher: Sendable {
                 metadata: ["labels": "\(labels.unavailable.map(\.name).joined(separator: ", "))"])
         }
 
+        let holder = UUID().uuidString
         for (index, draft) in toFile.enumerated() {
             let fingerprint = draft.fingerprint.lowercased()
+            var holding = false
             do {
                 try Task.checkCancellation()
+                // A process sharing this history may be filing the same draft right now.
+                if let filed = try await claim(fingerprint, holder: holder) {
+                    try await recordDuplicate(draft, of: filed, in: &report)
+                    continue
+                }
+                holding = journal != nil
                 // Another run may have filed this draft since the listing: look at what changed since the last
                 // check right before filing, which costs one short listing instead of a search per draft.
                 let since = checkedAt.addingTimeInterval(-Self.clockAllowance)
@@ -121,6 +138,7 @@ public struct Publisher: Sendable {
                     }
                 }
                 if let existing = known[fingerprint] {
+                    await release(fingerprint, holder: holder, holding: &holding)
                     try await recordDuplicate(draft, of: existing, in: &report)
                     continue
                 }
@@ -147,7 +165,9 @@ public struct Publisher: Sendable {
                 try await journal?.recordPublication(
                     draftId: draft.draftId, fingerprint: fingerprint, tracker: tracker.kind.rawValue,
                     repository: tracker.repositoryPath, number: issue.number, url: issue.url, title: issue.title)
+                holding = false
             } catch let error as TrackerError where error.code == .validationFailed {
+                await release(fingerprint, holder: holder, holding: &holding)
                 // This draft's content was refused; the others may still be fine.
                 report.notFiled.append(
                     .init(
@@ -155,12 +175,52 @@ public struct Publisher: Sendable {
                         reason: error.message))
                 events(.issueFailed(title: draft.title, reason: error.message))
             } catch {
+                await release(fingerprint, holder: holder, holding: &holding)
                 let alreadyFiled = report.filed.last?.fingerprint == fingerprint
                 stop(&report, because: error, remaining: toFile[(alreadyFiled ? index + 1 : index)...])
                 break
             }
         }
         return report
+    }
+
+    /// Claims `fingerprint` for `holder`, waiting while another process holds it: nil when this process may file,
+    /// the issue when another one filed it. Without a history there is nothing to share and nothing to claim.
+    private func claim(_ fingerprint: String, holder: String) async throws -> TrackedIssue? {
+        guard let journal else { return nil }
+        var announced = false
+        while true {
+            let claim = try await journal.claimFiling(
+                fingerprint: fingerprint, tracker: tracker.kind.rawValue, repository: tracker.repositoryPath,
+                holder: holder, until: Date().addingTimeInterval(Self.claimLease))
+            switch claim {
+            case .claimed:
+                return nil
+            case .filed(let number, let url, let title):
+                return TrackedIssue(number: number, url: url, title: title, body: "")
+            case .held(_, let until):
+                if !announced {
+                    logger.info(
+                        "another run is filing the draft \(fingerprint) on \(tracker.repositoryPath); waiting",
+                        metadata: ["until": "\(until)"])
+                    announced = true
+                }
+                try await Task.sleep(for: Self.claimPoll)
+            }
+        }
+    }
+
+    /// Gives up the claim on `fingerprint` if this process holds it; a failure only leaves a lease to expire.
+    private func release(_ fingerprint: String, holder: String, holding: inout Bool) async {
+        guard holding, let journal else { return }
+        holding = false
+        do {
+            try await journal.releaseFiling(
+                fingerprint: fingerprint, tracker: tracker.kind.rawValue, repository: tracker.repositoryPath,
+                holder: holder)
+        } catch {
+            logger.warning("could not release the claim on filing \(fingerprint): \(error)")
+        }
     }
 
     private func recordDuplicate(

@@ -85,4 +85,39 @@ struct HistoryStoreContractTests {
         #expect(detail.modelCalls.allSatisfy { $0.prompt?.hasSuffix("********") == true })
         #expect(!detail.drafts[0].body.contains(secret))
     }
+
+    @Test(
+        "both stores grant one filing claim at a time, hand over a lapsed or released one, and end it on filing",
+        arguments: StoreKind.allCases)
+    func filingClaims(kind: StoreKind) async throws {
+        let folder = try TemporaryFolder()
+        let store = try kind.make(in: folder)
+        let runId = try await HistorySample.recordRun(into: store)
+        func request(_ holder: String, fingerprint: String = "f00d", seconds: TimeInterval = 60) -> FilingClaimRequest {
+            FilingClaimRequest(
+                tracker: "github", repository: "acme/api", fingerprint: fingerprint, holder: holder,
+                until: Date().addingTimeInterval(seconds))
+        }
+        #expect(try await store.claimFiling(request("a")) == .claimed)
+        #expect(try await store.claimFiling(request("a")) == .claimed, "a holder may renew its own claim")
+        guard case .held(by: "a", _) = try await store.claimFiling(request("b")) else {
+            Issue.record("a second holder was granted a held claim")
+            return
+        }
+        // Claims are per fingerprint and per tracker repository.
+        #expect(try await store.claimFiling(request("b", fingerprint: "beef")) == .claimed)
+        try await store.releaseFiling(fingerprint: "f00d", tracker: "github", repository: "acme/api", holder: "b")
+        #expect(try await store.claimFiling(request("b")) != .claimed, "only the holder releases a claim")
+        try await store.releaseFiling(fingerprint: "f00d", tracker: "github", repository: "acme/api", holder: "a")
+        #expect(try await store.claimFiling(request("b", seconds: -1)) == .claimed, "a released claim is free")
+        #expect(try await store.claimFiling(request("c")) == .claimed, "a lapsed claim is taken over")
+
+        _ = try await store.recordPublication(
+            PublicationRecord(
+                runId: runId, tracker: "github", repository: "acme/api", url: "https://github.com/acme/api/issues/7",
+                number: 7, fingerprint: "f00d", title: "Filed once"))
+        #expect(
+            try await store.claimFiling(request("d"))
+                == .filed(number: 7, url: "https://github.com/acme/api/issues/7", title: "Filed once"))
+    }
 }

@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+import TicketMaster
+import TicketMasterTesting
+
+/// Processes that file at the same time, on the same tracker repository, never file one draft twice.
+@Suite("Filing from concurrent processes", .serialized)
+struct ConcurrentFilingTests {
+    /// A repository with five old FIXMEs, one per file: the same drafts for every run.
+    private func repository() async throws -> TemporaryGitRepository {
+        let repository = try await TemporaryGitRepository.make()
+        for (index, topic) in ["retries", "timeouts", "encodings", "locks", "quotas"].enumerated() {
+            try repository.write(
+                "func handle\(index)() {\n    // FIXME: the \(topic) path drops errors on the floor\n}\n",
+                to: "Sources/Lib/Handler\(index).swift")
+        }
+        try await repository.commit("Start", date: Date(timeIntervalSinceNow: -800 * 86_400))
+        return repository
+    }
+
+    @Test("two generate --yes processes on one history file: each issue is filed once, the other run reports it")
+    func twoProcessesOneHistory() async throws {
+        let server = try await GitHubTestServer()
+        defer { server.stop() }
+        try await server.createRepository(owner: "acme", name: "api")
+        let token = "ghp_" + UUID().uuidString.replacingOccurrences(of: "-", with: "")
+        let runner = try CommandRunner(environment: [
+            "TICKET_MASTER_GITHUB_API_URL": server.url.absoluteString, "GITHUB_TOKEN": token,
+            "TICKET_MASTER_PUBLISHING_PAUSE_SECONDS": "0.05",
+        ])
+        let repository = try await repository()
+        defer { repository.remove() }
+        let arguments = [
+            "generate", repository.url.path, "acme/api", "--yes", "--provider", "none", "--max-issues", "5",
+            "--format", "json",
+        ]
+        let children = try (0..<2).map { _ in try runner.start(arguments) }
+        let results = await ChildProcess.concurrently(children)
+        var filed = 0
+        var duplicates = 0
+        for result in results {
+            #expect(result.status == 0, "\(result.stderr)")
+            let report = try #require(
+                try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stdout)")
+            filed += (report["filed"] as? [Any])?.count ?? 0
+            duplicates += (report["duplicates"] as? [Any])?.count ?? 0
+        }
+        let stored = try await server.issues(owner: "acme", name: "api")
+        let fingerprints = stored.compactMap { issue in
+            issue.body?.range(of: #"ticket-master:fingerprint=[0-9a-f]+"#, options: .regularExpression).map {
+                String(issue.body![$0])
+            }
+        }
+        #expect(stored.count >= 3, "\(stored.map(\.title))")
+        #expect(Set(fingerprints).count == stored.count, "an issue was filed twice: \(stored.map(\.title))")
+        #expect(filed == stored.count)
+        #expect(duplicates == stored.count, "each run reports what the other filed as a duplicate")
+    }
+}
