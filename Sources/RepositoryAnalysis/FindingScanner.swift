@@ -322,7 +322,7 @@ enum FindingScanner {
         "# type: ignore", "# noqa", "# pylint: disable", "# pragma: no cover", "# mypy: ignore-errors",
         "eslint-disable", "@ts-ignore", "@ts-expect-error", "@ts-nocheck", "swiftlint:disable", "swift-format-ignore",
         "#pragma warning(disable", "#pragma GCC diagnostic ignored", "#pragma clang diagnostic ignored",
-        "@SuppressWarnings(", "#[allow(", "#![allow(", "//nolint", "// nolint", "sys.path.insert(",
+        "@SuppressWarnings(", "#[allow(", "#![allow(", "//nolint", "// nolint", "// NOLINT", "sys.path.insert(",
         "sys.path.append(", "@preconcurrency import", "nonisolated(unsafe)", "@unchecked Sendable",
     ]
 

@@ -631,6 +631,10 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
         self.documentation = documentation
     }
 
+    /// The revision of the rules below (what is a fix, a test, noise): part of the cached aggregate's key, so a
+    /// build whose rules differ never reads an aggregate an earlier build computed. Raise it with every change.
+    static let rulesRevision = 4
+
     /// Half-life, in days, of a fix commit's weight in a defect hotspot's score.
     static let fixHalfLifeDays = 180.0
 
@@ -645,7 +649,7 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
         "doc", "docs", "documentation", "docstring", "docstrings", "changelog", "readme", "typo", "typos", "spelling",
         "lint", "linter", "warning", "warnings", "flaky", "build", "builds", "ci",
         "workflow", "deprecation", "deprecations", "test", "tests", "style", "format", "formatting", "license",
-        "typing", "mypy", "pyright", "annotation", "annotations", "hint", "hints",
+        "typing", "mypy", "pyright", "annotation", "annotations", "hint", "hints", "variance", "coverage",
     ]
 
     /// Whether a commit subject marks a bug fix: a fix word (`fix`, `bug`, `crash`, `regression`, `revert`,

@@ -202,7 +202,8 @@ extension RepositoryAnalyzer {
     /// about anything.
     private static let genericStems: Set<String> = [
         "index", "main", "mod", "lib", "__init__", "__main__", "utils", "util", "helpers", "helper", "types",
-        "common", "config", "constants", "errors", "models", "module", "package", "setup", "version", "app",
+        "common", "config", "constants", "errors", "models", "module", "package", "setup", "version", "app", "src",
+        "source", "sources", "core", "internal", "pkg", "support", "shared", "base", "impl", "private", "public",
     ]
 
     /// At most this many files are looked up by name in the tests.
@@ -215,22 +216,33 @@ extension RepositoryAnalyzer {
     static func withoutTestReferences(
         _ files: [RepositoryReport.UntestedFile], scanned: [ScannedFile], git: GitProcess
     ) async throws -> [RepositoryReport.UntestedFile] {
-        var stems: [String: [String]] = [:]
+        // Each word, with the files it stands for and, for a folder's name, the language a test must be in to
+        // count (a C test that names the `tinyhash` folder says nothing of its Python bindings).
+        var stems: [String: [(path: String, language: String?)]] = [:]
         let typeNames = Dictionary(
             scanned.map { ($0.file.path, $0.declarations.typeNames) }, uniquingKeysWith: { first, _ in first })
         for file in files.prefix(testReferenceLimit) {
             let name = FileKinds.name(of: file.path)
             // `Configuration+Models.swift` extends `Configuration`: tests that use the type reach the extension.
             let stem = String(name[..<(name.firstIndex { $0 == "." || $0 == "+" } ?? name.endIndex)])
-            // The public types it declares count too: a test of `IssueType` tests `ConfigurationValue.swift`.
-            for word in Set([stem] + (typeNames[file.path] ?? []))
+            // The public types it declares count too: a test of `IssueType` tests `ConfigurationValue.swift`. So
+            // does its folder below the module's (`Sources/Lib/Configuration/`): tests of the configuration reach
+            // the parser beside the loader.
+            let components = file.path.split(separator: "/")
+            let folder = components.count >= 4 ? [String(components[components.count - 2])] : []
+            let words =
+                Set([stem] + (typeNames[file.path] ?? [])).map { ($0, String?.none) }
+                + folder.map { ($0, Optional(file.language)) }
+            for (word, language) in words
             where word.count >= 4 && !genericStems.contains(word.lowercased())
                 && word.allSatisfy({ ($0.isLetter || $0.isNumber || $0 == "_") && $0.isASCII })
             {
-                stems[word, default: []].append(file.path)
+                stems[word, default: []].append((file.path, language))
             }
         }
-        let tests = Set(scanned.filter { $0.kinds.isTest || $0.kinds.testKey != nil }.map(\.file.path))
+        let tests = Dictionary(
+            scanned.filter { $0.kinds.isTest || $0.kinds.testKey != nil }.map { ($0.file.path, $0.language) },
+            uniquingKeysWith: { first, _ in first })
         guard !stems.isEmpty, !tests.isEmpty else { return files }
         var arguments = ["grep", "-I", "-o", "-w", "-F", "--no-color"]
         for stem in stems.keys.sorted() { arguments += ["-e", stem] }
@@ -242,9 +254,12 @@ extension RepositoryAnalyzer {
             func take(_ line: ArraySlice<UInt8>) {
                 guard let colon = line.lastIndex(of: UInt8(ascii: ":")) else { return }
                 let path = String(decoding: line[..<colon], as: UTF8.self)
-                guard tests.contains(path) else { return }
+                guard let testLanguage = tests[path] else { return }
                 let stem = String(decoding: line[(colon + 1)...], as: UTF8.self)
-                for source in stemsByName[stem] ?? [] where source != path { referenced.insert(source) }
+                for source in stemsByName[stem] ?? []
+                where source.path != path && (source.language == nil || source.language == testLanguage) {
+                    referenced.insert(source.path)
+                }
             }
             let completion = try git.runBlocking(grepArguments + ["--"], handle: handle) { chunk in
                 pending.append(contentsOf: chunk)
@@ -324,6 +339,69 @@ extension RepositoryAnalyzer {
             files[index].evidence = zip(files[index].evidence, cosmetic).filter { !$0.1 }.map(\.0)
         }
         return files
+    }
+}
+
+extension RepositoryAnalyzer {
+    /// Words of a fix commit's message that say the bug cannot be reached by a test: found by a fuzzer, not
+    /// reachable through the program's inputs, or in text only people read.
+    static let untestableWords = [
+        "unreachable", "not reachable", "fuzz", "afl build", "oss-fuzz", "not triggerable", "cannot be triggered",
+        "can't be triggered", "possible to trigger", "help text", "usage text", "usage message", "cosmetic",
+    ]
+
+    /// How near in time, either side, a test change by the fix's author counts as the fix's test: the other
+    /// commits of the same pull request (`Fix the mixer's __del__` with `TST: adjust tests`).
+    static let companionTestWindow: TimeInterval = 3 * 86_400
+
+    /// `files` with fix commits taken out of their untested fixes when the fix was tested after all or cannot be:
+    /// its message says the bug is unreachable, fuzzer-found or in help text, or its author changed a test file
+    /// within three days of it (the same pull request, squashed or not). Only files that could become hotspots
+    /// are checked, each fix with two short `git` runs.
+    static func withoutTestedFixes(
+        _ files: [HistoryAggregate.DefectHistory], git: GitProcess
+    ) async throws -> [HistoryAggregate.DefectHistory] {
+        var files = files
+        let candidates = files.indices
+            .filter { files[$0].untestedFixes >= SignalRules.hotspotRecentFixes }
+            .sorted { files[$0].fixScore > files[$1].fixScore }
+            .prefix(fixCheckFiles)
+        let formatter = ISO8601DateFormatter()
+        for index in candidates {
+            var kept: [CommitReference] = []
+            for commit in files[index].evidence {
+                if try await isTestedOrUntestable(commit, git: git, formatter: formatter) {
+                    files[index].untestedFixes -= 1
+                } else {
+                    kept.append(commit)
+                }
+            }
+            files[index].evidence = kept
+        }
+        return files
+    }
+
+    private static func isTestedOrUntestable(
+        _ commit: CommitReference, git: GitProcess, formatter: ISO8601DateFormatter
+    ) async throws -> Bool {
+        let (header, shown) = try await git.capture(["show", "-s", "--format=%an%x00%B", commit.hash])
+        guard shown.status == 0 else { return false }
+        let text = String(decoding: header, as: UTF8.self)
+        let parts = text.split(separator: "\u{0}", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2 else { return false }
+        let message = parts[1].lowercased()
+        if untestableWords.contains(where: { message.contains($0) }) { return true }
+        let author = String(parts[0])
+        guard !author.isEmpty else { return false }
+        let (log, listed) = try await git.capture([
+            "log", "--no-merges", "--format=", "--name-only", "--fixed-strings", "--author=\(author)",
+            "--since=\(formatter.string(from: commit.date.addingTimeInterval(-companionTestWindow)))",
+            "--until=\(formatter.string(from: commit.date.addingTimeInterval(companionTestWindow)))",
+        ])
+        guard listed.status == 0 else { return false }
+        return String(decoding: log, as: UTF8.self).split(separator: "\n").contains {
+            HistoryAggregate.isTestPath(String($0))
+        }
     }
 }
 

@@ -64,13 +64,13 @@ public struct RepositoryAnalyzer: Sendable {
         for file in included { nameCounts[FileKinds.name(of: file.path), default: 0] += 1 }
         tree.repeatedNames = Set(nameCounts.filter { $0.value > 1 }.keys.map(String.init))
 
-        // The aggregate depends only on the window, the tracked files (their content decides which are generated)
-        // and the ignore patterns: when none of them changed, the one from the last run is used and no history is
+        // The aggregate depends only on the rules that build it, the window, the tracked files (their content
+        // decides which are generated) and the ignore patterns: when none of them changed, the one from the last run is used and no history is
         // read at all.
         let aggregateKey = repository.head.map { head in
             Fingerprint.of(
                 [
-                    "aggregate-v3",
+                    "aggregate-\(HistoryAggregate.rulesRevision)",
                     HistoryReader.windowKey(head: head, options: options, shallowKey: repository.shallowKey),
                     "\(ignorePatterns.count)",
                 ] + ignorePatterns + tracked.map { $0.path + " " + $0.blob })
@@ -161,7 +161,8 @@ public struct RepositoryAnalyzer: Sendable {
         }
         var checked = aggregate
         if repository.head != nil {
-            checked.defectFiles = try await Self.withoutCosmeticFixes(aggregate.defectFiles, git: git)
+            checked.defectFiles = try await Self.withoutTestedFixes(
+                try await Self.withoutCosmeticFixes(aggregate.defectFiles, git: git), git: git)
         }
         var shapes: [String: CodeShape] = [:]
         for file in checked.defectFiles {

@@ -301,6 +301,9 @@ public struct RepositoryReport: Codable, Sendable, Hashable {
         public var ageIsLowerBound: Bool
         /// The function or type the marker sits in, when a declaration above it says so.
         public var symbol: String? = nil
+        /// True when the code line right after the note suppresses a warning (`# type: ignore`, `eslint-disable`):
+        /// the note explains the suppression rather than asks for work. Absent otherwise.
+        public var explainsSuppression: Bool? = nil
     }
 
     /// A source file without a test that matches it by name.

@@ -208,6 +208,14 @@ struct SignalRules {
             // A note about a file the project no longer has is stale, and one that waits on an issue it already
             // links leaves nothing to do here until that issue moves: neither is a task to suggest.
             if namesMissingPath(first.text) || waitsOnLinkedIssue(first.text) { return nil }
+            // A note that explains the suppression under it (`# type: ignore[override]`) records a decision, and
+            // one that puts a change off until a breaking release ("remove in version 2", "kept for compatibility")
+            // waits on that release.
+            if group.allSatisfy({ $0.explainsSuppression == true }) && !Self.asksToAct(first.text)
+                || waitsOnBreakingRelease(first.text)
+            {
+                return nil
+            }
             // A wish ("could be useful for testing") nobody acted on in five years is a design note, not a task; one
             // that links an issue or pull request ("in the future we might … discussed in #3030") is already being
             // discussed there, and a new issue would only split the discussion.
@@ -256,6 +264,31 @@ struct SignalRules {
             "in the future", "we could ",
         ]
         return wishes.contains { lower.contains($0) }
+    }
+
+    /// Verbs a note starts with when it asks for a change (`remove this sys.path hack once …`) rather than explains.
+    private static let actionVerbs: Set<String> = [
+        "remove", "drop", "delete", "replace", "fix", "use", "switch", "migrate", "clean", "make", "stop", "avoid",
+        "get", "move", "rewrite", "refactor", "convert",
+    ]
+
+    /// Whether `text` starts with a verb that asks for a change.
+    static func asksToAct(_ text: String) -> Bool {
+        let first = text.split(separator: " ").first.map { $0.lowercased() } ?? ""
+        return actionVerbs.contains(first.trimmingCharacters(in: .punctuationCharacters))
+    }
+
+    /// Whether a note puts its change off until a breaking release: a future major version (`in version 2`, `in
+    /// v3`, `next major`, `in 2.0`) or code kept for compatibility.
+    private func waitsOnBreakingRelease(_ text: String) -> Bool {
+        let lower = text.lowercased()
+        let phrases = [
+            "next major", "major version", "major release", "breaking release", "breaking change",
+            "for compatibility", "for backward compatibility", "for backwards compatibility", "compatibility with",
+        ]
+        if phrases.contains(where: { lower.contains($0) }) { return true }
+        return lower.range(
+            of: #"\b(in|until|for|with|at) (a |the )?(version |v)\d+(\.0)?\b"#, options: .regularExpression) != nil
     }
 
     /// Whether a note links an issue or pull request (`issues/12`, `pull/3030`, `#12`).

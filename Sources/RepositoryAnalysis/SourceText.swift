@@ -24,6 +24,9 @@ struct MarkerHit: Sendable, Hashable {
     var excerpt: String
     /// For a marker: the function or type it sits in, when a declaration above it says so.
     var symbol: String? = nil
+    /// For a marker: whether the code line right after the note carries a suppression (`# type: ignore`,
+    /// `eslint-disable`, …), which the note explains.
+    var explainsSuppression = false
 }
 
 /// The marker words a scan looks for.
@@ -625,7 +628,30 @@ enum SourceText {
         return MarkerHit(
             line: line, kind: kind, text: shorten(text, to: 600), excerpt: shorten(decode(bytes, lineStart, lineEnd)),
             symbol: declaredSymbol(after: lineEnd, in: bytes)
-                ?? enclosingSymbol(before: lineStart, in: bytes, braces: braces))
+                ?? enclosingSymbol(before: lineStart, in: bytes, braces: braces),
+            explainsSuppression: suppressionFollows(after: lineEnd, in: bytes))
+    }
+
+    /// Whether the first code line after the one ending at `lineEnd` (past blank and comment lines, within six,
+    /// but not past another note) carries a suppression of `FindingScanner.suppressionPatterns`.
+    private static func suppressionFollows(after lineEnd: Int, in bytes: UnsafeRawBufferPointer) -> Bool {
+        var start = lineEnd + 1
+        for _ in 0..<6 where start < bytes.count {
+            var end = start
+            while end < bytes.count, bytes[end] != UInt8(ascii: "\n") { end += 1 }
+            let line = decode(bytes, start, end)
+            start = end + 1
+            if line.isEmpty { continue }
+            if let opener = ["//", "#", "*", "/*", "--"].first(where: { line.hasPrefix($0) }) {
+                // Another note (`TODO:`, `NOTE:`) is about what follows it, not this one.
+                let first = line.dropFirst(opener.count).drop { $0 == " " || $0 == "/" || $0 == "*" }
+                    .prefix { $0.isLetter }
+                if first.count >= 3, first.uppercased() == first { return false }
+                continue
+            }
+            return FindingScanner.suppressionPatterns.contains { line.contains($0) }
+        }
+        return false
     }
 
     /// Declarations a marker can sit in: `func name`, `def name`, `function name`, `fn name`, `class Name` and the

@@ -69,6 +69,37 @@ struct FindingTests {
         }
     }
 
+    @Test("a fix tested in its pull request's other commits, or one its message calls unreachable, is not untested")
+    func testedFixes() async throws {
+        try await withRepository { repository in
+            let ada = TemporaryGitRepository.Author(name: "Ada", email: "ada@example.com")
+            let bob = TemporaryGitRepository.Author(name: "Bob", email: "bob@example.com")
+            try repository.write("let start = 0\n", to: "Sources/App/Start.swift")
+            try await repository.commit("Start", date: Day.at(-600))
+            let fixes = [
+                "Fix crash on empty input", "Fix escaped quotes", "Fix the regression in quoting",
+                "Fix overflow in column numbers", "Fix a read past the table\n\nUnreachable from the parser's inputs.",
+            ]
+            for (index, subject) in fixes.enumerated() {
+                try repository.write("let parse = \(index)\n", to: "Sources/App/Parser.swift")
+                try await repository.commit(subject, date: Day.at(Double(index * 10)), author: bob)
+            }
+            // Ada's first fix came with a test a day later, in the same pull request.
+            try repository.write("let tested = 1\n", to: "Sources/App/Parser.swift")
+            try await repository.commit("Fix tabs in indentation", date: Day.at(100), author: ada)
+            try repository.write("func testTabs() {}\n", to: "Tests/AppTests/ParserTests.swift")
+            try await repository.commit("Test tabs in indentation", date: Day.at(101), author: ada)
+            let report = try await analyze(repository.url)
+            let parser = try #require(
+                report.signals.first {
+                    $0.kind == .defectHotspot && $0.evidence.locations.first?.path == "Sources/App/Parser.swift"
+                })
+            #expect(metrics(parser)["untested-fixes"] == 4)
+            #expect(parser.evidence.commits.map(\.subject).contains("Fix tabs in indentation") == false)
+            #expect(parser.evidence.commits.map(\.subject).contains("Fix a read past the table") == false)
+        }
+    }
+
     @Test("tests marked to fail or skipped without a condition are broken; conditional skips and helpers are not")
     func brokenTests() async throws {
         try await withRepository { repository in

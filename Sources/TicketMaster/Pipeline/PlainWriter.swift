@@ -638,23 +638,39 @@ struct Wording {
         return prefix + clause + suffix
     }
 
+    /// Where a clause can end: punctuation first, then before the words that start a new clause.
+    private static let clauseBoundaries = [
+        [", ", " (", " - ", " — "],
+        [
+            " and ", " but ", " or ", " because ", " since ", " so that ", " which ", " instead of ", " when ",
+            " unless ",
+        ],
+    ]
+
     /// The first sentence of `text`, at most `limit` characters: a longer one is cut at its last clause boundary
-    /// (`, `, `; `, ` (`, ` - `) that keeps at least half of it, else at a word boundary, with an ellipsis.
+    /// (punctuation, or before `and`, `but`, `because`, `instead of`, …) that keeps at least 15 characters and a
+    /// quarter of the limit, else at a word boundary, with an ellipsis.
     static func clauseOf(_ text: String, limit: Int) -> String {
         var sentence = sentenceHead(text, separators: [". ", "; ", " - ", ": "])
         sentence = sentence.trimmingCharacters(in: .whitespaces)
         while let last = sentence.last, ":.…,;".contains(last) { sentence.removeLast() }
         guard sentence.count > limit else { return sentence }
         let head = String(sentence.prefix(limit))
-        var best: String.Index?
-        for separator in [", ", " (", " - ", " — "] {
-            if let range = head.range(of: separator, options: .backwards),
-                head.distance(from: head.startIndex, to: range.lowerBound) >= limit / 2
-            {
-                best = max(best ?? range.lowerBound, range.lowerBound)
+        for tier in clauseBoundaries {
+            var best: String.Index?
+            for separator in tier {
+                if let range = head.range(of: separator, options: .backwards),
+                    head.distance(from: head.startIndex, to: range.lowerBound) >= max(15, limit / 4)
+                {
+                    best = max(best ?? range.lowerBound, range.lowerBound)
+                }
+            }
+            if let best {
+                var clause = String(head[..<best])
+                while let last = clause.last, ":,;.-(".contains(last) || last == " " { clause.removeLast() }
+                return clause
             }
         }
-        if let best { return String(head[..<best]) }
         var cut = head
         if let space = cut.lastIndex(of: " ") { cut = String(cut[..<space]) }
         while let last = cut.last, ":,;.-(".contains(last) || last == " " { cut.removeLast() }
