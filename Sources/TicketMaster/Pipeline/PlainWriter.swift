@@ -325,6 +325,10 @@ struct Wording {
                     title = named
                 }
             }
+            // A long path or test name gives way to the file's name, then to fewer words: never a cut title.
+            let file = path.split(separator: "/").last.map(String.init) ?? path
+            if title.count > 80 { title = "Decide on \(count) \(tests) marked to fail or skipped in \(file)" }
+            if title.count > 80 { title = "Decide on \(count) skipped \(tests) in \(file)" }
             let it = count == 1 ? "it" : "each"
             context =
                 "`\(path)` has marked \(count == 1 ? "a test" : "\(count) tests") as expected to fail or skipped\(since) "
@@ -632,7 +636,20 @@ struct Wording {
         var clause = clauseOf(text, limit: max(30, 80 - prefix.count - suffix.count))
         if clause.hasSuffix("…"), !suffix.isEmpty {
             // A note cut off mid-clause cannot carry the file after its ellipsis: name the file first.
-            return "\(file): " + clauseOf(text, limit: max(30, 78 - file.count))
+            clause = clauseOf(text, limit: max(30, 78 - file.count))
+            if !clause.hasSuffix("…") { return "\(file): " + clause }
+        }
+        if clause.hasSuffix("…") {
+            // No clause of the note fits: a title cut mid-sentence misleads, so it names the note instead, whose
+            // words are in the body.
+            let stem = file.split(separator: "/").last?.split(separator: ".").first.map(String.init)
+            let place = symbol.flatMap { $0 == stem ? nil : "\(file) (\($0))" } ?? file
+            switch kind {
+            case .question: return "Answer the \(word) in \(place)"
+            case .workaround: return "Revisit the workaround in \(place)"
+            case .idea: return "Decide on the idea in \(place)"
+            case .upstream, .defect, .task: return "Resolve the \(word) in \(place)"
+            }
         }
         if prefix.isEmpty, let head = clause.first { clause = head.uppercased() + clause.dropFirst() }
         return prefix + clause + suffix

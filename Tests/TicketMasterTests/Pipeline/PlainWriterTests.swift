@@ -168,7 +168,7 @@ struct PlainWriterTests {
 @Suite("Marker titles")
 struct MarkerTitleTests {
     @Test(
-        "a note's title is what it asks, named by file, cut at a clause",
+        "a note's title is what it asks, named by file, cut at a clause, and never cut mid-clause",
         arguments: [
             (
                 "Make this strongly-typed (no any)", Wording.NoteKind.task, "source/utils/merge.ts",
@@ -178,7 +178,11 @@ struct MarkerTitleTests {
                 "Adding this property works around the crasher described in "
                     + "https://github.com/apple/swift-argument-parser/issues/338",
                 .workaround, "OptionGroup.swift",
-                "Revisit the workaround in OptionGroup.swift: Adding this property works around…"
+                "Revisit the workaround in OptionGroup.swift"
+            ),
+            (
+                "This test case fails, returning the error unknown command foo for root instead of unknown flag",
+                .defect, "command_test.go", "command_test.go: This test case fails"
             ),
             (
                 "the table never shrinks after deletions, so long-running servers grow without bound",
@@ -196,6 +200,7 @@ struct MarkerTitleTests {
     func titles(note: String, kind: Wording.NoteKind, file: String, title: String) {
         #expect(Wording.markerTitle(note, kind: kind, word: "FIXME", file: file) == title)
         #expect(Wording.markerTitle(note, kind: kind, word: "FIXME", file: file).count <= 80)
+        #expect(!Wording.markerTitle(note, kind: kind, word: "FIXME", file: file).hasSuffix("…"))
     }
 
     @Test("with the code it is about, a note's title names it instead of \"this\"")
