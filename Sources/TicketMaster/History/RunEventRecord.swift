@@ -28,6 +28,16 @@ public struct RunEventRecord: Codable, Sendable, Hashable {
         self.kind = object?.keys.first ?? "unknown"
     }
 
+    /// A record read back from a store: the `sequence`-th event of run `runId`, of `kind`, as `payload`.
+    public init(id: Int64?, runId: Int64, sequence: Int, at: Date, kind: String, payload: String) {
+        self.id = id
+        self.runId = runId
+        self.sequence = sequence
+        self.at = at
+        self.kind = kind
+        self.payload = payload
+    }
+
     /// The event, when this build knows its kind.
     public func event() throws -> RunEvent {
         try JSONDecoder.history.decode(RunEvent.self, from: Data(payload.utf8))

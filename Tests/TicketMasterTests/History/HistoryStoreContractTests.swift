@@ -3,26 +3,34 @@ import Testing
 import TicketMaster
 import TicketMasterTesting
 
-/// The two stores behind the `HistoryStore` seam, so tests of the pipeline can trust the in-memory one.
+/// The stores behind the `HistoryStore` seam, so tests of the pipeline can trust the in-memory one and a team can
+/// move from SQLite to PostgreSQL.
 enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
-    case sqlite, memory
+    case sqlite, memory, postgres
 
     var testDescription: String { rawValue }
 
-    func make(in folder: TemporaryFolder, policy: HistoryPolicy = HistoryPolicy()) throws -> any HistoryStore {
+    /// The kinds this machine can test: PostgreSQL only with a test server (see `PostgresTestDatabase`).
+    static let available: [StoreKind] = allCases.filter { $0 != .postgres || PostgresTestDatabase.isAvailable }
+
+    /// A new, empty store. A PostgreSQL one gets a database of its own on the test server, which goes with the
+    /// server's throwaway cluster.
+    func make(in folder: TemporaryFolder, policy: HistoryPolicy = HistoryPolicy()) async throws -> any HistoryStore {
         switch self {
         case .sqlite: try SQLiteHistoryStore(path: folder.path("contract.sqlite"), policy: policy)
         case .memory: MemoryHistoryStore(policy: policy)
+        case .postgres:
+            try await PostgresHistoryStore(location: try await PostgresTestDatabase.make().location, policy: policy)
         }
     }
 }
 
 @Suite("HistoryStore contract")
 struct HistoryStoreContractTests {
-    @Test("both stores record and read back the same run", arguments: StoreKind.allCases)
+    @Test("every store records and reads back the same run", arguments: StoreKind.available)
     func sameDetail(kind: StoreKind) async throws {
         let folder = try TemporaryFolder()
-        let store = try kind.make(in: folder)
+        let store = try await kind.make(in: folder)
         let id = try await HistorySample.recordRun(into: store)
         let detail = try await store.run(id)
         #expect(detail.run.outcome == .partial && detail.run.signalCount == 2)
@@ -40,10 +48,10 @@ struct HistoryStoreContractTests {
         #expect(stats.runs == 1 && stats.issuesFiled == 1 && stats.usage.map(\.provider) == ["ollama", "openai"])
     }
 
-    @Test("both stores refuse an unknown run with a usage error", arguments: StoreKind.allCases)
+    @Test("every store refuses an unknown run with a usage error", arguments: StoreKind.available)
     func unknownRun(kind: StoreKind) async throws {
         let folder = try TemporaryFolder()
-        let store = try kind.make(in: folder)
+        let store = try await kind.make(in: folder)
         let error = await #expect(throws: TicketMasterError.self) {
             try await store.finishRun(7, outcome: .failed, counts: RunCounts(), message: nil, at: Date())
         }
@@ -51,11 +59,13 @@ struct HistoryStoreContractTests {
     }
 
     @Test(
-        "both stores keep a run's events in order, redacted, and refuse a number twice", arguments: StoreKind.allCases)
+        "every store keeps a run's events in order, redacted, and refuses a number twice",
+        arguments: StoreKind.available
+    )
     func events(kind: StoreKind) async throws {
         let folder = try TemporaryFolder()
         let secret = "sk-test-\(UUID().uuidString)"
-        let store = try kind.make(in: folder, policy: HistoryPolicy(secrets: [secret]))
+        let store = try await kind.make(in: folder, policy: HistoryPolicy(secrets: [secret]))
         let id = try await HistorySample.recordRun(into: store)
         try await store.recordEvents([
             RunEventRecord(runId: id, sequence: 1, event: .finished(outcome: .succeeded, message: nil)),
@@ -72,11 +82,11 @@ struct HistoryStoreContractTests {
         }
     }
 
-    @Test("both stores redact secrets and drop prompts by policy", arguments: StoreKind.allCases)
+    @Test("every store redacts secrets and drops prompts by policy", arguments: StoreKind.available)
     func policy(kind: StoreKind) async throws {
         let folder = try TemporaryFolder()
         let secret = "sk-test-\(UUID().uuidString)"
-        let store = try kind.make(in: folder, policy: HistoryPolicy(keepPrompts: true, secrets: [secret]))
+        let store = try await kind.make(in: folder, policy: HistoryPolicy(keepPrompts: true, secrets: [secret]))
         let id = try await HistorySample.recordRun(
             into: store, remote: "https://x-access-token:\(secret)@github.com/acme/api.git", text: secret)
         let detail = try await store.run(id)
@@ -87,11 +97,11 @@ struct HistoryStoreContractTests {
     }
 
     @Test(
-        "both stores grant one filing claim at a time, hand over a lapsed or released one, and end it on filing",
-        arguments: StoreKind.allCases)
+        "every store grants one filing claim at a time, hands over a lapsed or released one, and ends it on filing",
+        arguments: StoreKind.available)
     func filingClaims(kind: StoreKind) async throws {
         let folder = try TemporaryFolder()
-        let store = try kind.make(in: folder)
+        let store = try await kind.make(in: folder)
         let runId = try await HistorySample.recordRun(into: store)
         func request(_ holder: String, fingerprint: String = "f00d", seconds: TimeInterval = 60) -> FilingClaimRequest {
             FilingClaimRequest(
