@@ -211,6 +211,7 @@ enum DeclarationScanner {
         ("ExpressibleByArgument", ["init(argument", "defaultValueDescription"]),
         ("Mirror", ["customMirror"]), ("View", ["body"]), ("Strideable", ["distance", "advanced"]),
         ("LogHandler", ["logLevel", "metadata", "metadataProvider", "subscript", "log"]),
+        ("StringInterpolationProtocol", ["init(literalCapacity", "appendLiteral", "appendInterpolation"]),
     ]
 
     /// Whether a member named `name` (declared by `excerpt`) of a type conforming to `conformances` implements a
@@ -252,6 +253,7 @@ enum DeclarationScanner {
         var attributeDepth = 0
         var depth = 0
         var contexts: [SwiftContext] = []
+        var conditionalDocumentation: [Bool] = []
         for (index, raw) in lines.enumerated() {
             let line = raw.trimmingWhitespace()
             if attributeDepth > 0 {
@@ -280,6 +282,20 @@ enum DeclarationScanner {
                 } else {
                     inBlock = true
                 }
+                continue
+            }
+            // A documentation comment above `#if` documents the declaration in each branch: the `#else` twin of an
+            // API (`#if compiler(>=6.2)`) is the same API.
+            if line.hasPrefix("#if") {
+                conditionalDocumentation.append(documented)
+                continue
+            }
+            if line.hasPrefix("#else") || line.hasPrefix("#elseif") {
+                documented = conditionalDocumentation.last ?? documented
+                continue
+            }
+            if line.hasPrefix("#endif") {
+                _ = conditionalDocumentation.popLast()
                 continue
             }
             let (words, onlyAttributes, lineAttributes) = swiftWords(line)

@@ -105,8 +105,9 @@ enum FindingScanner {
     /// statement, `throw XCTSkip(…)` not under a condition, `@Test(.disabled…)`, `#[ignore]`, `t.Skip()` in a Go
     /// test's body, `it.skip`/`test.skip`/`describe.skip`/`xit`/`xdescribe`/`test.failing`, `@Disabled`,
     /// `@Ignore`, and `test_expect_failure` in shell test suites. Conditional skips (`skipif`, `skipIf`,
-    /// `XCTSkipIf`, a skip under an `if`, an `#[ignore]` under `#[cfg(…)]` or `#[rustversion::…]`) and helpers that
-    /// only build a marker are not broken tests.
+    /// `XCTSkipIf`, a skip under an `if`, an `#[ignore]` under `#[cfg(…)]` or `#[rustversion::…]`, a marker right
+    /// under a comment that puts it down to the environment) and helpers that only build a marker are not broken
+    /// tests.
     static func brokenTests(_ lines: [Substring], language: String, path: String) -> [MarkerHit] {
         var hits: [MarkerHit] = []
         func name(after index: Int) -> String {
@@ -127,9 +128,23 @@ enum FindingScanner {
             let rest = line[line.index(after: open)...]
             return String(rest.prefix { $0 != line[open] })
         }
+        // A comment right above the marker that blames the environment (`// Fails on Node 20 because Node does not
+        // run .ts files by default`) states a condition; one that describes a bug (flaky, a race, runs twice) or a
+        // to-do does not.
+        func statesCondition(_ index: Int) -> Bool {
+            let previous = previousCode(index)
+            guard previous.hasPrefix("//") || previous.hasPrefix("#"), !previous.hasPrefix("#["),
+                !previous.hasPrefix("#!")
+            else { return false }
+            let text = previous.drop { $0 == "/" || $0 == "#" || $0 == " " }.lowercased()
+            guard !["todo", "fixme", "xxx", "hack", "bug"].contains(where: { text.hasPrefix($0) }) else { return false }
+            return Self.environmentWords.contains { text.contains($0) }
+                && !Self.defectWords.contains { text.contains($0) }
+        }
         for (index, raw) in lines.enumerated() {
             let line = String(Self.trimmed(raw))
             let number = index + 1
+            if statesCondition(index) { continue }
             // A skip because of the platform is a condition, not a broken test.
             let lower = line.lowercased()
             if ["platform", "windows", "linux", "macos", "darwin", "win32"].contains(where: { lower.contains($0) }) {
@@ -193,6 +208,18 @@ enum FindingScanner {
         }
         return hits
     }
+
+    /// Words of a comment that put a skipped test down to its environment: a runtime, a version, a platform
+    /// feature, a service the machine may lack.
+    static let environmentWords = [
+        "node ", "node.js", "deno", "bun ", "python 3", "version", "requires", "needs ", "not supported",
+        "unsupported", "by default", "esm", "commonjs", "network", "docker", "sandbox", "browser", "when run as",
+    ]
+
+    /// Words of a comment that describe a defect, which a skip hides rather than explains.
+    static let defectWords = [
+        "flaky", "race", "races", "bug", "wrong", "broken", "twice", "crash", "intermittent", "hang", "leak",
+    ]
 
     // MARK: Crash stubs
 

@@ -109,6 +109,12 @@ struct PrecisionTests {
                 (0..<6).map { "/// Documented \($0).\npublic func documented\($0)() {}" }.joined(separator: "\n")
                     + "\n",
                 to: "Sources/Lib/Documented.swift")
+            // A comment above `#if` documents both branches' declarations.
+            try repository.write(
+                "/// Runs `body` with the logger bound.\n#if compiler(>=6.2)\n@inlinable\n"
+                    + "public nonisolated(nonsending) func withLogger() {}\n#else\n@inlinable\n"
+                    + "public func withLogger() {}\n#endif\n",
+                to: "Sources/Lib/With.swift")
             try repository.write(api + "\n", to: "Sources/Support/Internal.swift")
             try repository.write(api + "\n", to: "Examples/Demo/main.swift")
             try await repository.commit("Start", date: Day.at(1))
