@@ -37,6 +37,16 @@ struct Server: Sendable {
 
     init(settings: ServerSettings) async throws {
         self.settings = settings
+        // Accounts, sessions and the audit log live beside the runs in the SQLite history: a server whose runs went
+        // to a PostgreSQL history would show none of them.
+        let resolved = ConfigurationLoader(environment: settings.variables).load(
+            explicitFile: settings.configurationFile, searchDirectory: settings.dataDirectory.path, flags: [])
+        if (try? resolved.configuration())?.history.databaseURL != nil {
+            throw TicketMasterError(
+                .configuration,
+                "serve keeps its history and team data in the SQLite file under --data-dir; unset database.url "
+                    + "(and TICKET_MASTER_DATABASE_URL) for the web service")
+        }
         history = try SQLiteHistoryStore(path: settings.historyPath, logger: settings.logger)
         team = TeamStore(history: history, now: settings.now)
         let metrics = ServerMetrics()

@@ -9,6 +9,8 @@ import TicketMaster
 public actor MemoryHistoryStore: HistoryStore {
     /// What the store keeps.
     public let policy: HistoryPolicy
+
+    public nonisolated var locationDescription: String { "memory" }
     private var runRecords: [RunRecord] = []
     private var signalRecords: [SignalRecord] = []
     private var draftRecords: [DraftRecord] = []

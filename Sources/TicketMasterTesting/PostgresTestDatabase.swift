@@ -6,31 +6,39 @@ import TicketMaster
 /// A database of its own for one test, on the server `scripts/start-postgres` started: created empty, dropped by
 /// `drop()`.
 ///
-/// The server is named by `TICKET_MASTER_TEST_DATABASE_URL` (`scripts/test` sets it). Without it, tests of the
+/// The server is named by `TM_TEST_DATABASE_URL` (`scripts/test` sets it). Without it, tests of the
 /// PostgreSQL store are left out, and say so on stderr, unless `TM_REQUIRE_POSTGRES=1` makes them fail instead.
 public struct PostgresTestDatabase: Sendable {
     /// The new database.
     public let location: DatabaseLocation
     private let server: DatabaseLocation
 
+    /// The database's URL, password included, to hand to a `ticket-master` process under test.
+    public var url: String {
+        let password =
+            location.password.map { ":" + ($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0) }
+            ?? ""
+        return "postgres://\(location.user)\(password)@\(location.host):\(location.port)/\(location.database)"
+    }
+
     /// Whether a test server is configured (or required, so that its absence fails the tests).
     public static var isAvailable: Bool {
         let environment = ProcessInfo.processInfo.environment
-        if environment["TICKET_MASTER_TEST_DATABASE_URL"]?.isEmpty == false { return true }
+        if environment["TM_TEST_DATABASE_URL"]?.isEmpty == false { return true }
         if environment["TM_REQUIRE_POSTGRES"] == "1" { return true }
         FileHandle.standardError.write(
             Data(
-                ("warning: TICKET_MASTER_TEST_DATABASE_URL is not set, so the PostgreSQL store is not tested; "
+                ("warning: TM_TEST_DATABASE_URL is not set, so the PostgreSQL store is not tested; "
                     + "start a server with scripts/start-postgres (scripts/test does)\n").utf8))
         return false
     }
 
     /// Creates an empty database named `tm_test_<random>` on the test server.
     public static func make() async throws -> PostgresTestDatabase {
-        guard let url = ProcessInfo.processInfo.environment["TICKET_MASTER_TEST_DATABASE_URL"], !url.isEmpty else {
+        guard let url = ProcessInfo.processInfo.environment["TM_TEST_DATABASE_URL"], !url.isEmpty else {
             throw TicketMasterError(
                 .failure,
-                "TM_REQUIRE_POSTGRES=1 but TICKET_MASTER_TEST_DATABASE_URL is not set; run scripts/start-postgres")
+                "TM_REQUIRE_POSTGRES=1 but TM_TEST_DATABASE_URL is not set; run scripts/start-postgres")
         }
         let server = try DatabaseLocation(url: url)
         var location = server

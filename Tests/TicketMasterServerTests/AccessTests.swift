@@ -22,6 +22,18 @@ struct AccessTests {
         (.get, "/tokens", .viewer), (.post, "/tokens", .viewer), (.post, "/tokens/1/revoke", .viewer),
     ]
 
+    @Test(
+        "a server configured with a PostgreSQL database.url refuses to start, saying why, instead of splitting its data"
+    )
+    func refusesPostgresHistory() async throws {
+        let server = try TestServer(configuration: "database:\n  url: postgres://tm:secret@127.0.0.1:5432/history\n")
+        defer { server.remove() }
+        let error = await #expect(throws: TicketMasterError.self) { _ = try await buildApplication(server.settings) }
+        #expect(error?.code == .configuration)
+        #expect(error?.message.contains("unset database.url") == true)
+        #expect(error?.message.contains("secret") == false)
+    }
+
     @Test("each role reaches what it may and gets 403 elsewhere; nobody signed in is sent to sign in")
     func roleMatrix() async throws {
         let server = try TestServer()

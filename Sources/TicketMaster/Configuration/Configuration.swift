@@ -122,6 +122,8 @@ public struct Configuration: Sendable, Equatable {
     public struct History: Sendable, Equatable {
         /// The database file; nil uses the default location (see `databasePath(environment:)`).
         public var path: String?
+        /// A PostgreSQL server's URL (`database.url`): when set, the history lives there instead of in `path`.
+        public var databaseURL: Secret?
         /// Whether prompt and reply texts are stored with each model call.
         public var keepPrompts: Bool
 
@@ -216,7 +218,7 @@ public struct Configuration: Sendable, Equatable {
             anthropicKey: read.secret("llm.anthropic.api_key"),
             geminiKey: read.secret("llm.gemini.api_key"))
         history = History(
-            path: read.optionalString("history.path"),
+            path: read.optionalString("history.path"), databaseURL: read.secret("database.url"),
             keepPrompts: read.bool("history.keep_prompts"))
         logging = Logging(
             level: LogLevelName(rawValue: read.string("logging.level")) ?? .info,

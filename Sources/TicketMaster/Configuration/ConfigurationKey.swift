@@ -223,6 +223,12 @@ extension ConfigurationKey {
             "history.keep_prompts", .boolean, default: .bool(false),
             "Keep the text of every prompt and model reply in the history, not only tokens and cost."),
         .init(
+            "database.url", .string, default: .null,
+            "A PostgreSQL history shared by every process and machine (postgres://USER:PASSWORD@HOST:PORT/DATABASE, "
+                + "?sslmode=disable, prefer or require); null keeps the history in the SQLite file of history.path. "
+                + "Prefer the TICKET_MASTER_DATABASE_URL environment variable.",
+            secret: true),
+        .init(
             "logging.level", .choice(LogLevelName.allCases.map(\.rawValue)), default: .string("INFO"),
             "How much to log to standard error."),
         .init(

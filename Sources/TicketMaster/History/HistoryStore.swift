@@ -6,6 +6,8 @@ import RepositoryAnalysis
 /// `SQLiteHistoryStore` keeps it in a file shared by every process; `MemoryHistoryStore` (in `TicketMasterTesting`)
 /// keeps it in memory for tests. Both apply a `HistoryPolicy` to every record they write.
 public protocol HistoryStore: Sendable {
+    /// Where the history is, for messages: a file's path, or a database URL without its password.
+    var locationDescription: String { get }
     /// Records the start of a run; returns it with its id.
     func startRun(_ run: RunRecord) async throws -> RunRecord
     /// Records how run `id` ended.

@@ -14,6 +14,8 @@ import RepositoryAnalysis
 public final class PostgresHistoryStore: HistoryStore {
     /// Where the history is.
     public let location: DatabaseLocation
+
+    public var locationDescription: String { location.description }
     /// What the store keeps.
     public let policy: HistoryPolicy
 
@@ -76,7 +78,11 @@ public final class PostgresHistoryStore: HistoryStore {
             database: location.database, tls: tls)
         configuration.options.connectTimeout = .seconds(10)
         configuration.options.maximumConnections = 8
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        // The pool's own chatter (a lease asked for while `run()` is still starting) is not the user's concern;
+        // its errors are.
+        var background = logger
+        background.logLevel = .error
+        let client = PostgresClient(configuration: configuration, backgroundLogger: background)
         self.client = client
         runner = Task { await client.run() }
     }

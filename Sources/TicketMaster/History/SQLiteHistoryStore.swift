@@ -12,6 +12,8 @@ import RepositoryAnalysis
 public final class SQLiteHistoryStore: HistoryStore {
     /// The database file.
     public let path: String
+
+    public var locationDescription: String { path }
     /// What the store keeps.
     public let policy: HistoryPolicy
     /// Whether search uses the FTS5 index (false only on an SQLite built without FTS5).

@@ -59,9 +59,27 @@ public struct RunEnvironment: Sendable {
         return URL(fileURLWithPath: base).appendingPathComponent("ticket-master")
     }
 
-    /// Opens the history database the configuration names, creating it if needed.
-    public func openHistory() throws -> SQLiteHistoryStore {
-        try SQLiteHistoryStore(
+    /// Opens the history the configuration names: the PostgreSQL database of `database.url` when set, else the
+    /// SQLite file of `history.path`, created if needed.
+    public func openHistory() async throws -> any HistoryStore {
+        let policy = HistoryPolicy(resolved, configuration: configuration)
+        if let url = configuration.history.databaseURL {
+            return try await PostgresHistoryStore(
+                location: DatabaseLocation(url: url.value), policy: policy, logger: logger)
+        }
+        return try openSQLiteHistory()
+    }
+
+    /// Opens the SQLite history file of `history.path`, for what only a file supports (export, import, prune,
+    /// size, the web service's team data); a usage error when `database.url` names a PostgreSQL history instead.
+    public func openSQLiteHistory(for purpose: String? = nil) throws -> SQLiteHistoryStore {
+        if configuration.history.databaseURL != nil, let purpose {
+            throw TicketMasterError(
+                .usage,
+                "\(purpose) works on the SQLite history file, and database.url names a PostgreSQL history; unset "
+                    + "database.url (and TICKET_MASTER_DATABASE_URL) to use the file")
+        }
+        return try SQLiteHistoryStore(
             path: configuration.history.databasePath(environment: variables),
             policy: HistoryPolicy(resolved, configuration: configuration), logger: logger)
     }

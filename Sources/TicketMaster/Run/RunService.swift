@@ -75,7 +75,7 @@ public struct RunService: Sendable {
         // Where to file and with which token is settled before the slow work, so a missing token fails fast.
         let filing =
             request.files ? try await Filing.prepare(remote: remote, environment: environment, events: events) : nil
-        let history = try environment.openHistory()
+        let history = try await environment.openHistory()
         let report = try await environment.analyze(checkout, events: events)
         var labels = configuration.github.defaultLabels
         for type in IssueType.allCases where !labels.contains(type.rawValue) { labels.append(type.rawValue) }
@@ -154,14 +154,14 @@ public struct RunService: Sendable {
         drafts: [DraftRecord], remote: RemoteRepository?
     ) {
         try await Self.unfiled(
-            in: RunJournal.resume(store: try environment.openHistory(), runId: runId), remote: remote)
+            in: RunJournal.resume(store: try await environment.openHistory(), runId: runId), remote: remote)
     }
 
     /// Files the drafts of an earlier run that are not filed yet (`publish --resume`), as `approval` decides.
     public func publish(
         runId: Int64, remote: RemoteRepository? = nil, approval: any ApprovalPolicy, events: RunEvents = .ignored
     ) async throws -> (report: PublishReport, target: TrackerTarget) {
-        let journal = try await RunJournal.resume(store: try environment.openHistory(), runId: runId)
+        let journal = try await RunJournal.resume(store: try await environment.openHistory(), runId: runId)
         let (drafts, target) = try await Self.unfiled(in: journal, remote: remote)
         // Rate-limit waits are part of the run's story in history too.
         let filing = try await Filing.prepare(

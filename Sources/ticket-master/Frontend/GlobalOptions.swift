@@ -93,8 +93,14 @@ struct Session {
     /// Whether progress is shown: not when only warnings and errors are logged.
     var showsProgress: Bool { [.debug, .info].contains(configuration.logging.level) }
 
-    /// Opens the history database the configuration names, creating it if needed.
-    func openHistory() throws -> SQLiteHistoryStore {
-        try environment.openHistory()
+    /// Opens the history the configuration names (`database.url`, else `history.path`), creating it if needed.
+    func openHistory() async throws -> any HistoryStore {
+        try await environment.openHistory()
+    }
+
+    /// Opens the SQLite history file, for what only a file supports; `purpose` names it in the error when
+    /// `database.url` names a PostgreSQL history instead.
+    func openSQLiteHistory(for purpose: String) throws -> SQLiteHistoryStore {
+        try environment.openSQLiteHistory(for: purpose)
     }
 }

@@ -21,10 +21,22 @@ struct History: AsyncParsableCommand {
         @Option(help: ArgumentHelp("Use this history database instead of history.path.", valueName: "file"))
         var database: String?
 
-        /// Loads the configuration and opens the history it names.
-        func open() throws -> (Session, SQLiteHistoryStore) {
-            let session = try Session.start(global, flags: database.map { [("history.path", "--database", $0)] } ?? [])
-            return (session, try session.openHistory())
+        /// Loads the configuration and opens the history it names: `database.url`'s PostgreSQL database, else the
+        /// SQLite file (`--database`, `history.path`).
+        func open() async throws -> (Session, any HistoryStore) {
+            let session = try start()
+            return (session, try await session.openHistory())
+        }
+
+        /// Loads the configuration and opens the SQLite history file, for `purpose` (`history export`), which only
+        /// a file supports.
+        func openFile(for purpose: String) throws -> (Session, SQLiteHistoryStore) {
+            let session = try start()
+            return (session, try session.openSQLiteHistory(for: purpose))
+        }
+
+        private func start() throws -> Session {
+            try Session.start(global, flags: database.map { [("history.path", "--database", $0)] } ?? [])
         }
     }
 
@@ -41,14 +53,14 @@ struct History: AsyncParsableCommand {
         var format: DataFormat = .text
 
         func run() async throws {
-            let (session, store) = try options.open()
+            let (session, store) = try await options.open()
             let runs = try await store.runs(limit: limit)
             switch format {
             case .json:
                 try printJSON(runs)
             case .text:
                 guard !runs.isEmpty else {
-                    print("no runs yet in \(store.path)")
+                    print("no runs yet in \(store.locationDescription)")
                     return
                 }
                 let header = ["RUN", "STARTED", "OUTCOME", "SIGNALS", "DRAFTS", "FILED", "REPOSITORY"]
@@ -78,7 +90,7 @@ struct History: AsyncParsableCommand {
         var format: DataFormat = .text
 
         func run() async throws {
-            let (session, store) = try options.open()
+            let (session, store) = try await options.open()
             let detail = try await store.run(run)
             switch format {
             case .json: try printJSON(detail)
@@ -104,7 +116,7 @@ struct History: AsyncParsableCommand {
         var format: DataFormat = .text
 
         func run() async throws {
-            let (session, store) = try options.open()
+            let (session, store) = try await options.open()
             let hits = try await store.search(text.joined(separator: " "), limit: limit)
             switch format {
             case .json:
@@ -132,7 +144,7 @@ struct History: AsyncParsableCommand {
         var format: DataFormat = .text
 
         func run() async throws {
-            let (session, store) = try options.open()
+            let (session, store) = try await options.open()
             let stats = try await store.stats()
             switch format {
             case .json:
@@ -194,7 +206,7 @@ struct History: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let (_, store) = try options.open()
+            let (_, store) = try options.openFile(for: "history export")
             let archive = try await store.export()
             do {
                 switch (format, output) {
@@ -241,7 +253,7 @@ struct History: AsyncParsableCommand {
         var format: DataFormat = .text
 
         func run() async throws {
-            let (_, store) = try options.open()
+            let (_, store) = try options.openFile(for: "history import")
             var isFolder: ObjCBool = false
             guard FileManager.default.fileExists(atPath: file, isDirectory: &isFolder) else {
                 throw TicketMasterError(.usage, "\(file) does not exist")
@@ -292,7 +304,7 @@ struct History: AsyncParsableCommand {
 
         func run() async throws {
             guard let cutoff = RelativeDate.parse(olderThan, relativeTo: Date()) else { return }
-            let (_, store) = try options.open()
+            let (_, store) = try options.openFile(for: "history prune")
             let report = try await store.prune(olderThan: cutoff)
             switch format {
             case .json:
@@ -329,7 +341,7 @@ struct History: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let (session, store) = try options.open()
+            let (session, store) = try options.openFile(for: "history size")
             let size = try await store.size()
             let integrity = check ? try await store.integrityProblems() : nil
             switch format {

@@ -20,14 +20,33 @@ struct ConcurrentFilingTests {
 
     @Test("two generate --yes processes on one history file: each issue is filed once, the other run reports it")
     func twoProcessesOneHistory() async throws {
+        try await filesOnce(environment: [:])
+    }
+
+    @Test(
+        "two generate --yes processes on one PostgreSQL history: each issue is filed once, both runs are recorded",
+        .enabled(if: PostgresTestDatabase.isAvailable))
+    func twoProcessesOnePostgresHistory() async throws {
+        let database = try await PostgresTestDatabase.make()
+        try await filesOnce(environment: ["TICKET_MASTER_DATABASE_URL": database.url])
+        let store = try await PostgresHistoryStore(location: database.location)
+        let runs = try await store.runs(limit: 10)
+        #expect(runs.count == 2)
+        #expect(runs.map(\.filedCount).reduce(0, +) == (try await store.stats()).issuesFiled)
+        await store.close()
+        try await database.drop()
+    }
+
+    private func filesOnce(environment: [String: String]) async throws {
         let server = try await GitHubTestServer()
         defer { server.stop() }
         try await server.createRepository(owner: "acme", name: "api")
         let token = "ghp_" + UUID().uuidString.replacingOccurrences(of: "-", with: "")
-        let runner = try CommandRunner(environment: [
-            "TICKET_MASTER_GITHUB_API_URL": server.url.absoluteString, "GITHUB_TOKEN": token,
-            "TICKET_MASTER_PUBLISHING_PAUSE_SECONDS": "0.05",
-        ])
+        let runner = try CommandRunner(
+            environment: [
+                "TICKET_MASTER_GITHUB_API_URL": server.url.absoluteString, "GITHUB_TOKEN": token,
+                "TICKET_MASTER_PUBLISHING_PAUSE_SECONDS": "0.05",
+            ].merging(environment) { $1 })
         let repository = try await repository()
         defer { repository.remove() }
         let arguments = [
