@@ -65,10 +65,11 @@ struct ConcurrentFilingTests {
             duplicates += (report["duplicates"] as? [Any])?.count ?? 0
         }
         let stored = try await server.issues(owner: "acme", name: "api")
-        let fingerprints = stored.compactMap { issue in
-            issue.body?.range(of: #"ticket-master:fingerprint=[0-9a-f]+"#, options: .regularExpression).map {
-                String(issue.body![$0])
-            }
+        let fingerprints = stored.compactMap { issue -> String? in
+            guard let body = issue.body,
+                let range = body.range(of: #"ticket-master:fingerprint=[0-9a-f]+"#, options: .regularExpression)
+            else { return nil }
+            return String(body[range])
         }
         #expect(stored.count >= 3, "\(stored.map(\.title))")
         #expect(Set(fingerprints).count == stored.count, "an issue was filed twice: \(stored.map(\.title))")
