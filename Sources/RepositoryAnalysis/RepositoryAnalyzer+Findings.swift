@@ -283,6 +283,15 @@ extension RepositoryAnalyzer {
     /// At most this many files' fix commits are read back: those that can still become hotspots.
     static let fixCheckFiles = SignalRules.hotspotLimit + 2
 
+    /// The indices of the files whose fix commits are read back: those with enough untested fixes to become a
+    /// hotspot, most fixes first, at most `fixCheckFiles`.
+    static func hotspotCandidates(_ files: [HistoryAggregate.DefectHistory]) -> ArraySlice<Int> {
+        files.indices
+            .filter { files[$0].untestedFixes >= SignalRules.hotspotRecentFixes }
+            .sorted { files[$0].fixScore > files[$1].fixScore }
+            .prefix(fixCheckFiles)
+    }
+
     /// `files` with fix commits that changed nothing but comments, docstrings and layout in the file taken out of
     /// its untested fixes: a subject that says "Fix" over a docstring edit (`Fix layout, align full version`)
     /// fixed no behaviour a test could pin down. Each candidate commit is read once, with the whole file as
@@ -292,10 +301,7 @@ extension RepositoryAnalyzer {
         _ files: [HistoryAggregate.DefectHistory], git: GitProcess
     ) async throws -> [HistoryAggregate.DefectHistory] {
         var files = files
-        let candidates = files.indices
-            .filter { files[$0].untestedFixes >= SignalRules.hotspotRecentFixes }
-            .sorted { files[$0].fixScore > files[$1].fixScore }
-            .prefix(fixCheckFiles)
+        let candidates = hotspotCandidates(files)
         for index in candidates {
             let path = files[index].path
             let language = FileKinds.language(of: path)
@@ -362,10 +368,7 @@ extension RepositoryAnalyzer {
         _ files: [HistoryAggregate.DefectHistory], git: GitProcess
     ) async throws -> [HistoryAggregate.DefectHistory] {
         var files = files
-        let candidates = files.indices
-            .filter { files[$0].untestedFixes >= SignalRules.hotspotRecentFixes }
-            .sorted { files[$0].fixScore > files[$1].fixScore }
-            .prefix(fixCheckFiles)
+        let candidates = hotspotCandidates(files)
         let formatter = ISO8601DateFormatter()
         for index in candidates {
             var kept: [CommitReference] = []

@@ -45,12 +45,7 @@ public actor MemoryHistoryStore: HistoryStore {
         guard let index = runRecords.firstIndex(where: { $0.id == id }) else {
             throw TicketMasterError.unknownRun(id, in: "memory")
         }
-        runRecords[index].outcome = outcome
-        runRecords[index].finishedAt = date
-        runRecords[index].signalCount = counts.signals
-        runRecords[index].draftCount = counts.drafts
-        runRecords[index].filedCount = counts.filed
-        runRecords[index].message = message.map(policy.redact)
+        runRecords[index].finish(outcome: outcome, counts: counts, message: message.map(policy.redact), at: date)
     }
 
     public func recordSignals(_ signals: [Signal], runId: Int64) throws {

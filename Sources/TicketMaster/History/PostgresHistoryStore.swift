@@ -230,12 +230,7 @@ public final class PostgresHistoryStore: HistoryStore {
             }
             guard let found else { throw TicketMasterError.unknownRun(id, in: location.description) }
             var run = try Self.record(RunRecord.self, from: found)
-            run.outcome = outcome
-            run.finishedAt = date
-            run.signalCount = counts.signals
-            run.draftCount = counts.drafts
-            run.filedCount = counts.filed
-            run.message = message
+            run.finish(outcome: outcome, counts: counts, message: message, at: date)
             run.id = nil
             let json = try Self.json(run)
             try await connection.query(

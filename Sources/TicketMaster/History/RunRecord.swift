@@ -83,3 +83,15 @@ extension RunRecord: FetchableRecord, MutablePersistableRecord {
         id = inserted.rowID
     }
 }
+
+extension RunRecord {
+    /// Records how the run ended: `outcome` at `date`, with its `counts` and `message` (already redacted).
+    public mutating func finish(outcome: RunOutcome, counts: RunCounts, message: String?, at date: Date) {
+        self.outcome = outcome
+        finishedAt = date
+        signalCount = counts.signals
+        draftCount = counts.drafts
+        filedCount = counts.filed
+        self.message = message
+    }
+}

@@ -192,12 +192,7 @@ public final class SQLiteHistoryStore: HistoryStore {
             guard var run = try RunRecord.fetchOne(db, key: id) else {
                 throw TicketMasterError.unknownRun(id, in: path)
             }
-            run.outcome = outcome
-            run.finishedAt = date
-            run.signalCount = counts.signals
-            run.draftCount = counts.drafts
-            run.filedCount = counts.filed
-            run.message = message
+            run.finish(outcome: outcome, counts: counts, message: message, at: date)
             try run.update(db)
         }
     }
