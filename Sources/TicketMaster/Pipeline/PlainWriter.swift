@@ -639,6 +639,10 @@ struct Wording {
             clause = clauseOf(text, limit: max(30, 78 - file.count))
             if !clause.hasSuffix("…") { return "\(file): " + clause }
         }
+        if clause.hasSuffix("…"), let name = file.split(separator: "/").last, name.count < file.count {
+            // The file's name alone leaves the note more room.
+            return markerTitle(note, kind: kind, word: word, file: String(name), symbol: symbol)
+        }
         if clause.hasSuffix("…") {
             // No clause of the note fits: a title cut mid-sentence misleads, so it names the note instead, whose
             // words are in the body.
