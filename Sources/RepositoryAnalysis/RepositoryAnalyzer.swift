@@ -158,6 +158,8 @@ public struct RepositoryAnalyzer: Sendable {
             report.untestedFiles = try await Self.withoutTestReferences(
                 report.untestedFiles, scanned: scanned, git: git)
             report.untestedFiles = Self.withLogic(report.untestedFiles, root: repository.root)
+            report.untestedFiles = try await Self.withoutTestsAddedAlongside(
+                report.untestedFiles, additions: aggregate.additions, git: git)
         }
         var checked = aggregate
         if repository.head != nil {

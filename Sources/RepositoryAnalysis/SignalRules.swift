@@ -193,9 +193,19 @@ struct SignalRules {
             if groups[identity] == nil { order.append(identity) }
             groups[identity, default: []].append(marker)
         }
+        // A note copied into another file is as old as its first copy: copying it did not make it a new task.
+        var oldest: [String: Int] = [:]
+        for marker in report.markers {
+            guard let age = marker.ageDays else { continue }
+            let words = marker.text.lowercased().split(whereSeparator: \.isWhitespace)
+            // A word or two ("fix", "remove this") says nothing about where it came from.
+            guard words.count >= 4 else { continue }
+            let text = words.joined(separator: " ")
+            oldest[text] = max(oldest[text] ?? 0, age)
+        }
         return order.compactMap { identity in
             guard let group = groups[identity], let first = group.first else { return nil }
-            let age = group.compactMap(\.ageDays).max()
+            let age = group.compactMap(\.ageDays).max().map { max($0, oldest[identity[2]] ?? $0) }
             var severity: Severity = first.kind == "TODO" ? .low : .medium
             if let age, age >= 365 { severity = severity == .low ? .medium : .high }
             // A marker with no text, a word or two, or a note that trails off says too little to act on.

@@ -104,15 +104,16 @@ struct SignalTests {
     func untestedCode() async throws {
         try await withRepository { repository in
             try repository.write("def old():\n    pass\n", to: "pkg/old.py")
+            // A test named after a feature still tests the file it imports (written first here, so that the
+            // commit adding the files changes no test: one that did would have brought their tests along).
+            try repository.write(
+                "from pkg.lexer import y1\n\ndef test_pipeline():\n    pass\n", to: "tests/test_flow.py")
             try await repository.commit("Old", date: Day.at(1))
             let functions = (0..<30).map { "def x\($0)(v):\n    return v if v > \($0) else -v" }
             try repository.write(functions.joined(separator: "\n") + "\n", to: "pkg/parser.py")
-            // A test named after a feature still tests the file it imports.
             try repository.write(
                 functions.joined(separator: "\n").replacingOccurrences(of: "def x", with: "def y") + "\n",
                 to: "pkg/lexer.py")
-            try repository.write(
-                "from pkg.lexer import y1\n\ndef test_pipeline():\n    pass\n", to: "tests/test_flow.py")
             let added = try await repository.commit("Parser", date: Day.at(200))
             let report = try await analyze(repository.url, AnalysisOptions(now: Day.at(210)))
             #expect(Set(report.untestedFiles.map(\.path)) == ["pkg/old.py", "pkg/parser.py"])
@@ -150,6 +151,7 @@ struct SignalTests {
         try await withRepository { repository in
             try repository.write("public struct Old {}\n", to: "Sources/Lib/Old.swift")
             try repository.write("import Lib\nlet old = Old()\n", to: "Tests/LibTests/OldTests.swift")
+            try repository.write("import Lib\nlet plan = Plan()\n", to: "Tests/LibTests/FlowTests.swift")
             try await repository.commit("Start", date: Day.at(1))
             let keys = (0..<120).map { "    public static let key\($0) = Key(name: \"k\($0)\")" }
             try repository.write(
@@ -164,12 +166,18 @@ struct SignalTests {
                 "public struct Plan {\n" + branches.joined(separator: "\n") + "\n}\n", to: "Sources/Lib/Planning.swift")
             try repository.write(
                 "public struct Route {\n" + branches.joined(separator: "\n") + "\n}\n", to: "Sources/Lib/Routing.swift")
-            try repository.write("import Lib\nlet plan = Plan()\n", to: "Tests/LibTests/FlowTests.swift")
             try await repository.commit("Keys and plans", date: Day.at(200))
+            // A file that arrived with a test of its caller is tested through it.
+            try repository.write(
+                "public struct EventLog {\n" + branches.joined(separator: "\n") + "\n}\n",
+                to: "Sources/Lib/EventLog.swift")
+            try repository.write("import Lib\nlet service = Service()\n", to: "Tests/LibTests/ServiceTests.swift")
+            try await repository.commit("Keep the service's events", date: Day.at(201))
             let report = try await analyze(repository.url, AnalysisOptions(now: Day.at(210)))
             let untested = report.signals.filter { $0.kind == .untestedCode }.map(\.evidence.locations.first?.path)
             // `Keys.swift` is a table with one lookup in 120 lines; `Planning.swift` declares `Plan`, which a test
-            // uses; `Routing.swift` decides twenty things and nothing tests it.
+            // uses; `Routing.swift` decides twenty things and nothing tests it (`ServiceTests` came with
+            // `EventLog.swift`, not with it).
             #expect(untested == ["Sources/Lib/Routing.swift"])
         }
     }
@@ -222,7 +230,10 @@ struct SignalTests {
                 """, to: "src/a.c")
             try repository.write("int b;\n", to: "tests/jq.test")
             try await repository.commit("Start", date: Day.at(1))
-            try repository.write("// FIXME: the retry loop never gives up on a dead host\n", to: "src/b.c")
+            // The wish copied into a new file years later is as old as the first copy.
+            try repository.write(
+                "// FIXME: the retry loop never gives up on a dead host\n"
+                    + "// XXX: pass the whole state through; could be useful for testing\n", to: "src/b.c")
             try await repository.commit("Retry", date: Day.at(495))
             let report = try await analyze(repository.url, AnalysisOptions(now: Day.at(500)))
             // Five years on, a wish nobody acted on is a design note.
@@ -232,14 +243,18 @@ struct SignalTests {
             let bySummary = Dictionary(
                 report.signals.filter { $0.kind == .marker }.map { ($0.summary, $0.severity) },
                 uniquingKeysWith: { first, _ in first })
-            #expect(bySummary.count == 4, "\(bySummary.keys.sorted())")
+            #expect(bySummary.count == 5, "\(bySummary.keys.sorted())")
             #expect(!bySummary.keys.contains { $0.contains("tests/all.test") || $0.contains("issues/15") })
             #expect(!bySummary.keys.contains { $0.contains("#3030") }, "a design idea discussed in the linked issue")
             #expect(!bySummary.keys.contains { $0.contains("86730") }, "a limit that waits on an upstream issue")
             #expect(!bySummary.keys.contains { $0.contains("version 2") }, "a change put off until a breaking release")
             #expect(!bySummary.keys.contains { $0.contains("incompatible") }, "the reason for a suppression")
             #expect(bySummary.keys.contains { $0.contains("copies every frame") })
-            #expect(report.markers.count == 10, "the notes are still listed in the report")
+            #expect(report.markers.count == 11, "the notes are still listed in the report")
+            #expect(
+                bySummary.keys.contains(
+                    "XXX in src/b.c:2, unchanged for 499 days: pass the whole state through; "
+                        + "could be useful for testing"), "a copy is as old as the note it copies")
             #expect(bySummary.first { $0.key.contains("never evicted") }?.value == .high)
             #expect(bySummary.first { $0.key.contains("dead host") }?.value == .low, "a note from last week")
         }
