@@ -58,6 +58,20 @@ struct Server: Sendable {
             settings.logger.notice(
                 "\(interrupted) run(s) were cut off when the server last stopped: marked interrupted")
         }
+        // Runs that were waiting for their turn when the server stopped keep their place in the queue.
+        let queued = try await team.queuedRunRequests()
+        for request in queued {
+            guard let repository = try await team.repository(id: request.repositoryId) else {
+                if let id = request.id {
+                    try await team.update(runRequest: id, state: .failed, message: "its repository was removed")
+                }
+                continue
+            }
+            await coordinator.suggest(request, repository: repository)
+        }
+        if !queued.isEmpty {
+            settings.logger.notice("\(queued.count) run(s) queued before the server stopped: queued again")
+        }
         if try await team.accountCount() == 0 {
             if let password = settings.variables["TICKET_MASTER_ADMIN_PASSWORD"], !password.isEmpty {
                 guard password.count >= 12 else {

@@ -191,7 +191,9 @@ public actor MemoryHistoryStore: HistoryStore {
             return .filed(number: filed.number, url: filed.url, title: filed.title)
         }
         let key = [request.tracker, request.repository, request.fingerprint]
-        if let claim = claims[key], claim.holder != request.holder, claim.until > Date() {
+        if let claim = claims[key], claim.holder != request.holder, claim.holder != request.replacing,
+            claim.until > Date()
+        {
             return .held(by: claim.holder, until: claim.until)
         }
         claims[key] = (request.holder, request.until)

@@ -175,6 +175,36 @@ struct RunFlowTests {
             #expect(!audit.contains(token))
         }
     }
+
+    @Test("a run still queued when the server stopped runs when it starts again; one left running is interrupted")
+    func queuedRunsSurviveARestart() async throws {
+        let repository = try await TemporaryGitRepository.make()
+        defer { repository.remove() }
+        try repository.write("func parse() {\n    // FIXME: handle malformed input\n}\n", to: "Sources/Parser.swift")
+        try await repository.commit("Add the parser", date: Date(timeIntervalSince1970: 1_600_000_000))
+        let server = try TestServer(
+            roots: [repository.container.path], configuration: "llm:\n  embedding_model: none\n")
+        defer { server.remove() }
+        try await server.test { client in
+            let admin = try await Browser.signedIn(client)
+            let added = try await admin.post("/repositories", ["name": "api", "location": repository.url.path])
+            #expect(added.status == .seeOther)
+        }
+        // What a server that stopped with one run running and one waiting leaves in its database.
+        let team = TeamStore(history: try SQLiteHistoryStore(path: server.settings.historyPath))
+        let running = try await team.createRunRequest(
+            repositoryId: 1, requestedBy: "admin", maxIssues: 3, provider: "none")
+        try await team.update(runRequest: try #require(running.id), state: .running)
+        let waiting = try await team.createRunRequest(
+            repositoryId: 1, requestedBy: "admin", maxIssues: 3, provider: "none")
+
+        try await server.test { client in
+            let admin = try await Browser.signedIn(client)
+            let page = try await Self.waitForState(admin, run: Int(try #require(waiting.id)), ["drafted", "failed"])
+            #expect(page.contains("id=\"state\">drafted<"))
+            #expect(try await team.runRequest(id: try #require(running.id))?.state == .interrupted)
+        }
+    }
 }
 
 @Suite("Web service: many watchers of one run")

@@ -27,13 +27,20 @@ public struct FilingClaimRequest: Sendable, Hashable {
     public var holder: String
     /// When the claim lapses if its holder neither files nor releases it.
     public var until: Date
+    /// A holder known to be gone (a process on this machine that no longer runs), whose claim is taken over as
+    /// if it had lapsed.
+    public var replacing: String?
 
     /// Creates a request.
-    public init(tracker: String, repository: String, fingerprint: String, holder: String, until: Date) {
+    public init(
+        tracker: String, repository: String, fingerprint: String, holder: String, until: Date,
+        replacing: String? = nil
+    ) {
         self.tracker = tracker
         self.repository = repository
         self.fingerprint = fingerprint
         self.holder = holder
         self.until = until
+        self.replacing = replacing
     }
 }

@@ -365,6 +365,7 @@ public final class PostgresHistoryStore: HistoryStore {
                 ON CONFLICT (tracker, repository, fingerprint) DO UPDATE
                 SET holder = excluded.holder, expires_at = excluded.expires_at
                 WHERE filing_claim.holder = excluded.holder OR filing_claim.expires_at <= now()
+                OR filing_claim.holder = \(request.replacing)
                 RETURNING holder
                 """, logger: self.logger
             ) {

@@ -105,11 +105,13 @@ public actor RunJournal {
 
     /// Claims the filing of `fingerprint` on `repository` for `holder` until `until` (see `FilingClaim`).
     public func claimFiling(
-        fingerprint: String, tracker: String, repository: String, holder: String, until: Date
+        fingerprint: String, tracker: String, repository: String, holder: String, until: Date,
+        replacing: String? = nil
     ) async throws -> FilingClaim {
         try await store.claimFiling(
             FilingClaimRequest(
-                tracker: tracker, repository: repository, fingerprint: fingerprint, holder: holder, until: until))
+                tracker: tracker, repository: repository, fingerprint: fingerprint, holder: holder, until: until,
+                replacing: replacing))
     }
 
     /// Gives up `holder`'s claim on filing `fingerprint` on `repository`.

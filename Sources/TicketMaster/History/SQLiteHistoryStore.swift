@@ -278,7 +278,7 @@ public final class SQLiteHistoryStore: HistoryStore {
                     "SELECT holder, expiresAt FROM filingClaim WHERE tracker = ? AND repository = ? AND fingerprint = ?",
                 arguments: [request.tracker, request.repository, request.fingerprint]),
                 let holder: String = row["holder"], let expires: Date = row["expiresAt"],
-                holder != request.holder, expires > now
+                holder != request.holder, holder != request.replacing, expires > now
             {
                 return .held(by: holder, until: expires)
             }

@@ -35,8 +35,9 @@ public struct Publisher: Sendable {
     /// between this machine and the tracker.
     static let clockAllowance: TimeInterval = 10 * 60
 
-    /// How long a claim on filing one draft lasts if its process dies: long enough for a rate-limit wait.
-    static let claimLease: TimeInterval = 5 * 60
+    /// How long a claim on filing one draft lasts unless renewed: its holder renews it every third of this while
+    /// it files (through rate-limit waits too), so a claim whose process died elsewhere lapses this soon.
+    static let claimLease: TimeInterval = 30
     /// How often a process waiting on another's claim looks again.
     static let claimPoll: Duration = .milliseconds(200)
 
@@ -116,10 +117,12 @@ public struct Publisher: Sendable {
                 metadata: ["labels": "\(labels.unavailable.map(\.name).joined(separator: ", "))"])
         }
 
-        let holder = UUID().uuidString
+        let holder = FilingHolder.current()
         for (index, draft) in toFile.enumerated() {
             let fingerprint = draft.fingerprint.lowercased()
             var holding = false
+            var renewal: Task<Void, Never>?
+            defer { renewal?.cancel() }
             do {
                 try Task.checkCancellation()
                 // A process sharing this history may be filing the same draft right now.
@@ -128,6 +131,7 @@ public struct Publisher: Sendable {
                     continue
                 }
                 holding = journal != nil
+                renewal = renewing(fingerprint, holder: holder)
                 // Another run may have filed this draft since the listing: look at what changed since the last
                 // check right before filing, which costs one short listing instead of a search per draft.
                 let since = checkedAt.addingTimeInterval(-Self.clockAllowance)
@@ -189,15 +193,19 @@ public struct Publisher: Sendable {
     private func claim(_ fingerprint: String, holder: String) async throws -> TrackedIssue? {
         guard let journal else { return nil }
         var announced = false
+        var gone: String?
         while true {
             let claim = try await journal.claimFiling(
                 fingerprint: fingerprint, tracker: tracker.kind.rawValue, repository: tracker.repositoryPath,
-                holder: holder, until: Date().addingTimeInterval(Self.claimLease))
+                holder: holder, until: Date().addingTimeInterval(Self.claimLease), replacing: gone)
             switch claim {
             case .claimed:
                 return nil
             case .filed(let number, let url, let title):
                 return TrackedIssue(number: number, url: url, title: title, body: "")
+            case .held(let other, _) where FilingHolder.isGone(other):
+                // A process on this machine that was killed while filing: its claim is taken over at once.
+                gone = other
             case .held(_, let until):
                 if !announced {
                     logger.info(
@@ -210,17 +218,35 @@ public struct Publisher: Sendable {
         }
     }
 
-    /// Gives up the claim on `fingerprint` if this process holds it; a failure only leaves a lease to expire.
+    /// Renews the claim on `fingerprint` every third of its lease until cancelled.
+    private func renewing(_ fingerprint: String, holder: String) -> Task<Void, Never>? {
+        guard let journal else { return nil }
+        let (kind, path) = (tracker.kind.rawValue, tracker.repositoryPath)
+        return Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(Self.claimLease / 3))
+                guard !Task.isCancelled else { return }
+                _ = try? await journal.claimFiling(
+                    fingerprint: fingerprint, tracker: kind, repository: path, holder: holder,
+                    until: Date().addingTimeInterval(Self.claimLease))
+            }
+        }
+    }
+
+    /// Gives up the claim on `fingerprint` if this process holds it, even when filing was cancelled (Ctrl-C); a
+    /// failure only leaves a lease to lapse.
     private func release(_ fingerprint: String, holder: String, holding: inout Bool) async {
         guard holding, let journal else { return }
         holding = false
-        do {
-            try await journal.releaseFiling(
-                fingerprint: fingerprint, tracker: tracker.kind.rawValue, repository: tracker.repositoryPath,
-                holder: holder)
-        } catch {
-            logger.warning("could not release the claim on filing \(fingerprint): \(error)")
-        }
+        let (kind, path, logger) = (tracker.kind.rawValue, tracker.repositoryPath, logger)
+        await Task.detached {
+            do {
+                try await journal.releaseFiling(
+                    fingerprint: fingerprint, tracker: kind, repository: path, holder: holder)
+            } catch {
+                logger.warning("could not release the claim on filing \(fingerprint): \(error)")
+            }
+        }.value
     }
 
     private func recordDuplicate(
@@ -260,5 +286,26 @@ public struct Publisher: Sendable {
             events(.issueFailed(title: draft.title, reason: "not filed: \(stop.message)"))
         }
         logger.warning("filing stopped: \(stop.message)")
+    }
+}
+
+/// Who holds a filing claim: this machine's name, this process's id and a random part, so that a claim left by a
+/// process on the same machine that no longer runs can be told apart from one another machine holds.
+enum FilingHolder {
+    static func current() -> String {
+        "\(hostName()):\(getpid()):\(UUID().uuidString.prefix(8))"
+    }
+
+    /// Whether `holder` names a process on this machine that no longer runs.
+    static func isGone(_ holder: String) -> Bool {
+        let parts = holder.split(separator: ":")
+        guard parts.count == 3, parts[0] == hostName(), let pid = Int32(parts[1]), pid != getpid() else { return false }
+        return kill(pid, 0) != 0 && errno == ESRCH
+    }
+
+    private static func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return "localhost" }
+        return String(cString: buffer).replacingOccurrences(of: ":", with: "-")
     }
 }

@@ -6,7 +6,8 @@ import TicketMaster
 
 /// Runs what people start in the web service, one at a time in the order they were started, through the same
 /// ``RunService`` as the command line; each run's events go to the ``RunBroadcast`` as they happen. On shutdown the
-/// running run is cancelled: its drafts so far are kept and it is marked interrupted.
+/// running run is cancelled: its drafts so far are kept and it is marked interrupted. Runs still waiting stay
+/// queued in the database, and the next start queues them again in their order.
 actor RunCoordinator: Service {
     private let settings: ServerSettings
     private let team: TeamStore
@@ -81,13 +82,16 @@ actor RunCoordinator: Service {
     private func stop() async {
         stopping = true
         for job in queue {
-            let request: RunRequest
             switch job {
-            case .suggest(let queued, _), .file(let queued, _): request = queued
+            case .suggest(let request, _):
+                // Left queued: the next start runs it.
+                if let id = request.id { await broadcast.close(id) }
+            case .file(let request, _):
+                guard let id = request.id else { continue }
+                try? await team.update(
+                    runRequest: id, state: .interrupted, message: "the server stopped before it filed; file again")
+                await broadcast.close(id)
             }
-            guard let id = request.id else { continue }
-            try? await team.update(runRequest: id, state: .interrupted, message: "the server stopped before it ran")
-            await broadcast.close(id)
         }
         queue = []
         current?.cancel()

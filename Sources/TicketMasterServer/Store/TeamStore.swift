@@ -194,6 +194,13 @@ public struct TeamStore: Sendable {
         }
     }
 
+    /// The run requests still waiting for their turn, oldest first: what a restarted server picks up.
+    public func queuedRunRequests() async throws -> [RunRequest] {
+        try await database.read { db in
+            try RunRequest.filter(Column("state") == RunRequestState.queued.rawValue).order(Column("id")).fetchAll(db)
+        }
+    }
+
     /// The run request with `id`.
     public func runRequest(id: Int64) async throws -> RunRequest? {
         try await database.read { try RunRequest.fetchOne($0, key: id) }
@@ -226,16 +233,15 @@ public struct TeamStore: Sendable {
         }
     }
 
-    /// Marks every run left running by a stopped server as interrupted: its drafts, if any, stay reviewable.
+    /// Marks every run left running or filing by a stopped server as interrupted: its drafts, if any, stay
+    /// reviewable. Runs still queued are left for the server to start (see `queuedRunRequests`).
     public func interruptUnfinished() async throws -> Int {
         let date = now()
         return try await database.write { db in
-            try RunRequest.filter(
-                [RunRequestState.queued, .running, .filing].map(\.rawValue).contains(Column("state"))
-            )
-            .updateAll(
-                db, Column("state").set(to: RunRequestState.interrupted), Column("finishedAt").set(to: date),
-                Column("message").set(to: "the server stopped during the run"))
+            try RunRequest.filter([RunRequestState.running, .filing].map(\.rawValue).contains(Column("state")))
+                .updateAll(
+                    db, Column("state").set(to: RunRequestState.interrupted), Column("finishedAt").set(to: date),
+                    Column("message").set(to: "the server stopped during the run"))
         }
     }
 

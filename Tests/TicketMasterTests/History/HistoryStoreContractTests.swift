@@ -121,6 +121,10 @@ struct HistoryStoreContractTests {
         try await store.releaseFiling(fingerprint: "f00d", tracker: "github", repository: "acme/api", holder: "a")
         #expect(try await store.claimFiling(request("b", seconds: -1)) == .claimed, "a released claim is free")
         #expect(try await store.claimFiling(request("c")) == .claimed, "a lapsed claim is taken over")
+        var replacing = request("e")
+        replacing.replacing = "c"
+        #expect(try await store.claimFiling(replacing) == .claimed, "a gone holder's claim is taken over")
+        #expect(try await store.claimFiling(request("c")) != .claimed)
 
         _ = try await store.recordPublication(
             PublicationRecord(
