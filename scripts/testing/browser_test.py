@@ -15,6 +15,7 @@ import time
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -55,7 +56,9 @@ options.binary_location = "/usr/bin/chromium"
 for flag in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1600"]:
     options.add_argument(flag)
 driver = webdriver.Chrome(service=Service(executable_path="/usr/bin/chromedriver"), options=options)
-wait = WebDriverWait(driver, 30)
+# The live page's script replaces sections in place: an element found a moment ago may be gone, so waits look again.
+STALE = [StaleElementReferenceException]
+wait = WebDriverWait(driver, 30, ignored_exceptions=STALE)
 try:
     # The first admin, through the one-time link the server printed.
     driver.get(arguments.setup_link)
@@ -82,13 +85,13 @@ try:
     fill("max_issues", "4")
     driver.find_element(By.CSS_SELECTOR, "form.stacked button[type=submit]").click()
     wait.until(EC.title_contains("Run #1"))
-    live = WebDriverWait(driver, 120).until(
+    live = WebDriverWait(driver, 120, ignored_exceptions=STALE).until(
         lambda d: len(d.find_elements(By.CSS_SELECTOR, "#events li")) > 0
         or d.find_element(By.ID, "progress-line").text.strip() != ""
     )
     check(live, "live progress arrives")
     shot("live-progress")
-    WebDriverWait(driver, 600).until(
+    WebDriverWait(driver, 600, ignored_exceptions=STALE).until(
         lambda d: d.find_elements(By.CSS_SELECTOR, "#state")
         and d.find_element(By.ID, "state").text in ("drafted", "failed")
     )
@@ -122,7 +125,7 @@ try:
 
     # File the approved ones and see their links.
     driver.find_element(By.XPATH, "//button[contains(., 'File the 2 approved')]").click()
-    WebDriverWait(driver, 120).until(
+    WebDriverWait(driver, 120, ignored_exceptions=STALE).until(
         lambda d: d.find_element(By.ID, "state").text in ("filed", "failed")
         and len(d.find_elements(By.CSS_SELECTOR, ".filed a")) >= 1
         or d.find_element(By.ID, "state").text == "failed"
