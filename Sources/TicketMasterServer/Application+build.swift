@@ -107,6 +107,7 @@ struct Server: Sendable {
         addRunRoutes(to: router)
         addAdminRoutes(to: router)
         addSettingsRoutes(to: router)
+        addWebhookRoutes(to: router)
         addAPIRoutes(to: router)
         addAPIDocuments(to: router)
         return router

@@ -74,6 +74,8 @@ enum HistorySchema {
             }
             try db.create(
                 index: "publicationPlace", on: "publication", columns: ["tracker", "repository", "fingerprint"])
+            // The secret a forge signs its webhook deliveries with, sealed with the server's key.
+            try db.alter(table: "repository") { t in t.add(column: "sealedWebhookSecret", .blob) }
         }
         return migrator
     }

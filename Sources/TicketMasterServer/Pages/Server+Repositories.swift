@@ -6,18 +6,7 @@ extension Server {
     func addRepositoryRoutes(to router: Router<ServerContext>) {
         let group = router.group("repositories")
         group.add(middleware: RequireRole(.viewer)).get { _, context -> Response in
-            let repositories = try await team.repositories().map { repository -> [String: Any] in
-                [
-                    "id": repository.id ?? 0, "name": repository.name, "location": repository.location,
-                    "tracker": repository.tracker ?? "the origin remote", "hasToken": repository.hasToken,
-                ]
-            }
-            let roots =
-                settings.allowedRoots.isEmpty
-                ? "no folder: start the server with --allow-root" : settings.allowedRoots.joined(separator: ", ")
-            return pages.render(
-                "repositories", title: "Repositories", ["repositories": repositories, "roots": roots],
-                context: context)
+            try await repositoriesPage(webhook: nil, context: context)
         }
         group.add(middleware: RequireRole(.admin)).post { request, context -> Response in
             let form = try await Form.read(request, context: context)
@@ -27,6 +16,31 @@ extension Server {
                 tracker: form["tracker"], token: form["token"], context: context)
             return .redirect(to: "/repositories")
         }
+    }
+
+    /// The repositories page; `webhook` is a repository whose webhook secret was just made, shown this once with
+    /// the addresses to enter in the forge.
+    func repositoriesPage(
+        webhook: (repository: RepositoryRecord, secret: String)?, context: ServerContext
+    ) async throws -> Response {
+        let repositories = try await team.repositories().map { repository -> [String: Any] in
+            [
+                "id": repository.id ?? 0, "name": repository.name, "location": repository.location,
+                "tracker": repository.tracker ?? "the origin remote", "hasToken": repository.hasToken,
+                "hasWebhook": repository.hasWebhook,
+            ]
+        }
+        let roots =
+            settings.allowedRoots.isEmpty
+            ? "no folder: start the server with --allow-root" : settings.allowedRoots.joined(separator: ", ")
+        var values: [String: Any] = ["repositories": repositories, "roots": roots]
+        if let (repository, secret) = webhook {
+            values["webhook"] = [
+                "name": repository.name, "secret": secret, "github": "/hooks/github/\(repository.id ?? 0)",
+                "gitlab": "/hooks/gitlab/\(repository.id ?? 0)",
+            ]
+        }
+        return pages.render("repositories", title: "Repositories", values, context: context)
     }
 
     /// Adds a repository for the page and the API alike: the location confined, the tracker parsed, the token

@@ -63,11 +63,15 @@ public struct RepositoryRecord: Codable, Sendable, Hashable, Identifiable {
     public var tracker: String?
     /// The tracker token, sealed with the server's key.
     var sealedToken: Data?
+    /// The secret its webhooks are signed with, sealed with the server's key.
+    var sealedWebhookSecret: Data?
     /// When it was added.
     public var createdAt: Date
 
     /// Whether a tracker token is stored for it (the token itself is never shown).
     public var hasToken: Bool { sealedToken != nil }
+    /// Whether webhooks can start its runs (the secret itself is shown once, when made).
+    public var hasWebhook: Bool { sealedWebhookSecret != nil }
 }
 
 extension RepositoryRecord: FetchableRecord, MutablePersistableRecord {

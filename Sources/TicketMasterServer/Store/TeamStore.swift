@@ -170,9 +170,19 @@ public struct TeamStore: Sendable {
         return try await database.write { db in
             if try RepositoryRecord.filter(Column("name") == name).fetchCount(db) > 0 { return nil }
             var record = RepositoryRecord(
-                id: nil, name: name, location: location, tracker: tracker, sealedToken: sealedToken, createdAt: date)
+                id: nil, name: name, location: location, tracker: tracker, sealedToken: sealedToken,
+                sealedWebhookSecret: nil, createdAt: date)
             try record.insert(db)
             return record
+        }
+    }
+
+    /// Stores the sealed webhook secret of repository `id`, replacing any earlier one; false when there is no such
+    /// repository.
+    public func setWebhookSecret(_ sealed: Data, repository id: Int64) async throws -> Bool {
+        try await database.write { db in
+            try db.execute(sql: "UPDATE repository SET sealedWebhookSecret = ? WHERE id = ?", arguments: [sealed, id])
+            return db.changesCount == 1
         }
     }
 

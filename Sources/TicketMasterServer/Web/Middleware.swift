@@ -31,6 +31,10 @@ extension HTTPField.Name {
     static let xRequestID = named("X-Request-Id")
     static let xCSRFToken = named("X-CSRF-Token")
     static let lastEventID = named("Last-Event-ID")
+    static let xHubSignature256 = named("X-Hub-Signature-256")
+    static let xGitHubEvent = named("X-GitHub-Event")
+    static let xGitlabToken = named("X-Gitlab-Token")
+    static let xGitlabEvent = named("X-Gitlab-Event")
 
     private static func named(_ name: String) -> HTTPField.Name {
         guard let field = HTTPField.Name(name) else { preconditionFailure("not a header name: \(name)") }
@@ -55,6 +59,10 @@ struct ErrorMiddleware: RouterMiddleware {
             if request.uri.path.hasPrefix("/api/") {
                 return Problem(status: status, detail: message, instance: request.uri.path).response(
                     headers: status == .unauthorized ? [.wwwAuthenticate: "Bearer"] : [:])
+            }
+            // A forge's webhook delivery shows the answer in its log: a problem says what is wrong.
+            if request.uri.path.hasPrefix("/hooks/") {
+                return Problem(status: status, detail: message, instance: request.uri.path).response()
             }
             if status == .unauthorized, request.method == .get, request.headers[.authorization] == nil {
                 let next = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")

@@ -203,10 +203,13 @@ enum Templates {
 
     static let repositories = """
         {{> head}}
+        {{#webhook}}<div class="notice" role="status"><p>Webhook secret of {{name}}, shown this once: <code id="webhook-secret">{{secret}}</code></p>
+        <p>GitHub: payload URL <code>{{github}}</code> on this server's address, content type <code>application/json</code>, this secret, the push event. GitLab: URL <code>{{gitlab}}</code>, this secret as the token, push events. A push to a branch queues a run; its drafts wait for approval.</p></div>{{/webhook}}
         {{#hasRepositories}}
         <table>
-        <thead><tr><th scope="col">Name</th><th scope="col">Location</th><th scope="col">Files on</th><th scope="col">Token</th></tr></thead>
-        <tbody>{{#repositories}}<tr><td>{{name}}</td><td><code>{{location}}</code></td><td>{{tracker}}</td><td>{{#hasToken}}stored (encrypted){{/hasToken}}{{^hasToken}}none{{/hasToken}}</td></tr>{{/repositories}}</tbody>
+        <thead><tr><th scope="col">Name</th><th scope="col">Location</th><th scope="col">Files on</th><th scope="col">Token</th><th scope="col">Webhook</th></tr></thead>
+        <tbody>{{#repositories}}<tr><td>{{name}}</td><td><code>{{location}}</code></td><td>{{tracker}}</td><td>{{#hasToken}}stored (encrypted){{/hasToken}}{{^hasToken}}none{{/hasToken}}</td>
+        <td>{{#hasWebhook}}set up{{/hasWebhook}}{{^hasWebhook}}none{{/hasWebhook}}{{#isAdmin}} <form class="inline" method="post" action="/repositories/{{id}}/webhook"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">{{#hasWebhook}}Replace the secret{{/hasWebhook}}{{^hasWebhook}}Make a secret{{/hasWebhook}}</button></form>{{/isAdmin}}</td></tr>{{/repositories}}</tbody>
         </table>
         {{/hasRepositories}}
         {{^repositories}}<p>No repository yet.</p>{{/repositories}}

@@ -1,0 +1,127 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import TicketMaster
+import TicketMasterTesting
+
+@testable import TicketMasterServer
+
+@Suite("Web service: runs started by forge webhooks")
+struct WebhookTests {
+    private static func header(_ name: String) throws -> HTTPField.Name {
+        try #require(HTTPField.Name(name))
+    }
+
+    /// Delivers `payload` to `path` as `event`, signed GitHub's way with `secret`.
+    private static func github(
+        _ client: any TestClientProtocol, _ path: String, event: String, payload: String, secret: String
+    ) async throws -> TestResponse {
+        let signature = HMAC<SHA256>.authenticationCode(
+            for: Data(payload.utf8), using: SymmetricKey(data: Data(secret.utf8)))
+        let hex = signature.map { String(format: "%02x", $0) }.joined()
+        return try await client.execute(
+            uri: path, method: .post,
+            headers: [
+                try header("X-Hub-Signature-256"): "sha256=\(hex)", try header("X-GitHub-Event"): event,
+                .contentType: "application/json",
+            ],
+            body: ByteBuffer(string: payload))
+    }
+
+    @Test("a signed GitHub push queues a run whose drafts wait; bad signatures, other events and deletions do not")
+    func githubPush() async throws {
+        let repository = try await TemporaryGitRepository.make()
+        defer { repository.remove() }
+        try repository.write("func parse() {\n    // FIXME: handle malformed input\n}\n", to: "Sources/Parser.swift")
+        try await repository.commit("Add the parser", date: Date(timeIntervalSince1970: 1_600_000_000))
+        let server = try TestServer(
+            roots: [repository.container.path], configuration: "llm:\n  embedding_model: none\n")
+        defer { server.remove() }
+        try await server.test { client in
+            let admin = try await Browser.signedIn(client)
+            _ = try await admin.post("/repositories", ["name": "api", "location": repository.url.path])
+            // Without a secret, deliveries are refused with what to do.
+            let early = try await Self.github(client, "/hooks/github/1", event: "push", payload: "{}", secret: "x")
+            #expect(early.status == .notFound)
+            #expect(String(buffer: early.body).contains("an admin makes its secret on the Repositories page"))
+
+            let made = try await admin.post("/repositories/1/webhook")
+            #expect(made.status == .ok)
+            let page = String(buffer: made.body)
+            let secret = try #require(
+                page.firstMatch(of: /id="webhook-secret">([^<]+)</).map { String($0.1) }, "the secret is shown once")
+            #expect(page.contains("/hooks/github/1") && page.contains("/hooks/gitlab/1"))
+            #expect(!(try await admin.get("/repositories")).text.contains(secret), "and only once")
+            // A viewer may not make one.
+            _ = try await admin.post(
+                "/accounts", ["name": "viewer1", "password": "a-long-password-1", "role": "viewer"])
+            let viewer = try await Browser.signedIn(client, name: "viewer1", password: "a-long-password-1")
+            #expect(try await viewer.post("/repositories/1/webhook").status == .forbidden)
+
+            let push =
+                #"{"ref": "refs/heads/main", "after": "0123456789abcdef0123456789abcdef01234567", "deleted": false}"#
+            let forged = try await Self.github(client, "/hooks/github/1", event: "push", payload: push, secret: "wrong")
+            #expect(forged.status == .unauthorized)
+            #expect(forged.headers[.contentType] == "application/problem+json")
+            #expect(!String(buffer: forged.body).contains(secret))
+
+            let ping = try await Self.github(client, "/hooks/github/1", event: "ping", payload: "{}", secret: secret)
+            #expect(ping.status == .ok)
+            let issues = try await Self.github(
+                client, "/hooks/github/1", event: "issues", payload: "{}", secret: secret)
+            #expect(issues.status == .accepted)
+            let deletion = try await Self.github(
+                client, "/hooks/github/1", event: "push",
+                payload:
+                    #"{"ref": "refs/heads/old", "after": "0000000000000000000000000000000000000000", "deleted": true}"#,
+                secret: secret)
+            #expect(deletion.status == .accepted)
+            #expect(String(buffer: deletion.body).contains("ignored"))
+            let broken = try await Self.github(client, "/hooks/github/1", event: "push", payload: "{", secret: secret)
+            #expect(broken.status == .badRequest)
+
+            let started = try await Self.github(client, "/hooks/github/1", event: "push", payload: push, secret: secret)
+            #expect(started.status == .accepted)
+            #expect(String(buffer: started.body).contains(#""run":"1""#))
+            let runPage = try await RunFlowTests.waitForState(admin, run: 1, ["drafted", "failed"])
+            #expect(runPage.contains("id=\"state\">drafted<"), "the drafts wait for approval")
+            let audit = try await admin.get("/audit").text
+            #expect(audit.contains("run.webhook") && audit.contains("repository.webhook"))
+            #expect(!audit.contains(secret))
+        }
+    }
+
+    @Test("a GitLab push with the project's token queues a run; a wrong token is refused")
+    func gitlabPush() async throws {
+        let repository = try await TemporaryGitRepository.make()
+        defer { repository.remove() }
+        try repository.write("func lex() {\n    // FIXME: tabs break the lexer\n}\n", to: "Sources/Lexer.swift")
+        try await repository.commit("Add the lexer", date: Date(timeIntervalSince1970: 1_600_000_000))
+        let server = try TestServer(
+            roots: [repository.container.path], configuration: "llm:\n  embedding_model: none\n")
+        defer { server.remove() }
+        try await server.test { client in
+            let admin = try await Browser.signedIn(client)
+            _ = try await admin.post("/repositories", ["name": "api", "location": repository.url.path])
+            let page = String(buffer: try await admin.post("/repositories/1/webhook").body)
+            let secret = try #require(page.firstMatch(of: /id="webhook-secret">([^<]+)</).map { String($0.1) })
+            func deliver(token: String) async throws -> TestResponse {
+                try await client.execute(
+                    uri: "/hooks/gitlab/1", method: .post,
+                    headers: [
+                        try Self.header("X-Gitlab-Token"): token, try Self.header("X-Gitlab-Event"): "Push Hook",
+                        .contentType: "application/json",
+                    ],
+                    body: ByteBuffer(string: #"{"ref": "refs/heads/main", "after": "89abcdef"}"#))
+            }
+            #expect(try await deliver(token: secret + "x").status == .unauthorized)
+            #expect(try await deliver(token: secret).status == .accepted)
+            _ = try await RunFlowTests.waitForState(admin, run: 1, ["drafted", "failed"])
+            let unknown = try await client.execute(uri: "/hooks/bitbucket/1", method: .post, headers: [:], body: nil)
+            #expect(unknown.status == .notFound)
+        }
+    }
+}
