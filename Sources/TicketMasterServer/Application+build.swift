@@ -10,7 +10,16 @@ public func buildApplication(_ settings: ServerSettings) async throws -> some Ap
     return Application(
         router: server.router(),
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "ticket-master"),
-        services: [server.coordinator],
+        services: [
+            server.coordinator,
+            ScheduleTicker(interval: .seconds(30)) {
+                do {
+                    try await server.queueDueRuns(at: settings.now())
+                } catch {
+                    settings.logger.error("could not queue the scheduled runs: \(error)")
+                }
+            },
+        ],
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? settings.port
             if let token = server.setupToken {
@@ -108,6 +117,7 @@ struct Server: Sendable {
         addAdminRoutes(to: router)
         addSettingsRoutes(to: router)
         addWebhookRoutes(to: router)
+        addScheduleRoutes(to: router)
         addAPIRoutes(to: router)
         addAPIDocuments(to: router)
         return router

@@ -125,3 +125,57 @@ struct WebhookTests {
         }
     }
 }
+
+@Suite("Web service: scheduled runs")
+struct ScheduleTests {
+    @Test("an admin sets a schedule; each due time queues one run, missed ones queue one, two servers queue it once")
+    func scheduledRuns() async throws {
+        let repository = try await TemporaryGitRepository.make()
+        defer { repository.remove() }
+        try repository.write("func parse() {\n    // FIXME: handle malformed input\n}\n", to: "Sources/Parser.swift")
+        try await repository.commit("Add the parser", date: Date(timeIntervalSince1970: 1_600_000_000))
+        let start = Date(timeIntervalSince1970: 1_796_000_000)  // a Monday, 2026-11-30 01:33:20 UTC
+        let clock = TestClock(start)
+        let server = try TestServer(
+            roots: [repository.container.path], configuration: "llm:\n  embedding_model: none\n", now: clock.now)
+        defer { server.remove() }
+        try await server.test { client in
+            let admin = try await Browser.signedIn(client)
+            _ = try await admin.post("/repositories", ["name": "api", "location": repository.url.path])
+            let bad = try await admin.post("/repositories/1/schedule", ["schedule": "61 * * * *", "time_zone": "UTC"])
+            #expect(bad.status == .badRequest)
+            #expect(bad.text.contains("Schedule: the minute field 61"))
+            let zone = try await admin.post(
+                "/repositories/1/schedule", ["schedule": "0 6 * * *", "time_zone": "Mars/Olympus"])
+            #expect(zone.text.contains("time zone Mars/Olympus is unknown"))
+            let set = try await admin.post(
+                "/repositories/1/schedule", ["schedule": "*/10 * * * *", "time_zone": "Europe/Berlin"])
+            #expect(set.status == .seeOther)
+            let page = try await admin.get("/repositories").text
+            #expect(page.contains(#"value="*/10 * * * *""#) && page.contains(#"value="Europe/Berlin""#))
+        }
+        let first = try await Server(settings: server.settings)
+        let second = try await Server(settings: server.settings)
+        #expect(try await first.queueDueRuns(at: start.addingTimeInterval(60)).isEmpty, "not due yet")
+        // Due at 01:40: two servers ticking at once queue it once.
+        async let a = first.queueDueRuns(at: start.addingTimeInterval(7 * 60))
+        async let b = second.queueDueRuns(at: start.addingTimeInterval(7 * 60))
+        let both = try await a + b
+        #expect(both.count == 1)
+        #expect(both.first?.requestedBy == "schedule")
+        #expect(try await first.queueDueRuns(at: start.addingTimeInterval(8 * 60)).isEmpty, "queued already")
+        // Down for an hour: six due times missed, one run.
+        #expect(try await first.queueDueRuns(at: start.addingTimeInterval(67 * 60)).count == 1)
+        let audit = try await first.team.auditEvents(action: "run.schedule")
+        #expect(audit.count == 2)
+    }
+}
+
+/// A clock that stands still at `start`.
+struct TestClock: Sendable {
+    let start: Date
+
+    init(_ start: Date) { self.start = start }
+
+    var now: @Sendable () -> Date { { [start] in start } }
+}

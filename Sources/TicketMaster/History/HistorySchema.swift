@@ -74,8 +74,14 @@ enum HistorySchema {
             }
             try db.create(
                 index: "publicationPlace", on: "publication", columns: ["tracker", "repository", "fingerprint"])
-            // The secret a forge signs its webhook deliveries with, sealed with the server's key.
-            try db.alter(table: "repository") { t in t.add(column: "sealedWebhookSecret", .blob) }
+            // The secret a forge signs its webhook deliveries with, sealed with the server's key; the schedule of
+            // its runs (a cron expression in a time zone) and the due time that last queued one.
+            try db.alter(table: "repository") { t in
+                t.add(column: "sealedWebhookSecret", .blob)
+                t.add(column: "schedule", .text)
+                t.add(column: "scheduleTimeZone", .text)
+                t.add(column: "lastScheduledAt", .datetime)
+            }
         }
         return migrator
     }

@@ -27,7 +27,8 @@ extension Server {
             [
                 "id": repository.id ?? 0, "name": repository.name, "location": repository.location,
                 "tracker": repository.tracker ?? "the origin remote", "hasToken": repository.hasToken,
-                "hasWebhook": repository.hasWebhook,
+                "hasWebhook": repository.hasWebhook, "schedule": repository.schedule ?? "",
+                "timeZone": repository.scheduleTimeZone ?? "UTC",
             ]
         }
         let roots =

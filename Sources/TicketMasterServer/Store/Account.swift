@@ -65,6 +65,12 @@ public struct RepositoryRecord: Codable, Sendable, Hashable, Identifiable {
     var sealedToken: Data?
     /// The secret its webhooks are signed with, sealed with the server's key.
     var sealedWebhookSecret: Data?
+    /// When its runs start on their own: a cron expression (see `CronSchedule`), read in `scheduleTimeZone`.
+    public var schedule: String?
+    /// The IANA time zone `schedule` is read in.
+    public var scheduleTimeZone: String?
+    /// The due time that last queued a scheduled run (or when the schedule was set): the next one comes after it.
+    public var lastScheduledAt: Date?
     /// When it was added.
     public var createdAt: Date
 

@@ -171,7 +171,7 @@ public struct TeamStore: Sendable {
             if try RepositoryRecord.filter(Column("name") == name).fetchCount(db) > 0 { return nil }
             var record = RepositoryRecord(
                 id: nil, name: name, location: location, tracker: tracker, sealedToken: sealedToken,
-                sealedWebhookSecret: nil, createdAt: date)
+                sealedWebhookSecret: nil, schedule: nil, scheduleTimeZone: nil, lastScheduledAt: nil, createdAt: date)
             try record.insert(db)
             return record
         }
@@ -183,6 +183,38 @@ public struct TeamStore: Sendable {
         try await database.write { db in
             try db.execute(sql: "UPDATE repository SET sealedWebhookSecret = ? WHERE id = ?", arguments: [sealed, id])
             return db.changesCount == 1
+        }
+    }
+
+    /// Sets (or with nil clears) the schedule of repository `id`; due times from now on count. False when there is
+    /// no such repository.
+    public func setSchedule(_ schedule: String?, timeZone: String?, repository id: Int64) async throws -> Bool {
+        let date = now()
+        return try await database.write { db in
+            try db.execute(
+                sql: "UPDATE repository SET schedule = ?, scheduleTimeZone = ?, lastScheduledAt = ? WHERE id = ?",
+                arguments: [schedule, schedule == nil ? nil : timeZone, schedule == nil ? nil : date, id])
+            return db.changesCount == 1
+        }
+    }
+
+    /// Queues the scheduled run of repository `id` due at `due`, once: only when the last due time recorded is
+    /// still `previous` (another tick, or another server on the same database, has not queued it), in one
+    /// transaction with the run request. Nil when it was queued already.
+    public func queueScheduledRun(
+        repository id: Int64, due: Date, previous: Date?, maxIssues: Int, provider: String
+    ) async throws -> RunRequest? {
+        let created = now()
+        return try await database.write { db in
+            try db.execute(
+                sql: "UPDATE repository SET lastScheduledAt = ? WHERE id = ? AND lastScheduledAt IS ?",
+                arguments: [due, id, previous])
+            guard db.changesCount == 1 else { return nil }
+            var request = RunRequest(
+                repositoryId: id, requestedBy: "schedule", maxIssues: maxIssues, provider: provider, state: .queued,
+                createdAt: created)
+            try request.insert(db)
+            return request
         }
     }
 

@@ -207,9 +207,10 @@ enum Templates {
         <p>GitHub: payload URL <code>{{github}}</code> on this server's address, content type <code>application/json</code>, this secret, the push event. GitLab: URL <code>{{gitlab}}</code>, this secret as the token, push events. A push to a branch queues a run; its drafts wait for approval.</p></div>{{/webhook}}
         {{#hasRepositories}}
         <table>
-        <thead><tr><th scope="col">Name</th><th scope="col">Location</th><th scope="col">Files on</th><th scope="col">Token</th><th scope="col">Webhook</th></tr></thead>
+        <thead><tr><th scope="col">Name</th><th scope="col">Location</th><th scope="col">Files on</th><th scope="col">Token</th><th scope="col">Webhook</th><th scope="col">Schedule</th></tr></thead>
         <tbody>{{#repositories}}<tr><td>{{name}}</td><td><code>{{location}}</code></td><td>{{tracker}}</td><td>{{#hasToken}}stored (encrypted){{/hasToken}}{{^hasToken}}none{{/hasToken}}</td>
-        <td>{{#hasWebhook}}set up{{/hasWebhook}}{{^hasWebhook}}none{{/hasWebhook}}{{#isAdmin}} <form class="inline" method="post" action="/repositories/{{id}}/webhook"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">{{#hasWebhook}}Replace the secret{{/hasWebhook}}{{^hasWebhook}}Make a secret{{/hasWebhook}}</button></form>{{/isAdmin}}</td></tr>{{/repositories}}</tbody>
+        <td>{{#hasWebhook}}set up{{/hasWebhook}}{{^hasWebhook}}none{{/hasWebhook}}{{#isAdmin}} <form class="inline" method="post" action="/repositories/{{id}}/webhook"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">{{#hasWebhook}}Replace the secret{{/hasWebhook}}{{^hasWebhook}}Make a secret{{/hasWebhook}}</button></form>{{/isAdmin}}</td>
+        <td>{{^isAdmin}}{{#schedule}}<code>{{schedule}}</code> ({{timeZone}}){{/schedule}}{{^schedule}}none{{/schedule}}{{/isAdmin}}{{#isAdmin}}<form class="inline" method="post" action="/repositories/{{id}}/schedule"><input type="hidden" name="csrf" value="{{csrf}}"><label for="schedule-{{id}}">Cron</label> <input id="schedule-{{id}}" name="schedule" value="{{schedule}}" size="12" maxlength="100" placeholder="0 6 * * mon"> <label for="zone-{{id}}">Time zone</label> <input id="zone-{{id}}" name="time_zone" value="{{timeZone}}" size="12" maxlength="64"> <button type="submit">Save</button></form>{{/isAdmin}}</td></tr>{{/repositories}}</tbody>
         </table>
         {{/hasRepositories}}
         {{^repositories}}<p>No repository yet.</p>{{/repositories}}
