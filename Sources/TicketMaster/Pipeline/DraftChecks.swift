@@ -26,6 +26,13 @@ public struct DraftProblem: Codable, Sendable, Hashable, CustomStringConvertible
 public protocol CitationOracle: Sendable {
     /// The number of lines of `path` at the analysed commit, or nil when the path does not exist there.
     func lineCount(of path: String) async -> Int?
+    /// The lines of the text file `path` at the analysed commit, or nil when it does not exist or is not text.
+    func lines(of path: String) async -> [String]?
+}
+
+extension CitationOracle {
+    /// No text: an oracle that only counts lines gives the model no code to read.
+    public func lines(of path: String) async -> [String]? { nil }
 }
 
 /// Deterministic checks every draft must pass before it can be published, whoever wrote it.

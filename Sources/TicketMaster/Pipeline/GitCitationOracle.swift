@@ -7,6 +7,7 @@ public actor GitCitationOracle: CitationOracle {
     private let commit: String?
     private let git: GitExecutable
     private var lineCounts: [String: Int?] = [:]
+    private var texts: [String: [String]?] = [:]
 
     /// Creates an oracle for `commit` (nil for a repository without commits, where nothing can be cited).
     public init(repository: URL, commit: String?, git: GitExecutable) {
@@ -17,23 +18,45 @@ public actor GitCitationOracle: CitationOracle {
 
     public func lineCount(of path: String) async -> Int? {
         if let known = lineCounts[path] { return known }
-        let count = await readLineCount(path)
+        let count: Int?
+        if let text = await read(path) {
+            let newlines = text.reduce(0) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
+            count = text.isEmpty || text.last == UInt8(ascii: "\n") ? newlines : newlines + 1
+        } else {
+            count = await isFolder(path) ? 0 : nil
+        }
         lineCounts[path] = count
         return count
     }
 
-    private func readLineCount(_ path: String) async -> Int? {
+    /// The lines of `path`, for the model to read the code a finding is about; nil for a binary or missing file.
+    public func lines(of path: String) async -> [String]? {
+        if let known = texts[path] { return known }
+        var lines: [String]?
+        if let bytes = await read(path), !bytes.prefix(8000).contains(0) {
+            var split = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+                .map(String.init)
+            if split.last == "" { split.removeLast() }
+            lines = split
+        }
+        texts[path] = lines
+        return lines
+    }
+
+    private func read(_ path: String) async -> Data? {
         guard let commit else { return nil }
         let trimmed = path.hasSuffix("/") ? String(path.dropLast()) : path
         guard let result = try? await git.run(["cat-file", "blob", "\(commit):\(trimmed)"], in: repository),
             result.status == 0
-        else {
-            // A folder exists too (a bus-factor finding cites one); it has no lines.
-            let type = try? await git.run(["cat-file", "-t", "\(commit):\(trimmed)"], in: repository)
-            return type.map { String(decoding: $0.standardOutput, as: UTF8.self).hasPrefix("tree") } == true ? 0 : nil
-        }
-        let bytes = result.standardOutput
-        let newlines = bytes.reduce(0) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
-        return bytes.isEmpty || bytes.last == UInt8(ascii: "\n") ? newlines : newlines + 1
+        else { return nil }
+        return result.standardOutput
+    }
+
+    /// A folder exists too (a bus-factor finding cites one); it has no lines.
+    private func isFolder(_ path: String) async -> Bool {
+        guard let commit else { return false }
+        let trimmed = path.hasSuffix("/") ? String(path.dropLast()) : path
+        let type = try? await git.run(["cat-file", "-t", "\(commit):\(trimmed)"], in: repository)
+        return type.map { String(decoding: $0.standardOutput, as: UTF8.self).hasPrefix("tree") } == true
     }
 }

@@ -139,12 +139,13 @@ public struct ModelWriter: Sendable {
     }
 
     /// Drafts the issue for `planned`; `problems` are reasons an earlier attempt was rejected.
-    func draft(_ planned: PlannedIssue, plain: IssueDraft, problems: [String]) async throws -> (IssueDraft, [ModelCall])
-    {
+    func draft(
+        _ planned: PlannedIssue, plain: IssueDraft, problems: [String], code: CodeContext? = nil
+    ) async throws -> (IssueDraft, [ModelCall]) {
         // Labels are the configured defaults plus the issue's type: a model (or text planted in the repository)
         // can choose among them but never invent or cross-label.
         let labels = allowedLabels.filter { !IssueType.allCases.map(\.rawValue).contains($0) } + [planned.type.rawValue]
-        let prompt = await fitted(drafting, planned.signals) { findings in
+        let prompt = await fitted(drafting, planned.signals, code: code) { findings in
             [
                 "type": planned.type.rawValue,
                 "labels": labels.joined(separator: ", "),
@@ -175,9 +176,11 @@ public struct ModelWriter: Sendable {
 
     /// Scores `draft` from 0 to 100 with reasons, as the review stage `reviewer` sees it, and rewrites it to fix
     /// them.
-    func review(_ draft: IssueDraft, planned: PlannedIssue, by reviewer: Stage) async throws -> Review {
+    func review(
+        _ draft: IssueDraft, planned: PlannedIssue, by reviewer: Stage, code: CodeContext? = nil
+    ) async throws -> Review {
         let sections = Self.sections(of: draft.body)
-        let prompt = await fitted(reviewer, planned.signals) { findings in
+        let prompt = await fitted(reviewer, planned.signals, code: code) { findings in
             [
                 "findings": findings,
                 "title": draft.title,
@@ -256,14 +259,17 @@ public struct ModelWriter: Sendable {
         var locations: Int
         var commits: Int
         var excerpt: Int
+        /// Lines of code around each cited line, and in all.
+        var code = 0
+        var codeTotal = 0
 
         /// From everything worth sending down to the first finding's first location.
         static let levels = [
-            Detail(findings: 8, locations: 4, commits: 3, excerpt: 200),
-            Detail(findings: 6, locations: 3, commits: 2, excerpt: 120),
-            Detail(findings: 4, locations: 2, commits: 1, excerpt: 80),
-            Detail(findings: 3, locations: 1, commits: 1, excerpt: 60),
-            Detail(findings: 2, locations: 1, commits: 0, excerpt: 40),
+            Detail(findings: 8, locations: 4, commits: 3, excerpt: 200, code: 40, codeTotal: 80),
+            Detail(findings: 6, locations: 3, commits: 2, excerpt: 120, code: 30, codeTotal: 50),
+            Detail(findings: 4, locations: 2, commits: 1, excerpt: 80, code: 20, codeTotal: 30),
+            Detail(findings: 3, locations: 1, commits: 1, excerpt: 60, code: 12, codeTotal: 16),
+            Detail(findings: 2, locations: 1, commits: 0, excerpt: 40, code: 6, codeTotal: 6),
             Detail(findings: 1, locations: 1, commits: 0, excerpt: 0),
         ]
     }
@@ -271,11 +277,15 @@ public struct ModelWriter: Sendable {
     /// Renders `stage`'s template with the most detail of `signals` that keeps the prompt within the budget. The
     /// issue's evidence section is the plain writer's either way: only what the model reads is cut.
     private func fitted(
-        _ stage: Stage, _ signals: [Signal], context: ([[String: Any]]) -> [String: Any]
+        _ stage: Stage, _ signals: [Signal], code: CodeContext?, context: ([[String: Any]]) -> [String: Any]
     ) async -> RenderedPrompt {
         var prompt = RenderedPrompt(system: "", user: "", version: "")
         for detail in Detail.levels {
-            prompt = stage.prompts.render(stage.stage.templateName, context(Self.findings(signals, detail)))
+            var values = context(Self.findings(signals, detail))
+            let lines = code?.rendered(limit: detail.code, total: detail.codeTotal) ?? []
+            // Mustache renders a section for any non-empty value: only false hides it.
+            values["code"] = lines.isEmpty ? false : ["lines": lines]
+            prompt = stage.prompts.render(stage.stage.templateName, values)
             if await stage.tokens.count(prompt) <= promptTokenBudget { break }
         }
         return prompt

@@ -212,8 +212,9 @@ public struct SuggestionPipeline: Sendable {
         ]
         // With one call left, a reply that breaks the schema gets no repair: the last chance costs one call.
         writer.repairsInvalidOutput = remaining(state) > 1
+        let code = await Self.codeContext(of: plan, citations: citations)
         do {
-            var (draft, calls) = try await writer.draft(plan, plain: plain, problems: [])
+            var (draft, calls) = try await writer.draft(plan, plain: plain, problems: [], code: code)
             state.add(calls)
             var rewrite: String?
             while true {
@@ -229,12 +230,14 @@ public struct SuggestionPipeline: Sendable {
                     guard remaining(state) > 0 else { return plainDraft(exhausted, state: &state) }
                     writer.repairsInvalidOutput = remaining(state) > 1
                     rewrite = "rewritten once to pass the checks: " + problems.joined(separator: "; ")
-                    (draft, calls) = try await writer.draft(plan, plain: plain, problems: problems)
+                    (draft, calls) = try await writer.draft(plan, plain: plain, problems: problems, code: code)
                     state.add(calls)
                     continue
                 }
                 writer.repairsInvalidOutput = remaining(state) > 1
-                switch try await review(draft, plan: plan, writer: writer, state: &state, remaining: remaining) {
+                switch try await review(
+                    draft, plan: plan, writer: writer, code: code, state: &state, remaining: remaining)
+                {
                 case .passed(let score, let reasons):
                     state.strikes = 0
                     return ReviewedDraft(draft: draft, score: score, notes: (rewrite.map { [$0] } ?? []) + reasons)
@@ -275,14 +278,14 @@ public struct SuggestionPipeline: Sendable {
 
     /// Runs the review stages in order, stopping at the first that fails the draft.
     private func review(
-        _ draft: IssueDraft, plan: PlannedIssue, writer: ModelWriter, state: inout RunState,
+        _ draft: IssueDraft, plan: PlannedIssue, writer: ModelWriter, code: CodeContext?, state: inout RunState,
         remaining: (RunState) -> Int
     ) async throws -> Verdict {
         var lowest: Int?
         var reasons: [String] = []
         for reviewer in writer.reviews {
             guard remaining(state) > 0 else { return .exhausted }
-            let review = try await writer.review(draft, planned: plan, by: reviewer)
+            let review = try await writer.review(draft, planned: plan, by: reviewer, code: code)
             state.add(review.calls)
             let threshold = reviewer.stage.threshold ?? reviewThreshold
             guard review.score >= threshold else {
@@ -347,5 +350,22 @@ private struct RunState {
     mutating func disableModel(because error: LanguageModelError) {
         writer = nil
         notes.append("the model was set aside for the rest of the run: \(error.message)")
+    }
+}
+
+extension SuggestionPipeline {
+    /// The code the model reads with the findings: the block around each of the first cited lines of the issue's
+    /// first findings, at the analysed commit.
+    static func codeContext(of plan: PlannedIssue, citations: any CitationOracle) async -> CodeContext? {
+        var cited: [CodeContext.Citation] = []
+        for signal in plan.signals.prefix(3) {
+            for location in signal.evidence.locations.prefix(2) {
+                guard let line = location.startLine, let lines = await citations.lines(of: location.path) else {
+                    continue
+                }
+                cited.append(CodeContext.Citation(path: location.path, lines: lines, line: line))
+            }
+        }
+        return cited.isEmpty ? nil : CodeContext(citations: cited)
     }
 }

@@ -55,6 +55,43 @@ struct PromptBudgetTests {
         }
     }
 
+    @Test("the model reads the function around a cited line, each line with its path:line, and only what fits")
+    func codeContext() async throws {
+        let parser = """
+            import Foundation
+
+            func parse(_ text: String) -> [String] {
+                var out: [String] = []
+                // FIXME: quotes that never close swallow the rest of the input
+                for line in text.split(separator: "\\n") { out.append(String(line)) }
+                return out
+            }
+
+            func unrelated() {}
+
+            """
+        func draftPrompts(budget: Int) async throws -> [String] {
+            let model = TokenizingModel(InMemoryLanguageModel([.text("not json")]))
+            let prompts = try PromptLibrary(overrides: nil, provider: "memory")
+            let writer = ModelWriter(
+                drafting: .init(PipelineStage.defaults[0], model: model, prompts: prompts), reviews: [], maxTokens: 400,
+                temperature: 0, allowedLabels: [], promptTokenBudget: budget)
+            _ = try await PipelineFixture.suggest(files: ["Sources/Parser.swift": parser], writer: writer) {
+                $0.issueGeneration.maxIssues = 1
+            }
+            return model.inner.requests.filter { $0.messages.count == 2 }.map {
+                $0.messages.map(\.content).joined(separator: "\n")
+            }
+        }
+        let roomy = try #require(try await draftPrompts(budget: 100_000).first)
+        #expect(roomy.contains("Sources/Parser.swift:3: func parse(_ text: String) -> [String] {"), "\(roomy)")
+        #expect(roomy.contains("Sources/Parser.swift:5:     // FIXME: quotes that never close"))
+        #expect(roomy.contains("Sources/Parser.swift:8: }"))
+        #expect(!roomy.contains("func unrelated"), "only the block that holds the line")
+        let fitted = try await draftPrompts(budget: 330)
+        for prompt in fitted { #expect(prompt.utf8.count / 4 <= 330, "\(prompt.utf8.count / 4) tokens") }
+    }
+
     @Test("findings are cut until the prompt fits, counted with the server's tokenizer")
     func cutsToFit() async throws {
         let roomy = TokenizingModel(InMemoryLanguageModel([.text("not json")]))
