@@ -41,6 +41,7 @@ struct Server: Sendable {
     let pages: Pages
     let metrics: ServerMetrics
     let throttle = LoginThrottle()
+    let notices = OneTimeNotices()
     /// The one-time secret of the first-admin page, while no account exists.
     let setupToken: String?
 

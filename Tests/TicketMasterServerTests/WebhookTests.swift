@@ -48,13 +48,18 @@ struct WebhookTests {
             #expect(early.status == .notFound)
             #expect(String(buffer: early.body).contains("an admin makes its secret on the Repositories page"))
 
+            // Made by a post that redirects, shown once on the page it leads to: reloading posts nothing.
             let made = try await admin.post("/repositories/1/webhook")
-            #expect(made.status == .ok)
-            let page = String(buffer: made.body)
+            #expect(made.status == .seeOther)
+            let page = try await admin.get("/repositories").text
             let secret = try #require(
                 page.firstMatch(of: /id="webhook-secret">([^<]+)</).map { String($0.1) }, "the secret is shown once")
             #expect(page.contains("/hooks/github/1") && page.contains("/hooks/gitlab/1"))
             #expect(!(try await admin.get("/repositories")).text.contains(secret), "and only once")
+            // Replacing it, which stops the old one working, needs the box ticked.
+            let unconfirmed = try await admin.post("/repositories/1/webhook")
+            #expect(unconfirmed.status == .badRequest)
+            #expect(unconfirmed.text.contains("the old secret stops working"))
             // A viewer may not make one.
             _ = try await admin.post(
                 "/accounts", ["name": "viewer1", "password": "a-long-password-1", "role": "viewer"])
@@ -106,8 +111,16 @@ struct WebhookTests {
         try await server.test { client in
             let admin = try await Browser.signedIn(client)
             _ = try await admin.post("/repositories", ["name": "api", "location": repository.url.path])
-            let page = String(buffer: try await admin.post("/repositories/1/webhook").body)
+            _ = try await admin.post("/repositories/1/webhook")
+            let page = try await admin.get("/repositories").text
             let secret = try #require(page.firstMatch(of: /id="webhook-secret">([^<]+)</).map { String($0.1) })
+            // A replaced secret is refused from then on.
+            _ = try await admin.post("/repositories/1/webhook", ["confirm": "1"])
+            let replaced = try #require(
+                try await admin.get("/repositories").text.firstMatch(of: /id="webhook-secret">([^<]+)</).map {
+                    String($0.1)
+                })
+            #expect(replaced != secret)
             func deliver(token: String) async throws -> TestResponse {
                 try await client.execute(
                     uri: "/hooks/gitlab/1", method: .post,
@@ -117,8 +130,8 @@ struct WebhookTests {
                     ],
                     body: ByteBuffer(string: #"{"ref": "refs/heads/main", "after": "89abcdef"}"#))
             }
-            #expect(try await deliver(token: secret + "x").status == .unauthorized)
-            #expect(try await deliver(token: secret).status == .accepted)
+            #expect(try await deliver(token: secret).status == .unauthorized)
+            #expect(try await deliver(token: replaced).status == .accepted)
             _ = try await RunFlowTests.waitForState(admin, run: 1, ["drafted", "failed"])
             let unknown = try await client.execute(uri: "/hooks/bitbucket/1", method: .post, headers: [:], body: nil)
             #expect(unknown.status == .notFound)

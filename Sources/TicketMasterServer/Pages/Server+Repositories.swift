@@ -6,7 +6,7 @@ extension Server {
     func addRepositoryRoutes(to router: Router<ServerContext>) {
         let group = router.group("repositories")
         group.add(middleware: RequireRole(.viewer)).get { _, context -> Response in
-            try await repositoriesPage(webhook: nil, context: context)
+            try await repositoriesPage(webhook: await notices.take(for: context.sessionDigest), context: context)
         }
         group.add(middleware: RequireRole(.admin)).post { request, context -> Response in
             let form = try await Form.read(request, context: context)
@@ -20,9 +20,7 @@ extension Server {
 
     /// The repositories page; `webhook` is a repository whose webhook secret was just made, shown this once with
     /// the addresses to enter in the forge.
-    func repositoriesPage(
-        webhook: (repository: RepositoryRecord, secret: String)?, context: ServerContext
-    ) async throws -> Response {
+    func repositoriesPage(webhook: [String: String]?, context: ServerContext) async throws -> Response {
         let repositories = try await team.repositories().map { repository -> [String: Any] in
             [
                 "id": repository.id ?? 0, "name": repository.name, "location": repository.location,
@@ -35,12 +33,7 @@ extension Server {
             settings.allowedRoots.isEmpty
             ? "no folder: start the server with --allow-root" : settings.allowedRoots.joined(separator: ", ")
         var values: [String: Any] = ["repositories": repositories, "roots": roots]
-        if let (repository, secret) = webhook {
-            values["webhook"] = [
-                "name": repository.name, "secret": secret, "github": "/hooks/github/\(repository.id ?? 0)",
-                "gitlab": "/hooks/gitlab/\(repository.id ?? 0)",
-            ]
-        }
+        if let webhook { values["webhook"] = webhook }
         return pages.render("repositories", title: "Repositories", values, context: context)
     }
 

@@ -15,16 +15,38 @@ extension Server {
     }
 
     func addWebhookRoutes(to router: Router<ServerContext>) {
-        router.group("repositories").add(middleware: RequireRole(.admin)).post(":id/webhook") { _, context in
+        router.group("repositories").add(middleware: RequireRole(.admin)).post(":id/webhook") {
+            request, context -> Response in
             guard let id = context.parameters.get("id", as: Int64.self),
                 let repository = try await team.repository(id: id)
             else { throw HTTPError(.notFound, message: "no such repository") }
+            let form = try await Form.read(request, context: context)
+            // Replacing stops the old secret working at once: the forge must be given the new one.
+            if repository.hasWebhook, form["confirm"] != "1" {
+                throw HTTPError(
+                    .badRequest,
+                    message: "tick \"the old secret stops working\" to replace the webhook secret of \(repository.name)"
+                )
+            }
             let secret = TeamStore.randomToken()
             guard try await team.setWebhookSecret(try settings.secrets.seal(secret), repository: id) else {
                 throw HTTPError(.notFound, message: "no such repository")
             }
             try await audit("repository.webhook", "webhook secret of repository \(repository.name) made", context)
-            return try await repositoriesPage(webhook: (repository, secret), context: context)
+            // Shown once on the page the redirect leads to: a reload of that page posts nothing.
+            if let digest = context.sessionDigest {
+                await notices.put(
+                    [
+                        "name": repository.name, "secret": secret, "github": "/hooks/github/\(id)",
+                        "gitlab": "/hooks/gitlab/\(id)",
+                    ], for: digest)
+                return .redirect(to: "/repositories")
+            }
+            return try await repositoriesPage(
+                webhook: [
+                    "name": repository.name, "secret": secret, "github": "/hooks/github/\(id)",
+                    "gitlab": "/hooks/gitlab/\(id)",
+                ], context: context)
         }
         router.post("hooks/:forge/:id") { request, context -> Response in
             guard let forge = context.parameters.get("forge").flatMap(Forge.init(rawValue:)) else {

@@ -29,6 +29,9 @@ enum Assets {
         pre.body { white-space: pre-wrap; overflow-wrap: anywhere; }
         .buttons { display: flex; gap: .5rem; }
         @media (max-width: 40rem) { table { font-size: .85rem; } nav { gap: .4rem; } }
+        .scroll { overflow-x: auto; } .pair { white-space: nowrap; display: inline-block; } td button { white-space: nowrap; }
+        td code { overflow-wrap: anywhere; } .hint { font-size: .9rem; }
+        .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
         """
 
     static let javascript = """
