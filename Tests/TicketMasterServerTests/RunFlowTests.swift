@@ -178,10 +178,8 @@ struct RunFlowTests {
 
     @Test("a run still queued when the server stopped runs when it starts again; one left running is interrupted")
     func queuedRunsSurviveARestart() async throws {
-        let repository = try await TemporaryGitRepository.make()
+        let repository = try await repositoryWithANote()
         defer { repository.remove() }
-        try repository.write("func parse() {\n    // FIXME: handle malformed input\n}\n", to: "Sources/Parser.swift")
-        try await repository.commit("Add the parser", date: Date(timeIntervalSince1970: 1_600_000_000))
         let server = try TestServer(
             roots: [repository.container.path], configuration: "llm:\n  embedding_model: none\n")
         defer { server.remove() }

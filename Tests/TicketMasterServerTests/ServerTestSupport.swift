@@ -118,3 +118,11 @@ extension TestResponse {
     var text: String { String(buffer: body) }
     var location: String? { headers[.location] }
 }
+
+/// A repository with one old note, for runs that must find something: a server test adds it by path.
+func repositoryWithANote(_ note: String = "handle malformed input") async throws -> TemporaryGitRepository {
+    let repository = try await TemporaryGitRepository.make()
+    try repository.write("func parse() {\n    // FIXME: \(note)\n}\n", to: "Sources/Parser.swift")
+    try await repository.commit("Add the parser", date: Date(timeIntervalSince1970: 1_600_000_000))
+    return repository
+}

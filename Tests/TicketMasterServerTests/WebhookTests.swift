@@ -33,10 +33,8 @@ struct WebhookTests {
 
     @Test("a signed GitHub push queues a run whose drafts wait; bad signatures, other events and deletions do not")
     func githubPush() async throws {
-        let repository = try await TemporaryGitRepository.make()
+        let repository = try await repositoryWithANote()
         defer { repository.remove() }
-        try repository.write("func parse() {\n    // FIXME: handle malformed input\n}\n", to: "Sources/Parser.swift")
-        try await repository.commit("Add the parser", date: Date(timeIntervalSince1970: 1_600_000_000))
         let server = try TestServer(
             roots: [repository.container.path], configuration: "llm:\n  embedding_model: none\n")
         defer { server.remove() }
@@ -101,10 +99,8 @@ struct WebhookTests {
 
     @Test("a GitLab push with the project's token queues a run; a wrong token is refused")
     func gitlabPush() async throws {
-        let repository = try await TemporaryGitRepository.make()
+        let repository = try await repositoryWithANote("tabs break the lexer")
         defer { repository.remove() }
-        try repository.write("func lex() {\n    // FIXME: tabs break the lexer\n}\n", to: "Sources/Lexer.swift")
-        try await repository.commit("Add the lexer", date: Date(timeIntervalSince1970: 1_600_000_000))
         let server = try TestServer(
             roots: [repository.container.path], configuration: "llm:\n  embedding_model: none\n")
         defer { server.remove() }
@@ -143,10 +139,8 @@ struct WebhookTests {
 struct ScheduleTests {
     @Test("an admin sets a schedule; each due time queues one run, missed ones queue one, two servers queue it once")
     func scheduledRuns() async throws {
-        let repository = try await TemporaryGitRepository.make()
+        let repository = try await repositoryWithANote()
         defer { repository.remove() }
-        try repository.write("func parse() {\n    // FIXME: handle malformed input\n}\n", to: "Sources/Parser.swift")
-        try await repository.commit("Add the parser", date: Date(timeIntervalSince1970: 1_600_000_000))
         let start = Date(timeIntervalSince1970: 1_796_000_000)  // a Monday, 2026-11-30 01:33:20 UTC
         let clock = TestClock(start)
         let server = try TestServer(
