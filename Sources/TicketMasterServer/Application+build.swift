@@ -107,9 +107,12 @@ struct Server: Sendable {
             LogRequestsMiddleware(.info)
             SecurityHeadersMiddleware()
             MetricsMiddleware(metrics: metrics)
+            // The outer one answers for the identity and CSRF checks; the inner one, for the routes, knows who is
+            // signed in, so its error pages carry the navigation.
             ErrorMiddleware(pages: pages)
             IdentityMiddleware(team: team)
             CSRFMiddleware()
+            ErrorMiddleware(pages: pages)
         }
         addOperations(to: router)
         addAccountRoutes(to: router)

@@ -34,6 +34,23 @@ struct AccessTests {
         #expect(error?.message.contains("secret") == false)
     }
 
+    @Test("an error page shown to someone signed in keeps the navigation and the sign-out button")
+    func errorPagesKeepNavigation() async throws {
+        let server = try TestServer()
+        defer { server.remove() }
+        try await server.test { client in
+            let admin = try await Browser.signedIn(client)
+            for path in ["/runs/999", "/no-such-page"] {
+                let page = try await admin.get(path)
+                #expect(page.status == .notFound)
+                #expect(page.text.contains("Sign out admin"), "\(path)")
+            }
+            let bad = try await admin.post("/repositories/1/schedule", ["schedule": "61 * * * *"])
+            #expect(bad.status == .notFound || bad.status == .badRequest)
+            #expect(bad.text.contains("Sign out admin"))
+        }
+    }
+
     @Test("each role reaches what it may and gets 403 elsewhere; nobody signed in is sent to sign in")
     func roleMatrix() async throws {
         let server = try TestServer()
