@@ -97,6 +97,51 @@ struct WebhookTests {
         }
     }
 
+    @Test("with filing without review turned on, a pushed run files its drafts on the tracker by itself")
+    func filesWithoutReview() async throws {
+        let github = try await GitHubTestServer()
+        defer { github.stop() }
+        try await github.createRepository(owner: "acme", name: "api")
+        let repository = try await repositoryWithANote()
+        defer { repository.remove() }
+        let server = try TestServer(
+            roots: [repository.container.path],
+            configuration: """
+                github:
+                  api_url: \(github.url.absoluteString)
+                publishing:
+                  pause_seconds: 0
+                llm:
+                  embedding_model: none
+                """)
+        defer { server.remove() }
+        try await server.test { client in
+            let admin = try await Browser.signedIn(client)
+            _ = try await admin.post(
+                "/repositories",
+                [
+                    "name": "api", "location": repository.url.path, "tracker": "acme/api",
+                    "token": "ghp_" + String(repeating: "t", count: 36),
+                ])
+            _ = try await admin.post("/repositories/1/webhook")
+            let page = try await admin.get("/repositories").text
+            let secret = try #require(page.firstMatch(of: /id="webhook-secret">([^<]+)</).map { String($0.1) })
+            let saved = try await admin.post("/repositories/1/schedule", ["schedule": "", "auto_file": "1"])
+            #expect(saved.status == .seeOther)
+            #expect(try await admin.get("/repositories").text.contains("checked"))
+
+            let push = #"{"ref": "refs/heads/main", "after": "0123456789abcdef0123456789abcdef01234567"}"#
+            let started = try await Self.github(client, "/hooks/github/1", event: "push", payload: push, secret: secret)
+            #expect(started.status == .accepted)
+            let run = try await RunFlowTests.waitForState(admin, run: 1, ["filed", "failed"])
+            #expect(run.contains("id=\"state\">filed<"), "\(run)")
+            let issues = try await github.issues(owner: "acme", name: "api")
+            #expect(!issues.isEmpty)
+            let audit = try await admin.get("/audit").text
+            #expect(audit.contains("repository.auto_file") && audit.contains("approved and filed without review"))
+        }
+    }
+
     @Test("a GitLab push with the project's token queues a run; a wrong token is refused")
     func gitlabPush() async throws {
         let repository = try await repositoryWithANote("tabs break the lexer")

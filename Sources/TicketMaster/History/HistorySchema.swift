@@ -81,6 +81,8 @@ enum HistorySchema {
                 t.add(column: "schedule", .text)
                 t.add(column: "scheduleTimeZone", .text)
                 t.add(column: "lastScheduledAt", .datetime)
+                // Whether runs started by a webhook or a schedule file their drafts without review.
+                t.add(column: "autoFile", .boolean).notNull().defaults(to: false)
             }
         }
         return migrator

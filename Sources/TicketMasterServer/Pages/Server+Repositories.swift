@@ -26,7 +26,7 @@ extension Server {
                 "id": repository.id ?? 0, "name": repository.name, "location": repository.location,
                 "tracker": repository.tracker ?? "the origin remote", "hasToken": repository.hasToken,
                 "hasWebhook": repository.hasWebhook, "schedule": repository.schedule ?? "",
-                "timeZone": repository.scheduleTimeZone ?? "UTC",
+                "timeZone": repository.scheduleTimeZone ?? "UTC", "autoFile": repository.autoFile,
             ]
         }
         let roots =

@@ -15,6 +15,14 @@ extension Server {
                 let repository = try await team.repository(id: id)
             else { throw HTTPError(.notFound, message: "no such repository") }
             let form = try await Form.read(request, context: context)
+            let autoFile = form["auto_file"] == "1"
+            if autoFile != repository.autoFile {
+                try await team.setAutoFile(autoFile, repository: id)
+                try await audit(
+                    "repository.auto_file",
+                    "runs of repository \(repository.name) from webhooks and schedules "
+                        + (autoFile ? "file without review" : "wait for review"), context)
+            }
             let expression = form["schedule"].map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
             let zone = form["time_zone"].flatMap { $0.isEmpty ? nil : $0 } ?? "UTC"
             if expression.isEmpty {

@@ -103,6 +103,7 @@ actor RunCoordinator: Service {
         case .suggest(let request, let repository):
             await suggest(request, repository)
             id = request.id
+            await fileWithoutReview(request, repository)
         case .file(let request, let repository):
             await file(request, repository)
             id = request.id
@@ -151,6 +152,26 @@ actor RunCoordinator: Service {
             let runId = started.withLock { $0 }
             await record { try await $0.update(runRequest: id, state: .failed, runId: runId, message: message) }
         }
+    }
+
+    /// Files the drafts of a run a webhook or a schedule started, when the repository's settings say so: every
+    /// draft still waiting is approved as "automatic filing" and filed at once, in the same job.
+    private func fileWithoutReview(_ request: RunRequest, _ repository: RepositoryRecord) async {
+        guard repository.autoFile, request.requestedBy == "schedule" || request.requestedBy.hasPrefix("webhook"),
+            let id = request.id, let drafted = try? await team.runRequest(id: id), drafted.state == .drafted,
+            let runId = drafted.runId
+        else { return }
+        do {
+            let approved = try await team.approveWaitingDrafts(runId: runId, by: "automatic filing")
+            try await team.audit(
+                "run.file", target: "run \(id): \(approved) draft(s) approved and filed without review",
+                actor: "automatic filing", address: nil)
+        } catch {
+            settings.logger.error("run request \(id): could not approve its drafts for filing: \(error)")
+            return
+        }
+        await broadcast.open(id)
+        await file(drafted, repository)
     }
 
     private func file(_ request: RunRequest, _ repository: RepositoryRecord) async {

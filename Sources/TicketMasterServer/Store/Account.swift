@@ -71,6 +71,9 @@ public struct RepositoryRecord: Codable, Sendable, Hashable, Identifiable {
     public var scheduleTimeZone: String?
     /// The due time that last queued a scheduled run (or when the schedule was set): the next one comes after it.
     public var lastScheduledAt: Date?
+    /// Whether runs started by a webhook or a schedule file their drafts without anyone reviewing them; off unless
+    /// an admin turns it on.
+    public var autoFile: Bool = false
     /// When it was added.
     public var createdAt: Date
 

@@ -171,7 +171,8 @@ public struct TeamStore: Sendable {
             if try RepositoryRecord.filter(Column("name") == name).fetchCount(db) > 0 { return nil }
             var record = RepositoryRecord(
                 id: nil, name: name, location: location, tracker: tracker, sealedToken: sealedToken,
-                sealedWebhookSecret: nil, schedule: nil, scheduleTimeZone: nil, lastScheduledAt: nil, createdAt: date)
+                sealedWebhookSecret: nil, schedule: nil, scheduleTimeZone: nil, lastScheduledAt: nil, autoFile: false,
+                createdAt: date)
             try record.insert(db)
             return record
         }
@@ -195,6 +196,23 @@ public struct TeamStore: Sendable {
                 sql: "UPDATE repository SET schedule = ?, scheduleTimeZone = ?, lastScheduledAt = ? WHERE id = ?",
                 arguments: [schedule, schedule == nil ? nil : timeZone, schedule == nil ? nil : date, id])
             return db.changesCount == 1
+        }
+    }
+
+    /// Sets whether runs of repository `id` started by a webhook or a schedule file their drafts without review.
+    public func setAutoFile(_ on: Bool, repository id: Int64) async throws {
+        try await database.write { db in
+            try db.execute(sql: "UPDATE repository SET autoFile = ? WHERE id = ?", arguments: [on, id])
+        }
+    }
+
+    /// Approves every draft of run `runId` still waiting for a decision, as `actor`; how many it approved.
+    public func approveWaitingDrafts(runId: Int64, by actor: String) async throws -> Int {
+        try await database.write { db in
+            try db.execute(
+                sql: "UPDATE draft SET status = ?, decidedBy = ? WHERE runId = ? AND status = ?",
+                arguments: [DraftStatus.approved.rawValue, actor, runId, DraftStatus.draft.rawValue])
+            return db.changesCount
         }
     }
 
