@@ -15,7 +15,7 @@ import time
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -56,8 +56,10 @@ options.binary_location = "/usr/bin/chromium"
 for flag in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1600"]:
     options.add_argument(flag)
 driver = webdriver.Chrome(service=Service(executable_path="/usr/bin/chromedriver"), options=options)
-# The live page's script replaces sections in place: an element found a moment ago may be gone, so waits look again.
-STALE = [StaleElementReferenceException]
+# The live page's script replaces sections in place: an element found a moment ago may be gone (Chromium says so as
+# a stale element, or as a node that no longer belongs to the document), so waits look again; a wait that never
+# succeeds still fails, with a timeout.
+STALE = [StaleElementReferenceException, WebDriverException]
 wait = WebDriverWait(driver, 30, ignored_exceptions=STALE)
 try:
     # The first admin, through the one-time link the server printed.
