@@ -48,6 +48,19 @@ struct IssueTrackerBasicsTests {
             to: gh)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: gh.path)
         let path = folder.path + ":/usr/bin:/bin"
+        // A process another test starts at this moment may briefly hold the new script open for writing, and
+        // running it then fails ("text file busy"): run it once until it starts.
+        for _ in 0..<100 {
+            let probe = Process()
+            probe.executableURL = gh
+            probe.arguments = ["auth", "token"]
+            probe.standardOutput = FileHandle.nullDevice
+            if (try? probe.run()) != nil {
+                probe.waitUntilExit()
+                break
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
 
         let explicit = await GitHubTracker.discoverToken(
             explicit: "from-config", environment: ["GITHUB_TOKEN": "a", "PATH": path])
