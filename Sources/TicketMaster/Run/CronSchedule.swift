@@ -94,14 +94,15 @@ public struct CronSchedule: Sendable, Hashable, CustomStringConvertible {
         return values
     }
 
-    /// The first due time strictly after `date`, within a year and a day; nil when none is (`0 0 30 2 *`).
+    /// The first due time strictly after `date`, within four years and a day (so a leap day is found); nil when
+    /// none is (`0 0 30 2 *`).
     public func next(after date: Date) -> Date? {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         // From the start of the next minute, one minute at a time within a matching hour of a matching day; whole
         // days and hours are skipped when they cannot match.
         var candidate = Date(timeIntervalSince1970: (date.timeIntervalSince1970 / 60).rounded(.down) * 60 + 60)
-        let limit = date.addingTimeInterval(367 * 86_400)
+        let limit = date.addingTimeInterval((4 * 366 + 1) * 86_400)
         while candidate < limit {
             let parts = calendar.dateComponents([.month, .day, .weekday, .hour, .minute], from: candidate)
             guard let month = parts.month, let day = parts.day, let weekday = parts.weekday, let hour = parts.hour,

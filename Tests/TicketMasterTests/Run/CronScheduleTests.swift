@@ -20,6 +20,7 @@ struct CronScheduleTests {
             ("0 0 1 jan-mar *", "UTC", "2026-12-03T00:00:00Z", "2027-01-01T00:00:00Z"),
             // Both day fields restricted: either matches, as in cron.
             ("0 0 13 * fri", "UTC", "2026-12-03T00:00:00Z", "2026-12-04T00:00:00Z"),
+            ("0 12 29 2 *", "UTC", "2026-12-03T00:00:00Z", "2028-02-29T12:00:00Z"),
             // A time the spring clock change skips is not due that day; one the autumn change repeats, once.
             ("30 2 * * *", "Europe/Berlin", "2026-03-28T12:00:00Z", "2026-03-30T00:30:00Z"),
             ("30 2 * * *", "Europe/Berlin", "2026-10-25T00:30:00Z", "2026-10-26T01:30:00Z"),
