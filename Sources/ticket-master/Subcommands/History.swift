@@ -9,7 +9,9 @@ struct History: AsyncParsableCommand {
         discussion: """
             Every run records what it found, drafted, spent and filed in one SQLite file: \
             $XDG_DATA_HOME/ticket-master/history.sqlite (~/.local/share/... without XDG_DATA_HOME), or history.path, \
-            or --database. Prompt texts are kept only with history.keep_prompts: true; tokens and API keys never.
+            or --database; or, with database.url, in a PostgreSQL database that list, show, search and stats read \
+            (export, import, prune and size work on the file). Prompt texts are kept only with \
+            history.keep_prompts: true; tokens and API keys never.
             """,
         subcommands: [List.self, Show.self, Search.self, Stats.self, Export.self, Import.self, Prune.self, Size.self]
     )
