@@ -15,6 +15,13 @@ struct WebhookTests {
         try #require(HTTPField.Name(name))
     }
 
+    /// Makes (or, with `confirm`, replaces) repository 1's webhook secret and reads it from the page the post leads to.
+    private static func makeSecret(_ admin: Browser, confirm: Bool = false) async throws -> String {
+        _ = try await admin.post("/repositories/1/webhook", confirm ? ["confirm": "1"] : [:])
+        let page = try await admin.get("/repositories").text
+        return try #require(page.firstMatch(of: /id="webhook-secret">([^<]+)</).map { String($0.1) })
+    }
+
     /// Delivers `payload` to `path` as `event`, signed GitHub's way with `secret`.
     private static func github(
         _ client: any TestClientProtocol, _ path: String, event: String, payload: String, secret: String
@@ -123,9 +130,7 @@ struct WebhookTests {
                     "name": "api", "location": repository.url.path, "tracker": "acme/api",
                     "token": "ghp_" + String(repeating: "t", count: 36),
                 ])
-            _ = try await admin.post("/repositories/1/webhook")
-            let page = try await admin.get("/repositories").text
-            let secret = try #require(page.firstMatch(of: /id="webhook-secret">([^<]+)</).map { String($0.1) })
+            let secret = try await Self.makeSecret(admin)
             let saved = try await admin.post("/repositories/1/schedule", ["schedule": "", "auto_file": "1"])
             #expect(saved.status == .seeOther)
             #expect(try await admin.get("/repositories").text.contains("checked"))
@@ -152,15 +157,9 @@ struct WebhookTests {
         try await server.test { client in
             let admin = try await Browser.signedIn(client)
             _ = try await admin.post("/repositories", ["name": "api", "location": repository.url.path])
-            _ = try await admin.post("/repositories/1/webhook")
-            let page = try await admin.get("/repositories").text
-            let secret = try #require(page.firstMatch(of: /id="webhook-secret">([^<]+)</).map { String($0.1) })
+            let secret = try await Self.makeSecret(admin)
             // A replaced secret is refused from then on.
-            _ = try await admin.post("/repositories/1/webhook", ["confirm": "1"])
-            let replaced = try #require(
-                try await admin.get("/repositories").text.firstMatch(of: /id="webhook-secret">([^<]+)</).map {
-                    String($0.1)
-                })
+            let replaced = try await Self.makeSecret(admin, confirm: true)
             #expect(replaced != secret)
             func deliver(token: String) async throws -> TestResponse {
                 try await client.execute(

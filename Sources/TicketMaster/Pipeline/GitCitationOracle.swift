@@ -6,8 +6,10 @@ public actor GitCitationOracle: CitationOracle {
     private let repository: URL
     private let commit: String?
     private let git: GitExecutable
-    private var lineCounts: [String: Int?] = [:]
+    /// Each path's content at the commit, read once for both questions; nil when it is not a file there.
+    private var contents: [String: Data?] = [:]
     private var texts: [String: [String]?] = [:]
+    private var lineCounts: [String: Int?] = [:]
 
     /// Creates an oracle for `commit` (nil for a repository without commits, where nothing can be cited).
     public init(repository: URL, commit: String?, git: GitExecutable) {
@@ -19,9 +21,9 @@ public actor GitCitationOracle: CitationOracle {
     public func lineCount(of path: String) async -> Int? {
         if let known = lineCounts[path] { return known }
         let count: Int?
-        if let text = await read(path) {
-            let newlines = text.reduce(0) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
-            count = text.isEmpty || text.last == UInt8(ascii: "\n") ? newlines : newlines + 1
+        if let bytes = await content(of: path) {
+            let newlines = bytes.reduce(0) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
+            count = bytes.isEmpty || bytes.last == UInt8(ascii: "\n") ? newlines : newlines + 1
         } else {
             count = await isFolder(path) ? 0 : nil
         }
@@ -33,7 +35,7 @@ public actor GitCitationOracle: CitationOracle {
     public func lines(of path: String) async -> [String]? {
         if let known = texts[path] { return known }
         var lines: [String]?
-        if let bytes = await read(path), !bytes.prefix(8000).contains(0) {
+        if let bytes = await content(of: path), !bytes.prefix(8000).contains(0) {
             var split = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
                 .map(String.init)
             if split.last == "" { split.removeLast() }
@@ -41,6 +43,13 @@ public actor GitCitationOracle: CitationOracle {
         }
         texts[path] = lines
         return lines
+    }
+
+    private func content(of path: String) async -> Data? {
+        if let known = contents[path] { return known }
+        let data = await read(path)
+        contents[path] = data
+        return data
     }
 
     private func read(_ path: String) async -> Data? {

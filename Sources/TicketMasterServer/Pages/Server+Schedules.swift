@@ -53,6 +53,7 @@ extension Server {
     @discardableResult
     func queueDueRuns(at now: Date) async throws -> [RunRequest] {
         var queued: [RunRequest] = []
+        var defaults: (provider: String, maxIssues: Int)?
         for repository in try await team.repositories() {
             guard let id = repository.id, let expression = repository.schedule,
                 let schedule = try? CronSchedule(expression, timeZone: repository.scheduleTimeZone ?? "UTC")
@@ -61,11 +62,13 @@ extension Server {
             guard var due = schedule.next(after: since), due <= now else { continue }
             // Missed due times (the server was down) make one run, for the latest of them.
             while let later = schedule.next(after: due), later <= now { due = later }
-            let defaults = try await runDefaults()
+            // Read once a tick, and only when a run is due.
+            if defaults == nil { defaults = try await runDefaults() }
+            guard let settled = defaults else { continue }
             guard
                 let request = try await team.queueScheduledRun(
-                    repository: id, due: due, previous: repository.lastScheduledAt, maxIssues: defaults.maxIssues,
-                    provider: defaults.provider)
+                    repository: id, due: due, previous: repository.lastScheduledAt, maxIssues: settled.maxIssues,
+                    provider: settled.provider)
             else { continue }
             try await team.audit(
                 "run.schedule", target: "run \(request.id ?? 0) of repository \(repository.name), due \(due)",

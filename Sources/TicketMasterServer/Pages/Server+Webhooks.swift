@@ -33,20 +33,16 @@ extension Server {
                 throw HTTPError(.notFound, message: "no such repository")
             }
             try await audit("repository.webhook", "webhook secret of repository \(repository.name) made", context)
+            let notice = [
+                "name": repository.name, "secret": secret, "github": "/hooks/github/\(id)",
+                "gitlab": "/hooks/gitlab/\(id)",
+            ]
             // Shown once on the page the redirect leads to: a reload of that page posts nothing.
-            if let digest = context.sessionDigest {
-                await notices.put(
-                    [
-                        "name": repository.name, "secret": secret, "github": "/hooks/github/\(id)",
-                        "gitlab": "/hooks/gitlab/\(id)",
-                    ], for: digest)
-                return .redirect(to: "/repositories")
+            guard let digest = context.sessionDigest else {
+                return try await repositoriesPage(webhook: notice, context: context)
             }
-            return try await repositoriesPage(
-                webhook: [
-                    "name": repository.name, "secret": secret, "github": "/hooks/github/\(id)",
-                    "gitlab": "/hooks/gitlab/\(id)",
-                ], context: context)
+            await notices.put(notice, for: digest)
+            return .redirect(to: "/repositories")
         }
         router.post("hooks/:forge/:id") { request, context -> Response in
             guard let forge = context.parameters.get("forge").flatMap(Forge.init(rawValue:)) else {
@@ -78,7 +74,7 @@ extension Server {
                         + "secret; set the same secret in the forge's webhook settings")
             }
             event = request.headers[.xGitHubEvent]
-            if event == "ping" { return Self.json(.ok, ["ok": "pong"]) }
+            if event == "ping" { return try API.json(["ok": "pong"]) }
         case .gitlab:
             guard let token = request.headers[.xGitlabToken],
                 Self.constantTimeEquals(Array(token.utf8), Array(secret.utf8))
@@ -91,7 +87,8 @@ extension Server {
             event = request.headers[.xGitlabEvent]
         }
         guard event == (forge == .github ? "push" : "Push Hook") else {
-            return Self.json(.accepted, ["ignored": "only pushes start runs; this was \(event ?? "no event")"])
+            return try API.json(
+                ["ignored": "only pushes start runs; this was \(event ?? "no event")"], status: .accepted)
         }
         let push: Push
         do {
@@ -100,7 +97,7 @@ extension Server {
             throw HTTPError(.badRequest, message: "the push payload is not the forge's JSON: \(error)")
         }
         guard push.ref.hasPrefix("refs/heads/"), !push.removesBranch else {
-            return Self.json(.accepted, ["ignored": "a push that adds no commits to a branch starts no run"])
+            return try API.json(["ignored": "a push that adds no commits to a branch starts no run"], status: .accepted)
         }
         let defaults = try await runDefaults()
         let run = try await team.createRunRequest(
@@ -110,7 +107,7 @@ extension Server {
             "run.webhook", target: "run \(run.id ?? 0) of repository \(repository.name) on a push to \(push.ref)",
             actor: "webhook (\(forge.rawValue))", address: context.address)
         await coordinator.suggest(run, repository: repository)
-        return Self.json(.accepted, ["run": "\(run.id ?? 0)", "page": "/runs/\(run.id ?? 0)"])
+        return try API.json(["run": "\(run.id ?? 0)", "page": "/runs/\(run.id ?? 0)"], status: .accepted)
     }
 
     /// What a push delivery says, on both forges.
@@ -150,12 +147,5 @@ extension Server {
             index = next
         }
         return bytes
-    }
-
-    private static func json(_ status: HTTPResponse.Status, _ values: [String: String]) -> Response {
-        let data = (try? JSONSerialization.data(withJSONObject: values, options: [.sortedKeys])) ?? Data()
-        return Response(
-            status: status, headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
