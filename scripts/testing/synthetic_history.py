@@ -232,7 +232,7 @@ def real():
             return 4
         if r < 0.99:
             return rng.randint(5, 15)
-        if r < 0.999:
+        if r < 0.9998:
             return rng.randint(16, 100)
         return rng.randint(100, 928)
 
@@ -242,7 +242,7 @@ def real():
     def body(when, message):
         """The operations of one non-merge commit and its message; changes the tree."""
         ops, count = [], files_in_commit()
-        if count > 100 and len(tree.order) > 400 and rng.random() < 0.3:
+        if count > 100 and len(tree.order) > 400 and rng.random() < 0.25:
             # A mass rename: a folder's files get a new extension, as documentation moves do.
             folder = rng.choice(["Documentation", "t"])
             moved = [p for p in tree.order if p.startswith(folder + "/") and p.count("/") == 1][:count]
@@ -252,11 +252,11 @@ def real():
         touched = set()
         for _ in range(count):
             r = rng.random()
-            if r < 0.046 and len(tree.order) < max_files:
+            if r < 0.042 and len(tree.order) < max_files:
                 p = new_file()
                 touched.add(p)
                 ops.append(lambda p=p: tree.emit(p))
-            elif r < 0.054 and len(tree.order) > 200:
+            elif r < 0.050 and len(tree.order) > 200:
                 p = tree.pick()
                 if p in touched:
                     continue
@@ -264,12 +264,12 @@ def real():
                 target = f"{folder}/moved{counter}-{p.rsplit('/', 1)[-1]}" if folder else f"moved{counter}-{p}"
                 ops.append(tree.rename(p, target))
                 touched.add(target)
-            elif r < 0.065 and len(tree.order) > 200:
+            elif r < 0.061 and len(tree.order) > 200:
                 p = tree.pick()
                 if p in touched:
                     continue
                 ops.append(tree.delete(p))
-            elif r < 0.0658:
+            elif r < 0.0618:
                 ops.append(lambda n=counter: out.write(
                     b"M 100644 inline Documentation/images/figure.png\n" + data(b"\x00PNG" + bytes([n % 251]) * 700)))
             else:
