@@ -90,6 +90,10 @@ class Tree:
     def emit(self, path):
         out.write(b"M 100644 inline " + path.encode() + b"\n" + data("\n".join(self.files[path]) + "\n"))
 
+    def forget_changes(self):
+        """Starts a topic branch: nothing written or removed since main."""
+        self.dirty, self.gone = set(), set()
+
     def rename(self, path, target):
         """Renames now; returns the operation that writes it."""
         self.files[target] = self.files.pop(path)
@@ -239,11 +243,11 @@ def real():
     def author():
         return rng.choices(authors, weights)[0]
 
-    def body(when, message):
+    def body(when):
         """The operations of one non-merge commit and its message; changes the tree."""
         ops, count = [], files_in_commit()
         if count > 100 and len(tree.order) > 400 and rng.random() < 0.25:
-            # A mass rename: a folder's files get a new extension, as documentation moves do.
+            # A mass rename of a folder's files, as documentation moves to a new format do.
             folder = rng.choice(["Documentation", "t"])
             moved = [p for p in tree.order if p.startswith(folder + "/") and p.count("/") == 1][:count]
             for p in moved:
@@ -290,15 +294,15 @@ def real():
     while i < commits:
         when += int(rng.expovariate(1 / 7900)) + 1
         if rng.random() < 0.08 or i + 2 >= commits:
-            ops, message = body(when, "")
+            ops, message = body(when)
             head = write_commit("main", when, author(), message, ops, parent=head)
             i += 1
             continue
         # A topic: 1 to 8 commits (2.9 on average) on a branch from main, then a merge.
         topic, side = 1 + min(7, int(rng.expovariate(1 / 1.9))), head
-        tree.dirty, tree.gone = set(), set()
+        tree.forget_changes()
         for _ in range(min(topic, commits - i - 1)):
-            ops, message = body(when, "")
+            ops, message = body(when)
             side = write_commit("topic", when, author(), message, ops, parent=side)
             when += rng.randrange(60, 7200)
             i += 1
@@ -311,6 +315,8 @@ def real():
 
 if shape == "uniform":
     uniform()
-else:
+elif shape == "real":
     real()
+else:
+    sys.exit(f"unknown shape {shape!r}: use real or uniform")
 out.write(b"done\n")
