@@ -6,12 +6,21 @@ import Musl
 import Darwin
 #endif
 
-/// Parses the output of `git log -z --raw --numstat --format=<GitLogParser.format>` incrementally.
+/// Parses the output of `git log -z --raw --numstat --format=<GitLogParser.format>` incrementally, or, when it
+/// watches lines, of `git log -z --raw -p -U0 --format=<GitLogParser.format>`.
 ///
 /// With `-z` every field, path and diff entry ends with a NUL, and paths are never quoted, so names with spaces,
 /// tabs, newlines or bytes that are not UTF-8 come through unambiguously. A commit starts with a token that begins
 /// with `0x01`, which no diff entry can begin with; diff entries begin with `:` (raw) or a digit or `-` (numstat),
 /// and renames and copies carry their two paths as the next two tokens.
+///
+/// A patch follows the raw entries after an empty token and is text, one line at a time, up to the line that starts
+/// the next commit with `0x01` (no patch line can: each begins with a space, `+`, `-`, `@`, `\\` or a header word).
+/// It has one section (`diff --git …`) per raw entry, in the same order, except that a type change (a file
+/// replaced by a symbolic link, say) has two: the deletion and the creation. The parser counts each section's added
+/// and removed lines, which are what `--numstat` would print with the same context, and notes the added and removed
+/// lines whose words (`LineWords`) it watches for. One case differs: a binary file renamed without a change has no
+/// patch text to say it is binary, and counts as 0 lines where numstat says binary.
 struct GitLogParser {
     /// The `--format` that the parser expects: hash, parents, author name and email after `.mailmap`, author and
     /// committer dates in seconds, subject.
@@ -28,6 +37,15 @@ struct GitLogParser {
         case entry
         case rawPaths(remaining: Int)
         case numstatPaths(remaining: Int)
+        case patch
+    }
+
+    /// What the parser counts in the section of the patch it is reading.
+    private struct Section {
+        /// The raw entry the section belongs to.
+        var entry: Int
+        /// Whether its hunks have started (header lines such as `--- a/x` come before).
+        var inHunk = false
     }
 
     private struct RawEntry {
@@ -56,15 +74,35 @@ struct GitLogParser {
     private var stats: [StatEntry] = []
     private var pathStrings: [String] = []
     private var inCommit = false
+    /// The words watched for, or `nil` when the output has no patch.
+    private let watched: Set<UInt64>?
+    /// Lines added and removed, and whether each entry is binary, counted from the patch; by raw entry.
+    private var patchCounts: [(insertions: Int, deletions: Int)] = []
+    private var section: Section?
+    private var sectionCount = 0
+    /// Whether the patch so far can be matched to the raw entries; when it cannot, the commit's counts and lines
+    /// are not trusted.
+    private var patchMatches = true
+    private var commitLines: [PatchLine] = []
 
-    /// Creates an empty parser.
-    init() {}
+    /// The watched lines the patches added or removed, in output order.
+    private(set) var lines: [PatchLine] = []
+
+    /// Creates an empty parser; `watching` is the set of `LineWords` to note when the output has patches, `nil`
+    /// when it has numstat counts instead.
+    init(watching: Set<UInt64>? = nil) {
+        watched = watching
+    }
 
     /// Consumes the next chunk of output; tokens may span chunks.
     mutating func feed(_ chunk: UnsafeRawBufferPointer) throws {
         guard let base = chunk.baseAddress, chunk.count > 0 else { return }
         var start = 0
         while start < chunk.count {
+            if case .patch = state {
+                start = try feedPatch(chunk, from: start)
+                continue
+            }
             guard let found = memchr(base + start, 0, chunk.count - start) else {
                 pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[start...]))
                 return
@@ -89,8 +127,13 @@ struct GitLogParser {
             pending.removeAll()
             try token.withUnsafeBytes { try handle($0) }
         }
+        if case .patch = state, !pending.isEmpty {
+            let line = pending
+            pending.removeAll()
+            line.withUnsafeBytes { handlePatchLine($0[...]) }
+        }
         switch state {
-        case .start, .entry: break
+        case .start, .entry, .patch: break
         case .header(let field) where field == 6: break
         default: throw Failure(description: "git log output ended in the middle of a commit")
         }
@@ -116,7 +159,14 @@ struct GitLogParser {
         case .entry:
             var entry = token[...]
             if entry.first == 0x0A { entry = entry.dropFirst() }
-            guard let first = entry.first else { return }
+            guard let first = entry.first else {
+                // The empty token before a patch.
+                if watched != nil, !raw.isEmpty {
+                    state = .patch
+                    patchCounts = Array(repeating: (0, 0), count: raw.count)
+                }
+                return
+            }
             if first == 0x01 {
                 finishCommit()
                 beginCommit(UnsafeRawBufferPointer(rebasing: entry))
@@ -157,7 +207,90 @@ struct GitLogParser {
                 }
                 state = .entry
             }
+        case .patch:
+            // Patch text is split into lines by `feedPatch`, never into tokens.
+            return
         }
+    }
+
+    /// Reads patch lines from `chunk` at `start` until the chunk ends or a line starts the next commit; returns
+    /// where it stopped. A line may span chunks.
+    private mutating func feedPatch(_ chunk: UnsafeRawBufferPointer, from start: Int) throws -> Int {
+        guard let base = chunk.baseAddress else { return chunk.count }
+        var start = start
+        while start < chunk.count {
+            if pending.isEmpty, chunk[start] == 0x01 {
+                state = .entry
+                return start
+            }
+            guard let found = memchr(base + start, 0x0A, chunk.count - start) else {
+                pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[start...]))
+                return chunk.count
+            }
+            let end = base.distance(to: UnsafeRawPointer(found))
+            if pending.isEmpty {
+                handlePatchLine(UnsafeRawBufferPointer(rebasing: chunk[start..<end])[...])
+            } else {
+                pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[start..<end]))
+                let line = pending
+                pending.removeAll(keepingCapacity: true)
+                line.withUnsafeBytes { handlePatchLine($0[...]) }
+            }
+            start = end + 1
+        }
+        return start
+    }
+
+    private static let sectionStart = Array("diff --git ".utf8)
+    private static let binaryNotice = Array("Binary files ".utf8)
+
+    /// One line of a patch, without its newline.
+    private mutating func handlePatchLine(_ line: UnsafeRawBufferPointer.SubSequence) {
+        guard let first = line.first else { return }
+        if first == 0x64, line.starts(with: Self.sectionStart) {
+            // A type change's second section belongs to the same entry as its first.
+            let entry: Int
+            if let current = section, raw[current.entry].status == .typeChanged, sectionCount.isMultiple(of: 2) == false
+            {
+                entry = current.entry
+            } else {
+                entry = (section?.entry ?? -1) + 1
+                sectionCount = 0
+            }
+            sectionCount += 1
+            guard entry < raw.count else {
+                patchMatches = false
+                section = nil
+                return
+            }
+            section = Section(entry: entry)
+            return
+        }
+        guard var current = section else { return }
+        if !current.inHunk {
+            if first == 0x40 {
+                current.inHunk = true
+                section = current
+            } else if first == 0x42, line.starts(with: Self.binaryNotice) {
+                patchCounts[current.entry] = (-1, -1)
+            }
+            return
+        }
+        let isAddition: Bool
+        switch first {
+        case 0x2B:
+            patchCounts[current.entry].insertions += 1
+            isAddition = true
+        case 0x2D:
+            patchCounts[current.entry].deletions += 1
+            isAddition = false
+        default:
+            return
+        }
+        guard let watched, !watched.isEmpty, let words = LineWords.of(line.dropFirst()), watched.contains(words)
+        else { return }
+        commitLines.append(
+            PatchLine(commit: commits.count, change: current.entry, words: words, isAddition: isAddition))
     }
 
     private mutating func beginCommit(_ token: UnsafeRawBufferPointer) {
@@ -209,7 +342,20 @@ struct GitLogParser {
         inCommit = false
         var changes: [FileChange] = []
         changes.reserveCapacity(raw.count)
-        if stats.count == raw.count, stats.allSatisfy({ $0.rawIndex != nil }) {
+        if watched != nil {
+            // Counted from the patch. A patch whose sections did not match the entries gives no counts and no lines,
+            // rather than wrong ones.
+            let counts =
+                patchMatches && (raw.isEmpty || section?.entry == raw.count - 1)
+                ? patchCounts : Array(repeating: (0, 0), count: raw.count)
+            if patchMatches, raw.isEmpty || section?.entry == raw.count - 1 { lines += commitLines }
+            for (entry, count) in zip(raw, counts) {
+                changes.append(
+                    FileChange(
+                        status: entry.status, path: entry.path, previousPath: entry.previousPath,
+                        insertions: count.insertions, deletions: count.deletions))
+            }
+        } else if stats.count == raw.count, stats.allSatisfy({ $0.rawIndex != nil }) {
             for (entry, stat) in zip(raw, stats) {
                 changes.append(
                     FileChange(
@@ -235,6 +381,11 @@ struct GitLogParser {
         commits.append(commit)
         raw.removeAll(keepingCapacity: true)
         stats.removeAll(keepingCapacity: true)
+        patchCounts.removeAll(keepingCapacity: true)
+        commitLines.removeAll(keepingCapacity: true)
+        section = nil
+        sectionCount = 0
+        patchMatches = true
     }
 
     /// Decodes bytes as UTF-8, replacing invalid sequences, so that odd names and messages never stop analysis.

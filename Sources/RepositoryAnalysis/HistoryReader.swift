@@ -10,6 +10,9 @@ struct HistoryReader: Sendable {
     var options: AnalysisOptions
     /// Facts from earlier runs, if caching is on.
     var cache: (any CommitFactsCache)?
+    /// The `LineWords` of lines to date: when there are any, commits read from git are read with their patches,
+    /// and the added and removed lines with those words are reported.
+    var watching: Set<UInt64> = []
 
     /// The commits of the window, newest first (`git rev-list` order: children before parents).
     struct Result: Sendable {
@@ -17,6 +20,8 @@ struct HistoryReader: Sendable {
         var records: [CommitRecord]
         /// How many records came from `git log` rather than the cache.
         var readFromGit: Int
+        /// The watched lines that the commits read from git added or removed; `commit` is a position in `records`.
+        var lines: [PatchLine] = []
     }
 
     /// Reads the window that ends at `head`. `shallowKey` changes when a shallow clone is deepened, which changes
@@ -40,7 +45,7 @@ struct HistoryReader: Sendable {
 
         var records = cached
         if !missing.isEmpty {
-            let fresh = try await readFromGit(
+            let (fresh, lines) = try await readFromGit(
                 missing.map { hashes[$0] }, alreadyDone: hashes.count - missing.count, total: hashes.count,
                 progress: progress)
             if missing.count == hashes.count, fresh.count == hashes.count,
@@ -49,7 +54,9 @@ struct HistoryReader: Sendable {
                 // A cold read comes back in window order (`--no-walk=unsorted` keeps the order it was given): use it
                 // as it is, without the index and the copies a merge with cached records needs. At tens of
                 // thousands of commits those copies were a tenth of the peak memory.
-                return finish(fresh, windowKey: windowKey, remembered: remembered, readFromGit: fresh.count)
+                var result = finish(fresh, windowKey: windowKey, remembered: remembered, readFromGit: fresh.count)
+                result.lines = lines
+                return result
             }
             var byHash: [String: CommitRecord] = [:]
             byHash.reserveCapacity(fresh.count)
@@ -63,6 +70,19 @@ struct HistoryReader: Sendable {
                 }
                 records[index] = record
             }
+            var result = finish(
+                records.compactMap { $0 }, windowKey: windowKey, remembered: remembered, readFromGit: missing.count)
+            if !lines.isEmpty {
+                var position: [String: Int] = [:]
+                for index in missing { position[hashes[index]] = index }
+                result.lines = lines.compactMap { line in
+                    var line = line
+                    guard let index = position[fresh[line.commit].hash] else { return nil }
+                    line.commit = index
+                    return line
+                }
+            }
+            return result
         }
         return finish(
             records.compactMap { $0 }, windowKey: windowKey, remembered: remembered, readFromGit: missing.count)
@@ -107,7 +127,7 @@ struct HistoryReader: Sendable {
     /// shape of the graph, and only commits missing from the cache are read.
     private func readFromGit(
         _ hashes: [String], alreadyDone: Int, total: Int, progress: @escaping @Sendable (AnalysisProgress) -> Void
-    ) async throws -> [CommitRecord] {
+    ) async throws -> ([CommitRecord], [PatchLine]) {
         let jobs = max(1, options.jobs)
         // Ranges of at least 500 commits keep process start-up negligible; four ranges per worker even out
         // ranges that happen to be slower (big commits, large trees). At most 20,000 commits per range keeps the
@@ -118,8 +138,9 @@ struct HistoryReader: Sendable {
             Array(hashes[$0..<min($0 + size, hashes.count)])
         }
         let done = Counter(alreadyDone)
-        return try await withThrowingTaskGroup(of: (Int, [CommitRecord]).self) { group in
+        return try await withThrowingTaskGroup(of: (Int, [CommitRecord], [PatchLine]).self) { group in
             var results = [[CommitRecord]](repeating: [], count: ranges.count)
+            var lines = [[PatchLine]](repeating: [], count: ranges.count)
             var next = 0
             func addNext() {
                 guard next < ranges.count else { return }
@@ -127,34 +148,56 @@ struct HistoryReader: Sendable {
                 let range = ranges[index]
                 next += 1
                 group.addTask {
-                    let records = try await readRange(range)
+                    let (records, lines) = try await readRange(range)
                     progress(AnalysisProgress(phase: "reading history", completed: done.add(range.count), total: total))
-                    return (index, records)
+                    return (index, records, lines)
                 }
             }
             for _ in 0..<jobs { addNext() }
-            while let (index, records) = try await group.next() {
+            while let (index, records, found) = try await group.next() {
                 results[index] = records
+                lines[index] = found
                 addNext()
             }
-            return results.flatMap { $0 }
+            // Lines are numbered within their range: number them within the whole read.
+            var offset = 0
+            var allLines: [PatchLine] = []
+            for (records, found) in zip(results, lines) {
+                allLines += found.map { line in
+                    var line = line
+                    line.commit += offset
+                    return line
+                }
+                offset += records.count
+            }
+            return (results.flatMap { $0 }, allLines)
         }
     }
 
-    /// Reads one range with one `git log`, parsing as the output streams in.
-    private func readRange(_ hashes: [String]) async throws -> [CommitRecord] {
+    /// Reads one range with one `git log`, parsing as the output streams in: with numstat counts, or with
+    /// patches when lines are watched (the counts are then taken from the patch, which costs git less than
+    /// computing both).
+    ///
+    /// Both diff without context lines (`diff.context=0`): a diff's context can move an unchanged blank line in or
+    /// out of a change, so counts made with three lines of context (numstat's default) and with none differ by a
+    /// few lines in ten thousand, and records read either way must agree.
+    private func readRange(_ hashes: [String]) async throws -> ([CommitRecord], [PatchLine]) {
         var arguments = [
-            "log", "--no-walk=unsorted", "-z", "--raw", "--numstat", "-M", "--no-color", "--encoding=UTF-8",
-            GitLogParser.format,
+            "-c", "diff.context=0", "log", "--no-walk=unsorted", "-z", "--raw", "-M", "--no-color",
+            "--encoding=UTF-8",
         ]
+        arguments += watching.isEmpty ? ["--numstat"] : ["-p", "-U0", "--no-ext-diff", "--no-textconv"]
+        arguments.append(GitLogParser.format)
         if options.firstParent { arguments.append("--diff-merges=first-parent") }
         let git = self.git
         let command = arguments + hashes + ["--"]
+        let watching = self.watching
         return try await offload { handle in
-            var parser = GitLogParser()
+            var parser = GitLogParser(watching: watching.isEmpty ? nil : watching)
             let completion = try git.runBlocking(command, handle: handle) { try parser.feed($0) }
             try GitProcess.check(completion, command)
-            return try parser.finish()
+            let records = try parser.finish()
+            return (records, parser.lines)
         }
     }
 }

@@ -31,13 +31,19 @@ struct LineOriginKey: Sendable, Hashable {
     var blob: String
 }
 
-/// Finds when marker lines last changed: one `git blame` per file for all its marker lines (`-L` repeated), files
-/// blamed in parallel, results cached by blob.
+/// Finds when marker lines last changed, results cached by blob.
 ///
-/// A line's age is that of its words, not of its layout: blame ignores whitespace (`-w`) and the commits the
-/// repository lists in `.git-blame-ignore-revs`, and a line last changed by a commit that only re-laid it out (the
-/// same words, apart from whitespace and comment punctuation, were in the commit's parent) is blamed again past
-/// that commit.
+/// A line's age is that of its words, not of its layout: the words are its bytes without whitespace and comment
+/// punctuation (`LineWords`). Most lines are dated from the history the analysis reads anyway: that read asks git
+/// for patches and notes the added and removed lines with the words of a line to date (`HistoryReader.watching`),
+/// and a line's origin is the newest commit that added its words to the file, under its current name or an earlier
+/// one, without also removing them (a commit that re-lays a line out or moves it within the file leaves its age
+/// alone), skipping the commits the repository lists in `.git-blame-ignore-revs`.
+///
+/// The lines this cannot date (older than the analysis window, changed in the working tree, brought in by a merge)
+/// are blamed: one `git blame` per file for all its lines (`-L` repeated), files in parallel. Blame ignores
+/// whitespace (`-w`) and the listed commits too, and a line last changed by a commit that only re-laid it out (the
+/// same words were in the commit's parent) is blamed again past that commit.
 struct MarkerAges: Sendable {
     /// The repository's `git`.
     var git: GitProcess
@@ -58,13 +64,50 @@ struct MarkerAges: Sendable {
         var matchesIndex: Bool
     }
 
+    /// The history read with patches: its records, in window order, and the watched lines they added or removed.
+    struct History: Sendable {
+        /// The records, newest first.
+        var records: [CommitRecord]
+        /// The watched lines; `commit` is a position in `records`.
+        var lines: [PatchLine]
+        /// The commits where a shallow clone's history stops.
+        var shallowBoundaries: Set<String>
+    }
+
+    /// The requests whose lines the cache does not answer.
+    func uncached(_ requests: [Request]) throws -> [Request] {
+        try requests.filter { request in
+            guard request.matchesIndex,
+                let cached = try cache?.origins(path: request.file.path, blob: request.file.blob)
+            else { return true }
+            return !request.lines.allSatisfy { cached[$0] != nil }
+        }
+    }
+
+    /// The `LineWords` of the requested lines of files that match their index blob (the others may hold lines not
+    /// committed yet, which only blame can tell), by path and line, read from the working tree under `root`.
+    static func words(of requests: [Request], root: URL) -> [String: [Int: UInt64]] {
+        var result: [String: [Int: UInt64]] = [:]
+        for request in requests where request.matchesIndex {
+            guard let data = FileManager.default.contents(atPath: root.appendingPathComponent(request.file.path).path)
+            else { continue }
+            let lines = data.split(separator: 0x0A, omittingEmptySubsequences: false)
+            for line in request.lines where line >= 1 && line <= lines.count {
+                if let words = LineWords.of(lines[line - 1]) { result[request.file.path, default: [:]][line] = words }
+            }
+        }
+        return result
+    }
+
     /// The origins of the requested lines, by path and line; lines whose origin could not be found are absent.
+    /// `words` and `history` date what they can (see the type's description); the rest is blamed.
     func origins(
-        for requests: [Request], progress: @escaping @Sendable (AnalysisProgress) -> Void
+        for requests: [Request], words: [String: [Int: UInt64]] = [:], history: History? = nil,
+        progress: @escaping @Sendable (AnalysisProgress) -> Void
     ) async throws -> [String: [Int: LineOrigin]] {
         var result: [String: [Int: LineOrigin]] = [:]
         var keep: [LineOriginKey: [Int: LineOrigin]] = [:]
-        var toBlame: [Request] = []
+        var toDate: [Request] = []
         for request in requests {
             let key = LineOriginKey(path: request.file.path, blob: request.file.blob)
             if request.matchesIndex, let cached = try cache?.origins(path: key.path, blob: key.blob),
@@ -73,7 +116,22 @@ struct MarkerAges: Sendable {
                 result[key.path] = cached
                 keep[key] = cached
             } else {
-                toBlame.append(request)
+                toDate.append(request)
+            }
+        }
+        let fromHistory = try history.map { try Self.resolve(words, in: $0, ignoring: ignoredRevisions()) } ?? [:]
+        var dated: [(Request, [Int: LineOrigin])] = []
+        var toBlame: [Request] = []
+        for request in toDate {
+            let found = fromHistory[request.file.path] ?? [:]
+            let rest = request.lines.filter { found[$0] == nil }
+            if rest.isEmpty {
+                dated.append((request, found))
+            } else {
+                var remaining = request
+                remaining.lines = rest
+                toBlame.append(remaining)
+                if !found.isEmpty { result[request.file.path] = found }
             }
         }
         let total = toBlame.count
@@ -108,16 +166,105 @@ struct MarkerAges: Sendable {
             }
             for (item, origins) in reblamed where !origins.isEmpty { blamed[item.index].1 = origins }
         }
-        for (request, origins) in blamed {
-            result[request.file.path] = origins
-            let complete = request.lines.allSatisfy { origins[$0]?.commit != nil }
+        let requested = Dictionary(requests.map { ($0.file.path, $0.lines) }, uniquingKeysWith: { first, _ in first })
+        for (request, origins) in dated + blamed {
+            let all = (result[request.file.path] ?? [:]).merging(origins) { _, blamed in blamed }
+            result[request.file.path] = all
+            let complete = (requested[request.file.path] ?? []).allSatisfy { all[$0]?.commit != nil }
             if request.matchesIndex, complete {
-                keep[LineOriginKey(path: request.file.path, blob: request.file.blob)] = origins
+                keep[LineOriginKey(path: request.file.path, blob: request.file.blob)] = all
             }
         }
-        if let cache, !blamed.isEmpty || keep.count != requests.count {
+        if let cache, !toDate.isEmpty || keep.count != requests.count {
             // A cache that cannot be written costs speed, not correctness.
             try? cache.replace(with: keep)
+        }
+        return result
+    }
+
+    /// The commits listed in the repository's `.git-blame-ignore-revs`, full or abbreviated.
+    private func ignoredRevisions() throws -> [String] {
+        guard let ignoreRevisionsFile, let data = FileManager.default.contents(atPath: ignoreRevisionsFile.path)
+        else { return [] }
+        return String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).compactMap { line in
+            let hash = line.prefix { $0.isHexDigit }
+            return hash.count >= 7 ? hash.lowercased() : nil
+        }
+    }
+
+    /// The origins `history` gives the lines with `words` (by path and line).
+    ///
+    /// A file's lines with the same words are dated together, walking from the newest commit back: a commit that
+    /// added those words to the file (under its name at the time) more times than it removed them is the origin of
+    /// that many of the lines, and one that removed them more times than it added them cancels as many adds of older
+    /// commits first. So a line's date is the time since which the file has kept its words without a break: a
+    /// commit that re-lays a line out or moves it within the file (adds and removes the same words) changes nothing,
+    /// nor does a copy that was added and later taken out again. Commits in `ignoring` (full or abbreviated hashes)
+    /// are passed over. Of several lines with the same words, the earlier lines get the older dates; lines left
+    /// undated are absent.
+    static func resolve(
+        _ words: [String: [Int: UInt64]], in history: History, ignoring: [String]
+    ) -> [String: [Int: LineOrigin]] {
+        guard !words.isEmpty, !history.lines.isEmpty else { return [:] }
+        let records = history.records
+        var byWords: [UInt64: [PatchLine]] = [:]
+        for line in history.lines { byWords[line.words, default: []].append(line) }
+        for key in byWords.keys { byWords[key]?.sort { ($0.commit, $0.change) < ($1.commit, $1.change) } }
+        // Renames and copies, newest first: before them (older commits), a file had its previous name.
+        var renames: [(commit: Int, path: String, previous: String)] = []
+        for (index, record) in records.enumerated() {
+            for change in record.changes {
+                if let previous = change.previousPath { renames.append((index, change.path, previous)) }
+            }
+        }
+        let ignored = Set(ignoring.filter { $0.count == 40 })
+        let prefixes = ignoring.filter { $0.count < 40 }
+        func isIgnored(_ hash: String) -> Bool {
+            ignored.contains(hash) || prefixes.contains { hash.hasPrefix($0) }
+        }
+        var result: [String: [Int: LineOrigin]] = [:]
+        for (path, lines) in words {
+            let groups = Dictionary(grouping: lines.keys.sorted(), by: { lines[$0] ?? 0 })
+            for (lineWords, group) in groups {
+                guard let candidates = byWords[lineWords] else { continue }
+                var origins: [LineOrigin] = []
+                var cancelled = 0
+                var name = path
+                var nextRename = 0
+                var index = 0
+                while index < candidates.count, origins.count < group.count {
+                    let commit = candidates[index].commit
+                    while nextRename < renames.count, renames[nextRename].commit < commit {
+                        if renames[nextRename].path == name { name = renames[nextRename].previous }
+                        nextRename += 1
+                    }
+                    var net = 0
+                    while index < candidates.count, candidates[index].commit == commit {
+                        let candidate = candidates[index]
+                        if records[commit].changes[candidate.change].path == name {
+                            net += candidate.isAddition ? 1 : -1
+                        }
+                        index += 1
+                    }
+                    let record = records[commit]
+                    guard !isIgnored(record.hash) else { continue }
+                    if net < 0 {
+                        cancelled -= net
+                    } else if net > 0 {
+                        let kept = max(0, net - cancelled)
+                        cancelled = max(0, cancelled - net)
+                        let origin = LineOrigin(
+                            commit: record.hash, authorTime: record.authorTime, summary: record.subject,
+                            isBoundary: history.shallowBoundaries.contains(record.hash))
+                        origins += Array(repeating: origin, count: min(kept, group.count - origins.count))
+                    }
+                }
+                // `origins` is newest first. The earlier lines take the older dates; when fewer dates were found
+                // than lines, the earliest lines stay undated.
+                for (line, origin) in zip(group.suffix(origins.count), origins.reversed()) {
+                    result[path, default: [:]][line] = origin
+                }
+            }
         }
         return result
     }
@@ -181,10 +328,7 @@ struct MarkerAges: Sendable {
 
     /// A line's bytes without whitespace and comment punctuation: what stays when only its layout changes.
     private static func words(_ line: Data.SubSequence) -> [UInt8] {
-        line.filter { byte in
-            !(byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == UInt8(ascii: "/") || byte == UInt8(ascii: "*")
-                || byte == UInt8(ascii: "#") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ";"))
-        }
+        line.filter { !LineWords.isLayout($0) }
     }
 
     /// Blames the working-tree file at the requested lines, merged into ranges.
@@ -245,6 +389,40 @@ struct MarkerAges: Sendable {
                 isBoundary: boundaries.contains(commit))
         }
         return origins
+    }
+}
+
+/// A line added or removed by a commit's patch, whose words the history read watched for.
+struct PatchLine: Sendable, Hashable {
+    /// The commit's position in the records read.
+    var commit: Int
+    /// The file change's position in the commit's changes.
+    var change: Int
+    /// The line's `LineWords`.
+    var words: UInt64
+    /// Whether the line was added rather than removed.
+    var isAddition: Bool
+}
+
+/// What stays of a line when only its layout changes: its bytes without whitespace and comment punctuation, hashed
+/// (64-bit FNV-1a), so that lines can be compared across history without keeping them.
+enum LineWords {
+    /// The hash of `line`'s words, or `nil` when it has none (a blank line, a line of comment punctuation).
+    static func of<Bytes: Collection>(_ line: Bytes) -> UInt64? where Bytes.Element == UInt8 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        var empty = true
+        for byte in line where !isLayout(byte) {
+            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+            empty = false
+        }
+        return empty ? nil : hash
+    }
+
+    /// Whitespace and the punctuation comments are made of.
+    @inline(__always)
+    static func isLayout(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == UInt8(ascii: "/") || byte == UInt8(ascii: "*")
+            || byte == UInt8(ascii: "#") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ";")
     }
 }
 

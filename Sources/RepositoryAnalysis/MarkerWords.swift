@@ -7,7 +7,8 @@ enum MarkerWords {
     static let minimumFiles = 3
 
     /// Upper-case words that open comments without asking for work: annotations, documentation sections, section
-    /// marks, licence headers, and words of protocols and formats.
+    /// marks, licence headers, notes to translators (gettext's `TRANSLATORS:` convention), and words of protocols
+    /// and formats.
     static let notMarkers: Set<String> = [
         "NOTE", "NOTES", "NB", "WARNING", "WARNINGS", "WARN", "CAUTION", "IMPORTANT", "SAFETY", "EXAMPLE",
         "EXAMPLES", "USAGE", "SEE", "INFO", "DEPRECATED", "COPYRIGHT", "LICENSE", "LICENCE", "SPDX", "AUTHOR",
@@ -22,7 +23,8 @@ enum MarkerWords {
         "OPTIONS", "GLOBAL", "GLOBALS", "LOCAL", "PRIVATE", "PUBLIC", "INTERNAL", "ALGORITHM", "IMPLEMENTATION",
         "REFERENCE", "REFERENCES", "SOURCE", "ORIGINAL", "CREDIT", "CREDITS", "THANKS", "FILE", "FILES", "TEST",
         "TESTS", "TESTING", "EXPECTED", "ACTUAL", "GOOD", "BAD", "CORRECT", "WRONG", "YES", "NO", "TRUE", "FALSE",
-        "NULL", "NONE", "OK", "PASS", "FAIL", "SKIP", "TLDR", "FYI", "PS",
+        "NULL", "NONE", "OK", "PASS", "FAIL", "SKIP", "TLDR", "FYI", "PS", "TRANSLATORS", "TRANSLATOR", "L10N",
+        "I18N",
     ]
 
     /// The words of `tags` (found by the scan in each file) that qualify as marker words.

@@ -43,7 +43,7 @@ public struct RepositoryAnalyzer: Sendable {
             let folder = directory.appendingPathComponent(
                 Fingerprint.of([repository.commonDirectory]), isDirectory: true)
             let mailmap = FileManager.default.contents(atPath: repository.root.appendingPathComponent(".mailmap").path)
-            let context = "commits-v1 mailmap=\(Fingerprint.of([String(decoding: mailmap ?? Data(), as: UTF8.self)]))"
+            let context = "commits-v2 mailmap=\(Fingerprint.of([String(decoding: mailmap ?? Data(), as: UTF8.self)]))"
             commitCache = FileCommitFactsCache(
                 url: folder.appendingPathComponent(options.firstParent ? "commits-first-parent.bin" : "commits.bin"),
                 context: context)
@@ -76,11 +76,6 @@ public struct RepositoryAnalyzer: Sendable {
                 ] + ignorePatterns + tracked.map { $0.path + " " + $0.blob })
         }
         let cachedAggregate = aggregateKey.flatMap { key in (try? commitCache?.aggregate(forKey: key)) ?? nil }
-        async let historyResult: HistoryReader.Result? = {
-            guard cachedAggregate == nil, let head = repository.head else { return nil }
-            return try await HistoryReader(git: git, options: options, cache: commitCache)
-                .read(head: head, shallowKey: repository.shallowKey, progress: progress)
-        }()
 
         progress(AnalysisProgress(phase: "scanning files", completed: 0, total: included.count))
         var scanned = try await tree.scan(included) { done in
@@ -95,7 +90,8 @@ public struct RepositoryAnalyzer: Sendable {
             }
         }
 
-        var origins: [String: [Int: LineOrigin]] = [:]
+        // Marker lines are dated by the history read when it reads their commits: it is told their words first.
+        var dating: (ages: MarkerAges, requests: [MarkerAges.Request], words: [String: [Int: UInt64]])?
         if options.markerAges, repository.head != nil {
             let modified = try await tree.modifiedPaths()
             // Known-broken tests and crash stubs are dated like markers: how long a problem has been admitted.
@@ -108,14 +104,28 @@ public struct RepositoryAnalyzer: Sendable {
                     file: file.file, lines: lines.sorted(), matchesIndex: !modified.contains(file.file.path))
             }
             let ignoreFile = repository.root.appendingPathComponent(".git-blame-ignore-revs")
-            origins = try await MarkerAges(
+            let ages = MarkerAges(
                 git: git, jobs: options.jobs, cache: originCache,
-                ignoreRevisionsFile: FileManager.default.fileExists(atPath: ignoreFile.path) ? ignoreFile : nil
-            )
-            .origins(for: requests, progress: progress)
+                ignoreRevisionsFile: FileManager.default.fileExists(atPath: ignoreFile.path) ? ignoreFile : nil)
+            let words = MarkerAges.words(of: try ages.uncached(requests), root: repository.root)
+            dating = (ages, requests, words)
+        }
+        var history: HistoryReader.Result?
+        if cachedAggregate == nil, let head = repository.head {
+            var reader = HistoryReader(git: git, options: options, cache: commitCache)
+            reader.watching = Set((dating?.words.values).map { $0.flatMap(\.values) } ?? [])
+            history = try await reader.read(head: head, shallowKey: repository.shallowKey, progress: progress)
+        }
+        var origins: [String: [Int: LineOrigin]] = [:]
+        if let dating {
+            origins = try await dating.ages.origins(
+                for: dating.requests, words: dating.words,
+                history: history.map {
+                    MarkerAges.History(
+                        records: $0.records, lines: $0.lines, shallowBoundaries: repository.shallowBoundaries)
+                }, progress: progress)
         }
 
-        let history = try await historyResult
         progress(AnalysisProgress(phase: "building report", completed: 0, total: nil))
         let aggregate: HistoryAggregate
         if let cachedAggregate {

@@ -30,7 +30,9 @@ private func takeCommands(_ log: URL) throws -> [String] {
 
 @Suite("Incremental cache")
 struct CacheTests {
-    @Test("a warm run with no new commits reads no git log and blames nothing; a new commit is read alone")
+    @Test(
+        "a cold run dates markers from the history it reads, a warm run with no new commits reads no git log and blames nothing, a new commit is read alone"
+    )
     func warmRun() async throws {
         try await withRepository { repository in
             try await repository.fastImport(syntheticHistory(commits: 1_200))
@@ -44,7 +46,7 @@ struct CacheTests {
             let cold = try await analyze(repository.url, options, git: git)
             let coldCommands = try takeCommands(log)
             #expect(coldCommands.contains("log"))
-            #expect(coldCommands.contains("blame"))
+            #expect(!coldCommands.contains("blame"))
             #expect(coldCommands.contains("rev-list"))
 
             let warm = try await analyze(repository.url, options, git: git)
@@ -58,6 +60,7 @@ struct CacheTests {
             try await repository.commit("More", date: Day.at(1_301))
             let next = try await analyze(repository.url, options, git: git)
             let nextCommands = try takeCommands(log)
+            // The new commit did not touch the notes' lines: they are older than what was read, so they are blamed.
             #expect(nextCommands.filter { $0 == "log" }.count == 1)
             #expect(nextCommands.filter { $0 == "blame" }.count == 1)
             #expect(next.analysedCommitCount == cold.analysedCommitCount + 1)

@@ -30,6 +30,84 @@ struct GitLogParserTests {
         }
     }
 
+    /// A repository whose history has every kind of patch section: a rename with edits, a binary change, a mode
+    /// change, a file replaced by a symbolic link (two sections for one entry), an empty file, a line without a
+    /// final newline, a merge and an empty commit.
+    private func patchRepository(_ body: (TemporaryGitRepository, GitProcess) async throws -> Void) async throws {
+        try await withRepository { repository in
+            let text = (1...12).map { "line \($0)\n" }.joined()
+            try repository.write(text + "// TODO: keep me\n", to: "a file.txt")
+            try repository.write(Data([0, 1, 2]), to: "blob.bin")
+            try repository.write("x\n", to: "link")
+            try repository.write("", to: "empty")
+            try repository.write("tail", to: "no-newline.txt")
+            try await repository.commit("First", date: Day.at(1))
+            try await repository.run(["mv", "a file.txt", "renamed file.txt"])
+            try repository.write(text + "  // TODO: keep me\nthirteen\n", to: "renamed file.txt")
+            try repository.write(Data([0, 1, 3]), to: "blob.bin")
+            try repository.write("tail\nmore", to: "no-newline.txt")
+            try await repository.run(["update-index", "--chmod=+x", "blob.bin"])
+            let link = repository.url.appendingPathComponent("link")
+            try FileManager.default.removeItem(at: link)
+            try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: "blob.bin")
+            try await repository.commit("Second", date: Day.at(2))
+            try await repository.run(["checkout", "-q", "-b", "side"])
+            try repository.write("side\n", to: "side.txt")
+            try await repository.commit("Side", date: Day.at(3))
+            try await repository.run(["checkout", "-q", "main"])
+            try await repository.commit("Empty", date: Day.at(4), allowEmpty: true)
+            try await repository.merge("side", date: Day.at(5))
+            let git = GitProcess(executable: try GitExecutable().resolve(), directory: repository.url)
+            try await body(repository, git)
+        }
+    }
+
+    private func log(_ git: GitProcess, patch: Bool) async throws -> Data {
+        try await git.output(
+            ["-c", "diff.context=0", "log", "-z", "--raw", "-M", "--encoding=UTF-8"]
+                + (patch ? ["-p", "-U0", "--no-ext-diff", "--no-textconv"] : ["--numstat"]) + [GitLogParser.format])
+    }
+
+    @Test("patches give the records numstat gives, a type change's two sections included", arguments: [1, 5, 1 << 20])
+    func patchCounts(chunkSize: Int) async throws {
+        try await patchRepository { _, git in
+            let numstat = try parse(try await log(git, patch: false), chunkSize: 1 << 20)
+            var parser = GitLogParser(watching: [])
+            let data = try await log(git, patch: true)
+            var offset = 0
+            while offset < data.count {
+                let end = min(offset + chunkSize, data.count)
+                try data[offset..<end].withUnsafeBytes { try parser.feed($0) }
+                offset = end
+            }
+            let patched = try parser.finish()
+            #expect(patched == numstat)
+            let second = try #require(patched.first { $0.subject == "Second" })
+            #expect(second.changes.first { $0.path == "link" }?.status == .typeChanged)
+            #expect(second.changes.first { $0.path == "blob.bin" }?.isBinary == true)
+            #expect(second.changes.count == 4)
+        }
+    }
+
+    @Test("the watched lines a patch adds and removes are noted by commit and file")
+    func watchedLines() async throws {
+        try await patchRepository { _, git in
+            let note = try #require(LineWords.of(Array("// TODO: keep me".utf8)))
+            #expect(LineWords.of(Array("    //   TODO:keep me".utf8)) == note)
+            #expect(LineWords.of(Array("  // */ ".utf8)) == nil)
+            var parser = GitLogParser(watching: [note])
+            try (try await log(git, patch: true)).withUnsafeBytes { try parser.feed($0) }
+            let commits = try parser.finish()
+            let found = parser.lines.map { line in
+                (commits[line.commit].subject, commits[line.commit].changes[line.change].path, line.isAddition)
+            }
+            // The re-indenting rename removes and adds the note in the same file: its age stays with "First".
+            #expect(found.map(\.0) == ["Second", "Second", "First"])
+            #expect(found.map(\.1) == ["renamed file.txt", "renamed file.txt", "a file.txt"])
+            #expect(found.map(\.2) == [false, true, true])
+        }
+    }
+
     private func parse(_ data: Data, chunkSize: Int) throws -> [CommitRecord] {
         var parser = GitLogParser()
         var offset = 0

@@ -26,6 +26,51 @@ struct PrecisionTests {
         }
     }
 
+    @Test(
+        "ages dated from the history read: across a rename, a move, a re-layout, a rewording, a copy taken out and a copy kept"
+    )
+    func historyDatingAgreesWithBlame() async throws {
+        try await withRepository { repository in
+            try repository.write(
+                "int a(void);\n// TODO: first note\nint b(void);\n/* FIXME: second note */\n", to: "src/old.c")
+            let written = try await repository.commit("Add notes", date: Day.at(1))
+            try await repository.run(["mv", "src/old.c", "src/new.c"])
+            try await repository.commit("Rename", date: Day.at(10))
+            try repository.write(
+                "/* FIXME: second note */\nint a(void);\n// TODO: first note\nint b(void);\n", to: "src/new.c")
+            try await repository.commit("Move the FIXME up", date: Day.at(20))
+            try repository.write(
+                "/* FIXME: second note */\nint a(void);\n    //TODO: first note\nint b(void);\n// XXX: third\n",
+                to: "src/new.c")
+            let reformatted = try await repository.commit("Reformat, and a third note", date: Day.at(30))
+            try repository.write(
+                "/* FIXME: second note */\nint a(void);\n    //TODO: first note, reworded\nint b(void);\n// XXX: third\n",
+                to: "src/new.c")
+            let reworded = try await repository.commit("Reword", date: Day.at(40))
+            let current =
+                "/* FIXME: second note */\nint a(void);\n    //TODO: first note, reworded\nint b(void);\n// XXX: third\n"
+            try repository.write(current + "/* FIXME: second note */\n", to: "src/new.c")
+            try await repository.commit("A copy of the FIXME", date: Day.at(44))
+            try repository.write(current + "// XXX: third\n", to: "src/new.c")
+            let copied = try await repository.commit("Take the copy out; copy the XXX instead", date: Day.at(45))
+            try repository.write("x\n", to: "other.txt")
+            try await repository.commit("Unrelated", date: Day.at(50))
+
+            // The whole history is read, so every marker is dated from it; with a window of one commit, none is,
+            // and all are blamed.
+            let fromHistory = try await analyze(repository.url)
+            let fromBlame = try await analyze(repository.url, AnalysisOptions(maxCommits: 1, now: Day.at(100)))
+            // A copy taken out again leaves the FIXME's age alone; of two identical notes, the first is the older.
+            #expect(fromHistory.markers.map(\.kind) == ["FIXME", "TODO", "XXX", "XXX"])
+            #expect(fromHistory.markers.map(\.lastChanged?.hash) == [written, reworded, reformatted, copied])
+            // Blame agrees, but for the copy: its re-layout rule finds the copy's words in the parent and passes over
+            // the commit that added it.
+            #expect(fromBlame.markers.prefix(3).map(\.lastChanged) == fromHistory.markers.prefix(3).map(\.lastChanged))
+            #expect(fromBlame.markers.prefix(3).map(\.ageDays) == fromHistory.markers.prefix(3).map(\.ageDays))
+            #expect(fromBlame.markers.last?.lastChanged?.hash != copied)
+        }
+    }
+
     @Test("vendored, linguist-marked, generated and copied files leave the findings")
     func vendoredAndGenerated() async throws {
         try await withRepository { repository in
@@ -71,6 +116,9 @@ struct PrecisionTests {
             for file in 0..<3 {
                 let notes = (0..<4).map { "/* NEEDSWORK: case \($0) of file \(file) */\nint v\($0);" }
                 try repository.write(notes.joined(separator: "\n") + "\n", to: "src/f\(file).c")
+                // gettext's notes to translators are a convention, not work.
+                let translated = (0..<4).map { "/* TRANSLATORS: message \($0) */\n_(\"m\($0)\");" }
+                try repository.write(translated.joined(separator: "\n") + "\n", to: "src/t\(file).c")
             }
             try repository.write("/* NOTE: a remark */\n", to: "src/note.c")
             try await repository.commit("Start", date: Day.at(1))

@@ -293,7 +293,7 @@ struct Wording {
             let untested = metric("untested-fixes")
             let fixes = metric("fix-commits")
             title = "Add regression tests for \(untested) untested bug fixes in \(shown)"
-            var facts =
+            let facts =
                 "\(fixes) of the \(metric("commits")) commits that changed `\(path)` (\(metric("lines")) lines) "
                 + "fixed bugs, \(metric("fixes-last-year")) of them in the last year. \(untested) of the fixes of the "
                 + "last two years changed no test file, so nothing stops those bugs from coming back; Evidence lists "
