@@ -105,6 +105,9 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
     var added: [RepositoryReport.FileEvent]
     /// Recent deletions, newest first.
     var deleted: [RepositoryReport.FileEvent]
+    /// The newest commit of the window that deleted each path absent at `HEAD`, by path: where a broken reference's
+    /// target went.
+    var deletedPaths: [String: CommitReference]
     /// Recent renames, newest first.
     var renamed: [RepositoryReport.FileEvent]
     /// Code changes since the docs last changed.
@@ -299,6 +302,7 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
         var coupledEnds: [Int] = []
         var added: [RepositoryReport.FileEvent] = []
         var deleted: [RepositoryReport.FileEvent] = []
+        var deletedPaths: [String: CommitReference] = [:]
         var renamed: [RepositoryReport.FileEvent] = []
         var documentation = DocumentationDrift()
         var documentationOpen = true
@@ -405,6 +409,7 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
                     if recent, added.count < 100 { added.append(Self.event(change, record)) }
                 case .deleted:
                     if recent, deleted.count < 100 { deleted.append(Self.event(change, record)) }
+                    if deletedPaths[change.path] == nil { deletedPaths[change.path] = Self.reference(record) }
                 default:
                     break
                 }
@@ -627,13 +632,15 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
 
         self.added = added
         self.deleted = deleted
+        for entry in table.entries[0..<Int(trackedCount)] { deletedPaths[entry.path] = nil }
+        self.deletedPaths = deletedPaths
         self.renamed = renamed
         self.documentation = documentation
     }
 
     /// The revision of the rules below (what is a fix, a test, noise): part of the cached aggregate's key, so a
     /// build whose rules differ never reads an aggregate an earlier build computed. Raise it with every change.
-    static let rulesRevision = 4
+    static let rulesRevision = 5
 
     /// Half-life, in days, of a fix commit's weight in a defect hotspot's score.
     static let fixHalfLifeDays = 180.0

@@ -58,8 +58,12 @@ extension RepositoryAnalyzer {
     /// relative Python and JavaScript imports, absolute imports of the project's own Python packages, quoted C
     /// includes (not `config.h` or a header the build generates from a `.in` file), and Swift imports of a target
     /// the package deleted.
+    ///
+    /// The deleting commit comes from `deletedPaths`, the history aggregate's newest deletion of each path; only when
+    /// the window is not the whole history (`windowIsWhole` false) is a path it lacks looked up with `git log`.
     static func brokenReferences(
-        in scanned: [ScannedFile], tracked: [TrackedFile], git: GitProcess
+        in scanned: [ScannedFile], tracked: [TrackedFile], git: GitProcess, deletedPaths: [String: CommitReference],
+        windowIsWhole: Bool
     ) async throws -> [RepositoryReport.BrokenReference] {
         let paths = Set(tracked.map(\.path))
         let packages = Set(
@@ -96,25 +100,33 @@ extension RepositoryAnalyzer {
                 }
             }
         }
+        /// The newest deletion of `paths` (files, or folders when `prefix` is set).
+        func deletion(of paths: [String], folder: Bool = false) async throws -> CommitReference? {
+            let known = paths.compactMap { path in
+                folder
+                    ? deletedPaths.filter { $0.key.hasPrefix(path + "/") }.values.max { $0.date < $1.date }
+                    : deletedPaths[path]
+            }
+            if let newest = known.max(by: { $0.date < $1.date }) { return newest }
+            guard !windowIsWhole else { return nil }
+            let (output, completion) = try await git.capture(
+                ["log", "-1", "--diff-filter=D", "--format=%H%x1f%s%x1f%at", "HEAD", "--"] + paths)
+            let fields = String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                .split(separator: "\u{1f}", omittingEmptySubsequences: false)
+            guard completion.status == 0, fields.count == 3 else { return nil }
+            return CommitReference(
+                hash: String(fields[0]), subject: String(fields[1]),
+                date: Date(timeIntervalSince1970: TimeInterval(Int64(fields[2]) ?? 0)))
+        }
         for (name, sites) in swiftImports.sorted(by: { $0.key < $1.key }).prefix(40) {
-            let (output, _) = try await git.capture(
-                ["log", "-1", "--diff-filter=D", "--format=%H", "HEAD", "--", "Sources/\(name)"])
-            guard !output.isEmpty else { continue }
+            guard try await deletion(of: ["Sources/\(name)"], folder: true) != nil else { continue }
             for (file, hit) in sites.prefix(brokenReferenceLimit - broken.count) {
                 broken.append((file, hit, ["Sources/\(name)"]))
             }
         }
         var references: [RepositoryReport.BrokenReference] = []
         for (file, hit, candidates) in broken {
-            let (output, completion) = try await git.capture(
-                ["log", "-1", "--diff-filter=D", "--format=%H%x1f%s%x1f%at", "HEAD", "--"] + candidates)
-            let fields = String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-                .split(separator: "\u{1f}", omittingEmptySubsequences: false)
-            let removed =
-                completion.status == 0 && fields.count == 3
-                ? CommitReference(
-                    hash: String(fields[0]), subject: String(fields[1]),
-                    date: Date(timeIntervalSince1970: TimeInterval(Int64(fields[2]) ?? 0))) : nil
+            let removed = try await deletion(of: candidates)
             // A Swift module or a C header counts only when history shows the project deleted it: otherwise it is
             // a dependency's, the system's or the build's.
             if ["Swift", "C", "C++", "Objective-C"].contains(file.language), removed == nil { continue }

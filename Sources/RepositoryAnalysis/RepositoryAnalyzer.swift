@@ -157,7 +157,11 @@ public struct RepositoryAnalyzer: Sendable {
         let repeatedLines = try await Self.repeatedLines(
             in: scanned, git: git, referenceTime: aggregate.referenceTime)
         let brokenReferences =
-            repository.head == nil ? [] : try await Self.brokenReferences(in: scanned, tracked: tracked, git: git)
+            repository.head == nil
+            ? []
+            : try await Self.brokenReferences(
+                in: scanned, tracked: tracked, git: git, deletedPaths: aggregate.deletedPaths,
+                windowIsWhole: options.maxCommits == nil && options.since == nil)
         let driftingCopies = repository.head == nil ? [] : try await Self.driftingCopies(in: scanned, git: git)
         var report = ReportBuilder(
             repository: repository, options: options, history: aggregate, tracked: tracked, scanned: scanned,

@@ -240,6 +240,12 @@ struct FindingTests {
             let signal = try #require(report.signals.first { $0.kind == .brokenReference })
             #expect(signal.evidence.commits.first?.hash == removal)
             #expect(signal.evidence.locations.first?.startLine == 3)
+            // The deletion comes from the history read; with a window that does not reach it, from `git log`.
+            try repository.write("x\n", to: "other.txt")
+            try await repository.commit("Unrelated", date: Day.at(3))
+            let windowed = try await analyze(repository.url, AnalysisOptions(maxCommits: 1, now: Day.at(100)))
+            #expect(windowed.brokenReferences.first?.removedIn?.hash == removal)
+            #expect(try await analyze(repository.url).brokenReferences.first?.removedIn?.hash == removal)
         }
     }
 
