@@ -100,17 +100,21 @@ extension RepositoryAnalyzer {
                 }
             }
         }
-        /// The newest deletion of `paths` (files, or folders when `prefix` is set).
-        func deletion(of paths: [String], folder: Bool = false) async throws -> CommitReference? {
-            let known = paths.compactMap { path in
-                folder
-                    ? deletedPaths.filter { $0.key.hasPrefix(path + "/") }.values.max { $0.date < $1.date }
-                    : deletedPaths[path]
+        /// The newest deletion of what `pathspecs` match, as `git log` would match them: a path, everything under
+        /// a folder, or a file name anywhere (`:(glob)**/name`).
+        func deletion(of pathspecs: [String]) async throws -> CommitReference? {
+            let anywhere = ":(glob)**/"
+            let known = pathspecs.flatMap { spec -> [CommitReference] in
+                if spec.hasPrefix(anywhere) {
+                    let name = spec.dropFirst(anywhere.count)
+                    return deletedPaths.filter { $0.key == name || $0.key.hasSuffix("/" + name) }.map(\.value)
+                }
+                return deletedPaths.filter { $0.key == spec || $0.key.hasPrefix(spec + "/") }.map(\.value)
             }
             if let newest = known.max(by: { $0.date < $1.date }) { return newest }
             guard !windowIsWhole else { return nil }
             let (output, completion) = try await git.capture(
-                ["log", "-1", "--diff-filter=D", "--format=%H%x1f%s%x1f%at", "HEAD", "--"] + paths)
+                ["log", "-1", "--diff-filter=D", "--format=%H%x1f%s%x1f%at", "HEAD", "--"] + pathspecs)
             let fields = String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
                 .split(separator: "\u{1f}", omittingEmptySubsequences: false)
             guard completion.status == 0, fields.count == 3 else { return nil }
@@ -119,7 +123,7 @@ extension RepositoryAnalyzer {
                 date: Date(timeIntervalSince1970: TimeInterval(Int64(fields[2]) ?? 0)))
         }
         for (name, sites) in swiftImports.sorted(by: { $0.key < $1.key }).prefix(40) {
-            guard try await deletion(of: ["Sources/\(name)"], folder: true) != nil else { continue }
+            guard try await deletion(of: ["Sources/\(name)"]) != nil else { continue }
             for (file, hit) in sites.prefix(brokenReferenceLimit - broken.count) {
                 broken.append((file, hit, ["Sources/\(name)"]))
             }

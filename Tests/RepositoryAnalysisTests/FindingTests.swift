@@ -231,12 +231,16 @@ struct FindingTests {
                 "import requests\nfrom . import helpers\nfrom mypkg.legacy import convert\n", to: "mypkg/cli.py")
             try repository.write("import { a } from './util';\nimport b from 'lodash';\n", to: "web/src/app.ts")
             try repository.write("export const a = 1;\n", to: "web/src/util.ts")
-            try repository.write("#include \"config.h\"\n#include \"stdio.h\"\n", to: "native/main.c")
+            try repository.write(
+                "#include \"config.h\"\n#include \"stdio.h\"\n#include \"legacy.h\"\n", to: "native/main.c")
+            try repository.write("int legacy(void);\n", to: "include/legacy.h")
             try await repository.commit("Start", date: Day.at(1))
-            try await repository.run(["rm", "-q", "mypkg/legacy.py"])
+            try await repository.run(["rm", "-q", "mypkg/legacy.py", "include/legacy.h"])
             let removal = try await repository.commit("Move the converters into a plugin", date: Day.at(2))
             let report = try await analyze(repository.url)
-            #expect(report.brokenReferences.map(\.reference) == ["mypkg.legacy"])
+            // The header was deleted from another folder: found by its name anywhere.
+            #expect(report.brokenReferences.map(\.reference) == ["mypkg.legacy", "legacy.h"])
+            #expect(report.brokenReferences.map(\.removedIn?.hash) == [removal, removal])
             let signal = try #require(report.signals.first { $0.kind == .brokenReference })
             #expect(signal.evidence.commits.first?.hash == removal)
             #expect(signal.evidence.locations.first?.startLine == 3)
@@ -244,8 +248,8 @@ struct FindingTests {
             try repository.write("x\n", to: "other.txt")
             try await repository.commit("Unrelated", date: Day.at(3))
             let windowed = try await analyze(repository.url, AnalysisOptions(maxCommits: 1, now: Day.at(100)))
-            #expect(windowed.brokenReferences.first?.removedIn?.hash == removal)
-            #expect(try await analyze(repository.url).brokenReferences.first?.removedIn?.hash == removal)
+            #expect(windowed.brokenReferences.map(\.removedIn?.hash) == [removal, removal])
+            #expect(try await analyze(repository.url).brokenReferences.map(\.removedIn?.hash) == [removal, removal])
         }
     }
 
