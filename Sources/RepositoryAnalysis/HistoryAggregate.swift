@@ -52,10 +52,13 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
         var date: Date
         /// That commit, when it is in the recent period (nothing older is ever cited).
         var recentCommit: CommitReference?
+        /// Whether that commit also changed a test file: the file arrived with its tests.
+        var withTests = false
 
         private enum CodingKeys: String, CodingKey {
             case date = "d"
             case recentCommit = "c"
+            case withTests = "t"
         }
     }
 
@@ -115,8 +118,12 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
     /// The average number of recent commits of a tracked code file changed in the recent period: the repository's
     /// own pace, against which a hot file is measured.
     var recentPace: Double
-    /// Tracked code files that bug-fix commits touched at least `minimumFixCommits` times, most fixes first.
+    /// Tracked code files that bug-fix commits touched at least `minimumFixCommits` times, most fixes first; the
+    /// analyzer then leaves out the fixes it finds cosmetic or tested.
     var defectFiles: [DefectHistory]
+    /// Folders that hold drifting copies of each other, found by the analyzer at `HEAD` (they depend on the tracked
+    /// files and recent history only, as the rest of the aggregate does).
+    var driftingCopies: [RepositoryReport.DriftingCopy] = []
     /// Focused (not noise) commits of tracked code files outside test and auxiliary folders, for files with at
     /// least 5, by path.
     var frequentlyChanged: [String: Int]
@@ -536,7 +543,8 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
             guard let added = entry.addedCommit else { continue }
             additions[entry.path] = Addition(
                 date: Date(timeIntervalSince1970: TimeInterval(records[added].authorTime)),
-                recentCommit: records[added].commitTime >= recentStart ? reference(added) : nil)
+                recentCommit: records[added].commitTime >= recentStart ? reference(added) : nil,
+                withTests: records[added].changes.contains { Self.isTestPath($0.path) })
         }
         self.additions = additions
         let recentlyChanged = table.entries[0..<Int(trackedCount)].filter {

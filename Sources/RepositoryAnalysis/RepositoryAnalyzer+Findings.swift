@@ -502,28 +502,16 @@ extension RepositoryAnalyzer {
 extension RepositoryAnalyzer {
     /// `files` without the recently added ones whose adding commit also changed a test file: they arrived with
     /// their tests, which reach them through the code that uses them (`RunEventLog.swift`, added with the run
-    /// service's test of the events it keeps). One `git show --name-only` per adding commit.
+    /// service's test of the events it keeps).
     static func withoutTestsAddedAlongside(
-        _ files: [RepositoryReport.UntestedFile], additions: [String: HistoryAggregate.Addition], git: GitProcess
-    ) async throws -> [RepositoryReport.UntestedFile] {
-        var tested: [String: Bool] = [:]
-        var kept: [RepositoryReport.UntestedFile] = []
-        for file in files {
-            guard file.recentlyAdded, let commit = additions[file.path]?.recentCommit?.hash else {
-                kept.append(file)
-                continue
+        _ files: [RepositoryReport.UntestedFile], additions: [String: HistoryAggregate.Addition]
+    ) -> [RepositoryReport.UntestedFile] {
+        files.filter { file in
+            guard file.recentlyAdded, let addition = additions[file.path], addition.recentCommit != nil else {
+                return true
             }
-            if tested[commit] == nil {
-                let (output, completion) = try await git.capture(["show", "--name-only", "--format=", commit])
-                tested[commit] =
-                    completion.status == 0
-                    && String(decoding: output, as: UTF8.self).split(separator: "\n").contains {
-                        HistoryAggregate.isTestPath(String($0))
-                    }
-            }
-            if tested[commit] != true { kept.append(file) }
+            return !addition.withTests
         }
-        return kept
     }
 }
 

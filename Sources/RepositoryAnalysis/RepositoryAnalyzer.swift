@@ -127,7 +127,7 @@ public struct RepositoryAnalyzer: Sendable {
         }
 
         progress(AnalysisProgress(phase: "building report", completed: 0, total: nil))
-        let aggregate: HistoryAggregate
+        var aggregate: HistoryAggregate
         if let cachedAggregate {
             aggregate = cachedAggregate
             progress(
@@ -149,6 +149,13 @@ public struct RepositoryAnalyzer: Sendable {
             aggregate = HistoryAggregate(
                 records: history?.records ?? [], tracked: kinds, ignore: ignore,
                 shallowBoundaries: repository.shallowBoundaries)
+            // What further git runs find at `HEAD` depends on nothing the key leaves out either: it is kept with the
+            // aggregate, so a warm run starts none of them.
+            if repository.head != nil {
+                aggregate.defectFiles = try await Self.withoutTestedFixes(
+                    try await Self.withoutCosmeticFixes(aggregate.defectFiles, git: git), git: git)
+                aggregate.driftingCopies = try await Self.driftingCopies(in: scanned, git: git)
+            }
             if let aggregateKey {
                 // A cache that cannot be written costs speed, not correctness.
                 try? commitCache?.storeAggregate(aggregate, forKey: aggregateKey)
@@ -162,30 +169,24 @@ public struct RepositoryAnalyzer: Sendable {
             : try await Self.brokenReferences(
                 in: scanned, tracked: tracked, git: git, deletedPaths: aggregate.deletedPaths,
                 windowIsWhole: options.maxCommits == nil && options.since == nil)
-        let driftingCopies = repository.head == nil ? [] : try await Self.driftingCopies(in: scanned, git: git)
         var report = ReportBuilder(
             repository: repository, options: options, history: aggregate, tracked: tracked, scanned: scanned,
             origins: origins, markerWords: options.markerWords + foundWords, repeatedLines: repeatedLines,
-            brokenReferences: brokenReferences, driftingCopies: driftingCopies
+            brokenReferences: brokenReferences, driftingCopies: aggregate.driftingCopies
         ).build()
         if repository.head != nil {
             report.untestedFiles = try await Self.withoutTestReferences(
                 report.untestedFiles, scanned: scanned, git: git)
             report.untestedFiles = Self.withLogic(report.untestedFiles, root: repository.root)
-            report.untestedFiles = try await Self.withoutTestsAddedAlongside(
-                report.untestedFiles, additions: aggregate.additions, git: git)
-        }
-        var checked = aggregate
-        if repository.head != nil {
-            checked.defectFiles = try await Self.withoutTestedFixes(
-                try await Self.withoutCosmeticFixes(aggregate.defectFiles, git: git), git: git)
+            report.untestedFiles = Self.withoutTestsAddedAlongside(
+                report.untestedFiles, additions: aggregate.additions)
         }
         var shapes: [String: CodeShape] = [:]
-        for file in checked.defectFiles {
+        for file in aggregate.defectFiles {
             shapes[file.path] = CodeShape.measure(repository.root.appendingPathComponent(file.path))
         }
         report.signals = SignalRules(
-            history: checked, report: report,
+            history: aggregate, report: report,
             hasDocumentation: scanned.contains { $0.kinds.isDocumentation }, now: options.now,
             largeFileBytes: options.largeFileBytes, shapes: shapes, trackedPaths: Set(tracked.map(\.path))
         ).signals()
