@@ -674,14 +674,44 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
         if let reverted = revertedSubject(subject) { return isFix(reverted) }
         let lower = subject.lowercased()
         // Silencing a type checker (`Fix issues previously type ignored`) changes no behaviour.
-        if lower.contains("type ignore") || lower.contains("type: ignore") || lower.contains("type-ignore") {
+        if find("type ignore", in: lower) != nil || find("type: ignore", in: lower) != nil
+            || find("type-ignore", in: lower) != nil
+        {
             return false
         }
         let words = lower.split(whereSeparator: { !$0.isLetter })
         // A fix of the docs, the build, a warning or a flaky test is not a bug fix in the code.
         if words.contains(where: { notBugWords.contains($0) }) { return false }
         if words.contains(where: { fixWords.contains($0) }) { return true }
-        return lower.range(of: #"\b(closes|resolves) #\d"#, options: .regularExpression) != nil
+        // `closes #12`, `resolves #12` as whole words.
+        let bytes = Array(lower.utf8)
+        for keyword in ["closes #", "resolves #"] {
+            var from = 0
+            while let start = find(keyword, in: bytes, from: from) {
+                let end = start + keyword.utf8.count
+                let wordStart = start == 0 || !Character(UnicodeScalar(bytes[start - 1])).isLetter
+                if wordStart, end < bytes.count, (0x30...0x39).contains(bytes[end]) { return true }
+                from = start + 1
+            }
+        }
+        return false
+    }
+
+    /// Where `needle` first occurs in `text` at or after `from`, by bytes: subjects are checked for every commit,
+    /// and byte search costs a fraction of Foundation's string search.
+    private static func find(_ needle: String, in text: String) -> Int? {
+        find(needle, in: Array(text.utf8), from: 0)
+    }
+
+    private static func find(_ needle: String, in bytes: [UInt8], from: Int) -> Int? {
+        let pattern = Array(needle.utf8)
+        guard let first = pattern.first, bytes.count >= pattern.count else { return nil }
+        var index = from
+        while index + pattern.count <= bytes.count {
+            if bytes[index] == first, bytes[index..<(index + pattern.count)].elementsEqual(pattern) { return index }
+            index += 1
+        }
+        return nil
     }
 
     /// Whether a path is a test by name or folder.
@@ -697,11 +727,18 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
     /// The subject a `Revert "…"` commit reverts.
     static func revertedSubject(_ subject: String) -> String? {
         // Forges append the pull request: `Revert "Move closer to the autotools idiom. (#3187)" (#3255)`.
+        guard subject.hasPrefix("Revert \"") else { return nil }
         var subject = Substring(subject)
-        if let range = subject.range(of: #" \(#\d+\)$"#, options: .regularExpression) {
-            subject = subject[..<range.lowerBound]
+        // ` (#123)` at the end.
+        if subject.hasSuffix(")"), let open = subject.lastIndex(of: "("), open > subject.startIndex,
+            subject[subject.index(before: open)...].hasPrefix(" (#")
+        {
+            let digits = subject[subject.index(open, offsetBy: 2)..<subject.index(before: subject.endIndex)]
+            if !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) {
+                subject = subject[..<subject.index(before: open)]
+            }
         }
-        guard subject.hasPrefix("Revert \""), subject.hasSuffix("\""), subject.count > 9 else { return nil }
+        guard subject.hasSuffix("\""), subject.count > 9 else { return nil }
         return String(subject.dropFirst(8).dropLast())
     }
 

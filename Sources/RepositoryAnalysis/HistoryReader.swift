@@ -22,6 +22,9 @@ struct HistoryReader: Sendable {
         var readFromGit: Int
         /// The watched lines that the commits read from git added or removed; `commit` is a position in `records`.
         var lines: [PatchLine] = []
+        /// The writing of the records to the cache, which runs while the caller goes on; await it before the run
+        /// ends.
+        var storing: Task<Void, Never>?
     }
 
     /// Reads the window that ends at `head`. `shallowKey` changes when a shallow clone is deepened, which changes
@@ -88,15 +91,17 @@ struct HistoryReader: Sendable {
             records.compactMap { $0 }, windowKey: windowKey, remembered: remembered, readFromGit: missing.count)
     }
 
-    /// Stores `window` in the cache when anything in it was read from git, or the window is new, and returns it.
+    /// Starts storing `window` in the cache when anything in it was read from git, or the window is new, and
+    /// returns it. Encoding tens of thousands of records takes a second: it runs beside the aggregation.
     private func finish(
         _ window: [CommitRecord], windowKey: String, remembered: [String]?, readFromGit: Int
     ) -> Result {
+        var result = Result(records: window, readFromGit: readFromGit)
         if let cache, readFromGit > 0 || remembered == nil {
             // A cache that cannot be written costs speed, not correctness: the analysis goes on without it.
-            try? cache.store(window: windowKey, records: window)
+            result.storing = Task.detached { try? cache.store(window: windowKey, records: window) }
         }
-        return Result(records: window, readFromGit: readFromGit)
+        return result
     }
 
     /// What determines the window's commits: `head`, the window options and the shallow boundary.

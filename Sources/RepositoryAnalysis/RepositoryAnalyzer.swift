@@ -190,6 +190,7 @@ public struct RepositoryAnalyzer: Sendable {
             hasDocumentation: scanned.contains { $0.kinds.isDocumentation }, now: options.now,
             largeFileBytes: options.largeFileBytes, shapes: shapes, trackedPaths: Set(tracked.map(\.path))
         ).signals()
+        await history?.storing?.value
         progress(AnalysisProgress(phase: "done", completed: 1, total: 1))
         return report
     }
