@@ -476,15 +476,33 @@ enum FindingScanner {
         return table
     }()
 
+    /// The bytes some rule's prefix starts with, as a 256-bit set: most bytes start none, and the check costs no
+    /// array access.
+    private static let prefixStarts: (UInt64, UInt64, UInt64, UInt64) = {
+        var words: [UInt64] = [0, 0, 0, 0]
+        for (byte, prefixes) in prefixesByFirstByte.enumerated() where !prefixes.isEmpty {
+            words[byte >> 6] |= 1 << UInt64(byte & 63)
+        }
+        return (words[0], words[1], words[2], words[3])
+    }()
+
     /// Whether a rule's prefix starts a word anywhere in the bytes: one pass, no text decoded. Credentials are rare,
     /// so almost every file stops here.
     private static func mayHoldSecret(_ bytes: UnsafeRawBufferPointer) -> Bool {
         let count = bytes.count
+        let starts = prefixStarts
         var index = 0
         var previousIsWord = false
         while index < count {
             let byte = bytes[index]
-            if !previousIsWord {
+            let word: UInt64
+            switch byte >> 6 {
+            case 0: word = starts.0
+            case 1: word = starts.1
+            case 2: word = starts.2
+            default: word = starts.3
+            }
+            if !previousIsWord, word & (1 << UInt64(byte & 63)) != 0 {
                 for prefix in prefixesByFirstByte[Int(byte)] where index + prefix.count <= count {
                     var matches = true
                     for offset in 1..<prefix.count where bytes[index + offset] != prefix[offset] {
