@@ -83,9 +83,17 @@ extension RepositoryAnalyzer {
         var broken: [(ScannedFile, MarkerHit, [String])] = []
         // Swift modules are checked once per name: most imports name dependencies, which history never deleted.
         var swiftImports: [String: [(ScannedFile, MarkerHit)]] = [:]
+        // A file under the tests that has the name of a file outside them is a copy kept as test input
+        // (git's `t/t4256/1/mailinfo.c`), not code that is built.
+        func isTestFolder(_ path: String) -> Bool {
+            FileKinds.isUnderTestDirectory(path)
+                || ["t", "testsuite"].contains(path.split(separator: "/").first.map(String.init) ?? "")
+        }
+        let namesOutsideTests = Set(paths.filter { !isTestFolder($0) }.map { FileKinds.name(of: $0) })
         for file in scanned where !file.findings.references.isEmpty {
             let path = file.file.path
             if path.contains("fixtures/") || path.contains("testdata/") { continue }
+            if isTestFolder(path), namesOutsideTests.contains(FileKinds.name(of: path)) { continue }
             let folder = String(FileKinds.directory(of: path))
             for hit in file.findings.references where broken.count < brokenReferenceLimit {
                 guard

@@ -52,7 +52,26 @@ public struct Toolchain: Codable, Sendable, Hashable {
         func makeTarget(_ target: String) -> Bool {
             make?.split(separator: "\n").contains { $0.hasPrefix(target + ":") } ?? false
         }
-        if has("Package.swift") {
+        // A C project that has a Makefile with a test target builds and tests with make, whatever side manifests it
+        // also has (git's own repository has a Cargo.toml for its Rust parts, and a meson.build as an alternative).
+        // Only the languages of the other manifests compete: a C project's shell tests do not make it a shell one.
+        let manifestLanguages: Set<String> = [
+            "Swift", "Rust", "Go", "JavaScript", "TypeScript", "Python", "Java", "Kotlin",
+        ]
+        var codeFiles: [String: Int] = [:]
+        for path in paths {
+            let language = FileKinds.language(of: path)
+            if language == "C" || language == "C++" || manifestLanguages.contains(language) {
+                codeFiles[language, default: 0] += 1
+            }
+        }
+        let cFiles = (codeFiles["C"] ?? 0) + (codeFiles["C++"] ?? 0)
+        let mostlyC = cFiles > 0 && codeFiles.allSatisfy { $0.key == "C" || $0.key == "C++" || $0.value < cFiles }
+        if mostlyC, makeTarget("test") || makeTarget("check") {
+            ecosystem = "make"
+            buildCommand = has("configure.ac") ? "autoreconf -i && ./configure && make" : "make"
+            testCommand = makeTarget("test") ? "make test" : "make check"
+        } else if has("Package.swift") {
             ecosystem = "swiftpm"
             buildCommand = "swift build"
             testCommand = "swift test"

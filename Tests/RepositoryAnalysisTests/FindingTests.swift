@@ -136,16 +136,22 @@ struct FindingTests {
                 "#[rustversion::not(nightly)]\n#[ignore = \"requires nightly\"]\n#[test]\nfn test_backtrace() {}\n\n"
                     + "#[test]\n#[ignore]\nfn test_flaky_retry() {}\n",
                 to: "tests/test_backtrace.rs")
+            // A shell suite's real known breakage, and the harness's own demonstration of one.
+            try repository.write(
+                "test_expect_failure 'rename/add conflict resolvable' '\n\tgit merge side\n'\n"
+                    + "test_expect_failure \"pretend we have a known breakage\" \"false\"\n",
+                to: "t/t6422-merge.sh")
             try await repository.commit("Tests", date: Day.at(1))
             let report = try await analyze(repository.url)
             #expect(
                 report.brokenTests.map(\.test) == [
-                    "custom method remains identical", "test_flaky_retry", "test_unicode_names", "test_streaming",
+                    "rename/add conflict resolvable", "custom method remains identical", "test_flaky_retry",
+                    "test_unicode_names", "test_streaming",
                 ])
             let signals = report.signals.filter { $0.kind == .brokenTest }
             #expect(
                 Set(signals.map { $0.evidence.locations.first?.path ?? "" }) == [
-                    "tests/test_parser.py", "test/methods.test.ts", "tests/test_backtrace.rs",
+                    "tests/test_parser.py", "test/methods.test.ts", "tests/test_backtrace.rs", "t/t6422-merge.sh",
                 ])
             #expect(report.brokenTests.allSatisfy { $0.ageDays == 99 })
         }
@@ -234,6 +240,8 @@ struct FindingTests {
             try repository.write(
                 "#include \"config.h\"\n#include \"stdio.h\"\n#include \"legacy.h\"\n", to: "native/main.c")
             try repository.write("int legacy(void);\n", to: "include/legacy.h")
+            // A copy of main.c kept as test input is data: its includes are not checked.
+            try repository.write("#include \"legacy.h\"\n", to: "t/t4256/1/main.c")
             try await repository.commit("Start", date: Day.at(1))
             try await repository.run(["rm", "-q", "mypkg/legacy.py", "include/legacy.h"])
             let removal = try await repository.commit("Move the converters into a plugin", date: Day.at(2))

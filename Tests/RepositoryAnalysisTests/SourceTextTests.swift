@@ -449,6 +449,17 @@ struct SourceTextTests {
         #expect(npm.testCommand == "npm test" && npm.buildCommand == "npm run build" && npm.testFramework == "vitest")
         let make = Toolchain(manifests: ["Makefile": "all:\n\tcc a.c\ncheck:\n\t./run\n"], paths: [])
         #expect(make.testCommand == "make check" && make.buildCommand == "make")
+        // A C project with a Rust part and a meson alternative still builds and tests with its Makefile; a Rust
+        // project with a few C files does not.
+        let manifests = [
+            "Makefile": "all::\n\tcc git.c\ntest: all\n\t$(MAKE) -C t/ all\n",
+            "Cargo.toml": "[package]\nname = \"gitcore\"\n",
+            "meson.build": "project('git', 'c')\n",
+        ]
+        let cProject = Toolchain(manifests: manifests, paths: ["git.c", "diff.c", "diff.h", "src/lib.rs"])
+        #expect(cProject.ecosystem == "make" && cProject.testCommand == "make test" && cProject.buildCommand == "make")
+        let rustProject = Toolchain(manifests: manifests, paths: ["src/lib.rs", "src/a.rs", "src/b.rs", "c/shim.c"])
+        #expect(rustProject.ecosystem == "cargo" && rustProject.testCommand == "cargo test")
         let placeholder = Toolchain(
             manifests: ["package.json": #"{"scripts": {"test": "echo \"Error: no test specified\" && exit 1"}}"#],
             paths: [])

@@ -221,8 +221,12 @@ struct Wording {
             let lines = metric("lines")
             let testFile = Self.testFile(for: path, toolchain: toolchain)
             title = "Add tests for \(shown)"
+            // A file added recently, or one that keeps changing (then the signal counts its commits).
+            let how =
+                metrics["commits"] != nil
+                ? "changed in \(metric("commits")) commits of the analysed history" : "was added recently"
             context =
-                "`\(path)` (\(lines) lines) was added recently and no test is named after it or mentions it"
+                "`\(path)` (\(lines) lines) \(how) and no test is named after it or mentions it"
                 + (toolchain.testFolder.map { " in `\($0)/`" } ?? "") + "."
             proposal =
                 "Add " + (testFile.map { "`\($0)`" } ?? "a test file next to the existing tests")
