@@ -17,17 +17,22 @@ struct GitLogParserTests {
             try await repository.run(["mv", "a file.txt", "renamed file.txt"])
             try repository.write("one\ntwo\nthree\n", to: "renamed file.txt")
             try await repository.commit("Rename", date: Day.at(2))
-            try await repository.run(["checkout", "-q", "-b", "side"])
-            try repository.write("side\n", to: "side.txt")
-            try await repository.commit("Side", date: Day.at(3))
-            try await repository.run(["checkout", "-q", "main"])
-            try await repository.commit("Empty", date: Day.at(4), allowEmpty: true)
-            try await repository.merge("side", date: Day.at(5))
+            try await mergeSideBranchAfterEmptyCommit(repository)
             let git = GitProcess(executable: try GitExecutable().resolve(), directory: repository.url)
             return try await git.output([
                 "log", "-z", "--raw", "--numstat", "-M", "--encoding=UTF-8", GitLogParser.format,
             ])
         }
+    }
+
+    /// Commits a side branch on day 3, an empty commit on main on day 4, and merges the side branch on day 5.
+    private func mergeSideBranchAfterEmptyCommit(_ repository: TemporaryGitRepository) async throws {
+        try await repository.run(["checkout", "-q", "-b", "side"])
+        try repository.write("side\n", to: "side.txt")
+        try await repository.commit("Side", date: Day.at(3))
+        try await repository.run(["checkout", "-q", "main"])
+        try await repository.commit("Empty", date: Day.at(4), allowEmpty: true)
+        try await repository.merge("side", date: Day.at(5))
     }
 
     /// A repository whose history has every kind of patch section: a rename with edits, a binary change, a mode
@@ -51,12 +56,7 @@ struct GitLogParserTests {
             try FileManager.default.removeItem(at: link)
             try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: "blob.bin")
             try await repository.commit("Second", date: Day.at(2))
-            try await repository.run(["checkout", "-q", "-b", "side"])
-            try repository.write("side\n", to: "side.txt")
-            try await repository.commit("Side", date: Day.at(3))
-            try await repository.run(["checkout", "-q", "main"])
-            try await repository.commit("Empty", date: Day.at(4), allowEmpty: true)
-            try await repository.merge("side", date: Day.at(5))
+            try await mergeSideBranchAfterEmptyCommit(repository)
             let git = GitProcess(executable: try GitExecutable().resolve(), directory: repository.url)
             try await body(repository, git)
         }
