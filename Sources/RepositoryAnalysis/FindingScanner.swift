@@ -48,6 +48,14 @@ enum FindingScanner {
         "Objective-C": ["#include \""], "Swift": ["import "],
     ].mapValues { $0.map { Array($0.utf8) } }
 
+    /// Whether a line holds one of `testTriggers`.
+    static func hasTestTrigger(_ line: Substring) -> Bool {
+        var line = line
+        return line.withUTF8 { bytes in
+            testTriggers.contains { contains(UnsafeRawBufferPointer(bytes), $0) }
+        }
+    }
+
     /// Whether `needle` occurs in `bytes`: `memchr` finds each candidate first byte (vectorised in the C library),
     /// `memcmp` checks the rest.
     static func contains(_ bytes: UnsafeRawBufferPointer, _ needle: [UInt8]) -> Bool {
@@ -142,6 +150,9 @@ enum FindingScanner {
                 && !Self.defectWords.contains { text.contains($0) }
         }
         for (index, raw) in lines.enumerated() {
+            // Every marker below holds one of the trigger words: other lines (nearly all of them) are passed over
+            // before anything costlier than a byte search.
+            guard Self.hasTestTrigger(raw) else { continue }
             let line = String(Self.trimmed(raw))
             let number = index + 1
             if statesCondition(index) { continue }
@@ -376,7 +387,7 @@ enum FindingScanner {
         var hits: [MarkerHit] = []
         for (index, raw) in lines.enumerated() {
             for pattern in patterns {
-                guard let range = raw.range(of: pattern) else { continue }
+                guard let range = Self.range(of: pattern, in: raw) else { continue }
                 let text: String
                 if pattern.hasPrefix("sys.path") || pattern.hasPrefix("@preconcurrency") {
                     text = String(Self.trimmed(raw))
@@ -388,6 +399,20 @@ enum FindingScanner {
             }
         }
         return hits
+    }
+
+    /// Where `needle` first occurs in `line`, by UTF-8 bytes (Foundation's `range(of:)` costs far more, and runs on
+    /// every line of a file).
+    static func range(of needle: String, in line: Substring) -> Range<Substring.Index>? {
+        let pattern = Array(needle.utf8)
+        let utf8 = line.utf8
+        guard let first = pattern.first else { return nil }
+        var from = utf8.startIndex
+        while let start = utf8[from...].firstIndex(of: first) {
+            if utf8[start...].starts(with: pattern) { return start..<utf8.index(start, offsetBy: pattern.count) }
+            from = utf8.index(after: start)
+        }
+        return nil
     }
 
     // MARK: References
