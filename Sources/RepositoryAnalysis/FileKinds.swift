@@ -354,14 +354,8 @@ enum FileKinds {
         // ASCII lower case, byte by byte: every file's head is checked, and decoding it as a string costs more than
         // the rest of its scan.
         let head = bytes[0..<end].map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }
-        return generatedPhrases.contains { phrase in
-            guard let first = phrase.first, head.count >= phrase.count else { return false }
-            var index = 0
-            while index + phrase.count <= head.count {
-                if head[index] == first, head[index..<(index + phrase.count)].elementsEqual(phrase) { return true }
-                index += 1
-            }
-            return false
+        return head.withUnsafeBytes { head in
+            generatedPhrases.contains { FindingScanner.contains(head, $0) }
         }
     }
 

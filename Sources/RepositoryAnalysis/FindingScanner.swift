@@ -56,20 +56,25 @@ enum FindingScanner {
         }
     }
 
-    /// Whether `needle` occurs in `bytes`: `memchr` finds each candidate first byte (vectorised in the C library),
-    /// `memcmp` checks the rest.
+    /// Whether `needle` occurs in `bytes`.
     static func contains(_ bytes: UnsafeRawBufferPointer, _ needle: [UInt8]) -> Bool {
-        guard let base = bytes.baseAddress, let first = needle.first, bytes.count >= needle.count else { return false }
-        return needle.withUnsafeBytes { needle -> Bool in
-            guard let target = needle.baseAddress else { return false }
-            var start = 0
+        firstOffset(of: needle, in: bytes) != nil
+    }
+
+    /// Where `needle` first occurs in `bytes` at or after `from`: `memchr` finds each candidate first byte
+    /// (vectorised in the C library), `memcmp` checks the rest.
+    static func firstOffset(of needle: [UInt8], in bytes: UnsafeRawBufferPointer, from: Int = 0) -> Int? {
+        guard let base = bytes.baseAddress, let first = needle.first, bytes.count >= needle.count else { return nil }
+        return needle.withUnsafeBytes { needle -> Int? in
+            guard let target = needle.baseAddress else { return nil }
+            var start = from
             let last = bytes.count - needle.count
             while start <= last, let found = memchr(base + start, Int32(first), last - start + 1) {
                 let offset = base.distance(to: UnsafeRawPointer(found))
-                if memcmp(base + offset, target, needle.count) == 0 { return true }
+                if memcmp(base + offset, target, needle.count) == 0 { return offset }
                 start = offset + 1
             }
-            return false
+            return nil
         }
     }
 
@@ -405,14 +410,12 @@ enum FindingScanner {
     /// every line of a file).
     static func range(of needle: String, in line: Substring) -> Range<Substring.Index>? {
         let pattern = Array(needle.utf8)
-        let utf8 = line.utf8
-        guard let first = pattern.first else { return nil }
-        var from = utf8.startIndex
-        while let start = utf8[from...].firstIndex(of: first) {
-            if utf8[start...].starts(with: pattern) { return start..<utf8.index(start, offsetBy: pattern.count) }
-            from = utf8.index(after: start)
+        var text = line
+        guard let offset = text.withUTF8({ firstOffset(of: pattern, in: UnsafeRawBufferPointer($0)) }) else {
+            return nil
         }
-        return nil
+        let start = line.utf8.index(line.startIndex, offsetBy: offset)
+        return start..<line.utf8.index(start, offsetBy: pattern.count)
     }
 
     // MARK: References

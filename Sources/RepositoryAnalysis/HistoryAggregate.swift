@@ -673,46 +673,31 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
         // A revert fixes a bug only when what it reverts was meant as one (and is then a fix that failed).
         if let reverted = revertedSubject(subject) { return isFix(reverted) }
         let lower = subject.lowercased()
-        // Silencing a type checker (`Fix issues previously type ignored`) changes no behaviour.
-        if find("type ignore", in: lower) != nil || find("type: ignore", in: lower) != nil
-            || find("type-ignore", in: lower) != nil
-        {
+        // Subjects are searched by bytes: every commit's is, and Foundation's string search costs far more.
+        let bytes = Array(lower.utf8)
+        return bytes.withUnsafeBytes { bytes in
+            if typeIgnores.contains(where: { FindingScanner.contains(bytes, $0) }) { return false }
+            let words = lower.split(whereSeparator: { !$0.isLetter })
+            // A fix of the docs, the build, a warning or a flaky test is not a bug fix in the code.
+            if words.contains(where: { notBugWords.contains($0) }) { return false }
+            if words.contains(where: { fixWords.contains($0) }) { return true }
+            // `closes #12`, `resolves #12` as whole words.
+            for keyword in closingKeywords {
+                var from = 0
+                while let start = FindingScanner.firstOffset(of: keyword, in: bytes, from: from) {
+                    let end = start + keyword.count
+                    let wordStart = start == 0 || !Character(UnicodeScalar(bytes[start - 1])).isLetter
+                    if wordStart, end < bytes.count, (0x30...0x39).contains(bytes[end]) { return true }
+                    from = start + 1
+                }
+            }
             return false
         }
-        let words = lower.split(whereSeparator: { !$0.isLetter })
-        // A fix of the docs, the build, a warning or a flaky test is not a bug fix in the code.
-        if words.contains(where: { notBugWords.contains($0) }) { return false }
-        if words.contains(where: { fixWords.contains($0) }) { return true }
-        // `closes #12`, `resolves #12` as whole words.
-        let bytes = Array(lower.utf8)
-        for keyword in ["closes #", "resolves #"] {
-            var from = 0
-            while let start = find(keyword, in: bytes, from: from) {
-                let end = start + keyword.utf8.count
-                let wordStart = start == 0 || !Character(UnicodeScalar(bytes[start - 1])).isLetter
-                if wordStart, end < bytes.count, (0x30...0x39).contains(bytes[end]) { return true }
-                from = start + 1
-            }
-        }
-        return false
     }
 
-    /// Where `needle` first occurs in `text` at or after `from`, by bytes: subjects are checked for every commit,
-    /// and byte search costs a fraction of Foundation's string search.
-    private static func find(_ needle: String, in text: String) -> Int? {
-        find(needle, in: Array(text.utf8), from: 0)
-    }
-
-    private static func find(_ needle: String, in bytes: [UInt8], from: Int) -> Int? {
-        let pattern = Array(needle.utf8)
-        guard let first = pattern.first, bytes.count >= pattern.count else { return nil }
-        var index = from
-        while index + pattern.count <= bytes.count {
-            if bytes[index] == first, bytes[index..<(index + pattern.count)].elementsEqual(pattern) { return index }
-            index += 1
-        }
-        return nil
-    }
+    /// How subjects say a type checker was silenced (`Fix issues previously type ignored`): no behaviour changed.
+    private static let typeIgnores = ["type ignore", "type: ignore", "type-ignore"].map { Array($0.utf8) }
+    private static let closingKeywords = ["closes #", "resolves #"].map { Array($0.utf8) }
 
     /// Whether a path is a test by name or folder.
     static func isTestPath(_ path: String) -> Bool {

@@ -76,12 +76,15 @@ struct MarkerAges: Sendable {
 
     /// The requests whose lines the cache does not answer.
     func uncached(_ requests: [Request]) throws -> [Request] {
-        try requests.filter { request in
-            guard request.matchesIndex,
-                let cached = try cache?.origins(path: request.file.path, blob: request.file.blob)
-            else { return true }
-            return !request.lines.allSatisfy { cached[$0] != nil }
-        }
+        try requests.filter { try cached($0) == nil }
+    }
+
+    /// The remembered origins of all of `request`'s lines, or `nil` when the cache lacks any of them.
+    private func cached(_ request: Request) throws -> [Int: LineOrigin]? {
+        guard request.matchesIndex, let cached = try cache?.origins(path: request.file.path, blob: request.file.blob),
+            request.lines.allSatisfy({ cached[$0] != nil })
+        else { return nil }
+        return cached
     }
 
     /// The `LineWords` of the requested lines of files that match their index blob (the others may hold lines not
@@ -109,17 +112,14 @@ struct MarkerAges: Sendable {
         var keep: [LineOriginKey: [Int: LineOrigin]] = [:]
         var toDate: [Request] = []
         for request in requests {
-            let key = LineOriginKey(path: request.file.path, blob: request.file.blob)
-            if request.matchesIndex, let cached = try cache?.origins(path: key.path, blob: key.blob),
-                request.lines.allSatisfy({ cached[$0] != nil })
-            {
-                result[key.path] = cached
-                keep[key] = cached
+            if let cached = try cached(request) {
+                result[request.file.path] = cached
+                keep[LineOriginKey(path: request.file.path, blob: request.file.blob)] = cached
             } else {
                 toDate.append(request)
             }
         }
-        let fromHistory = try history.map { try Self.resolve(words, in: $0, ignoring: ignoredRevisions()) } ?? [:]
+        let fromHistory = history.map { Self.resolve(words, in: $0, ignoring: ignoredRevisions()) } ?? [:]
         var dated: [(Request, [Int: LineOrigin])] = []
         var toBlame: [Request] = []
         for request in toDate {
@@ -183,7 +183,7 @@ struct MarkerAges: Sendable {
     }
 
     /// The commits listed in the repository's `.git-blame-ignore-revs`, full or abbreviated.
-    private func ignoredRevisions() throws -> [String] {
+    private func ignoredRevisions() -> [String] {
         guard let ignoreRevisionsFile, let data = FileManager.default.contents(atPath: ignoreRevisionsFile.path)
         else { return [] }
         return String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).compactMap { line in
@@ -315,20 +315,14 @@ struct MarkerAges: Sendable {
                 ["show", "--no-textconv"], rawArguments: [Array("\(commit)^:".utf8) + request.file.rawPath])
             // A root commit, or a file the commit added or renamed: nothing to compare with.
             guard completion.status == 0 else { continue }
-            let before = Set(parent.split(separator: 0x0A).map(Self.words).filter { !$0.isEmpty })
+            let before = Set(parent.split(separator: 0x0A).compactMap(LineWords.of))
             let relaid = lines.allSatisfy { line in
-                guard line - 1 < current.count else { return false }
-                let words = Self.words(current[line - 1])
-                return !words.isEmpty && before.contains(words)
+                guard line - 1 < current.count, let words = LineWords.of(current[line - 1]) else { return false }
+                return before.contains(words)
             }
             if relaid { found.insert(commit) }
         }
         return found
-    }
-
-    /// A line's bytes without whitespace and comment punctuation: what stays when only its layout changes.
-    private static func words(_ line: Data.SubSequence) -> [UInt8] {
-        line.filter { !LineWords.isLayout($0) }
     }
 
     /// Blames the working-tree file at the requested lines, merged into ranges.

@@ -87,7 +87,7 @@ extension RepositoryAnalyzer {
         // (git's `t/t4256/1/mailinfo.c`), not code that is built.
         func isTestFolder(_ path: String) -> Bool {
             FileKinds.isUnderTestDirectory(path)
-                || ["t", "testsuite"].contains(path.split(separator: "/").first.map(String.init) ?? "")
+                || Toolchain.testFolderNames.contains(path.split(separator: "/").first.map(String.init) ?? "")
         }
         let namesOutsideTests = Set(paths.filter { !isTestFolder($0) }.map { FileKinds.name(of: $0) })
         for file in scanned where !file.findings.references.isEmpty {

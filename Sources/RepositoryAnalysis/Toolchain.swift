@@ -41,12 +41,13 @@ public struct Toolchain: Codable, Sendable, Hashable {
         self.declaredLicense = declaredLicense
     }
 
+    /// Top-level folders that hold a project's tests, in the order they are looked for.
+    static let testFolderNames = ["Tests", "tests", "test", "__tests__", "spec", "t", "testsuite"]
+
     /// Reads the toolchain from root manifests (`name: text`) and the tracked paths.
     init(manifests: [String: String], paths: [String]) {
         let topFolders = Set(paths.compactMap { $0.split(separator: "/").first.map(String.init) })
-        testFolder = ["Tests", "tests", "test", "__tests__", "spec", "t", "testsuite"].first {
-            topFolders.contains($0)
-        }
+        testFolder = Self.testFolderNames.first { topFolders.contains($0) }
         func has(_ name: String) -> Bool { manifests[name] != nil }
         let make = manifests["Makefile"] ?? manifests["makefile"] ?? manifests["GNUmakefile"]
         func makeTarget(_ target: String) -> Bool {
@@ -67,9 +68,10 @@ public struct Toolchain: Codable, Sendable, Hashable {
         }
         let cFiles = (codeFiles["C"] ?? 0) + (codeFiles["C++"] ?? 0)
         let mostlyC = cFiles > 0 && codeFiles.allSatisfy { $0.key == "C" || $0.key == "C++" || $0.value < cFiles }
+        let makeBuild = has("configure.ac") ? "autoreconf -i && ./configure && make" : "make"
         if mostlyC, makeTarget("test") || makeTarget("check") {
             ecosystem = "make"
-            buildCommand = has("configure.ac") ? "autoreconf -i && ./configure && make" : "make"
+            buildCommand = makeBuild
             testCommand = makeTarget("test") ? "make test" : "make check"
         } else if has("Package.swift") {
             ecosystem = "swiftpm"
@@ -121,7 +123,7 @@ public struct Toolchain: Codable, Sendable, Hashable {
             testCommand = "meson test -C build"
         } else if make != nil || has("configure.ac") {
             ecosystem = "make"
-            buildCommand = has("configure.ac") ? "autoreconf -i && ./configure && make" : "make"
+            buildCommand = makeBuild
             // Automake gives every `Makefile.am` a `check` target, whether or not a Makefile is committed.
             testCommand =
                 has("Makefile.am") || makeTarget("check") ? "make check" : makeTarget("test") ? "make test" : nil
