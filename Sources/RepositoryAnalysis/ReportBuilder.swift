@@ -233,6 +233,15 @@ struct ReportBuilder {
 
     /// Files with undocumented public declarations, limited to the product surface: modules the project ships
     /// (see `ModuleLayout`), without members that implement a requirement of a protocol declared in the repository.
+    /// Whether a `Cargo.toml`'s `crate-type` lists only `staticlib` and `cdylib`: a library linked from C.
+    static func buildsOnlyForC(_ cargo: String) -> Bool {
+        guard let line = cargo.split(separator: "\n").first(where: { $0.hasPrefix("crate-type") }) else {
+            return false
+        }
+        let types = line.split(separator: "\"").enumerated().filter { $0.offset % 2 == 1 }.map(\.element)
+        return !types.isEmpty && types.allSatisfy { $0 == "staticlib" || $0 == "cdylib" }
+    }
+
     private func undocumentedFiles() -> [RepositoryReport.UndocumentedFile] {
         let layout = ModuleLayout(manifests: manifests, paths: scanned.map(\.file.path))
         let requirements = Set(scanned.flatMap(\.declarations.requirements))
@@ -253,8 +262,11 @@ struct ReportBuilder {
                 Set(file.declarations.exports), Set(files), file.file.path
             )
         }
+        // A crate built only as a library for C callers (git's `crate-type = ["staticlib"]`) has no Rust users.
+        let rustForC = manifests["Cargo.toml"].map(Self.buildsOnlyForC) ?? false
         return scanned.compactMap { file -> RepositoryReport.UndocumentedFile? in
             guard !file.declarations.undocumented.isEmpty, !file.kinds.isGenerated,
+                !(rustForC && file.language == "Rust"),
                 let module = layout.module(of: file.file.path, language: file.language)
             else { return nil }
             let entry = entries[Self.family(file.language) + ":" + module.name]

@@ -71,6 +71,20 @@ struct PrecisionTests {
         }
     }
 
+    @Test("a Rust crate built only for C callers ships no Rust API")
+    func rustForC() async throws {
+        try await withRepository { repository in
+            try repository.write("[package]\nname = \"core\"\n\n[lib]\ncrate-type = [\"rlib\"]\n", to: "Cargo.toml")
+            try repository.write("pub fn hash(data: &[u8]) -> u32 { 0 }\n", to: "src/lib.rs")
+            try await repository.commit("Start", date: Day.at(1))
+            #expect(try await analyze(repository.url).undocumentedFiles.map(\.path) == ["src/lib.rs"])
+            try repository.write(
+                "[package]\nname = \"core\"\n\n[lib]\ncrate-type = [\"staticlib\"]\n", to: "Cargo.toml")
+            try await repository.commit("Link from C", date: Day.at(2))
+            #expect(try await analyze(repository.url).undocumentedFiles.isEmpty)
+        }
+    }
+
     @Test("vendored, linguist-marked, generated and copied files leave the findings")
     func vendoredAndGenerated() async throws {
         try await withRepository { repository in
