@@ -7,7 +7,7 @@ import Logging
 /// database in `Tests/TicketMasterTests/History/Fixtures/` that the tests migrate to the current version.
 enum HistorySchema {
     /// The migration identifiers, oldest first; the last is the current schema version.
-    static let versions = ["v1", "v2", "v3", "v4"]
+    static let versions = ["v1", "v2", "v3", "v4", "v5"]
 
     /// Tables earlier versions had and a later one dropped: their rows in an old export are not imported.
     static let droppedTables: Set<String> = ["analysisCache"]
@@ -83,6 +83,31 @@ enum HistorySchema {
                 t.add(column: "lastScheduledAt", .datetime)
                 // Whether runs started by a webhook or a schedule file their drafts without review.
                 t.add(column: "autoFile", .boolean).notNull().defaults(to: false)
+            }
+        }
+        migrator.registerMigration("v5") { db in
+            // The job queue (see `SQLiteJobQueue`) and the leases that elect its leader: work in progress, not a
+            // record, so export leaves them. Times are seconds since 1970, to compare and add to in SQL.
+            try db.create(table: "job") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("kind", .text).notNull()
+                t.column("payload", .text).notNull()
+                t.column("state", .text).notNull()
+                t.column("attempt", .integer).notNull()
+                t.column("maxAttempts", .integer).notNull()
+                t.column("runAt", .double).notNull()
+                t.column("uniqueKey", .text).unique()
+                t.column("lockedBy", .text)
+                t.column("heartbeatAt", .double)
+                t.column("errors", .text).notNull()
+                t.column("createdAt", .double).notNull()
+                t.column("finishedAt", .double)
+            }
+            try db.create(index: "jobDue", on: "job", columns: ["state", "runAt", "id"])
+            try db.create(table: "leaderLease", options: .withoutRowID) { t in
+                t.column("role", .text).primaryKey()
+                t.column("holder", .text).notNull()
+                t.column("expiresAt", .double).notNull()
             }
         }
         return migrator

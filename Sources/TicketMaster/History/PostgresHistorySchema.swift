@@ -92,7 +92,39 @@ enum PostgresHistorySchema {
                     PRIMARY KEY (tracker, repository, fingerprint))
                 """,
             ]
-        )
+        ),
+        (
+            // The job queue (see `PostgresJobQueue`) and the leases that elect its leader.
+            "v2",
+            [
+                """
+                CREATE TABLE job (
+                    id bigserial PRIMARY KEY,
+                    kind text NOT NULL,
+                    payload text NOT NULL,
+                    state text NOT NULL DEFAULT 'available'
+                        CHECK (state IN ('available', 'running', 'completed', 'discarded')),
+                    attempt integer NOT NULL DEFAULT 0,
+                    max_attempts integer NOT NULL CHECK (max_attempts > 0),
+                    run_at timestamptz NOT NULL DEFAULT now(),
+                    unique_key text UNIQUE,
+                    locked_by text,
+                    heartbeat_at timestamptz,
+                    errors jsonb NOT NULL DEFAULT '[]',
+                    created_at timestamptz NOT NULL DEFAULT now(),
+                    finished_at timestamptz)
+                """,
+                "CREATE INDEX job_due ON job (run_at, id) WHERE state = 'available'",
+                "CREATE INDEX job_heartbeat ON job (heartbeat_at) WHERE state = 'running'",
+                "CREATE INDEX job_finished ON job (finished_at) WHERE state IN ('completed', 'discarded')",
+                """
+                CREATE TABLE leader (
+                    role text PRIMARY KEY,
+                    holder text NOT NULL,
+                    expires_at timestamptz NOT NULL)
+                """,
+            ]
+        ),
     ]
 
     /// The migration names, oldest first; the last is the current schema version.

@@ -18,7 +18,7 @@ struct HistoryMigrationTests {
         FileManager.default.createFile(atPath: empty, contents: Data())
         for path in [folder.path("missing/deeper/history.sqlite"), empty] {
             let store = try SQLiteHistoryStore(path: path)
-            #expect(try await store.export().schema == ["v1", "v2", "v3", "v4"])
+            #expect(try await store.export().schema == ["v1", "v2", "v3", "v4", "v5"])
             #expect(try await store.runs(limit: 1).isEmpty)
             #expect(try await store.integrityProblems().isEmpty)
         }
