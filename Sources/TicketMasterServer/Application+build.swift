@@ -61,7 +61,8 @@ struct Server: Sendable {
         team = TeamStore(history: history, now: settings.now)
         let metrics = ServerMetrics()
         self.metrics = metrics
-        coordinator = RunCoordinator(settings: settings, team: team, metrics: metrics)
+        coordinator = RunCoordinator(
+            settings: settings, team: team, queue: SQLiteJobQueue(history: history), metrics: metrics)
         pages = try Pages()
         let interrupted = try await team.interruptUnfinished()
         if interrupted > 0 {
@@ -69,18 +70,10 @@ struct Server: Sendable {
                 "\(interrupted) run(s) were cut off when the server last stopped: marked interrupted")
         }
         // Runs that were waiting for their turn when the server stopped keep their place in the queue.
-        let queued = try await team.queuedRunRequests()
-        for request in queued {
-            guard let repository = try await team.repository(id: request.repositoryId) else {
-                if let id = request.id {
-                    try await team.update(runRequest: id, state: .failed, message: "its repository was removed")
-                }
-                continue
-            }
-            await coordinator.suggest(request, repository: repository)
-        }
-        if !queued.isEmpty {
-            settings.logger.notice("\(queued.count) run(s) queued before the server stopped: queued again")
+        let waiting = try await team.queueWaitingRequests()
+        for request in waiting { await coordinator.queued(request) }
+        if !waiting.isEmpty {
+            settings.logger.notice("\(waiting.count) run(s) queued before the server stopped: they run now")
         }
         if try await team.accountCount() == 0 {
             if let password = settings.variables["TICKET_MASTER_ADMIN_PASSWORD"], !password.isEmpty {

@@ -148,14 +148,13 @@ extension Server {
             repositoryId: repositoryId, requestedBy: context.actor, maxIssues: maxIssues, provider: provider,
             issueTypes: types.flatMap { Set($0) == Set(IssueType.allCases) ? nil : $0 })
         try await audit("run.start", "run \(run.id ?? 0) of repository \(repository.name)", context)
-        await coordinator.suggest(run, repository: repository)
+        await coordinator.queued(run)
         return run
     }
 
     /// Queues filing of run request `id`'s approved drafts; shared by the page and the API.
     func fileApproved(_ id: Int64, context: ServerContext) async throws {
-        guard let run = try await team.runRequest(id: id),
-            let repository = try await team.repository(id: run.repositoryId)
+        guard let run = try await team.runRequest(id: id), try await team.repository(id: run.repositoryId) != nil
         else { throw HTTPError(.notFound) }
         guard run.runId != nil, [.drafted, .filed, .failed, .interrupted].contains(run.state) else {
             throw HTTPError(.conflict, message: "run \(id) has no drafts to file yet; wait until it has drafted")
@@ -163,8 +162,10 @@ extension Server {
         guard !(await coordinator.isBusy(id)) else {
             throw HTTPError(.conflict, message: "run \(id) is already filing")
         }
+        guard try await coordinator.file(id) else {
+            throw HTTPError(.conflict, message: "run \(id) is already filing")
+        }
         try await audit("run.file", "run \(id)", context)
-        await coordinator.file(run, repository: repository)
     }
 
     /// The history run of run request `id`, when its drafts may be edited.

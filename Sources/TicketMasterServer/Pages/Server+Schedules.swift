@@ -73,7 +73,7 @@ extension Server {
             try await team.audit(
                 "run.schedule", target: "run \(request.id ?? 0) of repository \(repository.name), due \(due)",
                 actor: "schedule", address: nil)
-            await coordinator.suggest(request, repository: repository)
+            await coordinator.queued(request)
             queued.append(request)
         }
         return queued

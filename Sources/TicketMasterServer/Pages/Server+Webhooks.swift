@@ -106,7 +106,7 @@ extension Server {
         try await team.audit(
             "run.webhook", target: "run \(run.id ?? 0) of repository \(repository.name) on a push to \(push.ref)",
             actor: "webhook (\(forge.rawValue))", address: context.address)
-        await coordinator.suggest(run, repository: repository)
+        await coordinator.queued(run)
         return try API.json(["run": "\(run.id ?? 0)", "page": "/runs/\(run.id ?? 0)"], status: .accepted)
     }
 

@@ -4,45 +4,48 @@ import ServiceLifecycle
 import Synchronization
 import TicketMaster
 
-/// Runs what people start in the web service, one at a time in the order they were started, through the same
-/// ``RunService`` as the command line; each run's events go to the ``RunBroadcast`` as they happen. On shutdown the
-/// running run is cancelled: its drafts so far are kept and it is marked interrupted. Runs still waiting stay
-/// queued in the database, and the next start queues them again in their order.
+/// Runs what people start in the web service through the same ``RunService`` as the command line: each run request
+/// is a job in the database's queue (added in the transaction that records the request), and this server's
+/// ``JobWorker`` runs them one at a time, oldest first. Each run's events go to the ``RunBroadcast`` as they happen.
+///
+/// On shutdown the running run is cancelled: its drafts so far are kept and it is marked interrupted. Jobs still
+/// waiting stay in the queue and run after the next start; a job cut off by a crash is rescued once its lease
+/// lapses, which re-runs a filing (exactly once per draft, through the fingerprint claims) and passes over a
+/// suggestion the next start marked interrupted.
 actor RunCoordinator: Service {
     private let settings: ServerSettings
     private let team: TeamStore
+    private let queue: SQLiteJobQueue
     let broadcast = RunBroadcast()
-    private var queue: [Job] = []
-    private var current: Task<Void, Never>?
-    private var stopping = false
     /// Secrets already masked in the logs.
     private var redacted: Set<String> = []
     /// Which model services this server reached, and when it last looked.
     private var modelServices: (at: Date, rows: [ProviderStatus])?
     private var probing = false
 
-    private enum Job {
-        case suggest(RunRequest, RepositoryRecord)
-        case file(RunRequest, RepositoryRecord)
-    }
-
     private let metrics: ServerMetrics
 
-    init(settings: ServerSettings, team: TeamStore, metrics: ServerMetrics) {
+    init(settings: ServerSettings, team: TeamStore, queue: SQLiteJobQueue, metrics: ServerMetrics) {
         self.settings = settings
         self.team = team
+        self.queue = queue
         self.metrics = metrics
     }
 
-    /// Queues a suggestion run for `request`.
-    func suggest(_ request: RunRequest, repository: RepositoryRecord) async {
+    /// Says that `request`'s suggestion job was queued: its watchers wait for its events, and the worker wakes.
+    func queued(_ request: RunRequest) async {
+        guard let id = request.id else { return }
         metrics.runStarted(provider: request.provider)
-        await enqueue(.suggest(request, repository), id: request.id)
+        await broadcast.open(id)
+        await queue.wake()
     }
 
-    /// Queues filing the approved drafts of `request`'s run.
-    func file(_ request: RunRequest, repository: RepositoryRecord) async {
-        await enqueue(.file(request, repository), id: request.id)
+    /// Queues filing the approved drafts of run request `id`; false when its filing is queued or running already.
+    func file(_ id: Int64) async throws -> Bool {
+        guard try await team.queueFiling(runRequest: id) else { return false }
+        await broadcast.open(id)
+        await queue.wake()
+        return true
     }
 
     /// Whether the request is waiting or running here.
@@ -50,65 +53,45 @@ actor RunCoordinator: Service {
         await broadcast.isLive(id)
     }
 
-    private func enqueue(_ job: Job, id: Int64?) async {
-        guard let id, !stopping else { return }
-        await broadcast.open(id)
-        queue.append(job)
-        startNext()
-    }
-
-    private func startNext() {
-        guard current == nil, !stopping, !queue.isEmpty else { return }
-        let job = queue.removeFirst()
-        current = Task {
-            await self.perform(job)
-            self.finishedJob()
-        }
-    }
-
-    private func finishedJob() {
-        current = nil
-        startNext()
-    }
-
-    /// Waits for the graceful shutdown, then cancels the running run and waits for it to record how it ended.
+    /// Runs the queue's jobs until the graceful shutdown, then cancels the running one and waits for it to record
+    /// how it ended.
     func run() async throws {
+        let worker = JobWorker(
+            queue: queue,
+            handlers: [
+                RunJob.suggest: { job in await self.perform(job, filing: false) },
+                RunJob.file: { job in await self.perform(job, filing: true) },
+            ], logger: settings.logger)
+        let working = Task { await worker.run() }
         // Returns when the service group shuts down gracefully (or this task is cancelled).
         try? await gracefulShutdown()
-        await stop()
-        await current?.value
+        working.cancel()
+        await working.value
     }
 
-    private func stop() async {
-        stopping = true
-        for job in queue {
-            switch job {
-            case .suggest(let request, _):
-                // Left queued: the next start runs it.
-                if let id = request.id { await broadcast.close(id) }
-            case .file(let request, _):
-                guard let id = request.id else { continue }
-                try? await team.update(
-                    runRequest: id, state: .interrupted, message: "the server stopped before it filed; file again")
-                await broadcast.close(id)
-            }
+    /// Runs one job: a suggestion run still waiting (one the last start marked interrupted is passed over), or
+    /// the filing of a run's approved drafts.
+    private func perform(_ job: ClaimedJob, filing: Bool) async {
+        guard let id = try? job.arguments(RunJob.self).runRequest,
+            let request = try? await team.runRequest(id: id)
+        else { return }
+        guard let repository = try? await team.repository(id: request.repositoryId) else {
+            await record { try await $0.update(runRequest: id, state: .failed, message: "its repository was removed") }
+            await broadcast.close(id)
+            return
         }
-        queue = []
-        current?.cancel()
-    }
-
-    private func perform(_ job: Job) async {
-        let id: Int64?
-        switch job {
-        case .suggest(let request, let repository):
-            await suggest(request, repository)
-            id = request.id
-            await fileWithoutReview(request, repository)
-        case .file(let request, let repository):
+        await broadcast.open(id)
+        if filing {
             await file(request, repository)
-            id = request.id
+        } else {
+            guard request.state == .queued else {
+                await broadcast.close(id)
+                return
+            }
+            await suggest(request, repository)
+            await fileWithoutReview(request, repository)
         }
-        if let id, let state = try? await team.runRequest(id: id)?.state { metrics.runEnded(state) }
+        if let state = try? await team.runRequest(id: id)?.state { metrics.runEnded(state) }
     }
 
     private func suggest(_ request: RunRequest, _ repository: RepositoryRecord) async {
@@ -300,6 +283,16 @@ struct EventPipe: Sendable {
     func finish() {
         continuation.finish()
     }
+}
+
+/// A job's payload: the run request it works on.
+struct RunJob: Codable, Sendable {
+    /// The kind of job that drafts a run's suggestions.
+    static let suggest = "suggest"
+    /// The kind of job that files a run's approved drafts.
+    static let file = "file"
+
+    var runRequest: Int64
 }
 
 /// Files exactly the drafts a reviewer approved in the web service, with their edits; the others wait.

@@ -232,6 +232,7 @@ public struct TeamStore: Sendable {
                 repositoryId: id, requestedBy: "schedule", maxIssues: maxIssues, provider: provider, state: .queued,
                 createdAt: created)
             try request.insert(db)
+            try Self.queueSuggestion(request, into: db, at: created)
             return request
         }
     }
@@ -247,18 +248,47 @@ public struct TeamStore: Sendable {
             state: .queued, createdAt: now())
         request.issueTypes = issueTypes.map { $0.map(\.rawValue).joined(separator: ",") }
         let queued = request
+        let created = request.createdAt
         return try await database.write { db in
             var inserted = queued
             try inserted.insert(db)
+            try Self.queueSuggestion(inserted, into: db, at: created)
             return inserted
         }
     }
 
-    /// The run requests still waiting for their turn, oldest first: what a restarted server picks up.
-    public func queuedRunRequests() async throws -> [RunRequest] {
-        try await database.read { db in
-            try RunRequest.filter(Column("state") == RunRequestState.queued.rawValue).order(Column("id")).fetchAll(db)
+    /// Queues the suggestion job of each request still waiting without one: requests made before the queue
+    /// existed. Returns the requests still waiting, oldest first.
+    public func queueWaitingRequests() async throws -> [RunRequest] {
+        let date = now()
+        return try await database.write { db in
+            let waiting = try RunRequest.filter(Column("state") == RunRequestState.queued.rawValue)
+                .order(Column("id")).fetchAll(db)
+            for request in waiting { try Self.queueSuggestion(request, into: db, at: date) }
+            return waiting
         }
+    }
+
+    /// Queues filing the approved drafts of run request `id`; false when filing it is already queued or running.
+    public func queueFiling(runRequest id: Int64) async throws -> Bool {
+        let date = now()
+        let job = try JobRequest(kind: RunJob.file, arguments: RunJob(runRequest: id))
+        return try await database.write { db in
+            let pending = try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM job WHERE kind = ? AND payload = ? AND state IN (?, ?)",
+                arguments: [job.kind, job.payload, JobState.available.rawValue, JobState.running.rawValue])
+            guard pending == 0 else { return false }
+            return try SQLiteJobQueue.insert(job, into: db, at: date) != nil
+        }
+    }
+
+    /// The suggestion job of `request`, once per request (its unique key); whether it was added now.
+    @discardableResult
+    private static func queueSuggestion(_ request: RunRequest, into db: Database, at date: Date) throws -> Bool {
+        guard let id = request.id else { return false }
+        let job = try JobRequest(
+            kind: RunJob.suggest, arguments: RunJob(runRequest: id), uniqueKey: "\(RunJob.suggest):\(id)")
+        return try SQLiteJobQueue.insert(job, into: db, at: date) != nil
     }
 
     /// The run request with `id`.
@@ -294,7 +324,7 @@ public struct TeamStore: Sendable {
     }
 
     /// Marks every run left running or filing by a stopped server as interrupted: its drafts, if any, stay
-    /// reviewable. Runs still queued are left for the server to start (see `queuedRunRequests`).
+    /// reviewable. Runs still queued keep their jobs, which run when the worker is free.
     public func interruptUnfinished() async throws -> Int {
         let date = now()
         return try await database.write { db in
