@@ -45,3 +45,65 @@ struct RunQueueTests {
         #expect(try await team.queueFiling(runRequest: 7), "filed before: may be filed again")
     }
 }
+
+@Suite("Web service: a filing cut off by a crash")
+struct CrashedFilingTests {
+    @Test("a filing job whose server died is rescued when its lease lapses and files each approved draft once")
+    func rescuedFiling() async throws {
+        let github = try await GitHubTestServer()
+        defer { github.stop() }
+        try await github.createRepository(owner: "acme", name: "api")
+        let repository = try await TemporaryGitRepository.make()
+        defer { repository.remove() }
+        try repository.write("func parse() {\n    // FIXME: handle malformed input\n}\n", to: "Sources/Parser.swift")
+        try await repository.commit("Add the parser", date: Date(timeIntervalSince1970: 1_600_000_000))
+        let server = try TestServer(
+            roots: [repository.container.path],
+            configuration: """
+                github:
+                  api_url: \(github.url.absoluteString)
+                publishing:
+                  pause_seconds: 0
+                llm:
+                  embedding_model: none
+                """)
+        defer { server.remove() }
+        try await server.test { client in
+            let admin = try await Browser.signedIn(client)
+            _ = try await admin.post(
+                "/repositories",
+                [
+                    "name": "api", "location": repository.url.path, "tracker": "acme/api",
+                    "token": "ghp_" + String(repeating: "t", count: 36),
+                ])
+            _ = try await admin.post("/runs", ["repository": "1", "provider": "none", "max_issues": "5"])
+            let page = try await RunFlowTests.waitForState(admin, run: 1, ["drafted", "failed"])
+            #expect(page.contains("id=\"state\">drafted<"))
+        }
+
+        // What a server killed while filing leaves: the drafts approved, the request filing, its job held by a
+        // worker that sent its last heartbeat two minutes ago.
+        let history = try SQLiteHistoryStore(path: server.settings.historyPath)
+        let team = TeamStore(history: history)
+        let request = try #require(try await team.runRequest(id: 1))
+        let approved = try await team.approveWaitingDrafts(runId: try #require(request.runId), by: "admin")
+        #expect(approved >= 2)
+        try await team.update(runRequest: 1, state: .filing)
+        let queue = SQLiteJobQueue(history: history)
+        #expect(try await team.queueFiling(runRequest: 1))
+        let held = try await queue.claim(worker: "crashed#1#dead", kinds: ["file"], limit: 1)
+        let twoMinutesAgo = SQLiteJobQueue(history: history, now: { Date().addingTimeInterval(-120) })
+        #expect(try await twoMinutesAgo.heartbeat(held.map(\.id), worker: "crashed#1#dead").count == 1)
+
+        try await server.test { client in
+            let admin = try await Browser.signedIn(client)
+            let filed = try await RunFlowTests.waitForState(admin, run: 1, ["filed", "failed"])
+            #expect(filed.contains("id=\"state\">filed<"), "\(filed)")
+        }
+        #expect(try await github.issues(owner: "acme", name: "api").count == approved)
+        let heldId = try #require(held.first?.id)
+        let job = try #require(try await queue.job(heldId))
+        #expect(job.state == .completed && job.attempt == 2)
+        #expect(job.errors.map(\.error) == ["crashed#1#dead stopped sending heartbeats"])
+    }
+}
