@@ -137,10 +137,16 @@ public struct GitHubTracker: IssueTracker {
             var labels: [String]?
             var assignees: [String]?
             var state: String?
+            var stateReason: String?
+
+            enum CodingKeys: String, CodingKey {
+                case title, body, labels, assignees, state
+                case stateReason = "state_reason"
+            }
         }
         let body = Body(
             title: update.title, body: update.body, labels: update.labels, assignees: update.assignees,
-            state: update.state?.rawValue)
+            state: update.state?.rawValue, stateReason: update.state == .closed ? update.closeReason?.rawValue : nil)
         let response = try await client.send(.PATCH, client.url(repoPath + "/issues/\(number)"), body: body)
         return try client.decode(GitHubIssue.self, from: response, what: "the updated issue").tracked
     }

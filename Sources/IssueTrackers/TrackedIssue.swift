@@ -115,18 +115,29 @@ public struct IssueUpdate: Sendable, Hashable, Codable {
     public var assignees: [String]?
     /// Open or close the issue.
     public var state: IssueState?
+    /// Why it is closed, where the tracker records it (GitHub's `state_reason`); others ignore it.
+    public var closeReason: IssueCloseReason?
 
     /// Creates an update.
     public init(
         title: String? = nil, body: String? = nil, labels: [String]? = nil, assignees: [String]? = nil,
-        state: IssueState? = nil
+        state: IssueState? = nil, closeReason: IssueCloseReason? = nil
     ) {
         self.title = title
         self.body = body
         self.labels = labels
         self.assignees = assignees
         self.state = state
+        self.closeReason = closeReason
     }
+}
+
+/// Why an issue is closed.
+public enum IssueCloseReason: String, Sendable, Hashable, Codable {
+    /// Done: what it asked for happened.
+    case completed
+    /// Will not be done: a duplicate, or not wanted.
+    case notPlanned = "not_planned"
 }
 
 /// A comment on an issue.

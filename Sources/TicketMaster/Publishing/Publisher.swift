@@ -154,6 +154,16 @@ public struct Publisher: Sendable {
                     NewIssue(
                         title: draft.title, body: draft.body, labels: applied, assignees: draft.assignees ?? assignees,
                         milestone: draft.milestone ?? milestone, fingerprint: fingerprint))
+                // A process that shares no history with this one (another machine) may have filed the same draft
+                // at the same moment, past both checks. The later of the two issues sees the earlier one here, and
+                // closes itself as its duplicate; the earlier one, whose process looked first, stays.
+                if let earlier = try await earlierTwin(of: issue, fingerprint: fingerprint, since: since) {
+                    try await closeAsDuplicate(issue, of: earlier)
+                    known[fingerprint] = earlier
+                    await release(fingerprint, holder: holder, holding: &holding)
+                    try await recordDuplicate(draft, of: earlier, in: &report)
+                    continue
+                }
                 known[fingerprint] = issue
                 let missing = issue.labelsMissing(from: draft.labels)
                 // Forges drop assignees the token may not set (GitHub without push access) without an error.
@@ -247,6 +257,26 @@ public struct Publisher: Sendable {
                 logger.warning("could not release the claim on filing \(fingerprint): \(error)")
             }
         }.value
+    }
+
+    /// The earliest other issue carrying `fingerprint` that was filed before `issue`, if any.
+    private func earlierTwin(of issue: TrackedIssue, fingerprint: String, since: Date) async throws -> TrackedIssue? {
+        try await tracker.issues(state: .all, since: since, limit: .max)
+            .filter { $0.fingerprint == fingerprint && $0.number < issue.number }
+            .min { $0.number < $1.number }
+    }
+
+    /// Closes `issue`, just filed, as a duplicate of `earlier`, saying why.
+    private func closeAsDuplicate(_ issue: TrackedIssue, of earlier: TrackedIssue) async throws {
+        _ = try await tracker.addComment(
+            toIssue: issue.number,
+            body: "Duplicate of #\(earlier.number): another Ticket-Master run filed the same finding at the same "
+                + "moment. Closing this one; the discussion belongs there.")
+        _ = try await tracker.updateIssue(
+            number: issue.number, IssueUpdate(state: .closed, closeReason: .notPlanned))
+        logger.warning(
+            "another run filed the same draft at the same moment: closed #\(issue.number) as a duplicate of #\(earlier.number)"
+        )
     }
 
     private func recordDuplicate(

@@ -1,4 +1,5 @@
 import Foundation
+import IssueTrackers
 import Testing
 import TicketMaster
 import TicketMasterTesting
@@ -75,5 +76,97 @@ struct ConcurrentFilingTests {
         #expect(Set(fingerprints).count == stored.count, "an issue was filed twice: \(stored.map(\.title))")
         #expect(filed == stored.count)
         #expect(duplicates == stored.count, "each run reports what the other filed as a duplicate")
+    }
+}
+
+/// Processes that share no history (two machines, two files) cannot claim a draft from each other: both may pass the
+/// check and file it at the same moment. The later issue must then close itself as a duplicate of the earlier one.
+@Suite("Filing from processes that share no history")
+struct UnsharedFilingTests {
+    @Test("two publishers that both pass the check file one draft twice; the later issue closes itself, with a comment")
+    func laterTwinCloses() async throws {
+        let server = try await GitHubTestServer()
+        defer { server.stop() }
+        try await server.createRepository(owner: "acme", name: "api")
+        let barrier = Barrier(parties: 2)
+        let draft = PendingIssue(
+            draftId: nil, title: "Handle malformed input in the parser", body: "The parser drops errors.",
+            labels: [], fingerprint: "0123456789abcdef")
+        let reports = try await withThrowingTaskGroup(of: PublishReport.self) { group in
+            for _ in 0..<2 {
+                group.addTask {
+                    let tracker = MeetingTracker(
+                        inner: GitHubTracker(
+                            owner: "acme", name: "api",
+                            token: AccessToken("ghp_" + String(repeating: "a", count: 36), source: "GITHUB_TOKEN"),
+                            apiRoot: server.url,
+                            pacer: RequestPacer(
+                                configuration: .init(contentCreationInterval: .milliseconds(10)),
+                                clock: ContinuousClock(), now: Date.init)),
+                        barrier: barrier)
+                    return try await Publisher(tracker: tracker, journal: nil).publish([draft])
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        let stored = try await server.issues(owner: "acme", name: "api").sorted { $0.number < $1.number }
+        #expect(stored.map(\.number) == [1, 2])
+        #expect(stored.map(\.state) == ["open", "closed"])
+        #expect(reports.flatMap(\.filed).map(\.number) == [1])
+        #expect(reports.flatMap(\.duplicates).map(\.number) == [1])
+        let requests = try await server.requests()
+        #expect(requests.allSatisfy { $0.invalid == nil }, "\(requests.compactMap(\.invalid))")
+        let comment = try #require(requests.first { $0.method == "POST" && $0.path.hasSuffix("/issues/2/comments") })
+        #expect(comment.body.contains("Duplicate of #1"))
+        let close = try #require(requests.first { $0.method == "PATCH" && $0.path.hasSuffix("/issues/2") })
+        #expect(close.body.contains("\"state_reason\":\"not_planned\"") && close.body.contains("\"state\":\"closed\""))
+    }
+}
+
+/// Lets `parties` tasks through only once they have all arrived.
+private actor Barrier {
+    private let parties: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(parties: Int) { self.parties = parties }
+
+    func arrive() async {
+        if waiting.count + 1 >= parties {
+            for waiter in waiting { waiter.resume() }
+            waiting = []
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+}
+
+/// A tracker whose publishers meet before filing: both have passed every check when either files.
+private struct MeetingTracker: IssueTracker {
+    let inner: GitHubTracker
+    let barrier: Barrier
+    var kind: TrackerKind { inner.kind }
+    var repositoryPath: String { inner.repositoryPath }
+
+    func currentUser() async throws -> TrackerUser { try await inner.currentUser() }
+    func repository() async throws -> RepositoryInfo { try await inner.repository() }
+    func issues(state: IssueStateFilter, since: Date?, limit: Int) async throws -> [TrackedIssue] {
+        try await inner.issues(state: state, since: since, limit: limit)
+    }
+    func labels() async throws -> [IssueLabel] { try await inner.labels() }
+    func createLabel(name: String, color: String, description: String?) async throws -> IssueLabel {
+        try await inner.createLabel(name: name, color: color, description: description)
+    }
+    func createIssue(_ issue: NewIssue) async throws -> TrackedIssue {
+        await barrier.arrive()
+        return try await inner.createIssue(issue)
+    }
+    func updateIssue(number: Int, _ update: IssueUpdate) async throws -> TrackedIssue {
+        try await inner.updateIssue(number: number, update)
+    }
+    func addComment(toIssue number: Int, body: String) async throws -> IssueComment {
+        try await inner.addComment(toIssue: number, body: body)
+    }
+    func findIssue(withFingerprint fingerprint: String) async throws -> TrackedIssue? {
+        try await inner.findIssue(withFingerprint: fingerprint)
     }
 }
