@@ -14,6 +14,9 @@ public func buildApplication(_ settings: ServerSettings) async throws -> some Ap
             server.coordinator,
             ScheduleTicker(interval: .seconds(30)) {
                 do {
+                    // One server ticks for all that share the database; the due time's compare-and-set keeps a
+                    // run from being queued twice even while leadership changes hands.
+                    guard try await server.coordinator.leads(ScheduleTicker.role, for: .seconds(90)) else { return }
                     try await server.queueDueRuns(at: settings.now())
                 } catch {
                     settings.logger.error("could not queue the scheduled runs: \(error)")

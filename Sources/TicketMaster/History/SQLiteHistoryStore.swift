@@ -104,10 +104,16 @@ public final class SQLiteHistoryStore: HistoryStore {
         }
         do {
             try migrator.migrate(pool)
-        } catch {
+        } catch let error as DatabaseError {
             // Two processes opening a new file at once both see it unmigrated; the second one's migration then
-            // fails on tables the first has just created. That is success, not failure.
-            guard try pool.read(migrator.hasCompletedMigrations) else { throw error }
+            // fails on tables the first has just created. That is success once the first has finished: wait for it,
+            // applying whatever it has not.
+            let deadline = Date().addingTimeInterval(busyTimeout)
+            while try !pool.read(migrator.hasCompletedMigrations) {
+                guard Date() < deadline else { throw error }
+                usleep(UInt32.random(in: 20_000...100_000))
+                try? migrator.migrate(pool)
+            }
         }
         return (pool, try pool.read { try $0.tableExists("draftText") })
     }

@@ -85,6 +85,9 @@ struct ScheduleTicker: Service {
     let interval: Duration
     let tick: @Sendable () async -> Void
 
+    /// The leader role of the server that ticks.
+    static let role = "schedules"
+
     func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {

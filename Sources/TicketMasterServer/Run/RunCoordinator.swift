@@ -16,6 +16,8 @@ actor RunCoordinator: Service {
     private let settings: ServerSettings
     private let team: TeamStore
     private let queue: SQLiteJobQueue
+    /// This server's name in the jobs and leader leases it holds.
+    private let name = JobWorker.defaultName()
     let broadcast = RunBroadcast()
     /// Secrets already masked in the logs.
     private var redacted: Set<String> = []
@@ -48,6 +50,11 @@ actor RunCoordinator: Service {
         return true
     }
 
+    /// Takes or renews the leader lease of `role` for this server; true while it leads.
+    func leads(_ role: String, for duration: Duration) async throws -> Bool {
+        try await queue.lead(role, holder: name, for: duration)
+    }
+
     /// Whether the request is waiting or running here.
     func isBusy(_ id: Int64) async -> Bool {
         await broadcast.isLive(id)
@@ -61,12 +68,16 @@ actor RunCoordinator: Service {
             handlers: [
                 RunJob.suggest: { job in await self.perform(job, filing: false) },
                 RunJob.file: { job in await self.perform(job, filing: true) },
-            ], logger: settings.logger)
+            ], name: name, logger: settings.logger)
         let working = Task { await worker.run() }
         // Returns when the service group shuts down gracefully (or this task is cancelled).
         try? await gracefulShutdown()
         working.cancel()
         await working.value
+        // Hands the schedules on at once to a server that stays.
+        let queue = queue
+        let name = name
+        await Task { _ = try? await queue.lead(ScheduleTicker.role, holder: name, for: .zero) }.value
     }
 
     /// Runs one job: a suggestion run still waiting (one the last start marked interrupted is passed over), or

@@ -15,11 +15,16 @@ enum QueueKind: String, CaseIterable, CustomTestStringConvertible {
 }
 
 /// A queue on a new database, and more queues on the same one, as other processes would open them.
+///
+/// Time passes with `advance`: on SQLite through the queues' clock, at once; on PostgreSQL, whose times are the
+/// server's, by waiting. Durations in these tests are seconds, so that a loaded machine's stalls stay well inside
+/// them.
 struct QueueFixture {
     let folder: TemporaryFolder
     let kind: QueueKind
     let database: PostgresTestDatabase?
     let timing: JobTiming
+    private let offset = Offset()
 
     init(_ kind: QueueKind, timing: JobTiming = JobTiming(pollInterval: .milliseconds(200))) async throws {
         folder = try TemporaryFolder()
@@ -28,16 +33,35 @@ struct QueueFixture {
         database = kind == .postgres ? try await PostgresTestDatabase.make() : nil
     }
 
+    /// The queues' time now.
+    func now() -> Date { Date().addingTimeInterval(offset.seconds.withLock { $0 }) }
+
+    /// Lets `seconds` pass for every queue of the fixture.
+    func advance(_ seconds: TimeInterval) async throws {
+        switch kind {
+        case .sqlite: offset.seconds.withLock { $0 += seconds }
+        case .postgres: try await Task.sleep(for: .seconds(seconds))
+        }
+    }
+
     /// Another queue on the same database, with connections of its own.
     func open() async throws -> any JobQueue {
         switch kind {
         case .sqlite:
-            SQLiteJobQueue(history: try SQLiteHistoryStore(path: folder.path("queue.sqlite")), timing: timing)
+            let offset = offset
+            return SQLiteJobQueue(
+                history: try SQLiteHistoryStore(path: folder.path("queue.sqlite")), timing: timing,
+                now: { Date().addingTimeInterval(offset.seconds.withLock { $0 }) })
         case .postgres:
-            PostgresJobQueue(
+            return PostgresJobQueue(
                 store: try await PostgresHistoryStore(location: try #require(database).location), timing: timing)
         }
     }
+}
+
+/// How far the SQLite queues' clock is ahead of the real one.
+final class Offset: Sendable {
+    let seconds = Mutex<TimeInterval>(0)
 }
 
 @Suite("JobQueue contract")
@@ -79,8 +103,9 @@ struct JobQueueContractTests {
         "a failed attempt is retried after a back-off, then discarded with every error kept",
         arguments: QueueKind.available)
     func retries(kind: QueueKind) async throws {
-        let timing = JobTiming(backoffBase: .seconds(1), backoffCap: .seconds(10))
-        let queue = try await QueueFixture(kind, timing: timing).open()
+        let timing = JobTiming(backoffBase: .seconds(4), backoffCap: .seconds(60))
+        let fixture = try await QueueFixture(kind, timing: timing)
+        let queue = try await fixture.open()
         let id = try #require(try await queue.enqueue(JobRequest(kind: "file", payload: "{}", maxAttempts: 2)))
 
         _ = try await queue.claim(worker: "a", kinds: ["file"], limit: 1)
@@ -89,11 +114,12 @@ struct JobQueueContractTests {
             Issue.record("the first failure should be retried")
             return
         }
-        #expect(due > Date() && due < Date().addingTimeInterval(2))
+        // Four seconds, less or more by a quarter.
+        #expect(due > fixture.now() && due < fixture.now().addingTimeInterval(5.5))
         #expect(try await queue.claim(worker: "a", kinds: ["file"], limit: 1).isEmpty, "not due before the back-off")
         #expect(try await queue.fail(id, worker: "a", error: "again", retry: true) == .notHeld)
 
-        try await Task.sleep(for: .seconds(max(0, due.timeIntervalSinceNow) + 0.2))
+        try await fixture.advance(5.5)
         let again = try await queue.claim(worker: "b", kinds: ["file"], limit: 1)
         #expect(again.map(\.attempt) == [2])
         #expect(try await queue.fail(id, worker: "b", error: "tracker answered 503", retry: true) == .discarded)
@@ -116,7 +142,7 @@ struct JobQueueContractTests {
         "a job whose worker stops sending heartbeats is rescued, and the old holder is fenced off",
         arguments: QueueKind.available)
     func rescue(kind: QueueKind) async throws {
-        let fixture = try await QueueFixture(kind, timing: JobTiming(leaseTimeout: .milliseconds(400)))
+        let fixture = try await QueueFixture(kind, timing: JobTiming(leaseTimeout: .seconds(2)))
         let queue = try await fixture.open()
         let other = try await fixture.open()
         let id = try #require(try await queue.enqueue(JobRequest(kind: "suggest", payload: "{}")))
@@ -125,7 +151,7 @@ struct JobQueueContractTests {
         #expect(try await other.maintain() == JobMaintenance(), "a fresh lease is left alone")
         #expect(try await queue.heartbeat([id, last], worker: "stalled") == [id, last])
 
-        try await Task.sleep(for: .milliseconds(700))
+        try await fixture.advance(3)
         let done = try await other.maintain()
         #expect(done.rescued == [id] && done.discarded == [last])
         #expect(try await queue.heartbeat([id], worker: "stalled").isEmpty)
@@ -152,23 +178,26 @@ struct JobQueueContractTests {
         let fixture = try await QueueFixture(kind)
         let queue = try await fixture.open()
         let other = try await fixture.open()
-        #expect(try await queue.lead("maintenance", holder: "a", for: .milliseconds(500)))
-        #expect(try await !other.lead("maintenance", holder: "b", for: .milliseconds(500)))
-        #expect(try await queue.lead("maintenance", holder: "a", for: .milliseconds(500)))
-        #expect(try await other.lead("schedules", holder: "b", for: .seconds(5)), "roles are led separately")
-        try await Task.sleep(for: .milliseconds(800))
-        #expect(try await other.lead("maintenance", holder: "b", for: .seconds(5)))
-        #expect(try await !queue.lead("maintenance", holder: "a", for: .seconds(5)))
+        #expect(try await queue.lead("maintenance", holder: "a", for: .seconds(2)))
+        #expect(try await !other.lead("maintenance", holder: "b", for: .seconds(2)))
+        #expect(try await queue.lead("maintenance", holder: "a", for: .seconds(2)))
+        #expect(try await other.lead("schedules", holder: "b", for: .seconds(60)), "roles are led separately")
+        try await fixture.advance(3)
+        #expect(try await other.lead("maintenance", holder: "b", for: .seconds(60)))
+        #expect(try await !queue.lead("maintenance", holder: "a", for: .seconds(60)))
+        #expect(try await other.lead("maintenance", holder: "b", for: .zero), "a lease of no length hands it on")
+        #expect(try await queue.lead("maintenance", holder: "a", for: .seconds(60)))
     }
 
     @Test("finished jobs are pruned after the time they are kept", arguments: QueueKind.available)
     func prune(kind: QueueKind) async throws {
-        let queue = try await QueueFixture(kind, timing: JobTiming(keepFinished: .milliseconds(200))).open()
+        let fixture = try await QueueFixture(kind, timing: JobTiming(keepFinished: .seconds(1)))
+        let queue = try await fixture.open()
         let done = try #require(try await queue.enqueue(JobRequest(kind: "file", payload: "{}")))
         let waiting = try #require(try await queue.enqueue(JobRequest(kind: "other", payload: "{}")))
         _ = try await queue.claim(worker: "a", kinds: ["file"], limit: 1)
         _ = try await queue.complete(done, worker: "a")
-        try await Task.sleep(for: .milliseconds(400))
+        try await fixture.advance(2)
         #expect(try await queue.maintain().pruned == 1)
         #expect(try await queue.jobs(limit: 10).map(\.id) == [waiting])
     }
