@@ -131,8 +131,11 @@ enum FileKinds {
             var previous = ""
             for component in directory.split(separator: "/") {
                 let lower = component.lowercased()
+                // `t/` at the root is the test folder of Perl-style suites (git, Perl modules); elsewhere a folder
+                // named `t` is anything.
                 if FileKinds.testDirectories.contains(lower) || lower.hasSuffix("tests") || lower.hasSuffix("testing")
                     || ["testhelper", "testsupport", "testutil", "mocks"].contains(where: { lower.contains($0) })
+                    || (previous.isEmpty && (lower == "t" || lower == "testsuite"))
                 {
                     isTest = true
                 }

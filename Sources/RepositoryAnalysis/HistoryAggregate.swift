@@ -125,7 +125,7 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
     /// files and recent history only, as the rest of the aggregate does).
     var driftingCopies: [RepositoryReport.DriftingCopy] = []
     /// Focused (not noise) commits of tracked code files outside test and auxiliary folders, for files with at
-    /// least 5, by path.
+    /// least 5 of which one is from the last two years (a file nobody touches any more is not churning), by path.
     var frequentlyChanged: [String: Int]
 
     /// Files need at least this many fix commits to be listed in `defectFiles`.
@@ -181,6 +181,8 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
         var addedCommit: Int?
         // Bug-fix history.
         var focusedCommits: Int32 = 0
+        /// Whether a focused commit changed the file in the last two years.
+        var focusedLately = false
         var fixCommits: Int32 = 0
         var fixesLastYear: Int32 = 0
         var fixesYearBefore: Int32 = 0
@@ -436,7 +438,10 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
                 if table.entries[file].lastCommit != commit {
                     table.entries[file].lastCommit = commit
                     table.entries[file].commits += 1
-                    if !isNoise { table.entries[file].focusedCommits += 1 }
+                    if !isNoise {
+                        table.entries[file].focusedCommits += 1
+                        if age < 2 * year { table.entries[file].focusedLately = true }
+                    }
                     // The same fix on two branches (a backport) is one fix; a file that a wide fix touched in
                     // passing (one `free()` of six files' leak fix) did not have the bug.
                     let share =
@@ -569,8 +574,8 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
         }
         var frequentlyChanged: [String: Int] = [:]
         for entry in tracked
-        where entry.focusedCommits >= 5 && !entry.ignored && !entry.documentation && !entry.generated
-            && !entry.auxiliary
+        where entry.focusedCommits >= 5 && entry.focusedLately && !entry.ignored && !entry.documentation
+            && !entry.generated && !entry.auxiliary
         {
             frequentlyChanged[entry.path] = Int(entry.focusedCommits)
         }
@@ -648,7 +653,7 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
 
     /// The revision of the rules below (what is a fix, a test, noise): part of the cached aggregate's key, so a
     /// build whose rules differ never reads an aggregate an earlier build computed. Raise it with every change.
-    static let rulesRevision = 5
+    static let rulesRevision = 6
 
     /// Half-life, in days, of a fix commit's weight in a defect hotspot's score.
     static let fixHalfLifeDays = 180.0
@@ -665,7 +670,16 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
         "lint", "linter", "warning", "warnings", "flaky", "build", "builds", "ci",
         "workflow", "deprecation", "deprecations", "test", "tests", "style", "format", "formatting", "license",
         "typing", "mypy", "pyright", "annotation", "annotations", "hint", "hints", "variance", "coverage",
+        // A leak fix changes no output a test could compare; leak checkers (sanitizers, valgrind) guard leaks.
+        "leak", "leaks", "leaking",
     ]
+
+    /// Phrases of a fix commit's subject that name a static checker's complaint: the code's behaviour did not
+    /// change (`fix sparse 'plain integer as NULL pointer' error`, `fix -Wsign-compare warnings`).
+    private static let checkerPhrases = [
+        "sparse '", "sparse warning", "sparse error", "sparse complain", "-wsign",
+        "-wunused", "-wshadow", "unused variable", "unused parameter",
+    ].map { Array($0.utf8) }
 
     /// Whether a commit subject marks a bug fix: a fix word (`fix`, `bug`, `crash`, `regression`, `revert`,
     /// `hotfix`, conventional-commit `fix:` and `fix(scope):`), or `Closes #N` / `Resolves #N`.
@@ -677,6 +691,7 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
         let bytes = Array(lower.utf8)
         return bytes.withUnsafeBytes { bytes in
             if typeIgnores.contains(where: { FindingScanner.contains(bytes, $0) }) { return false }
+            if checkerPhrases.contains(where: { FindingScanner.contains(bytes, $0) }) { return false }
             let words = lower.split(whereSeparator: { !$0.isLetter })
             // A fix of the docs, the build, a warning or a flaky test is not a bug fix in the code.
             if words.contains(where: { notBugWords.contains($0) }) { return false }

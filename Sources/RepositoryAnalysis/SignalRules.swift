@@ -142,6 +142,12 @@ struct SignalRules {
         let minimum = max(Double(Self.hotRecentCommits), (Self.hotPaceFactor * history.recentPace).rounded(.up))
         return report.hotFiles
             .filter { $0.score >= Self.hotScore && Double($0.recentCommits) >= minimum }
+            .filter { file in
+                // A file its maintainers are already taking apart (`object-file: move … into odb/…`) needs no
+                // issue asking them to.
+                let commits = history.hotFiles.first { $0.path == file.path }?.newestCommits ?? []
+                return commits.filter { Self.isRestructuring($0.subject) }.count < Self.restructuringCommits
+            }
             .prefix(Self.hotFileLimit)
             .map { file in
                 let severity: Severity = file.score >= 12 ? .high : file.score >= 6 ? .medium : .low
@@ -162,6 +168,18 @@ struct SignalRules {
                             Metric("authors", Double(file.authors)),
                         ]))
             }
+    }
+
+    /// How many of a hot file's newest commits must move code out of it for it to count as being split already.
+    static let restructuringCommits = 3
+
+    /// Whether a commit subject says it moves code elsewhere: `move`, `split`, `extract`, `factor out`, `relocate`.
+    static func isRestructuring(_ subject: String) -> Bool {
+        let words = subject.lowercased().split(whereSeparator: { !$0.isLetter })
+        return words.contains {
+            ["move", "moves", "moved", "split", "splits", "extract", "extracts", "relocate"].contains($0)
+        }
+            || subject.lowercased().contains("factor out")
     }
 
     private func untestedCode() -> [Signal] {
@@ -497,7 +515,15 @@ struct SignalRules {
 
     /// One signal per test file: the tests it admits are broken, with their age and what they exercise.
     private func brokenTests() -> [Signal] {
-        Dictionary(grouping: report.brokenTests, by: \.path).map { path, tests in
+        Dictionary(grouping: report.brokenTests, by: \.path).compactMap { path, tests -> Signal? in
+            // A shell suite's `test_expect_failure` is how projects record a known bug, and the harness reports
+            // when one starts passing. It is worth an issue when the commit that marked it says it demonstrates a
+            // bug; not when tests were only moved or regrouped (a catalogue of known limitations).
+            let tests = tests.filter { test in
+                guard test.excerpt.contains("test_expect_failure") else { return true }
+                return test.lastChanged.map { Self.demonstratesBug($0.subject) } ?? false
+            }
+            guard !tests.isEmpty else { return nil }
             let oldest = tests.compactMap(\.ageDays).max() ?? 0
             let severity: Severity =
                 tests.count >= 5 && oldest >= 365 ? .high : tests.count >= 3 || oldest >= 365 ? .medium : .low
@@ -518,6 +544,16 @@ struct SignalRules {
                     commits: Array(Set(tests.compactMap(\.lastChanged))).sorted { $0.date < $1.date }.prefix(5)
                         .map { $0 },
                     metrics: [Metric("tests", Double(tests.count)), Metric("age-days", Double(oldest))]))
+        }
+    }
+
+    /// Whether a commit subject says it adds tests that show a bug (`grep: demonstrate bug with textconv …`,
+    /// `t0021: add failing test for …`).
+    static func demonstratesBug(_ subject: String) -> Bool {
+        let words = subject.lowercased().split(whereSeparator: { !$0.isLetter })
+        return words.contains {
+            ["demonstrate", "demonstrates", "demonstrating", "expose", "exposes", "failing", "breakage", "bug", "bugs"]
+                .contains($0)
         }
     }
 

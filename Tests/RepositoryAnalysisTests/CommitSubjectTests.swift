@@ -25,3 +25,33 @@ struct CommitSubjectTests {
         #expect(!HistoryAggregate.isFix(#"Revert "Move to the standard build idiom (#31)" (#35)"#))
     }
 }
+
+@Suite("Commit subjects that say what a change was")
+struct CommitIntentTests {
+    @Test("a leak fix or a static checker's complaint is not a bug fix a test could guard")
+    func notBehaviour() {
+        #expect(!HistoryAggregate.isFix("object-file: fix memory leak in `force_object_loose()`"))
+        #expect(!HistoryAggregate.isFix("submodule: fix cwd leak in `get_superproject_working_tree()`"))
+        #expect(!HistoryAggregate.isFix("object-file: fix sparse 'plain integer as NULL pointer' error"))
+        #expect(!HistoryAggregate.isFix("diff: fix -Wsign-compare warnings"))
+        #expect(HistoryAggregate.isFix("object-file: fix closing object stream twice"))
+        #expect(HistoryAggregate.isFix("sparse-checkout: fix a crash on empty patterns"))
+    }
+
+    @Test("a subject that moves code out of a file says the file is being split")
+    func restructuring() {
+        #expect(SignalRules.isRestructuring("object-file: move loose object cache into loose source"))
+        #expect(SignalRules.isRestructuring("Split the parser into lexer and grammar"))
+        #expect(SignalRules.isRestructuring("cache: factor out the eviction policy"))
+        #expect(!SignalRules.isRestructuring("object-file: fix closing object stream twice"))
+        #expect(!SignalRules.isRestructuring("Remove the movement check"))
+    }
+
+    @Test("a subject that adds tests showing a bug demonstrates it; one that gathers tests does not")
+    func demonstrations() {
+        #expect(SignalRules.demonstratesBug("grep: demonstrate bug with textconv attributes and submodules"))
+        #expect(SignalRules.demonstratesBug("t0021: add failing test for the clean filter"))
+        #expect(!SignalRules.demonstratesBug("Collect merge-related tests to t64xx"))
+        #expect(!SignalRules.demonstratesBug("t/: new helper for tests that pass with ort but fail with recursive"))
+    }
+}

@@ -312,6 +312,32 @@ struct Wording {
                 (test.map { "\($0) passes" } ?? "The tests pass"),
             ]
             labels = ["testing"]
+        case .brokenTest
+        where lead.evidence.locations.allSatisfy({ $0.excerpt?.contains("test_expect_failure") == true }):
+            // Known breakages a shell suite records: each documents a bug that is still there.
+            let count = metric("tests")
+            let file = path.split(separator: "/").last.map(String.init) ?? path
+            let breakages = count == 1 ? "the known breakage" : "the \(count) known breakages"
+            title = "Fix \(breakages) recorded in \(shown)"
+            if title.count > 80 { title = "Fix \(breakages) recorded in \(file)" }
+            let marked =
+                lead.evidence.commits.last.map {
+                    " They were marked in `\($0.hash.prefix(10))` (\(PlainWriter.day($0.date))), "
+                        + "\(PlainWriter.codeSpan($0.subject))."
+                } ?? ""
+            context =
+                "`\(path)` runs \(count == 1 ? "a test" : "\(count) tests") with `test_expect_failure` (listed in "
+                + "Evidence): the suite reports each as a known breakage, so each records a bug that is still "
+                + "there." + marked
+            proposal =
+                "Fix the behaviour the \(count == 1 ? "test describes" : "tests describe") (\(count == 1 ? "it says" : "they say")"
+                + " what should happen), then turn each `test_expect_failure` into `test_expect_success`"
+                + (test.map { " and run \($0)" } ?? "") + "."
+            criteria = [
+                "Every test listed in Evidence is a `test_expect_success` and passes",
+                (test.map { "\($0) passes" } ?? "The tests pass"),
+            ]
+            labels = ["bug"]
         case .brokenTest:
             let count = metric("tests")
             let since = lead.evidence.commits.map(\.date).min().map { " since \(PlainWriter.day($0))" } ?? ""

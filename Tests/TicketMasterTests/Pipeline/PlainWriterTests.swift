@@ -81,6 +81,29 @@ struct PlainWriterTests {
                 "`tests/test_throttle.py`"))
     }
 
+    @Test("known breakages a shell suite records are a bug to fix, never tests to decide on")
+    func knownBreakages() {
+        let commit = CommitReference(
+            hash: "45bde58ef8a1", subject: "grep: demonstrate bug with textconv attributes and submodules",
+            date: Date(timeIntervalSince1970: 1_632_900_000))
+        let breakages = Signal(
+            kind: .brokenTest, severity: .medium, identity: ["t/t7814-grep-recurse-submodules.sh"],
+            summary: "t/t7814-grep-recurse-submodules.sh: 2 tests marked expected to fail",
+            evidence: Evidence(
+                locations: [10, 30].map {
+                    SourceLocation(
+                        path: "t/t7814-grep-recurse-submodules.sh", startLine: $0,
+                        excerpt: "test_expect_failure 'grep --textconv: superproject .gitattributes' '")
+                }, commits: [commit], metrics: [Metric("tests", 2)]))
+        let make = Toolchain(ecosystem: "make", buildCommand: "make", testCommand: "make test", testFolder: "t")
+        let issue = draft([breakages], toolchain: make)
+        #expect(issue.title == "Fix the 2 known breakages recorded in t/t7814-grep-recurse-submodules.sh")
+        #expect(issue.body.contains("`test_expect_success`"))
+        #expect(issue.body.contains("grep: demonstrate bug with textconv attributes and submodules"))
+        #expect(!issue.body.contains("skipped") && !issue.title.contains("Decide"))
+        #expect(issue.labels.contains("bug"))
+    }
+
     @Test("a marker issue is titled by its note and asks for a test when it marks a defect")
     func markerWording() {
         let fixme = Signal(
