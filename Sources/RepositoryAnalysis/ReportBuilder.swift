@@ -34,7 +34,7 @@ struct ReportBuilder {
             root: repository.root.path,
             headCommit: repository.head,
             branch: repository.branch,
-            isShallow: repository.isShallow,
+            isShallow: repository.isShallow, hasRemote: repository.hasRemote,
             generatedAt: options.now,
             window: window,
             analysedCommitCount: history.commitCount,

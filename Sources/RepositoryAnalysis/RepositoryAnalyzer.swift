@@ -229,6 +229,8 @@ struct Repository: Sendable {
     var branch: String?
     /// Whether the repository is a shallow clone.
     var isShallow: Bool
+    /// Whether the repository has a remote: it is shared somewhere.
+    var hasRemote = false
     /// The commits where a shallow clone's history stops.
     var shallowBoundaries: Set<String>
     /// Changes whenever the shallow boundary moves (a fetch with `--deepen`, say).
@@ -311,8 +313,9 @@ struct Repository: Sendable {
             boundaries = Set(text.split(whereSeparator: \.isNewline).map(String.init))
             shallowKey = Fingerprint.of([text])
         }
+        let remotes = try await git.output(["remote"])
         return Repository(
             root: root, commonDirectory: common.path, head: head, branch: branch, isShallow: isShallow,
-            shallowBoundaries: boundaries, shallowKey: shallowKey)
+            hasRemote: !remotes.isEmpty, shallowBoundaries: boundaries, shallowKey: shallowKey)
     }
 }

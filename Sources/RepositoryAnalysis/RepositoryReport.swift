@@ -16,6 +16,8 @@ public struct RepositoryReport: Codable, Sendable, Hashable {
     public var branch: String?
     /// Whether the repository is a shallow clone, whose oldest commits stand in for history that is missing.
     public var isShallow: Bool
+    /// Whether the repository has a remote, so it is shared somewhere; nil in reports written before this was kept.
+    public var hasRemote: Bool? = nil
     /// The `now` that ages were measured against.
     public var generatedAt: Date
     /// Which commits were analysed.

@@ -170,8 +170,8 @@ struct SignalRules {
             }
     }
 
-    /// How many of a hot file's newest commits must move code out of it for it to count as being split already.
-    static let restructuringCommits = 3
+    /// How many of a hot file's five newest commits must move code out of it for it to count as being split already.
+    static let restructuringCommits = 2
 
     /// Whether a commit subject says it moves code elsewhere: `move`, `split`, `extract`, `factor out`, `relocate`.
     static func isRestructuring(_ subject: String) -> Bool {
@@ -447,7 +447,11 @@ struct SignalRules {
                     evidence: Evidence()))
         }
         if files.readme == nil { missing("readme", .high, "The repository has no README") }
-        if files.license == nil { missing("license", .medium, "The repository has no LICENSE file") }
+        // A licence tells others what they may do with code they can get: a repository with no remote is not
+        // shared, and whether it ever will be is its owner's business.
+        if files.license == nil, report.hasRemote != false {
+            missing("license", .medium, "The repository has no LICENSE file")
+        }
         if files.continuousIntegration.isEmpty {
             missing("continuous-integration", .medium, "The repository has no CI configuration")
         }

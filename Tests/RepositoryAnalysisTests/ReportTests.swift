@@ -21,7 +21,7 @@ struct ReportTests {
             let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
             #expect(
                 Set(object.keys) == [
-                    "schemaVersion", "root", "headCommit", "branch", "isShallow", "generatedAt", "window",
+                    "schemaVersion", "root", "headCommit", "branch", "isShallow", "hasRemote", "generatedAt", "window",
                     "analysedCommitCount", "totals", "languages", "workingTree", "hotFiles", "directoryChurn",
                     "couplings", "ownership", "authors", "activity", "recentlyAdded", "recentlyDeleted",
                     "recentlyRenamed", "markers", "untestedFiles", "undocumentedFiles", "moduleDeclarations",

@@ -266,7 +266,14 @@ struct SignalTests {
             try repository.write("# Tool\n\n## Usage\n", to: "README.md")
             try repository.write("print(1)\n", to: "main.py")
             try await repository.commit("Start", date: Day.at(1))
+            let unshared = try await analyze(repository.url)
+            #expect(unshared.hasRemote == false)
+            #expect(
+                !unshared.signals.contains { $0.summary == "The repository has no LICENSE file" },
+                "a repository shared nowhere needs no licence yet")
+            try await repository.run(["remote", "add", "origin", "https://example.com/acme/tool.git"])
             let report = try await analyze(repository.url)
+            #expect(report.hasRemote == true)
             let missing = report.signals.filter { $0.kind == .missingProjectFile }
             #expect(
                 Set(missing.map(\.summary)) == [

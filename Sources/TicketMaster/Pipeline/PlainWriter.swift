@@ -524,6 +524,25 @@ struct Wording {
         let test = toolchain.testCommand.map { "`\($0)`" }
         if paths.count > 1 {
             let title = "Resolve the \(word) copied into \(paths.count) files: \(PlainWriter.inert(note))"
+            // The note copied with the code around it (the same function in each file) has one cause; the same
+            // note over different code (`cmd_clone` here, `init_submodule` there) asks for one change per place.
+            let named = places.compactMap(\.symbol)
+            if Set(named).count > 1 || (!named.isEmpty && named.count < places.count) {
+                let sites = places.prefix(6).map { place in
+                    "`\(place.path)`" + (place.symbol.map { " (`\($0)`)" } ?? "")
+                }
+                let context =
+                    "The same \(word) note appears in \(paths.count) files (\(places.count) places)\(ageText): \(quoted). "
+                    + "It sits in different code at each place: " + sites.joined(separator: ", ") + "."
+                let proposal =
+                    "Make the change the note describes at each place listed in Evidence, the same way, and delete "
+                    + "each copy of the note with it."
+                let criteria = [
+                    "No tracked file contains the note \(quoted)",
+                    "Each place listed in Evidence does what the note asks" + (test.map { ", and \($0) passes" } ?? ""),
+                ]
+                return (title, context, proposal, criteria)
+            }
             let context =
                 "The same \(word) note appears in \(paths.count) files (\(places.count) places)\(ageText): \(quoted). "
                 + "It is one task, copied with the code around it."

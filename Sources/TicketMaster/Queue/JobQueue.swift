@@ -89,11 +89,15 @@ public struct JobRequest: Sendable, Hashable {
 
 /// A job a worker holds for one attempt.
 public struct ClaimedJob: Sendable, Hashable {
+    /// The job's id in the queue.
     public var id: Int64
+    /// What it does (see ``JobRequest/kind``).
     public var kind: String
+    /// Its arguments, as JSON.
     public var payload: String
     /// This attempt's number, from 1.
     public var attempt: Int
+    /// How many attempts it gets.
     public var maxAttempts: Int
 
     /// The payload decoded as `type`.
@@ -133,6 +137,7 @@ public struct JobMaintenance: Sendable, Hashable {
     /// Finished jobs deleted after `keepFinished`.
     public var pruned = 0
 
+    /// What a maintenance pass did.
     public init(rescued: [Int64] = [], discarded: [Int64] = [], pruned: Int = 0) {
         self.rescued = rescued
         self.discarded = discarded
@@ -142,30 +147,44 @@ public struct JobMaintenance: Sendable, Hashable {
 
 /// A job as stored.
 public struct JobRecord: Sendable, Hashable {
+    /// The job's id in the queue.
     public var id: Int64
+    /// What it does.
     public var kind: String
+    /// Its arguments, as JSON.
     public var payload: String
+    /// Where it is.
     public var state: JobState
     /// Attempts started so far.
     public var attempt: Int
+    /// How many attempts it gets.
     public var maxAttempts: Int
+    /// When it is (or was) due.
     public var runAt: Date
+    /// The key that made enqueueing it idempotent, if any.
     public var uniqueKey: String?
     /// The worker holding it, while it runs.
     public var lockedBy: String?
+    /// When its worker last renewed the lease.
     public var heartbeatAt: Date?
     /// Each failed attempt's error, oldest first.
     public var errors: [JobAttemptError]
+    /// When it was added.
     public var createdAt: Date
+    /// When it was completed or discarded.
     public var finishedAt: Date?
 }
 
 /// Why one attempt failed.
 public struct JobAttemptError: Sendable, Hashable, Codable {
+    /// The attempt's number, from 1.
     public var attempt: Int
+    /// When it failed.
     public var at: Date
+    /// What went wrong.
     public var error: String
 
+    /// An attempt's error.
     public init(attempt: Int, at: Date, error: String) {
         self.attempt = attempt
         self.at = at
@@ -182,12 +201,14 @@ public struct JobTiming: Sendable, Hashable {
     /// The first retry's delay; each later one doubles it, up to `backoffCap`, with ±25 % jitter so that jobs that
     /// failed together do not retry together.
     public var backoffBase: Duration
+    /// The longest delay before a retry.
     public var backoffCap: Duration
     /// How often an idle worker looks for due jobs when no notification wakes it.
     public var pollInterval: Duration
     /// Finished jobs (done or discarded, with their errors) are kept this long.
     public var keepFinished: Duration
 
+    /// Timings; the defaults suit a web service's runs and filings.
     public init(
         leaseTimeout: Duration = .seconds(60), heartbeatInterval: Duration = .seconds(10),
         backoffBase: Duration = .seconds(15), backoffCap: Duration = .seconds(1800),

@@ -196,10 +196,12 @@ public struct JobError: Error, Sendable, CustomStringConvertible {
     /// Whether another attempt may succeed (a network failure) or not (a repository that does not exist).
     public var retryable: Bool
 
+    /// A failure saying whether another attempt may succeed.
     public init(_ message: String, retryable: Bool) {
         self.message = message
         self.retryable = retryable
     }
 
+    /// The message.
     public var description: String { message }
 }

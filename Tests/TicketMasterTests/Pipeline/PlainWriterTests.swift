@@ -167,6 +167,21 @@ struct PlainWriterTests {
         #expect(issue.title == "Resolve the TODO copied into 20 files: remove the sys.path hack")
         #expect((1...20).allSatisfy { issue.body.contains("tests/t\($0).py:1") })
         #expect(issue.body.contains("No tracked file contains the note"))
+        #expect(issue.body.contains("Fix the cause once"))
+
+        // The same note over different code asks for the change at each place, not for a shared helper.
+        let sites = [("builtin/clone.c", "cmd_clone"), ("builtin/submodule--helper.c", "init_submodule")].map {
+            path, symbol in
+            Signal(
+                kind: .marker, severity: .high, identity: [path, "NEEDSWORK", "per-worktree config"],
+                summary: "NEEDSWORK in \(path):10: In a multi-working-tree world, this needs to be set in the "
+                    + "per-worktree config",
+                evidence: Evidence(locations: [SourceLocation(path: path, startLine: 10, symbol: symbol)]))
+        }
+        let separate = draft(sites, toolchain: Toolchain())
+        #expect(separate.body.contains("different code at each place"))
+        #expect(separate.body.contains("`cmd_clone`") && separate.body.contains("`init_submodule`"))
+        #expect(!separate.body.contains("common helper"))
     }
 
     @Test("a missing licence names the one the manifest declares")

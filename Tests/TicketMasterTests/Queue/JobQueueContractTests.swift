@@ -142,7 +142,7 @@ struct JobQueueContractTests {
         "a job whose worker stops sending heartbeats is rescued, and the old holder is fenced off",
         arguments: QueueKind.available)
     func rescue(kind: QueueKind) async throws {
-        let fixture = try await QueueFixture(kind, timing: JobTiming(leaseTimeout: .seconds(2)))
+        let fixture = try await QueueFixture(kind, timing: JobTiming(leaseTimeout: .seconds(5)))
         let queue = try await fixture.open()
         let other = try await fixture.open()
         let id = try #require(try await queue.enqueue(JobRequest(kind: "suggest", payload: "{}")))
@@ -151,7 +151,7 @@ struct JobQueueContractTests {
         #expect(try await other.maintain() == JobMaintenance(), "a fresh lease is left alone")
         #expect(try await queue.heartbeat([id, last], worker: "stalled") == [id, last])
 
-        try await fixture.advance(3)
+        try await fixture.advance(6)
         let done = try await other.maintain()
         #expect(done.rescued == [id] && done.discarded == [last])
         #expect(try await queue.heartbeat([id], worker: "stalled").isEmpty)
@@ -178,11 +178,11 @@ struct JobQueueContractTests {
         let fixture = try await QueueFixture(kind)
         let queue = try await fixture.open()
         let other = try await fixture.open()
-        #expect(try await queue.lead("maintenance", holder: "a", for: .seconds(2)))
-        #expect(try await !other.lead("maintenance", holder: "b", for: .seconds(2)))
-        #expect(try await queue.lead("maintenance", holder: "a", for: .seconds(2)))
+        #expect(try await queue.lead("maintenance", holder: "a", for: .seconds(5)))
+        #expect(try await !other.lead("maintenance", holder: "b", for: .seconds(5)))
+        #expect(try await queue.lead("maintenance", holder: "a", for: .seconds(5)))
         #expect(try await other.lead("schedules", holder: "b", for: .seconds(60)), "roles are led separately")
-        try await fixture.advance(3)
+        try await fixture.advance(6)
         #expect(try await other.lead("maintenance", holder: "b", for: .seconds(60)))
         #expect(try await !queue.lead("maintenance", holder: "a", for: .seconds(60)))
         #expect(try await other.lead("maintenance", holder: "b", for: .zero), "a lease of no length hands it on")

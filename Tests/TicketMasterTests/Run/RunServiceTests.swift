@@ -71,7 +71,7 @@ struct RunServiceTests {
         let call = RunEvent.modelCall(
             stage: "draft", model: "memory/scripted", promptTokens: 10, completionTokens: 5, cost: nil)
         let expected: [RunEvent] = [
-            .analyzed(findings: 5, commit: result.suggestions.commit),
+            .analyzed(findings: 4, commit: result.suggestions.commit),
             .runStarted(runId: result.runId),
             .writing(completed: 0, total: 3),
             call, call,
