@@ -66,8 +66,8 @@ actor RunCoordinator: Service {
         let worker = JobWorker(
             queue: queue,
             handlers: [
-                RunJob.suggest: { job in await self.perform(job, filing: false) },
-                RunJob.file: { job in await self.perform(job, filing: true) },
+                RunJob.suggest: { job in try await self.perform(job, filing: false) },
+                RunJob.file: { job in try await self.perform(job, filing: true) },
             ], name: name, logger: settings.logger)
         let working = Task { await worker.run() }
         // Returns when the service group shuts down gracefully (or this task is cancelled).
@@ -81,12 +81,14 @@ actor RunCoordinator: Service {
     }
 
     /// Runs one job: a suggestion run still waiting (one the last start marked interrupted is passed over), or
-    /// the filing of a run's approved drafts.
-    private func perform(_ job: ClaimedJob, filing: Bool) async {
-        guard let id = try? job.arguments(RunJob.self).runRequest,
-            let request = try? await team.runRequest(id: id)
-        else { return }
-        guard let repository = try? await team.repository(id: request.repositoryId) else {
+    /// the filing of a run's approved drafts. A run's own failures are recorded on its request; only a database
+    /// that cannot be read throws, so that the job is tried again.
+    private func perform(_ job: ClaimedJob, filing: Bool) async throws {
+        guard let id = try? job.arguments(RunJob.self).runRequest else {
+            throw JobError("job \(job.id) names no run request: \(job.payload)", retryable: false)
+        }
+        guard let request = try await team.runRequest(id: id) else { return }
+        guard let repository = try await team.repository(id: request.repositoryId) else {
             await record { try await $0.update(runRequest: id, state: .failed, message: "its repository was removed") }
             await broadcast.close(id)
             return
