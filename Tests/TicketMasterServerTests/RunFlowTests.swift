@@ -50,16 +50,7 @@ struct RunFlowTests {
         )
         try await repository.commit("Add the parser", date: Date(timeIntervalSince1970: 1_600_000_000))
 
-        let server = try TestServer(
-            roots: [repository.container.path],
-            configuration: """
-                github:
-                  api_url: \(github.url.absoluteString)
-                publishing:
-                  pause_seconds: 0
-                llm:
-                  embedding_model: none
-                """)
+        let server = try TestServer(filingOn: github, roots: [repository.container.path])
         defer { server.remove() }
         let token = "ghp_" + String(repeating: "t", count: 36)
         try await server.test { client in

@@ -53,29 +53,13 @@ struct CrashedFilingTests {
         let github = try await GitHubTestServer()
         defer { github.stop() }
         try await github.createRepository(owner: "acme", name: "api")
-        let repository = try await TemporaryGitRepository.make()
+        let repository = try await repositoryWithANote()
         defer { repository.remove() }
-        try repository.write("func parse() {\n    // FIXME: handle malformed input\n}\n", to: "Sources/Parser.swift")
-        try await repository.commit("Add the parser", date: Date(timeIntervalSince1970: 1_600_000_000))
-        let server = try TestServer(
-            roots: [repository.container.path],
-            configuration: """
-                github:
-                  api_url: \(github.url.absoluteString)
-                publishing:
-                  pause_seconds: 0
-                llm:
-                  embedding_model: none
-                """)
+        let server = try TestServer(filingOn: github, roots: [repository.container.path])
         defer { server.remove() }
         try await server.test { client in
             let admin = try await Browser.signedIn(client)
-            _ = try await admin.post(
-                "/repositories",
-                [
-                    "name": "api", "location": repository.url.path, "tracker": "acme/api",
-                    "token": "ghp_" + String(repeating: "t", count: 36),
-                ])
+            try await admin.addRepository(repository)
             _ = try await admin.post("/runs", ["repository": "1", "provider": "none", "max_issues": "5"])
             let page = try await RunFlowTests.waitForState(admin, run: 1, ["drafted", "failed"])
             #expect(page.contains("id=\"state\">drafted<"))

@@ -35,6 +35,20 @@ struct TestServer {
             passwordCost: 4, variables: variables, now: now)
     }
 
+    /// A server whose runs file on `github` without pauses and without an embedding model.
+    init(filingOn github: GitHubTestServer, roots: [String]) throws {
+        try self.init(
+            roots: roots,
+            configuration: """
+                github:
+                  api_url: \(github.url.absoluteString)
+                publishing:
+                  pause_seconds: 0
+                llm:
+                  embedding_model: none
+                """)
+    }
+
     func remove() {
         try? FileManager.default.removeItem(at: folder)
     }
@@ -120,6 +134,19 @@ extension TestResponse {
 }
 
 /// A repository with one old note, for runs that must find something: a server test adds it by path.
+extension Browser {
+    /// Adds `repository` as `api`, filing on `acme/api` with a token.
+    @discardableResult
+    func addRepository(_ repository: TemporaryGitRepository) async throws -> TestResponse {
+        try await post(
+            "/repositories",
+            [
+                "name": "api", "location": repository.url.path, "tracker": "acme/api",
+                "token": "ghp_" + String(repeating: "t", count: 36),
+            ])
+    }
+}
+
 func repositoryWithANote(_ note: String = "handle malformed input") async throws -> TemporaryGitRepository {
     let repository = try await TemporaryGitRepository.make()
     try repository.write("func parse() {\n    // FIXME: \(note)\n}\n", to: "Sources/Parser.swift")

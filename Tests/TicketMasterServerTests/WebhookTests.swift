@@ -111,25 +111,11 @@ struct WebhookTests {
         try await github.createRepository(owner: "acme", name: "api")
         let repository = try await repositoryWithANote()
         defer { repository.remove() }
-        let server = try TestServer(
-            roots: [repository.container.path],
-            configuration: """
-                github:
-                  api_url: \(github.url.absoluteString)
-                publishing:
-                  pause_seconds: 0
-                llm:
-                  embedding_model: none
-                """)
+        let server = try TestServer(filingOn: github, roots: [repository.container.path])
         defer { server.remove() }
         try await server.test { client in
             let admin = try await Browser.signedIn(client)
-            _ = try await admin.post(
-                "/repositories",
-                [
-                    "name": "api", "location": repository.url.path, "tracker": "acme/api",
-                    "token": "ghp_" + String(repeating: "t", count: 36),
-                ])
+            try await admin.addRepository(repository)
             let secret = try await Self.makeSecret(admin)
             let saved = try await admin.post("/repositories/1/schedule", ["schedule": "", "auto_file": "1"])
             #expect(saved.status == .seeOther)

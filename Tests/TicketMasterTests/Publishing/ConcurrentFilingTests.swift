@@ -95,7 +95,8 @@ struct UnsharedFilingTests {
         let reports = try await withThrowingTaskGroup(of: PublishReport.self) { group in
             for _ in 0..<2 {
                 group.addTask {
-                    let tracker = MeetingTracker(
+                    // The publishers meet before filing: both have passed every check when either files.
+                    let tracker = HookedTracker(
                         inner: GitHubTracker(
                             owner: "acme", name: "api",
                             token: AccessToken("ghp_" + String(repeating: "a", count: 36), source: "GITHUB_TOKEN"),
@@ -103,7 +104,7 @@ struct UnsharedFilingTests {
                             pacer: RequestPacer(
                                 configuration: .init(contentCreationInterval: .milliseconds(10)),
                                 clock: ContinuousClock(), now: Date.init)),
-                        barrier: barrier)
+                        beforeFiling: { await barrier.arrive() })
                     return try await Publisher(tracker: tracker, journal: nil).publish([draft])
                 }
             }
@@ -137,36 +138,5 @@ private actor Barrier {
             return
         }
         await withCheckedContinuation { waiting.append($0) }
-    }
-}
-
-/// A tracker whose publishers meet before filing: both have passed every check when either files.
-private struct MeetingTracker: IssueTracker {
-    let inner: GitHubTracker
-    let barrier: Barrier
-    var kind: TrackerKind { inner.kind }
-    var repositoryPath: String { inner.repositoryPath }
-
-    func currentUser() async throws -> TrackerUser { try await inner.currentUser() }
-    func repository() async throws -> RepositoryInfo { try await inner.repository() }
-    func issues(state: IssueStateFilter, since: Date?, limit: Int) async throws -> [TrackedIssue] {
-        try await inner.issues(state: state, since: since, limit: limit)
-    }
-    func labels() async throws -> [IssueLabel] { try await inner.labels() }
-    func createLabel(name: String, color: String, description: String?) async throws -> IssueLabel {
-        try await inner.createLabel(name: name, color: color, description: description)
-    }
-    func createIssue(_ issue: NewIssue) async throws -> TrackedIssue {
-        await barrier.arrive()
-        return try await inner.createIssue(issue)
-    }
-    func updateIssue(number: Int, _ update: IssueUpdate) async throws -> TrackedIssue {
-        try await inner.updateIssue(number: number, update)
-    }
-    func addComment(toIssue number: Int, body: String) async throws -> IssueComment {
-        try await inner.addComment(toIssue: number, body: body)
-    }
-    func findIssue(withFingerprint fingerprint: String) async throws -> TrackedIssue? {
-        try await inner.findIssue(withFingerprint: fingerprint)
     }
 }

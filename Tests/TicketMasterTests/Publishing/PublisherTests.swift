@@ -125,7 +125,17 @@ struct PublisherTests {
     func concurrentRun() async throws {
         let (_, journal, pending) = try await recordedRun(drafts: 2)
         let inner = MemoryIssueTracker()
-        let racing = RacingTracker(inner: inner, fingerprint: pending[1].fingerprint)
+        let fingerprint = pending[1].fingerprint
+        // Another run files the second draft just after this run's first full listing: the checks before each
+        // filing ask for recent changes of every state, and the other run files then.
+        let racing = HookedTracker(
+            inner: inner,
+            beforeListing: { state, since in
+                if state == .all, since != nil, try await inner.findIssue(withFingerprint: fingerprint) == nil {
+                    _ = try await inner.createIssue(
+                        NewIssue(title: "Filed by another run", body: "", fingerprint: fingerprint))
+                }
+            })
         let report = try await Publisher(tracker: racing, journal: journal).publish(pending)
         #expect(report.filed.map(\.title) == ["Draft 0"])
         #expect(report.duplicates.map(\.title) == ["Draft 1"])
@@ -146,29 +156,29 @@ struct PublisherTests {
     }
 }
 
-/// A tracker where another run files `fingerprint`'s issue just after this run's first full listing, as two
-/// concurrent runs would.
-private struct RacingTracker: IssueTracker {
-    let inner: MemoryIssueTracker
-    let fingerprint: String
+/// A tracker that passes every call to `inner`, after a hook for listings and one for filings: where a test plays
+/// what another process does at that moment.
+struct HookedTracker<Inner: IssueTracker>: IssueTracker {
+    let inner: Inner
+    var beforeListing: @Sendable (IssueStateFilter, Date?) async throws -> Void = { _, _ in }
+    var beforeFiling: @Sendable () async -> Void = {}
     var kind: TrackerKind { inner.kind }
     var repositoryPath: String { inner.repositoryPath }
 
     func currentUser() async throws -> TrackerUser { try await inner.currentUser() }
     func repository() async throws -> RepositoryInfo { try await inner.repository() }
     func issues(state: IssueStateFilter, since: Date?, limit: Int) async throws -> [TrackedIssue] {
-        // The checks before each filing ask for recent changes of every state; the other run files then.
-        if state == .all, since != nil, try await inner.findIssue(withFingerprint: fingerprint) == nil {
-            _ = try await inner.createIssue(
-                NewIssue(title: "Filed by another run", body: "", fingerprint: fingerprint))
-        }
+        try await beforeListing(state, since)
         return try await inner.issues(state: state, since: since, limit: limit)
     }
     func labels() async throws -> [IssueLabel] { try await inner.labels() }
     func createLabel(name: String, color: String, description: String?) async throws -> IssueLabel {
         try await inner.createLabel(name: name, color: color, description: description)
     }
-    func createIssue(_ issue: NewIssue) async throws -> TrackedIssue { try await inner.createIssue(issue) }
+    func createIssue(_ issue: NewIssue) async throws -> TrackedIssue {
+        await beforeFiling()
+        return try await inner.createIssue(issue)
+    }
     func updateIssue(number: Int, _ update: IssueUpdate) async throws -> TrackedIssue {
         try await inner.updateIssue(number: number, update)
     }
