@@ -715,6 +715,8 @@ enum SourceText {
         var lowest = 0
         var end = lineStart - 1
         var signatureLines = 0
+        // Closing minus opening parentheses met since the block's opening line, while in a signature.
+        var parentheses = 0
         for _ in 0..<300 where end > 0 {
             var start = end
             while start > 0, bytes[start - 1] != UInt8(ascii: "\n") { start -= 1 }
@@ -747,15 +749,27 @@ enum SourceText {
                 // that spans lines (`) throws {`, a `{` alone), whose first line is the declaration.
                 if let name = declaration(in: line) { return name }
                 let trimmed = line.trimmingWhitespace()
-                if ["{", ")", "->", "where"].contains(where: { trimmed.hasPrefix($0) }) { signatureLines = 8 }
+                if ["{", ")", "->", "where"].contains(where: { trimmed.hasPrefix($0) }) {
+                    signatureLines = 8
+                    parentheses = Self.parenthesisBalance(line)
+                }
                 continue
             }
             if signatureLines > 0 {
                 signatureLines -= 1
+                parentheses += Self.parenthesisBalance(line)
+                // A parameter of a signature over several lines (`struct repository *repository UNUSED)`) names
+                // no declaration: the one whose `(` opens the parameter list does.
+                if parentheses > 0 { continue }
                 if let name = declaration(in: line) { return name }
             }
         }
         return nil
+    }
+
+    /// Closing minus opening parentheses on `line`.
+    private static func parenthesisBalance(_ line: String) -> Int {
+        line.utf8.reduce(0) { $0 + ($1 == UInt8(ascii: ")") ? 1 : $1 == UInt8(ascii: "(") ? -1 : 0) }
     }
 
     private static func decode(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> String {

@@ -581,6 +581,23 @@ struct MarkerSymbolTests {
                         code = 2
             """
         #expect(symbols(python, language: "Python") == ["run"])
+        // A C function whose parameters take several lines is named by the line that opens them, not by its last
+        // parameter.
+        let c = """
+            int cmd_clone(int argc,
+                          const char **argv,
+                          struct repository *repository UNUSED)
+            {
+                if (option_recurse_submodules.nr > 0) {
+                    /*
+                     * FIXME: In a multi-working-tree world, this needs to be
+                     * set in the per-worktree config.
+                     */
+                    apply();
+                }
+            }
+            """
+        #expect(symbols(c, language: "C") == ["cmd_clone"])
     }
 
     @Test("a note right above a declaration is about it; a local variable names nothing")

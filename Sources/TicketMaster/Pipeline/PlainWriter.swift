@@ -340,14 +340,27 @@ struct Wording {
             labels = ["bug"]
         case .brokenTest:
             let count = metric("tests")
+            // Say which marking the tests carry when the excerpts tell: `@pytest.mark.xfail` marks a failure
+            // expected, `@pytest.mark.skip` a test left out.
+            let excerpts = lead.evidence.locations.compactMap(\.excerpt).map { $0.lowercased() }
+            let failing = ["xfail", "expectedfailure", "failing(", "fails("]
+            let marking: String
+            if !excerpts.isEmpty, excerpts.allSatisfy({ excerpt in failing.contains { excerpt.contains($0) } }) {
+                marking = "marked to fail"
+            } else if !excerpts.isEmpty, excerpts.allSatisfy({ excerpt in !failing.contains { excerpt.contains($0) } })
+            {
+                marking = "skipped"
+            } else {
+                marking = "marked to fail or skipped"
+            }
             let since = lead.evidence.commits.map(\.date).min().map { " since \(PlainWriter.day($0))" } ?? ""
             let tests = count == 1 ? "test" : "tests"
-            title = "Decide on \(count) \(tests) marked to fail or skipped in \(shown)"
+            title = "Decide on \(count) \(tests) \(marking) in \(shown)"
             // One test is named: the title says which.
             if count == 1, let name = lead.evidence.locations.compactMap(\.symbol).first {
                 // A test named by a sentence (`test('removes undefined headers', …)`) is quoted.
                 let shownName = name.contains(" ") ? "the test \"\(PlainWriter.inert(name))\"" : PlainWriter.inert(name)
-                let named = "Decide on \(shownName), marked to fail or skipped"
+                let named = "Decide on \(shownName), \(marking)"
                 let file = path.split(separator: "/").last.map(String.init) ?? path
                 if named.count + file.count + 4 <= 80 {
                     title = named + " in \(file)"
@@ -357,11 +370,11 @@ struct Wording {
             }
             // A long path or test name gives way to the file's name, then to fewer words: never a cut title.
             let file = path.split(separator: "/").last.map(String.init) ?? path
-            if title.count > 80 { title = "Decide on \(count) \(tests) marked to fail or skipped in \(file)" }
+            if title.count > 80 { title = "Decide on \(count) \(tests) \(marking) in \(file)" }
             if title.count > 80 { title = "Decide on \(count) skipped \(tests) in \(file)" }
             let it = count == 1 ? "it" : "each"
             context =
-                "`\(path)` has marked \(count == 1 ? "a test" : "\(count) tests") as expected to fail or skipped\(since) "
+                "`\(path)` has \(count == 1 ? "a test" : "\(count) tests") \(marking)\(since) "
                 + "(listed in Evidence). Such a test either describes behaviour the project still wants, or a "
                 + "restriction it has chosen; the marker says neither."
             proposal =

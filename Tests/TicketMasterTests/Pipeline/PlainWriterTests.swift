@@ -102,6 +102,21 @@ struct PlainWriterTests {
         #expect(issue.body.contains("grep: demonstrate bug with textconv attributes and submodules"))
         #expect(!issue.body.contains("skipped") && !issue.title.contains("Decide"))
         #expect(issue.labels.contains("bug"))
+
+        // A test marked to fail is not called skipped.
+        let expected = Signal(
+            kind: .brokenTest, severity: .medium, identity: ["tests/test_chain.py"],
+            summary: "tests/test_chain.py: 1 test marked expected to fail",
+            evidence: Evidence(
+                locations: [
+                    SourceLocation(
+                        path: "tests/test_chain.py", startLine: 41, excerpt: "@pytest.mark.xfail",
+                        symbol: "test_group_chaining")
+                ], metrics: [Metric("tests", 1)]))
+        let python = Toolchain(ecosystem: "python", testCommand: "pytest", testFramework: "pytest", testFolder: "tests")
+        let chained = draft([expected], toolchain: python)
+        #expect(chained.title == "Decide on test_group_chaining, marked to fail in test_chain.py")
+        #expect(chained.body.contains("has a test marked to fail") && !chained.body.contains("fail or skipped"))
     }
 
     @Test("a marker issue is titled by its note and asks for a test when it marks a defect")
