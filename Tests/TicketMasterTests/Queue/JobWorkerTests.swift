@@ -103,7 +103,7 @@ struct JobWorkerTests {
     }
 
     @Test(
-        "workers in three processes share 90 jobs: each runs exactly once",
+        "three workers, each with connections of its own as three processes would have, share 90 jobs: each runs once",
         .enabled(if: PostgresTestDatabase.isAvailable))
     func manyWorkers() async throws {
         let fixture = try await QueueFixture(.postgres, timing: JobTiming(pollInterval: .milliseconds(100)))
