@@ -16,9 +16,9 @@ enum QueueKind: String, CaseIterable, CustomTestStringConvertible {
 
 /// A queue on a new database, and more queues on the same one, as other processes would open them.
 ///
-/// Time passes with `advance`: on SQLite through the queues' clock, at once; on PostgreSQL, whose times are the
-/// server's, by waiting. Durations in these tests are seconds, so that a loaded machine's stalls stay well inside
-/// them.
+/// Time passes with `advance`: on SQLite through the queues' clock, which is otherwise stopped unless `realTime`, so
+/// that a loaded machine's stalls change nothing; on PostgreSQL, whose times are the server's, by waiting, so
+/// durations there are ten seconds and more.
 struct QueueFixture {
     let folder: TemporaryFolder
     let kind: QueueKind
@@ -26,15 +26,20 @@ struct QueueFixture {
     let timing: JobTiming
     private let offset = Offset()
 
-    init(_ kind: QueueKind, timing: JobTiming = JobTiming(pollInterval: .milliseconds(200))) async throws {
+    private let start: Date?
+
+    init(
+        _ kind: QueueKind, timing: JobTiming = JobTiming(pollInterval: .milliseconds(200)), realTime: Bool = false
+    ) async throws {
         folder = try TemporaryFolder()
         self.kind = kind
         self.timing = timing
+        start = realTime ? nil : Date()
         database = kind == .postgres ? try await PostgresTestDatabase.make() : nil
     }
 
     /// The queues' time now.
-    func now() -> Date { Date().addingTimeInterval(offset.seconds.withLock { $0 }) }
+    func now() -> Date { (start ?? Date()).addingTimeInterval(offset.seconds.withLock { $0 }) }
 
     /// Lets `seconds` pass for every queue of the fixture.
     func advance(_ seconds: TimeInterval) async throws {
@@ -49,9 +54,10 @@ struct QueueFixture {
         switch kind {
         case .sqlite:
             let offset = offset
+            let start = start
             return SQLiteJobQueue(
                 history: try SQLiteHistoryStore(path: folder.path("queue.sqlite")), timing: timing,
-                now: { Date().addingTimeInterval(offset.seconds.withLock { $0 }) })
+                now: { (start ?? Date()).addingTimeInterval(offset.seconds.withLock { $0 }) })
         case .postgres:
             return PostgresJobQueue(
                 store: try await PostgresHistoryStore(location: try #require(database).location), timing: timing)
@@ -103,7 +109,7 @@ struct JobQueueContractTests {
         "a failed attempt is retried after a back-off, then discarded with every error kept",
         arguments: QueueKind.available)
     func retries(kind: QueueKind) async throws {
-        let timing = JobTiming(backoffBase: .seconds(4), backoffCap: .seconds(60))
+        let timing = JobTiming(backoffBase: .seconds(8), backoffCap: .seconds(60))
         let fixture = try await QueueFixture(kind, timing: timing)
         let queue = try await fixture.open()
         let id = try #require(try await queue.enqueue(JobRequest(kind: "file", payload: "{}", maxAttempts: 2)))
@@ -114,12 +120,12 @@ struct JobQueueContractTests {
             Issue.record("the first failure should be retried")
             return
         }
-        // Four seconds, less or more by a quarter.
-        #expect(due > fixture.now() && due < fixture.now().addingTimeInterval(5.5))
+        // Eight seconds, less or more by a quarter.
+        #expect(due > fixture.now() && due < fixture.now().addingTimeInterval(10.5))
         #expect(try await queue.claim(worker: "a", kinds: ["file"], limit: 1).isEmpty, "not due before the back-off")
         #expect(try await queue.fail(id, worker: "a", error: "again", retry: true) == .notHeld)
 
-        try await fixture.advance(5.5)
+        try await fixture.advance(10.5)
         let again = try await queue.claim(worker: "b", kinds: ["file"], limit: 1)
         #expect(again.map(\.attempt) == [2])
         #expect(try await queue.fail(id, worker: "b", error: "tracker answered 503", retry: true) == .discarded)
@@ -142,7 +148,7 @@ struct JobQueueContractTests {
         "a job whose worker stops sending heartbeats is rescued, and the old holder is fenced off",
         arguments: QueueKind.available)
     func rescue(kind: QueueKind) async throws {
-        let fixture = try await QueueFixture(kind, timing: JobTiming(leaseTimeout: .seconds(5)))
+        let fixture = try await QueueFixture(kind, timing: JobTiming(leaseTimeout: .seconds(10)))
         let queue = try await fixture.open()
         let other = try await fixture.open()
         let id = try #require(try await queue.enqueue(JobRequest(kind: "suggest", payload: "{}")))
@@ -151,7 +157,7 @@ struct JobQueueContractTests {
         #expect(try await other.maintain() == JobMaintenance(), "a fresh lease is left alone")
         #expect(try await queue.heartbeat([id, last], worker: "stalled") == [id, last])
 
-        try await fixture.advance(6)
+        try await fixture.advance(11)
         let done = try await other.maintain()
         #expect(done.rescued == [id] && done.discarded == [last])
         #expect(try await queue.heartbeat([id], worker: "stalled").isEmpty)
@@ -178,11 +184,11 @@ struct JobQueueContractTests {
         let fixture = try await QueueFixture(kind)
         let queue = try await fixture.open()
         let other = try await fixture.open()
-        #expect(try await queue.lead("maintenance", holder: "a", for: .seconds(5)))
-        #expect(try await !other.lead("maintenance", holder: "b", for: .seconds(5)))
-        #expect(try await queue.lead("maintenance", holder: "a", for: .seconds(5)))
+        #expect(try await queue.lead("maintenance", holder: "a", for: .seconds(10)))
+        #expect(try await !other.lead("maintenance", holder: "b", for: .seconds(10)))
+        #expect(try await queue.lead("maintenance", holder: "a", for: .seconds(10)))
         #expect(try await other.lead("schedules", holder: "b", for: .seconds(60)), "roles are led separately")
-        try await fixture.advance(6)
+        try await fixture.advance(11)
         #expect(try await other.lead("maintenance", holder: "b", for: .seconds(60)))
         #expect(try await !queue.lead("maintenance", holder: "a", for: .seconds(60)))
         #expect(try await other.lead("maintenance", holder: "b", for: .zero), "a lease of no length hands it on")

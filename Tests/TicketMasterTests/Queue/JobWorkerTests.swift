@@ -22,7 +22,7 @@ struct JobWorkerTests {
         arguments: QueueKind.available)
     func outcomes(kind: QueueKind) async throws {
         let queue = try await QueueFixture(
-            kind, timing: JobTiming(backoffBase: .milliseconds(100), pollInterval: .milliseconds(100))
+            kind, timing: JobTiming(backoffBase: .milliseconds(100), pollInterval: .milliseconds(100)), realTime: true
         ).open()
         let ok = try #require(try await queue.enqueue(JobRequest(kind: "work", payload: #"{"n":1}"#)))
         let flaky = try #require(try await queue.enqueue(JobRequest(kind: "work", payload: #"{"n":2}"#)))
@@ -55,7 +55,7 @@ struct JobWorkerTests {
         "stopping the worker gives back a job whose handler was cancelled, and completes one that recorded the interruption",
         arguments: QueueKind.available)
     func shutdown(kind: QueueKind) async throws {
-        let queue = try await QueueFixture(kind).open()
+        let queue = try await QueueFixture(kind, realTime: true).open()
         let given = try #require(try await queue.enqueue(JobRequest(kind: "wait", payload: "{}", maxAttempts: 1)))
         let recorded = try #require(try await queue.enqueue(JobRequest(kind: "record", payload: "{}")))
         let started = Mutex(0)
