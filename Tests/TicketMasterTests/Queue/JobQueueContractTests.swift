@@ -60,8 +60,12 @@ struct QueueFixture {
                 history: try SQLiteHistoryStore(path: folder.path("queue.sqlite")), timing: timing,
                 now: { (start ?? Date()).addingTimeInterval(offset.seconds.withLock { $0 }) })
         case .postgres:
-            return PostgresJobQueue(
+            let queue = PostgresJobQueue(
                 store: try await PostgresHistoryStore(location: try #require(database).location), timing: timing)
+            // The pool's first connection (a SCRAM handshake, slow in a debug build on a busy machine) is made
+            // here, not inside a timed lease.
+            _ = try await queue.jobs(limit: 1)
+            return queue
         }
     }
 }
