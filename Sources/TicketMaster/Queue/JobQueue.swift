@@ -53,6 +53,14 @@ public protocol JobQueue: Sendable {
     func waitForJobs(upTo timeout: Duration) async
 }
 
+extension JobQueue {
+    /// Hands `role` on at once instead of when the lease lapses (a lease of no length ends now), in a task of its
+    /// own: a process stopping may be in a cancelled task, whose database work the stores refuse.
+    public func resign(_ role: String, holder: String) async {
+        await Task { _ = try? await self.lead(role, holder: holder, for: .zero) }.value
+    }
+}
+
 /// A job to add.
 public struct JobRequest: Sendable, Hashable {
     /// What the job does, which selects the worker's handler (`suggest`, `file`).

@@ -78,11 +78,7 @@ public actor JobWorker {
         let tasks = Array(running.values)
         for task in tasks { task.cancel() }
         for task in tasks { await task.value }
-        // Hands the maintenance on at once instead of when the lease lapses (a lease of no length ends now). In a
-        // task of its own: the database refuses work from this cancelled one.
-        let queue = queue
-        let name = name
-        await Task { _ = try? await queue.lead(Self.maintenanceRole, holder: name, for: .zero) }.value
+        await queue.resign(Self.maintenanceRole, holder: name)
     }
 
     /// How many jobs run now.

@@ -75,9 +75,7 @@ actor RunCoordinator: Service {
         working.cancel()
         await working.value
         // Hands the schedules on at once to a server that stays.
-        let queue = queue
-        let name = name
-        await Task { _ = try? await queue.lead(ScheduleTicker.role, holder: name, for: .zero) }.value
+        await queue.resign(ScheduleTicker.role, holder: name)
     }
 
     /// Runs one job: a suggestion run still waiting (one the last start marked interrupted is passed over), or
