@@ -186,8 +186,9 @@ enum DeclarationScanner {
             ["errorDescription", "failureReason", "recoverySuggestion", "helpAnchor", "errorCode", "errorUserInfo"]
         ),
         ("Identifiable", ["id"]), ("RawRepresentable", ["rawValue", "init(rawValue"]), ("CaseIterable", ["allCases"]),
-        ("Sequence", ["makeIterator", "underestimatedCount"]), ("IteratorProtocol", ["next"]),
-        ("AsyncSequence", ["makeAsyncIterator"]), ("AsyncIteratorProtocol", ["next"]),
+        ("Sequence", ["makeIterator", "underestimatedCount", "Iterator", "Element"]), ("IteratorProtocol", ["next"]),
+        ("AsyncSequence", ["makeAsyncIterator", "AsyncIterator", "Element", "Failure"]),
+        ("AsyncIteratorProtocol", ["next"]),
         ("Collection", ["startIndex", "endIndex", "index", "subscript", "count", "isEmpty", "formIndex", "distance"]),
         (
             "Literal",
@@ -254,6 +255,9 @@ enum DeclarationScanner {
         var depth = 0
         var contexts: [SwiftContext] = []
         var conditionalDocumentation: [Bool] = []
+        // The inheritance clause of each type the file declares: `extension URLEncodedFormError { var description }`
+        // implements a conformance its type's declaration states.
+        var declaredConformances: [String: String] = [:]
         for (index, raw) in lines.enumerated() {
             let line = raw.trimmingWhitespace()
             if attributeDepth > 0 {
@@ -317,18 +321,28 @@ enum DeclarationScanner {
                 let name = word.isEmpty ? String(rest.prefix(while: { "=<>!+-*/%&|^~.?".contains($0) })) : word
                 if swiftTypeKeywords.contains(keyword), line.contains("{") || !line.contains("}") {
                     let isExtension = keyword == "extension"
-                    let conforms = rest.contains(":")
+                    let own = rest.contains(":") ? String(rest.drop(while: { $0 != ":" })) : ""
+                    if !isExtension, !own.isEmpty { declaredConformances[name] = own }
+                    let inherited = isExtension ? declaredConformances[name] ?? "" : ""
+                    let conforms = !own.isEmpty || !inherited.isEmpty
                     let hiddenType = hidden || (context?.isHidden ?? false) || (isPublic && name.hasPrefix("_"))
                     contexts.append(
                         SwiftContext(
                             depth: depth + 1, isProtocol: keyword == "protocol", conforms: conforms,
-                            conformances: conforms ? String(rest.drop(while: { $0 != ":" })) : "",
-                            isConformanceExtension: isExtension && conforms, isExtension: isExtension,
+                            conformances: own + " " + inherited,
+                            isConformanceExtension: isExtension && !own.isEmpty, isExtension: isExtension,
                             isHidden: hiddenType))
                     if !isExtension, isPublic, context?.isProtocol != true {
                         result.declarations += 1
                         result.typeNames.append(name)
-                        if !documented, !hiddenType {
+                        // A nested type a conformance requires (`struct AsyncIterator` of an `AsyncSequence`).
+                        let required =
+                            context.map {
+                                $0.conforms
+                                    && implementsWellKnownRequirement(
+                                        name: name, excerpt: line, conformances: $0.conformances)
+                            } ?? false
+                        if !documented, !hiddenType, !required {
                             result.undocumented.append(
                                 declaration(raw, number: index + 1, name: name, role: .type))
                         }

@@ -142,6 +142,8 @@ struct SignalRules {
         let minimum = max(Double(Self.hotRecentCommits), (Self.hotPaceFactor * history.recentPace).rounded(.up))
         return report.hotFiles
             .filter { $0.score >= Self.hotScore && Double($0.recentCommits) >= minimum }
+            // A test file changes because the code it tests did: splitting it helps nobody.
+            .filter { !HistoryAggregate.isTestPath($0.path) }
             .filter { file in
                 // A file its maintainers are already taking apart (`object-file: move … into odb/…`) needs no
                 // issue asking them to.
@@ -224,11 +226,22 @@ struct SignalRules {
         return order.compactMap { identity in
             guard let group = groups[identity], let first = group.first else { return nil }
             let age = group.compactMap(\.ageDays).max().map { max($0, oldest[identity[2]] ?? $0) }
-            var severity: Severity = first.kind == "TODO" ? .low : .medium
+            // A note that only explains the code under it ("XXX This is a backward loop because …") asks for
+            // nothing.
+            if MarkerNote.onlyExplains(first.text) { return nil }
+            // A defect outranks a task: a TODO that says the code is broken is a FIXME in all but name.
+            let note = MarkerNote.kind(of: first.text, word: first.kind)
+            var severity: Severity = first.kind == "TODO" && note != .defect ? .low : .medium
             if let age, age >= 365 { severity = severity == .low ? .medium : .high }
-            // A marker with no text, a word or two, or a note that trails off says too little to act on.
+            // A note that only wishes the code were tidier ("Refactor into a utility function …") is its author's
+            // taste, not a user's problem: it ranks a step below the notes that name one.
+            if MarkerNote.isCleanupWish(first.text) { severity = severity == .high ? .medium : .low }
+            // A marker with no text, a word or two, a note that trails off, or one that names nothing ("Come up with
+            // a cleaner solution", "this isn't quite right") says too little to act on.
             let trailing = first.text.hasSuffix("...") || first.text.hasSuffix("…") || first.text.hasSuffix(":")
-            if first.text.count < 20 || trailing { severity = .low }
+            if first.text.count < 20 || trailing || MarkerNote.isVague(first.text) { severity = .low }
+            // "We should try every prefix, but that makes this test very slow" records why it was not done.
+            if MarkerNote.recordsTradeOff(first.text) { severity = .low }
             // A note written this month is still on its author's mind, and a short question ("frames of size
             // zero?") is a thought, not a task: both rank below the notes that were left behind.
             if let age, age < Self.freshMarkerDays { severity = .low }
@@ -289,7 +302,7 @@ struct SignalRules {
         let lower = text.lowercased()
         let wishes = [
             "could be useful", "would be useful", "would be nice", "might ", "maybe", "perhaps", "could be ",
-            "in the future", "we could ",
+            "in the future", "we could ", "it'd be nice", "nice to have",
         ]
         return wishes.contains { lower.contains($0) }
     }
@@ -306,8 +319,8 @@ struct SignalRules {
         return actionVerbs.contains(first.trimmingCharacters(in: .punctuationCharacters))
     }
 
-    /// Whether a note puts its change off until a breaking release: a future major version (`in version 2`, `in
-    /// v3`, `next major`, `in 2.0`) or code kept for compatibility.
+    /// Whether a note puts its change off until a release: a future major version (`in version 2`, `in v3`, `next
+    /// major`, `in 2.0`), a named project's release (`after Cleo 3.0 is applied`), or code kept for compatibility.
     private func waitsOnBreakingRelease(_ text: String) -> Bool {
         let lower = text.lowercased()
         let phrases = [
@@ -315,8 +328,14 @@ struct SignalRules {
             "for compatibility", "for backward compatibility", "for backwards compatibility", "compatibility with",
         ]
         if phrases.contains(where: { lower.contains($0) }) { return true }
-        return lower.range(
+        if lower.range(
             of: #"\b(in|until|for|with|at) (a |the )?(version |v)\d+(\.0)?\b"#, options: .regularExpression) != nil
+        {
+            return true
+        }
+        // A release of a named project: "re-enable after Cleo 3.0 is applied in Poetry", "once Swift 6.2 ships".
+        return lower.range(
+            of: #"\b(after|until|once|when) [a-z][a-z0-9-]* v?\d+\.\d+"#, options: .regularExpression) != nil
     }
 
     /// Whether a note links an issue or pull request (`issues/12`, `pull/3030`, `#12`).
@@ -417,9 +436,14 @@ struct SignalRules {
         }
     }
 
+    /// A large file is suggested only at this many times the limit: a screenshot just over it is what a README
+    /// needs, not a burden on every clone.
+    static let largeFileFactor = 2.0
+
     private func largeFiles() -> [Signal] {
-        report.largeFiles.map { file in
+        report.largeFiles.compactMap { file in
             let ratio = Double(file.bytes) / Double(max(largeFileBytes, 1))
+            guard ratio >= Self.largeFileFactor else { return nil }
             let severity: Severity = ratio >= 50 ? .high : ratio >= 10 ? .medium : .low
             return Signal(
                 kind: .largeFile, severity: severity, identity: [file.path],

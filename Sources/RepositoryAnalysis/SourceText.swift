@@ -620,7 +620,8 @@ enum SourceText {
             // Another marker or tag (`TODO:`, `NOTE:`) starts a new note.
             let first = words.split(separator: " ").first.map(String.init) ?? ""
             let word = first.trimmingCharacters(in: .punctuationCharacters)
-            guard !words.isEmpty, !(word.count >= 3 && word.uppercased() == word && word.first?.isLetter == true)
+            guard !words.isEmpty, !(word.count >= 3 && word.uppercased() == word && word.first?.isLetter == true),
+                !looksLikeCode(words)
             else { break }
             text += " " + words
             next = end + 1
@@ -630,6 +631,23 @@ enum SourceText {
             symbol: declaredSymbol(after: lineEnd, in: bytes)
                 ?? enclosingSymbol(before: lineStart, in: bytes, braces: braces),
             explainsSuppression: suppressionFollows(after: lineEnd, in: bytes))
+    }
+
+    /// Whether a comment line is commented-out code (`attributes["url.scheme"] = request.uri.scheme?.rawValue`,
+    /// `return nil;`, `}`), which ends a note rather than continuing it.
+    static func looksLikeCode(_ line: String) -> Bool {
+        if let last = line.last, ";{}".contains(last) { return true }
+        if line.contains(" = ") || line.contains(" == ") || line.contains(" != ") || line.contains("->") { return true }
+        let first = line.split(separator: " ").first.map(String.init) ?? ""
+        let keywords: Set<String> = [
+            "return", "if", "let", "var", "const", "import", "#include", "def", "func", "else", "for", "while",
+        ]
+        if keywords.contains(first), line.contains("(") || line.contains("=") || line.hasSuffix(":") { return true }
+        // A configuration key (`push:`, `branches: [main]`): a commented-out block of YAML or TOML.
+        if line.range(of: #"^[a-z_][a-z0-9_-]*:( [\[{"']|$)"#, options: .regularExpression) != nil { return true }
+        // A call or subscript that starts the line with no space before its bracket: `foo.bar(x)`, `attrs["k"]`.
+        return line.range(of: #"^[A-Za-z_][A-Za-z0-9_.]*[\(\[][^ ]"#, options: .regularExpression) != nil
+            && !line.contains(" ")
     }
 
     /// Whether the first code line after the one ending at `lineEnd` (past blank and comment lines, within six,

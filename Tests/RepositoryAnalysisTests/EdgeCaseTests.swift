@@ -106,10 +106,13 @@ struct EdgeCaseTests {
     func largeFile() async throws {
         try await withRepository { repository in
             try repository.writeSparseFile(to: "assets/huge.bin", size: 50_000_000)
+            // A screenshot just over the limit is listed, not suggested.
+            try repository.writeSparseFile(to: "docs/demo.gif", size: 1_200_000)
             try repository.write("small\n", to: "small.txt")
             try await repository.commit("Huge", date: Day.at(1))
             let report = try await analyze(repository.url)
-            #expect(report.largeFiles.map(\.path) == ["assets/huge.bin"])
+            #expect(report.largeFiles.map(\.path) == ["assets/huge.bin", "docs/demo.gif"])
+            #expect(report.signals.filter { $0.kind == .largeFile }.count == 1)
             #expect(report.largeFiles.first?.bytes == 50_000_000)
             #expect(report.workingTree.scannedFiles == 1)
             let signal = try #require(report.signals.first { $0.kind == .largeFile })

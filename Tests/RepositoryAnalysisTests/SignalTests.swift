@@ -59,6 +59,8 @@ struct SignalTests {
             }
             for day in 0..<8 {
                 try repository.write("let v = \(day)\n", to: "Sources/Hot.swift")
+                // Its test changes with it: a test file changes because the code it tests did.
+                try repository.write("let t = \(day)\n", to: "Tests/HotTests.swift")
                 try await repository.commit("Change \(day)", date: Day.at(Double(90 + day)))
             }
             // A formatting run touches every file without making any of them hot.
@@ -206,6 +208,38 @@ struct SignalTests {
             let todo = try #require(signals.first { $0.summary.hasPrefix("TODO") })
             #expect(todo.severity == .low)
             #expect(todo.summary == "TODO in tools/build.py:1, unchanged for 1 days: rewrite in Swift")
+        }
+    }
+
+    @Test("a defect outranks a task; vague notes, clean-up wishes and trade-offs rank low; explanations leave")
+    func markerIntent() async throws {
+        try await withRepository { repository in
+            try repository.write(
+                """
+                // FIXME: the retry loop never gives up on a dead host
+                // TODO: make the export work on CI (stopped working at some point)
+                // TODO: allow --compress together with --chunked uploads
+                // FIXME: Come up with a cleaner solution.
+                // XXX: Refactor into a utility function that returns the formatted message
+                // XXX: We should try every prefix of input.json, but that makes this test very slow
+                // XXX: This is a backward loop because bindings go in reverse
+                // XXX: This should be dead code because callers never pass a number
+                // TODO: re-enable after Cleo 3.0 is applied in Poetry
+                int main(void);
+                """, to: "src/a.c")
+            try await repository.commit("Start", date: Day.at(1))
+            let report = try await analyze(repository.url, AnalysisOptions(now: Day.at(800)))
+            let severity = Dictionary(
+                report.signals.filter { $0.kind == .marker }.map {
+                    ($0.summary.split(separator: ": ", maxSplits: 1).last.map(String.init) ?? "", $0.severity)
+                }, uniquingKeysWith: { first, _ in first })
+            #expect(severity["the retry loop never gives up on a dead host"] == .high)
+            #expect(severity["make the export work on CI (stopped working at some point)"] == .high)
+            #expect(severity["allow --compress together with --chunked uploads"] == .medium)
+            #expect(severity["Come up with a cleaner solution."] == .low)
+            #expect(severity["Refactor into a utility function that returns the formatted message"] == .medium)
+            #expect(severity["We should try every prefix of input.json, but that makes this test very slow"] == .low)
+            #expect(severity.count == 6, "explanations, invariants and a wait on another release leave: \(severity)")
         }
     }
 

@@ -162,6 +162,25 @@ struct SourceTextTests {
         )
     }
 
+    @Test("commented-out code under a note ends it: its `?` and `=` are not the note's words")
+    func commentedOutCode() {
+        let swift = """
+            // TODO: Get HTTP version and scheme
+            // attributes["http.flavor"] = "\\(request.version.major)"
+            // attributes["url.scheme"] = request.uri.scheme?.rawValue
+            let x = 1
+            """
+        #expect(scan(swift, mode: .code(.slashes)).markers.map(\.text) == ["Get HTTP version and scheme"])
+        let yaml = "# TODO: re-enable after the release\n# push:\n#   branches: [main]\non: push\n"
+        #expect(scan(yaml, mode: .code(.hash)).markers.map(\.text) == ["re-enable after the release"])
+        for code in ["return nil;", "}", "x = compute(y)", "if (ready) {", "items[0].close()"] {
+            #expect(SourceText.looksLikeCode(code), "\(code)")
+        }
+        for prose in ["that takes a callback.", "see RFC 7230: the host header", "e.g. utf16 pairs"] {
+            #expect(!SourceText.looksLikeCode(prose), "\(prose)")
+        }
+    }
+
     @Test("configured marker words, and upper-case comment tags for detection")
     func ownMarkers() {
         let text = "/* NEEDSWORK: use a hash */\n/* NOTE: fine */\nint NEEDSWORK_COUNT;\n"
@@ -286,6 +305,31 @@ struct SourceTextTests {
         #expect(result.requirements == ["required"])
         #expect(result.undocumented.last?.inConformingType == true)
         #expect(declarations("public func f() {}\n", "Swift", path: "Sources/Lib/Deprecated.swift").declarations == 0)
+    }
+
+    @Test("an extension implements the conformances its type's declaration states, nested required types too")
+    func swiftDeclaredConformances() {
+        let text = """
+            /// An error.
+            public struct FormError: Error, CustomStringConvertible {
+                /// The code.
+                public let code: Int
+            }
+            extension FormError {
+                public var description: String { "" }
+                public var detail: String { "" }
+            }
+            /// A body.
+            public struct Body: AsyncSequence {}
+            extension Body {
+                public typealias Element = Int
+                public struct AsyncIterator: AsyncIteratorProtocol {
+                    public mutating func next() async -> Int? { nil }
+                }
+                public func makeAsyncIterator() -> AsyncIterator { AsyncIterator() }
+            }
+            """
+        #expect(declarations(text, "Swift").undocumented.map(\.name) == ["detail"])
     }
 
     @Test("Python top-level definitions need a docstring")

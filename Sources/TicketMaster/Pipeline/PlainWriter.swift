@@ -473,55 +473,6 @@ struct Wording {
         title = Self.title(from: title)
     }
 
-    /// Words of a note that says the code is wrong, not merely unfinished.
-    private static let defectWords = [
-        "wrong", "broken", "fail", "crash", "overflow", "leak", "race", "incorrect", "bug", "corrupt", "hang",
-        "deadlock", "doesn't work", "does not work", "not work", "unsafe", "truncat", "off-by-one", "off by one",
-        "regression", "mismatch", "never", "lost", "loses", "drops", "twice", "infinite",
-    ]
-
-    /// What a note asks for: a question to answer, a workaround to retire, a defect to fix, or a task to do.
-    enum NoteKind {
-        case question, workaround, upstream, idea, defect, task
-    }
-
-    private static func classify(_ note: String, word: String) -> NoteKind {
-        let lower = note.lowercased()
-        let words = lower.split(separator: " ").map(String.init)
-        let firstWord = words.first ?? ""
-        // "Can we drop this" asks; "Can be removed" states: an auxiliary opens a question only before its subject.
-        let asks =
-            ["why", "what", "how", "maybe"].contains(firstWord)
-            || ["should", "is", "are", "can", "could", "does", "do"].contains(firstWord)
-                && !["be", "not", "no", "now", "only", "also"].contains(words.dropFirst().first ?? "be")
-        if lower.contains("?") || asks
-            || lower.contains("not sure") || lower.contains("don't know")
-            || lower.contains("dont know") || lower.contains("don't actually know")
-            || lower.contains("dont actually know")
-        {
-            return .question
-        }
-        if word == "HACK"
-            || ["work around", "workaround", "works around", "working around", "until "]
-                .contains(where: { lower.contains($0) })
-        {
-            return .workaround
-        }
-        if [
-            "when it's fixed", "when it is fixed", "once it's fixed", "once fixed", "when fixed", "is fixed in",
-            "blocked on", "waiting for", "waiting on", "upstream",
-        ].contains(where: { lower.contains($0) }) {
-            return .upstream
-        }
-        if ["in the future", "we might", "we could", "could consider", "consider ", "ideally", "would be nice"]
-            .contains(where: { lower.contains($0) })
-        {
-            return .idea
-        }
-        if word == "BUG" || (word != "TODO" && defectWords.contains { lower.contains($0) }) { return .defect }
-        return .task
-    }
-
     private static func marker(
         _ signals: [Signal], paths: [String], toolchain: Toolchain
     ) -> (String, String, String, [String]) {
@@ -585,7 +536,7 @@ struct Wording {
         let context = "\(location) says \(word): \(quoted)\(ageText)."
         let proposal: String
         var criteria: [String]
-        switch classify(note, word: word) {
+        switch MarkerNote.kind(of: note, word: word) {
         case .question:
             proposal =
                 "The note asks a question the code never answered. Read the code around \(location) and answer it: "
@@ -640,7 +591,7 @@ struct Wording {
             if let test, !configuration { criteria.append("\(test) passes") }
         }
         // The path as far as it fits; the file name alone when the note would be cut.
-        let kind = classify(note, word: word)
+        let kind = MarkerNote.kind(of: note, word: word)
         var title = markerTitle(note, kind: kind, word: word, file: file, symbol: symbol)
         if title.hasSuffix("…"), let name = file.split(separator: "/").last, name.count < file.count {
             title = markerTitle(note, kind: kind, word: word, file: String(name), symbol: symbol)
@@ -658,8 +609,9 @@ struct Wording {
     /// A marker's title: what the note asks, in its own words, named by file, cut at a clause so that it reads
     /// whole: `Make this strongly-typed (no any) in merge.ts`, `Answer the FIXME in ArgumentSet.swift: I dont
     /// actually know why this is safe`, `Revisit the workaround in OptionGroup.swift: …`.
-    static func markerTitle(_ note: String, kind: NoteKind, word: String, file: String, symbol: String? = nil) -> String
-    {
+    static func markerTitle(
+        _ note: String, kind: MarkerNote, word: String, file: String, symbol: String? = nil
+    ) -> String {
         // A link to an issue reads as its number.
         var text = note.replacingOccurrences(
             of: #"https?://\S+/(issues|pull|pulls|merge_requests)/(\d+)"#, with: "#$2", options: .regularExpression)
@@ -676,6 +628,13 @@ struct Wording {
                 words[1] = symbol
                 text = words.joined(separator: " ")
             }
+        }
+        // "this isn't quite right, we should really check ahead for 'true' or 'false'": the clause that names
+        // something leads.
+        if let comma = text.range(of: ", "), MarkerNote.isVague(String(text[..<comma.lowerBound])),
+            !MarkerNote.isVague(String(text[comma.upperBound...]))
+        {
+            text = String(text[comma.upperBound...])
         }
         let first = text.split(separator: " ").first.map { $0.lowercased() } ?? ""
         let prefix: String
@@ -742,10 +701,16 @@ struct Wording {
         for tier in clauseBoundaries {
             var best: String.Index?
             for separator in tier {
-                if let range = head.range(of: separator, options: .backwards),
-                    head.distance(from: head.startIndex, to: range.lowerBound) >= max(15, limit / 4)
-                {
-                    best = max(best ?? range.lowerBound, range.lowerBound)
+                // The last boundary of this kind that leaves enough of the note and does not cut "e.g., x" apart.
+                var searched = head.endIndex
+                while let range = head.range(of: separator, options: .backwards, range: head.startIndex..<searched) {
+                    searched = range.lowerBound
+                    let before = head[..<range.lowerBound].split(separator: " ").last.map { $0.lowercased() } ?? ""
+                    if sentenceAbbreviations.contains(before.hasSuffix(".") ? before : before + ".") { continue }
+                    if head.distance(from: head.startIndex, to: range.lowerBound) >= max(15, limit / 4) {
+                        best = max(best ?? range.lowerBound, range.lowerBound)
+                    }
+                    break
                 }
             }
             if let best {

@@ -82,7 +82,8 @@ public struct Planner: Sendable {
         var leftOut: [LeftOut] = []
         var groups: [GroupKey: [Signal]] = [:]
         var order: [GroupKey] = []
-        // A marker inside a known-broken test is part of that test's issue: the note explains the marker.
+        // A marker inside a known-broken test, or just above its skip marker, is part of that test's issue: the
+        // note explains the marker.
         var brokenTestLines: [String: [(Int, GroupKey)]] = [:]
         for signal in signals where signal.kind == .brokenTest {
             for location in signal.evidence.locations {
@@ -92,7 +93,7 @@ public struct Planner: Sendable {
         func key(for signal: Signal) -> GroupKey {
             guard signal.kind == .marker, let location = signal.evidence.locations.first,
                 let line = location.startLine,
-                let owner = brokenTestLines[location.path]?.first(where: { line > $0.0 && line <= $0.0 + 40 })
+                let owner = brokenTestLines[location.path]?.first(where: { line >= $0.0 - 3 && line <= $0.0 + 40 })
             else { return GroupKey(signal) }
             return owner.1
         }
@@ -117,11 +118,13 @@ public struct Planner: Sendable {
             }
             return PlannedIssue(type: key.type, signals: ranked, score: Self.score(ranked, priority: priority))
         }
-        .sorted {
-            $0.score != $1.score
-                ? $0.score > $1.score
-                : ($0.signals.first?.fingerprint ?? "") < ($1.signals.first?.fingerprint ?? "")
+        .map { ($0, Self.specificity($0)) }
+        .sorted { lhs, rhs in
+            if lhs.0.score != rhs.0.score { return lhs.0.score > rhs.0.score }
+            if lhs.1 != rhs.1 { return lhs.1 > rhs.1 }
+            return (lhs.0.signals.first?.fingerprint ?? "") < (rhs.0.signals.first?.fingerprint ?? "")
         }
+        .map(\.0)
         var chosen: [PlannedIssue] = []
         var reserve: [PlannedIssue] = []
         var perKind: [SignalKind: Int] = [:]
@@ -149,6 +152,17 @@ public struct Planner: Sendable {
             chosen.append(planned)
         }
         return Backlog(issues: chosen, leftOut: leftOut, reserve: reserve)
+    }
+
+    /// Of two candidates that score the same, the more specific goes first: a note that names a flag, a value and
+    /// a failure ("False positive: "localhost" matches but is a valid URL") before one that names little. Only
+    /// notes vary in this; every other kind states its facts in the same shape.
+    private static func specificity(_ planned: PlannedIssue) -> Int {
+        guard let lead = planned.signals.first, lead.kind == .marker,
+            let note = lead.summary.split(separator: ": ", maxSplits: 1).dropFirst().first
+        else { return 0 }
+        let word = lead.summary.split(separator: " ").first.map(String.init) ?? "TODO"
+        return MarkerNote.specificity(String(note), word: word)
     }
 
     /// Severity times priority, with a small bonus for corroborating evidence.

@@ -224,7 +224,7 @@ struct MarkerTitleTests {
         "a note's title is what it asks, named by file, cut at a clause, and never cut mid-clause",
         arguments: [
             (
-                "Make this strongly-typed (no any)", Wording.NoteKind.task, "source/utils/merge.ts",
+                "Make this strongly-typed (no any)", MarkerNote.task, "source/utils/merge.ts",
                 "Make this strongly-typed (no any) in source/utils/merge.ts"
             ),
             (
@@ -250,7 +250,7 @@ struct MarkerTitleTests {
                 "Handle timeouts, e.g. slow servers in src/net.c"
             ),
         ])
-    func titles(note: String, kind: Wording.NoteKind, file: String, title: String) {
+    func titles(note: String, kind: MarkerNote, file: String, title: String) {
         #expect(Wording.markerTitle(note, kind: kind, word: "FIXME", file: file) == title)
         #expect(Wording.markerTitle(note, kind: kind, word: "FIXME", file: file).count <= 80)
         #expect(!Wording.markerTitle(note, kind: kind, word: "FIXME", file: file).hasSuffix("…"))

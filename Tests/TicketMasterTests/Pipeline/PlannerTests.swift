@@ -56,10 +56,22 @@ struct PlannerTests {
             summary: "test/methods.ts: 1 test marked expected to fail",
             evidence: Evidence(locations: [SourceLocation(path: "test/methods.ts", startLine: 66)]))
         let inside = marker("test/methods.ts", 75, "is it correct for this to throw 400?", .high)
+        let above = marker("test/methods.ts", 65, "make this work on CI (stopped working at some point)", .high)
         let elsewhere = marker("test/methods.ts", 200, "unrelated note further down the file")
-        let plan = Planner(types: all, maxIssues: 5).plan([broken, inside, elsewhere])
+        let plan = Planner(types: all, maxIssues: 5).plan([broken, inside, above, elsewhere])
         #expect(plan.count == 2)
-        #expect(plan.first { $0.signals.count == 2 }?.signals.map(\.kind) == [.brokenTest, .marker])
+        #expect(plan.first { $0.signals.count == 3 }?.signals.map(\.kind) == [.brokenTest, .marker, .marker])
+    }
+
+    @Test("of two notes that score the same, the one that names a value, a flag or a failure goes first")
+    func specificNotesFirst() {
+        let vague = marker("a.py", 3, "come up with a cleaner solution for the download stream", .high)
+        let specific = marker("b.py", 9, "allow --compress with --chunked / --multipart", .high)
+        let failing = marker("c.py", 5, "false positive, e.g., \"localhost\" matches but is a valid URL", .high)
+        for order in [[vague, specific, failing], [failing, vague, specific]] {
+            let plan = Planner(types: all, maxIssues: 3, maxPerKind: 3).plan(order)
+            #expect(plan.map { $0.signals[0].evidence.locations[0].path } == ["c.py", "b.py", "a.py"])
+        }
     }
 
     @Test("at most max_per_kind issues of one kind; the rest is left out with the reason")

@@ -1,0 +1,145 @@
+import Foundation
+
+/// What a marker's note asks for, read from its words: a question to answer, a workaround to retire, a change that
+/// waits on another project, an idea, a defect to fix, or a task to do.
+///
+/// Analysis ranks notes by it (a defect before a task, a vague or clean-up wish below both) and the plain writer words
+/// the issue by it.
+public enum MarkerNote: String, Sendable, Hashable {
+    case question, workaround, upstream, idea, defect, task
+
+    /// Words of a note that says the code is wrong, not merely unfinished.
+    static let defectWords = [
+        "wrong", "broken", "fail", "crash", "overflow", "leak", "race", "incorrect", "bug", "corrupt", "hang",
+        "deadlock", "doesn't work", "does not work", "not work", "unsafe", "truncat", "off-by-one", "off by one",
+        "regression", "mismatch", "never", "lost", "loses", "drops", "twice", "infinite", "false positive",
+        "stopped working",
+    ]
+
+    /// What `note`, written after the marker `word` (`TODO`, `FIXME`, …), asks for.
+    public static func kind(of note: String, word: String) -> MarkerNote {
+        let lower = note.lowercased()
+        let words = lower.split(separator: " ").map(String.init)
+        let firstWord = words.first ?? ""
+        // "Can we drop this" asks; "Can be removed" states: an auxiliary opens a question only before its subject.
+        let asks =
+            ["why", "what", "how", "maybe"].contains(firstWord)
+            || ["should", "is", "are", "can", "could", "does", "do"].contains(firstWord)
+                && !["be", "not", "no", "now", "only", "also"].contains(words.dropFirst().first ?? "be")
+        if lower.contains("?") || asks
+            || lower.contains("not sure") || lower.contains("don't know")
+            || lower.contains("dont know") || lower.contains("don't actually know")
+            || lower.contains("dont actually know")
+        {
+            return .question
+        }
+        if word == "HACK"
+            || ["work around", "workaround", "works around", "working around", "until "]
+                .contains(where: { lower.contains($0) })
+        {
+            return .workaround
+        }
+        if [
+            "when it's fixed", "when it is fixed", "once it's fixed", "once fixed", "when fixed", "is fixed in",
+            "blocked on", "waiting for", "waiting on", "upstream",
+        ].contains(where: { lower.contains($0) }) {
+            return .upstream
+        }
+        if [
+            "in the future", "we might", "we could", "could consider", "consider ", "ideally", "would be nice",
+            "it'd be nice",
+        ]
+        .contains(where: { lower.contains($0) }) {
+            return .idea
+        }
+        if word == "BUG" || (word != "TODO" && defectWords.contains { lower.contains($0) })
+            || lower.contains("stopped working")
+        {
+            return .defect
+        }
+        return .task
+    }
+
+    /// Words that say nothing about what to change: "Come up with a cleaner solution", "this isn't quite right",
+    /// "do this better" name no behaviour, no data and no place.
+    private static let emptyWords: Set<String> = [
+        "a", "an", "the", "this", "that", "these", "those", "it", "its", "it's", "here", "there", "is", "isn't", "are",
+        "be", "been", "not", "no", "do", "does", "done", "make", "fix", "fixed", "should", "must", "need", "needs",
+        "we", "to", "of", "and", "or", "in", "on", "for", "with", "at", "so", "up", "come", "more", "less", "much",
+        "very", "quite", "really", "right", "correct", "good", "nice", "better", "best", "clean", "cleaner",
+        "cleanup", "clean-up", "improve", "improved", "improvement", "simplify", "simpler", "refactor",
+        "refactoring", "rewrite", "optimize", "optimise", "optimization", "solution", "way", "approach", "code",
+        "method", "function", "logic", "part", "bit", "thing", "things", "stuff", "something", "properly", "proper",
+        "hack", "hacky", "ugly", "again", "later", "eventually", "drastically", "all", "least", "just", "maybe",
+        "perhaps", "some", "other", "one", "handle", "handling", "case", "cases", "work", "works", "needed",
+        "todo", "fixme", "xxx", "etc", "e.g.", "i.e.", "&", "/", "-",
+    ]
+
+    /// The words of `note` that name something: what is left after the words that name nothing.
+    static func namingWords(_ note: String) -> [String] {
+        note.lowercased()
+            .split(whereSeparator: { $0 == " " || $0 == "\t" })
+            .map { $0.trimmingCharacters(in: CharacterSet(charactersIn: ".,;:!?()[]{}\"'`*_")) }
+            .filter { !$0.isEmpty && !emptyWords.contains($0) }
+    }
+
+    /// Whether `note` says too little to act on: it names no behaviour, data or place ("Come up with a cleaner
+    /// solution", "this isn't quite right", "refactor & simplify this method").
+    public static func isVague(_ note: String) -> Bool {
+        namingWords(note).isEmpty
+    }
+
+    /// Verbs a note opens with when it only wishes the code were tidier: its author's taste, not a user's problem.
+    private static let cleanupVerbs: Set<String> = [
+        "refactor", "simplify", "clean", "cleanup", "tidy", "rewrite", "reorganize", "reorganise", "restructure",
+        "optimize", "optimise", "prettify", "beautify",
+    ]
+
+    /// Whether `note` only asks for the code to be restructured ("Refactor into a utility function …", "simplify
+    /// this"), not for behaviour to change.
+    public static func isCleanupWish(_ note: String) -> Bool {
+        let first = note.lowercased().split(separator: " ").first.map(String.init) ?? ""
+        return cleanupVerbs.contains(first.trimmingCharacters(in: .punctuationCharacters))
+    }
+
+    /// Whether `note` explains the code rather than asks for a change ("This is a backward loop because bindings go
+    /// in reverse"): markers like `XXX` and `NOTE` often only draw attention.
+    public static func onlyExplains(_ note: String) -> Bool {
+        let lower = note.lowercased()
+        // "This should be dead code because callers …": the note states an invariant the code relies on.
+        let invariants = [
+            "should be dead code", "should never happen", "shouldn't happen", "should not happen", "can't happen",
+            "cannot happen", "should be unreachable",
+        ]
+        if invariants.contains(where: { lower.contains($0) }) { return true }
+        let openers = ["this is ", "this was ", "these are ", "here we ", "we do this ", "note that ", "note: "]
+        guard openers.contains(where: { lower.hasPrefix($0) }) else { return false }
+        let asks = [
+            "should", "must", "need", "todo", "fix", "wrong", "broken", "not ", "n't", "?", "remove", "replace",
+            "instead",
+        ]
+        return !asks.contains { lower.contains($0) }
+    }
+
+    /// Whether `note` weighs a change against its cost and says why it was not made ("We should try every prefix
+    /// of input0.json, but that makes this test very, very slow"): a decision on record, not a task left behind.
+    public static func recordsTradeOff(_ note: String) -> Bool {
+        let lower = note.lowercased()
+        guard let but = lower.range(of: ", but ") ?? lower.range(of: " but that ") else { return false }
+        let wish = lower[..<but.lowerBound]
+        return ["should", "could", "would", "ideally", "we'd"].contains { wish.contains($0) }
+    }
+
+    /// How specific `note` is, for ranking notes of equal severity: the words that name something, the concrete
+    /// tokens among them (an identifier, a flag, a path, a number, a quoted value) and whether it names a defect.
+    public static func specificity(_ note: String, word: String) -> Int {
+        let naming = namingWords(note)
+        let concrete = naming.filter { token in
+            token.contains("_") || token.contains(".") || token.hasPrefix("-") || token.contains("(")
+                || token.contains("/") || token.contains(where: \.isNumber) || token.contains("-")
+        }
+        let quoted = note.contains("\"") || note.contains("`") || note.contains("'") && !note.contains("'s ")
+        return min(naming.count, 12) + 2 * min(concrete.count, 3) + (quoted ? 2 : 0)
+            + (kind(of: note, word: word) == .defect ? 4 : 0)
+    }
+}

@@ -1,0 +1,53 @@
+import Testing
+
+@testable import RepositoryAnalysis
+
+@Suite("What a marker's note asks for")
+struct MarkerNoteTests {
+    @Test(
+        "notes that name no behaviour, data or place are vague",
+        arguments: [
+            "Come up with a cleaner solution.", "this isn't quite right", "do this better",
+            "refactor & simplify this method",
+            "optimize",
+        ])
+    func vague(_ note: String) {
+        #expect(MarkerNote.isVague(note))
+    }
+
+    @Test(
+        "notes that name something are not vague",
+        arguments: [
+            "better parser", "allow --compress with --chunked / --multipart",
+            "httpie-unixsocket's URLs have no hostname",
+            "Refactor and drastically simplify, especially so that the separator logic is elsewhere",
+        ])
+    func specific(_ note: String) {
+        #expect(!MarkerNote.isVague(note))
+    }
+
+    @Test("what a note asks for: a defect, a clean-up wish, a trade-off on record, an explanation")
+    func kinds() {
+        #expect(MarkerNote.kind(of: "the cache is never evicted", word: "FIXME") == .defect)
+        #expect(MarkerNote.kind(of: "Make this work on CI (stopped working at some point)", word: "TODO") == .defect)
+        #expect(MarkerNote.kind(of: "add a --json flag", word: "TODO") == .task)
+        #expect(MarkerNote.kind(of: "It'd be nice to have an option to search the path", word: "FIXME") == .idea)
+        #expect(MarkerNote.isCleanupWish("Refactor into a utility function that returns a jv"))
+        #expect(!MarkerNote.isCleanupWish("Reject a negative --timeout"))
+        #expect(MarkerNote.recordsTradeOff("We should try every prefix of input0.json, but that makes this test slow"))
+        #expect(!MarkerNote.recordsTradeOff("the loader retries, but never gives up"))
+        #expect(MarkerNote.onlyExplains("This is a backward jv_array_foreach because bindings go in reverse"))
+        #expect(MarkerNote.onlyExplains("This should be dead code because callers shouldn't call this function"))
+        #expect(!MarkerNote.onlyExplains("This is wrong for negative numbers"))
+    }
+
+    @Test("a note that names a flag, a value or a failure is more specific than one that names little")
+    func specificity() {
+        let little = MarkerNote.specificity("Come up with a cleaner solution", word: "FIXME")
+        let flags = MarkerNote.specificity("allow --compress with --chunked / --multipart", word: "TODO")
+        let failure = MarkerNote.specificity(
+            "False positive, e.g., \"localhost\" matches but is a valid URL.", word: "FIXME")
+        #expect(little < flags)
+        #expect(flags < failure)
+    }
+}
