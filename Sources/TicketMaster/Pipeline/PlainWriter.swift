@@ -112,12 +112,6 @@ public struct PlainWriter: Sendable {
                 lines.append(
                     "- Commit \(links.link(commit)) (\(Self.day(commit.date))): \(Self.escaped(commit.subject))")
             }
-            if !signal.evidence.metrics.isEmpty, signals.count <= 3 {
-                lines.append(
-                    "- "
-                        + signal.evidence.metrics.map { "\($0.name): \(Self.number($0.value))" }.joined(separator: ", ")
-                )
-            }
         }
         if signals.count > 3 {
             lines.append("- \(signals.count) findings in \(seenLocations.map(\.path).uniqued().count) files")
@@ -172,10 +166,6 @@ public struct PlainWriter: Sendable {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withFullDate]
         return formatter.string(from: date)
-    }
-
-    static func number(_ value: Double) -> String {
-        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(format: "%.2f", value)
     }
 }
 
@@ -386,6 +376,47 @@ struct Wording {
                 (test.map { "\($0) passes" } ?? "The tests pass"),
             ]
             labels = ["testing"]
+            // One test whose marker gives its reason: the reason says what is left to do.
+            let reasons = lead.evidence.locations.compactMap { $0.excerpt.flatMap(Self.skipReason) }
+            if count == 1, let reason = reasons.first, let name = lead.evidence.locations.compactMap(\.symbol).first {
+                let file = path.split(separator: "/").last.map(String.init) ?? path
+                let shownName = PlainWriter.inert(name)
+                let quoted = PlainWriter.codeSpan(reason)
+                let marked =
+                    lead.evidence.commits.first.map {
+                        " It was \(marking) in `\($0.hash.prefix(10))`, \(PlainWriter.codeSpan($0.subject))."
+                    } ?? ""
+                context = "`\(shownName)` in `\(path)` is \(marking)\(since) with the reason \(quoted).\(marked)"
+                switch SkipReason(reason) {
+                case .unimplemented:
+                    title = "Implement what \(shownName) expects (\(marking) as unimplemented)"
+                    if title.count > 80 { title = "Implement what \(shownName) in \(file) expects" }
+                    proposal =
+                        "The test describes behaviour the project does not have yet. Implement it and remove the "
+                        + "marker" + (test.map { ", then run \($0)" } ?? "")
+                        + "; if the project does not want it, delete the test and say so here."
+                    criteria = [
+                        "`\(shownName)` runs without the marker and passes",
+                        (test.map { "\($0) passes" } ?? "The tests pass"),
+                    ]
+                    labels = ["enhancement"]
+                case .environment:
+                    title = "Make \(shownName) run on CI again (\(marking): \(PlainWriter.inert(reason)))"
+                    if title.count > 80 { title = "Make \(shownName) in \(file) run on CI again" }
+                    if title.count > 80 { title = "Make the \(marking) test in \(file) run on CI again" }
+                    proposal =
+                        "Find why the test fails on CI but not locally (the commit that \(marking == "skipped" ? "skipped" : "marked") it is "
+                        + "in Evidence), fix the test or the CI environment, and remove the marker."
+                    criteria = [
+                        "`\(shownName)` runs on CI without the marker and passes",
+                        (test.map { "\($0) passes on CI" } ?? "The tests pass on CI"),
+                    ]
+                case .other:
+                    context +=
+                        " Such a test either describes behaviour the project still wants, or a restriction it has "
+                        + "chosen."
+                }
+            }
         case .crashStub:
             let sites = metric("call-sites")
             let message = lead.summary.split(separator: ": ", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
@@ -471,6 +502,45 @@ struct Wording {
             labels = ["security"]
         }
         title = Self.title(from: title)
+    }
+
+    /// The reason a skip or expected-failure marker gives: `@pytest.mark.skip(reason='Doesn’t work in CI')`,
+    /// `@unittest.skip("unimplemented")`, `t.Skip("needs network")`. Not the name `it.skip('name', …)` gives a test.
+    static func skipReason(_ excerpt: String) -> String? {
+        let patterns = [
+            #"reason\s*=\s*(['"])(.+?)\1"#,
+            #"(?:mark\.skip|mark\.xfail|unittest\.skip|skipTest|\bt\.Skip|XCTSkip|@Disabled|@Ignore)\w*\(\s*(['"])(.+?)\1"#,
+        ]
+        for pattern in patterns {
+            guard let regex = try? NSRegularExpression(pattern: pattern),
+                let match = regex.firstMatch(in: excerpt, range: NSRange(excerpt.startIndex..., in: excerpt)),
+                let range = Range(match.range(at: 2), in: excerpt)
+            else { continue }
+            let reason = excerpt[range].trimmingCharacters(in: .whitespaces)
+            if !reason.isEmpty { return String(reason.prefix(120)) }
+        }
+        return nil
+    }
+
+    /// What a skip reason says is missing: the behaviour itself, or an environment the test needs.
+    enum SkipReason {
+        case unimplemented, environment, other
+
+        init(_ reason: String) {
+            let lower = reason.lowercased()
+            if ["unimplemented", "not implemented", "not yet implemented", "not supported yet", "todo"]
+                .contains(where: { lower.contains($0) })
+            {
+                self = .unimplemented
+            } else if lower.range(
+                of: #"\bci\b|github actions|travis|appveyor|flaky|in ci"#, options: .regularExpression)
+                != nil
+            {
+                self = .environment
+            } else {
+                self = .other
+            }
+        }
     }
 
     private static func marker(
