@@ -228,7 +228,42 @@ enum DeclarationScanner {
         }
     }
 
+    /// Members whose name and type say all a comment would: `rawValue`, an enum-like constant of its own type
+    /// (`static var http: Self { .init(rawValue: "http:") }`), and the stored fields of an error (`let code: Code`).
+    private static func isSelfExplanatory(
+        _ line: String, name: String, keyword: Substring, context: SwiftContext?
+    ) -> Bool {
+        if name == "rawValue" { return true }
+        if isOwnTypeConstant(line, typeName: context?.name) { return true }
+        let stored = (keyword == "let" || keyword == "var") && !line.contains("{") && !line.contains("static ")
+        let error = context.map { context in
+            context.conformances.split(whereSeparator: { !$0.isLetter && $0 != "." }).contains {
+                $0 == "Error" || $0 == "Swift.Error"
+            }
+        }
+        return stored && error == true
+    }
+
+    /// Whether `line` declares a static constant of its own type: `static var http: Self { … }`,
+    /// `static let https = Scheme(rawValue: "https:")`, `static let none = .init()`.
+    private static func isOwnTypeConstant(_ line: String, typeName: String?) -> Bool {
+        let words = line.split(separator: " ")
+        guard let at = words.firstIndex(of: "static"), at + 2 < words.count,
+            words[at + 1] == "var" || words[at + 1] == "let"
+        else { return false }
+        let rest = words[(at + 2)...].joined(separator: " ")
+        guard let separator = rest.firstIndex(where: { $0 == ":" || $0 == "=" }) else { return false }
+        let value = rest[rest.index(after: separator)...].drop { $0 == " " }
+        let head = String(value.prefix { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." })
+        let own = ["Self"] + (typeName.map { [$0] } ?? [])
+        if own.contains(head) { return true }
+        // `= .init(…)` or `= .someCase`: a value of the declared type, written with a leading dot.
+        return rest[separator] == "=" && head.hasPrefix(".") && head.dropFirst().first?.isLowercase == true
+    }
+
     private struct SwiftContext {
+        /// The type's name (the extended type's, for an extension).
+        var name: String
         /// Brace depth at which the type's body is open.
         var depth: Int
         /// A protocol's body: its members are requirements.
@@ -328,7 +363,7 @@ enum DeclarationScanner {
                     let hiddenType = hidden || (context?.isHidden ?? false) || (isPublic && name.hasPrefix("_"))
                     contexts.append(
                         SwiftContext(
-                            depth: depth + 1, isProtocol: keyword == "protocol", conforms: conforms,
+                            name: name, depth: depth + 1, isProtocol: keyword == "protocol", conforms: conforms,
                             conformances: own + " " + inherited,
                             isConformanceExtension: isExtension && !own.isEmpty, isExtension: isExtension,
                             isHidden: hiddenType))
@@ -363,6 +398,7 @@ enum DeclarationScanner {
                         || (inherits
                             && implementsWellKnownRequirement(
                                 name: memberName, excerpt: line, conformances: context?.conformances ?? ""))
+                        || isSelfExplanatory(line, name: memberName, keyword: keyword, context: context)
                     result.declarations += 1
                     if !documented, !skipped {
                         result.undocumented.append(

@@ -121,6 +121,58 @@ public enum MarkerNote: String, Sendable, Hashable {
         return !asks.contains { lower.contains($0) }
     }
 
+    /// Verbs a note opens with when it says what to do (`allow --compress with --chunked`).
+    private static let imperativeVerbs: Set<String> = [
+        "accept", "add", "allow", "apply", "avoid", "build", "bump", "cache", "calculate", "call", "cap", "catch",
+        "check", "clean", "clear", "close", "compute", "convert", "create", "decode", "deduplicate", "delete",
+        "deprecate", "detect", "disable", "document", "drop", "emit", "enable", "encode", "ensure", "escape",
+        "exclude", "expand", "expose", "extract", "factor", "figure", "find", "fix", "free", "generalize", "get",
+        "guard", "handle", "hide", "honor", "honour", "implement", "improve", "include", "inline", "introduce",
+        "investigate", "keep", "limit", "load", "lock", "log", "make", "mark", "measure", "merge", "migrate", "move",
+        "notify", "parse", "pass", "port", "prefer", "preserve", "print", "propagate", "provide", "raise", "read",
+        "re-enable", "reduce", "refactor", "reject", "release", "remove", "rename", "replace", "report", "require",
+        "reset", "respect", "restore", "retry", "return", "reuse", "rewrite", "run", "save", "send", "set", "share",
+        "show", "simplify", "skip", "sort", "speed", "split", "store", "support", "switch", "sync", "test", "throw",
+        "track", "tune", "unify", "update", "upgrade", "use", "validate", "verify", "warn", "wrap", "write",
+    ]
+
+    /// Words that open a statement about the code rather than an instruction: "the body also gets parsed twice".
+    private static let statementOpeners: Set<String> = [
+        "the", "this", "that", "these", "those", "it", "its", "there", "we", "i", "our", "a", "an", "here",
+    ]
+
+    /// Whether `note` says what to do: it opens with a verb (`allow --compress with --chunked`), says what is needed
+    /// (`we should check ahead`, `more tests needed`, `X is missing`, `… instead of …`), or is a sentence that does
+    /// not open as a statement. "Custom error exit codes" and "signals support" only name a topic; "the body also
+    /// gets parsed in json.py" states a fact.
+    public static func asksForChange(_ note: String) -> Bool {
+        let lower = note.lowercased()
+        let words = lower.split(separator: " ").map { $0.trimmingCharacters(in: .punctuationCharacters) }
+        let first = words.first ?? ""
+        if imperativeVerbs.contains(first) { return true }
+        let needs = [
+            "should", "need to", "needs to", "needed", "must", "have to", "has to", "want to", "would like", "let's",
+            "ought to", "missing", "not yet", "not implemented", "unimplemented", "not supported", "doesn't support",
+            "does not support", "instead of",
+        ]
+        if needs.contains(where: { lower.contains($0) }) { return true }
+        return words.count > 4 && !statementOpeners.contains(first)
+    }
+
+    /// Whether `note` names a failure (`drops`, `never`, `crash`, …), whatever its marker word.
+    public static func mentionsDefect(_ note: String) -> Bool {
+        let lower = note.lowercased()
+        return defectWords.contains { lower.contains($0) }
+    }
+
+    /// Whether `note` only supposes a problem ("loadv/storev may do too much copying"): nobody measured it.
+    public static func speculates(_ note: String) -> Bool {
+        let lower = " " + note.lowercased() + " "
+        return [" may ", " might ", " probably ", " possibly ", " perhaps ", " i think ", " i guess "].contains {
+            lower.contains($0)
+        }
+    }
+
     /// Whether `note` weighs a change against its cost and says why it was not made ("We should try every prefix
     /// of input0.json, but that makes this test very, very slow"): a decision on record, not a task left behind.
     public static func recordsTradeOff(_ note: String) -> Bool {

@@ -480,3 +480,11 @@ public struct RepositoryReport: Codable, Sendable, Hashable {
         public var ecosystem: String
     }
 }
+
+extension RepositoryReport {
+    /// Whether `path` is a test by its name or folder, as analysis decides it (`tests/`, `t/`, `foo_test.go`,
+    /// `test_foo.py`, `FooTests.swift`).
+    public static func isTestPath(_ path: String) -> Bool {
+        HistoryAggregate.isTestPath(path)
+    }
+}

@@ -149,6 +149,7 @@ struct SignalRules {
                 // issue asking them to.
                 let commits = history.hotFiles.first { $0.path == file.path }?.newestCommits ?? []
                 return commits.filter { Self.isRestructuring($0.subject) }.count < Self.restructuringCommits
+                    && !Self.isOtherAreasSeries(commits.map(\.subject), path: file.path)
             }
             .prefix(Self.hotFileLimit)
             .map { file in
@@ -174,6 +175,24 @@ struct SignalRules {
 
     /// How many of a hot file's five newest commits must move code out of it for it to count as being split already.
     static let restructuringCommits = 2
+
+    /// Whether most of a hot file's newest commits (3 of 5) belong to one series about another area (`odb: drop
+    /// whence`, `odb: add source` for `packfile.c`): a migration passing through the file, which its authors are
+    /// already shaping, not a part of the file that keeps changing.
+    static func isOtherAreasSeries(_ subjects: [String], path: String) -> Bool {
+        let name = FileKinds.name(of: path).lowercased()
+        let stem = name[..<(name.firstIndex(of: ".") ?? name.endIndex)]
+        var areas: [String: Int] = [:]
+        for subject in subjects {
+            guard let colon = subject.firstIndex(of: ":") else { continue }
+            let area = subject[..<colon].lowercased()
+            // `area: text` with a short, one-word area (`odb`, `odb/source`), not a sentence with a colon.
+            guard !area.isEmpty, area.count <= 24, !area.contains(" ") else { continue }
+            areas[area.split(separator: "/").first.map(String.init) ?? area, default: 0] += 1
+        }
+        guard let (area, count) = areas.max(by: { $0.value < $1.value }) else { return false }
+        return count >= 3 && area != stem && !stem.hasPrefix(area) && !area.hasPrefix(stem)
+    }
 
     /// Whether a commit subject says it moves code elsewhere: `move`, `split`, `extract`, `factor out`, `relocate`.
     static func isRestructuring(_ subject: String) -> Bool {
@@ -242,6 +261,14 @@ struct SignalRules {
             if first.text.count < 20 || trailing || MarkerNote.isVague(first.text) { severity = .low }
             // "We should try every prefix, but that makes this test very slow" records why it was not done.
             if MarkerNote.recordsTradeOff(first.text) { severity = .low }
+            // A TODO that only names a topic ("Custom error exit codes") or states a fact asks for nothing a reader
+            // can check; a note that supposes a cost nobody measured ("may do too much copying") is a hunch.
+            if first.kind == "TODO", note == .task, !MarkerNote.asksForChange(first.text),
+                !MarkerNote.mentionsDefect(first.text)
+            {
+                severity = .low
+            }
+            if note != .defect, MarkerNote.speculates(first.text) { severity = .low }
             // A note written this month is still on its author's mind, and a short question ("frames of size
             // zero?") is a thought, not a task: both rank below the notes that were left behind.
             if let age, age < Self.freshMarkerDays { severity = .low }
@@ -707,7 +734,7 @@ struct SignalRules {
     }
 
     /// At most this many undocumented declarations are cited in one module's signal, the most important first.
-    static let undocumentedCited = 15
+    static let undocumentedCited = 10
 
     /// One signal per module: users read a module's API as a whole, and one issue per file would flood the list.
     /// The share of a module's public declarations that must be documented for the rest to count as gaps.
@@ -737,7 +764,7 @@ struct SignalRules {
             let declarations = files.reduce(0) { $0 + $1.publicDeclarations }
             let fileCount = files.count
             return Signal(
-                kind: .undocumentedCode, severity: symbols.count >= 10 ? .medium : .low,
+                kind: .undocumentedCode, severity: .medium,
                 identity: ["module", first.language, first.module],
                 summary:
                     "\(first.language) module \(first.module): \(symbols.count) public declarations in \(fileCount) "

@@ -1,7 +1,8 @@
 import Foundation
-import RepositoryAnalysis
 import Testing
 import TicketMasterTesting
+
+@testable import RepositoryAnalysis
 
 @Suite("Signals")
 struct SignalTests {
@@ -77,6 +78,16 @@ struct SignalTests {
             #expect(signal.evidence.commits.count == 5)
             #expect(report.signals.filter { $0.kind == .hotFile }.count == 1)
         }
+    }
+
+    @Test("a file that a series about another area passes through is not asked to be split")
+    func seriesThroughFile() {
+        let odb = ["odb: drop whence", "odb: add source field", "odb/source: generalize reprepare", "packfile: thread"]
+        #expect(SignalRules.isOtherAreasSeries(odb, path: "packfile.c"))
+        let own = ["packfile: drop whence", "packfile: add field", "packfile: split lists", "odb: thread"]
+        #expect(!SignalRules.isOtherAreasSeries(own, path: "packfile.c"))
+        let mixed = ["rebase: remember fixup", "rebase -i: fix counting", "copy: drop dependency", "sequencer: enum"]
+        #expect(!SignalRules.isOtherAreasSeries(mixed, path: "sequencer.c"))
     }
 
     @Test("no file is hot in a young history, and formatting runs make no file hot")

@@ -330,6 +330,22 @@ struct SourceTextTests {
             }
             """
         #expect(declarations(text, "Swift").undocumented.map(\.name) == ["detail"])
+        // Members whose name and type say it all: `rawValue`, enum-like constants, an error's stored fields.
+        let plain = """
+            /// A scheme.
+            public struct Scheme: Sendable {
+                public let rawValue: String
+                public static var http: Self { .init(rawValue: "http:") }
+                public static let https = Scheme(rawValue: "https:")
+                public func resolve() -> String { rawValue }
+            }
+            /// An error.
+            public struct ParseError: Swift.Error {
+                public let line: Int
+                public var summary: String { "" }
+            }
+            """
+        #expect(declarations(plain, "Swift").undocumented.map(\.name) == ["resolve", "summary"])
     }
 
     @Test("Python top-level definitions need a docstring")

@@ -1,5 +1,6 @@
 import Foundation
 import LanguageModels
+import RepositoryAnalysis
 
 /// The settings of one run: built once from every layer, never changed afterwards.
 public struct Configuration: Sendable, Equatable {
@@ -53,6 +54,8 @@ public struct Configuration: Sendable, Equatable {
         public var maxIssues: Int
         /// The most issues one run suggests from one kind of finding.
         public var maxPerKind: Int
+        /// The lowest severity a finding needs to be suggested.
+        public var minSeverity: Severity
         /// The shortest acceptable body, in characters.
         public var minDescriptionLength: Int
         /// The lowest review score a model draft may have and still be published as written.
@@ -190,6 +193,7 @@ public struct Configuration: Sendable, Equatable {
         issueGeneration = IssueGeneration(
             maxIssues: read.int("issue_generation.max_issues"),
             maxPerKind: read.int("issue_generation.max_per_kind"),
+            minSeverity: Severity(rawValue: read.string("issue_generation.min_severity")) ?? .medium,
             minDescriptionLength: read.int("issue_generation.min_description_length"),
             reviewThreshold: read.int("issue_generation.review_threshold"),
             types: read.issueTypes("issue_generation.templates"),

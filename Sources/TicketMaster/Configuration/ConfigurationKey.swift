@@ -1,4 +1,5 @@
 import LanguageModels
+import RepositoryAnalysis
 
 /// One key of the configuration file: its dotted path, type, default, documentation and environment variables.
 ///
@@ -133,6 +134,9 @@ extension ConfigurationKey {
         .init(
             "issue_generation.max_per_kind", .integer(minimum: 1, maximum: 100), default: .int(2),
             "The most issues one run suggests from one kind of finding, so that one kind cannot fill the list."),
+        .init(
+            "issue_generation.min_severity", .choice(Severity.allCases.map(\.rawValue)), default: .string("medium"),
+            "Findings below this severity are not suggested (they stay in the analysis report)."),
         .init(
             "issue_generation.min_description_length", .integer(minimum: 0, maximum: 100_000), default: .int(50),
             "Drafts whose body is shorter than this many characters are rejected."),

@@ -641,6 +641,16 @@ struct Wording {
             criteria = [
                 "The \(word) at \(location) is gone: the idea is done, or the comment explains why the design stays"
             ]
+        case .defect where paths.first.map(RepositoryReport.isTestPath) == true:
+            // A note in a test says the code under test is wrong, and the test that shows it is already there,
+            // commented out or worked around.
+            proposal =
+                "The note says the code under test is wrong, and the test shows it. Fix the code, then enable the "
+                + "case the note is about (or remove the workaround it explains) and delete the note."
+            criteria = [
+                "The \(word) at \(location) is gone and the case it describes runs and passes"
+                    + (test.map { " with \($0)" } ?? "")
+            ]
         case .defect:
             proposal =
                 "The note says the code is wrong here. Add a test that shows the problem"
@@ -854,7 +864,9 @@ struct Wording {
         switch language {
         case "Swift", "Rust":
             style = "a `///` comment"
-            contract = "what it does, its parameters, and what it returns or throws"
+            contract =
+                "what it does, its parameters, and what it returns or throws (a `//` comment above a declaration "
+                + "does not reach the generated documentation: make it `///`)"
         case "Python":
             style = "a docstring"
             contract = "what it does, its arguments, and what it returns or raises"
@@ -868,21 +880,22 @@ struct Wording {
             style = "a comment above it"
             contract = "what it does, its parameters, its return value and who owns what it returns"
         }
-        let title = "Document the public API of \(module) (\(undocumented) declarations)"
+        // The issue asks for what it lists: a bounded task, not every declaration of a large module.
+        let title =
+            cited < undocumented
+            ? "Document \(cited) undocumented public declarations of \(module)"
+            : "Document the public API of \(module) (\(undocumented) declarations)"
         let context =
             "\(undocumented) public declarations of the \(language) module \(module) have no documentation "
             + "comment, so users see them without any explanation. "
             + (cited < undocumented
-                ? "Evidence lists the \(cited) that matter most (types first, then functions, then members)."
+                ? "Evidence lists the \(cited) that matter most (types first, then functions, then members); "
+                    + "`ticket-master analyze` lists the rest."
                 : "Evidence lists them all.")
         let proposal =
             "Give each declaration \(style): \(contract). Declarations that are not meant for users can be made "
             + "non-public instead."
-        var criteria = ["Each declaration listed in Evidence has \(style), or is no longer public"]
-        if cited < undocumented {
-            criteria.append(
-                "The other \(undocumented - cited) undocumented public declarations of \(module) have one too")
-        }
+        let criteria = ["Each declaration listed in Evidence has \(style), or is no longer public"]
         return (title, context, proposal, criteria)
     }
 

@@ -63,12 +63,16 @@ public struct Planner: Sendable {
     public var maxIssues: Int
     /// The most issues to plan from one kind of finding, so that one kind cannot fill the list.
     public var maxPerKind: Int
+    /// The lowest severity an issue's leading finding needs: a short list of issues worth filing beats one padded
+    /// with notes that name nothing.
+    public var minSeverity: Severity
 
     /// Creates a planner.
-    public init(types: [IssueTypePreference], maxIssues: Int, maxPerKind: Int = 2) {
+    public init(types: [IssueTypePreference], maxIssues: Int, maxPerKind: Int = 2, minSeverity: Severity = .low) {
         self.types = types
         self.maxIssues = maxIssues
         self.maxPerKind = maxPerKind
+        self.minSeverity = minSeverity
     }
 
     /// The issues to write, best first.
@@ -130,6 +134,16 @@ public struct Planner: Sendable {
         var perKind: [SignalKind: Int] = [:]
         for (rank, candidate) in candidates.enumerated() {
             guard let lead = candidate.signals.first else { continue }
+            if lead.severity < minSeverity {
+                leftOut += candidate.signals.map {
+                    LeftOut(
+                        kind: $0.kind, summary: $0.summary,
+                        reason:
+                            "\(lead.severity.rawValue) severity (issue_generation.min_severity: \(minSeverity.rawValue))"
+                    )
+                }
+                continue
+            }
             let reason: String?
             if chosen.count >= maxIssues {
                 reason = "beyond the \(maxIssues) issues one run suggests (issue_generation.max_issues)"

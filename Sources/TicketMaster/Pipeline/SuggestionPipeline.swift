@@ -70,7 +70,8 @@ public struct SuggestionPipeline: Sendable {
     ) async throws -> Suggestions {
         let generation = configuration.issueGeneration
         var backlog = Planner(
-            types: generation.types, maxIssues: generation.maxIssues, maxPerKind: generation.maxPerKind
+            types: generation.types, maxIssues: generation.maxIssues, maxPerKind: generation.maxPerKind,
+            minSeverity: generation.minSeverity
         ).backlog(report.signals)
         var planned = backlog.issues
         var perKind = Dictionary(grouping: planned, by: { $0.signals[0].kind }).mapValues(\.count)

@@ -63,6 +63,17 @@ struct PlannerTests {
         #expect(plan.first { $0.signals.count == 3 }?.signals.map(\.kind) == [.brokenTest, .marker, .marker])
     }
 
+    @Test("findings below min_severity are left out with the reason, not kept in reserve")
+    func minimumSeverity() {
+        let vague = marker("a.py", 3, "custom error exit codes", .low)
+        let fixme = marker("b.py", 9, "the retry loop never gives up on a dead host", .high)
+        let backlog = Planner(types: all, maxIssues: 5, minSeverity: .medium).backlog([vague, fixme])
+        #expect(backlog.issues.map { $0.signals[0].evidence.locations[0].path } == ["b.py"])
+        #expect(backlog.leftOut.map(\.reason) == ["low severity (issue_generation.min_severity: medium)"])
+        #expect(backlog.reserve.isEmpty)
+        #expect(Planner(types: all, maxIssues: 5).plan([vague, fixme]).count == 2, "low by default for the library")
+    }
+
     @Test("of two notes that score the same, the one that names a value, a flag or a failure goes first")
     func specificNotesFirst() {
         let vague = marker("a.py", 3, "come up with a cleaner solution for the download stream", .high)
