@@ -90,6 +90,19 @@ struct SignalTests {
         #expect(!SignalRules.isOtherAreasSeries(mixed, path: "sequencer.c"))
     }
 
+    @Test("a fix no regression test can show is not one to ask a test for")
+    func hardToTestFixes() {
+        for subject in [
+            "Fix reversed pointer subtraction in `f_env` bounds check", "daemon: fix listening on IPv6-only hosts",
+            "Fix undefined behaviour found by UBSan", "fix the build on macOS", "Fix typo in the usage string",
+        ] {
+            #expect(SignalRules.isHardToTest(subject), "\(subject)")
+        }
+        for subject in ["Fix off-by-one in modulo operator", "Fix rebuild of the index after a merge"] {
+            #expect(!SignalRules.isHardToTest(subject), "\(subject)")
+        }
+    }
+
     @Test("no file is hot in a young history, and formatting runs make no file hot")
     func notHot() async throws {
         try await withRepository { repository in
