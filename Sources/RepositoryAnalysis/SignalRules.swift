@@ -153,7 +153,10 @@ struct SignalRules {
             }
             .prefix(Self.hotFileLimit)
             .map { file in
-                let severity: Severity = file.score >= 12 ? .high : file.score >= 6 ? .medium : .low
+                // Churn alone names no part to change: maintainers judging these on real projects closed every
+                // one (a feature series of one author, a clean-up under way). Hot files are low: listed in the
+                // report and the backlog, suggested only with `issue_generation.min_severity: low`.
+                let severity: Severity = .low
                 let commits = history.hotFiles.first { $0.path == file.path }?.newestCommits ?? []
                 return Signal(
                     kind: .hotFile, severity: severity, identity: [file.path],

@@ -75,6 +75,52 @@ struct GenerateCommandTests {
         #expect(check.stderr.contains("llm.provider is none"), "\(check.stderr)")
     }
 
+    @Test("a draft follows the repository's issue form; a required field it cannot fill is reported, not invented")
+    func issueForm() async throws {
+        let repository = try await plantedRepository()
+        defer { repository.remove() }
+        try repository.write(
+            """
+            name: Bug report
+            title: "[Bug]: "
+            labels: [bug]
+            body:
+              - type: textarea
+                attributes:
+                  label: What happened?
+                validations:
+                  required: true
+              - type: input
+                attributes:
+                  label: Version
+                validations:
+                  required: true
+            """, to: ".github/ISSUE_TEMPLATE/bug_report.yml")
+        try await repository.commit("Add an issue form", date: Date().addingTimeInterval(-60))
+        let arguments = [
+            "generate", repository.url.path, "--dry-run", "--provider", "none", "--max-issues", "3", "--format", "json",
+        ]
+        let result = try runner.run(arguments)
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let drafts = try #require(json["drafts"] as? [[String: Any]])
+        let bug = try #require(
+            drafts.first { (($0["draft"] as? [String: Any])?["title"] as? String)?.contains("malformed") == true })
+        #expect(bug["template"] as? String == ".github/ISSUE_TEMPLATE/bug_report.yml")
+        let draft = try #require(bug["draft"] as? [String: Any])
+        #expect((draft["title"] as? String)?.hasPrefix("[Bug]: ") == true)
+        let body = try #require(draft["body"] as? String)
+        #expect(body.hasPrefix("### What happened?\n\n`Sources/Parser.swift` line 2"), "\(body)")
+        #expect(body.contains("### Version\n\n_No response_"))
+        let notes = bug["notes"] as? [String] ?? []
+        #expect(notes.contains { $0.contains("required field 'Version' cannot be filled") }, "\(notes)")
+        let text = try runner.run(Array(arguments.dropLast(2)) + ["--color", "never"])
+        #expect(text.stdout.contains("template: .github/ISSUE_TEMPLATE/bug_report.yml"), "\(text.stdout)")
+        // `issue_generation.issue_template: none` keeps the drafts' own sections.
+        let plain = try runner.run(arguments, environment: ["TICKET_MASTER_ISSUE_GENERATION_ISSUE_TEMPLATE": "none"])
+        #expect(plain.status == 0 && !plain.stdout.contains("bug_report.yml") && plain.stdout.contains("## Context"))
+    }
+
     @Test("the repository to file on is inferred from the origin remote")
     func infersOrigin() async throws {
         let repository = try await plantedRepository()

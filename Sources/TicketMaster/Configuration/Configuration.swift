@@ -56,6 +56,8 @@ public struct Configuration: Sendable, Equatable {
         public var maxPerKind: Int
         /// The lowest severity a finding needs to be suggested.
         public var minSeverity: Severity
+        /// Which repository issue template drafts follow: `auto`, `none`, or a template's file or name.
+        public var issueTemplate: String
         /// The shortest acceptable body, in characters.
         public var minDescriptionLength: Int
         /// The lowest review score a model draft may have and still be published as written.
@@ -194,6 +196,7 @@ public struct Configuration: Sendable, Equatable {
             maxIssues: read.int("issue_generation.max_issues"),
             maxPerKind: read.int("issue_generation.max_per_kind"),
             minSeverity: Severity(rawValue: read.string("issue_generation.min_severity")) ?? .medium,
+            issueTemplate: read.string("issue_generation.issue_template"),
             minDescriptionLength: read.int("issue_generation.min_description_length"),
             reviewThreshold: read.int("issue_generation.review_threshold"),
             types: read.issueTypes("issue_generation.templates"),

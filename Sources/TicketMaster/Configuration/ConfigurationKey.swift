@@ -138,6 +138,10 @@ extension ConfigurationKey {
             "issue_generation.min_severity", .choice(Severity.allCases.map(\.rawValue)), default: .string("medium"),
             "Findings below this severity are not suggested (they stay in the analysis report)."),
         .init(
+            "issue_generation.issue_template", .string, default: .string("auto"),
+            "Which of the repository's issue templates and forms drafts follow: auto (chosen by labels and name), none, or one template's file or name."
+        ),
+        .init(
             "issue_generation.min_description_length", .integer(minimum: 0, maximum: 100_000), default: .int(50),
             "Drafts whose body is shorter than this many characters are rejected."),
         .init(

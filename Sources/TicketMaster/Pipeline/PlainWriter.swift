@@ -191,6 +191,10 @@ struct Wording {
         switch kind {
         case .marker:
             (title, context, proposal, criteria) = Self.marker(signals, paths: paths, toolchain: toolchain)
+            // A note that says the code is wrong reports a bug.
+            let note = lead.summary.split(separator: ": ", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
+            let word = lead.summary.split(separator: " ").first.map(String.init) ?? "TODO"
+            if MarkerNote.kind(of: note, word: word) == .defect { labels = ["bug"] }
         case .hotFile:
             let recent = metric("recent-commits")
             title = "Split the often-changed part of \(shown) out (\(recent) commits in 90 days)"

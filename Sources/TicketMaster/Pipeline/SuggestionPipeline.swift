@@ -12,6 +12,8 @@ public struct ReviewedDraft: Codable, Sendable, Hashable {
     public var notes: [String]
     /// Why the planner chose it: its rank, severity and evidence.
     public var reason: String = ""
+    /// The repository's issue template the body follows (its path), when one fits.
+    public var template: String?
 }
 
 /// What a pipeline run produced.
@@ -66,9 +68,10 @@ public struct SuggestionPipeline: Sendable {
     ///   - citations: what the analysed commit contains, for checking cited paths and lines.
     public func suggest(
         from report: RepositoryReport, links: LinkContext, existing: [ExistingIssue] = [], history: RunJournal? = nil,
-        citations: any CitationOracle, events: RunEvents = .ignored
+        citations: any CitationOracle, templates: [IssueTemplate] = [], events: RunEvents = .ignored
     ) async throws -> Suggestions {
         let generation = configuration.issueGeneration
+        let forms = IssueTemplates(templates, choice: generation.issueTemplate)
         var backlog = Planner(
             types: generation.types, maxIssues: generation.maxIssues, maxPerKind: generation.maxPerKind,
             minSeverity: generation.minSeverity
@@ -136,6 +139,13 @@ public struct SuggestionPipeline: Sendable {
                 break
             }
             written.reason = plan.reason
+            // The repository's own form, when one fits: written last, so that checks and reviews saw the sections.
+            if let template = forms.template(for: written.draft) {
+                let (formed, problems) = IssueTemplates.apply(template, to: written.draft)
+                written.draft = formed
+                written.template = template.path
+                written.notes += problems.map { "issue template \(template.path): \($0) from the analysis" }
+            }
             reviewed.append(written)
             if written.draft.writer != .plain, let rewrite = written.notes.first(where: { $0.hasPrefix("rewritten") }) {
                 events(.draftRewritten(title: written.draft.title, reason: rewrite))

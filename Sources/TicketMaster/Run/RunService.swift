@@ -96,7 +96,8 @@ public struct RunService: Sendable {
                 reviewThreshold: configuration.issueGeneration.reviewThreshold)
             let existing = await trackerIssues(filing: filing, remote: remote)
             suggestions = try await pipeline.suggest(
-                from: report, links: links, existing: existing, history: journal, citations: oracle, events: events)
+                from: report, links: links, existing: existing, history: journal, citations: oracle,
+                templates: IssueTemplate.load(from: checkout.path), events: events)
             await models.stop()
             // Drafts are saved before anything is shown or published, so nothing produced is ever lost; the save
             // runs in a task of its own, so it also completes after Ctrl-C.

@@ -32,6 +32,7 @@ struct Preview {
             var facts = ["type: \(draft.type.rawValue)", "labels: \(draft.labels.joined(separator: ", "))"]
             facts.append(reviewed.score.map { "score: \($0)/100" } ?? "score: not reviewed")
             facts.append("writer: \(draft.writer.name)")
+            if let template = reviewed.template { facts.append("template: \(template)") }
             out += "   " + terminal.paint(facts.joined(separator: " · "), .dim) + "\n"
             if !reviewed.reason.isEmpty { out += "   " + terminal.paint("why: \(reviewed.reason)", .dim) + "\n" }
             if draft.type == .security {

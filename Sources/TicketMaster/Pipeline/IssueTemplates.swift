@@ -1,0 +1,343 @@
+import Foundation
+import Yams
+
+/// An issue template or issue form the repository defines: `.github/ISSUE_TEMPLATE/*.md` (Markdown with front
+/// matter), `.github/ISSUE_TEMPLATE/*.yml` (GitHub's issue forms), `.gitlab/issue_templates/*.md` and Gitea's
+/// `.gitea/ISSUE_TEMPLATE/`. Maintainers close issues that ignore their forms, so drafts are written into them.
+public struct IssueTemplate: Sendable, Hashable {
+    /// One input of an issue form.
+    public struct Field: Sendable, Hashable {
+        public enum Kind: String, Sendable, Hashable {
+            case text, dropdown, checkboxes
+        }
+
+        public var kind: Kind
+        /// The label shown above the input, which GitHub writes as the field's heading in the issue.
+        public var label: String
+        public var required: Bool
+        /// A dropdown's options, or the checkboxes' labels.
+        public var options: [String]
+    }
+
+    /// What the template asks for: a Markdown body with headings, or a form's fields.
+    public enum Body: Sendable, Hashable {
+        case markdown(String)
+        case form([Field])
+    }
+
+    /// The path in the repository.
+    public var path: String
+    /// The name it gives itself (`Bug report`), or its file's name.
+    public var name: String
+    /// What it says it is for.
+    public var about: String
+    /// The title prefix it sets (`[Bug]: `).
+    public var title: String
+    /// The labels it applies.
+    public var labels: [String]
+    public var body: Body
+}
+
+extension IssueTemplate {
+    /// The folders templates live in, and the single-file templates of older repositories.
+    static let folders = [
+        ".github/ISSUE_TEMPLATE", ".gitlab/issue_templates", ".gitea/ISSUE_TEMPLATE", ".gitea/issue_template",
+    ]
+    static let singleFiles = [".github/ISSUE_TEMPLATE.md", ".github/issue_template.md", ".gitea/issue_template.md"]
+
+    /// The templates of the checkout at `root`, by path. A file that cannot be read or parsed is skipped: a broken
+    /// template is the repository's problem, not a reason to stop the run.
+    public static func load(from root: URL) -> [IssueTemplate] {
+        let files = FileManager.default
+        var paths: [String] = []
+        for folder in folders {
+            let names = (try? files.contentsOfDirectory(atPath: root.appendingPathComponent(folder).path)) ?? []
+            paths += names.sorted().map { "\(folder)/\($0)" }
+        }
+        paths += singleFiles.filter { files.fileExists(atPath: root.appendingPathComponent($0).path) }
+        return paths.compactMap { path in
+            let name = path.split(separator: "/").last.map(String.init) ?? path
+            // `config.yml` configures the chooser; it is no template.
+            guard !["config.yml", "config.yaml"].contains(name.lowercased()),
+                let data = files.contents(atPath: root.appendingPathComponent(path).path), data.count < 256_000,
+                let text = String(data: data, encoding: .utf8)
+            else { return nil }
+            return parse(text, path: path)
+        }
+    }
+
+    /// The template in `text`, by the extension of `path`; nil when it is neither Markdown nor a form.
+    static func parse(_ text: String, path: String) -> IssueTemplate? {
+        let lower = path.lowercased()
+        let stem = String(path.split(separator: "/").last?.split(separator: ".").first ?? "")
+        if lower.hasSuffix(".md") {
+            var body = text
+            var meta: [String: Any] = [:]
+            // Front matter between `---` lines: name, about, title, labels.
+            let lines = text.components(separatedBy: "\n")
+            if lines.first?.trimmingCharacters(in: .whitespaces) == "---",
+                let end = lines.dropFirst().firstIndex(where: { $0.trimmingCharacters(in: .whitespaces) == "---" })
+            {
+                let head = lines[1..<end].joined(separator: "\n")
+                meta = ((try? Yams.load(yaml: head)) as? [String: Any]) ?? [:]
+                body = lines[(end + 1)...].joined(separator: "\n")
+            }
+            return IssueTemplate(
+                path: path, name: string(meta["name"]) ?? stem, about: string(meta["about"]) ?? "",
+                title: string(meta["title"]) ?? "", labels: list(meta["labels"]), body: .markdown(body))
+        }
+        guard lower.hasSuffix(".yml") || lower.hasSuffix(".yaml"),
+            let form = (try? Yams.load(yaml: text)) as? [String: Any], let items = form["body"] as? [[String: Any]]
+        else { return nil }
+        let fields = items.compactMap { item -> Field? in
+            let attributes = item["attributes"] as? [String: Any] ?? [:]
+            let validations = item["validations"] as? [String: Any] ?? [:]
+            let label = string(attributes["label"]) ?? ""
+            let required = validations["required"] as? Bool ?? false
+            switch string(item["type"]) {
+            case "textarea", "input":
+                return Field(kind: .text, label: label, required: required, options: [])
+            case "dropdown":
+                return Field(kind: .dropdown, label: label, required: required, options: list(attributes["options"]))
+            case "checkboxes":
+                let options = attributes["options"] as? [[String: Any]] ?? []
+                return Field(
+                    kind: .checkboxes, label: label,
+                    required: options.contains { $0["required"] as? Bool == true },
+                    options: options.compactMap { string($0["label"]) })
+            default:
+                return nil
+            }
+        }
+        return IssueTemplate(
+            path: path, name: string(form["name"]) ?? stem, about: string(form["description"]) ?? "",
+            title: string(form["title"]) ?? "", labels: list(form["labels"]), body: .form(fields))
+    }
+
+    private static func string(_ value: Any?) -> String? {
+        (value as? String)?.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// A list written as YAML (`[bug, triage]`) or as one comma-separated string (`"bug, triage"`).
+    private static func list(_ value: Any?) -> [String] {
+        if let values = value as? [Any] { return values.compactMap { string($0) }.filter { !$0.isEmpty } }
+        return (string(value) ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
+    }
+}
+
+/// Chooses the template that fits a draft and writes the draft into it.
+public struct IssueTemplates: Sendable {
+    /// The repository's templates.
+    public var templates: [IssueTemplate]
+    /// `auto` chooses by labels and name, `none` never uses one, anything else names the one file to use.
+    public var choice: String
+
+    public init(_ templates: [IssueTemplate], choice: String = "auto") {
+        self.templates = templates
+        self.choice = choice
+    }
+
+    /// Words of a template's name or file that say which drafts it is for.
+    private static let purposes: [(words: [String], labels: [String])] = [
+        (["bug", "defect", "problem", "crash", "broken"], ["bug"]),
+        (
+            ["feature", "enhancement", "request", "improvement", "proposal", "idea", "task", "chore"],
+            ["enhancement", "testing", "refactoring", "maintenance", "documentation"]
+        ),
+        (["doc", "documentation"], ["documentation"]),
+    ]
+
+    /// Templates for what a generated issue never is: a question, a security report, support.
+    private static let unfit = ["question", "support", "security", "vulnerability", "help", "discussion"]
+
+    /// Templates that take anything.
+    private static let generic = ["other", "blank", "custom", "general", "issue", "default"]
+
+    /// The template for `draft`, or nil when none fits (the draft keeps its own sections).
+    public func template(for draft: IssueDraft) -> IssueTemplate? {
+        switch choice.lowercased() {
+        case "none": return nil
+        case "auto": break
+        default:
+            return templates.first {
+                $0.path == choice || $0.path.hasSuffix("/" + choice) || $0.name.lowercased() == choice.lowercased()
+            }
+        }
+        let labels = Set(draft.labels.map { $0.lowercased() } + [draft.type.rawValue])
+        var best: (IssueTemplate, Int)?
+        for template in templates {
+            // Its name and file name: every template's folder is called ISSUE_TEMPLATE.
+            let file = template.path.split(separator: "/").last.map(String.init) ?? template.path
+            let words = (template.name + " " + file).lowercased()
+            if Self.unfit.contains(where: { words.contains($0) }) { continue }
+            var score = template.labels.filter { labels.contains($0.lowercased()) }.count * 3
+            for purpose in Self.purposes
+            where purpose.words.contains(where: { words.contains($0) })
+                && purpose.labels.contains(where: { labels.contains($0) })
+            {
+                score += 2
+            }
+            if score == 0, Self.generic.contains(where: { words.contains($0) }) { score = 1 }
+            if score > 0, score > (best?.1 ?? 0) { best = (template, score) }
+        }
+        return best?.0
+    }
+
+    /// `draft` written into `template`, and the problems of doing so: a form's required field the analysis cannot
+    /// fill is reported, never invented.
+    public static func apply(_ template: IssueTemplate, to draft: IssueDraft) -> (IssueDraft, [String]) {
+        let sections = Sections(draft.body)
+        var used = Set<String>()
+        var problems: [String] = []
+        var out: [String] = []
+        switch template.body {
+        case .markdown(let text):
+            var headings = TemplateText.headings(in: text)
+            if headings.isEmpty { headings = [("## Description", [])] }
+            for (heading, lines) in headings {
+                let label = heading.trimmingCharacters(in: CharacterSet(charactersIn: "#*: "))
+                out.append(heading)
+                if let key = Sections.key(for: label, available: sections, used: used) {
+                    used.insert(key)
+                    out.append(sections.text(key))
+                } else {
+                    // A checklist the reporter is asked to tick stays, unticked: the analysis cannot vouch for it.
+                    let kept = lines.filter { $0.trimmingCharacters(in: .whitespaces).hasPrefix("- [ ]") }
+                    out.append(kept.isEmpty ? Sections.notKnown : kept.joined(separator: "\n"))
+                }
+            }
+        case .form(let fields):
+            for field in fields {
+                out.append("### \(field.label)")
+                switch field.kind {
+                case .text:
+                    if let key = Sections.key(for: field.label, available: sections, used: used) {
+                        used.insert(key)
+                        out.append(sections.text(key))
+                    } else {
+                        if field.required { problems.append("required field '\(field.label)' cannot be filled") }
+                        out.append("_No response_")
+                    }
+                case .dropdown:
+                    if field.required { problems.append("required choice '\(field.label)' cannot be made") }
+                    out.append("_No response_")
+                case .checkboxes:
+                    if field.required { problems.append("required checkboxes '\(field.label)' cannot be ticked") }
+                    out.append(field.options.map { "- [ ] \($0)" }.joined(separator: "\n"))
+                }
+            }
+        }
+        // What no heading of the template took is not lost: it follows under its own heading.
+        for key in sections.order where !used.contains(key) {
+            out.append("## \(key)")
+            out.append(sections.text(key))
+        }
+        var result = draft
+        result.body = (out + (sections.footer.isEmpty ? [] : [sections.footer])).joined(separator: "\n\n") + "\n"
+        if !template.title.isEmpty, !draft.title.hasPrefix(template.title) {
+            result.title =
+                template.title.hasSuffix(" ") ? template.title + draft.title : template.title + " " + draft.title
+        }
+        result.labels =
+            (draft.labels
+                + template.labels.filter { label in
+                    !draft.labels.contains { $0.caseInsensitiveCompare(label) == .orderedSame }
+                })
+        return (result, problems)
+    }
+}
+
+/// The `## ` sections of a draft's body, and the footer after them.
+struct Sections {
+    var order: [String] = []
+    var bodies: [String: String] = [:]
+    var footer = ""
+
+    static let notKnown = "_Not known: this issue comes from reading the repository, not from running it._"
+
+    init(_ body: String) {
+        var current: String?
+        var lines: [String] = []
+        func close() {
+            guard let current else { return }
+            var text = lines.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+            // The provenance line (`<sub>Found by …</sub>`) closes the body, whichever section it follows.
+            if let range = text.range(of: "\n<sub>") ?? (text.hasPrefix("<sub>") ? text.range(of: "<sub>") : nil) {
+                footer = String(text[range.lowerBound...]).trimmingCharacters(in: .whitespacesAndNewlines)
+                text = String(text[..<range.lowerBound]).trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            order.append(current)
+            bodies[current] = text
+        }
+        for line in body.components(separatedBy: "\n") {
+            if line.hasPrefix("## ") {
+                close()
+                current = String(line.dropFirst(3)).trimmingCharacters(in: .whitespaces)
+                lines = []
+            } else {
+                lines.append(line)
+            }
+        }
+        close()
+    }
+
+    func text(_ key: String) -> String { bodies[key] ?? "" }
+
+    /// Words of a template heading or field label, and the draft section that answers it; the words that say
+    /// most come first ("Describe the solution you'd like" asks for the proposal, not the context).
+    private static let synonyms: [[(section: String, words: [String])]] = [
+        [
+            ("Acceptance criteria", ["acceptance", "definition of done", "done when", "criteria"]),
+            ("Context", ["problem", "what happened", "current", "actual"]),
+            ("Proposed change", ["expected", "solution", "what you want", "would like"]),
+            ("Evidence", ["reproduce", "reproduction", "steps"]),
+        ],
+        [
+            ("Proposed change", ["proposal", "proposed", "suggest", "fix", "request", "feature"]),
+            ("Context", ["summary", "context", "motivation", "bug"]),
+            ("Evidence", ["evidence", "example", "logs", "location", "where"]),
+        ],
+        [("Context", ["describe", "description", "details", "issue"]), ("Proposed change", ["change", "should"])],
+    ]
+
+    /// The draft section for a heading labelled `label`, among those not yet used.
+    static func key(for label: String, available sections: Sections, used: Set<String>) -> String? {
+        let lower = label.lowercased()
+        for tier in synonyms {
+            for entry in tier
+            where !used.contains(entry.section) && sections.bodies[entry.section] != nil
+                && entry.words.contains(where: { lower.contains($0) })
+            {
+                return entry.section
+            }
+        }
+        return nil
+    }
+}
+
+/// The headings of a Markdown template, each with the lines under it (HTML comments left out).
+enum TemplateText {
+    static func headings(in text: String) -> [(String, [String])] {
+        var result: [(String, [String])] = []
+        var inComment = false
+        for line in text.components(separatedBy: "\n") {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if inComment {
+                if trimmed.contains("-->") { inComment = false }
+                continue
+            }
+            if trimmed.hasPrefix("<!--") {
+                inComment = !trimmed.contains("-->")
+                continue
+            }
+            // `## To reproduce`, or GitHub's default templates' bold lines: `**Describe the bug**`.
+            if trimmed.range(of: #"^(#{1,6} \S|\*\*[^*]+\*\*:?$)"#, options: .regularExpression) != nil {
+                result.append((trimmed, []))
+            } else if !result.isEmpty {
+                result[result.count - 1].1.append(line)
+            }
+        }
+        return result
+    }
+}
