@@ -165,6 +165,33 @@ public enum MarkerNote: String, Sendable, Hashable {
         return defectWords.contains { lower.contains($0) }
     }
 
+    /// Words of a note whose concern is a cost (speed, copies), the test suite's coverage or the wording of messages
+    /// (translation, plurals): real, but below a wrong result in what users meet.
+    private static let minorConcerns = [
+        "performance", "faster", "slow", "speed up", "too much copying", "copies", "allocation", "optimi",
+        "more tests", "tests needed", "test coverage", "more testing", "i18n", "translat", "plural", "wording",
+        "spelling",
+    ]
+
+    /// Words of a note whose concern is harm a user meets: a crash, lost or corrupted data, a silent wrong result.
+    private static let harms = [
+        "crash", "corrupt", "data loss", "lost", "loses", "silently", "wrong result", "misleading", "hang",
+        "deadlock", "security", "infinite",
+    ]
+
+    /// Whether `note` is about a cost, test coverage or wording rather than behaviour ("more tests needed for …",
+    /// "loadv/storev may do too much copying", "msgcat doesn't support plurals").
+    public static func isMinorConcern(_ note: String) -> Bool {
+        let lower = note.lowercased()
+        return minorConcerns.contains { lower.contains($0) } && !harms.contains { lower.contains($0) }
+    }
+
+    /// Whether `note` names harm a user meets.
+    static func namesHarm(_ note: String) -> Bool {
+        let lower = note.lowercased()
+        return harms.contains { lower.contains($0) }
+    }
+
     /// Whether `note` only supposes a problem ("loadv/storev may do too much copying"): nobody measured it.
     public static func speculates(_ note: String) -> Bool {
         let lower = " " + note.lowercased() + " "
@@ -192,6 +219,6 @@ public enum MarkerNote: String, Sendable, Hashable {
         }
         let quoted = note.contains("\"") || note.contains("`") || note.contains("'") && !note.contains("'s ")
         return min(naming.count, 12) + 2 * min(concrete.count, 3) + (quoted ? 2 : 0)
-            + (kind(of: note, word: word) == .defect ? 4 : 0)
+            + (kind(of: note, word: word) == .defect ? 4 : 0) + (namesHarm(note) ? 6 : 0)
     }
 }

@@ -258,6 +258,8 @@ struct SignalRules {
             // A note that only wishes the code were tidier ("Refactor into a utility function …") is its author's
             // taste, not a user's problem: it ranks a step below the notes that name one.
             if MarkerNote.isCleanupWish(first.text) { severity = severity == .high ? .medium : .low }
+            // So does one about a cost, the tests' coverage or a message's wording: below a wrong result.
+            if MarkerNote.isMinorConcern(first.text) { severity = severity == .high ? .medium : .low }
             // A marker with no text, a word or two, a note that trails off, or one that names nothing ("Come up with
             // a cleaner solution", "this isn't quite right") says too little to act on.
             let trailing = first.text.hasSuffix("...") || first.text.hasSuffix("…") || first.text.hasSuffix(":")

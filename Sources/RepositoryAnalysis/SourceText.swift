@@ -643,6 +643,9 @@ enum SourceText {
             "return", "if", "let", "var", "const", "import", "#include", "def", "func", "else", "for", "while",
         ]
         if keywords.contains(first), line.contains("(") || line.contains("=") || line.hasSuffix(":") { return true }
+        // A C preprocessor line under a `//` note, whose `#` read as a comment opener: `#ifndef WIN32`.
+        let directives: Set<String> = ["ifdef", "ifndef", "endif", "elif", "include", "define", "undef", "pragma"]
+        if directives.contains(first) { return true }
         // A configuration key (`push:`, `branches: [main]`): a commented-out block of YAML or TOML.
         if line.range(of: #"^[a-z_][a-z0-9_-]*:( [\[{"']|$)"#, options: .regularExpression) != nil { return true }
         // A call or subscript that starts the line with no space before its bracket: `foo.bar(x)`, `attrs["k"]`.

@@ -39,6 +39,9 @@ struct MarkerNoteTests {
         #expect(MarkerNote.onlyExplains("This is a backward jv_array_foreach because bindings go in reverse"))
         #expect(MarkerNote.onlyExplains("This should be dead code because callers shouldn't call this function"))
         #expect(!MarkerNote.onlyExplains("This is wrong for negative numbers"))
+        #expect(MarkerNote.isMinorConcern("more tests needed for weird unicode stuff (e.g. utf16 pairs)"))
+        #expect(MarkerNote.isMinorConcern("msgcat doesn't support plural forms"))
+        #expect(!MarkerNote.isMinorConcern("slow path corrupts the cache when it races"))
     }
 
     @Test("a note that names a flag, a value or a failure is more specific than one that names little")
@@ -49,5 +52,8 @@ struct MarkerNoteTests {
             "False positive, e.g., \"localhost\" matches but is a valid URL.", word: "FIXME")
         #expect(little < flags)
         #expect(flags < failure)
+        let crash = MarkerNote.specificity("handle malformed input instead of crashing", word: "FIXME")
+        let speed = MarkerNote.specificity("handle malformed input faster than it does", word: "FIXME")
+        #expect(speed < crash, "harm a user meets comes first")
     }
 }
