@@ -408,6 +408,42 @@ extension RepositoryAnalyzer {
         return files
     }
 
+    /// At most this many commits that marked known breakages have their messages read.
+    static let markingMessageLimit = 40
+
+    /// `tests` with the message body of the commit that marked each known breakage (`test_expect_failure`): it
+    /// says whether the commit demonstrates a bug, and often how to fix it or that it is a limitation by design.
+    /// One `git show` for all of them.
+    static func withMarkingMessages(
+        _ tests: [RepositoryReport.BrokenTest], git: GitProcess
+    ) async throws -> [RepositoryReport.BrokenTest] {
+        var hashes: [String] = []
+        for test in tests where test.excerpt.contains("test_expect_failure") {
+            if let hash = test.lastChanged?.hash, !hashes.contains(hash) { hashes.append(hash) }
+        }
+        guard !hashes.isEmpty else { return tests }
+        let (output, shown) = try await git.capture(
+            ["show", "-s", "--format=%H%x00%b%x1e"] + hashes.prefix(markingMessageLimit))
+        guard shown.status == 0 else { return tests }
+        var bodies: [String: String] = [:]
+        for record in String(decoding: output, as: UTF8.self).split(separator: "\u{1e}") {
+            let parts = record.split(separator: "\u{0}", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2 else { continue }
+            let hash = parts[0].trimmingCharacters(in: .whitespacesAndNewlines)
+            // Trailers (`Signed-off-by:`) say who, not what.
+            let lines = parts[1].split(separator: "\n", omittingEmptySubsequences: false).filter { line in
+                line.range(of: #"^[A-Z][A-Za-z-]+-by: "#, options: .regularExpression) == nil
+            }
+            let body = lines.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+            if !body.isEmpty { bodies[hash] = String(body.prefix(4_000)) }
+        }
+        return tests.map { test in
+            var test = test
+            if let hash = test.lastChanged?.hash { test.lastChanged?.body = bodies[hash] }
+            return test
+        }
+    }
+
     private static func isTestedOrUntestable(
         _ commit: CommitReference, git: GitProcess, formatter: ISO8601DateFormatter
     ) async throws -> Bool {

@@ -185,6 +185,9 @@ public struct RepositoryAnalyzer: Sendable {
             report.untestedFiles = Self.withoutTestsAddedAlongside(
                 report.untestedFiles, additions: aggregate.additions)
         }
+        if repository.head != nil {
+            report.brokenTests = try await Self.withMarkingMessages(report.brokenTests, git: git)
+        }
         var shapes: [String: CodeShape] = [:]
         for file in aggregate.defectFiles {
             shapes[file.path] = CodeShape.measure(repository.root.appendingPathComponent(file.path))

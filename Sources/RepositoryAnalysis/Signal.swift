@@ -129,12 +129,16 @@ public struct CommitReference: Codable, Sendable, Hashable {
     public var subject: String
     /// The author date, UTC.
     public var date: Date
+    /// The message after the subject, when analysis read it: what the commit that marked known breakages says
+    /// about them.
+    public var body: String?
 
     /// Creates a commit reference.
-    public init(hash: String, subject: String, date: Date) {
+    public init(hash: String, subject: String, date: Date, body: String? = nil) {
         self.hash = hash
         self.subject = subject
         self.date = date
+        self.body = body
     }
 }
 

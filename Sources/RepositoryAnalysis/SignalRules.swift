@@ -541,6 +541,20 @@ struct SignalRules {
     static let hotspotLimit = 5
 
     /// Files that bug fixes keep touching: fix commits weighted by recency (half-life 180 days) and by size.
+    /// Phrases of a commit message that accept what its tests show as a limitation rather than a bug to fix.
+    private static let limitationPhrases = [
+        "fundamental problem", "fundamental limitation", "known limitation", "a limitation", "by design",
+        "cannot be fixed", "can't be fixed", "won't fix", "wontfix", "not going to fix", "no plan to fix",
+        "would be very costly", "too costly",
+    ]
+
+    /// Whether a commit message says the breakage it marks is accepted (`This is a fundamental problem with how
+    /// git-p4 only "borrows" a client spec`).
+    static func acceptsLimitation(_ message: String) -> Bool {
+        let lower = message.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        return limitationPhrases.contains { lower.contains($0) }
+    }
+
     /// Phrases of fix subjects whose bug no test run can show: a bounds check or undefined behaviour that gives no
     /// output a run can observe, what only a sanitizer or a particular network sees, a build or a compiler's
     /// complaint.
@@ -608,7 +622,10 @@ struct SignalRules {
             // bug; not when tests were only moved or regrouped (a catalogue of known limitations).
             let tests = tests.filter { test in
                 guard test.excerpt.contains("test_expect_failure") else { return true }
-                return test.lastChanged.map { Self.demonstratesBug($0.subject) } ?? false
+                // One whose commit calls it a fundamental problem or a limitation records a decision, not a bug.
+                return test.lastChanged.map {
+                    Self.demonstratesBug($0.subject) && !Self.acceptsLimitation($0.body ?? "")
+                } ?? false
             }
             guard !tests.isEmpty else { return nil }
             let oldest = tests.compactMap(\.ageDays).max() ?? 0

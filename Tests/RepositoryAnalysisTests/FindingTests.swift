@@ -142,7 +142,15 @@ struct FindingTests {
                 "test_expect_failure 'rename/add conflict resolvable' '\n\tgit merge side\n'\n"
                     + "test_expect_failure \"pretend we have a known breakage\" \"false\"\n",
                 to: "t/t6422-merge.sh")
-            try await repository.commit("t6422: demonstrate bug in rename/add resolution", date: Day.at(1))
+            try await repository.commit(
+                "t6422: demonstrate bug in rename/add resolution\n\nA fix will have to resolve the rename first.\n\n"
+                    + "Signed-off-by: A U Thor <author@example.com>\n", date: Day.at(1))
+            // A breakage its commit accepts as a limitation by design: recorded, not reported.
+            try repository.write(
+                "test_expect_failure 'overlay with conflicting files' '\n\tgit p4 sync\n'\n", to: "t/t9809-p4.sh")
+            try await repository.commit(
+                "git-p4: add tests demonstrating spec overlay ambiguities\n\nThis is a fundamental problem with how\n"
+                    + "git-p4 only borrows a client spec.\n", date: Day.at(1))
             // Known limitations a commit only gathered into one script: recorded, not reported.
             try repository.write(
                 "test_expect_failure 'a rename of 64 KiB paths' '\n\tgit merge long\n'\n", to: "t/t6400-limits.sh")
@@ -150,7 +158,8 @@ struct FindingTests {
             let report = try await analyze(repository.url)
             #expect(
                 report.brokenTests.map(\.test) == [
-                    "a rename of 64 KiB paths", "rename/add conflict resolvable", "custom method remains identical",
+                    "a rename of 64 KiB paths", "rename/add conflict resolvable", "overlay with conflicting files",
+                    "custom method remains identical",
                     "test_flaky_retry", "test_unicode_names", "test_streaming",
                 ])
             let signals = report.signals.filter { $0.kind == .brokenTest }
@@ -159,6 +168,9 @@ struct FindingTests {
                     "tests/test_parser.py", "test/methods.test.ts", "tests/test_backtrace.rs", "t/t6422-merge.sh",
                 ])
             #expect(report.brokenTests.allSatisfy { $0.ageDays == 99 })
+            // The marking commit's message comes with the breakage, without its trailers.
+            let marked = signals.first { $0.evidence.locations.first?.path == "t/t6422-merge.sh" }
+            #expect(marked?.evidence.commits.last?.body == "A fix will have to resolve the rename first.")
         }
     }
 

@@ -151,13 +151,14 @@ public struct PlainWriter: Sendable {
         return fence + pad + flat + pad + fence
     }
 
-    /// Repository text as Markdown prose: inert addresses, and the characters that would start a link, HTML or
-    /// formatting escaped.
+    /// Repository text as Markdown prose: inert addresses, the characters that would start a link, HTML or
+    /// formatting escaped, and no `@name` that would notify someone (a word joiner follows the `@`).
     static func escaped(_ text: String) -> String {
         var out = ""
         for character in inert(text) {
             if "\\`*_[]<>".contains(character) { out.append("\\") }
             out.append(character)
+            if character == "@" { out.append("\u{2060}") }
         }
         return out
     }
@@ -323,6 +324,10 @@ struct Wording {
                 "`\(path)` runs \(count == 1 ? "a test" : "\(count) tests") with `test_expect_failure` (listed in "
                 + "Evidence): the suite reports each as a known breakage, so each records a bug that is still "
                 + "there." + marked
+            // What that commit says of the bug, often with a plan to fix it, quoted as the repository's words.
+            if let body = lead.evidence.commits.last?.body.map(Self.quotedMessage), !body.isEmpty {
+                context += " Its message says:\n\n" + body
+            }
             proposal =
                 "Fix the behaviour the \(count == 1 ? "test describes" : "tests describe") (\(count == 1 ? "it says" : "they say")"
                 + " what should happen), then turn each `test_expect_failure` into `test_expect_success`"
@@ -506,6 +511,23 @@ struct Wording {
             labels = ["security"]
         }
         title = Self.title(from: title)
+    }
+
+    /// A commit message's paragraphs, up to about 1,200 characters and whole, as a Markdown quote of inert text.
+    static func quotedMessage(_ body: String) -> String {
+        var kept: [String] = []
+        var length = 0
+        for paragraph in body.components(separatedBy: "\n\n") {
+            let text = paragraph.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !text.isEmpty else { continue }
+            if length + text.count > 1_200, !kept.isEmpty { break }
+            kept.append(String(text.prefix(1_200)))
+            length += text.count
+        }
+        return kept.map { paragraph in
+            paragraph.split(separator: "\n", omittingEmptySubsequences: false)
+                .map { "> " + PlainWriter.escaped(String($0)) }.joined(separator: "\n")
+        }.joined(separator: "\n>\n")
     }
 
     /// The reason a skip or expected-failure marker gives: `@pytest.mark.skip(reason='Doesn’t work in CI')`,

@@ -85,7 +85,9 @@ struct PlainWriterTests {
     func knownBreakages() {
         let commit = CommitReference(
             hash: "45bde58ef8a1", subject: "grep: demonstrate bug with textconv attributes and submodules",
-            date: Date(timeIntervalSince1970: 1_632_900_000))
+            date: Date(timeIntervalSince1970: 1_632_900_000),
+            body: "A fix will probably require three changes, see https://example.com/plan.\n\n- grep.c must pass "
+                + "the repo field (@alice knows)")
         let breakages = Signal(
             kind: .brokenTest, severity: .medium, identity: ["t/t7814-grep-recurse-submodules.sh"],
             summary: "t/t7814-grep-recurse-submodules.sh: 2 tests marked expected to fail",
@@ -100,6 +102,10 @@ struct PlainWriterTests {
         #expect(issue.title == "Fix the 2 known breakages recorded in t/t7814-grep-recurse-submodules.sh")
         #expect(issue.body.contains("`test_expect_success`"))
         #expect(issue.body.contains("grep: demonstrate bug with textconv attributes and submodules"))
+        // The commit's own words about the bug are quoted, inert: no link, no mention that notifies anyone.
+        #expect(
+            issue.body.contains("Its message says:\n\n> A fix will probably require three changes, see (link removed)"))
+        #expect(issue.body.contains(">\n> - grep.c must pass the repo field (@\u{2060}alice knows)"))
         #expect(!issue.body.contains("skipped") && !issue.title.contains("Decide"))
         #expect(issue.labels.contains("bug"))
 
