@@ -66,6 +66,8 @@ public actor JobWorker {
             if room > 0 {
                 do {
                     claimed = try await queue.claim(worker: name, kinds: handlers.keys.sorted(), limit: room)
+                } catch is CancellationError {
+                    // Stopping: the loop ends and the running jobs are handed back below.
                 } catch {
                     logger.error("cannot claim jobs: \(TicketMasterError.categorized(error)?.message ?? "\(error)")")
                 }
