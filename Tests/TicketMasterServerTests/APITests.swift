@@ -94,7 +94,8 @@ struct APITests {
     func runOverTheAPI() async throws {
         let repository = try await TemporaryGitRepository.make()
         defer { repository.remove() }
-        try repository.write("// TODO: handle empty input\nint main(void) { return 0; }\n", to: "src/main.c")
+        try repository.write(
+            "// TODO: handle empty input files in the reader\nint main(void) { return 0; }\n", to: "src/main.c")
         try await repository.commit("Start", date: Date(timeIntervalSince1970: 1_600_000_000))
         let server = try TestServer(roots: [repository.container.path])
         defer { server.remove() }

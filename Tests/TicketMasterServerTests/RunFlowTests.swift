@@ -202,7 +202,8 @@ struct WatchersTests {
     func fanOut() async throws {
         let repository = try await TemporaryGitRepository.make()
         defer { repository.remove() }
-        try repository.write("// TODO: handle empty input\nint main(void) { return 0; }\n", to: "src/main.c")
+        try repository.write(
+            "// TODO: handle empty input files in the reader\nint main(void) { return 0; }\n", to: "src/main.c")
         try await repository.commit("Start", date: Date(timeIntervalSince1970: 1_600_000_000))
         let package = CommandRunner.packageRoot.path
         let server = try TestServer(roots: [repository.container.path, package])
