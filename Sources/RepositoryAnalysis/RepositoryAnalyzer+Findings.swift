@@ -409,7 +409,7 @@ extension RepositoryAnalyzer {
     }
 
     /// At most this many commits that marked known breakages have their messages read.
-    static let markingMessageLimit = 40
+    static let markingMessageLimit = 300
 
     /// `tests` with the message body of the commit that marked each known breakage (`test_expect_failure`): it
     /// says whether the commit demonstrates a bug, and often how to fix it or that it is a limitation by design.

@@ -513,15 +513,15 @@ struct Wording {
         title = Self.title(from: title)
     }
 
-    /// A commit message's paragraphs, up to about 1,200 characters and whole, as a Markdown quote of inert text.
+    /// A commit message's paragraphs, up to about 2,000 characters and whole, as a Markdown quote of inert text.
     static func quotedMessage(_ body: String) -> String {
         var kept: [String] = []
         var length = 0
         for paragraph in body.components(separatedBy: "\n\n") {
             let text = paragraph.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !text.isEmpty else { continue }
-            if length + text.count > 1_200, !kept.isEmpty { break }
-            kept.append(String(text.prefix(1_200)))
+            if length + text.count > 2_000, !kept.isEmpty { break }
+            kept.append(String(text.prefix(2_000)))
             length += text.count
         }
         return kept.map { paragraph in
