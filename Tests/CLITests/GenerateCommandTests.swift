@@ -92,7 +92,7 @@ struct GenerateCommandTests {
                   required: true
               - type: input
                 attributes:
-                  label: Version
+                  label: Operating system
                 validations:
                   required: true
             """, to: ".github/ISSUE_TEMPLATE/bug_report.yml")
@@ -111,9 +111,9 @@ struct GenerateCommandTests {
         #expect((draft["title"] as? String)?.hasPrefix("[Bug]: ") == true)
         let body = try #require(draft["body"] as? String)
         #expect(body.hasPrefix("### What happened?\n\n`Sources/Parser.swift` line 2"), "\(body)")
-        #expect(body.contains("### Version\n\n_No response_"))
+        #expect(body.contains("### Operating system\n\n_No response_"))
         let notes = bug["notes"] as? [String] ?? []
-        #expect(notes.contains { $0.contains("required field 'Version' cannot be filled") }, "\(notes)")
+        #expect(notes.contains { $0.contains("required field 'Operating system' cannot be filled") }, "\(notes)")
         let text = try runner.run(Array(arguments.dropLast(2)) + ["--color", "never"])
         #expect(text.stdout.contains("template: .github/ISSUE_TEMPLATE/bug_report.yml"), "\(text.stdout)")
         // `issue_generation.issue_template: none` keeps the drafts' own sections.

@@ -201,6 +201,8 @@ public struct IssueTemplates: Sendable {
                 if let key = Sections.key(for: label, available: sections, used: used) {
                     used.insert(key)
                     out.append(sections.text(key))
+                } else if let version = sections.version(for: label) {
+                    out.append(version)
                 } else {
                     // A checklist the reporter is asked to tick stays, unticked: the analysis cannot vouch for it.
                     let kept = lines.filter { $0.trimmingCharacters(in: .whitespaces).hasPrefix("- [ ]") }
@@ -215,6 +217,8 @@ public struct IssueTemplates: Sendable {
                     if let key = Sections.key(for: field.label, available: sections, used: used) {
                         used.insert(key)
                         out.append(sections.text(key))
+                    } else if let version = sections.version(for: field.label) {
+                        out.append(version)
                     } else {
                         if field.required { problems.append("required field '\(field.label)' cannot be filled") }
                         out.append("_No response_")
@@ -283,6 +287,17 @@ struct Sections {
     }
 
     func text(_ key: String) -> String { bodies[key] ?? "" }
+
+    /// For a heading or field that asks which version or environment (`Version`, `Environment`, `Commit`): the
+    /// analysed commit the provenance line names, which is what the issue was found in.
+    func version(for label: String) -> String? {
+        let lower = label.lowercased()
+        guard ["version", "environment", "commit", "revision"].contains(where: { lower.contains($0) }),
+            let start = footer.range(of: "commit `"),
+            let end = footer[start.upperBound...].firstIndex(of: "`")
+        else { return nil }
+        return "Commit `\(footer[start.upperBound..<end])`, read by Ticket-Master (not run)."
+    }
 
     /// Words of a template heading or field label, and the draft section that answers it; the words that say
     /// most come first ("Describe the solution you'd like" asks for the proposal, not the context).
