@@ -7,13 +7,16 @@ import Yams
 public struct IssueTemplate: Sendable, Hashable {
     /// One input of an issue form.
     public struct Field: Sendable, Hashable {
+        /// What the reporter enters: text (`textarea`, `input`), one of a dropdown's options, or ticks.
         public enum Kind: String, Sendable, Hashable {
             case text, dropdown, checkboxes
         }
 
+        /// What the reporter enters.
         public var kind: Kind
         /// The label shown above the input, which GitHub writes as the field's heading in the issue.
         public var label: String
+        /// Whether GitHub refuses the form without it (`validations.required`, or a required checkbox).
         public var required: Bool
         /// A dropdown's options, or the checkboxes' labels.
         public var options: [String]
@@ -35,6 +38,7 @@ public struct IssueTemplate: Sendable, Hashable {
     public var title: String
     /// The labels it applies.
     public var labels: [String]
+    /// Its headings or fields.
     public var body: Body
 }
 
@@ -133,6 +137,7 @@ public struct IssueTemplates: Sendable {
     /// `auto` chooses by labels and name, `none` never uses one, anything else names the one file to use.
     public var choice: String
 
+    /// Chooses among `templates` as `choice` (`issue_generation.issue_template`) says.
     public init(_ templates: [IssueTemplate], choice: String = "auto") {
         self.templates = templates
         self.choice = choice
