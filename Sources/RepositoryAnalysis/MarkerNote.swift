@@ -1,5 +1,16 @@
 import Foundation
 
+extension Signal {
+    /// A marker signal's word (`TODO`, `FIXME`, …) and note, from its summary "<WORD> in <path>:<line>…: <note>";
+    /// nil for other kinds.
+    public var markerNote: (word: String, note: String)? {
+        guard kind == .marker else { return nil }
+        let word = summary.split(separator: " ").first.map(String.init) ?? "TODO"
+        let note = summary.split(separator: ": ", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
+        return (word, note)
+    }
+}
+
 /// What a marker's note asks for, read from its words: a question to answer, a workaround to retire, a change that
 /// waits on another project, an idea, a defect to fix, or a task to do.
 ///

@@ -380,12 +380,32 @@ extension RepositoryAnalyzer {
         "can't be triggered", "possible to trigger", "help text", "usage text", "usage message", "cosmetic",
     ]
 
+    /// Phrases of fix subjects whose bug no test run can show: a bounds check or undefined behaviour that gives no
+    /// output a run can observe, what only a sanitizer or a particular network sees, a build or a compiler's
+    /// complaint.
+    private static let hardToTestPhrases = [
+        "bounds check", "undefined behavio", "sanitizer", "valgrind", "ipv6", "uninitialized", "uninitialised",
+        "portability",
+    ]
+    /// Words of such subjects, matched whole (`build`, not `rebuild`).
+    private static let hardToTestWords: Set<Substring> = [
+        "ubsan", "asan", "msan", "tsan", "compiler", "build", "compile", "typo", "typos", "ub",
+    ]
+
+    /// Whether a fix's subject says its bug is one a regression test cannot show.
+    static func isHardToTest(_ subject: String) -> Bool {
+        let lower = subject.lowercased()
+        return hardToTestPhrases.contains { lower.contains($0) }
+            || lower.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).contains { hardToTestWords.contains($0) }
+    }
+
     /// How near in time, either side, a test change by the fix's author counts as the fix's test: the other
     /// commits of the same pull request (`Fix the mixer's __del__` with `TST: adjust tests`).
     static let companionTestWindow: TimeInterval = 3 * 86_400
 
     /// `files` with fix commits taken out of their untested fixes when the fix was tested after all or cannot be:
-    /// its message says the bug is unreachable, fuzzer-found or in help text, or its author changed a test file
+    /// its subject says no test run can show the bug (`isHardToTest`), its message says the bug is unreachable,
+    /// fuzzer-found or in help text, or its author changed a test file
     /// within three days of it (the same pull request, squashed or not). Only files that could become hotspots
     /// are checked, each fix with two short `git` runs.
     static func withoutTestedFixes(
@@ -447,6 +467,7 @@ extension RepositoryAnalyzer {
     private static func isTestedOrUntestable(
         _ commit: CommitReference, git: GitProcess, formatter: ISO8601DateFormatter
     ) async throws -> Bool {
+        if isHardToTest(commit.subject) { return true }
         let (header, shown) = try await git.capture(["show", "-s", "--format=%an%x00%B", commit.hash])
         guard shown.status == 0 else { return false }
         let text = String(decoding: header, as: UTF8.self)

@@ -555,35 +555,8 @@ struct SignalRules {
         return limitationPhrases.contains { lower.contains($0) }
     }
 
-    /// Phrases of fix subjects whose bug no test run can show: a bounds check or undefined behaviour that gives no
-    /// output a run can observe, what only a sanitizer or a particular network sees, a build or a compiler's
-    /// complaint.
-    private static let hardToTestPhrases = [
-        "bounds check", "undefined behavio", "sanitizer", "valgrind", "ipv6", "uninitialized", "uninitialised",
-        "portability",
-    ]
-    /// Words of such subjects, matched whole (`build`, not `rebuild`).
-    private static let hardToTestWords: Set<Substring> = [
-        "ubsan", "asan", "msan", "tsan", "compiler", "build", "compile", "typo", "typos", "ub",
-    ]
-
-    /// Whether a fix's subject says its bug is one a regression test cannot show.
-    static func isHardToTest(_ subject: String) -> Bool {
-        let lower = subject.lowercased()
-        return hardToTestPhrases.contains { lower.contains($0) }
-            || lower.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).contains { hardToTestWords.contains($0) }
-    }
-
     private func defectHotspots() -> [Signal] {
         history.defectFiles
-            .map { file -> HistoryAggregate.DefectHistory in
-                // The fixes a test could guard: the issue asks for one test per listed fix.
-                var file = file
-                let testable = file.evidence.filter { !Self.isHardToTest($0.subject) }
-                file.untestedFixes -= file.evidence.count - testable.count
-                file.evidence = testable
-                return file
-            }
             .filter {
                 $0.fixCommits >= Self.hotspotFixes && $0.untestedFixes >= Self.hotspotRecentFixes
             }

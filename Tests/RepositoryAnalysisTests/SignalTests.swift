@@ -96,10 +96,10 @@ struct SignalTests {
             "Fix reversed pointer subtraction in `f_env` bounds check", "daemon: fix listening on IPv6-only hosts",
             "Fix undefined behaviour found by UBSan", "fix the build on macOS", "Fix typo in the usage string",
         ] {
-            #expect(SignalRules.isHardToTest(subject), "\(subject)")
+            #expect(RepositoryAnalyzer.isHardToTest(subject), "\(subject)")
         }
         for subject in ["Fix off-by-one in modulo operator", "Fix rebuild of the index after a merge"] {
-            #expect(!SignalRules.isHardToTest(subject), "\(subject)")
+            #expect(!RepositoryAnalyzer.isHardToTest(subject), "\(subject)")
         }
     }
 

@@ -193,9 +193,7 @@ struct Wording {
         case .marker:
             (title, context, proposal, criteria) = Self.marker(signals, paths: paths, toolchain: toolchain)
             // A note that says the code is wrong reports a bug.
-            let note = lead.summary.split(separator: ": ", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
-            let word = lead.summary.split(separator: " ").first.map(String.init) ?? "TODO"
-            if MarkerNote.kind(of: note, word: word) == .defect { labels = ["bug"] }
+            if let (word, note) = lead.markerNote, MarkerNote.kind(of: note, word: word) == .defect { labels = ["bug"] }
         case .hotFile:
             let recent = metric("recent-commits")
             title = "Split the often-changed part of \(shown) out (\(recent) commits in 90 days)"
@@ -573,8 +571,7 @@ struct Wording {
         _ signals: [Signal], paths: [String], toolchain: Toolchain
     ) -> (String, String, String, [String]) {
         let lead = signals[0]
-        let note = lead.summary.split(separator: ": ", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
-        let word = lead.summary.split(separator: " ").first.map(String.init) ?? "TODO"
+        let (word, note) = lead.markerNote ?? ("TODO", "")
         let age = lead.evidence.metrics.first { $0.name == "age-days" }.map { Int($0.value) }
         let since = lead.evidence.commits.map(\.date).min().map { PlainWriter.day($0) }
         let ageText =

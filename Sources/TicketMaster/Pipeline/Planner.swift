@@ -172,11 +172,8 @@ public struct Planner: Sendable {
     /// a failure ("False positive: "localhost" matches but is a valid URL") before one that names little. Only
     /// notes vary in this; every other kind states its facts in the same shape.
     private static func specificity(_ planned: PlannedIssue) -> Int {
-        guard let lead = planned.signals.first, lead.kind == .marker,
-            let note = lead.summary.split(separator: ": ", maxSplits: 1).dropFirst().first
-        else { return 0 }
-        let word = lead.summary.split(separator: " ").first.map(String.init) ?? "TODO"
-        return MarkerNote.specificity(String(note), word: word)
+        guard let (word, note) = planned.signals.first?.markerNote else { return 0 }
+        return MarkerNote.specificity(note, word: word)
     }
 
     /// Severity times priority, with a small bonus for corroborating evidence.
