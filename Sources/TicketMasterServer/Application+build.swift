@@ -1,28 +1,21 @@
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import TicketMaster
 
 /// The web service, built the same way by `ticket-master serve` and by the tests: the history database (migrated),
-/// the team's records in it, the run coordinator, and the router with its pages, API and middleware.
+/// the team's records in it, the run coordinator, and the router with its pages, API and middleware. A server whose
+/// role is `web` only queues runs; workers elsewhere run them (see ``buildWorker(_:)``).
 public func buildApplication(_ settings: ServerSettings) async throws -> some ApplicationProtocol {
+    guard settings.role != .worker else {
+        throw TicketMasterError(.usage, "a worker serves no pages; start it with `ticket-master worker`")
+    }
     let server = try await Server(settings: settings)
     return Application(
         router: server.router(),
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "ticket-master"),
-        services: [
-            server.coordinator,
-            ScheduleTicker(interval: .seconds(30)) {
-                do {
-                    // One server ticks for all that share the database; the due time's compare-and-set keeps a
-                    // run from being queued twice even while leadership changes hands.
-                    guard try await server.coordinator.leads(ScheduleTicker.role, for: .seconds(90)) else { return }
-                    try await server.queueDueRuns(at: settings.now())
-                } catch {
-                    settings.logger.error("could not queue the scheduled runs: \(error)")
-                }
-            },
-        ],
+        services: [server.coordinator, server.scheduleTicker()],
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? settings.port
             if let token = server.setupToken {
@@ -35,11 +28,26 @@ public func buildApplication(_ settings: ServerSettings) async throws -> some Ap
         logger: settings.logger)
 }
 
+/// A worker without pages: it runs the queued runs and filings of the web nodes that share its PostgreSQL
+/// database, and ticks the schedules while it holds their lease. It stops gracefully on SIGTERM or SIGINT: the
+/// running run is cancelled and recorded as interrupted, and waiting jobs stay queued for the other workers.
+public func buildWorker(_ settings: ServerSettings) async throws -> ServiceGroup {
+    var settings = settings
+    settings.role = .worker
+    let server = try await Server(settings: settings)
+    return ServiceGroup(
+        configuration: .init(
+            services: [.init(service: server.coordinator), .init(service: server.scheduleTicker())],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: settings.logger))
+}
+
 /// What the routes share.
 struct Server: Sendable {
     let settings: ServerSettings
-    let history: SQLiteHistoryStore
-    let team: TeamStore
+    let history: any HistoryStore
+    /// The SQLite history, for what only a file supports (the admin's export); nil on PostgreSQL.
+    let historyFile: SQLiteHistoryStore?
+    let team: any TeamStore
     let coordinator: RunCoordinator
     let pages: Pages
     let metrics: ServerMetrics
@@ -50,50 +58,84 @@ struct Server: Sendable {
 
     init(settings: ServerSettings) async throws {
         self.settings = settings
-        // Accounts, sessions and the audit log live beside the runs in the SQLite history: a server whose runs went
-        // to a PostgreSQL history would show none of them.
         let resolved = ConfigurationLoader(environment: settings.variables).load(
             explicitFile: settings.configurationFile, searchDirectory: settings.dataDirectory.path, flags: [])
-        if (try? resolved.configuration())?.history.databaseURL != nil {
-            throw TicketMasterError(
-                .configuration,
-                "serve keeps its history and team data in the SQLite file under --data-dir; unset database.url "
-                    + "(and TICKET_MASTER_DATABASE_URL) for the web service")
-        }
-        history = try SQLiteHistoryStore(path: settings.historyPath, logger: settings.logger)
-        team = TeamStore(history: history, now: settings.now)
+        let configuration = try? resolved.configuration()
         let metrics = ServerMetrics()
         self.metrics = metrics
-        coordinator = RunCoordinator(
-            settings: settings, team: team, queue: SQLiteJobQueue(history: history), metrics: metrics)
         pages = try Pages()
-        let interrupted = try await team.interruptUnfinished()
-        if interrupted > 0 {
-            settings.logger.notice(
-                "\(interrupted) run(s) were cut off when the server last stopped: marked interrupted")
-        }
-        // Runs that were waiting for their turn when the server stopped keep their place in the queue.
-        let waiting = try await team.queueWaitingRequests()
-        for request in waiting { await coordinator.queued(request) }
-        if !waiting.isEmpty {
-            settings.logger.notice("\(waiting.count) run(s) queued before the server stopped: they run now")
-        }
-        if try await team.accountCount() == 0 {
-            if let password = settings.variables["TICKET_MASTER_ADMIN_PASSWORD"], !password.isEmpty {
-                guard password.count >= 12 else {
-                    throw TicketMasterError(
-                        .configuration, "TICKET_MASTER_ADMIN_PASSWORD must have at least 12 characters")
-                }
-                let hash = try await Passwords.hash(password, cost: settings.passwordCost)
-                _ = try await team.createAccount(name: "admin", role: .admin, passwordHash: hash, onlyIfFirst: true)
-                try await team.audit("account.create", target: "account admin (role admin)", actor: "-", address: nil)
-                settings.logger.notice("created the first admin account `admin` from TICKET_MASTER_ADMIN_PASSWORD")
-                setupToken = nil
-            } else {
-                setupToken = TeamStore.randomToken()
-            }
+        if let url = configuration?.history.databaseURL {
+            // Accounts, runs, events and jobs in one PostgreSQL database: any number of web nodes and workers.
+            let store = try await PostgresHistoryStore(
+                location: DatabaseLocation(url: url.value),
+                policy: configuration.map { HistoryPolicy(resolved, configuration: $0) } ?? HistoryPolicy(),
+                logger: settings.logger)
+            history = store
+            historyFile = nil
+            team = PostgresTeamStore(history: store, now: settings.now)
+            coordinator = RunCoordinator(
+                settings: settings, team: team, queue: PostgresJobQueue(store: store),
+                feed: PostgresRunFeed(store: store, logger: settings.logger), works: settings.role != .web,
+                metrics: metrics)
         } else {
-            setupToken = nil
+            guard settings.role == .all else {
+                throw TicketMasterError(
+                    .usage,
+                    "web nodes and workers share their work through PostgreSQL; set database.url (or "
+                        + "TICKET_MASTER_DATABASE_URL), or run one `ticket-master serve` on the SQLite history")
+            }
+            let file = try SQLiteHistoryStore(path: settings.historyPath, logger: settings.logger)
+            history = file
+            historyFile = file
+            team = SQLiteTeamStore(history: file, now: settings.now)
+            coordinator = RunCoordinator(
+                settings: settings, team: team, queue: SQLiteJobQueue(history: file), feed: RunBroadcast(),
+                works: true, metrics: metrics)
+            // One process: whatever the last start left running was cut off with it.
+            let interrupted = try await team.interruptUnfinished()
+            if interrupted > 0 {
+                settings.logger.notice(
+                    "\(interrupted) run(s) were cut off when the server last stopped: marked interrupted")
+            }
+            // Runs that were waiting for their turn when the server stopped keep their place in the queue.
+            let waiting = try await team.queueWaitingRequests()
+            for request in waiting { await coordinator.queued(request) }
+            if !waiting.isEmpty {
+                settings.logger.notice("\(waiting.count) run(s) queued before the server stopped: they run now")
+            }
+        }
+        setupToken = settings.role == .worker ? nil : try await Self.firstAdmin(settings, team)
+    }
+
+    /// Creates the first admin from `TICKET_MASTER_ADMIN_PASSWORD` when no account exists; otherwise, while none
+    /// exists, the one-time secret of the first-admin page.
+    private static func firstAdmin(_ settings: ServerSettings, _ team: any TeamStore) async throws -> String? {
+        guard try await team.accountCount() == 0 else { return nil }
+        guard let password = settings.variables["TICKET_MASTER_ADMIN_PASSWORD"], !password.isEmpty else {
+            return TeamSecrets.randomToken()
+        }
+        guard password.count >= 12 else {
+            throw TicketMasterError(.configuration, "TICKET_MASTER_ADMIN_PASSWORD must have at least 12 characters")
+        }
+        let hash = try await Passwords.hash(password, cost: settings.passwordCost)
+        if try await team.createAccount(name: "admin", role: .admin, passwordHash: hash, onlyIfFirst: true) != nil {
+            try await team.audit("account.create", target: "account admin (role admin)", actor: "-", address: nil)
+            settings.logger.notice("created the first admin account `admin` from TICKET_MASTER_ADMIN_PASSWORD")
+        }
+        return nil
+    }
+
+    /// Queues the scheduled runs that are due, on the one server (or worker) that holds the schedules' lease.
+    func scheduleTicker() -> ScheduleTicker {
+        ScheduleTicker(interval: .seconds(30)) {
+            do {
+                // One process ticks for all that share the database; the due time's compare-and-set keeps a run
+                // from being queued twice even while leadership changes hands.
+                guard try await coordinator.leads(ScheduleTicker.role, for: .seconds(90)) else { return }
+                try await queueDueRuns(at: settings.now())
+            } catch {
+                settings.logger.error("could not queue the scheduled runs: \(error)")
+            }
         }
     }
 

@@ -2,12 +2,24 @@ import Foundation
 import Logging
 import TicketMaster
 
+/// What a server process does.
+public enum ServerRole: String, Sendable, CaseIterable {
+    /// Pages, API and the work, in one process: the only role on SQLite.
+    case all
+    /// Pages and API only; workers sharing the PostgreSQL database run the runs.
+    case web
+    /// The runs and filings only, no pages.
+    case worker
+}
+
 /// How the web service is set up: where it listens, where it keeps its data, what it may read.
 public struct ServerSettings: Sendable {
     /// The address to listen on.
     public var host: String
     /// The port; 0 picks a free one.
     public var port: Int
+    /// What this process does.
+    public var role: ServerRole
     /// Where the server keeps its key file and clones.
     public var dataDirectory: URL
     /// The history database, shared with the command line when they name the same file.
@@ -33,7 +45,7 @@ public struct ServerSettings: Sendable {
 
     /// Settings; `secrets` defaults to the key from the environment or the data folder's key file.
     public init(
-        host: String = "127.0.0.1", port: Int = 8080, dataDirectory: URL, historyPath: String? = nil,
+        host: String = "127.0.0.1", port: Int = 8080, role: ServerRole = .all, dataDirectory: URL, historyPath: String? = nil,
         configurationFile: String? = nil, allowedRoots: [String] = [], secureCookies: Bool = false,
         passwordCost: UInt8 = 12, variables: [String: String] = ProcessInfo.processInfo.environment,
         logger: Logger = Logger(label: "ticket-master.server"), redactions: Redactions = Redactions(),
@@ -42,6 +54,7 @@ public struct ServerSettings: Sendable {
         self.now = now
         self.host = host
         self.port = port
+        self.role = role
         self.dataDirectory = dataDirectory
         self.historyPath = historyPath ?? dataDirectory.appendingPathComponent("history.sqlite").path
         self.configurationFile = configurationFile

@@ -16,7 +16,7 @@ struct TicketMasterCommand: AsyncParsableCommand {
         version: ticketMasterVersion,
         subcommands: [
             Generate.self, Publish.self, Analyze.self, Config.self, Models.self, History.self, Pipeline.self,
-            Serve.self,
+            Serve.self, Worker.self,
         ],
         defaultSubcommand: Generate.self
     )
@@ -29,8 +29,9 @@ struct TicketMasterCommand: AsyncParsableCommand {
             if let asyncCommand = command as? any AsyncParsableCommand {
                 // The parsed command is used by this task alone; the signal handler only cancels it.
                 nonisolated(unsafe) var running = asyncCommand
-                if asyncCommand is Serve {
-                    // The web service shuts down gracefully on SIGINT and SIGTERM itself (its service group).
+                if asyncCommand is Serve || asyncCommand is Worker {
+                    // The web service and the worker shut down gracefully on SIGINT and SIGTERM themselves (their
+                    // service groups).
                     try await running.run()
                 } else {
                     try await Interruption.run { try await running.run() }

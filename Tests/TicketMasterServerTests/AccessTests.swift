@@ -184,7 +184,7 @@ struct AccessTests {
         try await server.test { client in
             let admin = try await Browser.signedIn(client)
             #expect(try await admin.get("/runs").status == .ok)
-            clock.withLock { $0 += TeamStore.sessionLifetime + 1 }
+            clock.withLock { $0 += TeamSecrets.sessionLifetime + 1 }
             let page = try await admin.get("/runs")
             #expect(page.status == .seeOther)
             #expect(page.location?.hasPrefix("/login") == true)

@@ -180,7 +180,7 @@ struct RunFlowTests {
             #expect(added.status == .seeOther)
         }
         // What a server that stopped with one run running and one waiting leaves in its database.
-        let team = TeamStore(history: try SQLiteHistoryStore(path: server.settings.historyPath))
+        let team = SQLiteTeamStore(history: try SQLiteHistoryStore(path: server.settings.historyPath))
         let running = try await team.createRunRequest(
             repositoryId: 1, requestedBy: "admin", maxIssues: 3, provider: "none")
         try await team.update(runRequest: try #require(running.id), state: .running)

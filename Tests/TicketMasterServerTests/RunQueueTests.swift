@@ -11,7 +11,7 @@ struct RunQueueTests {
     private static func store() throws -> (URL, SQLiteHistoryStore, TeamStore) {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("run-queue-\(UUID().uuidString)")
         let history = try SQLiteHistoryStore(path: folder.appendingPathComponent("history.sqlite").path)
-        return (folder, history, TeamStore(history: history))
+        return (folder, history, SQLiteTeamStore(history: history))
     }
 
     @Test("a run request and its job are recorded together, and queueing the waiting ones again adds none")
@@ -68,7 +68,7 @@ struct CrashedFilingTests {
         // What a server killed while filing leaves: the drafts approved, the request filing, its job held by a
         // worker that sent its last heartbeat two minutes ago.
         let history = try SQLiteHistoryStore(path: server.settings.historyPath)
-        let team = TeamStore(history: history)
+        let team = SQLiteTeamStore(history: history)
         let request = try #require(try await team.runRequest(id: 1))
         let approved = try await team.approveWaitingDrafts(runId: try #require(request.runId), by: "admin")
         #expect(approved >= 2)

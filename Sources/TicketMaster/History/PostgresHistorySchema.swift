@@ -125,6 +125,98 @@ enum PostgresHistorySchema {
                 """,
             ]
         ),
+        (
+            // The web service's records (see `PostgresTeamStore`), so that web and worker processes on any machines
+            // share them: accounts with their sessions and API tokens (digests of the secrets only), repositories
+            // (tracker tokens and webhook secrets sealed), the runs people started, settings, the audit trail, and
+            // each run request's events as they happen, which any web node streams.
+            "v3",
+            [
+                """
+                CREATE TABLE account (
+                    id bigserial PRIMARY KEY,
+                    name text NOT NULL,
+                    role text NOT NULL,
+                    password_hash text NOT NULL,
+                    disabled boolean NOT NULL DEFAULT false,
+                    created_at timestamptz NOT NULL)
+                """,
+                "CREATE UNIQUE INDEX account_name ON account (lower(name))",
+                """
+                CREATE TABLE account_session (
+                    digest text PRIMARY KEY,
+                    account_id bigint NOT NULL REFERENCES account (id) ON DELETE CASCADE,
+                    csrf_token text NOT NULL,
+                    created_at timestamptz NOT NULL,
+                    expires_at timestamptz NOT NULL)
+                """,
+                "CREATE INDEX account_session_expiry ON account_session (expires_at)",
+                """
+                CREATE TABLE api_token (
+                    id bigserial PRIMARY KEY,
+                    account_id bigint NOT NULL REFERENCES account (id) ON DELETE CASCADE,
+                    name text NOT NULL,
+                    digest text NOT NULL UNIQUE,
+                    created_at timestamptz NOT NULL,
+                    last_used_at timestamptz,
+                    revoked_at timestamptz)
+                """,
+                """
+                CREATE TABLE repository (
+                    id bigserial PRIMARY KEY,
+                    name text NOT NULL,
+                    location text NOT NULL,
+                    tracker text,
+                    sealed_token bytea,
+                    sealed_webhook_secret bytea,
+                    schedule text,
+                    schedule_time_zone text,
+                    last_scheduled_at timestamptz,
+                    auto_file boolean NOT NULL DEFAULT false,
+                    created_at timestamptz NOT NULL)
+                """,
+                "CREATE UNIQUE INDEX repository_name ON repository (lower(name))",
+                """
+                CREATE TABLE run_request (
+                    id bigserial PRIMARY KEY,
+                    repository_id bigint NOT NULL REFERENCES repository (id) ON DELETE CASCADE,
+                    requested_by text NOT NULL,
+                    max_issues integer NOT NULL,
+                    provider text NOT NULL,
+                    issue_types text,
+                    state text NOT NULL,
+                    run_id bigint REFERENCES run (id) ON DELETE SET NULL,
+                    message text,
+                    created_at timestamptz NOT NULL,
+                    finished_at timestamptz)
+                """,
+                "CREATE INDEX run_request_state ON run_request (state)",
+                """
+                CREATE TABLE run_request_event (
+                    run_request_id bigint NOT NULL REFERENCES run_request (id) ON DELETE CASCADE,
+                    number integer NOT NULL,
+                    at timestamptz NOT NULL DEFAULT now(),
+                    payload text,
+                    PRIMARY KEY (run_request_id, number))
+                """,
+                """
+                CREATE TABLE audit_event (
+                    id bigserial PRIMARY KEY,
+                    at timestamptz NOT NULL,
+                    actor text NOT NULL,
+                    action text NOT NULL,
+                    target text NOT NULL,
+                    address text)
+                """,
+                "CREATE INDEX audit_event_at ON audit_event (at)",
+                """
+                CREATE TABLE setting (
+                    key text PRIMARY KEY,
+                    value text,
+                    sealed_value bytea)
+                """,
+            ]
+        ),
     ]
 
     /// The migration names, oldest first; the last is the current schema version.

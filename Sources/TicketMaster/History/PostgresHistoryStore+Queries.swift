@@ -134,7 +134,7 @@ extension PostgresHistoryStore {
     }
 
     /// A record decoded from a row of `(id, record::text)`, with its id set by `set`.
-    static func identified<T: Decodable>(_ type: T.Type, _ row: PostgresRow, set: (inout T, Int64) -> Void) throws -> T
+    package static func identified<T: Decodable>(_ type: T.Type, _ row: PostgresRow, set: (inout T, Int64) -> Void) throws -> T
     {
         let (id, text) = try row.decode((Int64, String).self)
         var record = try record(type, from: text)

@@ -19,8 +19,8 @@ public final class PostgresHistoryStore: HistoryStore {
     /// What the store keeps.
     public let policy: HistoryPolicy
 
-    let client: PostgresClient
-    let logger: Logger
+    package let client: PostgresClient
+    package let logger: Logger
     private let runner: Task<Void, Never>
 
     /// How long opening waits for the server before it says it cannot be reached.
@@ -164,7 +164,7 @@ public final class PostgresHistoryStore: HistoryStore {
     }
 
     /// Runs `work` in one transaction, translating server errors.
-    func transaction<T: Sendable>(
+    package func transaction<T: Sendable>(
         _ work: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
         do {
@@ -175,7 +175,7 @@ public final class PostgresHistoryStore: HistoryStore {
     }
 
     /// Runs `query` and collects its rows, translating server errors.
-    func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
+    package func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
         do {
             var rows: [PostgresRow] = []
             for try await row in try await client.query(query, logger: logger) { rows.append(row) }
@@ -193,11 +193,11 @@ public final class PostgresHistoryStore: HistoryStore {
         return encoder
     }()
 
-    static func json(_ record: some Encodable) throws -> String {
+    package static func json(_ record: some Encodable) throws -> String {
         String(decoding: try encoder.encode(record), as: UTF8.self)
     }
 
-    static func record<T: Decodable>(_ type: T.Type, from text: String) throws -> T {
+    package static func record<T: Decodable>(_ type: T.Type, from text: String) throws -> T {
         try JSONDecoder().decode(type, from: Data(text.utf8))
     }
 

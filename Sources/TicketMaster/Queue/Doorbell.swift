@@ -3,12 +3,15 @@ import Foundation
 /// Wakes the workers of this process waiting for jobs: rung when a job is added here or a database notification
 /// arrives. A ring while nobody waits is kept for the next wait, so a job added between a worker's empty claim and
 /// its wait is not left to the poll.
-actor Doorbell {
+package actor Doorbell {
     private var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
     private var rung = false
 
+    /// A doorbell nobody has rung.
+    package init() {}
+
     /// Wakes every waiter.
-    func ring() {
+    package func ring() {
         guard !waiters.isEmpty else {
             rung = true
             return
@@ -18,7 +21,7 @@ actor Doorbell {
     }
 
     /// Returns at the next ring, after `timeout`, or when the task is cancelled.
-    func wait(upTo timeout: Duration) async {
+    package func wait(upTo timeout: Duration) async {
         if rung {
             rung = false
             return

@@ -51,6 +51,9 @@ public protocol JobQueue: Sendable {
     /// Returns when a job may have become due, or after `timeout`: at once on a notification from any process
     /// where the database sends them (PostgreSQL's `LISTEN/NOTIFY`), by polling otherwise.
     func waitForJobs(upTo timeout: Duration) async
+
+    /// Wakes this process's idle workers after a job was added inside a caller's transaction, once it committed.
+    func wake() async
 }
 
 extension JobQueue {

@@ -191,6 +191,10 @@ public final class PostgresJobQueue: JobQueue {
         try await records("SELECT \(unescaped: Self.columns) FROM job ORDER BY id DESC LIMIT \(limit)")
     }
 
+    public func wake() async {
+        await doorbell.ring()
+    }
+
     public func waitForJobs(upTo timeout: Duration) async {
         startListening()
         await doorbell.wait(upTo: timeout)

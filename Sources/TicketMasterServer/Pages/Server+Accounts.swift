@@ -167,7 +167,7 @@ extension Server {
         let session = try await team.openSession(for: account)
         try await team.audit("login", target: "account \(account.name)", actor: account.name, address: context.address)
         var response = Response.redirect(to: next)
-        response.setCookie(sessionCookie(value: session.cookie, maxAge: Int(TeamStore.sessionLifetime)))
+        response.setCookie(sessionCookie(value: session.cookie, maxAge: Int(TeamSecrets.sessionLifetime)))
         return response
     }
 

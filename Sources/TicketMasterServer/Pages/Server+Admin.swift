@@ -40,7 +40,13 @@ extension Server {
         // reads it): runs, findings, drafts, model calls with their prompts, filed issues, events; never the web
         // service's accounts, sessions, tokens or repositories. Admins only, since prompts quote the code.
         admin.get("history/export.json") { _, context -> Response in
-            let data = try await history.export().json()
+            guard let historyFile else {
+                throw HTTPError(
+                    .conflict,
+                    message: "the export downloads the SQLite history file; this server's history is on PostgreSQL, "
+                        + "so back it up with pg_dump")
+            }
+            let data = try await historyFile.export().json()
             try await audit("history.export", "history", context)
             return Response(
                 status: .ok,

@@ -219,7 +219,7 @@ extension Server {
         let live = await coordinator.isBusy(id)
         var summaries: [String] = []
         // A finished run this server ran lists its events from memory; a live one's come by the event stream.
-        if !live, let stream = await coordinator.broadcast.watch(id, after: 0) {
+        if !live, let stream = await coordinator.feed.watch(id, after: 0) {
             for await (_, event) in stream where !event.isProgress { summaries.append(event.summary) }
         }
         var values: [String: Any] = [
@@ -276,7 +276,7 @@ extension Server {
     func eventStream(_ id: Int64, after: Int) async throws -> Response {
         guard let run = try await team.runRequest(id: id) else { throw HTTPError(.notFound) }
         let stream: AsyncStream<(Int, RunEvent)>
-        if let live = await coordinator.broadcast.watch(id, after: after) {
+        if let live = await coordinator.feed.watch(id, after: after) {
             stream = live
         } else {
             var recorded: [RunEventRecord] = []

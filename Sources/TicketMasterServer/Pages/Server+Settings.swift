@@ -56,7 +56,7 @@ extension Server {
             try await team.set("default_provider", value: provider)
             try await team.set("default_max_issues", value: String(maxIssues))
             for (key, data) in sealed {
-                try await team.set(key, sealed: data)
+                try await team.set(key, value: nil, sealed: data)
             }
             let changed = sealed.map { $0.1 == nil ? "cleared \($0.0)" : "stored \($0.0)" }
             try await audit(

@@ -28,7 +28,7 @@ extension Server {
                     message: "tick \"the old secret stops working\" to replace the webhook secret of \(repository.name)"
                 )
             }
-            let secret = TeamStore.randomToken()
+            let secret = TeamSecrets.randomToken()
             guard try await team.setWebhookSecret(try settings.secrets.seal(secret), repository: id) else {
                 throw HTTPError(.notFound, message: "no such repository")
             }

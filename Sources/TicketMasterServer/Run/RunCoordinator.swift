@@ -5,8 +5,10 @@ import Synchronization
 import TicketMaster
 
 /// Runs what people start in the web service through the same ``RunService`` as the command line: each run request
-/// is a job in the database's queue (added in the transaction that records the request), and this server's
-/// ``JobWorker`` runs them one at a time, oldest first. Each run's events go to the ``RunBroadcast`` as they happen.
+/// is a job in the database's queue (added in the transaction that records the request), and the ``JobWorker`` of
+/// a process that works (`serve`, `serve --role worker`, `worker`) runs them one at a time, oldest first. Each run's
+/// events go to the ``RunFeed`` as they happen: this process's memory on SQLite, the database on PostgreSQL, where
+/// any web node streams them.
 ///
 /// On shutdown the running run is cancelled: its drafts so far are kept and it is marked interrupted. Jobs still
 /// waiting stay in the queue and run after the next start; a job cut off by a crash is rescued once its lease
@@ -14,11 +16,13 @@ import TicketMaster
 /// suggestion the next start marked interrupted.
 actor RunCoordinator: Service {
     private let settings: ServerSettings
-    private let team: TeamStore
-    private let queue: SQLiteJobQueue
+    private let team: any TeamStore
+    private let queue: any JobQueue
+    /// Whether this process runs jobs; a web node only queues them.
+    private let works: Bool
     /// This server's name in the jobs and leader leases it holds.
     private let name = JobWorker.defaultName()
-    let broadcast = RunBroadcast()
+    let feed: any RunFeed
     /// Secrets already masked in the logs.
     private var redacted: Set<String> = []
     /// Which model services this server reached, and when it last looked.
@@ -27,10 +31,15 @@ actor RunCoordinator: Service {
 
     private let metrics: ServerMetrics
 
-    init(settings: ServerSettings, team: TeamStore, queue: SQLiteJobQueue, metrics: ServerMetrics) {
+    init(
+        settings: ServerSettings, team: any TeamStore, queue: any JobQueue, feed: any RunFeed, works: Bool,
+        metrics: ServerMetrics
+    ) {
         self.settings = settings
         self.team = team
         self.queue = queue
+        self.feed = feed
+        self.works = works
         self.metrics = metrics
     }
 
@@ -38,14 +47,14 @@ actor RunCoordinator: Service {
     func queued(_ request: RunRequest) async {
         guard let id = request.id else { return }
         metrics.runStarted(provider: request.provider)
-        await broadcast.open(id)
+        await feed.open(id)
         await queue.wake()
     }
 
     /// Queues filing the approved drafts of run request `id`; false when its filing is queued or running already.
     func file(_ id: Int64) async throws -> Bool {
         guard try await team.queueFiling(runRequest: id) else { return false }
-        await broadcast.open(id)
+        await feed.open(id)
         await queue.wake()
         return true
     }
@@ -57,12 +66,18 @@ actor RunCoordinator: Service {
 
     /// Whether the request is waiting or running here.
     func isBusy(_ id: Int64) async -> Bool {
-        await broadcast.isLive(id)
+        await feed.isLive(id)
     }
 
     /// Runs the queue's jobs until the graceful shutdown, then cancels the running one and waits for it to record
     /// how it ended.
     func run() async throws {
+        guard works else {
+            // A web node: its schedule ticks need the leadership handed on when it stops, nothing else.
+            try? await gracefulShutdown()
+            await queue.resign(ScheduleTicker.role, holder: name)
+            return
+        }
         let worker = JobWorker(
             queue: queue,
             handlers: [
@@ -88,15 +103,24 @@ actor RunCoordinator: Service {
         guard let request = try await team.runRequest(id: id) else { return }
         guard let repository = try await team.repository(id: request.repositoryId) else {
             await record { try await $0.update(runRequest: id, state: .failed, message: "its repository was removed") }
-            await broadcast.close(id)
+            await feed.close(id)
             return
         }
-        await broadcast.open(id)
+        await feed.open(id)
         if filing {
             await file(request, repository)
         } else {
             guard request.state == .queued else {
-                await broadcast.close(id)
+                if request.state == .running, job.attempt > 1 {
+                    // The worker that started it stopped without saying how it ended (its lease lapsed and the
+                    // leader gave the job back): its drafts so far stay reviewable.
+                    await record {
+                        try await $0.update(
+                            runRequest: id, state: .interrupted, runId: nil,
+                            message: "the worker running it stopped")
+                    }
+                }
+                await feed.close(id)
                 return
             }
             await suggest(request, repository)
@@ -164,7 +188,7 @@ actor RunCoordinator: Service {
             settings.logger.error("run request \(id): could not approve its drafts for filing: \(error)")
             return
         }
-        await broadcast.open(id)
+        await feed.open(id)
         await file(drafted, repository)
     }
 
@@ -219,7 +243,7 @@ actor RunCoordinator: Service {
 
     /// Records how a run ended in a task of its own: the run's task may be cancelled (a shutdown), and the store
     /// refuses work from a cancelled task.
-    private func record(_ write: @escaping @Sendable (TeamStore) async throws -> Void) async {
+    private func record(_ write: @escaping @Sendable (any TeamStore) async throws -> Void) async {
         let team = team
         let logger = settings.logger
         await Task {
@@ -265,9 +289,9 @@ actor RunCoordinator: Service {
             resolved: resolved, logger: settings.logger, redactions: settings.redactions, variables: settings.variables)
     }
 
-    /// An ordered pipe from the run's synchronous event callback to the broadcast.
+    /// An ordered pipe from the run's synchronous event callback to the feed.
     private func events(for id: Int64) -> EventPipe {
-        EventPipe(id: id, broadcast: broadcast, metrics: metrics)
+        EventPipe(id: id, feed: feed, metrics: metrics)
     }
 }
 
@@ -275,15 +299,15 @@ actor RunCoordinator: Service {
 struct EventPipe: Sendable {
     private let continuation: AsyncStream<RunEvent>.Continuation
 
-    init(id: Int64, broadcast: RunBroadcast, metrics: ServerMetrics) {
+    init(id: Int64, feed: any RunFeed, metrics: ServerMetrics) {
         let (stream, continuation) = AsyncStream.makeStream(of: RunEvent.self)
         self.continuation = continuation
         Task {
             for await event in stream {
                 metrics.observe(event)
-                await broadcast.publish(event, to: id)
+                await feed.publish(event, to: id)
             }
-            await broadcast.close(id)
+            await feed.close(id)
         }
     }
 

@@ -1,422 +1,188 @@
 import Crypto
 import Foundation
-import GRDB
 import TicketMaster
 
-/// The web service's records in the history database: accounts, sessions, API tokens, repositories, the runs
-/// people started, decisions on drafts, and the audit log. Every method is one transaction.
-public struct TeamStore: Sendable {
-    let database: any DatabaseWriter
-    let now: @Sendable () -> Date
-
-    /// A store over the history database `history`.
-    public init(history: SQLiteHistoryStore, now: @escaping @Sendable () -> Date = Date.init) {
-        database = history.database
-        self.now = now
-    }
-
-    /// How long a session lasts without signing in again.
-    public static let sessionLifetime: TimeInterval = 12 * 3600
-
+/// The web service's records: accounts, sessions, API tokens, repositories, the runs people started, decisions on
+/// drafts, settings and the audit log. Every method is one transaction.
+///
+/// `SQLiteTeamStore` keeps them in the SQLite history file, for a server that is one process; `PostgresTeamStore`
+/// keeps them in the PostgreSQL history database, shared by any number of web and worker processes. One contract
+/// suite tests both.
+public protocol TeamStore: Sendable {
     // MARK: Accounts
 
     /// How many accounts exist.
-    public func accountCount() async throws -> Int {
-        try await database.read { try Account.fetchCount($0) }
-    }
-
+    func accountCount() async throws -> Int
     /// Every account, by name.
-    public func accounts() async throws -> [Account] {
-        try await database.read { try Account.order(Column("name")).fetchAll($0) }
-    }
-
+    func accounts() async throws -> [Account]
     /// The account named `name`, regardless of case.
-    public func account(named name: String) async throws -> Account? {
-        try await database.read { try Account.filter(Column("name") == name).fetchOne($0) }
-    }
-
+    func account(named name: String) async throws -> Account?
     /// The account with `id`.
-    public func account(id: Int64) async throws -> Account? {
-        try await database.read { try Account.fetchOne($0, key: id) }
-    }
-
-    /// Creates an account; `onlyIfFirst` refuses when any account exists (the first-admin step, raced safely).
-    public func createAccount(
-        name: String, role: Role, passwordHash: String, onlyIfFirst: Bool = false
-    ) async throws -> Account? {
-        let date = now()
-        return try await database.write { db in
-            if onlyIfFirst, try Account.fetchCount(db) > 0 { return nil }
-            if try Account.filter(Column("name") == name).fetchCount(db) > 0 { return nil }
-            var account = Account(
-                id: nil, name: name, role: role, passwordHash: passwordHash, disabled: false, createdAt: date)
-            try account.insert(db)
-            return account
-        }
-    }
-
+    func account(id: Int64) async throws -> Account?
+    /// Creates an account; nil when the name is taken, or when `onlyIfFirst` and any account exists (the
+    /// first-admin step, raced safely).
+    func createAccount(name: String, role: Role, passwordHash: String, onlyIfFirst: Bool) async throws -> Account?
     /// Changes an account's role and whether it is disabled; disabling ends its sessions.
-    public func update(account id: Int64, role: Role, disabled: Bool) async throws {
-        try await database.write { db in
-            try Account.filter(key: id).updateAll(
-                db, Column("role").set(to: role), Column("disabled").set(to: disabled))
-            if disabled { try SessionRow.filter(Column("accountId") == id).deleteAll(db) }
-        }
-    }
+    func update(account id: Int64, role: Role, disabled: Bool) async throws
 
-    // MARK: Sessions
+    // MARK: Sessions and tokens
 
     /// Opens a session for `account`: the cookie secret (kept only by the browser) and the form token.
-    public func openSession(for account: Account) async throws -> (cookie: String, csrf: String) {
-        let cookie = Self.randomToken()
-        let csrf = Self.randomToken()
-        let date = now()
-        let row = SessionRow(
-            digest: Self.digest(cookie), accountId: account.id ?? 0, csrfToken: csrf, createdAt: date,
-            expiresAt: date.addingTimeInterval(Self.sessionLifetime))
-        try await database.write { db in
-            try SessionRow.filter(Column("expiresAt") < date).deleteAll(db)
-            try row.insert(db)
-        }
-        return (cookie, csrf)
-    }
-
+    func openSession(for account: Account) async throws -> (cookie: String, csrf: String)
     /// The account and form token of the live session whose cookie is `cookie`.
-    public func session(cookie: String) async throws -> (account: Account, csrf: String, digest: String)? {
-        let digest = Self.digest(cookie)
-        let date = now()
-        return try await database.read { db in
-            guard let row = try SessionRow.fetchOne(db, key: digest), row.expiresAt > date,
-                let account = try Account.fetchOne(db, key: row.accountId), !account.disabled
-            else { return nil }
-            return (account, row.csrfToken, digest)
-        }
-    }
-
+    func session(cookie: String) async throws -> (account: Account, csrf: String, digest: String)?
     /// Ends the session with `digest`.
-    public func closeSession(digest: String) async throws {
-        _ = try await database.write { try SessionRow.deleteOne($0, key: digest) }
-    }
-
-    // MARK: API tokens
-
+    func closeSession(digest: String) async throws
     /// Creates a token for `account`; the returned secret is shown once and never stored.
-    public func createToken(named name: String, for account: Account) async throws -> (APIToken, String) {
-        let secret = "tm_" + Self.randomToken()
-        let token = APIToken(
-            id: nil, accountId: account.id ?? 0, name: name, digest: Self.digest(secret), createdAt: now())
-        let inserted = try await database.write { db in
-            var inserted = token
-            try inserted.insert(db)
-            return inserted
-        }
-        return (inserted, secret)
-    }
-
+    func createToken(named name: String, for account: Account) async throws -> (APIToken, String)
     /// The tokens of `account`, newest first.
-    public func tokens(of account: Account) async throws -> [APIToken] {
-        try await database.read { db in
-            try APIToken.filter(Column("accountId") == account.id).order(Column("id").desc).fetchAll(db)
-        }
-    }
-
+    func tokens(of account: Account) async throws -> [APIToken]
     /// Revokes token `id` of `account`; false when it has no such token.
-    public func revokeToken(_ id: Int64, of account: Account) async throws -> Bool {
-        let date = now()
-        return try await database.write { db in
-            try APIToken.filter(key: id).filter(Column("accountId") == account.id)
-                .filter(Column("revokedAt") == nil)
-                .updateAll(db, Column("revokedAt").set(to: date)) > 0
-        }
-    }
-
+    func revokeToken(_ id: Int64, of account: Account) async throws -> Bool
     /// The account a live, unrevoked token `secret` belongs to. Its last use is recorded at most once a minute, so
     /// that a busy script does not turn every read into a write.
-    public func account(token secret: String) async throws -> Account? {
-        let digest = Self.digest(secret)
-        let date = now()
-        let found = try await database.read { db -> (APIToken, Account)? in
-            guard let token = try APIToken.filter(Column("digest") == digest).fetchOne(db), token.revokedAt == nil,
-                let account = try Account.fetchOne(db, key: token.accountId), !account.disabled
-            else { return nil }
-            return (token, account)
-        }
-        guard let (token, account) = found else { return nil }
-        if token.lastUsedAt.map({ date.timeIntervalSince($0) > 60 }) ?? true {
-            try await database.write { db in
-                try APIToken.filter(key: token.id).updateAll(db, Column("lastUsedAt").set(to: date))
-            }
-        }
-        return account
-    }
+    func account(token secret: String) async throws -> Account?
 
     // MARK: Repositories
 
     /// Every repository, by name.
-    public func repositories() async throws -> [RepositoryRecord] {
-        try await database.read { try RepositoryRecord.order(Column("name")).fetchAll($0) }
-    }
-
+    func repositories() async throws -> [RepositoryRecord]
     /// The repository with `id`.
-    public func repository(id: Int64) async throws -> RepositoryRecord? {
-        try await database.read { try RepositoryRecord.fetchOne($0, key: id) }
-    }
-
+    func repository(id: Int64) async throws -> RepositoryRecord?
     /// Adds a repository; nil when the name is taken.
-    public func addRepository(
-        name: String, location: String, tracker: String?, sealedToken: Data?
-    ) async throws -> RepositoryRecord? {
-        let date = now()
-        return try await database.write { db in
-            if try RepositoryRecord.filter(Column("name") == name).fetchCount(db) > 0 { return nil }
-            var record = RepositoryRecord(
-                id: nil, name: name, location: location, tracker: tracker, sealedToken: sealedToken,
-                sealedWebhookSecret: nil, schedule: nil, scheduleTimeZone: nil, lastScheduledAt: nil, autoFile: false,
-                createdAt: date)
-            try record.insert(db)
-            return record
-        }
-    }
-
+    func addRepository(name: String, location: String, tracker: String?, sealedToken: Data?) async throws
+        -> RepositoryRecord?
     /// Stores the sealed webhook secret of repository `id`, replacing any earlier one; false when there is no such
     /// repository.
-    public func setWebhookSecret(_ sealed: Data, repository id: Int64) async throws -> Bool {
-        try await database.write { db in
-            try db.execute(sql: "UPDATE repository SET sealedWebhookSecret = ? WHERE id = ?", arguments: [sealed, id])
-            return db.changesCount == 1
-        }
-    }
-
+    func setWebhookSecret(_ sealed: Data, repository id: Int64) async throws -> Bool
     /// Sets (or with nil clears) the schedule of repository `id`; due times from now on count. False when there is
     /// no such repository.
-    public func setSchedule(_ schedule: String?, timeZone: String?, repository id: Int64) async throws -> Bool {
-        let date = now()
-        return try await database.write { db in
-            try db.execute(
-                sql: "UPDATE repository SET schedule = ?, scheduleTimeZone = ?, lastScheduledAt = ? WHERE id = ?",
-                arguments: [schedule, schedule == nil ? nil : timeZone, schedule == nil ? nil : date, id])
-            return db.changesCount == 1
-        }
-    }
-
+    func setSchedule(_ schedule: String?, timeZone: String?, repository id: Int64) async throws -> Bool
     /// Sets whether runs of repository `id` started by a webhook or a schedule file their drafts without review.
-    public func setAutoFile(_ on: Bool, repository id: Int64) async throws {
-        try await database.write { db in
-            try db.execute(sql: "UPDATE repository SET autoFile = ? WHERE id = ?", arguments: [on, id])
-        }
-    }
-
-    /// Approves every draft of run `runId` still waiting for a decision, as `actor`; how many it approved.
-    public func approveWaitingDrafts(runId: Int64, by actor: String) async throws -> Int {
-        try await database.write { db in
-            try db.execute(
-                sql: "UPDATE draft SET status = ?, decidedBy = ? WHERE runId = ? AND status = ?",
-                arguments: [DraftStatus.approved.rawValue, actor, runId, DraftStatus.draft.rawValue])
-            return db.changesCount
-        }
-    }
-
-    /// Queues the scheduled run of repository `id` due at `due`, once: only when the last due time recorded is
-    /// still `previous` (another tick, or another server on the same database, has not queued it), in one
-    /// transaction with the run request. Nil when it was queued already.
-    public func queueScheduledRun(
-        repository id: Int64, due: Date, previous: Date?, maxIssues: Int, provider: String
-    ) async throws -> RunRequest? {
-        let created = now()
-        return try await database.write { db in
-            try db.execute(
-                sql: "UPDATE repository SET lastScheduledAt = ? WHERE id = ? AND lastScheduledAt IS ?",
-                arguments: [due, id, previous])
-            guard db.changesCount == 1 else { return nil }
-            var request = RunRequest(
-                repositoryId: id, requestedBy: "schedule", maxIssues: maxIssues, provider: provider, state: .queued,
-                createdAt: created)
-            try request.insert(db)
-            try Self.queueSuggestion(request, into: db, at: created)
-            return request
-        }
-    }
+    func setAutoFile(_ on: Bool, repository id: Int64) async throws
 
     // MARK: Runs
 
-    /// Records a run request.
-    public func createRunRequest(
-        repositoryId: Int64, requestedBy: String, maxIssues: Int, provider: String, issueTypes: [IssueType]? = nil
-    ) async throws -> RunRequest {
-        var request = RunRequest(
-            repositoryId: repositoryId, requestedBy: requestedBy, maxIssues: maxIssues, provider: provider,
-            state: .queued, createdAt: now())
-        request.issueTypes = issueTypes.map { $0.map(\.rawValue).joined(separator: ",") }
-        let queued = request
-        let created = request.createdAt
-        return try await database.write { db in
-            var inserted = queued
-            try inserted.insert(db)
-            try Self.queueSuggestion(inserted, into: db, at: created)
-            return inserted
-        }
-    }
-
+    /// Records a run request and, in the same transaction, queues its suggestion job.
+    func createRunRequest(
+        repositoryId: Int64, requestedBy: String, maxIssues: Int, provider: String, issueTypes: [IssueType]?
+    ) async throws -> RunRequest
+    /// Queues the scheduled run of repository `id` due at `due`, once: only when the last due time recorded is
+    /// still `previous` (another tick, or another server on the same database, has not queued it), in one
+    /// transaction with the run request and its job. Nil when it was queued already.
+    func queueScheduledRun(
+        repository id: Int64, due: Date, previous: Date?, maxIssues: Int, provider: String
+    ) async throws -> RunRequest?
     /// Queues the suggestion job of each request still waiting without one: requests made before the queue
     /// existed. Returns the requests still waiting, oldest first.
-    public func queueWaitingRequests() async throws -> [RunRequest] {
-        let date = now()
-        return try await database.write { db in
-            let waiting = try RunRequest.filter(Column("state") == RunRequestState.queued.rawValue)
-                .order(Column("id")).fetchAll(db)
-            for request in waiting { try Self.queueSuggestion(request, into: db, at: date) }
-            return waiting
-        }
-    }
-
+    func queueWaitingRequests() async throws -> [RunRequest]
     /// Queues filing the approved drafts of run request `id`; false when filing it is already queued or running.
-    public func queueFiling(runRequest id: Int64) async throws -> Bool {
-        let date = now()
-        let job = try JobRequest(kind: RunJob.file, arguments: RunJob(runRequest: id))
-        return try await database.write { db in
-            let pending = try Int.fetchOne(
-                db, sql: "SELECT count(*) FROM job WHERE kind = ? AND payload = ? AND state IN (?, ?)",
-                arguments: [job.kind, job.payload, JobState.available.rawValue, JobState.running.rawValue])
-            guard pending == 0 else { return false }
-            return try SQLiteJobQueue.insert(job, into: db, at: date) != nil
-        }
-    }
-
-    /// The suggestion job of `request`, once per request (its unique key); whether it was added now.
-    @discardableResult
-    private static func queueSuggestion(_ request: RunRequest, into db: Database, at date: Date) throws -> Bool {
-        guard let id = request.id else { return false }
-        let job = try JobRequest(
-            kind: RunJob.suggest, arguments: RunJob(runRequest: id), uniqueKey: "\(RunJob.suggest):\(id)")
-        return try SQLiteJobQueue.insert(job, into: db, at: date) != nil
-    }
-
+    func queueFiling(runRequest id: Int64) async throws -> Bool
     /// The run request with `id`.
-    public func runRequest(id: Int64) async throws -> RunRequest? {
-        try await database.read { try RunRequest.fetchOne($0, key: id) }
-    }
-
+    func runRequest(id: Int64) async throws -> RunRequest?
     /// Run requests, newest first, `limit` of them after skipping `offset`.
-    public func runRequests(limit: Int, offset: Int = 0) async throws -> [RunRequest] {
-        try await database.read { db in
-            try RunRequest.order(Column("id").desc).limit(limit, offset: offset).fetchAll(db)
-        }
-    }
-
+    func runRequests(limit: Int, offset: Int) async throws -> [RunRequest]
     /// How many run requests exist.
-    public func runRequestCount() async throws -> Int {
-        try await database.read { try RunRequest.fetchCount($0) }
-    }
-
+    func runRequestCount() async throws -> Int
     /// Moves a run request on.
-    public func update(
-        runRequest id: Int64, state: RunRequestState, runId: Int64? = nil, message: String? = nil
-    ) async throws {
-        let finished: Date? = [.drafted, .filed, .failed, .interrupted].contains(state) ? now() : nil
-        try await database.write { db in
-            guard var request = try RunRequest.fetchOne(db, key: id) else { return }
-            request.state = state
-            if let runId { request.runId = runId }
-            if let message { request.message = message }
-            if let finished { request.finishedAt = finished }
-            try request.update(db)
-        }
-    }
-
+    func update(runRequest id: Int64, state: RunRequestState, runId: Int64?, message: String?) async throws
     /// Marks every run left running or filing by a stopped server as interrupted: its drafts, if any, stay
-    /// reviewable. Runs still queued keep their jobs, which run when the worker is free.
-    public func interruptUnfinished() async throws -> Int {
-        let date = now()
-        return try await database.write { db in
-            try RunRequest.filter([RunRequestState.running, .filing].map(\.rawValue).contains(Column("state")))
-                .updateAll(
-                    db, Column("state").set(to: RunRequestState.interrupted), Column("finishedAt").set(to: date),
-                    Column("message").set(to: "the server stopped during the run"))
-        }
-    }
+    /// reviewable. Only a server that is the only process on its database may call it.
+    func interruptUnfinished() async throws -> Int
 
     // MARK: Drafts
 
+    /// Approves every draft of run `runId` still waiting for a decision, as `actor`; how many it approved.
+    func approveWaitingDrafts(runId: Int64, by actor: String) async throws -> Int
     /// Edits a draft of run `runId` that is not filed yet and records the decision; false when there is no such
     /// draft or it is already filed.
-    public func decide(
+    func decide(
         draft id: Int64, runId: Int64, title: String?, body: String?, labels: [String]?, status: DraftStatus?,
-        reason: String?, by actor: String, assignees: [String]? = nil, milestone: Int?? = nil
-    ) async throws -> Bool {
-        try await database.write { db in
-            guard var draft = try DraftRecord.filter(key: id).filter(Column("runId") == runId).fetchOne(db),
-                [.draft, .approved, .skipped].contains(draft.status)
-            else { return false }
-            if let title { draft.title = title }
-            if let body { draft.body = body }
-            if let labels { draft.labels = labels }
-            if let assignees { draft.assignees = assignees.isEmpty ? nil : assignees }
-            if let milestone { draft.milestone = milestone }
-            if let status {
-                draft.status = status
-                draft.decidedBy = actor
-                draft.decisionReason = status == .skipped ? reason : nil
-            }
-            try draft.update(db)
-            return true
-        }
-    }
+        reason: String?, by actor: String, assignees: [String]?, milestone: Int??
+    ) async throws -> Bool
 
-    // MARK: Settings
+    // MARK: Settings and audit
 
     /// Every setting: plain values, and sealed ones (credentials).
-    public func settings() async throws -> (values: [String: String], sealed: [String: Data]) {
-        try await database.read { db in
-            var values: [String: String] = [:]
-            var sealed: [String: Data] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT key, value, sealedValue FROM setting") {
-                let key: String = row["key"]
-                if let value: String = row["value"] { values[key] = value }
-                if let data: Data = row["sealedValue"] { sealed[key] = data }
-            }
-            return (values, sealed)
-        }
-    }
-
+    func settings() async throws -> (values: [String: String], sealed: [String: Data])
     /// Sets `key` to a plain `value`, or to a `sealed` one; both nil removes it.
-    public func set(_ key: String, value: String? = nil, sealed: Data? = nil) async throws {
-        try await database.write { db in
-            if value == nil, sealed == nil {
-                try db.execute(sql: "DELETE FROM setting WHERE key = ?", arguments: [key])
-            } else {
-                try db.execute(
-                    sql: "INSERT OR REPLACE INTO setting (key, value, sealedValue) VALUES (?, ?, ?)",
-                    arguments: [key, value, sealed])
-            }
-        }
-    }
-
-    // MARK: Audit
-
+    func set(_ key: String, value: String?, sealed: Data?) async throws
     /// Records a state-changing action.
-    public func audit(_ action: String, target: String, actor: String, address: String?) async throws {
-        let event = AuditEvent(id: nil, at: now(), actor: actor, action: action, target: target, address: address)
-        try await database.write { db in
-            var inserted = event
-            try inserted.insert(db)
-        }
-    }
-
+    func audit(_ action: String, target: String, actor: String, address: String?) async throws
     /// Audit events, newest first, optionally only those by `actor` or with `action`.
-    public func auditEvents(
-        actor: String? = nil, action: String? = nil, limit: Int = 500
-    ) async throws
-        -> [AuditEvent]
-    {
-        try await database.read { db in
-            var query = AuditEvent.order(Column("id").desc)
-            if let actor, !actor.isEmpty { query = query.filter(Column("actor") == actor) }
-            if let action, !action.isEmpty { query = query.filter(Column("action") == action) }
-            return try query.limit(limit).fetchAll(db)
-        }
+    func auditEvents(actor: String?, action: String?, limit: Int) async throws -> [AuditEvent]
+}
+
+extension TeamStore {
+    /// Creates an account; nil when the name is taken.
+    public func createAccount(name: String, role: Role, passwordHash: String) async throws -> Account? {
+        try await createAccount(name: name, role: role, passwordHash: passwordHash, onlyIfFirst: false)
     }
 
-    // MARK: Secrets
+    /// Records a run request for every kind of issue.
+    public func createRunRequest(
+        repositoryId: Int64, requestedBy: String, maxIssues: Int, provider: String
+    ) async throws -> RunRequest {
+        try await createRunRequest(
+            repositoryId: repositoryId, requestedBy: requestedBy, maxIssues: maxIssues, provider: provider,
+            issueTypes: nil)
+    }
+
+    /// The newest `limit` run requests.
+    public func runRequests(limit: Int) async throws -> [RunRequest] {
+        try await runRequests(limit: limit, offset: 0)
+    }
+
+    /// Moves a run request on, keeping its run and message.
+    public func update(runRequest id: Int64, state: RunRequestState) async throws {
+        try await update(runRequest: id, state: state, runId: nil, message: nil)
+    }
+
+    /// Moves a run request on with a message.
+    public func update(runRequest id: Int64, state: RunRequestState, message: String) async throws {
+        try await update(runRequest: id, state: state, runId: nil, message: message)
+    }
+
+    /// Edits a draft, keeping its assignees and milestone.
+    public func decide(
+        draft id: Int64, runId: Int64, title: String?, body: String?, labels: [String]?, status: DraftStatus?,
+        reason: String?, by actor: String
+    ) async throws -> Bool {
+        try await decide(
+            draft: id, runId: runId, title: title, body: body, labels: labels, status: status, reason: reason,
+            by: actor, assignees: nil, milestone: nil)
+    }
+
+    /// Sets `key` to a plain `value`.
+    public func set(_ key: String, value: String) async throws {
+        try await set(key, value: value, sealed: nil)
+    }
+
+    /// Sets `key` to a sealed value.
+    public func set(_ key: String, sealed: Data) async throws {
+        try await set(key, value: nil, sealed: sealed)
+    }
+
+    /// Removes `key`.
+    public func remove(_ key: String) async throws {
+        try await set(key, value: nil, sealed: nil)
+    }
+
+    /// Audit events, newest first.
+    public func auditEvents(actor: String? = nil, action: String? = nil) async throws -> [AuditEvent] {
+        try await auditEvents(actor: actor, action: action, limit: 500)
+    }
+
+    /// The first time a run request's state counts as finished.
+    static func finishedAt(_ state: RunRequestState, now: Date) -> Date? {
+        [.drafted, .filed, .failed, .interrupted].contains(state) ? now : nil
+    }
+}
+
+/// The secrets a team store makes: session cookies, form tokens and API tokens, kept only as digests.
+public enum TeamSecrets {
+    /// How long a session lasts without signing in again.
+    public static let sessionLifetime: TimeInterval = 12 * 3600
 
     /// 32 random bytes, base64url without padding.
     static func randomToken() -> String {
@@ -428,27 +194,5 @@ public struct TeamStore: Sendable {
     /// SHA-256 of `secret`, hex.
     static func digest(_ secret: String) -> String {
         SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
-    }
-}
-
-/// A session row: the digest of the cookie secret, never the secret.
-struct SessionRow: Codable, FetchableRecord, PersistableRecord {
-    static let databaseTableName = "session"
-
-    var digest: String
-    var accountId: Int64
-    var csrfToken: String
-    var createdAt: Date
-    var expiresAt: Date
-}
-
-extension RunRequest {
-    init(
-        repositoryId: Int64, requestedBy: String, maxIssues: Int, provider: String, state: RunRequestState,
-        createdAt: Date
-    ) {
-        self.init(
-            id: nil, repositoryId: repositoryId, requestedBy: requestedBy, maxIssues: maxIssues, provider: provider,
-            issueTypes: nil, state: state, runId: nil, message: nil, createdAt: createdAt, finishedAt: nil)
     }
 }

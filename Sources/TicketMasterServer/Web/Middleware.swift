@@ -129,7 +129,7 @@ struct Problem: Codable, Sendable {
 /// nobody in.
 struct IdentityMiddleware: RouterMiddleware {
     typealias Context = ServerContext
-    let team: TeamStore
+    let team: any TeamStore
 
     static let cookieName = "tm_session"
 

@@ -13,9 +13,14 @@ struct Serve: AsyncParsableCommand {
             the repository; their history is the configured history database, so `ticket-master history` lists \
             them too.
 
+            On the SQLite history one process does everything. To scale out, point every process at one PostgreSQL \
+            database (database.url or TICKET_MASTER_DATABASE_URL) and start any number of `serve --role web` \
+            nodes and `ticket-master worker` processes, on any machines, with the same TICKET_MASTER_SECRET_KEY.
+
             Examples:
               ticket-master serve
               ticket-master serve --port 9000 --allow-root /srv/repositories
+              TICKET_MASTER_DATABASE_URL=postgres://tm@db/tm ticket-master serve --role web
             """)
 
     @Option(help: "The address to listen on.")
@@ -23,6 +28,12 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "The port to listen on (0 picks a free one).")
     var port = 8080
+
+    @Option(
+        help: ArgumentHelp(
+            "all (pages and work, the only role on SQLite), web (pages only; workers run the runs) or worker "
+                + "(runs only, like `ticket-master worker`)."))
+    var role: ServerRole = .all
 
     @Option(
         help: ArgumentHelp(
@@ -55,17 +66,58 @@ struct Serve: AsyncParsableCommand {
         let session = try Session.start(global)
         let variables = ProcessInfo.processInfo.environment
         let settings = try ServerSettings(
-            host: host, port: port,
+            host: host, port: port, role: role,
             dataDirectory: URL(fileURLWithPath: dataDir ?? Self.defaultDataDirectory(variables)),
             historyPath: session.configuration.history.databasePath(environment: variables),
             configurationFile: global.config, allowedRoots: allowedRoots, secureCookies: secureCookies,
             variables: variables, logger: session.logger, redactions: session.environment.redactions)
-        try await buildApplication(settings).runService()
+        if role == .worker {
+            try await buildWorker(settings).run()
+        } else {
+            try await buildApplication(settings).runService()
+        }
     }
 
     static func defaultDataDirectory(_ variables: [String: String]) -> String {
         let base =
             variables["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (NSHomeDirectory() + "/.local/share")
         return base + "/ticket-master/server"
+    }
+}
+
+extension ServerRole: ExpressibleByArgument {}
+
+/// `ticket-master worker`: runs the web service's queued runs and filings, without pages, beside web nodes that
+/// share its PostgreSQL database.
+struct Worker: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run queued runs and filings for the web service's nodes that share its PostgreSQL database.",
+        discussion: """
+            Needs database.url (or TICKET_MASTER_DATABASE_URL) naming the same PostgreSQL database as the web \
+            nodes, and their TICKET_MASTER_SECRET_KEY (or the same key file in --data-dir) to unseal tracker \
+            tokens. Start as many as the runs need, on any machines: each claims one job at a time. SIGTERM or \
+            Ctrl-C stops it gracefully: the running run is recorded as interrupted, and waiting jobs stay queued.
+
+            Examples:
+              TICKET_MASTER_DATABASE_URL=postgres://tm@db/tm ticket-master worker
+            """)
+
+    @Option(
+        help: ArgumentHelp(
+            "Where the worker keeps its key file and clones (default: $XDG_DATA_HOME/ticket-master/server).",
+            valueName: "folder"))
+    var dataDir: String?
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let session = try Session.start(global)
+        let variables = ProcessInfo.processInfo.environment
+        let settings = try ServerSettings(
+            role: .worker, dataDirectory: URL(fileURLWithPath: dataDir ?? Serve.defaultDataDirectory(variables)),
+            historyPath: session.configuration.history.databasePath(environment: variables),
+            configurationFile: global.config, variables: variables, logger: session.logger,
+            redactions: session.environment.redactions)
+        try await buildWorker(settings).run()
     }
 }
