@@ -8,7 +8,7 @@ import TicketMasterTesting
 @Suite("Web service: runs as jobs")
 struct RunQueueTests {
     /// A new history in a folder of its own, removed by the caller.
-    private static func store() throws -> (URL, SQLiteHistoryStore, TeamStore) {
+    private static func store() throws -> (URL, SQLiteHistoryStore, any TeamStore) {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("run-queue-\(UUID().uuidString)")
         let history = try SQLiteHistoryStore(path: folder.appendingPathComponent("history.sqlite").path)
         return (folder, history, SQLiteTeamStore(history: history))

@@ -16,14 +16,17 @@ struct TestServer {
     let settings: ServerSettings
 
     /// `roots` are the folders repositories may be added from; `configuration` is the runs' YAML file.
+    /// `role` and `variables` (added to the test's own) make one node of several that share a database.
     init(
         roots: [String] = [], configuration: String? = nil, adminPassword: String? = adminPassword,
+        role: ServerRole = .all, variables extra: [String: String] = [:],
         now: @escaping @Sendable () -> Date = Date.init
     ) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var variables = ["HOME": folder.path, "XDG_CACHE_HOME": folder.appendingPathComponent("cache").path]
         if let adminPassword { variables["TICKET_MASTER_ADMIN_PASSWORD"] = adminPassword }
+        variables.merge(extra) { _, new in new }
         var file: String?
         if let configuration {
             file = folder.appendingPathComponent("server.yaml").path
@@ -31,7 +34,8 @@ struct TestServer {
                 toFile: folder.appendingPathComponent("server.yaml").path, atomically: true, encoding: .utf8)
         }
         settings = try ServerSettings(
-            dataDirectory: folder.appendingPathComponent("data"), configurationFile: file, allowedRoots: roots,
+            role: role, dataDirectory: folder.appendingPathComponent("data"), configurationFile: file,
+            allowedRoots: roots,
             passwordCost: 4, variables: variables, now: now)
     }
 

@@ -1,0 +1,146 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import ServiceLifecycle
+import Testing
+import TicketMaster
+import TicketMasterTesting
+
+@testable import TicketMasterServer
+
+@Suite("Scale-out: web nodes and workers sharing one PostgreSQL database")
+struct ScaleOutTests {
+    /// Two web nodes and a worker, each with a data folder of its own, sharing the database and the secret key.
+    struct Nodes {
+        let database: PostgresTestDatabase
+        let first: TestServer
+        let second: TestServer
+        let worker: TestServer
+
+        init(github: GitHubTestServer, roots: [String]) async throws {
+            database = try await PostgresTestDatabase.make()
+            let configuration = """
+                database:
+                  url: \(database.url)
+                github:
+                  api_url: \(github.url.absoluteString)
+                publishing:
+                  pause_seconds: 0
+                llm:
+                  embedding_model: none
+                """
+            let key = ["TICKET_MASTER_SECRET_KEY": Data(repeating: 7, count: 32).base64EncodedString()]
+            first = try TestServer(roots: roots, configuration: configuration, role: .web, variables: key)
+            second = try TestServer(roots: roots, configuration: configuration, role: .web, variables: key)
+            worker = try TestServer(roots: roots, configuration: configuration, role: .worker, variables: key)
+        }
+
+        func remove() async throws {
+            for server in [first, second, worker] { server.remove() }
+            try await database.drop()
+        }
+    }
+
+    @Test(
+        "a run started on one web node is run by a worker, streamed live by the other node, and filed once",
+        .enabled(if: PostgresTestDatabase.isAvailable))
+    func webNodesAndAWorker() async throws {
+        let github = try await GitHubTestServer()
+        defer { github.stop() }
+        try await github.createRepository(owner: "acme", name: "api")
+        let repository = try await TemporaryGitRepository.make()
+        defer { repository.remove() }
+        try repository.write("func parse() {\n    // FIXME: handle malformed input\n}\n", to: "Sources/Parser.swift")
+        try repository.write("func lex() {\n    // FIXME: tabs break the indentation\n}\n", to: "Sources/Lexer.swift")
+        try await repository.commit("Add the parser", date: Date(timeIntervalSince1970: 1_600_000_000))
+        let nodes = try await Nodes(github: github, roots: [repository.container.path])
+
+        let worker = try await buildWorker(nodes.worker.settings)
+        let working = Task { try await worker.run() }
+        let firstApp = try await buildApplication(nodes.first.settings)
+        let secondApp = try await buildApplication(nodes.second.settings)
+        try await firstApp.test(.router) { firstClient in
+            try await secondApp.test(.router) { secondClient in
+                // The first node created the admin; the second finds the account and offers no setup.
+                let admin = try await Browser.signedIn(firstClient)
+                try await admin.addRepository(repository)
+                let started = try await admin.post("/runs", ["repository": "1", "provider": "none", "max_issues": "5"])
+                #expect(started.location == "/runs/1")
+
+                // The session lives in the database: the same cookie works on the other node, which streams the
+                // worker's events live and ends with the run.
+                let other = Browser(secondClient)
+                other.cookie = admin.cookie
+                let stream = try await other.get("/runs/1/events").text
+                #expect(stream.contains("\"runStarted\""), "\(stream)")
+                #expect(stream.contains("\"draftWritten\""), "\(stream)")
+                #expect(stream.hasSuffix("event: end\ndata: {}\n\n"))
+                let ids = stream.split(separator: "\n").filter { $0.hasPrefix("id: ") }.compactMap {
+                    Int($0.dropFirst(4))
+                }
+                #expect(ids == Array(1...max(1, ids.count)))
+                let resumed = try await other.get("/runs/1/events", headers: [.lastEventID: String(ids.count - 1)])
+                #expect(resumed.text.split(separator: "\n").filter { $0.hasPrefix("id: ") } == ["id: \(ids.count)"])
+
+                let page = try await RunFlowTests.waitForState(other, run: 1, ["drafted", "failed"])
+                #expect(page.contains("id=\"state\">drafted<"), "\(page)")
+                let drafts = RunFlowTests.drafts(in: page)
+                // The two notes, and the README and CI the repository lacks.
+                #expect(drafts.count == 4, "\(drafts)")
+                // Replayed from the database on a node that did not run it.
+                #expect(page.range(of: #"run \d+ started"#, options: .regularExpression) != nil, "\(page)")
+
+                // Approved on the second node, filed from the first, by the worker, once.
+                _ = try await other.get("/runs/1")
+                let approve = drafts.map { "draft=\($0.id)" }.joined(separator: "&")
+                #expect(try await other.post("/runs/1/drafts", ["decision": "approve"], extra: approve).status == .seeOther)
+                _ = try await admin.get("/runs/1")
+                #expect(try await admin.post("/runs/1/file").status == .seeOther)
+                let filed = try await RunFlowTests.waitForState(admin, run: 1, ["filed", "failed"])
+                #expect(filed.contains("id=\"state\">filed<"), "\(filed)")
+                #expect(try await github.issues(owner: "acme", name: "api").count == 4)
+
+                // Filing again from the other node files nothing new.
+                _ = try await other.get("/runs/1")
+                #expect(try await other.post("/runs/1/file").status == .seeOther)
+                _ = try await RunFlowTests.waitForState(other, run: 1, ["filed", "failed"])
+                try await Task.sleep(for: .seconds(1))
+                #expect(try await github.issues(owner: "acme", name: "api").count == 4)
+
+                // The audit trail is one, whichever node wrote it.
+                let audit = try await other.get("/audit").text
+                #expect(audit.contains("run.start") && audit.contains("run.file") && audit.contains("draft.approve"))
+            }
+        }
+        await worker.triggerGracefulShutdown()
+        try await working.value
+        try await nodes.remove()
+    }
+
+    @Test("web and worker roles need PostgreSQL, and a worker serves no pages")
+    func rolesNeedPostgres() async throws {
+        let web = try TestServer(role: .web)
+        defer { web.remove() }
+        do {
+            _ = try await buildApplication(web.settings)
+            Issue.record("a web node on SQLite started")
+        } catch let error as TicketMasterError {
+            #expect(error.message.contains("PostgreSQL"), "\(error.message)")
+            #expect(error.code == .usage)
+        }
+        let worker = try TestServer(role: .worker)
+        defer { worker.remove() }
+        do {
+            _ = try await buildWorker(worker.settings)
+            Issue.record("a worker on SQLite started")
+        } catch let error as TicketMasterError {
+            #expect(error.message.contains("database.url"), "\(error.message)")
+        }
+        do {
+            _ = try await buildApplication(worker.settings)
+            Issue.record("a worker served pages")
+        } catch let error as TicketMasterError {
+            #expect(error.message.contains("ticket-master worker"), "\(error.message)")
+        }
+    }
+}
