@@ -45,7 +45,8 @@ public struct ServerSettings: Sendable {
 
     /// Settings; `secrets` defaults to the key from the environment or the data folder's key file.
     public init(
-        host: String = "127.0.0.1", port: Int = 8080, role: ServerRole = .all, dataDirectory: URL, historyPath: String? = nil,
+        host: String = "127.0.0.1", port: Int = 8080, role: ServerRole = .all, dataDirectory: URL,
+        historyPath: String? = nil,
         configurationFile: String? = nil, allowedRoots: [String] = [], secureCookies: Bool = false,
         passwordCost: UInt8 = 12, variables: [String: String] = ProcessInfo.processInfo.environment,
         logger: Logger = Logger(label: "ticket-master.server"), redactions: Redactions = Redactions(),

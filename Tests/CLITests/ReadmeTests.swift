@@ -17,7 +17,7 @@ struct ReadmeTests {
 
     /// The subcommands that take a subcommand of their own.
     static let groups = ["config", "models", "history", "pipeline"]
-    static let commands = ["generate", "publish", "analyze", "serve"] + groups
+    static let commands = ["generate", "publish", "analyze", "serve", "worker"] + groups
 
     /// Each documented invocation: the command path (`history export`) and the flags shown with it.
     private func invocations() throws -> [(path: [String], flags: [String])] {
@@ -32,6 +32,11 @@ struct ReadmeTests {
             let command0 = words.first.flatMap { Self.commands.contains($0) ? $0 : nil }
             if command0 != nil { words.removeFirst() }
             let name = command0 ?? "generate"
+            if words.isEmpty {
+                // A command shown bare (`ticket-master worker`).
+                found.append(([name], []))
+                continue
+            }
             // `config init | show | validate`: each alternative names a subcommand of the group.
             for (index, segment) in words.split(separator: "|", omittingEmptySubsequences: true).enumerated() {
                 var path = [name]

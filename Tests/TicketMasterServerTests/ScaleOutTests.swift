@@ -93,7 +93,8 @@ struct ScaleOutTests {
                 // Approved on the second node, filed from the first, by the worker, once.
                 _ = try await other.get("/runs/1")
                 let approve = drafts.map { "draft=\($0.id)" }.joined(separator: "&")
-                #expect(try await other.post("/runs/1/drafts", ["decision": "approve"], extra: approve).status == .seeOther)
+                #expect(
+                    try await other.post("/runs/1/drafts", ["decision": "approve"], extra: approve).status == .seeOther)
                 _ = try await admin.get("/runs/1")
                 #expect(try await admin.post("/runs/1/file").status == .seeOther)
                 let filed = try await RunFlowTests.waitForState(admin, run: 1, ["filed", "failed"])

@@ -79,11 +79,14 @@ final class TeamStoreFixture: Sendable {
 
 @Suite("Team store contract: SQLite and PostgreSQL keep the web service's records alike")
 struct TeamStoreContractTests {
-    @Test("accounts: unique names regardless of case, the first admin once, disabling ends sessions", arguments: TeamStoreKind.available)
+    @Test(
+        "accounts: unique names regardless of case, the first admin once, disabling ends sessions",
+        arguments: TeamStoreKind.available)
     func accounts(kind: TeamStoreKind) async throws {
         let fixture = try await TeamStoreFixture(kind)
         let team = fixture.team
-        let admin = try #require(try await team.createAccount(name: "Admin", role: .admin, passwordHash: "h1", onlyIfFirst: true))
+        let admin = try #require(
+            try await team.createAccount(name: "Admin", role: .admin, passwordHash: "h1", onlyIfFirst: true))
         #expect(try await team.createAccount(name: "other", role: .admin, passwordHash: "h", onlyIfFirst: true) == nil)
         #expect(try await team.createAccount(name: "admin", role: .user, passwordHash: "h") == nil)
         let alice = try #require(try await team.createAccount(name: "alice", role: .viewer, passwordHash: "h2"))
@@ -228,7 +231,9 @@ struct TeamStoreContractTests {
         try await fixture.remove()
     }
 
-    @Test("settings: plain and sealed values, replaced and removed; the audit trail filtered", arguments: TeamStoreKind.available)
+    @Test(
+        "settings: plain and sealed values, replaced and removed; the audit trail filtered",
+        arguments: TeamStoreKind.available)
     func settingsAndAudit(kind: TeamStoreKind) async throws {
         let fixture = try await TeamStoreFixture(kind)
         let team = fixture.team

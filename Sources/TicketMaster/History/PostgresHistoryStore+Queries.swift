@@ -134,8 +134,9 @@ extension PostgresHistoryStore {
     }
 
     /// A record decoded from a row of `(id, record::text)`, with its id set by `set`.
-    package static func identified<T: Decodable>(_ type: T.Type, _ row: PostgresRow, set: (inout T, Int64) -> Void) throws -> T
-    {
+    package static func identified<T: Decodable>(
+        _ type: T.Type, _ row: PostgresRow, set: (inout T, Int64) -> Void
+    ) throws -> T {
         let (id, text) = try row.decode((Int64, String).self)
         var record = try record(type, from: text)
         set(&record, id)

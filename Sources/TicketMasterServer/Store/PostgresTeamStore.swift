@@ -68,7 +68,8 @@ public struct PostgresTeamStore: TeamStore {
                 // Two servers starting at once on an empty database both reach this point: the lock makes the
                 // second one see the first one's account.
                 try await connection.query("LOCK TABLE account IN SHARE ROW EXCLUSIVE MODE", logger: logger)
-                let count = try await Self.rows("SELECT count(*) FROM account", on: connection, logger: logger)
+                let count =
+                    try await Self.rows("SELECT count(*) FROM account", on: connection, logger: logger)
                     .first?.decode(Int.self) ?? 0
                 if count > 0 { return nil }
             }
@@ -364,12 +365,13 @@ public struct PostgresTeamStore: TeamStore {
         return try await store.transaction { connection in
             // Serialises two web nodes asked to file the same run at once.
             try await connection.query("SELECT id FROM run_request WHERE id = \(id) FOR UPDATE", logger: logger)
-            let pending = try await Self.rows(
-                """
-                SELECT count(*) FROM job WHERE kind = \(job.kind) AND payload = \(job.payload)
-                AND state IN ('available', 'running')
-                """, on: connection, logger: logger
-            ).first?.decode(Int.self) ?? 0
+            let pending =
+                try await Self.rows(
+                    """
+                    SELECT count(*) FROM job WHERE kind = \(job.kind) AND payload = \(job.payload)
+                    AND state IN ('available', 'running')
+                    """, on: connection, logger: logger
+                ).first?.decode(Int.self) ?? 0
             guard pending == 0 else { return false }
             return try await PostgresJobQueue.insert(job, on: connection, logger: logger) != nil
         }

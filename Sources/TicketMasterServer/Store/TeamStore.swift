@@ -50,7 +50,9 @@ public protocol TeamStore: Sendable {
     /// The repository with `id`.
     func repository(id: Int64) async throws -> RepositoryRecord?
     /// Adds a repository; nil when the name is taken.
-    func addRepository(name: String, location: String, tracker: String?, sealedToken: Data?) async throws
+    func addRepository(
+        name: String, location: String, tracker: String?, sealedToken: Data?
+    ) async throws
         -> RepositoryRecord?
     /// Stores the sealed webhook secret of repository `id`, replacing any earlier one; false when there is no such
     /// repository.

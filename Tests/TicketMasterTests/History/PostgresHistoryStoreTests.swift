@@ -11,7 +11,7 @@ struct PostgresHistoryStoreTests {
         async let first = PostgresHistoryStore(location: database.location)
         async let second = PostgresHistoryStore(location: database.location)
         let stores = try await [first, second]
-        #expect(try await stores[0].schemaVersions() == ["v1", "v2"])
+        #expect(try await stores[0].schemaVersions() == ["v1", "v2", "v3"])
         let id = try await HistorySample.recordRun(into: stores[0])
         #expect(try await stores[1].run(id).drafts.count == 2)
         for store in stores { await store.close() }
@@ -55,7 +55,7 @@ struct PostgresHistoryStoreTests {
         }
         let message = error?.message ?? ""
         #expect(
-            message.contains("written by a newer ticket-master (schema v99); this one knows up to v2"), "\(message)")
+            message.contains("written by a newer ticket-master (schema v99); this one knows up to v3"), "\(message)")
         try await database.drop()
     }
 
