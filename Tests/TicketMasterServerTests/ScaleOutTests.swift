@@ -118,6 +118,46 @@ struct ScaleOutTests {
         try await nodes.remove()
     }
 
+    @Test(
+        "a run whose worker died is given back when its lease lapses, and the next worker marks it interrupted",
+        .enabled(if: PostgresTestDatabase.isAvailable))
+    func deadWorker() async throws {
+        let github = try await GitHubTestServer()
+        defer { github.stop() }
+        let repository = try await repositoryWithANote()
+        defer { repository.remove() }
+        let nodes = try await Nodes(github: github, roots: [repository.container.path])
+        let store = try await PostgresHistoryStore(location: nodes.database.location)
+        let team = PostgresTeamStore(history: store)
+        let record = try #require(
+            try await team.addRepository(name: "api", location: repository.url.path, tracker: nil, sealedToken: nil))
+        let request = try await team.createRunRequest(
+            repositoryId: try #require(record.id), requestedBy: "alice", maxIssues: 3, provider: "none")
+        let id = try #require(request.id)
+        // What a worker killed mid-run leaves: the request running, its job held, the last heartbeat long ago.
+        try await team.update(runRequest: id, state: .running)
+        let held = try await PostgresJobQueue(store: store).claim(worker: "dead#1", kinds: [RunJob.suggest], limit: 1)
+        #expect(held.count == 1)
+        try await nodes.database.execute("UPDATE job SET heartbeat_at = now() - interval '2 minutes'")
+
+        let worker = try await buildWorker(nodes.worker.settings)
+        let working = Task { try await worker.run() }
+        var state = RunRequestState.running
+        for _ in 0..<300 where state == .running {
+            try await Task.sleep(for: .milliseconds(200))
+            state = try await team.runRequest(id: id)?.state ?? .running
+        }
+        #expect(state == .interrupted)
+        #expect(try await team.runRequest(id: id)?.message == "the worker running it stopped")
+        let heldId = try #require(held.first?.id)
+        let job = try #require(try await PostgresJobQueue(store: store).job(heldId))
+        #expect(job.attempt == 2 && job.errors.map(\.error) == ["dead#1 stopped sending heartbeats"])
+        await worker.triggerGracefulShutdown()
+        try await working.value
+        await store.close()
+        try await nodes.remove()
+    }
+
     @Test("web and worker roles need PostgreSQL, and a worker serves no pages")
     func rolesNeedPostgres() async throws {
         let web = try TestServer(role: .web)
