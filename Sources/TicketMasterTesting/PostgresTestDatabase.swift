@@ -57,6 +57,17 @@ public struct PostgresTestDatabase: Sendable {
         }
     }
 
+    /// The first column of each row `sql` returns, as text (NULL as nil): to check what processes under test wrote.
+    public func values(_ sql: String) async throws -> [String?] {
+        try await Self.onServer(location) { client in
+            var values: [String?] = []
+            for try await row in try await client.query(PostgresQuery(unsafeSQL: sql)) {
+                values.append(try row.decode(String?.self))
+            }
+            return values
+        }
+    }
+
     /// Drops the database, ending any session still in it.
     public func drop() async throws {
         let name = location.database
@@ -65,17 +76,18 @@ public struct PostgresTestDatabase: Sendable {
         }
     }
 
-    private static func onServer(
-        _ server: DatabaseLocation, _ work: @escaping @Sendable (PostgresClient) async throws -> Void
-    ) async throws {
+    @discardableResult
+    private static func onServer<T: Sendable>(
+        _ server: DatabaseLocation, _ work: @escaping @Sendable (PostgresClient) async throws -> T
+    ) async throws -> T {
         let client = PostgresClient(
             configuration: .init(
                 host: server.host, port: server.port, username: server.user, password: server.password,
                 database: server.database, tls: .disable))
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }
-            try await work(client)
+            return try await work(client)
         }
     }
 }

@@ -59,3 +59,86 @@ struct ScaleOutCommandTests {
         try await database.drop()
     }
 }
+
+/// A worker process killed with SIGKILL in the middle of a run: another worker process takes the job back once its
+/// lease lapses and ends the run, whose events go on from where the first one stopped.
+@Suite("A worker killed mid-run")
+struct KilledWorkerTests {
+    @Test(
+        "kill -9 of a worker mid-run: its job is rescued after the lease and completed once; the run is interrupted",
+        .enabled(if: PostgresTestDatabase.isAvailable), .timeLimit(.minutes(5)))
+    func killedMidRun() async throws {
+        let database = try await PostgresTestDatabase.make()
+        let ollama = try await LoopbackOllama.start(models: ["llama3.2:latest"])
+        // Every model reply takes three seconds: the run is still writing when the kill comes.
+        ollama.server.inject(.slow(.seconds(3)), count: 100)
+        let repository = try await TemporaryGitRepository.make()
+        defer { repository.remove() }
+        for name in ["Parser", "Lexer", "Printer"] {
+            try repository.write(
+                "func run() {\n    // FIXME: \(name) drops malformed input\n}\n", to: "Sources/\(name).swift")
+        }
+        try await repository.commit("Add the tools", date: Date(timeIntervalSince1970: 1_600_000_000))
+        let runner = try CommandRunner()
+        let environment = [
+            "TICKET_MASTER_DATABASE_URL": database.url, "OLLAMA_HOST": ollama.baseURL,
+            "TICKET_MASTER_LLM_MODEL": "llama3.2", "TICKET_MASTER_LLM_EMBEDDING_MODEL": "none",
+            "TICKET_MASTER_SECRET_KEY": Data(repeating: 5, count: 32).base64EncodedString(),
+        ]
+        let first = try runner.start(["worker"], environment: environment)
+        // The first worker migrates the database; then a run is queued as a web node queues it.
+        var migrated = false
+        for _ in 0..<150 where !migrated {
+            try await Task.sleep(for: .milliseconds(200))
+            migrated = (try? await database.values("SELECT count(*)::text FROM run_request")) != nil
+        }
+        #expect(migrated)
+        let path = repository.url.path.replacingOccurrences(of: "'", with: "''")
+        for statement in [
+            "INSERT INTO repository (name, location, created_at) VALUES ('tools', '\(path)', now())",
+            """
+            INSERT INTO run_request (repository_id, requested_by, max_issues, provider, state, created_at)
+            VALUES (1, 'alice', 3, 'ollama', 'queued', now())
+            """,
+            """
+            INSERT INTO job (kind, payload, max_attempts, unique_key)
+            VALUES ('suggest', '{"runRequest":1}', 3, 'suggest:1')
+            """,
+            "NOTIFY ticket_master_jobs, 'suggest'",
+        ] {
+            try await database.execute(statement)
+        }
+        let server = ollama.server
+        var writing = false
+        for _ in 0..<300 where !writing {
+            try await Task.sleep(for: .milliseconds(100))
+            writing = server.requests.contains { $0.path == "/api/chat" }
+        }
+        #expect(writing, "the run never reached the model")
+        kill(first.processIdentifier, SIGKILL)
+        await CommandRunner.waitForExit(first)
+        let eventsBefore = try await database.values("SELECT count(*)::text FROM run_request_event").first ?? nil
+        #expect(try await database.values("SELECT state FROM run_request") == ["running"])
+
+        let second = try runner.start(["worker"], environment: environment)
+        var state: String?
+        for _ in 0..<150 where state != "interrupted" {
+            try await Task.sleep(for: .seconds(1))
+            state = try await database.values("SELECT state FROM run_request").first ?? nil
+        }
+        #expect(state == "interrupted")
+        #expect(
+            try await database.values("SELECT state || ' ' || attempt FROM job WHERE kind = 'suggest'")
+                == ["completed 2"])
+        // The first worker's events are kept, and the second one ended the stretch after them.
+        let events = try await database.values(
+            "SELECT coalesce(payload, 'end') FROM run_request_event ORDER BY number")
+        #expect(Int(eventsBefore ?? "0") ?? 0 > 0)
+        #expect(events.last == "end", "\(events)")
+        kill(second.processIdentifier, SIGTERM)
+        await CommandRunner.waitForExit(second)
+        #expect(second.terminationReason == .exit && second.terminationStatus == 0)
+        await ollama.shutdown()
+        try await database.drop()
+    }
+}
