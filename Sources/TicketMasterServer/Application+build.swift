@@ -76,7 +76,7 @@ struct Server: Sendable {
             coordinator = RunCoordinator(
                 settings: settings, team: team, queue: PostgresJobQueue(store: store),
                 feed: PostgresRunFeed(store: store, logger: settings.logger), works: settings.role != .web,
-                metrics: metrics)
+                sharedHistory: store, metrics: metrics)
         } else {
             guard settings.role == .all else {
                 throw TicketMasterError(

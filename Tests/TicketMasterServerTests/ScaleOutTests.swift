@@ -119,6 +119,61 @@ struct ScaleOutTests {
     }
 
     @Test(
+        "two workers handed the same filing at once file each approved draft once",
+        .enabled(if: PostgresTestDatabase.isAvailable))
+    func twoWorkersFileOnce() async throws {
+        let github = try await GitHubTestServer()
+        defer { github.stop() }
+        try await github.createRepository(owner: "acme", name: "api")
+        let repository = try await repositoryWithANote()
+        defer { repository.remove() }
+        let nodes = try await Nodes(github: github, roots: [repository.container.path])
+        let other = try TestServer(
+            roots: [repository.container.path],
+            configuration: try String(
+                contentsOfFile: try #require(nodes.worker.settings.configurationFile), encoding: .utf8),
+            role: .worker,
+            variables: [
+                "TICKET_MASTER_SECRET_KEY": try #require(nodes.worker.settings.variables["TICKET_MASTER_SECRET_KEY"])
+            ])
+        defer { other.remove() }
+        let workers = [try await buildWorker(nodes.worker.settings), try await buildWorker(other.settings)]
+        let working = workers.map { worker in Task { try await worker.run() } }
+        let app = try await buildApplication(nodes.first.settings)
+        try await app.test(.router) { client in
+            let admin = try await Browser.signedIn(client)
+            try await admin.addRepository(repository)
+            _ = try await admin.post("/runs", ["repository": "1", "provider": "none", "max_issues": "5"])
+            let page = try await RunFlowTests.waitForState(admin, run: 1, ["drafted", "failed"])
+            let drafts = RunFlowTests.drafts(in: page)
+            let all = drafts.map { "draft=\($0.id)" }.joined(separator: "&")
+            #expect(try await admin.post("/runs/1/drafts", ["decision": "approve"], extra: all).status == .seeOther)
+        }
+        let approved =
+            try await nodes.database.values(
+                "SELECT count(*)::text FROM draft WHERE record ->> 'status' = 'approved'"
+            ).first.flatMap { $0.flatMap { Int($0) } } ?? 0
+        #expect(approved >= 2)
+        // Two filings of the run, as a retried job and a second request could make them, claimed by both workers.
+        try await nodes.database.execute(
+            """
+            INSERT INTO job (kind, payload, max_attempts, unique_key)
+            VALUES ('file', '{"runRequest":1}', 3, 'twice:1'), ('file', '{"runRequest":1}', 3, 'twice:2')
+            """)
+        try await nodes.database.execute("NOTIFY ticket_master_jobs, 'file'")
+        var finished: [String?] = []
+        for _ in 0..<300 where finished != ["completed", "completed"] {
+            try await Task.sleep(for: .milliseconds(200))
+            finished = try await nodes.database.values("SELECT state FROM job WHERE kind = 'file' ORDER BY id")
+        }
+        #expect(finished == ["completed", "completed"])
+        #expect(try await github.issues(owner: "acme", name: "api").count == approved)
+        for worker in workers { await worker.triggerGracefulShutdown() }
+        for task in working { try await task.value }
+        try await nodes.remove()
+    }
+
+    @Test(
         "a run whose worker died is given back when its lease lapses, and the next worker marks it interrupted",
         .enabled(if: PostgresTestDatabase.isAvailable))
     func deadWorker() async throws {

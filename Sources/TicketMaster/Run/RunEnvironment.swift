@@ -29,6 +29,9 @@ public struct RunEnvironment: Sendable {
     public var variables: [String: String]
     /// Makes the model a provider configuration names (tests answer with in-memory models).
     public var makeModel: @Sendable (ProviderConfiguration, TransportOptions) -> any LanguageModel
+    /// A history already open that the run uses instead of opening its own: a server's PostgreSQL history, so
+    /// that its runs share one connection pool. Nil opens the configured one for each run.
+    public var openedHistory: (any HistoryStore)?
 
     /// An environment for `resolved`; throws ``ConfigurationError`` when the configuration is invalid. Logging is
     /// not bootstrapped here: executables do that once, with a ``RedactingLogHandler``.
@@ -62,6 +65,7 @@ public struct RunEnvironment: Sendable {
     /// Opens the history the configuration names: the PostgreSQL database of `database.url` when set, else the
     /// SQLite file of `history.path`, created if needed.
     public func openHistory() async throws -> any HistoryStore {
+        if let openedHistory { return openedHistory }
         let policy = HistoryPolicy(resolved, configuration: configuration)
         if let url = configuration.history.databaseURL {
             return try await PostgresHistoryStore(

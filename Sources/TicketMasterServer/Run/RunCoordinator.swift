@@ -20,6 +20,8 @@ actor RunCoordinator: Service {
     private let queue: any JobQueue
     /// Whether this process runs jobs; a web node only queues them.
     private let works: Bool
+    /// The PostgreSQL history the runs share instead of each opening a pool of its own; nil on SQLite.
+    private let sharedHistory: PostgresHistoryStore?
     /// This server's name in the jobs and leader leases it holds.
     private let name = JobWorker.defaultName()
     let feed: any RunFeed
@@ -33,8 +35,9 @@ actor RunCoordinator: Service {
 
     init(
         settings: ServerSettings, team: any TeamStore, queue: any JobQueue, feed: any RunFeed, works: Bool,
-        metrics: ServerMetrics
+        sharedHistory: PostgresHistoryStore? = nil, metrics: ServerMetrics
     ) {
+        self.sharedHistory = sharedHistory
         self.settings = settings
         self.team = team
         self.queue = queue
@@ -285,8 +288,10 @@ actor RunCoordinator: Service {
             redacted.insert(secret)
             settings.redactions.add { $0.replacingOccurrences(of: secret, with: "***") }
         }
-        return try RunEnvironment(
+        var environment = try RunEnvironment(
             resolved: resolved, logger: settings.logger, redactions: settings.redactions, variables: settings.variables)
+        environment.openedHistory = sharedHistory
+        return environment
     }
 
     /// An ordered pipe from the run's synchronous event callback to the feed.
