@@ -111,6 +111,14 @@ struct ScaleOutTests {
                 // The audit trail is one, whichever node wrote it.
                 let audit = try await other.get("/audit").text
                 #expect(audit.contains("run.start") && audit.contains("run.file") && audit.contains("draft.approve"))
+
+                // The history is searchable on any node; PostgreSQL is backed up with pg_dump, not downloaded.
+                let history = try await other.get("/history?q=malformed").text
+                #expect(history.contains("Handle malformed input"), "\(history)")
+                #expect(!history.contains("/history/export.json"))
+                let export = try await other.get("/history/export.json")
+                #expect(export.status == .conflict)
+                #expect(export.text.contains("pg_dump"))
             }
         }
         await worker.triggerGracefulShutdown()

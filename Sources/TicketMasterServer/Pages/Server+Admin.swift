@@ -61,7 +61,8 @@ extension Server {
             let query =
                 request.uri.queryParameters["q"].map(String.init)?
                 .trimmingCharacters(in: .whitespaces) ?? ""
-            var values: [String: Any] = ["query": query]
+            // A PostgreSQL history is backed up with pg_dump, not downloaded.
+            var values: [String: Any] = ["query": query, "exportable": historyFile != nil]
             if !query.isEmpty {
                 guard query.count <= 200 else { throw HTTPError(.badRequest, message: "the search is too long") }
                 values["searched"] = true

@@ -339,7 +339,7 @@ enum Templates {
         <form method="get" action="/history" class="toolbar" role="search">
         <label for="q">Search drafts and filed issues</label> <input id="q" name="q" value="{{query}}">
         <button type="submit">Search</button>
-        {{#isAdmin}}<a href="/history/export.json">Export the history (JSON, for <code>ticket-master history import</code>)</a>{{/isAdmin}}
+        {{#isAdmin}}{{#exportable}}<a href="/history/export.json">Export the history (JSON, for <code>ticket-master history import</code>)</a>{{/exportable}}{{/isAdmin}}
         </form>
         {{#searched}}
         <h2>Results</h2>
