@@ -185,6 +185,30 @@ public final class PostgresHistoryStore: HistoryStore {
         }
     }
 
+    /// Listens on `channel` on one connection of the pool until the returned task is cancelled, reconnecting a
+    /// second after the connection drops. `started` runs each time the listen begins (what was sent before is not
+    /// delivered, so a listener looks again then); `received` runs for each notification's payload.
+    package func listen(
+        on channel: String, started: @escaping @Sendable () async -> Void = {},
+        received: @escaping @Sendable (String) async -> Void
+    ) -> Task<Void, Never> {
+        let client = client
+        return Task {
+            while !Task.isCancelled {
+                do {
+                    try await client.withConnection { connection in
+                        try await connection.listen(on: channel) { notifications in
+                            await started()
+                            for try await notification in notifications { await received(notification.payload) }
+                        }
+                    }
+                } catch {
+                    try? await Task.sleep(for: .seconds(1))
+                }
+            }
+        }
+    }
+
     // MARK: Records as JSON
 
     static let encoder: JSONEncoder = {

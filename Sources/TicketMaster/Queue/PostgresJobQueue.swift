@@ -200,27 +200,13 @@ public final class PostgresJobQueue: JobQueue {
         await doorbell.wait(upTo: timeout)
     }
 
-    /// Holds one connection listening for new jobs, reconnecting after a second when it drops.
+    /// Holds one connection listening for new jobs (see `PostgresHistoryStore.listen`).
     private func startListening() {
         listener.withLock { task in
             guard task == nil else { return }
-            let client = store.client
             let doorbell = doorbell
-            task = Task {
-                while !Task.isCancelled {
-                    do {
-                        try await client.withConnection { connection in
-                            try await connection.listen(on: Self.channel) { notifications in
-                                // Jobs added before the listen began are found by the claim after this ring.
-                                await doorbell.ring()
-                                for try await _ in notifications { await doorbell.ring() }
-                            }
-                        }
-                    } catch {
-                        try? await Task.sleep(for: .seconds(1))
-                    }
-                }
-            }
+            // Jobs added before the listen began are found by the claim after the first ring.
+            task = store.listen(on: Self.channel, started: { await doorbell.ring() }) { _ in await doorbell.ring() }
         }
     }
 

@@ -231,7 +231,7 @@ actor RunCoordinator: Service {
             probing = true
             Task {
                 let flags = (try? await self.credentialFlags()) ?? []
-                let environment = try? await self.environment(flags: flags)
+                let environment = try? self.environment(flags: flags)
                 let rows = await environment?.providerStatuses().providers ?? []
                 self.probed(rows)
             }

@@ -169,29 +169,15 @@ final class PostgresRunFeed: RunFeed {
         return stream
     }
 
-    /// Holds one connection listening for new events, ringing the watchers of the run each names; reconnects after
-    /// a second when it drops.
+    /// Holds one connection listening for new events, ringing the watchers of the run each names.
     private func startListening() {
         listener.withLock { task in
             guard task == nil else { return }
-            let client = store.client
             let watchers = watchers
-            task = Task {
-                while !Task.isCancelled {
-                    do {
-                        try await client.withConnection { connection in
-                            try await connection.listen(on: Self.channel) { notifications in
-                                for try await notification in notifications {
-                                    guard let id = Int64(notification.payload) else { continue }
-                                    let bells = watchers.bells.withLock { $0[id].map { Array($0.values) } ?? [] }
-                                    for bell in bells { await bell.ring() }
-                                }
-                            }
-                        }
-                    } catch {
-                        try? await Task.sleep(for: .seconds(1))
-                    }
-                }
+            task = store.listen(on: Self.channel) { payload in
+                guard let id = Int64(payload) else { return }
+                let bells = watchers.bells.withLock { $0[id].map { Array($0.values) } ?? [] }
+                for bell in bells { await bell.ring() }
             }
         }
     }

@@ -30,9 +30,15 @@ public struct PostgresTeamStore: TeamStore {
     // MARK: Accounts
 
     private static let accountColumns = "id, name, role, password_hash, disabled, created_at"
+    /// The account columns of a join where the account table is `a`.
+    private static let joinedAccountColumns = "a.id, a.name, a.role, a.password_hash, a.disabled, a.created_at"
 
     private static func account(_ row: PostgresRow) throws -> Account {
-        let (id, name, role, hash, disabled, created) = try row.decode((Int64, String, String, String, Bool, Date).self)
+        account(try row.decode((Int64, String, String, String, Bool, Date).self))
+    }
+
+    private static func account(_ values: (Int64, String, String, String, Bool, Date)) -> Account {
+        let (id, name, role, hash, disabled, created) = values
         return Account(
             id: id, name: name, role: Role(rawValue: role) ?? .viewer, passwordHash: hash, disabled: disabled,
             createdAt: created)
@@ -120,22 +126,17 @@ public struct PostgresTeamStore: TeamStore {
     public func session(cookie: String) async throws -> (account: Account, csrf: String, digest: String)? {
         let digest = TeamSecrets.digest(cookie)
         let date = now()
-        let columns = Self.accountColumns.split(separator: ",").map { "a." + $0.trimmingCharacters(in: .whitespaces) }
-            .joined(separator: ", ")
         guard
             let row = try await store.rows(
                 """
-                SELECT \(unescaped: columns), s.csrf_token FROM account_session s JOIN account a ON a.id = s.account_id
+                SELECT \(unescaped: Self.joinedAccountColumns), s.csrf_token FROM account_session s JOIN account a ON a.id = s.account_id
                 WHERE s.digest = \(digest) AND s.expires_at > \(date) AND NOT a.disabled
                 """
             ).first
         else { return nil }
         let (id, name, role, hash, disabled, created, csrf) = try row.decode(
             (Int64, String, String, String, Bool, Date, String).self)
-        let account = Account(
-            id: id, name: name, role: Role(rawValue: role) ?? .viewer, passwordHash: hash, disabled: disabled,
-            createdAt: created)
-        return (account, csrf, digest)
+        return (Self.account((id, name, role, hash, disabled, created)), csrf, digest)
     }
 
     public func closeSession(digest: String) async throws {
@@ -188,12 +189,10 @@ public struct PostgresTeamStore: TeamStore {
     public func account(token secret: String) async throws -> Account? {
         let digest = TeamSecrets.digest(secret)
         let date = now()
-        let columns = Self.accountColumns.split(separator: ",").map { "a." + $0.trimmingCharacters(in: .whitespaces) }
-            .joined(separator: ", ")
         guard
             let row = try await store.rows(
                 """
-                SELECT \(unescaped: columns), t.id, t.last_used_at FROM api_token t JOIN account a ON a.id = t.account_id
+                SELECT \(unescaped: Self.joinedAccountColumns), t.id, t.last_used_at FROM api_token t JOIN account a ON a.id = t.account_id
                 WHERE t.digest = \(digest) AND t.revoked_at IS NULL AND NOT a.disabled
                 """
             ).first
@@ -203,9 +202,7 @@ public struct PostgresTeamStore: TeamStore {
         if lastUsed.map({ date.timeIntervalSince($0) > 60 }) ?? true {
             _ = try await store.rows("UPDATE api_token SET last_used_at = \(date) WHERE id = \(tokenId)")
         }
-        return Account(
-            id: id, name: name, role: Role(rawValue: role) ?? .viewer, passwordHash: hash, disabled: disabled,
-            createdAt: created)
+        return Self.account((id, name, role, hash, disabled, created))
     }
 
     // MARK: Repositories
@@ -439,17 +436,11 @@ public struct PostgresTeamStore: TeamStore {
                 ).first
             else { return false }
             var draft = try PostgresHistoryStore.record(DraftRecord.self, from: try row.decode(String.self))
-            guard [.draft, .approved, .skipped].contains(draft.status) else { return false }
-            if let title { draft.title = title }
-            if let body { draft.body = body }
-            if let labels { draft.labels = labels }
-            if let assignees { draft.assignees = assignees.isEmpty ? nil : assignees }
-            if let milestone { draft.milestone = milestone }
-            if let status {
-                draft.status = status
-                draft.decidedBy = actor
-                draft.decisionReason = status == .skipped ? reason : nil
-            }
+            guard
+                draft.decide(
+                    title: title, body: body, labels: labels, status: status, reason: reason, by: actor,
+                    assignees: assignees, milestone: milestone)
+            else { return false }
             draft.id = nil
             let json = try PostgresHistoryStore.json(draft)
             try await connection.query(

@@ -342,18 +342,10 @@ public struct SQLiteTeamStore: TeamStore {
     ) async throws -> Bool {
         try await database.write { db in
             guard var draft = try DraftRecord.filter(key: id).filter(Column("runId") == runId).fetchOne(db),
-                [.draft, .approved, .skipped].contains(draft.status)
+                draft.decide(
+                    title: title, body: body, labels: labels, status: status, reason: reason, by: actor,
+                    assignees: assignees, milestone: milestone)
             else { return false }
-            if let title { draft.title = title }
-            if let body { draft.body = body }
-            if let labels { draft.labels = labels }
-            if let assignees { draft.assignees = assignees.isEmpty ? nil : assignees }
-            if let milestone { draft.milestone = milestone }
-            if let status {
-                draft.status = status
-                draft.decidedBy = actor
-                draft.decisionReason = status == .skipped ? reason : nil
-            }
             try draft.update(db)
             return true
         }

@@ -181,6 +181,28 @@ extension TeamStore {
     }
 }
 
+extension DraftRecord {
+    /// Applies a reviewer's edits and decision, as both stores record them; false when the draft is already filed
+    /// (or failed, or set aside) and can no longer be changed.
+    mutating func decide(
+        title: String?, body: String?, labels: [String]?, status: DraftStatus?, reason: String?, by actor: String,
+        assignees: [String]?, milestone: Int??
+    ) -> Bool {
+        guard [.draft, .approved, .skipped].contains(self.status) else { return false }
+        if let title { self.title = title }
+        if let body { self.body = body }
+        if let labels { self.labels = labels }
+        if let assignees { self.assignees = assignees.isEmpty ? nil : assignees }
+        if let milestone { self.milestone = milestone }
+        if let status {
+            self.status = status
+            decidedBy = actor
+            decisionReason = status == .skipped ? reason : nil
+        }
+        return true
+    }
+}
+
 /// The secrets a team store makes: session cookies, form tokens and API tokens, kept only as digests.
 public enum TeamSecrets {
     /// How long a session lasts without signing in again.
