@@ -10,13 +10,8 @@ struct InterruptionTests {
     func keepsFinishedDrafts() async throws {
         let runner = try CommandRunner()
         let ollama = try await LoopbackOllama.start(models: ["llama3.2:latest"])
-        let repository = try await TemporaryGitRepository.make()
+        let repository = try await TemporaryGitRepository.withThreeNotes()
         defer { repository.remove() }
-        for name in ["Parser", "Lexer", "Printer"] {
-            try repository.write(
-                "func run() {\n    // FIXME: \(name) drops malformed input\n}\n", to: "Sources/\(name).swift")
-        }
-        try await repository.commit("Add the tools", date: Date(timeIntervalSince1970: 1_600_000_000))
         // Every model reply takes a second, so the run is still writing when Ctrl-C comes.
         ollama.server.inject(.slow(.seconds(1)), count: 100)
 

@@ -72,13 +72,8 @@ struct KilledWorkerTests {
         let ollama = try await LoopbackOllama.start(models: ["llama3.2:latest"])
         // Every model reply takes three seconds: the run is still writing when the kill comes.
         ollama.server.inject(.slow(.seconds(3)), count: 100)
-        let repository = try await TemporaryGitRepository.make()
+        let repository = try await TemporaryGitRepository.withThreeNotes()
         defer { repository.remove() }
-        for name in ["Parser", "Lexer", "Printer"] {
-            try repository.write(
-                "func run() {\n    // FIXME: \(name) drops malformed input\n}\n", to: "Sources/\(name).swift")
-        }
-        try await repository.commit("Add the tools", date: Date(timeIntervalSince1970: 1_600_000_000))
         let runner = try CommandRunner()
         let environment = [
             "TICKET_MASTER_DATABASE_URL": database.url, "OLLAMA_HOST": ollama.baseURL,
@@ -140,5 +135,18 @@ struct KilledWorkerTests {
         #expect(second.terminationReason == .exit && second.terminationStatus == 0)
         await ollama.shutdown()
         try await database.drop()
+    }
+}
+
+extension TemporaryGitRepository {
+    /// A repository with three old notes in three files: three suggestions, each written by the model.
+    static func withThreeNotes() async throws -> TemporaryGitRepository {
+        let repository = try await TemporaryGitRepository.make()
+        for name in ["Parser", "Lexer", "Printer"] {
+            try repository.write(
+                "func run() {\n    // FIXME: \(name) drops malformed input\n}\n", to: "Sources/\(name).swift")
+        }
+        try await repository.commit("Add the tools", date: Date(timeIntervalSince1970: 1_600_000_000))
+        return repository
     }
 }

@@ -12,6 +12,8 @@ import TicketMasterTesting
 struct ScaleOutTests {
     /// Two web nodes and a worker, each with a data folder of its own, sharing the database and the secret key.
     struct Nodes {
+        /// The secret key every node shares.
+        static let key = Data(repeating: 7, count: 32).base64EncodedString()
         let database: PostgresTestDatabase
         let first: TestServer
         let second: TestServer
@@ -19,17 +21,8 @@ struct ScaleOutTests {
 
         init(github: GitHubTestServer, roots: [String]) async throws {
             database = try await PostgresTestDatabase.make()
-            let configuration = """
-                database:
-                  url: \(database.url)
-                github:
-                  api_url: \(github.url.absoluteString)
-                publishing:
-                  pause_seconds: 0
-                llm:
-                  embedding_model: none
-                """
-            let key = ["TICKET_MASTER_SECRET_KEY": Data(repeating: 7, count: 32).base64EncodedString()]
+            let configuration = TestServer.configuration(filingOn: github, databaseURL: database.url)
+            let key = ["TICKET_MASTER_SECRET_KEY": Self.key]
             first = try TestServer(roots: roots, configuration: configuration, role: .web, variables: key)
             second = try TestServer(roots: roots, configuration: configuration, role: .web, variables: key)
             worker = try TestServer(roots: roots, configuration: configuration, role: .worker, variables: key)
@@ -138,12 +131,8 @@ struct ScaleOutTests {
         let nodes = try await Nodes(github: github, roots: [repository.container.path])
         let other = try TestServer(
             roots: [repository.container.path],
-            configuration: try String(
-                contentsOfFile: try #require(nodes.worker.settings.configurationFile), encoding: .utf8),
-            role: .worker,
-            variables: [
-                "TICKET_MASTER_SECRET_KEY": try #require(nodes.worker.settings.variables["TICKET_MASTER_SECRET_KEY"])
-            ])
+            configuration: TestServer.configuration(filingOn: github, databaseURL: nodes.database.url), role: .worker,
+            variables: ["TICKET_MASTER_SECRET_KEY": Nodes.key])
         defer { other.remove() }
         let workers = [try await buildWorker(nodes.worker.settings), try await buildWorker(other.settings)]
         let working = workers.map { worker in Task { try await worker.run() } }

@@ -41,16 +41,21 @@ struct TestServer {
 
     /// A server whose runs file on `github` without pauses and without an embedding model.
     init(filingOn github: GitHubTestServer, roots: [String]) throws {
-        try self.init(
-            roots: roots,
-            configuration: """
-                github:
-                  api_url: \(github.url.absoluteString)
-                publishing:
-                  pause_seconds: 0
-                llm:
-                  embedding_model: none
-                """)
+        try self.init(roots: roots, configuration: Self.configuration(filingOn: github))
+    }
+
+    /// The configuration of runs that file on `github` without pauses and without an embedding model, with their
+    /// history (and the team's records) in the PostgreSQL database `databaseURL` when given.
+    static func configuration(filingOn github: GitHubTestServer, databaseURL: String? = nil) -> String {
+        let database = databaseURL.map { "database:\n  url: \($0)\n" } ?? ""
+        return database + """
+            github:
+              api_url: \(github.url.absoluteString)
+            publishing:
+              pause_seconds: 0
+            llm:
+              embedding_model: none
+            """
     }
 
     func remove() {

@@ -313,11 +313,9 @@ public struct PostgresTeamStore: TeamStore {
     public func createRunRequest(
         repositoryId: Int64, requestedBy: String, maxIssues: Int, provider: String, issueTypes: [IssueType]?
     ) async throws -> RunRequest {
-        var request = RunRequest(
+        let queued = RunRequest(
             repositoryId: repositoryId, requestedBy: requestedBy, maxIssues: maxIssues, provider: provider,
-            state: .queued, createdAt: now())
-        request.issueTypes = issueTypes.map { $0.map(\.rawValue).joined(separator: ",") }
-        let queued = request
+            issueTypes: issueTypes, createdAt: now())
         let logger = logger
         return try await store.transaction { connection in
             try await Self.insert(queued, on: connection, logger: logger)
@@ -328,7 +326,7 @@ public struct PostgresTeamStore: TeamStore {
         repository id: Int64, due: Date, previous: Date?, maxIssues: Int, provider: String
     ) async throws -> RunRequest? {
         let request = RunRequest(
-            repositoryId: id, requestedBy: "schedule", maxIssues: maxIssues, provider: provider, state: .queued,
+            repositoryId: id, requestedBy: "schedule", maxIssues: maxIssues, provider: provider,
             createdAt: now())
         let logger = logger
         return try await store.transaction { connection in

@@ -226,7 +226,7 @@ public struct SQLiteTeamStore: TeamStore {
                 arguments: [due, id, previous])
             guard db.changesCount == 1 else { return nil }
             var request = RunRequest(
-                repositoryId: id, requestedBy: "schedule", maxIssues: maxIssues, provider: provider, state: .queued,
+                repositoryId: id, requestedBy: "schedule", maxIssues: maxIssues, provider: provider,
                 createdAt: created)
             try request.insert(db)
             try Self.queueSuggestion(request, into: db, at: created)
@@ -240,12 +240,10 @@ public struct SQLiteTeamStore: TeamStore {
     public func createRunRequest(
         repositoryId: Int64, requestedBy: String, maxIssues: Int, provider: String, issueTypes: [IssueType]?
     ) async throws -> RunRequest {
-        var request = RunRequest(
+        let queued = RunRequest(
             repositoryId: repositoryId, requestedBy: requestedBy, maxIssues: maxIssues, provider: provider,
-            state: .queued, createdAt: now())
-        request.issueTypes = issueTypes.map { $0.map(\.rawValue).joined(separator: ",") }
-        let queued = request
-        let created = request.createdAt
+            issueTypes: issueTypes, createdAt: now())
+        let created = queued.createdAt
         return try await database.write { db in
             var inserted = queued
             try inserted.insert(db)
@@ -415,15 +413,4 @@ struct SessionRow: Codable, FetchableRecord, PersistableRecord {
     var csrfToken: String
     var createdAt: Date
     var expiresAt: Date
-}
-
-extension RunRequest {
-    init(
-        repositoryId: Int64, requestedBy: String, maxIssues: Int, provider: String, state: RunRequestState,
-        createdAt: Date
-    ) {
-        self.init(
-            id: nil, repositoryId: repositoryId, requestedBy: requestedBy, maxIssues: maxIssues, provider: provider,
-            issueTypes: nil, state: state, runId: nil, message: nil, createdAt: createdAt, finishedAt: nil)
-    }
 }

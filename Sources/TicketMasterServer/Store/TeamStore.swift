@@ -203,6 +203,19 @@ extension DraftRecord {
     }
 }
 
+extension RunRequest {
+    /// A new request, queued, for the kinds of issue `issueTypes` (nil for every kind).
+    init(
+        repositoryId: Int64, requestedBy: String, maxIssues: Int, provider: String, issueTypes: [IssueType]? = nil,
+        createdAt: Date
+    ) {
+        self.init(
+            id: nil, repositoryId: repositoryId, requestedBy: requestedBy, maxIssues: maxIssues, provider: provider,
+            issueTypes: issueTypes.map { $0.map(\.rawValue).joined(separator: ",") }, state: .queued, runId: nil,
+            message: nil, createdAt: createdAt, finishedAt: nil)
+    }
+}
+
 /// The secrets a team store makes: session cookies, form tokens and API tokens, kept only as digests.
 public enum TeamSecrets {
     /// How long a session lasts without signing in again.
