@@ -12,8 +12,8 @@ import TicketMaster
 ///
 /// On shutdown the running run is cancelled: its drafts so far are kept and it is marked interrupted. Jobs still
 /// waiting stay in the queue and run after the next start; a job cut off by a crash is rescued once its lease
-/// lapses, which re-runs a filing (exactly once per draft, through the fingerprint claims) and passes over a
-/// suggestion the next start marked interrupted.
+/// lapses, which re-runs a filing (exactly once per draft, through the fingerprint claims) and ends a suggestion as
+/// interrupted (a lone SQLite server has marked it so at its next start already).
 actor RunCoordinator: Service {
     private let settings: ServerSettings
     private let team: any TeamStore
@@ -67,7 +67,7 @@ actor RunCoordinator: Service {
         try await queue.lead(role, holder: name, for: duration)
     }
 
-    /// Whether the request is waiting or running here.
+    /// Whether the request is waiting or being worked on, here or by any worker.
     func isBusy(_ id: Int64) async -> Bool {
         await feed.isLive(id)
     }
