@@ -699,7 +699,52 @@ struct Wording {
         if title.hasSuffix("…"), let name = file.split(separator: "/").last, name.count < file.count {
             title = markerTitle(note, kind: kind, word: word, file: String(name), symbol: symbol)
         }
+        // "This test case fails" in `TestUnknownFlagShouldReturnSameErrorRegardlessOfArgPosition`: the test's name
+        // says what is broken, which the note only points at.
+        if kind == .defect, paths.first.map(RepositoryReport.isTestPath) == true, let symbol,
+            ["this ", "these ", "it "].contains(where: { note.lowercased().hasPrefix($0) }),
+            let behaviour = testBehaviour(symbol), behaviour.count < 80
+        {
+            title = behaviour
+        }
         return (title, context, proposal, criteria)
+    }
+
+    /// The behaviour a test's name describes, as a sentence: `TestUnknownFlagShouldReturnSameErrorRegardlessOfArgPosition`
+    /// reads `Unknown flag should return same error regardless of arg position`, `test_empty_input_is_rejected`
+    /// `Empty input is rejected`. Nil for a name of fewer than four words, which describes no behaviour.
+    static func testBehaviour(_ name: String) -> String? {
+        var words: [String] = []
+        var word = ""
+        let characters = Array(name)
+        for (index, character) in characters.enumerated() {
+            let previous = index > 0 ? characters[index - 1] : nil
+            let next = index + 1 < characters.count ? characters[index + 1] : nil
+            if character == "_" || character == "-" || character == " " {
+                if !word.isEmpty { words.append(word) }
+                word = ""
+                continue
+            }
+            // A word starts at a capital after a small letter or digit (`unknownFlag`), and at the last capital of
+            // an acronym that a small letter follows (`HTTPRedirect`).
+            let startsWord =
+                character.isUppercase
+                && (previous.map { $0.isLowercase || $0.isNumber } == true
+                    || (previous?.isUppercase == true && next?.isLowercase == true))
+            if startsWord, !word.isEmpty {
+                words.append(word)
+                word = ""
+            }
+            word.append(character)
+        }
+        if !word.isEmpty { words.append(word) }
+        if let first = words.first, first.lowercased() == "test" { words.removeFirst() }
+        guard words.count >= 4, words.allSatisfy({ $0.allSatisfy { $0.isLetter || $0.isNumber } }) else { return nil }
+        // Acronyms keep their case (`HTTP`); other words read lower-case after the first.
+        let sentence = words.enumerated().map { index, word in
+            word.count > 1 && word == word.uppercased() ? word : (index == 0 ? word : word.lowercased())
+        }.joined(separator: " ")
+        return sentence.prefix(1).uppercased() + sentence.dropFirst()
     }
 
     /// Verbs a note starts with when it says what to do (`Make this strongly-typed`): its title is the note itself.

@@ -296,6 +296,21 @@ struct MarkerTitleTests {
         #expect(!Wording.markerTitle(note, kind: kind, word: "FIXME", file: file).hasSuffix("…"))
     }
 
+    @Test(
+        "a test's name reads as the behaviour it checks; short or odd names describe none",
+        arguments: [
+            (
+                "TestUnknownFlagShouldReturnSameErrorRegardlessOfArgPosition",
+                "Unknown flag should return same error regardless of arg position"
+            ),
+            ("test_empty_input_is_rejected", "Empty input is rejected"),
+            ("testHTTPRedirectKeepsTheMethod", "HTTP redirect keeps the method"),
+            ("testParse", nil), ("TestRun", nil), ("test_a$b_c_d", nil),
+        ] as [(String, String?)])
+    func testBehaviour(name: String, behaviour: String?) {
+        #expect(Wording.testBehaviour(name) == behaviour)
+    }
+
     @Test("with the code it is about, a note's title names it instead of \"this\"")
     func symbols() {
         #expect(
