@@ -70,8 +70,7 @@ struct KilledWorkerTests {
     func killedMidRun() async throws {
         let database = try await PostgresTestDatabase.make()
         let ollama = try await LoopbackOllama.start(models: ["llama3.2:latest"])
-        // Every model reply takes three seconds: the run is still writing when the kill comes.
-        ollama.server.inject(.slow(.seconds(3)), count: 100)
+        ollama.server.inject(.slow(.seconds(30)), count: 100)
         let repository = try await TemporaryGitRepository.withThreeNotes()
         defer { repository.remove() }
         let runner = try CommandRunner()
@@ -103,14 +102,25 @@ struct KilledWorkerTests {
         ] {
             try await database.execute(statement)
         }
+        // Killed as soon as the run asks the model, which holds every answer for thirty seconds, so the run cannot
+        // finish first. The watch runs on a thread of its own: a busy test run can hold Swift's few concurrency
+        // threads for seconds.
         let server = ollama.server
-        var writing = false
-        for _ in 0..<300 where !writing {
-            try await Task.sleep(for: .milliseconds(100))
-            writing = server.requests.contains { $0.path == "/api/chat" }
+        let killed = await withCheckedContinuation { continuation in
+            Thread {
+                let deadline = Date().addingTimeInterval(120)
+                while first.isRunning && Date() < deadline {
+                    if server.requests.contains(where: { $0.path == "/api/chat" }) {
+                        kill(first.processIdentifier, SIGKILL)
+                        continuation.resume(returning: true)
+                        return
+                    }
+                    usleep(2000)
+                }
+                continuation.resume(returning: false)
+            }.start()
         }
-        #expect(writing, "the run never reached the model")
-        kill(first.processIdentifier, SIGKILL)
+        #expect(killed, "the run never reached the model")
         await CommandRunner.waitForExit(first)
         let eventsBefore = try await database.values("SELECT count(*)::text FROM run_request_event").first ?? nil
         #expect(try await database.values("SELECT state FROM run_request") == ["running"])
