@@ -77,6 +77,7 @@ actor RunCoordinator: Service {
     func run() async throws {
         guard works else {
             // A web node: its schedule ticks need the leadership handed on when it stops, nothing else.
+            settings.logger.notice("web node \(name): runs and filings are queued for the workers")
             try? await gracefulShutdown()
             await queue.resign(ScheduleTicker.role, holder: name)
             return
@@ -88,12 +89,16 @@ actor RunCoordinator: Service {
                 RunJob.file: { job in try await self.perform(job, filing: true) },
             ], name: name, logger: settings.logger)
         let working = Task { await worker.run() }
+        if settings.role == .worker {
+            settings.logger.notice("worker \(name) runs the queued runs and filings; SIGTERM or Ctrl-C stops it")
+        }
         // Returns when the service group shuts down gracefully (or this task is cancelled).
         try? await gracefulShutdown()
         working.cancel()
         await working.value
         // Hands the schedules on at once to a server that stays.
         await queue.resign(ScheduleTicker.role, holder: name)
+        if settings.role == .worker { settings.logger.notice("worker \(name) stopped") }
     }
 
     /// Runs one job: a suggestion run still waiting (one the last start marked interrupted is passed over), or
