@@ -589,11 +589,12 @@ struct SignalRules {
 
     /// One signal per test file: the tests it admits are broken, with their age and what they exercise.
     private func brokenTests() -> [Signal] {
-        Dictionary(grouping: report.brokenTests, by: \.path).compactMap { path, tests -> Signal? in
+        Dictionary(grouping: report.brokenTests, by: \.path).compactMap { path, all -> Signal? in
             // A shell suite's `test_expect_failure` is how projects record a known bug, and the harness reports
             // when one starts passing. It is worth an issue when the commit that marked it says it demonstrates a
             // bug; not when tests were only moved or regrouped (a catalogue of known limitations).
-            let tests = tests.filter { test in
+            let recorded = all.filter { $0.excerpt.contains("test_expect_failure") }.count
+            let tests = all.filter { test in
                 guard test.excerpt.contains("test_expect_failure") else { return true }
                 // One whose commit calls it a fundamental problem or a limitation records a decision, not a bug.
                 return test.lastChanged.map {
@@ -602,8 +603,12 @@ struct SignalRules {
             }
             guard !tests.isEmpty else { return nil }
             let oldest = tests.compactMap(\.ageDays).max() ?? 0
-            let severity: Severity =
+            let newest = tests.compactMap(\.ageDays).min() ?? 0
+            var severity: Severity =
                 tests.count >= 5 && oldest >= 365 ? .high : tests.count >= 3 || oldest >= 365 ? .medium : .low
+            // Broken for ten years and more, through every rewrite since: the project lives with it, as a known
+            // limitation, whatever the commit that marked it said then.
+            if newest >= 3_650 { severity = .low }
             var seen = Set<String>()
             let names = tests.map(\.test).filter { !$0.isEmpty && seen.insert($0).inserted }
             return Signal(
@@ -620,7 +625,10 @@ struct SignalRules {
                     },
                     commits: Array(Set(tests.compactMap(\.lastChanged))).sorted { $0.date < $1.date }.prefix(5)
                         .map { $0 },
-                    metrics: [Metric("tests", Double(tests.count)), Metric("age-days", Double(oldest))]))
+                    metrics: [
+                        Metric("tests", Double(tests.count)), Metric("age-days", Double(oldest)),
+                        Metric("recorded-breakages", Double(recorded)),
+                    ]))
         }
     }
 

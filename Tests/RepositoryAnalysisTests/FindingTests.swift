@@ -174,6 +174,34 @@ struct FindingTests {
         }
     }
 
+    @Test(
+        "known breakages broken for ten years are a known limitation (low); the signal counts every breakage the file records"
+    )
+    func ancientBreakages() async throws {
+        try await withRepository { repository in
+            try repository.write(
+                "test_expect_failure 'rename/add conflict resolvable' '\n\tgit merge side\n'\n", to: "t/t6422-merge.sh")
+            try await repository.commit("t6422: demonstrate bug in rename/add resolution", date: Day.at(-3_700))
+            try repository.write(
+                "test_expect_failure 'rename/add conflict resolvable' '\n\tgit merge side\n'\n"
+                    + "test_expect_failure 'a rename of 64 KiB paths' '\n\tgit merge long\n'\n",
+                to: "t/t6422-merge.sh")
+            try await repository.commit("Collect the merge corner cases in t6422", date: Day.at(-3_690))
+            try repository.write(
+                "test_expect_failure 'grep --textconv in a submodule' '\n\tgit grep x\n'\n", to: "t/t7814-grep.sh")
+            try await repository.commit("grep: demonstrate bug with textconv and submodules", date: Day.at(-500))
+            let report = try await analyze(repository.url)
+            let signals = Dictionary(
+                report.signals.filter { $0.kind == .brokenTest }.map { ($0.evidence.locations.first?.path ?? "", $0) }
+            ) { first, _ in first }
+            let old = try #require(signals["t/t6422-merge.sh"])
+            #expect(old.severity == .low)
+            #expect(old.evidence.locations.count == 1)
+            #expect(old.evidence.metrics.first { $0.name == "recorded-breakages" }?.value == 2)
+            #expect(signals["t/t7814-grep.sh"]?.severity == .medium)
+        }
+    }
+
     @Test("calls that stop shipped code as unimplemented are crash stubs, grouped by message; abstract methods are not")
     func crashStubs() async throws {
         try await withRepository { repository in

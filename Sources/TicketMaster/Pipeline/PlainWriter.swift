@@ -309,19 +309,30 @@ struct Wording {
         where lead.evidence.locations.allSatisfy({ $0.excerpt?.contains("test_expect_failure") == true }):
             // Known breakages a shell suite records: each documents a bug that is still there.
             let count = metric("tests")
+            // The file may record more than those whose commits said they show a bug: the title counts honestly.
+            let recorded = max(count, metric("recorded-breakages"))
             let file = path.split(separator: "/").last.map(String.init) ?? path
-            let breakages = count == 1 ? "the known breakage" : "the \(count) known breakages"
+            let breakages =
+                recorded > count
+                ? "\(count) of the \(recorded) known breakages"
+                : count == 1 ? "the known breakage" : "the \(count) known breakages"
             title = "Fix \(breakages) recorded in \(shown)"
-            if title.count > 80 { title = "Fix \(breakages) recorded in \(file)" }
+            if title.count > 79 { title = "Fix \(breakages) recorded in \(file)" }
+            if title.count > 79 { title = "Fix \(breakages) in \(file)" }
             let marked =
                 lead.evidence.commits.last.map {
-                    " They were marked in `\($0.hash.prefix(10))` (\(PlainWriter.day($0.date))), "
+                    " \(count == 1 ? "It was" : "They were") marked in `\($0.hash.prefix(10))` (\(PlainWriter.day($0.date))), "
                         + "\(PlainWriter.codeSpan($0.subject))."
                 } ?? ""
             context =
                 "`\(path)` runs \(count == 1 ? "a test" : "\(count) tests") with `test_expect_failure` (listed in "
-                + "Evidence): the suite reports each as a known breakage, so each records a bug that is still "
-                + "there." + marked
+                + "Evidence): the suite reports \(count == 1 ? "it" : "each") as a known breakage, so "
+                + "\(count == 1 ? "it records" : "each records") a bug that is still there." + marked
+            if recorded > count {
+                context +=
+                    " The file records \(recorded) known breakages in all; the others were marked by commits that "
+                    + "do not say they show a bug, so they are left out."
+            }
             // What that commit says of the bug, often with a plan to fix it, quoted as the repository's words.
             if let body = lead.evidence.commits.last?.body.map(Self.quotedMessage), !body.isEmpty {
                 context += " Its message says:\n\n" + body

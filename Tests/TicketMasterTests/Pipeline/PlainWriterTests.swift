@@ -109,6 +109,14 @@ struct PlainWriterTests {
         #expect(!issue.body.contains("skipped") && !issue.title.contains("Decide"))
         #expect(issue.labels.contains("bug"))
 
+        // When the file records more known breakages than those whose commits said they show a bug, the title
+        // counts both.
+        var some = breakages
+        some.evidence.metrics.append(Metric("recorded-breakages", 7))
+        let partial = draft([some], toolchain: make)
+        #expect(partial.title == "Fix 2 of the 7 known breakages recorded in t/t7814-grep-recurse-submodules.sh")
+        #expect(partial.body.contains("records 7 known breakages in all"))
+
         // A test marked to fail is not called skipped.
         let expected = Signal(
             kind: .brokenTest, severity: .medium, identity: ["tests/test_chain.py"],
