@@ -104,6 +104,30 @@ public final class CommandRunner: Sendable {
         }
     }
 
+    /// Sends `signal` to `process` as soon as `condition` holds, checking every 2 ms on a thread of its own: a busy
+    /// test run can hold Swift's few concurrency threads for seconds, past the point meant. False when the process
+    /// ended, or `timeout` passed, first.
+    public static func signal(
+        _ signal: Int32, to process: Process, timeout: TimeInterval = 90,
+        when condition: @escaping @Sendable () -> Bool
+    ) async -> Bool {
+        nonisolated(unsafe) let process = process
+        return await withCheckedContinuation { continuation in
+            Thread {
+                let deadline = Date().addingTimeInterval(timeout)
+                while process.isRunning && Date() < deadline {
+                    if condition() {
+                        kill(process.processIdentifier, signal)
+                        continuation.resume(returning: true)
+                        return
+                    }
+                    usleep(2000)
+                }
+                continuation.resume(returning: false)
+            }.start()
+        }
+    }
+
     /// Waits for `work`, a run of the executable, on a thread of its own instead of one of Swift's concurrency
     /// pool, which ``run(_:in:environment:)`` would hold until the child exits; on a two-core machine the pool has
     /// only two threads, and the other tests need them.

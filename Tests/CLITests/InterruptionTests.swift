@@ -18,22 +18,10 @@ struct InterruptionTests {
         let process = try runner.start(
             ["generate", repository.url.path, "--dry-run", "--max-issues", "3", "--provider", "ollama"],
             environment: ["OLLAMA_HOST": ollama.baseURL, "TICKET_MASTER_LLM_MODEL": "llama3.2"])
-        // Interrupt once the first issue is done and the second is being written. The watch runs on a thread of
-        // its own: a busy test run can hold Swift's few concurrency threads for seconds, past the point meant.
+        // Interrupt once the first issue is done and the second is being written.
         let server = ollama.server
-        let interrupted = await withCheckedContinuation { continuation in
-            Thread {
-                let deadline = Date().addingTimeInterval(90)
-                while process.isRunning && Date() < deadline {
-                    if server.requests.filter({ $0.path == "/api/chat" }).count >= 3 {
-                        kill(process.processIdentifier, SIGINT)
-                        continuation.resume(returning: true)
-                        return
-                    }
-                    usleep(2000)
-                }
-                continuation.resume(returning: false)
-            }.start()
+        let interrupted = await CommandRunner.signal(SIGINT, to: process) {
+            server.requests.filter({ $0.path == "/api/chat" }).count >= 3
         }
         #expect(interrupted, "the run ended before it could be interrupted")
         await CommandRunner.waitForExit(process)

@@ -103,22 +103,10 @@ struct KilledWorkerTests {
             try await database.execute(statement)
         }
         // Killed as soon as the run asks the model, which holds every answer for thirty seconds, so the run cannot
-        // finish first. The watch runs on a thread of its own: a busy test run can hold Swift's few concurrency
-        // threads for seconds.
+        // finish first.
         let server = ollama.server
-        let killed = await withCheckedContinuation { continuation in
-            Thread {
-                let deadline = Date().addingTimeInterval(120)
-                while first.isRunning && Date() < deadline {
-                    if server.requests.contains(where: { $0.path == "/api/chat" }) {
-                        kill(first.processIdentifier, SIGKILL)
-                        continuation.resume(returning: true)
-                        return
-                    }
-                    usleep(2000)
-                }
-                continuation.resume(returning: false)
-            }.start()
+        let killed = await CommandRunner.signal(SIGKILL, to: first, timeout: 120) {
+            server.requests.contains { $0.path == "/api/chat" }
         }
         #expect(killed, "the run never reached the model")
         await CommandRunner.waitForExit(first)
