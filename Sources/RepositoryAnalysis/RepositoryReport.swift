@@ -487,4 +487,9 @@ extension RepositoryReport {
     public static func isTestPath(_ path: String) -> Bool {
         HistoryAggregate.isTestPath(path)
     }
+
+    /// Whether `path` is code a person writes: not prose, data, configuration, release notes or a lock file.
+    public static func isCodePath(_ path: String) -> Bool {
+        FileKinds.isCode(path) && !FileKinds.isGenerated(path)
+    }
 }

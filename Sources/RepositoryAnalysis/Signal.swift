@@ -60,6 +60,9 @@ public enum SignalKind: String, Codable, Sendable, CaseIterable, Hashable {
     case brokenReference = "broken-reference"
     /// A credential in a tracked file.
     case leakedSecret = "leaked-secret"
+    /// A defect a language model reported after reading the code, kept only because every line it cited and
+    /// every piece of code it quoted were found at the analysed commit (the pipeline's discovery stage).
+    case codeReading = "code-reading"
 }
 
 /// How much a signal matters, from `low` to `critical`.
@@ -87,12 +90,43 @@ public struct Evidence: Codable, Sendable, Hashable {
     public var commits: [CommitReference]
     /// Numbers that quantify the finding, in a stable order (for example `commits: 42`, `insertions: 1200`).
     public var metrics: [Metric]
+    /// What a model said about the code, for a finding found by reading it; nil for every finding of analysis.
+    public var reading: CodeReading?
 
     /// Creates evidence.
-    public init(locations: [SourceLocation] = [], commits: [CommitReference] = [], metrics: [Metric] = []) {
+    public init(
+        locations: [SourceLocation] = [], commits: [CommitReference] = [], metrics: [Metric] = [],
+        reading: CodeReading? = nil
+    ) {
         self.locations = locations
         self.commits = commits
         self.metrics = metrics
+        self.reading = reading
+    }
+}
+
+/// A model's account of a defect it found by reading the code. Its words are the model's, not facts of the
+/// analysis: only the locations beside it were verified, so issues show it as the model's and never as evidence.
+public struct CodeReading: Codable, Sendable, Hashable {
+    /// The model that read the code, as `provider model`.
+    public var model: String
+    /// The issue title the model proposed.
+    public var title: String
+    /// What kind of defect: `bug-risk`, `error-handling`, `resource-handling`, `concurrency`, `security`,
+    /// `dead-code` or `test-cannot-fail`.
+    public var category: String
+    /// Why the cited code is wrong, in the model's words.
+    public var explanation: String
+    /// The change the model proposes.
+    public var fix: String
+
+    /// Creates a reading.
+    public init(model: String, title: String, category: String, explanation: String, fix: String) {
+        self.model = model
+        self.title = title
+        self.category = category
+        self.explanation = explanation
+        self.fix = fix
     }
 }
 

@@ -70,8 +70,13 @@ public struct Configuration: Sendable, Equatable {
 
     /// The model stages of the suggestion pipeline.
     public struct Pipeline: Sendable, Equatable {
-        /// One draft stage, then review stages.
+        /// An optional discover stage, one draft stage, then review stages.
         public var stages: [PipelineStage]
+        /// The most passages of code the discover stage reads in a run, one model call each.
+        public var discoveryPassages: Int = 6
+
+        /// The discover stage, when the pipeline has one.
+        public var discovery: PipelineStage? { stages.first { $0.kind == .discover } }
 
         /// The draft stage.
         public var draft: PipelineStage { stages.first { $0.kind == .draft } ?? PipelineStage.defaults[0] }
@@ -201,7 +206,12 @@ public struct Configuration: Sendable, Equatable {
             reviewThreshold: read.int("issue_generation.review_threshold"),
             types: read.issueTypes("issue_generation.templates"),
             duplicateEmbeddingSimilarity: read.double("issue_generation.duplicate_embedding_similarity"))
-        pipeline = Pipeline(stages: read.stages("pipeline.stages"))
+        var stages = read.stages("pipeline.stages")
+        // `pipeline.discover: true` (or `--discover`) adds the discover stage with the run's model and template.
+        if read.bool("pipeline.discover"), !stages.contains(where: { $0.kind == .discover }) {
+            stages.insert(PipelineStage(name: "discover", kind: .discover), at: 0)
+        }
+        pipeline = Pipeline(stages: stages, discoveryPassages: read.int("pipeline.discovery_passages"))
         models = Models(
             provider: read.string("llm.provider"),
             model: read.optionalString("llm.model"),

@@ -2,7 +2,8 @@
 ///
 /// The deterministic steps (analysis, planning, checks, the plain-writer fallback, de-duplication, saving) always
 /// run; the stages decide which models write and judge the drafts, with which templates. There is exactly one
-/// `draft` stage, first; every `review` stage after it must score a draft at or above its threshold.
+/// `draft` stage, preceded by at most one `discover` stage; every `review` stage after it must score a draft at or
+/// above its threshold.
 public struct PipelineStage: Codable, Sendable, Hashable {
     /// What a stage does.
     public enum Kind: String, Codable, Sendable, CaseIterable {
@@ -11,6 +12,9 @@ public struct PipelineStage: Codable, Sendable, Hashable {
         /// Scores a draft from 0 to 100 with reasons; below the threshold it is rewritten once with those reasons,
         /// then replaced by the plain writer.
         case review
+        /// Reads the hottest code before planning and reports defects; only those whose every citation holds at
+        /// the analysed commit become findings.
+        case discover
     }
 
     /// The stage's name, shown in `pipeline show`, history and notes.
@@ -119,11 +123,13 @@ extension PipelineStage {
             }
             stages.append(stage)
         }
-        guard stages.first?.kind == .draft, stages.dropFirst().allSatisfy({ $0.kind == .review }) else {
+        let drafting = stages.first?.kind == .discover ? stages.dropFirst() : stages[...]
+        guard drafting.first?.kind == .draft, drafting.dropFirst().allSatisfy({ $0.kind == .review }) else {
             return .failure(
                 Problem(
                     found: "\(stages.map(\.kind.rawValue))",
-                    fix: "start with one draft stage and follow it with review stages"))
+                    fix: "start with one draft stage (a discover stage may come before it) and follow it with review "
+                        + "stages"))
         }
         return .success(stages)
     }

@@ -6,6 +6,10 @@ public struct DraftProblem: Codable, Sendable, Hashable, CustomStringConvertible
     /// Which rule the draft broke.
     public enum Rule: String, Codable, Sendable, Hashable {
         case titleLength, vagueTitle, shortBody, placeholder, secret, foreignLink, missingPath, missingLine, noCitation
+        /// Code a draft quotes is not in the lines it cites.
+        case unverifiedQuote
+        /// A symbol a draft names is not declared in the file it cites.
+        case missingSymbol
     }
 
     /// The rule.
@@ -81,6 +85,9 @@ public struct DraftChecks: Sendable {
             problems.append(DraftProblem(.foreignLink, "it links to \(url), outside the repository"))
         }
         problems += await citationProblems(draft, oracle: oracle)
+        for citation in draft.codeCitations {
+            if let problem = await citation.problem(oracle) { problems.append(problem) }
+        }
         return problems
     }
 

@@ -25,6 +25,8 @@ public struct IssueDraft: Codable, Sendable, Hashable {
     public var signals: [Signal]
     /// Who wrote the text.
     public var writer: Writer
+    /// Code the text cites and quotes, each verified against the analysed commit before the draft is kept.
+    public var codeCitations: [CodeCitation] = []
 
     /// Creates a draft; the fingerprint is derived from the signals' fingerprints.
     public init(title: String, body: String, labels: [String], type: IssueType, signals: [Signal], writer: Writer) {
@@ -35,6 +37,36 @@ public struct IssueDraft: Codable, Sendable, Hashable {
         self.fingerprint = Fingerprint.of(signals.map(\.fingerprint).sorted())
         self.signals = signals
         self.writer = writer
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case title, body, labels, type, fingerprint, signals, writer, codeCitations
+    }
+
+    /// Decodes a draft; drafts saved before drafts could cite code have none.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        title = try container.decode(String.self, forKey: .title)
+        body = try container.decode(String.self, forKey: .body)
+        labels = try container.decode([String].self, forKey: .labels)
+        type = try container.decode(IssueType.self, forKey: .type)
+        fingerprint = try container.decode(String.self, forKey: .fingerprint)
+        signals = try container.decode([Signal].self, forKey: .signals)
+        writer = try container.decode(Writer.self, forKey: .writer)
+        codeCitations = try container.decodeIfPresent([CodeCitation].self, forKey: .codeCitations) ?? []
+    }
+
+    /// Encodes a draft; one that cites no code has no `codeCitations` key, as before drafts could cite code.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(title, forKey: .title)
+        try container.encode(body, forKey: .body)
+        try container.encode(labels, forKey: .labels)
+        try container.encode(type, forKey: .type)
+        try container.encode(fingerprint, forKey: .fingerprint)
+        try container.encode(signals, forKey: .signals)
+        try container.encode(writer, forKey: .writer)
+        if !codeCitations.isEmpty { try container.encode(codeCitations, forKey: .codeCitations) }
     }
 }
 

@@ -38,11 +38,40 @@ public struct ModelWriter: Sendable {
         var proposal: String
         var acceptanceCriteria: [String]
         var labels: [String]
+        var citations: [Cited]
 
         enum CodingKeys: String, CodingKey {
-            case title, summary, proposal, labels
+            case title, summary, proposal, labels, citations
             case acceptanceCriteria = "acceptance_criteria"
         }
+    }
+
+    /// A passage of code as a model cites it, before it is checked.
+    struct Cited: Codable, Sendable {
+        var path: String
+        var startLine: Int
+        var endLine: Int
+        var code: String
+        var symbol: String
+
+        enum CodingKeys: String, CodingKey {
+            case path, code, symbol
+            case startLine = "start_line"
+            case endLine = "end_line"
+        }
+
+        var citation: CodeCitation {
+            CodeCitation(path: path, startLine: startLine, endLine: endLine, code: code, symbol: symbol)
+        }
+
+        /// The schema of one citation; `symbol` is empty when the passage declares nothing the text names.
+        static let schema = JSONSchema.object([
+            .init("path", .string(minLength: 1, maxLength: 300)),
+            .init("start_line", .integer(minimum: 1)),
+            .init("end_line", .integer(minimum: 1)),
+            .init("code", .string(minLength: 1, maxLength: 600)),
+            .init("symbol", .string(minLength: 0, maxLength: 120)),
+        ])
     }
 
     /// The reviewer's verdict, with its own rewrite of the draft that fixes what it found: a critique-and-rewrite
@@ -96,6 +125,10 @@ public struct ModelWriter: Sendable {
         }
     }
 
+    /// The stage that reads the hottest code for defects before planning, when the pipeline has one.
+    public var discovering: Stage?
+    /// The most passages of code the discovery stage reads in a run.
+    public var discoveryPassages: Int
     /// The stage that writes drafts.
     public var drafting: Stage
     /// The stages that score them, in order.
@@ -117,8 +150,11 @@ public struct ModelWriter: Sendable {
     /// Creates a writer from its stages.
     public init(
         drafting: Stage, reviews: [Stage], maxTokens: Int, temperature: Double, allowedLabels: [String],
-        promptTokenBudget: Int = 1200, embedder: (any TextEmbedding)? = nil
+        promptTokenBudget: Int = 1200, embedder: (any TextEmbedding)? = nil, discovering: Stage? = nil,
+        discoveryPassages: Int = 6
     ) {
+        self.discovering = discovering
+        self.discoveryPassages = discoveryPassages
         self.drafting = drafting
         self.reviews = reviews
         self.maxTokens = maxTokens
@@ -160,18 +196,35 @@ public struct ModelWriter: Sendable {
             .init("proposal", .string(minLength: 20, maxLength: 800)),
             .init("acceptance_criteria", .array(of: .string(minLength: 5, maxLength: 200), minItems: 1, maxItems: 5)),
             .init("labels", .array(of: .oneOf(labels), minItems: 0, maxItems: 4)),
+            .init("citations", .array(of: Cited.schema, minItems: 0, maxItems: 3)),
         ])
         let (content, made) = try await generate(Content.self, in: drafting, schema: schema, prompt: prompt)
+        let writer = IssueDraft.Writer.model(
+            provider: drafting.model.descriptor.provider, model: drafting.model.descriptor.model)
+        let citations = content.citations.map(\.citation)
+        let plainSections = Sections(plain.body)
         let body = Self.body(
-            summary: content.summary, evidence: Self.sections(of: plain.body)["Evidence"] ?? "",
-            proposal: content.proposal, criteria: content.acceptanceCriteria)
+            summary: content.summary, evidence: plainSections.text("Evidence"), citations: citations,
+            proposal: content.proposal, criteria: content.acceptanceCriteria,
+            footer: Self.provenance(plainSections.footer, writer: writer))
         var chosen = plain.labels
         for label in content.labels where labels.contains(label) && !chosen.contains(label) { chosen.append(label) }
-        let draft = IssueDraft(
+        var draft = IssueDraft(
             title: content.title.trimmingCharacters(in: .whitespacesAndNewlines), body: body, labels: chosen,
-            type: planned.type, signals: planned.signals,
-            writer: .model(provider: drafting.model.descriptor.provider, model: drafting.model.descriptor.model))
+            type: planned.type, signals: planned.signals, writer: writer)
+        draft.codeCitations = citations
         return (draft, made)
+    }
+
+    /// The line that closes a model's draft: where the evidence comes from (the plain writer's line, naming the
+    /// analysed commit) and which sections the model wrote.
+    static func provenance(_ plainFooter: String, writer: IssueDraft.Writer) -> String {
+        var found = plainFooter.replacingOccurrences(of: "<sub>", with: "")
+            .replacingOccurrences(of: "</sub>", with: "").trimmingCharacters(in: .whitespaces)
+        if found.hasSuffix(".") { found.removeLast() }
+        let source = found.isEmpty ? "Found by Ticket-Master" : found
+        return "<sub>\(source). Evidence: the analysis. Context, where in the code, proposed change and acceptance "
+            + "criteria: written by \(writer.name) and checked against the repository.</sub>"
     }
 
     /// Scores `draft` from 0 to 100 with reasons, as the review stage `reviewer` sees it, and rewrites it to fix
@@ -179,14 +232,14 @@ public struct ModelWriter: Sendable {
     func review(
         _ draft: IssueDraft, planned: PlannedIssue, by reviewer: Stage, code: CodeContext? = nil
     ) async throws -> Review {
-        let sections = Self.sections(of: draft.body)
+        let sections = Sections(draft.body)
         let prompt = await fitted(reviewer, planned.signals, code: code) { findings in
             [
                 "findings": findings,
                 "title": draft.title,
-                "summary": sections["Context"] ?? "",
-                "proposal": sections["Proposed change"] ?? "",
-                "criteria": sections["Acceptance criteria"] ?? "",
+                "summary": sections.text("Context"),
+                "proposal": sections.text("Proposed change"),
+                "criteria": sections.text("Acceptance criteria"),
             ]
         }
         let schema = JSONSchema.object([
@@ -200,22 +253,50 @@ public struct ModelWriter: Sendable {
         let (verdict, made) = try await generate(Verdict.self, in: reviewer, schema: schema, prompt: prompt)
         var rewrite = draft
         rewrite.title = verdict.title.trimmingCharacters(in: .whitespacesAndNewlines)
+        // The reviewer rewrites the prose; the citations it was shown stay, checked again with the rewrite.
         rewrite.body = Self.body(
-            summary: verdict.summary, evidence: sections["Evidence"] ?? "", proposal: verdict.proposal,
-            criteria: verdict.acceptanceCriteria)
+            summary: verdict.summary, evidence: sections.text("Evidence"), citations: draft.codeCitations,
+            proposal: verdict.proposal, criteria: verdict.acceptanceCriteria, footer: sections.footer)
         return Review(
             score: verdict.score, reasons: verdict.reasons.filter { !Self.isDegenerate($0) }, rewrite: rewrite,
             calls: made)
     }
 
-    /// An issue body: the model's prose around the analysis's evidence.
-    static func body(summary: String, evidence: String, proposal: String, criteria: [String]) -> String {
-        [
+    /// An issue body: the model's prose around the analysis's evidence, with the code the model cites.
+    static func body(
+        summary: String, evidence: String, citations: [CodeCitation] = [], proposal: String, criteria: [String],
+        footer: String = ""
+    ) -> String {
+        var parts = [
             "## Context\n\n" + summary.trimmingCharacters(in: .whitespacesAndNewlines),
             "## Evidence\n\n" + evidence,
+        ]
+        if !citations.isEmpty {
+            parts.append("## Where in the code\n\n" + citations.map(Self.rendered).joined(separator: "\n\n"))
+        }
+        parts += [
             "## Proposed change\n\n" + proposal.trimmingCharacters(in: .whitespacesAndNewlines),
             "## Acceptance criteria\n\n" + criteria.map { "- [ ] \($0)" }.joined(separator: "\n"),
-        ].joined(separator: "\n\n")
+        ]
+        if !footer.isEmpty { parts.append(footer) }
+        return parts.joined(separator: "\n\n")
+    }
+
+    /// A cited passage as Markdown: its place, the symbol, and the quoted code in a fence longer than any run of
+    /// backticks in it, so that repository text renders as code and nothing else.
+    static func rendered(_ citation: CodeCitation) -> String {
+        var head = "- `\(citation.location)`"
+        if let symbol = citation.symbol { head += ", " + PlainWriter.codeSpan(symbol) }
+        let code = PlainWriter.inert(citation.code)
+        var longest = 0
+        var run = 0
+        for character in code {
+            run = character == "`" ? run + 1 : 0
+            longest = max(longest, run)
+        }
+        let fence = String(repeating: "`", count: max(3, longest + 1))
+        let indented = code.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }
+        return head + ":\n\n  " + fence + "\n" + indented.joined(separator: "\n") + "\n  " + fence
     }
 
     /// A model error in a stage, with the calls the stage made before it failed (a reply that did not validate and
@@ -226,7 +307,7 @@ public struct ModelWriter: Sendable {
     }
 
     /// Asks `stage`'s model for a `Value` matching `schema`; every call made is returned, or carried by the error.
-    private func generate<Value: Decodable & Sendable>(
+    func generate<Value: Decodable & Sendable>(
         _ type: Value.Type, in stage: Stage, schema: JSONSchema, prompt: RenderedPrompt
     ) async throws -> (Value, [ModelCall]) {
         do {
@@ -311,18 +392,6 @@ public struct ModelWriter: Sendable {
             }
             return ["index": index + 1, "summary": signal.summary, "evidence": evidence]
         }
-    }
-
-    /// A Markdown body's `## ` sections by heading.
-    static func sections(of body: String) -> [String: String] {
-        var sections: [String: String] = [:]
-        for part in body.components(separatedBy: "## ").dropFirst() {
-            let lines = part.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let heading = lines.first else { continue }
-            sections[String(heading).trimmingCharacters(in: .whitespaces)] =
-                lines.count > 1 ? String(lines[1]).trimmingCharacters(in: .whitespacesAndNewlines) : ""
-        }
-        return sections
     }
 
     /// Whether a reason is a small model's loop rather than a sentence (`Testing: Testing: Testing: …`): one word

@@ -33,14 +33,18 @@ public struct PipelineDescription: Codable, Sendable, Hashable {
                 : models.provider + (models.model.map { "/\($0)" } ?? "")
         var steps = [
             Step(
-                name: "analysis", kind: "fixed", detail: "history and working tree of the repository → findings"),
-            Step(
-                name: "planning", kind: "fixed",
-                detail: "merge findings with one cause and rank them; at most \(generation.maxIssues) issue(s), "
-                    + "\(generation.maxPerKind) of one kind of finding, of the types "
-                    + generation.types.map(\.type.rawValue).joined(separator: ", ")),
+                name: "analysis", kind: "fixed", detail: "history and working tree of the repository → findings")
         ]
-        for stage in configuration.pipeline.stages {
+        let planning = Step(
+            name: "planning", kind: "fixed",
+            detail: "merge findings with one cause and rank them; at most \(generation.maxIssues) issue(s), "
+                + "\(generation.maxPerKind) of one kind of finding, of the types "
+                + generation.types.map(\.type.rawValue).joined(separator: ", "))
+        // The discover stage, first when there is one, runs before planning: what it finds is ranked with
+        // analysis's findings.
+        let stages = configuration.pipeline.stages
+        if !stages.contains(where: { $0.kind == .discover }) { steps.append(planning) }
+        for stage in stages {
             var detail: String
             switch stage.kind {
             case .draft:
@@ -49,6 +53,11 @@ public struct PipelineDescription: Codable, Sendable, Hashable {
                 detail =
                     "scores the draft 0–100; below \(stage.threshold ?? generation.reviewThreshold) it is rewritten "
                     + "once with the reasons"
+            case .discover:
+                detail =
+                    "reads up to \(configuration.pipeline.discoveryPassages) passage(s) of the hottest code for "
+                    + "defects; a defect becomes a finding only when every cited line, quoted code and symbol is found "
+                    + "at the analysed commit, the rest are dropped and counted"
             }
             if stage.kind == .draft { detail += "; the evidence, links and labels come from the analysis" }
             steps.append(
@@ -56,11 +65,13 @@ public struct PipelineDescription: Codable, Sendable, Hashable {
                     name: stage.name, kind: stage.kind.rawValue, model: stage.model ?? runModel,
                     template: Self.templateSource(stage.templateName, directory: models.promptsDirectory),
                     detail: detail))
+            if stage.kind == .discover { steps.append(planning) }
             if stage.kind == .draft {
                 steps.append(
                     Step(
                         name: "checks", kind: "fixed",
-                        detail: "cited paths and lines exist at the analysed commit; a specific title under 80 "
+                        detail: "cited paths and lines exist at the analysed commit, and quoted code is on those "
+                            + "lines; a specific title under 80 "
                             + "characters; no placeholders or credentials; at least \(generation.minDescriptionLength) "
                             + "characters; a failing draft is rewritten once"))
             }
@@ -116,7 +127,11 @@ public struct PipelineDescription: Codable, Sendable, Hashable {
             }
         }
         let draft = steps.first { $0.kind == "draft" }.map(Self.identifier) ?? "draft"
-        lines.append("    analysis --> planning --> \(draft) --> checks")
+        if let discover = steps.first(where: { $0.kind == "discover" }).map(Self.identifier) {
+            lines.append("    analysis --> \(discover) --> planning --> \(draft) --> checks")
+        } else {
+            lines.append("    analysis --> planning --> \(draft) --> checks")
+        }
         lines.append("    checks -- \"fail: rewrite once\" --> \(draft)")
         lines.append("    checks -- \"fail again\" --> plain_writer")
         var previous = "checks"

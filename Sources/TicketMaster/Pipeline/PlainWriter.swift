@@ -84,16 +84,36 @@ public struct PlainWriter: Sendable {
         body += "\n\n## Proposed change\n\n" + (wording?.proposal ?? "")
         body +=
             "\n\n## Acceptance criteria\n\n" + (wording?.criteria ?? []).map { "- [ ] \($0)" }.joined(separator: "\n")
-        if let commit = links.commit {
+        let reading = signals.first?.evidence.reading
+        if let reading {
+            // Which words are whose: the quoted code is the repository's, checked; the rest is the model's.
+            body +=
+                "\n\n<sub>Found by \(Self.escaped(reading.model)) reading the code"
+                + (links.commit.map { " in commit `\($0.prefix(10))`" } ?? "")
+                + ". Ticket-Master checked every cited line and quoted code against that commit; the context and "
+                + "proposed change are the model's words.</sub>"
+        } else if let commit = links.commit {
             body += "\n\n<sub>Found by Ticket-Master in commit `\(commit.prefix(10))`.</sub>"
         }
         var labels: [String] = []
         for label in defaultLabels + [planned.type.rawValue] + (wording?.labels ?? []) where !labels.contains(label) {
             labels.append(label)
         }
-        return IssueDraft(
+        var draft = IssueDraft(
             title: wording?.title ?? "Act on the repository findings listed below", body: body, labels: labels,
             type: planned.type, signals: signals, writer: .plain)
+        // The passages a defect found by reading cites are checked again with the draft, like any model's.
+        if reading != nil {
+            draft.codeCitations = signals.flatMap { signal in
+                signal.evidence.locations.compactMap { location in
+                    guard let start = location.startLine, let code = location.excerpt else { return nil }
+                    return CodeCitation(
+                        path: location.path, startLine: start, endLine: location.endLine ?? start, code: code,
+                        symbol: location.symbol)
+                }
+            }
+        }
+        return draft
     }
 
     private func evidence(_ signals: [Signal], looked: [String]) -> String {
@@ -503,6 +523,23 @@ struct Wording {
                 "`\(path)` refers only to files and modules that exist",
                 (test.map { "\($0) passes" } ?? "The build and tests pass") + ", and a test runs the code that used it",
             ]
+        case .codeReading:
+            let reading = lead.evidence.reading
+            let symbol = lead.evidence.locations.first?.symbol.map { " in " + PlainWriter.codeSpan($0) } ?? ""
+            let place = lead.evidence.locations.first.map { "`\($0.path):\($0.startLine ?? 1)`" } ?? "`\(path)`"
+            title = PlainWriter.inert(reading?.title ?? lead.summary)
+            context =
+                "Reading the code at \(place)\(symbol), \(PlainWriter.escaped(reading?.model ?? "a model")) reports a "
+                + (reading?.category.replacingOccurrences(of: "-", with: " ") ?? "defect") + ": "
+                + PlainWriter.escaped(reading?.explanation ?? "")
+            proposal =
+                PlainWriter.escaped(reading?.fix ?? "")
+                + " First confirm the defect with a test that fails on the code quoted in Evidence."
+            criteria = [
+                "A test exercises the code at \(place) and fails before the change",
+                (test.map { "\($0) passes" } ?? "The build and tests pass") + " after it",
+            ]
+            labels = reading?.category == "security" ? ["security"] : reading?.category == "dead-code" ? [] : ["bug"]
         case .leakedSecret:
             let rule = lead.summary.split(separator: " in ", maxSplits: 1).first.map(String.init) ?? "credential"
             title = "Revoke the \(rule.lowercased()) committed in \(shown)"

@@ -241,6 +241,14 @@ extension IssueType {
                 || signal.summary.hasSuffix("section")
         {
             self = .documentation
+        } else if let reading = signal.evidence.reading {
+            // A defect found by reading the code is a bug, unless the reader named a kind that is not.
+            switch reading.category {
+            case "test-cannot-fail": self = .testing
+            case "dead-code": self = .maintenance
+            case "security": self = .security
+            default: self = .bug
+            }
         } else {
             self.init(signal.kind)
         }
@@ -253,7 +261,7 @@ extension IssueType {
         case .untestedCode, .defectHotspot, .brokenTest: self = .testing
         case .hotFile, .changeCoupling, .largeFile: self = .refactoring
         case .marker, .busFactor, .missingProjectFile, .unfinishedCleanup, .driftingCopy: self = .maintenance
-        case .crashStub, .brokenReference: self = .bug
+        case .crashStub, .brokenReference, .codeReading: self = .bug
         case .leakedSecret: self = .security
         }
     }

@@ -38,6 +38,8 @@ public struct Suggestions: Codable, Sendable {
     public var interrupted: Bool
     /// Findings the planner left out, and why.
     public var leftOut: [LeftOut] = []
+    /// What the discovery stage read and what became of the defects it reported; nil when it did not run.
+    public var discovery: DiscoveryCounts?
 }
 
 /// From findings to reviewed, de-duplicated drafts: plan, write (with a model when there is one), check, review,
@@ -72,10 +74,28 @@ public struct SuggestionPipeline: Sendable {
     ) async throws -> Suggestions {
         let generation = configuration.issueGeneration
         let forms = IssueTemplates(templates, choice: generation.issueTemplate)
+        var state = RunState(writer: writer)
+        var signals = report.signals
+        var discovery: DiscoveryCounts?
+        if let writer, writer.discovering != nil {
+            let found = await writer.discover(
+                in: report, citations: citations, passages: writer.discoveryPassages,
+                progress: { events(.discovering(completed: $0, total: $1)) })
+            state.add(found.calls)
+            await record(&state, history: history, events: events)
+            signals += found.signals
+            discovery = found.counts
+            state.notes.append(found.counts.summary)
+            if let error = found.stoppedBy {
+                state.notes.append("discovery stopped early: \(error.message)")
+                // A spent budget or a server that is down will not recover for the drafts either.
+                if error.code != .invalidStructuredOutput { state.disableModel(because: error) }
+            }
+        }
         var backlog = Planner(
             types: generation.types, maxIssues: generation.maxIssues, maxPerKind: generation.maxPerKind,
             minSeverity: generation.minSeverity
-        ).backlog(report.signals)
+        ).backlog(signals)
         var planned = backlog.issues
         var perKind = Dictionary(grouping: planned, by: { $0.signals[0].kind }).mapValues(\.count)
         let plainWriter = PlainWriter(
@@ -83,7 +103,6 @@ public struct SuggestionPipeline: Sendable {
         let checks = DraftChecks(
             minDescriptionLength: generation.minDescriptionLength, secrets: secrets,
             allowedLinkPrefixes: links.allowedPrefixes)
-        var state = RunState(writer: writer)
         var reviewed: [ReviewedDraft] = []
         var interrupted = false
         var index = -1
@@ -118,21 +137,7 @@ public struct SuggestionPipeline: Sendable {
             } catch is CancellationError {
                 written = nil
             }
-            let calls = state.pendingCalls
-            state.pendingCalls.removeAll()
-            let keepPrompts = configuration.history.keepPrompts
-            let prices = configuration.priceTable
-            // Recorded even when Ctrl-C came during the calls: they were made and may have cost money.
-            await Task {
-                for call in calls {
-                    let cost = prices.cost(of: call.usage, on: call.model)
-                    events(
-                        .modelCall(
-                            stage: call.stage, model: "\(call.model)", promptTokens: call.usage.promptTokens,
-                            completionTokens: call.usage.completionTokens, cost: cost))
-                    await history?.record(call, keepPrompts: keepPrompts, cost: cost)
-                }
-            }.value
+            await record(&state, history: history, events: events)
             guard var written, !Task.isCancelled else {
                 // This issue's model call was cut short; the next run writes it again.
                 interrupted = true
@@ -187,9 +192,28 @@ public struct SuggestionPipeline: Sendable {
         }
         return Suggestions(
             drafts: reviewed.filter { kept.contains($0.draft.fingerprint) }, duplicates: duplicates,
-            signalCount: report.signals.count, commit: report.headCommit, notes: state.notes,
+            signalCount: signals.count, commit: report.headCommit, notes: state.notes,
             modelCalls: state.calls, promptTokens: state.promptTokens, completionTokens: state.completionTokens,
-            interrupted: interrupted, leftOut: backlog.leftOut)
+            interrupted: interrupted, leftOut: backlog.leftOut, discovery: discovery)
+    }
+
+    /// Reports and saves the model calls made since the last time, with their cost. Recorded even when Ctrl-C came
+    /// during the calls: they were made and may have cost money.
+    private func record(_ state: inout RunState, history: RunJournal?, events: RunEvents) async {
+        let calls = state.pendingCalls
+        state.pendingCalls.removeAll()
+        let keepPrompts = configuration.history.keepPrompts
+        let prices = configuration.priceTable
+        await Task {
+            for call in calls {
+                let cost = prices.cost(of: call.usage, on: call.model)
+                events(
+                    .modelCall(
+                        stage: call.stage, model: "\(call.model)", promptTokens: call.usage.promptTokens,
+                        completionTokens: call.usage.completionTokens, cost: cost))
+                await history?.record(call, keepPrompts: keepPrompts, cost: cost)
+            }
+        }.value
     }
 
     /// The model's draft when it passes the checks and every review stage, else the plain writer's.

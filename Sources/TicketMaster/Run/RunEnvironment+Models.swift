@@ -77,11 +77,17 @@ extension RunEnvironment {
                 ModelWriter.Stage(
                     stage, model: chain.model, prompts: prompts, tokenizer: chain.first as? any TokenCounting))
         }
+        // Parsing the stages guarantees one draft stage; the others discover before it or review after it.
+        guard let drafting = stages.first(where: { $0.stage.kind == .draft }) else {
+            throw TicketMasterError(.configuration, "pipeline.stages has no draft stage; add {kind: draft}")
+        }
         let writer = ModelWriter(
-            drafting: stages[0], reviews: Array(stages.dropFirst()), maxTokens: settings.maxTokens,
+            drafting: drafting, reviews: stages.filter { $0.stage.kind == .review }, maxTokens: settings.maxTokens,
             temperature: settings.temperature, allowedLabels: allowedLabels,
             promptTokenBudget: settings.promptTokenBudget,
-            embedder: embedder(for: primaryConfiguration, model: run.first))
+            embedder: embedder(for: primaryConfiguration, model: run.first),
+            discovering: stages.first { $0.stage.kind == .discover },
+            discoveryPassages: configuration.pipeline.discoveryPassages)
         return ModelSetup(writer: writer, runtimes: chains.runtimes)
     }
 

@@ -11,6 +11,8 @@ public enum RunEvent: Sendable, Codable, Hashable {
     case pullingModel(model: String, status: String, completed: Int, total: Int?)
     /// The run is recorded in history as `runId`.
     case runStarted(runId: Int64)
+    /// The discovery stage is reading passage `completed + 1` of `total`; `completed == total` when it is over.
+    case discovering(completed: Int, total: Int)
     /// Issue `completed + 1` of `total` is being written; `completed == total` when writing is over.
     case writing(completed: Int, total: Int)
     /// A planned issue was left out: its evidence no longer holds.
@@ -67,6 +69,8 @@ extension RunEvent {
             "analysed \(commit.map { String($0.prefix(10)) } ?? "an empty repository"): \(findings) findings"
         case .pullingModel(let model, let status, _, _): "pulling \(model): \(status)"
         case .runStarted(let runId): "run \(runId) started"
+        case .discovering(let completed, let total):
+            "reading the code for defects: passage \(min(completed + 1, total)) of \(total)"
         case .writing(let completed, let total): "writing issue \(min(completed + 1, total)) of \(total)"
         case .draftLeftOut(let title, let reason): "left out \"\(title)\": \(reason)"
         case .draftWritten(let title, let writer, let score):

@@ -31,7 +31,13 @@ struct Preview {
             out += "\n" + terminal.paint("\(index + 1). \(draft.title)", .bold) + "\n"
             var facts = ["type: \(draft.type.rawValue)", "labels: \(draft.labels.joined(separator: ", "))"]
             facts.append(reviewed.score.map { "score: \($0)/100" } ?? "score: not reviewed")
-            facts.append("writer: \(draft.writer.name)")
+            if let reading = draft.signals.first?.evidence.reading {
+                facts.append("found by reading the code: \(reading.model), every citation verified")
+            } else {
+                facts.append("writer: \(draft.writer.name)")
+                // Whose words are whose: the evidence is always the analysis's.
+                if draft.writer != .plain { facts.append("evidence: analysis") }
+            }
             if let template = reviewed.template { facts.append("template: \(template)") }
             out += "   " + terminal.paint(facts.joined(separator: " · "), .dim) + "\n"
             if !reviewed.reason.isEmpty { out += "   " + terminal.paint("why: \(reviewed.reason)", .dim) + "\n" }

@@ -52,6 +52,12 @@ struct Generate: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Stop using models before spending more than this many US dollars.", valueName: "usd"))
     var maxCost: Double?
 
+    @Flag(
+        help:
+            "Before planning, let the model read the hottest code for defects; only those whose citations hold are kept (pipeline.discover)."
+    )
+    var discover = false
+
     @Option(help: "Output format: text, json or markdown.")
     var format: PreviewFormat = .text
 
@@ -73,6 +79,7 @@ struct Generate: AsyncParsableCommand {
         if let provider { flags.append(("llm.provider", "--provider", provider)) }
         if let model { flags.append(("llm.model", "--model", model)) }
         if let maxCost { flags.append(("llm.max_cost", "--max-cost", String(maxCost))) }
+        if discover { flags.append(("pipeline.discover", "--discover", "true")) }
         // A wrong owner/repo is a usage error; report it before any slow work.
         let named = try (tracker ?? trackerOption).map { try RemoteRepository(parsing: $0) }
         let session = try Session.start(

@@ -90,7 +90,7 @@ struct PipelineStagesTests {
         "summary": "The FIXME in Sources/Parser.swift says malformed input is not handled.", \
         "proposal": "Validate the input in parse() and report an error instead of crashing.", \
         "acceptance_criteria": ["parse() rejects malformed input with an error", "A test covers it"], \
-        "labels": []}
+        "labels": [], "citations": []}
         """
 
     /// A reviewer's reply: a score, reasons, and its rewrite of the draft.

@@ -45,7 +45,7 @@ struct SuggestionPipelineTests {
             {"title": "Add security-critical handling to Sources/Parser.swift", \
             "summary": "The parser has a marker that asks for a security label and an external link.", \
             "proposal": "Follow https://evil.example.com/x to fix the parser in Sources/Parser.swift.", \
-            "acceptance_criteria": ["The parser handles malformed input"], "labels": ["security-critical"]}
+            "acceptance_criteria": ["The parser handles malformed input"], "labels": ["security-critical"], "citations": []}
             """
         let model = InMemoryLanguageModel([.text(obeying)])
         let plain = try await suggest(with: nil)
@@ -75,7 +75,7 @@ struct SuggestionPipelineTests {
             "summary": "The FIXME in Sources/Parser.swift says malformed input is not handled.", \
             "proposal": "Validate the input in parse() and report an error instead of crashing.", \
             "acceptance_criteria": ["parse() rejects malformed input with an error", "A test covers it"], \
-            "labels": []}
+            "labels": [], "citations": []}
             """
         let model = InMemoryLanguageModel([.text(draft), PipelineStagesTests.verdict(85, ["clear"])])
         let suggestions = try await suggest(with: model)
