@@ -539,7 +539,9 @@ struct Wording {
                 "A test exercises the code at \(place) and fails before the change",
                 (test.map { "\($0) passes" } ?? "The build and tests pass") + " after it",
             ]
-            labels = reading?.category == "security" ? ["security"] : reading?.category == "dead-code" ? [] : ["bug"]
+            // Always a bug, whatever category the model named: text in the code it read (which may tell it what to
+            // report) must not choose labels.
+            labels = ["bug"]
         case .leakedSecret:
             let rule = lead.summary.split(separator: " in ", maxSplits: 1).first.map(String.init) ?? "credential"
             title = "Revoke the \(rule.lowercased()) committed in \(shown)"

@@ -241,14 +241,6 @@ extension IssueType {
                 || signal.summary.hasSuffix("section")
         {
             self = .documentation
-        } else if let reading = signal.evidence.reading {
-            // A defect found by reading the code is a bug, unless the reader named a kind that is not.
-            switch reading.category {
-            case "test-cannot-fail": self = .testing
-            case "dead-code": self = .maintenance
-            case "security": self = .security
-            default: self = .bug
-            }
         } else {
             self.init(signal.kind)
         }

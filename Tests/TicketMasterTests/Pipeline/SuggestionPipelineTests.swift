@@ -84,4 +84,33 @@ struct SuggestionPipelineTests {
         #expect(written.allSatisfy { $0.score == 85 && $0.draft.body.contains("## Evidence") })
         #expect(suggestions.modelCalls > 0 && suggestions.promptTokens > 0)
     }
+
+    @Test("code a draft quotes is checked: a quote not on the cited lines is rewritten once, then kept with its source")
+    func groundedCitations() async throws {
+        func draft(quoting code: String) -> String {
+            """
+            {"title": "Reject malformed input in parse() of Sources/Parser.swift", \
+            "summary": "parse() in Sources/Parser.swift has a FIXME: malformed input is not handled.", \
+            "proposal": "Validate the text at the top of parse() and throw a ParseError for malformed input.", \
+            "acceptance_criteria": ["parse() throws ParseError for malformed input"], "labels": [], \
+            "citations": [{"path": "Sources/Parser.swift", "start_line": 1, "end_line": 2, \
+            "code": "\(code)", "symbol": "parse"}]}
+            """
+        }
+        let model = InMemoryLanguageModel([
+            .text(draft(quoting: "guard text.isValid else { return }")),
+            .text(draft(quoting: "func parse() {")),
+            PipelineStagesTests.verdict(85, ["clear"]),
+        ])
+        let suggestions = try await suggest(with: model)
+        let written = try #require(suggestions.drafts.first { $0.draft.writer != .plain })
+        #expect(written.notes.first?.contains("unverifiedQuote: Sources/Parser.swift:1-2 does not contain") == true)
+        #expect(written.draft.codeCitations.map(\.location) == ["Sources/Parser.swift:1-2"])
+        let body = written.draft.body
+        #expect(body.contains("## Where in the code\n\n- `Sources/Parser.swift:1-2`, `parse`:\n\n  ```\n  func parse() {"))
+        // Whose words are whose: the evidence is the analysis's, the rest the model's.
+        #expect(body.contains("Evidence: the analysis."), "\(body)")
+        #expect(body.contains("written by memory scripted and checked against the repository"))
+        #expect(body.contains("Found by Ticket-Master in commit `"))
+    }
 }
