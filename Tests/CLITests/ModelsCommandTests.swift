@@ -80,4 +80,71 @@ struct ModelsCommandTests {
             }
         }
     }
+
+    @Test(
+        "with the local model, a discovery run completes: every defect is verified or dropped, and only verified ones reach the preview",
+        .enabled(
+            if: localModelInstalled || requireLocalModel,
+            "the local model is not installed: run scripts/install-local-model"))
+    func realDiscovery() async throws {
+        let environment = [
+            "XDG_CACHE_HOME": realCache, "OLLAMA_HOST": "127.0.0.1:9",
+            "TICKET_MASTER_PIPELINE_DISCOVERY_PASSAGES": "2",
+        ]
+        let repository = try await TemporaryGitRepository.make()
+        defer { repository.remove() }
+        let loader = [
+            "import json", "", "", "def read_config(path):", "    handle = open(path)", "    text = handle.read()",
+            "    return json.loads(text)", "", "", "def merge(base, extra):", "    for key in extra:",
+            "        base[key] = extra[key]", "    return base",
+        ]
+        for (index, change) in ["", "", "    # keep the last value of a key"].enumerated() {
+            try repository.write((loader + [change]).joined(separator: "\n") + "\n", to: "tool/config.py")
+            try await repository.commit(
+                "Change the configuration loader \(index)", date: Date(timeIntervalSince1970: 1_600_000_000 + 86_400 * Double(index)))
+        }
+        let result = try runner.run(
+            [
+                "generate", repository.url.path, "acme/api", "--dry-run", "--discover", "--max-issues", "3",
+                "--format", "json", "--log-level", "ERROR",
+            ],
+            environment: environment)
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let counts = try #require(json["discovery"] as? [String: Any], "\(result.stdout)")
+        let proposed = counts["proposed"] as? Int ?? -1
+        let verified = counts["verified"] as? Int ?? -1
+        let dropped = ((counts["dropped"] as? [String: Int]) ?? [:]).values.reduce(0, +)
+        let duplicates = counts["duplicates"] as? Int ?? -1
+        #expect(counts["chunks"] as? Int == 2, "two passages of the one code file were read: \(counts)")
+        #expect(proposed == verified + dropped + duplicates, "every defect is verified, dropped or already found")
+        let notes = (json["notes"] as? [String]) ?? []
+        #expect(notes.contains { $0.hasPrefix("discovery read 2 of 2 passage(s): \(proposed) defect(s) proposed") })
+        let source = try String(contentsOf: repository.url.appendingPathComponent("tool/config.py"), encoding: .utf8)
+        let lines = source.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let drafts = try #require(json["drafts"] as? [[String: Any]])
+        let found = drafts.compactMap { $0["draft"] as? [String: Any] }.filter { draft in
+            ((draft["signals"] as? [[String: Any]]) ?? []).first?["kind"] as? String == "code-reading"
+        }
+        #expect(found.count <= verified)
+        // Nothing unverified reaches the preview: every quote of a defect found by reading is on its lines.
+        for draft in found {
+            for citation in (draft["codeCitations"] as? [[String: Any]]) ?? [] {
+                let start = try #require(citation["startLine"] as? Int)
+                let end = try #require(citation["endLine"] as? Int)
+                // As the checks read a quote: without the prompt's `path:line:` prefixes or a Markdown fence.
+                let code = (citation["code"] as? String ?? "").split(separator: "\n")
+                    .filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("```") }
+                    .map { $0.replacing(/^tool\/config\.py:\d+: ?/, with: "") }.joined(separator: " ")
+                    .split(whereSeparator: \.isWhitespace).joined(separator: " ")
+                let cited = lines[(start - 1)..<end].joined(separator: " ").split(whereSeparator: \.isWhitespace)
+                    .joined(separator: " ")
+                #expect(
+                    code.components(separatedBy: "...").flatMap { $0.components(separatedBy: "…") }.allSatisfy {
+                        cited.contains($0.trimmingCharacters(in: .whitespaces))
+                    },
+                    "\(code) is not on lines \(start)-\(end)")
+            }
+        }
+    }
 }
