@@ -1,5 +1,6 @@
 /// The code a drafted issue is about, for the model to read: for each cited line, the function or type that holds
-/// it, every line with its `path:line` so the draft can cite it.
+/// it; for a file a finding names as a whole, its outline (the lines that declare something); for a file bug fixes
+/// keep touching, the last fixes' diffs. Every line of code comes with its `path:line` so the draft can cite it.
 ///
 /// The block is found without a parser: the nearest declaration above the line that is indented less than it
 /// (`func`, `def`, `fn`, `function`, `class`, `struct`, …, or a C function's head), down to where its braces close
@@ -13,7 +14,22 @@ struct CodeContext: Sendable {
         var line: Int
     }
 
+    /// A file a finding names as a whole (a hot, untested or bug-prone file): the model reads its outline.
+    struct Outline: Sendable {
+        var path: String
+        var lines: [String]
+    }
+
+    /// A recent change to a file bug fixes keep touching: what was fixed, as a diff.
+    struct Change: Sendable {
+        var commit: String
+        var subject: String
+        var diff: [String]
+    }
+
     let citations: [Citation]
+    var outlines: [Outline] = []
+    var changes: [Change] = []
 
     private static let declarationWords: Set<Substring> = [
         "func", "def", "fn", "function", "class", "struct", "enum", "impl", "interface", "protocol", "trait",
@@ -30,7 +46,31 @@ struct CodeContext: Sendable {
             guard out.count + block.count <= total else { break }
             out += block.map { "\(citation.path):\($0 + 1): \(citation.lines[$0])" }
         }
+        for outline in outlines {
+            let declarations = Self.outline(of: outline.lines).prefix(limit)
+            guard !declarations.isEmpty, out.count + declarations.count + 1 <= total else { break }
+            out.append("Declarations in \(outline.path):")
+            out += declarations.map { "\(outline.path):\($0 + 1): \(outline.lines[$0])" }
+        }
+        for change in changes {
+            let diff = change.diff.prefix(limit)
+            guard !diff.isEmpty, out.count + diff.count + 1 <= total else { break }
+            out.append("Change \(change.commit.prefix(10)) (\(change.subject.prefix(100))):")
+            out += diff
+        }
         return out
+    }
+
+    /// The indices (from 0) of the lines that declare something, with their signatures: what a reader of a file
+    /// names when it says which function to change. Comment lines are not declarations.
+    static func outline(of lines: [String]) -> [Int] {
+        lines.indices.filter { index in
+            let text = lines[index].trimmingCharacters(in: .whitespaces)
+            guard !text.isEmpty, !["//", "#", "*", "/*", "--", ";"].contains(where: { text.hasPrefix($0) }) else {
+                return false
+            }
+            return isDeclaration(lines[index])
+        }
     }
 
     /// The indices (from 0) of the block holding line `line` (from 1).

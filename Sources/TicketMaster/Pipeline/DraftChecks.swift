@@ -32,11 +32,17 @@ public protocol CitationOracle: Sendable {
     func lineCount(of path: String) async -> Int?
     /// The lines of the text file `path` at the analysed commit, or nil when it does not exist or is not text.
     func lines(of path: String) async -> [String]?
+    /// What `commit` changed in `path`, as a unified diff with one line of context, without its file headers; nil
+    /// when it cannot be read.
+    func diff(of commit: String, path: String) async -> [String]?
 }
 
 extension CitationOracle {
     /// No text: an oracle that only counts lines gives the model no code to read.
     public func lines(of path: String) async -> [String]? { nil }
+
+    /// No history: an oracle without a repository shows no changes.
+    public func diff(of commit: String, path: String) async -> [String]? { nil }
 }
 
 /// Deterministic checks every draft must pass before it can be published, whoever wrote it.
@@ -86,7 +92,7 @@ public struct DraftChecks: Sendable {
         }
         problems += await citationProblems(draft, oracle: oracle)
         for citation in draft.codeCitations {
-            if let problem = await citation.problem(oracle) { problems.append(problem) }
+            if let problem = await citation.problem(oracle), !problems.contains(problem) { problems.append(problem) }
         }
         return problems
     }

@@ -61,6 +61,20 @@ public actor GitCitationOracle: CitationOracle {
         return result.standardOutput
     }
 
+    public func diff(of commit: String, path: String) async -> [String]? {
+        // A hash from the analysis, never repository text: anything else is not asked of git.
+        guard commit.count >= 7, commit.allSatisfy(\.isHexDigit) else { return nil }
+        guard
+            let result = try? await git.run(
+                ["show", "--format=", "--unified=1", "--no-color", "--no-ext-diff", commit, "--", path],
+                in: repository),
+            result.status == 0, !result.standardOutput.prefix(8000).contains(0)
+        else { return nil }
+        let lines = String(decoding: result.standardOutput.prefix(64_000), as: UTF8.self).split(separator: "\n")
+        // The hunks only: the file headers repeat what the model is told.
+        return lines.drop { !$0.hasPrefix("@@") }.map { String($0.prefix(240)) }
+    }
+
     /// A folder exists too (a bus-factor finding cites one); it has no lines.
     private func isFolder(_ path: String) async -> Bool {
         guard let commit else { return false }

@@ -393,14 +393,28 @@ extension SuggestionPipeline {
     /// first findings, at the analysed commit.
     static func codeContext(of plan: PlannedIssue, citations: any CitationOracle) async -> CodeContext? {
         var cited: [CodeContext.Citation] = []
+        var outlines: [CodeContext.Outline] = []
+        var changes: [CodeContext.Change] = []
         for signal in plan.signals.prefix(3) {
             for location in signal.evidence.locations.prefix(2) {
-                guard let line = location.startLine, let lines = await citations.lines(of: location.path) else {
-                    continue
+                guard let lines = await citations.lines(of: location.path) else { continue }
+                if let line = location.startLine {
+                    cited.append(CodeContext.Citation(path: location.path, lines: lines, line: line))
+                } else if RepositoryReport.isCodePath(location.path), outlines.count < 2 {
+                    // A file named as a whole (hot, untested, bug-prone): what it declares, to name what to change.
+                    outlines.append(CodeContext.Outline(path: location.path, lines: lines))
                 }
-                cited.append(CodeContext.Citation(path: location.path, lines: lines, line: line))
+            }
+            // What the last fixes of a bug-prone file changed: where its defects were.
+            if signal.kind == .defectHotspot, let path = signal.evidence.locations.first?.path {
+                for commit in signal.evidence.commits.prefix(2) {
+                    if let diff = await citations.diff(of: commit.hash, path: path), !diff.isEmpty {
+                        changes.append(CodeContext.Change(commit: commit.hash, subject: commit.subject, diff: diff))
+                    }
+                }
             }
         }
-        return cited.isEmpty ? nil : CodeContext(citations: cited)
+        guard !cited.isEmpty || !outlines.isEmpty || !changes.isEmpty else { return nil }
+        return CodeContext(citations: cited, outlines: outlines, changes: changes)
     }
 }
