@@ -101,7 +101,8 @@ struct ModelsCommandTests {
         for (index, change) in ["", "    # keep the last value of a key", "    # called once per run"].enumerated() {
             try repository.write((loader + [change]).joined(separator: "\n") + "\n", to: "tool/config.py")
             try await repository.commit(
-                "Change the configuration loader \(index)", date: Date(timeIntervalSince1970: 1_600_000_000 + 86_400 * Double(index)))
+                "Change the configuration loader \(index)",
+                date: Date(timeIntervalSince1970: 1_600_000_000 + 86_400 * Double(index)))
         }
         let result = try runner.run(
             [

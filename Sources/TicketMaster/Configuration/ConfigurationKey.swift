@@ -157,7 +157,8 @@ extension ConfigurationKey {
             "Drafts whose embedding is at least this similar to an existing issue's are duplicates."),
         .init(
             "pipeline.stages", .pipelineStages, default: .stages(PipelineStage.defaults),
-            "The model stages: an optional discover stage, one draft stage, then review stages, each with its own model and template if set."),
+            "The model stages: an optional discover stage, one draft stage, then review stages, each with its own model and template if set."
+        ),
         .init(
             "pipeline.discover", .boolean, default: .bool(false),
             "Before planning, the model reads the hottest code for defects; only those whose cited lines and quoted code hold become findings (--discover)."

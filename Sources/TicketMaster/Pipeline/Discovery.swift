@@ -143,7 +143,9 @@ extension ModelWriter {
                 let ranges = cited.map { ($0.path, $0.startLine...$0.endLine) }
                 let overlaps = { (other: [(String, ClosedRange<Int>)]) in
                     ranges.contains { path, lines in
-                        other.contains { $0.0 == path && $0.1.overlaps((lines.lowerBound - 2)...(lines.upperBound + 2)) }
+                        other.contains {
+                            $0.0 == path && $0.1.overlaps((lines.lowerBound - 2)...(lines.upperBound + 2))
+                        }
                     }
                 }
                 let earlier = kept.map { signal in

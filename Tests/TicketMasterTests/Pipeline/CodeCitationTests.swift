@@ -63,13 +63,22 @@ struct CodeCitationTests {
     @Test(
         "a missing file, a line past the end, code that is not there, a tiny quote or an undeclared symbol is a problem",
         arguments: [
-            (CodeCitation(path: "Sources/Gone.swift", startLine: 1, endLine: 1, code: "final class Cache"), .missingPath),
+            (
+                CodeCitation(path: "Sources/Gone.swift", startLine: 1, endLine: 1, code: "final class Cache"),
+                .missingPath
+            ),
             (CodeCitation(path: "../etc/passwd", startLine: 1, endLine: 1, code: "root:x:0:0:root"), .missingPath),
             (CodeCitation(path: "Sources/Cache.swift", startLine: 7, endLine: 40, code: "final class"), .missingLine),
             (CodeCitation(path: "Sources/Cache.swift", startLine: 0, endLine: 1, code: "final class"), .missingLine),
-            (CodeCitation(path: "Sources/Cache.swift", startLine: 5, endLine: 5, code: "handle.close()"), .unverifiedQuote),
+            (
+                CodeCitation(path: "Sources/Cache.swift", startLine: 5, endLine: 5, code: "handle.close()"),
+                .unverifiedQuote
+            ),
             // The code exists, but not on the lines cited.
-            (CodeCitation(path: "Sources/Cache.swift", startLine: 1, endLine: 2, code: "readDataToEndOfFile()"), .unverifiedQuote),
+            (
+                CodeCitation(path: "Sources/Cache.swift", startLine: 1, endLine: 2, code: "readDataToEndOfFile()"),
+                .unverifiedQuote
+            ),
             (CodeCitation(path: "Sources/Cache.swift", startLine: 7, endLine: 7, code: "}"), .unverifiedQuote),
             (
                 CodeCitation(
@@ -78,7 +87,8 @@ struct CodeCitationTests {
             ),
             // Named in the file, but only called there, not declared.
             (
-                CodeCitation(path: "src/parse.c", startLine: 5, endLine: 5, code: "return usage(argc);", symbol: "usage"),
+                CodeCitation(
+                    path: "src/parse.c", startLine: 5, endLine: 5, code: "return usage(argc);", symbol: "usage"),
                 .missingSymbol
             ),
         ] as [(CodeCitation, DraftProblem.Rule)])

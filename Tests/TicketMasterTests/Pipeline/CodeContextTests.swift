@@ -26,15 +26,19 @@ struct CodeContextTests {
         #expect(CodeContext.block(in: ["a = 1", "b = 2", "c = 3"], around: 2, limit: 2) == 0..<2)
     }
 
-    @Test("a file named as a whole is read as its outline, and a bug-prone file's last fix as its diff, within the total")
+    @Test(
+        "a file named as a whole is read as its outline, and a bug-prone file's last fix as its diff, within the total")
     func outlineAndChanges() async throws {
         let repository = try await TemporaryGitRepository.make()
         defer { repository.remove() }
-        let before = "import os\n\n# Loads the store.\ndef load(path):\n    return open(path).read()\n\n\nclass Store:\n    def save(self):\n        pass\n"
+        let before =
+            "import os\n\n# Loads the store.\ndef load(path):\n    return open(path).read()\n\n\nclass Store:\n    def save(self):\n        pass\n"
         try repository.write(before, to: "store.py")
         try await repository.commit("Add the store", date: Date(timeIntervalSince1970: 1_600_000_000))
-        try repository.write(before.replacingOccurrences(of: "open(path).read()", with: "read_text(path)"), to: "store.py")
-        let fix = try await repository.commit("Fix the leaked handle in load", date: Date(timeIntervalSince1970: 1_600_100_000))
+        try repository.write(
+            before.replacingOccurrences(of: "open(path).read()", with: "read_text(path)"), to: "store.py")
+        let fix = try await repository.commit(
+            "Fix the leaked handle in load", date: Date(timeIntervalSince1970: 1_600_100_000))
         let oracle = GitCitationOracle(repository: repository.url, commit: fix, git: GitExecutable())
         let lines = try #require(await oracle.lines(of: "store.py"))
         #expect(CodeContext.outline(of: lines) == [3, 7, 8], "the def, the class and its method; not the comment")

@@ -76,7 +76,8 @@ struct DiscoveryTests {
                 code: "entries[key] = data", symbol: "store"))]}
             """
         let model = InMemoryLanguageModel([.text(reply), .text(second), .text("not json")])
-        let suggestions = try await Self.suggest(model, files: ["Sources/Cache.swift": Self.cache, "Sources/Other.swift": Self.cache], passages: 2)
+        let suggestions = try await Self.suggest(
+            model, files: ["Sources/Cache.swift": Self.cache, "Sources/Other.swift": Self.cache], passages: 2)
         let counts = try #require(suggestions.discovery)
         #expect(counts.chunks == 2 && counts.plannedChunks == 2)
         #expect(counts.proposed == 5)

@@ -107,7 +107,8 @@ struct SuggestionPipelineTests {
         #expect(written.notes.first?.contains("unverifiedQuote: Sources/Parser.swift:1-2 does not contain") == true)
         #expect(written.draft.codeCitations.map(\.location) == ["Sources/Parser.swift:1-2"])
         let body = written.draft.body
-        #expect(body.contains("## Where in the code\n\n- `Sources/Parser.swift:1-2`, `parse`:\n\n  ```\n  func parse() {"))
+        #expect(
+            body.contains("## Where in the code\n\n- `Sources/Parser.swift:1-2`, `parse`:\n\n  ```\n  func parse() {"))
         // Whose words are whose: the evidence is the analysis's, the rest the model's.
         #expect(body.contains("Evidence: the analysis."), "\(body)")
         #expect(body.contains("written by memory scripted and checked against the repository"))
