@@ -102,8 +102,8 @@ public struct Configuration: Sendable, Equatable {
         public var temperature: Double
         /// The most tokens one reply may use.
         public var maxTokens: Int
-        /// The most tokens one prompt may have.
-        public var promptTokenBudget: Int
+        /// The most tokens one prompt may have; nil chooses by provider (`RunEnvironment.promptTokenBudget`).
+        public var promptTokenBudget: Int?
         /// The model that embeds issues for de-duplication: nil uses the chat model, `none` turns embeddings off.
         public var embeddingModel: String?
         /// Where Ollama listens.
@@ -221,7 +221,7 @@ public struct Configuration: Sendable, Equatable {
             promptsDirectory: read.optionalString("prompts.directory"),
             temperature: read.double("llm.temperature"),
             maxTokens: read.int("llm.max_tokens"),
-            promptTokenBudget: read.int("llm.prompt_token_budget"),
+            promptTokenBudget: read.optionalInt("llm.prompt_token_budget"),
             embeddingModel: read.optionalString("llm.embedding_model"),
             ollamaURL: read.url("llm.ollama.base_url"),
             ollamaTimeout: read.int("llm.ollama.timeout"),

@@ -84,11 +84,23 @@ extension RunEnvironment {
         let writer = ModelWriter(
             drafting: drafting, reviews: stages.filter { $0.stage.kind == .review }, maxTokens: settings.maxTokens,
             temperature: settings.temperature, allowedLabels: allowedLabels,
-            promptTokenBudget: settings.promptTokenBudget,
+            promptTokenBudget: settings.promptTokenBudget ?? Self.promptTokenBudget(for: primaryConfiguration),
             embedder: embedder(for: primaryConfiguration, model: run.first),
             discovering: stages.first { $0.stage.kind == .discover },
             discoveryPassages: configuration.pipeline.discoveryPassages)
         return ModelSetup(writer: writer, runtimes: chains.runtimes)
+    }
+
+    /// The prompt budget when `llm.prompt_token_budget` is unset: hosted APIs, whose models read 128k tokens and
+    /// more, get room for the code around the findings; a local model, Ollama (whose default context is 2,048 or
+    /// 4,096 tokens and which cuts longer prompts silently) and any other OpenAI-compatible server keep prompts
+    /// small.
+    public static func promptTokenBudget(for provider: ProviderConfiguration) -> Int {
+        switch provider {
+        case .anthropic, .gemini: return 6000
+        case .openAI(let settings) where URL(string: settings.baseURL)?.host == "api.openai.com": return 6000
+        case .openAI, .ollama, .local: return 1200
+        }
     }
 
     /// The providers that pipeline stages name, by stage; a name that is not a provider is a configuration error.

@@ -73,4 +73,17 @@ struct ModelConfigurationTests {
                 && "\(error)".contains("max_completion_tokens")
         }
     }
+
+    @Test("an unset prompt budget gives hosted APIs room for code and keeps local servers' prompts small; a set one wins")
+    func promptTokenBudget() throws {
+        let defaults = try load([:])
+        #expect(defaults.models.promptTokenBudget == nil)
+        let budgets = try ["anthropic", "gemini", "openai", "ollama", "local"].map { name in
+            RunEnvironment.promptTokenBudget(for: try #require(defaults.provider(name)))
+        }
+        #expect(budgets == [6000, 6000, 6000, 1200, 1200])
+        let server = try load(["TICKET_MASTER_LLM_OPENAI_BASE_URL": "http://127.0.0.1:8080/v1"])
+        #expect(RunEnvironment.promptTokenBudget(for: try #require(server.provider("openai"))) == 1200)
+        #expect(try load(["TICKET_MASTER_LLM_PROMPT_TOKEN_BUDGET": "3000"]).models.promptTokenBudget == 3000)
+    }
 }
