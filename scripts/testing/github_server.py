@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """A GitHub-conformant loopback server for Ticket-Master's tests.
 
-Every request is validated against GitHub's own OpenAPI description (the fixture in ../shared, plus the operations in
-github-issues-supplement.json beside this file, which the fixture lacks) and rejected with a GitHub-style 422 when it
+Every request is validated against GitHub's own OpenAPI description (the fixture in ../shared, transcribed from GitHub's
+description: issues, their comments, labels, search, the rate limit) and rejected with a GitHub-style 422 when it
 does not conform; responses are validated too, so the server cannot drift from GitHub's shapes. Repositories, issues
 and labels live in memory. Paths outside GitHub's API, under /_control, let tests script failures (401, secondary and
 primary rate limits, 429, 5xx, slow replies), set up repositories and read back what the server received and stored.
@@ -69,16 +69,9 @@ class GitHubRequest(WerkzeugOpenAPIRequest):
         return self._path
 
 
-def load_spec(fixture, supplement):
+def load_spec(fixture):
     with open(fixture) as handle:
-        spec = json.load(handle)
-    with open(supplement) as handle:
-        extra = json.load(handle)
-    for path, operations in extra["paths"].items():
-        spec["paths"].setdefault(path, {}).update(operations)
-    for section, entries in extra["components"].items():
-        spec["components"].setdefault(section, {}).update(entries)
-    return OpenAPI.from_dict(spec)
+        return OpenAPI.from_dict(json.load(handle))
 
 
 class Rule:
@@ -737,7 +730,6 @@ class Server:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--spec", required=True, help="GitHub's OpenAPI description (the fixture)")
-    parser.add_argument("--supplement", default=os.path.join(os.path.dirname(__file__), "github-issues-supplement.json"))
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--pid-file")
     parser.add_argument("--no-response-validation", action="store_true")
@@ -747,7 +739,7 @@ def main():
     signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM, signal.SIGINT])
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     signal.signal(signal.SIGINT, lambda *_: os._exit(0))
-    app = Server(load_spec(arguments.spec, arguments.supplement), not arguments.no_response_validation)
+    app = Server(load_spec(arguments.spec), not arguments.no_response_validation)
     server = make_server("127.0.0.1", arguments.port, app, threaded=True)
     if arguments.pid_file:
         with open(arguments.pid_file, "w") as handle:
