@@ -464,6 +464,84 @@ extension RepositoryAnalyzer {
         }
     }
 
+    /// The most skipped tests whose later history is read: one path-limited `git log` each.
+    static let laterChangeLimit = 8
+
+    /// Tests skipped as not implemented yet, each with the first later commit that changed its file and other
+    /// files and whose subject shares two words with the test's name (`test_unset_host_header` and "Avoid override
+    /// of headers by urllib3 when unset"): the skip may be stale. One `git log` per such test, at most
+    /// `laterChangeLimit`.
+    static func withLaterChanges(
+        _ tests: [RepositoryReport.BrokenTest], git: GitProcess
+    ) async throws -> [RepositoryReport.BrokenTest] {
+        var tests = tests
+        var asked = 0
+        for index in tests.indices where asked < laterChangeLimit {
+            let test = tests[index]
+            let words = nameWords(test.test)
+            guard words.count >= 2, let marked = test.lastChanged, waitsForImplementation(test.excerpt) else {
+                continue
+            }
+            asked += 1
+            // `--full-diff` lists every file of a commit that touched the test's file, not only that file.
+            let (output, listed) = try await git.capture([
+                "log", "--no-merges", "--reverse", "--full-diff", "--format=%x1e%H%x00%at%x00%s", "--name-only",
+                "\(marked.hash)..HEAD", "--", test.path,
+            ])
+            guard listed.status == 0 else { continue }
+            for record in String(decoding: output, as: UTF8.self).split(separator: "\u{1e}") {
+                let lines = record.split(separator: "\n")
+                guard let head = lines.first else { continue }
+                let fields = head.split(separator: "\u{0}", maxSplits: 2, omittingEmptySubsequences: false)
+                guard fields.count == 3, let seconds = TimeInterval(fields[1]) else { continue }
+                let paths = lines.dropFirst().map(String.init)
+                // The test's own file and the code it tests, in one change.
+                guard paths.contains(test.path),
+                    paths.contains(where: { !HistoryAggregate.isTestPath($0) && FileKinds.isCode($0) })
+                else {
+                    continue
+                }
+                let subject = String(fields[2])
+                guard words.intersection(nameWords(subject)).count >= 2 else { continue }
+                tests[index].laterChange = CommitReference(
+                    hash: String(fields[0]), subject: subject, date: Date(timeIntervalSince1970: seconds))
+                break
+            }
+        }
+        return tests
+    }
+
+    /// Whether a skip marker's line says the behaviour is not there yet (`@pytest.mark.skip('unimplemented')`).
+    static func waitsForImplementation(_ excerpt: String) -> Bool {
+        let text = excerpt.lowercased()
+        return ["unimplemented", "not implemented", "not yet", "todo", "not supported", "unsupported"].contains {
+            text.contains($0)
+        }
+    }
+
+    /// The words of a test's name or a commit subject, singular and lower-cased, without `test` and short words:
+    /// `test_unset_host_header` gives unset, host and header.
+    static func nameWords(_ text: String) -> Set<String> {
+        var words: [String] = []
+        var current = ""
+        for character in text {
+            if character.isLetter, !(character.isUppercase && current.last.map(\.isLowercase) == true) {
+                current.append(character)
+            } else {
+                words.append(current)
+                current = character.isLetter ? String(character) : ""
+            }
+        }
+        words.append(current)
+        var result = Set<String>()
+        for word in words {
+            let lower = word.lowercased()
+            guard lower.count >= 4, lower != "test", lower != "tests" else { continue }
+            result.insert(lower.hasSuffix("s") && !lower.hasSuffix("ss") ? String(lower.dropLast()) : lower)
+        }
+        return result
+    }
+
     private static func isTestedOrUntestable(
         _ commit: CommitReference, git: GitProcess, formatter: ISO8601DateFormatter
     ) async throws -> Bool {

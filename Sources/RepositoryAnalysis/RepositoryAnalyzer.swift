@@ -187,6 +187,7 @@ public struct RepositoryAnalyzer: Sendable {
         }
         if repository.head != nil {
             report.brokenTests = try await Self.withMarkingMessages(report.brokenTests, git: git)
+            report.brokenTests = try await Self.withLaterChanges(report.brokenTests, git: git)
         }
         var shapes: [String: CodeShape] = [:]
         for file in aggregate.defectFiles {

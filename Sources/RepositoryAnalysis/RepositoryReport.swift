@@ -342,6 +342,9 @@ public struct RepositoryReport: Codable, Sendable, Hashable {
         public var ageDays: Int?
         /// The commit that last changed it.
         public var lastChanged: CommitReference?
+        /// For a test skipped as not implemented yet: a later commit that changed the test's file and the code,
+        /// and whose subject names what the test is about. What the skip waits for may have landed.
+        public var laterChange: CommitReference?
     }
 
     /// A call that stops the program because something is not implemented.

@@ -609,6 +609,9 @@ struct SignalRules {
             // Broken for ten years and more, through every rewrite since: the project lives with it, as a known
             // limitation, whatever the commit that marked it said then.
             if newest >= 3_650 { severity = .low }
+            // Unless a later change may have implemented what a skip waits for: then the skip may hide a test that
+            // passes, which is worth a look whatever its age.
+            if tests.contains(where: { $0.laterChange != nil }) { severity = max(severity, .medium) }
             var seen = Set<String>()
             let names = tests.map(\.test).filter { !$0.isEmpty && seen.insert($0).inserted }
             return Signal(
@@ -623,11 +626,14 @@ struct SignalRules {
                             path: path, startLine: $0.line, excerpt: $0.excerpt, symbol: $0.test.isEmpty ? nil : $0.test
                         )
                     },
+                    // The commits that marked them, then any later change that may have implemented what a skip
+                    // waits for.
                     commits: Array(Set(tests.compactMap(\.lastChanged))).sorted { $0.date < $1.date }.prefix(5)
-                        .map { $0 },
+                        .map { $0 } + tests.compactMap(\.laterChange).prefix(3),
                     metrics: [
                         Metric("tests", Double(tests.count)), Metric("age-days", Double(oldest)),
                         Metric("recorded-breakages", Double(recorded)),
+                        Metric("later-changes", Double(tests.filter { $0.laterChange != nil }.count)),
                     ]))
         }
     }

@@ -202,6 +202,54 @@ struct FindingTests {
         }
     }
 
+    @Test(
+        "a test skipped as unimplemented is flagged when a later change to its file and the code names what it tests"
+    )
+    func staleSkips() async throws {
+        try await withRepository { repository in
+            let skipped = """
+                import pytest
+
+
+                @pytest.mark.skip('unimplemented')
+                def test_unset_host_header(client):
+                    assert 'Host' not in client.get('/headers', {'Host': None})
+
+
+                @pytest.mark.skip('not implemented yet')
+                def test_retry_on_timeout(client):
+                    assert client.get('/slow', retries=1)
+
+                """
+            try repository.write(skipped, to: "tests/test_client.py")
+            try repository.write("def get(url, headers):\n    return send(url, headers)\n", to: "client/http.py")
+            try await repository.commit(
+                "Test case for Host header removal (unimplemented feature)", date: Day.at(-3_700))
+            // Touches the test file only: not an implementation.
+            try repository.write(skipped + "# unset host headers are sent as empty\n", to: "tests/test_client.py")
+            try await repository.commit("Document unset host headers in the tests", date: Day.at(-3_000))
+            // Touches both, but about something else.
+            try repository.write(skipped + "\n", to: "tests/test_client.py")
+            try repository.write(
+                "def get(url, headers):\n    return send(url, headers, timeout=5)\n", to: "client/http.py")
+            try await repository.commit("Use a five-second connect timeout", date: Day.at(-2_000))
+            try repository.write(skipped + "\n\n", to: "tests/test_client.py")
+            try repository.write(
+                "def get(url, headers):\n    return send(url, skip_unset(headers), timeout=5)\n", to: "client/http.py")
+            let fix = try await repository.commit("Avoid override of headers by urllib3 when unset", date: Day.at(-900))
+            let report = try await analyze(repository.url)
+            let tests = Dictionary(report.brokenTests.map { ($0.test, $0) }) { first, _ in first }
+            #expect(tests["test_unset_host_header"]?.laterChange?.hash == fix)
+            #expect(
+                tests["test_retry_on_timeout"]?.laterChange == nil, "timeout names no word of retry_on_timeout twice")
+            let signal = try #require(report.signals.first { $0.kind == .brokenTest })
+            // Ten years old would make it a known limitation; a later change makes it worth a look.
+            #expect(signal.severity == .medium)
+            #expect(signal.evidence.commits.last?.hash == fix)
+            #expect(signal.evidence.metrics.first { $0.name == "later-changes" }?.value == 1)
+        }
+    }
+
     @Test("calls that stop shipped code as unimplemented are crash stubs, grouped by message; abstract methods are not")
     func crashStubs() async throws {
         try await withRepository { repository in

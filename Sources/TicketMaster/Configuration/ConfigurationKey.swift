@@ -178,7 +178,8 @@ extension ConfigurationKey {
             "The model name; null uses the provider's default."),
         .init(
             "llm.prompt_token_budget", .integer(minimum: 256, maximum: 1_000_000), default: .null,
-            "The most tokens one prompt may have; the findings and code a model reads are cut down to fit. Unset: 6000 for OpenAI, Anthropic and Gemini, 1200 for local, Ollama and other servers."),
+            "The most tokens one prompt may have; the findings and code a model reads are cut down to fit. Unset: 6000 for OpenAI, Anthropic and Gemini, 1200 for local, Ollama and other servers."
+        ),
         .init(
             "llm.embedding_model", .string, default: .null,
             "The provider's model for embeddings in de-duplication; null uses the chat model, none turns them off."),

@@ -186,6 +186,10 @@ struct Citation: Hashable {
             let regex = try? NSRegularExpression(
                 pattern: #"`([^`:\n]*/[^`:\n]*|[^`:\s/]+\.[A-Za-z0-9]+)(?::(\d+)(?:-(\d+))?)?`"#)
         else { return [] }
+        // A span fenced by two or more backticks is repository text quoted whole (a commit subject that has
+        // backticks of its own): the spans inside it are not the draft's citations.
+        let body = body.replacingOccurrences(
+            of: #"(`{2,})[^\n]*?\1"#, with: "", options: .regularExpression)
         let range = NSRange(body.startIndex..., in: body)
         var seen = Set<Citation>()
         return regex.matches(in: body, range: range).compactMap { match -> Citation? in
@@ -202,6 +206,11 @@ struct Citation: Hashable {
             }
             // Quoted prose (a note with several words) is not a path: paths have a space or two at most.
             if path.filter({ $0 == " " }).count >= 2 { return nil }
+            // A decorator or annotation (`@pytest.mark.xfail`) and an issue reference (`httpie/cli#1082`) are not
+            // paths.
+            if path.hasPrefix("@") || path.range(of: #"^[\w.-]+/[\w.-]+#\d+$"#, options: .regularExpression) != nil {
+                return nil
+            }
             // A command (`git lfs track 'assets/x.gif'`) is not a path either.
             if path.hasPrefix("/") || ["//", "/*", "*/", " /", "/ ", "'", "\""].contains(where: { path.contains($0) }) {
                 return nil

@@ -426,6 +426,25 @@ struct Wording {
                     } ?? ""
                 context = "`\(shownName)` in `\(path)` is \(marking)\(since) with the reason \(quoted).\(marked)"
                 switch SkipReason(reason) {
+                case .unimplemented where metric("later-changes") > 0 && lead.evidence.commits.count > 1:
+                    // A later change touched the test's file and the code, and names what the test is about: the
+                    // behaviour may be there now, and the skip hides it.
+                    let later = lead.evidence.commits[lead.evidence.commits.count - 1]
+                    let hash = String(later.hash.prefix(10))
+                    title = "Remove the skip from \(shownName) if \(hash.prefix(8)) made it pass"
+                    if title.count > 80 { title = "Check whether the \(marking) test in \(file) passes now" }
+                    context +=
+                        " Later, `\(hash)` (\(PlainWriter.day(later.date))), \(PlainWriter.codeSpan(later.subject)), "
+                        + "changed this file and the code it tests: the behaviour may exist now, and the marker hides "
+                        + "whether it works."
+                    proposal =
+                        "Remove the marker and run the test" + (test.map { " (\($0))" } ?? "")
+                        + ". If it passes, keep it unmarked; if it fails, implement what is still missing, or restore "
+                        + "the marker with a reason that says what that is."
+                    criteria = [
+                        "`\(shownName)` runs without the marker",
+                        "It passes, or its marker names what is still missing",
+                    ]
                 case .unimplemented:
                     title = "Implement what \(shownName) expects (\(marking) as unimplemented)"
                     if title.count > 80 { title = "Implement what \(shownName) in \(file) expects" }

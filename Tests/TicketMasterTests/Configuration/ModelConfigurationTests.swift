@@ -74,7 +74,8 @@ struct ModelConfigurationTests {
         }
     }
 
-    @Test("an unset prompt budget gives hosted APIs room for code and keeps local servers' prompts small; a set one wins")
+    @Test(
+        "an unset prompt budget gives hosted APIs room for code and keeps local servers' prompts small; a set one wins")
     func promptTokenBudget() throws {
         let defaults = try load([:])
         #expect(defaults.models.promptTokenBudget == nil)

@@ -59,6 +59,22 @@ struct DraftChecksTests {
         #expect(problems.contains { $0.rule == rule }, "\(problems)")
     }
 
+    @Test("quoted repository text is not a claimed path: a decorator, an issue reference, a subject with backticks")
+    func quotedTextIsNoCitation() async {
+        let body =
+            goodBody + "\n"
+            + "Marked with `@pytest.mark.xfail` for `httpie/cli#1082` in `b879d38b07`, "
+            + "`` Rename repo from `httpie/httpie` to `httpie/cli` ``."
+        let problems = await checks.problems(
+            in: draft(title: "Handle the ignored error in Main.swift", body: body), citations: tree)
+        #expect(problems.isEmpty, "\(problems)")
+        // A path of the draft's own is still checked, before and after such a span.
+        let cited = body + " See `Sources/App/Gone.swift:3`."
+        let missing = await checks.problems(
+            in: draft(title: "Handle the ignored error in Main.swift", body: cited), citations: tree)
+        #expect(missing.map(\.rule) == [.missingPath])
+    }
+
     @Test("a short body, and one that cites none of its evidence, are rejected")
     func shortAndUncited() async {
         let problems = await checks.problems(

@@ -165,6 +165,20 @@ struct PlainWriterTests {
         // A test's name is not its reason, and metrics are not listed: the context states the numbers.
         #expect(Wording.skipReason("it.skip('removes undefined headers', async () => {") == nil)
         #expect(!other.body.contains("tests: 1"))
+
+        // A later change to the file and the code, naming what the test is about: the skip may be stale.
+        var stale = skipped("@pytest.mark.skip('unimplemented')", "test_unset_host_header")
+        stale.evidence.commits.append(
+            CommitReference(
+                hash: "cbe53ed79a62a02c", subject: "Avoid override of headers by urllib3 when unset (#1502)",
+                date: Date(timeIntervalSince1970: 1_684_533_206)))
+        stale.evidence.metrics.append(Metric("later-changes", 1))
+        let recheck = draft([stale], toolchain: python)
+        #expect(recheck.title == "Remove the skip from test_unset_host_header if cbe53ed7 made it pass")
+        #expect(
+            recheck.body.contains("Later, `cbe53ed79a` (2023-05-19), `Avoid override of headers"), "\(recheck.body)")
+        #expect(recheck.body.contains("Remove the marker and run the test (`pytest`)"))
+        #expect(recheck.body.contains("- [ ] It passes, or its marker names what is still missing"))
     }
 
     @Test("a marker issue is titled by its note and asks for a test when it marks a defect")
