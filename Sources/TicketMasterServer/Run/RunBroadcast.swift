@@ -73,7 +73,7 @@ extension RunEvent {
     /// A progress tick: shown live, never needed afterwards.
     var isProgress: Bool {
         switch self {
-        case .analyzing, .pullingModel, .writing: true
+        case .analyzing, .pullingModel, .discovering, .writing: true
         default: false
         }
     }

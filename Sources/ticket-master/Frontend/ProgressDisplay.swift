@@ -53,6 +53,8 @@ final class ProgressDisplay: @unchecked Sendable {
             update(phase, completed: completed, total: total)
         case .pullingModel(let model, let status, let completed, let total):
             update("pulling \(model): \(status)", completed: completed, total: total)
+        case .discovering(let completed, let total):
+            update("reading the code for defects", completed: completed, total: total)
         case .writing(let completed, let total):
             update("writing issues", completed: completed, total: total)
         case .analyzed, .draftsSaved, .finished:
