@@ -86,7 +86,8 @@ struct IssueTrackerBasicsTests {
         #expect(
             await GitHubTracker.discoverToken(explicit: nil, environment: ["PATH": path], ghTimeout: .seconds(1))
                 == nil)
-        #expect(ContinuousClock.now - started < .seconds(10))
+        // Well under the 30 seconds gh would take: the bound leaves room for a machine busy with other suites.
+        #expect(ContinuousClock.now - started < .seconds(20))
 
         // Nor does a helper it forked, which keeps the output pipe open after gh is gone, hold the run up.
         try Data("#!/bin/sh\n(sleep 30 &)\necho gho_late\nexec sleep 30\n".utf8).write(to: gh)
@@ -94,7 +95,7 @@ struct IssueTrackerBasicsTests {
         #expect(
             await GitHubTracker.discoverToken(explicit: nil, environment: ["PATH": path], ghTimeout: .seconds(1))
                 == nil)
-        #expect(ContinuousClock.now - forked < .seconds(10))
+        #expect(ContinuousClock.now - forked < .seconds(20))
     }
 
     @Test func memoryTrackerBehavesLikeGitHub() async throws {
