@@ -52,6 +52,8 @@ struct SignalRules {
     static let busFactorAuthors = 3
     /// A file needs at least this many undocumented public declarations for a signal.
     static let undocumentedDeclarations = 3
+    /// ... and a module this many for the signal to be worth an issue (medium); fewer are low.
+    static let undocumentedIssue = 5
 
     var history: HistoryAggregate
     var report: RepositoryReport
@@ -799,8 +801,10 @@ struct SignalRules {
             .prefix(Self.undocumentedCited)
             let declarations = files.reduce(0) { $0 + $1.publicDeclarations }
             let fileCount = files.count
+            // A handful of doc comments is a small pull request, not an issue worth a maintainer's triage.
+            let severity: Severity = symbols.count < Self.undocumentedIssue ? .low : .medium
             return Signal(
-                kind: .undocumentedCode, severity: .medium,
+                kind: .undocumentedCode, severity: severity,
                 identity: ["module", first.language, first.module],
                 summary:
                     "\(first.language) module \(first.module): \(symbols.count) public declarations in \(fileCount) "
