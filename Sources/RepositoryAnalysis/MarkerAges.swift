@@ -199,7 +199,8 @@ struct MarkerAges: Sendable {
     /// that many of the lines, and one that removed them more times than it added them cancels as many adds of older
     /// commits first. So a line's date is the time since which the file has kept its words without a break: a
     /// commit that re-lays a line out or moves it within the file (adds and removes the same words) changes nothing,
-    /// nor does a copy that was added and later taken out again. Commits in `ignoring` (full or abbreviated hashes)
+    /// nor does a copy that was added and later taken out again, nor a commit that moves it from another file (it
+    /// is followed there). Commits in `ignoring` (full or abbreviated hashes)
     /// are passed over. Of several lines with the same words, the earlier lines get the older dates; lines left
     /// undated are absent.
     static func resolve(
@@ -239,15 +240,25 @@ struct MarkerAges: Sendable {
                         nextRename += 1
                     }
                     var net = 0
+                    var removedFrom: [String] = []
                     while index < candidates.count, candidates[index].commit == commit {
                         let candidate = candidates[index]
-                        if records[commit].changes[candidate.change].path == name {
+                        let changed = records[commit].changes[candidate.change].path
+                        if changed == name {
                             net += candidate.isAddition ? 1 : -1
+                        } else if !candidate.isAddition {
+                            removedFrom.append(changed)
                         }
                         index += 1
                     }
                     let record = records[commit]
                     guard !isIgnored(record.hash) else { continue }
+                    // Added here and taken out of another file in the same commit, which git did not see as a rename
+                    // (a module split in two): the line moved, and its age is that of the file it came from.
+                    if net > 0, let source = removedFrom.first, cancelled == 0 {
+                        name = source
+                        net -= min(net, removedFrom.count)
+                    }
                     if net < 0 {
                         cancelled -= net
                     } else if net > 0 {
@@ -423,8 +434,9 @@ enum LineWords {
 /// A `LineOriginCache` in one binary file, rewritten atomically.
 final class FileLineOriginCache: LineOriginCache {
     private static let magic: [UInt8] = Array("TMBL".utf8)
-    // Version 2: ages ignore whitespace and reformatting commits.
-    private static let version: UInt64 = 2
+    // Version 2: ages ignore whitespace and reformatting commits. Version 3: a line moved from another file (a
+    // module split) keeps that file's age, so origins found before are found again.
+    private static let version: UInt64 = 3
 
     /// The file.
     let url: URL

@@ -26,6 +26,34 @@ struct PrecisionTests {
         }
     }
 
+    @Test("a marker moved to another file when a module was split keeps the age of the file it came from")
+    func markerAgeAcrossSplit() async throws {
+        try await withRepository { repository in
+            let parser = (1...40).map { "def parse_\($0)(text):\n    return text\n" }.joined()
+            let cli = (1...60).map { "def option_\($0)(value):\n    return value\n" }.joined()
+            try repository.write(
+                parser
+                    + "def guess_method(args):\n    # FIXME: False positive, e.g., localhost matches\n    return 'GET'\n"
+                    + cli, to: "httpie/input.py")
+            let written = try await repository.commit("Default to POST also when stdin redirected", date: Day.at(1))
+            // The module is split in two: neither half is similar enough to the old file to be a rename.
+            try FileManager.default.removeItem(at: repository.url.appendingPathComponent("httpie/input.py"))
+            try repository.write(
+                parser
+                    + "def guess_method(args):\n    # FIXME: False positive, e.g., localhost matches\n    return 'GET'\n",
+                to: "httpie/cli/argparser.py")
+            try repository.write(cli, to: "httpie/cli/argtypes.py")
+            try await repository.commit("Refactoring", date: Day.at(2_000))
+            try repository.write("# TODO: a note of its own\n", to: "httpie/cli/dicts.py")
+            let own = try await repository.commit("Add dicts", date: Day.at(2_010))
+            let report = try await analyze(repository.url, AnalysisOptions(now: Day.at(2_100)))
+            let fixme = try #require(report.markers.first { $0.kind == "FIXME" })
+            #expect(fixme.path == "httpie/cli/argparser.py")
+            #expect(fixme.lastChanged?.hash == written, "\(String(describing: fixme.lastChanged?.subject))")
+            #expect(report.markers.first { $0.kind == "TODO" }?.lastChanged?.hash == own)
+        }
+    }
+
     @Test(
         "ages dated from the history read: across a rename, a move, a re-layout, a rewording, a copy taken out and a copy kept"
     )
