@@ -72,9 +72,12 @@ struct GitHubIssue: Decodable {
     var pullRequest: Marker?
     var createdAt: Date?
     var updatedAt: Date?
+    /// `completed`, `not_planned`, `reopened`, `duplicate` or null; only the first two are kept.
+    var stateReason: String?
 
     enum CodingKeys: String, CodingKey {
         case number, title, body, state, labels, assignees
+        case stateReason = "state_reason"
         case htmlURL = "html_url"
         case pullRequest = "pull_request"
         case createdAt = "created_at"
@@ -84,7 +87,8 @@ struct GitHubIssue: Decodable {
     var tracked: TrackedIssue {
         TrackedIssue(
             number: number, url: htmlURL, title: title, body: body ?? "", labels: labels.map(\.name), state: state,
-            assignees: (assignees ?? []).map(\.login), createdAt: createdAt, updatedAt: updatedAt)
+            assignees: (assignees ?? []).map(\.login), createdAt: createdAt, updatedAt: updatedAt,
+            closeReason: state == .closed ? stateReason.flatMap(IssueCloseReason.init(rawValue:)) : nil)
     }
 }
 

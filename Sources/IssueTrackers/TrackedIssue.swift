@@ -30,11 +30,13 @@ public struct TrackedIssue: Sendable, Hashable, Codable {
     public var createdAt: Date?
     /// When it last changed, when the forge says.
     public var updatedAt: Date?
+    /// Why a closed issue was closed, where the tracker records it (GitHub's `state_reason`); nil elsewhere.
+    public var closeReason: IssueCloseReason?
 
     /// Creates an issue value.
     public init(
         number: Int, url: String, title: String, body: String, labels: [String] = [], state: IssueState = .open,
-        assignees: [String] = [], createdAt: Date? = nil, updatedAt: Date? = nil
+        assignees: [String] = [], createdAt: Date? = nil, updatedAt: Date? = nil, closeReason: IssueCloseReason? = nil
     ) {
         self.number = number
         self.url = url
@@ -45,6 +47,7 @@ public struct TrackedIssue: Sendable, Hashable, Codable {
         self.assignees = assignees
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.closeReason = closeReason
     }
 
     /// The fingerprint in the body's hidden marker, if any.

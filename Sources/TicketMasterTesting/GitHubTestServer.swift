@@ -67,6 +67,15 @@ public final class GitHubTestServer: Sendable {
         public var state: String
         /// The assigned users.
         public var assignees: [User]
+        /// Why it was closed: `completed` or `not_planned`; nil while open.
+        public var stateReason: String?
+        /// How many comments it has.
+        public var comments: Int
+
+        enum CodingKeys: String, CodingKey {
+            case number, title, body, labels, state, assignees, comments
+            case stateReason = "state_reason"
+        }
 
         /// A user as the server shows it.
         public struct User: Sendable, Decodable {

@@ -81,6 +81,19 @@ public final class GogsTestServer: Sendable {
         public var body: String
         /// The labels.
         public var labels: [Label]
+        /// `open` or `closed`.
+        public var state: String
+    }
+
+    /// The comments on issue `number` of `repository`, oldest first, read straight from Gogs; Gogs records closing
+    /// and reopening as comments without text, which are left out.
+    public func comments(on number: Int, in repository: String) async throws -> [String] {
+        struct Comment: Decodable { var body: String }
+        var request = URLRequest(
+            url: apiRoot.appendingPathComponent("repos/\(user)/\(repository)/issues/\(number)/comments"))
+        request.setValue("token \(token)", forHTTPHeaderField: "Authorization")
+        return try JSONDecoder().decode([Comment].self, from: try await TrackerTestHTTP.send(request)).map(\.body)
+            .filter { !$0.isEmpty }
     }
 
     /// Issue `number` of `repository`, read straight from Gogs.

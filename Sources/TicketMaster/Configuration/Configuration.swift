@@ -26,6 +26,8 @@ public struct Configuration: Sendable, Equatable {
         public var milestone: Int?
         /// Whether security findings are filed publicly.
         public var fileSecurityFindings: Bool
+        /// Whether an issue Ticket-Master filed is closed once its evidence is gone; when false it gets a comment.
+        public var closeResolved: Bool
     }
 
     /// What part of the repository to analyse, and how.
@@ -187,7 +189,8 @@ public struct Configuration: Sendable, Equatable {
             maxWaitSeconds: read.int("publishing.max_wait_seconds"),
             assignees: read.list("publishing.assignees"),
             milestone: read.optionalInt("publishing.milestone"),
-            fileSecurityFindings: read.bool("publishing.file_security_findings"))
+            fileSecurityFindings: read.bool("publishing.file_security_findings"),
+            closeResolved: read.bool("publishing.close_resolved"))
         repository = Repository(
             maxCommits: read.optionalInt("repository.max_commits"),
             since: read.optionalString("repository.since").flatMap { RelativeDate.parse($0, relativeTo: now) },

@@ -101,6 +101,9 @@ extension ConfigurationKey {
             "publishing.file_security_findings", .boolean, default: .bool(false),
             "File security findings (leaked credentials) publicly like other issues; by default they are only shown."),
         .init(
+            "publishing.close_resolved", .boolean, default: .bool(true),
+            "Close an issue Ticket-Master filed once its evidence is gone, saying where it went; false only comments."),
+        .init(
             "publishing.milestone", .integer(minimum: 1, maximum: Int.max), default: .null,
             "The milestone every filed issue goes in: its number on GitHub and Gitea, its id on GitLab."),
         .init(

@@ -40,6 +40,8 @@ public struct Suggestions: Codable, Sendable {
     public var leftOut: [LeftOut] = []
     /// What the discovery stage read and what became of the defects it reported; nil when it did not run.
     public var discovery: DiscoveryCounts?
+    /// Issues filed earlier whose evidence changed or went: commented on or closed when the run files.
+    public var upkeep: [IssueUpkeep] = []
 }
 
 /// From findings to reviewed, de-duplicated drafts: plan, write (with a model when there is one), check, review,

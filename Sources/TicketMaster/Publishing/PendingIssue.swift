@@ -20,6 +20,9 @@ public struct PendingIssue: Sendable, Hashable, Codable {
     public var assignees: [String]?
     /// The milestone, when a reviewer chose; nil uses the configured one.
     public var milestone: Int?
+    /// The evidence behind the draft, carried in the filed issue's hidden marker so that later runs can keep the
+    /// issue current.
+    public var evidence: EvidenceSnapshot?
 
     /// Creates a pending issue.
     public init(draftId: Int64?, title: String, body: String, labels: [String], fingerprint: String) {

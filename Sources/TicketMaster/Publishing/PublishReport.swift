@@ -65,6 +65,20 @@ public struct PublishReport: Sendable, Hashable, Codable {
         }
     }
 
+    /// An issue filed earlier that was kept current: commented on, or closed because its evidence is gone.
+    public struct Updated: Sendable, Hashable, Codable {
+        /// The issue's number.
+        public var number: Int
+        /// The issue's address.
+        public var url: String
+        /// The issue's title.
+        public var title: String
+        /// A comment, or a comment and a close.
+        public var action: IssueUpkeep.Action
+        /// What changed; for an update that failed, also why it failed.
+        public var summary: String
+    }
+
     /// A label that could not be created, and why.
     public struct UnavailableLabel: Sendable, Hashable, Codable {
         /// The label as the drafts spell it.
@@ -110,6 +124,10 @@ public struct PublishReport: Sendable, Hashable, Codable {
     /// Security findings kept off the tracker, as `publishing.file_security_findings` asks: an issue would tell
     /// everyone where the credential is before it is revoked.
     public var withheld: [NotFiled] = []
+    /// Issues filed earlier that were commented on or closed because their evidence changed or went.
+    public var updated: [Updated] = []
+    /// Updates that failed; the next run plans them again.
+    public var notUpdated: [Updated] = []
     /// Labels created for the filed issues.
     public var createdLabels: [String] = []
     /// Labels the drafts asked for that do not exist and could not be created.

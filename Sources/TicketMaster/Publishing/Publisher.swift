@@ -152,7 +152,8 @@ public struct Publisher: Sendable {
                 }
                 let issue = try await tracker.createIssue(
                     NewIssue(
-                        title: draft.title, body: draft.body, labels: applied, assignees: draft.assignees ?? assignees,
+                        title: draft.title, body: draft.evidence.map { $0.embed(in: draft.body) } ?? draft.body,
+                        labels: applied, assignees: draft.assignees ?? assignees,
                         milestone: draft.milestone ?? milestone, fingerprint: fingerprint))
                 // A process that shares no history with this one (another machine) may have filed the same draft
                 // at the same moment, past both checks. The later of the two issues sees the earlier one here, and
@@ -196,6 +197,61 @@ public struct Publisher: Sendable {
             }
         }
         return report
+    }
+
+    /// Carries out `upkeep` on the issues as they are now: an issue closed since the plan was made, or whose evidence
+    /// marker another run already moved on, is left alone, so no run comments twice. The marker is updated first
+    /// (with the close, in one request), then the comment is added.
+    public func keepCurrent(_ upkeep: [IssueUpkeep], into report: inout PublishReport) async {
+        guard !upkeep.isEmpty else { return }
+        var open: [Int: TrackedIssue] = [:]
+        do {
+            for issue in try await tracker.issues(state: .open, since: nil) { open[issue.number] = issue }
+        } catch {
+            for item in upkeep { notUpdated(item, because: error, in: &report) }
+            return
+        }
+        for (index, item) in upkeep.enumerated() {
+            guard let issue = open[item.number] else {
+                logger.info("#\(item.number) was closed since the run looked; left as it is")
+                continue
+            }
+            guard EvidenceSnapshot.extract(from: issue.body)?.digest == item.previousDigest else {
+                logger.info("#\(item.number) was already updated by another run")
+                continue
+            }
+            let closing = item.action == .close
+            do {
+                try Task.checkCancellation()
+                _ = try await tracker.updateIssue(
+                    number: item.number,
+                    IssueUpdate(
+                        body: item.snapshot.embed(in: issue.body), state: closing ? .closed : nil,
+                        closeReason: closing ? .completed : nil))
+                _ = try await tracker.addComment(toIssue: item.number, body: item.comment)
+                report.updated.append(
+                    .init(
+                        number: item.number, url: item.url, title: item.title, action: item.action,
+                        summary: item.summary))
+                logger.info("\(closing ? "closed" : "commented on") #\(item.number): \(item.summary)")
+                events(.issueUpdated(number: item.number, url: item.url, closed: closing, summary: item.summary))
+            } catch let error as TrackerError where error.code == .validationFailed || error.code == .notFound {
+                // This issue refused the change (locked, deleted); the others may take theirs.
+                notUpdated(item, because: error, in: &report)
+            } catch {
+                for rest in upkeep[index...] { notUpdated(rest, because: error, in: &report) }
+                return
+            }
+        }
+    }
+
+    private func notUpdated(_ item: IssueUpkeep, because error: any Error, in report: inout PublishReport) {
+        let reason = (error as? TrackerError)?.message ?? (error is CancellationError ? "interrupted" : "\(error)")
+        report.notUpdated.append(
+            .init(
+                number: item.number, url: item.url, title: item.title, action: item.action,
+                summary: "\(item.summary); not done: \(reason)"))
+        logger.warning("#\(item.number) not updated: \(reason)")
     }
 
     /// Claims `fingerprint` for `holder`, waiting while another process holds it: nil when this process may file,

@@ -1,5 +1,6 @@
 import Foundation
 import IssueTrackers
+import RepositoryAnalysis
 
 /// What a person decided about the drafts of a run.
 public struct ApprovalOutcome: Sendable {
@@ -96,15 +97,22 @@ public struct Filing: Sendable {
             pending = outcome.approved
         }
         for id in pending.compactMap(\.draftId) { try await journal.setStatus(.approved, ofDraft: id) }
+        let detail = try await journal.detail()
+        let evidenced = Self.withEvidence(pending, drafts: drafts, detail: detail)
 
         var report: PublishReport
         do {
             let settings = environment.configuration.publishing
-            report = try await Publisher(
+            let publisher = Publisher(
                 tracker: tracker, journal: journal, logger: environment.logger, assignees: settings.assignees,
-                milestone: settings.milestone, fileSecurityFindings: settings.fileSecurityFindings, events: events
-            ).publish(pending)
+                milestone: settings.milestone, fileSecurityFindings: settings.fileSecurityFindings, events: events)
+            report = try await publisher.publish(evidenced)
             report.setAside = setAside
+            // Issues filed earlier are kept current after the new ones are filed, unless filing stopped on the
+            // tracker: then the next run plans them again.
+            if report.stop == nil {
+                await publisher.keepCurrent(Self.plannedUpkeep(in: detail), into: &report)
+            }
         } catch let error as TrackerError where error.code == .rateLimited || error.code == .unavailable {
             // Nothing was filed; the drafts are saved, so say how to file them once the tracker is back.
             await journal.finish(.failed, message: error.message, reporting: events)
@@ -128,6 +136,37 @@ public struct Filing: Sendable {
             }
         await journal.finish(outcome, message: report.stop?.message, reporting: events)
         return report
+    }
+
+    /// `pending` with the evidence each draft was written from, taken from the run's findings in history, for the
+    /// filed issue's hidden snapshot.
+    static func withEvidence(_ pending: [PendingIssue], drafts: [DraftRecord], detail: RunDetail) -> [PendingIssue] {
+        var signals: [String: Signal] = [:]
+        for record in detail.signals {
+            if let signal = try? record.signal() { signals[signal.fingerprint] = signal }
+        }
+        var fingerprints: [Int64: [String]] = [:]
+        for draft in drafts + detail.drafts {
+            if let id = draft.id { fingerprints[id] = draft.signalFingerprints }
+        }
+        return pending.map { issue in
+            var issue = issue
+            guard let id = issue.draftId, let wanted = fingerprints[id] else { return issue }
+            let found = wanted.compactMap { signals[$0] }
+            if !found.isEmpty { issue.evidence = EvidenceSnapshot(commit: detail.run.commitHash, signals: found) }
+            return issue
+        }
+    }
+
+    /// The upkeep the run planned while suggesting, as its events recorded it: the latest plan for each issue.
+    static func plannedUpkeep(in detail: RunDetail) -> [IssueUpkeep] {
+        var planned: [Int: IssueUpkeep] = [:]
+        for record in detail.events.sorted(by: { $0.sequence < $1.sequence }) where record.kind == "upkeepPlanned" {
+            guard case .upkeepPlanned(let upkeep) = try? record.event()
+            else { continue }
+            planned[upkeep.number] = upkeep
+        }
+        return planned.values.sorted { $0.number < $1.number }
     }
 
     /// Throws the error for a report that did not file everything: partial, authentication, or interrupted.

@@ -35,6 +35,11 @@ public enum RunEvent: Sendable, Codable, Hashable {
     case issueSkipped(title: String, reason: String)
     /// Filing a draft failed.
     case issueFailed(title: String, reason: String)
+    /// An issue filed earlier will be commented on or closed when the run files, because its evidence changed or
+    /// went; a dry run shows it and stops there.
+    case upkeepPlanned(IssueUpkeep)
+    /// An issue filed earlier was commented on (`closed` false) or closed, saying what changed.
+    case issueUpdated(number: Int, url: String, closed: Bool, summary: String)
     /// Requests to the tracker wait for a rate limit until `until`.
     case rateLimitWait(until: Date, reason: String)
     /// The run ended with `outcome`.
@@ -86,6 +91,10 @@ extension RunEvent {
         case .issueFiled(let title, let number, let url): "filed #\(number) \"\(title)\" \(url)"
         case .issueSkipped(let title, let reason): "did not file \"\(title)\": \(reason)"
         case .issueFailed(let title, let reason): "failed to file \"\(title)\": \(reason)"
+        case .upkeepPlanned(let upkeep):
+            "will \(upkeep.action == .close ? "close" : "comment on") #\(upkeep.number): \(upkeep.summary)"
+        case .issueUpdated(let number, _, let closed, let summary):
+            "\(closed ? "closed" : "commented on") #\(number): \(summary)"
         case .rateLimitWait(let until, let reason):
             "waiting until \(until.formatted(.iso8601)) for the tracker: \(reason)"
         case .finished(let outcome, let message): "finished: \(outcome.rawValue)" + (message.map { " (\($0))" } ?? "")

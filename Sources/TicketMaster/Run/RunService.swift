@@ -87,17 +87,39 @@ public struct RunService: Sendable {
             store: history, repository: checkout.displayName, remote: remote, report: report,
             configurationDigest: environment.resolved.digest, events: log)
         events(.runStarted(runId: journal.runId))
-        let suggestions: Suggestions
+        var suggestions: Suggestions
         do {
             let links = LinkContext(remote: remote, commit: report.headCommit)
             let oracle = GitCitationOracle(repository: checkout.path, commit: report.headCommit, git: environment.git)
             let pipeline = SuggestionPipeline(
                 configuration: configuration, secrets: environment.resolved.secrets, writer: models.writer,
                 reviewThreshold: configuration.issueGeneration.reviewThreshold)
-            let existing = await trackerIssues(filing: filing, remote: remote)
+            let tracked = await trackerIssues(filing: filing, remote: remote)
+            let lookback = environment.now().addingTimeInterval(
+                -Double(Publisher.defaultClosedIssueLookback.components.seconds))
+            let existing = tracked.filter { $0.state == .open || ($0.updatedAt ?? .distantFuture) >= lookback }
+            // Issues filed earlier: those whose evidence changed or went are kept current, and findings people
+            // closed as not planned are not suggested again.
+            let (git, root) = (environment.git, checkout.path)
+            let upkeep = await IssueLifecycle.plan(
+                issues: tracked, signals: report.signals, commit: report.headCommit,
+                closeResolved: configuration.publishing.closeResolved,
+                lastChange: { paths, since in
+                    await Self.lastChange(of: paths, since: since, in: root, git: git)
+                })
+            for item in upkeep.upkeep { events(.upkeepPlanned(item)) }
+            var analysed = report
+            analysed.signals.removeAll { upkeep.declined[$0.fingerprint] != nil }
             suggestions = try await pipeline.suggest(
-                from: report, links: links, existing: existing, history: journal, citations: oracle,
-                templates: IssueTemplate.load(from: checkout.path), events: events)
+                from: analysed, links: links, existing: existing.map(ExistingIssue.init), history: journal,
+                citations: oracle, templates: IssueTemplate.load(from: checkout.path), events: events)
+            suggestions.upkeep = upkeep.upkeep
+            suggestions.leftOut += report.signals.compactMap { signal in
+                upkeep.declined[signal.fingerprint].map {
+                    LeftOut(
+                        kind: signal.kind, summary: signal.summary, reason: "its issue \($0) was closed as not planned")
+                }
+            }
             await models.stop()
             // Drafts are saved before anything is shown or published, so nothing produced is ever lost; the save
             // runs in a task of its own, so it also completes after Ctrl-C.
@@ -182,13 +204,11 @@ public struct RunService: Sendable {
         return (detail.unfiledDrafts, remote ?? recorded)
     }
 
-    /// The tracker's open and recently closed issues, so that a preview already leaves out what people filed.
-    /// A preview without a token, or offline, still runs: the drafts are then compared with history only, and
-    /// filing checks the tracker again.
-    private func trackerIssues(filing: Filing?, remote: RemoteRepository?) async -> [ExistingIssue] {
+    /// Every issue on the tracker, open and closed, so that a preview already leaves out what people filed and a
+    /// run can keep the issues it filed earlier current. A preview without a token, or offline, still runs: the
+    /// drafts are then compared with history only, and filing checks the tracker again.
+    private func trackerIssues(filing: Filing?, remote: RemoteRepository?) async -> [TrackedIssue] {
         guard let remote else { return [] }
-        let lookback = environment.now().addingTimeInterval(
-            -Double(Publisher.defaultClosedIssueLookback.components.seconds))
         do {
             let tracker: any IssueTracker
             if let filing {
@@ -196,8 +216,8 @@ public struct RunService: Sendable {
             } else {
                 tracker = try await Filing.prepare(remote: remote, environment: environment).tracker
             }
-            let issues = try await tracker.existingIssues(closedSince: lookback)
-            environment.logger.info("compared the drafts with \(issues.count) issues on \(remote)")
+            let issues = try await tracker.issues(state: .all, since: nil)
+            environment.logger.info("compared the findings with \(issues.count) issues on \(remote)")
             return issues
         } catch is CancellationError {
             return []
@@ -205,5 +225,35 @@ public struct RunService: Sendable {
             environment.logger.notice("drafts not compared with the issues on \(remote): \(error)")
             return []
         }
+    }
+
+    /// The last commit after `since` that changed any of `paths`, for saying where evidence went. `since` and the
+    /// paths come from an issue body, which anyone who can edit the issue can change: the commit must be a hash,
+    /// and the paths are taken literally, never as pathspec magic.
+    public static func lastChange(
+        of paths: [String], since: String?, in repository: URL, git: GitExecutable
+    ) async
+        -> CommitReference?
+    {
+        let paths = paths.prefix(20).filter { !$0.isEmpty && !$0.hasPrefix("-") }
+        guard !paths.isEmpty else { return nil }
+        var ranges: [String] = ["HEAD"]
+        if let since, since.count >= 7, since.allSatisfy(\.isHexDigit) { ranges.insert("\(since)..HEAD", at: 0) }
+        for range in ranges {
+            guard
+                let result = try? await git.run(
+                    ["--literal-pathspecs", "log", "-1", "--format=%H%x1f%s%x1f%cI", range, "--"] + paths,
+                    in: repository),
+                result.status == 0
+            else { continue }
+            let fields = String(decoding: result.standardOutput, as: UTF8.self)
+                .trimmingCharacters(in: .whitespacesAndNewlines).split(
+                    separator: "\u{1f}", omittingEmptySubsequences: false)
+            guard fields.count == 3 else { return nil }
+            return CommitReference(
+                hash: String(fields[0]), subject: String(fields[1]),
+                date: ISO8601DateFormatter().date(from: String(fields[2])) ?? Date(timeIntervalSince1970: 0))
+        }
+        return nil
     }
 }

@@ -57,6 +57,12 @@ struct ServerMetrics: Sendable {
         case .issueSkipped: filing("skipped")
         case .issueFailed: filing("failed")
         case .duplicateSetAside: filing("duplicate")
+        case .issueUpdated(_, _, let closed, _):
+            counter(
+                "issues_updated_total",
+                "Issues filed earlier that were commented on or closed as their evidence moved.",
+                [("action", closed ? "closed" : "commented")]
+            ).increment()
         case .rateLimitWait: counter("rate_limit_waits_total", "Waits for a tracker's rate limit.").increment()
         default: break
         }

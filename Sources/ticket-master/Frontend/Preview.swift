@@ -65,6 +65,14 @@ struct Preview {
             out += "\n" + terminal.paint("skipped duplicate: \(duplicate.draft.title)", .yellow)
             out += " (duplicates \(duplicate.duplicateOf): \(duplicate.reason))\n"
         }
+        if !suggestions.upkeep.isEmpty {
+            // What a filing run would do to the issues filed earlier: the dry run stops here.
+            out += "\n" + terminal.paint("issues filed earlier, kept current when the run files:", .bold) + "\n"
+            for item in suggestions.upkeep {
+                let verb = item.action == .close ? "would close" : "would comment on"
+                out += "   \(verb) #\(item.number) \(item.title): \(item.summary)\n"
+            }
+        }
         if !suggestions.leftOut.isEmpty {
             // What was left out, by reason and kind: the backlog behind the list.
             var counts: [String: Int] = [:]

@@ -115,6 +115,17 @@ struct ReportText {
                 out += "\n"
             }
         }
+        if !report.updated.isEmpty {
+            out += terminal.paint("Filed earlier, kept current (\(report.updated.count)):", .bold) + "\n"
+            for issue in report.updated {
+                out += "  \(issue.action == .close ? "closed" : "commented on") #\(issue.number) \(issue.title): "
+                out += issue.summary + "  " + terminal.paint(issue.url, .dim) + "\n"
+            }
+        }
+        if !report.notUpdated.isEmpty {
+            out += terminal.paint("Filed earlier, not updated (\(report.notUpdated.count)):", .yellow) + "\n"
+            for issue in report.notUpdated { out += "  #\(issue.number) \(issue.title): \(issue.summary)\n" }
+        }
         if !report.notFiled.isEmpty {
             out += terminal.paint("Not filed (\(report.notFiled.count)):", .red) + "\n"
             for draft in report.notFiled { out += "  \(draft.title): \(draft.reason)\n" }
