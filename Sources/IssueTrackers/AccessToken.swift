@@ -22,6 +22,11 @@ public struct AccessToken: Sendable, Hashable, CustomStringConvertible, CustomDe
     /// `text` with every occurrence of the secret replaced, for text a server sent back.
     public func redacting(_ text: String) -> String {
         guard secret.count >= 4 else { return text }
-        return text.replacingOccurrences(of: secret, with: "<redacted>")
+        var text = text.replacingOccurrences(of: secret, with: "<redacted>")
+        // `account:secret` (HTTP Basic): the secret part alone is masked too; the account is not secret.
+        if let colon = secret.firstIndex(of: ":"), secret.distance(from: colon, to: secret.endIndex) > 4 {
+            text = text.replacingOccurrences(of: String(secret[secret.index(after: colon)...]), with: "<redacted>")
+        }
+        return text
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 
-/// A forge's issue tracker for one repository: the seam between publishing and GitHub, GitLab or Gitea/Gogs.
+/// A forge's issue tracker for one repository: the seam between publishing and GitHub, GitLab,
+/// Gitea/Gogs or Bitbucket.
 ///
 /// Every method throws ``TrackerError`` (or `CancellationError` when the task is cancelled). Implementations obey the
 /// service's rate limits through a shared ``RequestPacer`` and never put the access token in an error or a log.

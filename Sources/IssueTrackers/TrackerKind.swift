@@ -9,12 +9,15 @@ public enum TrackerKind: String, Sendable, Hashable, Codable, CaseIterable, Cust
     case gitlab
     /// Gitea, Forgejo or Gogs, which share the `/api/v1` issue API.
     case gitea
+    /// Bitbucket Cloud's issue tracker (REST API 2.0).
+    case bitbucket
 
     public var description: String {
         switch self {
         case .github: "GitHub"
         case .gitlab: "GitLab"
         case .gitea: "Gitea/Gogs"
+        case .bitbucket: "Bitbucket"
         }
     }
 
@@ -23,6 +26,7 @@ public enum TrackerKind: String, Sendable, Hashable, Codable, CaseIterable, Cust
         let host = host.lowercased()
         if host == "github.com" || host.hasPrefix("github.") || host.hasSuffix(".ghe.com") { return .github }
         if host == "gitlab.com" || host.hasPrefix("gitlab.") { return .gitlab }
+        if host == "bitbucket.org" || host == "api.bitbucket.org" { return .bitbucket }
         if ["codeberg.org", "gitea.com"].contains(host) || host.hasPrefix("gitea.") || host.hasPrefix("gogs.")
             || host.hasPrefix("forgejo.")
         {
@@ -42,6 +46,7 @@ public enum TrackerKind: String, Sendable, Hashable, Codable, CaseIterable, Cust
             return URL(string: "https://\(host)/api/v3")
         case .gitlab: return URL(string: "https://\(host)/api/v4")
         case .gitea: return URL(string: "https://\(host)/api/v1")
+        case .bitbucket: return BitbucketTracker.defaultAPIRoot
         }
     }
 }
@@ -53,6 +58,7 @@ extension TrackerKind {
         case .github: ["GITHUB_TOKEN", "GH_TOKEN"]
         case .gitlab: ["GITLAB_TOKEN"]
         case .gitea: ["GITEA_TOKEN", "GOGS_TOKEN"]
+        case .bitbucket: ["BITBUCKET_TOKEN"]
         }
     }
 
@@ -67,6 +73,13 @@ extension TrackerKind {
         }
         for variable in tokenVariables {
             if let value = environment[variable], !value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                // An API token or app password is sent with its account as HTTP Basic; an access token alone.
+                if self == .bitbucket, !value.contains(":"),
+                    let user = ["BITBUCKET_EMAIL", "BITBUCKET_USERNAME"].lazy.compactMap({ environment[$0] }).first(
+                        where: { !$0.isEmpty })
+                {
+                    return AccessToken("\(user):\(value)", source: variable)
+                }
                 return AccessToken(value, source: variable)
             }
         }
@@ -98,6 +111,10 @@ extension TrackerKind {
         case .gitea:
             return GiteaTracker(
                 owner: parts[0], name: parts[1], token: token, apiRoot: apiRoot, pacer: pacer, options: options,
+                logger: logger)
+        case .bitbucket:
+            return BitbucketTracker(
+                workspace: parts[0], slug: parts[1], token: token, apiRoot: apiRoot, pacer: pacer, options: options,
                 logger: logger)
         }
     }

@@ -61,6 +61,9 @@ public struct TrackerTarget: Sendable, Hashable, CustomStringConvertible {
             case .github: "set GITHUB_TOKEN or run `gh auth login`"
             case .gitlab: "set GITLAB_TOKEN to a token with the `api` scope"
             case .gitea: "set GITEA_TOKEN (or GOGS_TOKEN) to an access token"
+            case .bitbucket:
+                "set BITBUCKET_TOKEN to a repository access token with the issue:write scope (or to an API token, "
+                    + "with BITBUCKET_EMAIL)"
             }
         throw TicketMasterError(.authentication, "no token to file issues on \(path) (\(kind)): \(remedy)")
     }
