@@ -872,6 +872,15 @@ struct Wording {
         case .task: prefix = "\(file): "
         }
         var clause = clauseOf(text, limit: max(30, 80 - prefix.count - suffix.count))
+        // A note cut at a clause loses what it says ("matches | but is a valid URL"): when the whole note fits beside
+        // the file's name alone, the name gives way.
+        if let name = file.split(separator: "/").last, name.count < file.count {
+            let whole = clauseOf(text, limit: 1000)
+            let room = 80 - prefix.count - suffix.count + file.count - name.count
+            if clause != whole, !whole.hasSuffix("…"), whole.count <= room {
+                return markerTitle(note, kind: kind, word: word, file: String(name), symbol: symbol)
+            }
+        }
         if clause.hasSuffix("…"), !suffix.isEmpty {
             // A note cut off mid-clause cannot carry the file after its ellipsis: name the file first.
             clause = clauseOf(text, limit: max(30, 78 - file.count))
