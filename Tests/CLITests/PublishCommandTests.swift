@@ -88,6 +88,52 @@ struct PublishCommandTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: elsewhere)).range(of: Data(token.utf8)) == nil)
     }
 
+    @Test("issues filed earlier: a dry run says what it would comment on and close, the filing run does it")
+    func keepsFiledIssuesCurrent() async throws {
+        let server = try await GitHubTestServer()
+        defer { server.stop() }
+        try await server.createRepository(owner: "acme", name: "api")
+        let runner = try runner(for: server)
+        let repository = try await TemporaryGitRepository.make()
+        defer { repository.remove() }
+        let old = Date(timeIntervalSince1970: 1_583_020_800)
+        try repository.write("func parse() {\n    // FIXME: handle malformed input\n}\n", to: "Sources/Parser.swift")
+        try repository.write("func lex() {\n    // TODO: support tabs in indentation\n}\n", to: "Sources/Lexer.swift")
+        try repository.write("# Parser\n\nParses input. Build with `swift build`.\n", to: "README.md")
+        try await repository.commit("Add the parser", date: old)
+        let first = try runner.run([repository.url.path, "acme/api", "--yes", "-q", "--max-issues", "10"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let filed = try await server.issues(owner: "acme", name: "api")
+        let parser = try #require(filed.first { $0.title.contains("malformed input") }).number
+        let lexer = try #require(filed.first { $0.title.contains("tabs") }).number
+
+        try repository.write(
+            "\n\n\nfunc parse() {\n    // FIXME: handle malformed input\n}\n", to: "Sources/Parser.swift")
+        try repository.write("func lex() {\n    indent(tabs: true)\n}\n", to: "Sources/Lexer.swift")
+        try await repository.commit("Support tabs in indentation", date: old.addingTimeInterval(86_400))
+
+        let preview = try runner.run([repository.url.path, "acme/api", "--dry-run", "-q", "--max-issues", "10"])
+        #expect(preview.status == 0, "\(preview.stderr)")
+        #expect(preview.stdout.contains("issues filed earlier, kept current when the run files:"), "\(preview.stdout)")
+        #expect(preview.stdout.contains("would comment on #\(parser)"), "\(preview.stdout)")
+        #expect(preview.stdout.contains("would close #\(lexer)"), "\(preview.stdout)")
+        let planned = try runner.run(
+            [repository.url.path, "acme/api", "--dry-run", "-q", "--max-issues", "10", "--format", "json"])
+        let upkeep = try #require(try json(planned.stdout)["upkeep"] as? [[String: Any]])
+        #expect(upkeep.compactMap { $0["action"] as? String }.sorted() == ["close", "comment"])
+
+        let second = try runner.run([repository.url.path, "acme/api", "--yes", "-q", "--max-issues", "10"])
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stdout.contains("Filed 0 issue(s)"), "\(second.stdout)")
+        #expect(second.stdout.contains("Filed earlier, kept current (2):"), "\(second.stdout)")
+        #expect(second.stdout.contains("commented on #\(parser)") && second.stdout.contains("closed #\(lexer)"))
+        let after = try await server.issues(owner: "acme", name: "api")
+        #expect(after.first { $0.number == lexer }?.stateReason == "completed")
+        #expect(after.first { $0.number == parser }?.comments == 1)
+        #expect(try await server.requests().allSatisfy { $0.invalid == nil })
+        try expectNoToken(in: [first, preview, planned, second], runner: runner)
+    }
+
     @Test("configured assignees and milestone go with every issue; assignees the token may not set are reported")
     func assigneesAndMilestone() async throws {
         let server = try await GitHubTestServer()
