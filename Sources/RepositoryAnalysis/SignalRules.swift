@@ -337,6 +337,8 @@ struct SignalRules {
         let wishes = [
             "could be useful", "would be useful", "would be nice", "might ", "maybe", "perhaps", "could be ",
             "in the future", "we could ", "it'd be nice", "nice to have",
+            // A hedge on the code as it is: "this isn't quite right, we should really check ahead for …".
+            "should really", "ideally", "isn't quite right", "not quite right",
         ]
         return wishes.contains { lower.contains($0) }
     }
