@@ -11,6 +11,8 @@ public enum TrackerKind: String, Sendable, Hashable, Codable, CaseIterable, Cust
     case gitea
     /// Bitbucket Cloud's issue tracker (REST API 2.0).
     case bitbucket
+    /// A Jira project: Cloud (REST v3) or Data Center (REST v2); chosen by configuration, never by a remote.
+    case jira
 
     public var description: String {
         switch self {
@@ -18,6 +20,7 @@ public enum TrackerKind: String, Sendable, Hashable, Codable, CaseIterable, Cust
         case .gitlab: "GitLab"
         case .gitea: "Gitea/Gogs"
         case .bitbucket: "Bitbucket"
+        case .jira: "Jira"
         }
     }
 
@@ -47,6 +50,7 @@ public enum TrackerKind: String, Sendable, Hashable, Codable, CaseIterable, Cust
         case .gitlab: return URL(string: "https://\(host)/api/v4")
         case .gitea: return URL(string: "https://\(host)/api/v1")
         case .bitbucket: return BitbucketTracker.defaultAPIRoot
+        case .jira: return URL(string: "https://\(host)")
         }
     }
 }
@@ -59,6 +63,7 @@ extension TrackerKind {
         case .gitlab: ["GITLAB_TOKEN"]
         case .gitea: ["GITEA_TOKEN", "GOGS_TOKEN"]
         case .bitbucket: ["BITBUCKET_TOKEN"]
+        case .jira: ["JIRA_API_TOKEN"]
         }
     }
 
@@ -74,9 +79,14 @@ extension TrackerKind {
         for variable in tokenVariables {
             if let value = environment[variable], !value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
                 // An API token or app password is sent with its account as HTTP Basic; an access token alone.
-                if self == .bitbucket, !value.contains(":"),
-                    let user = ["BITBUCKET_EMAIL", "BITBUCKET_USERNAME"].lazy.compactMap({ environment[$0] }).first(
-                        where: { !$0.isEmpty })
+                let accounts =
+                    switch self {
+                    case .bitbucket: ["BITBUCKET_EMAIL", "BITBUCKET_USERNAME"]
+                    case .jira: ["JIRA_EMAIL"]
+                    default: [String]()
+                    }
+                if !value.contains(":"),
+                    let user = accounts.lazy.compactMap({ environment[$0] }).first(where: { !$0.isEmpty })
                 {
                     return AccessToken("\(user):\(value)", source: variable)
                 }
@@ -86,7 +96,8 @@ extension TrackerKind {
         return nil
     }
 
-    /// A tracker of this kind for `path` (`owner/name`, or `group/subgroup/name` on GitLab) at `apiRoot`.
+    /// A tracker of this kind for `path` (`owner/name`, `group/subgroup/name` on GitLab, a project key on Jira) at
+    /// `apiRoot` (a Jira site's address).
     ///
     /// Share one `pacer` between trackers that use the same account, so that they share its rate limits.
     public func makeTracker(
@@ -94,7 +105,11 @@ extension TrackerKind {
         options: TrackerOptions = TrackerOptions(), logger: Logger = Logger(label: "ticket-master.trackers")
     ) throws -> any IssueTracker {
         let parts = path.split(separator: "/").map(String.init)
-        guard parts.count >= 2, self == .gitlab || parts.count == 2 else {
+        if self == .jira, path.wholeMatch(of: /[A-Za-z][A-Za-z0-9_]{0,254}/) == nil {
+            throw TrackerError(
+                .validationFailed, "'\(path)' is not a Jira project key: expected letters and digits, such as TM")
+        }
+        guard self == .jira || parts.count >= 2 && (self == .gitlab || parts.count == 2) else {
             throw TrackerError(
                 .validationFailed,
                 "'\(path)' is not a \(self) repository: expected owner/name"
@@ -116,6 +131,9 @@ extension TrackerKind {
             return BitbucketTracker(
                 workspace: parts[0], slug: parts[1], token: token, apiRoot: apiRoot, pacer: pacer, options: options,
                 logger: logger)
+        case .jira:
+            return JiraTracker(
+                site: apiRoot, project: path, token: token, pacer: pacer, options: options, logger: logger)
         }
     }
 }

@@ -127,9 +127,11 @@ struct TrackerSelectionTests {
     @Test(arguments: TrackerKind.allCases)
     func makesATrackerOfEachKind(kind: TrackerKind) throws {
         let root = try #require(kind.apiRoot(forHost: "forge.example.org"))
-        let tracker = try kind.makeTracker(path: "acme/api", token: AccessToken("t", source: "test"), apiRoot: root)
+        // A Jira project is a key, not a repository.
+        let path = kind == .jira ? "TM" : "acme/api"
+        let tracker = try kind.makeTracker(path: path, token: AccessToken("t", source: "test"), apiRoot: root)
         #expect(tracker.kind == kind)
-        #expect(tracker.repositoryPath == "acme/api")
+        #expect(tracker.repositoryPath == path)
         let nested = try? kind.makeTracker(
             path: "acme/team/api", token: AccessToken("t", source: "test"), apiRoot: root)
         #expect((nested != nil) == (kind == .gitlab))

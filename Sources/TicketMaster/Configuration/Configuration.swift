@@ -14,6 +14,18 @@ public struct Configuration: Sendable, Equatable {
         public var defaultLabels: [String]
     }
 
+    /// Where issues go when a team tracks its work in Jira (`jira.*`).
+    public struct Jira: Sendable, Equatable {
+        /// The site; when set, issues are filed in Jira instead of on the repository's forge.
+        public var url: URL?
+        /// The project's key.
+        public var project: String?
+        /// The issue type filed issues get.
+        public var issueType: String
+        /// `auto` (Cloud for `*.atlassian.net`), `cloud` or `data_center`.
+        public var deployment: String
+    }
+
     /// How filing paces itself.
     public struct Publishing: Sendable, Equatable {
         /// Seconds between two content-creating requests.
@@ -162,6 +174,8 @@ public struct Configuration: Sendable, Equatable {
 
     /// Where and how issues are filed on GitHub (`github.*`).
     public var github: GitHub
+    /// Where issues go when a team tracks its work in Jira (`jira.*`).
+    public var jira: Jira
     /// How filing paces itself.
     public var publishing: Publishing
     /// Which history is analysed (`repository.*`).
@@ -184,6 +198,11 @@ public struct Configuration: Sendable, Equatable {
             token: read.secret("github.token"),
             apiURL: read.url("github.api_url"),
             defaultLabels: read.list("github.default_labels"))
+        jira = Jira(
+            url: read.optionalString("jira.url").flatMap(URL.init(string:)),
+            project: read.optionalString("jira.project"),
+            issueType: read.string("jira.issue_type"),
+            deployment: read.string("jira.deployment"))
         publishing = Publishing(
             pauseSeconds: read.double("publishing.pause_seconds"),
             maxWaitSeconds: read.int("publishing.max_wait_seconds"),

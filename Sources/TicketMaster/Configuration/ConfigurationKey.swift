@@ -89,6 +89,17 @@ extension ConfigurationKey {
             "github.default_labels", .stringList, default: .list([]),
             "Labels added to every suggested issue, besides the ones chosen per issue."),
         .init(
+            "jira.url", .url, default: .null,
+            "A Jira site (https://acme.atlassian.net); when set, issues are filed in its jira.project, not on the forge."
+        ),
+        .init(
+            "jira.project", .string, default: .null, "The key of the Jira project issues are filed in (TM)."),
+        .init(
+            "jira.issue_type", .string, default: .string("Task"), "The issue type of issues filed in Jira."),
+        .init(
+            "jira.deployment", .choice(["auto", "cloud", "data_center"]), default: .string("auto"),
+            "Jira Cloud (REST v3) or Data Center (REST v2); auto takes Cloud for *.atlassian.net."),
+        .init(
             "publishing.pause_seconds", .number(minimum: 0, maximum: 60), default: .double(1),
             "Seconds between two issues or labels created; GitHub asks for at least one."),
         .init(

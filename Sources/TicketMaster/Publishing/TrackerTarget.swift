@@ -9,14 +9,23 @@ public struct TrackerTarget: Sendable, Hashable, CustomStringConvertible {
     public var kind: TrackerKind
     /// `owner/name`, or `group/subgroup/name` on GitLab.
     public var path: String
-    /// The REST API root.
+    /// The REST API root; a Jira site's address.
     public var apiRoot: URL
+    /// The issue type filed issues get, on Jira.
+    public var issueType: String?
+    /// Cloud or Data Center, on Jira; nil guesses from the site.
+    public var deployment: JiraTracker.Deployment?
 
     /// Creates a target.
-    public init(kind: TrackerKind, path: String, apiRoot: URL) {
+    public init(
+        kind: TrackerKind, path: String, apiRoot: URL, issueType: String? = nil,
+        deployment: JiraTracker.Deployment? = nil
+    ) {
         self.kind = kind
         self.path = path
         self.apiRoot = apiRoot
+        self.issueType = issueType
+        self.deployment = deployment
     }
 
     public var description: String { "\(path) on \(kind)" }
@@ -28,6 +37,21 @@ public struct TrackerTarget: Sendable, Hashable, CustomStringConvertible {
         _ remote: RemoteRepository, configuration: Configuration,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(TicketMasterError) -> TrackerTarget {
+        // A team on Jira files there, whatever forge hosts the code.
+        if let site = configuration.jira.url {
+            guard let project = configuration.jira.project?.trimmingCharacters(in: .whitespaces), !project.isEmpty
+            else {
+                throw TicketMasterError(
+                    .configuration, "jira.url is set but jira.project is not: set it to the Jira project's key (TM)")
+            }
+            guard project.wholeMatch(of: /[A-Za-z][A-Za-z0-9_]{0,254}/) != nil else {
+                throw TicketMasterError(
+                    .configuration, "jira.project '\(project)' is not a project key: expected letters and digits (TM)")
+            }
+            return TrackerTarget(
+                kind: .jira, path: project.uppercased(), apiRoot: site, issueType: configuration.jira.issueType,
+                deployment: JiraTracker.Deployment(rawValue: configuration.jira.deployment))
+        }
         let configuredAPI = configuration.github.apiURL
         let isDefaultAPI = configuredAPI.absoluteString == GitHubTracker.defaultAPIRoot.absoluteString
         let githubRoot = GitHubTracker.apiRoot(configured: isDefaultAPI ? nil : configuredAPI, environment: environment)
@@ -61,6 +85,8 @@ public struct TrackerTarget: Sendable, Hashable, CustomStringConvertible {
             case .github: "set GITHUB_TOKEN or run `gh auth login`"
             case .gitlab: "set GITLAB_TOKEN to a token with the `api` scope"
             case .gitea: "set GITEA_TOKEN (or GOGS_TOKEN) to an access token"
+            case .jira:
+                "set JIRA_API_TOKEN to an API token and JIRA_EMAIL to its account (Cloud), or to a personal access token (Data Center)"
             case .bitbucket:
                 "set BITBUCKET_TOKEN to a repository access token with the issue:write scope (or to an API token, "
                     + "with BITBUCKET_EMAIL)"
@@ -70,7 +96,13 @@ public struct TrackerTarget: Sendable, Hashable, CustomStringConvertible {
 
     /// A tracker for this target, pacing its requests with `pacer`.
     public func makeTracker(token: AccessToken, pacer: RequestPacer, logger: Logger) throws -> any IssueTracker {
-        try kind.makeTracker(
+        if kind == .jira {
+            return JiraTracker(
+                site: apiRoot, project: path, issueType: issueType ?? "Task", deployment: deployment, token: token,
+                pacer: pacer, options: TrackerOptions(userAgent: "ticket-master/\(ticketMasterVersion)"),
+                logger: logger)
+        }
+        return try kind.makeTracker(
             path: path, token: token, apiRoot: apiRoot, pacer: pacer,
             options: TrackerOptions(userAgent: "ticket-master/\(ticketMasterVersion)"), logger: logger)
     }

@@ -177,6 +177,38 @@ struct IssueLifecycleTests {
         #expect(try await server.responseProblems().isEmpty)
     }
 
+    @Test("Jira Cloud: the same cycle through the run service; the close is a transition to Done")
+    func jiraCycle() async throws {
+        let server = try await JiraTestServer(cloud: true, credential: "bot@example.com:ATATT-lifecycle")
+        server.createProject("TM")
+        let repository = try await plantedRepository()
+        defer { repository.remove() }
+        let jira: [(String, String, String)] = [
+            ("jira.url", "--jira-url", server.site.absoluteString), ("jira.project", "--jira-project", "TM"),
+            ("jira.deployment", "--jira-deployment", "cloud"),
+        ]
+        let variables = ["JIRA_API_TOKEN": "ATATT-lifecycle", "JIRA_EMAIL": "bot@example.com"]
+        let first = try await run(repository, files: true, flags: jira, variables: variables)
+        #expect(first.filed.count >= 2)
+        let filed = server.issues
+        let lexer = try #require(filed.first { $0.summary.contains("tabs") })
+        #expect(filed.allSatisfy { issue in issue.labels.contains { $0.hasPrefix("ticket-master-") } })
+        #expect(filed.allSatisfy { $0.evidence != nil && !$0.description.contains("ticket-master") })
+
+        try repository.write("func lex() {\n    indent(tabs: true)\n}\n", to: "Sources/Lexer.swift")
+        try await repository.commit("Support tabs in indentation", date: date(2021))
+        let second = try await run(repository, files: true, flags: jira, variables: variables)
+        #expect(second.filed.isEmpty)
+        #expect(second.updated.map(\.action) == [.close])
+        let closed = try #require(server.issues.first { $0.key == lexer.key })
+        #expect(closed.status == "Done" && closed.resolution == "Done" && closed.comments.count == 1)
+        let third = try await run(repository, files: true, flags: jira, variables: variables)
+        #expect(third.filed.isEmpty && third.updated.isEmpty)
+        #expect(server.issues.count == filed.count)
+        #expect(server.issues.map(\.comments.count).reduce(0, +) == 1)
+        await server.stop()
+    }
+
     @Test("Gogs: the same cycle against a real Gogs, which records no close reason", .timeLimit(.minutes(3)))
     func gogsCycle() async throws {
         let server: GogsTestServer
@@ -314,13 +346,23 @@ struct IssueLifecycleTests {
     ) async throws
         -> Outcome
     {
+        try await run(
+            repository, files: files, flags: [("github.api_url", "--api-url", server.url.absoluteString)],
+            variables: ["GITHUB_TOKEN": "ghp_lifecycle"])
+    }
+
+    /// One `generate` with `flags` and `variables` besides the common ones.
+    private func run(
+        _ repository: TemporaryGitRepository, files: Bool, flags: [(String, String, String)],
+        variables extra: [String: String]
+    ) async throws -> Outcome {
         let home = FileManager.default.temporaryDirectory.appendingPathComponent("lifecycle-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: home) }
-        let variables = ["HOME": home.path, "GITHUB_TOKEN": "ghp_lifecycle"]
+        let variables = extra.merging(["HOME": home.path]) { $1 }
         let resolved = ConfigurationLoader(environment: variables).load(
             searchDirectory: repository.url.path,
-            flags: [
-                ("llm.provider", "--provider", "none"), ("github.api_url", "--api-url", server.url.absoluteString),
+            flags: flags.map { (path: $0.0, flag: $0.1, value: $0.2) } + [
+                ("llm.provider", "--provider", "none"),
                 ("history.path", "--history", home.appendingPathComponent("history.sqlite").path),
                 ("publishing.pause_seconds", "--pause", "0"), ("issue_generation.max_issues", "--max-issues", "10"),
             ])

@@ -26,6 +26,7 @@ struct TrackerTargetTests {
             ("acme/api", nil, ["GH_HOST": "ghe.example.com"], .github, "https://ghe.example.com/api/v3"),
             ("https://gitlab.com/group/sub/api", nil, [:], .gitlab, "https://gitlab.com/api/v4"),
             ("https://codeberg.org/acme/api", nil, [:], .gitea, "https://codeberg.org/api/v1"),
+            ("git@bitbucket.org:acme/api.git", nil, [:], .bitbucket, "https://api.bitbucket.org/2.0"),
         ] as [(String, String?, [String: String], TrackerKind, String)])
     func resolves(
         remote: String, apiURL: String?, environment: [String: String], kind: TrackerKind, root: String
@@ -35,6 +36,28 @@ struct TrackerTargetTests {
             environment: environment)
         #expect(target.kind == kind)
         #expect(target.apiRoot.absoluteString == root)
+    }
+
+    @Test("jira.url files in the Jira project whatever the remote, and without jira.project says what to set")
+    func jira() throws {
+        let flags: [(path: String, flag: String, value: String)] = [
+            ("jira.url", "--jira-url", "https://acme.atlassian.net"), ("jira.issue_type", "--type", "Bug"),
+        ]
+        let loader = ConfigurationLoader(environment: ["HOME": "/nonexistent"])
+        let incomplete = try loader.load(explicitFile: nil, searchDirectory: "/nonexistent", flags: flags)
+            .configuration()
+        let remote = try RemoteRepository(parsing: "https://github.com/acme/api.git")
+        let error = try #require(throws: TicketMasterError.self) {
+            try TrackerTarget.resolve(remote, configuration: incomplete)
+        }
+        #expect(error.code == .configuration && error.message.contains("jira.project"))
+        let complete = try loader.load(
+            explicitFile: nil, searchDirectory: "/nonexistent", flags: flags + [("jira.project", "--project", "tm")]
+        ).configuration()
+        let target = try TrackerTarget.resolve(remote, configuration: complete)
+        #expect(target.kind == .jira && target.path == "TM" && target.issueType == "Bug")
+        #expect(target.apiRoot.absoluteString == "https://acme.atlassian.net")
+        #expect(target.description == "TM on Jira")
     }
 
     @Test("a host that names no forge is a usage error that says how to configure it")
