@@ -1,3 +1,5 @@
+import Foundation
+
 /// A secret that authenticates to a forge, kept out of every description, dump and log.
 ///
 /// Only the trackers in this module read the secret, to put it in a request header.
@@ -18,6 +20,12 @@ public struct AccessToken: Sendable, Hashable, CustomStringConvertible, CustomDe
     public var description: String { "token from \(source)" }
     public var debugDescription: String { "AccessToken(source: \(source), secret: <redacted>)" }
     public var customMirror: Mirror { Mirror(self, children: ["source": source]) }
+
+    /// The `Authorization` value for services that take either: `account:secret` as HTTP Basic (an API token or
+    /// app password with its account), anything else as a Bearer token.
+    var basicOrBearer: String {
+        secret.contains(":") ? "Basic " + Data(secret.utf8).base64EncodedString() : "Bearer \(secret)"
+    }
 
     /// `text` with every occurrence of the secret replaced, for text a server sent back.
     public func redacting(_ text: String) -> String {

@@ -40,12 +40,9 @@ public struct BitbucketTracker: IssueTracker {
     ) {
         self.workspace = workspace
         self.slug = slug
-        let authorization =
-            token.secret.contains(":")
-            ? "Basic " + Data(token.secret.utf8).base64EncodedString() : "Bearer \(token.secret)"
         client = APIClient(
             root: apiRoot, token: token,
-            headers: [("Accept", "application/json"), ("Authorization", authorization)],
+            headers: [("Accept", "application/json"), ("Authorization", token.basicOrBearer)],
             vocabulary: APIClient.Vocabulary(
                 service: "Bitbucket",
                 unauthorizedRemedy:

@@ -59,14 +59,11 @@ public struct JiraTracker: IssueTracker {
         self.issueType = issueType
         let deployment = deployment ?? .guess(site: site)
         self.deployment = deployment
-        let authorization =
-            token.secret.contains(":")
-            ? "Basic " + Data(token.secret.utf8).base64EncodedString() : "Bearer \(token.secret)"
         var root = site.absoluteString
         while root.hasSuffix("/") { root.removeLast() }
         client = APIClient(
             root: URL(string: root + "/rest/api/" + (deployment == .cloud ? "3" : "2")) ?? site, token: token,
-            headers: [("Accept", "application/json"), ("Authorization", authorization)],
+            headers: [("Accept", "application/json"), ("Authorization", token.basicOrBearer)],
             vocabulary: APIClient.Vocabulary(
                 service: "Jira",
                 unauthorizedRemedy:

@@ -62,14 +62,11 @@ public final class BitbucketTestServer: Sendable {
         self.token = token
         basicCredentials = (email, apiToken)
         let basic = "Basic " + Data("\(email):\(apiToken)".utf8).base64EncodedString()
-        let host = BitbucketURL()
+        let host = LockedURL()
         server = try await LoopbackServer.start { request in
             let reply = Self.handle(
                 request, bearer: "Bearer \(token)", basic: basic, storage: storage, host: host.value)
-            return .reply(
-                status: reply.status,
-                headers: Dictionary(reply.headers.map { ($0.0.lowercased(), $0.1) }, uniquingKeysWith: { $1 }),
-                body: reply.body)
+            return reply.response
         }
         host.value = server.baseURL
     }
@@ -119,51 +116,36 @@ public final class BitbucketTestServer: Sendable {
     /// Stops the server.
     public func stop() async { await server.shutdown() }
 
-    struct Reply: Sendable {
-        var status: Int
-        var headers: [(String, String)]
-        var body: Data
-
-        static func json(_ status: Int, _ object: Any, headers: [(String, String)] = []) -> Reply {
-            let body = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
-            return Reply(status: status, headers: [("Content-Type", "application/json")] + headers, body: body)
-        }
-
-        static func error(_ status: Int, _ message: String, fields: [String: [String]]? = nil) -> Reply {
-            var error: [String: Any] = ["message": message]
-            if let fields { error["fields"] = fields }
-            return json(status, ["type": "error", "error": error])
-        }
-    }
-
     private static func handle(
         _ request: LoopbackRequest, bearer: String, basic: String, storage: Storage, host: String
-    ) -> Reply {
+    ) -> TrackerTestReply {
         storage.state.withLock { state in
             state.requests.append(request)
             let authorization = request.headers["authorization"] ?? ""
             guard authorization == bearer || authorization == basic else {
-                return .error(401, "Token is invalid, expired, or not supported for this endpoint.")
+                return .bitbucketError(401, "Token is invalid, expired, or not supported for this endpoint.")
             }
             if state.rateLimited > 0 {
                 state.rateLimited -= 1
-                return Reply(
-                    status: 429, headers: [("Content-Type", "text/plain"), ("Retry-After", "\(state.retryAfter)")],
-                    body: Data("Rate limit for this resource has been exceeded".utf8))
+                return .tooManyRequests(
+                    retryAfter: state.retryAfter, contentType: "text/plain",
+                    body: "Rate limit for this resource has been exceeded")
             }
             return route(request, state: &state, isBasic: authorization == basic, host: host)
         }
     }
 
-    private static func route(_ request: LoopbackRequest, state: inout State, isBasic: Bool, host: String) -> Reply {
+    private static func route(
+        _ request: LoopbackRequest, state: inout State, isBasic: Bool, host: String
+    ) -> TrackerTestReply {
         let parts = request.path.split(separator: "/").map { String($0).removingPercentEncoding ?? String($0) }
-        guard parts.first == "2.0" else { return .error(404, "Resource not found") }
+        guard parts.first == "2.0" else { return .bitbucketError(404, "Resource not found") }
         let body = (try? JSONSerialization.jsonObject(with: request.body)) as? [String: Any] ?? [:]
         switch (request.method, Array(parts.dropFirst())) {
         case ("GET", ["user"]):
             return .json(200, userJSON(isBasic ? "tm-bot" : "repository-token"))
         case ("GET", ["user", "permissions", "repositories"]):
-            guard isBasic else { return .error(403, "This API is not accessible using an access token.") }
+            guard isBasic else { return .bitbucketError(403, "This API is not accessible using an access token.") }
             let wanted = request.query["q"]?.firstMatch(of: /repository\.full_name="([^"]+)"/).map { String($0.1) }
             let values = state.repositories.values.filter { wanted == nil || "\($0.workspace)/\($0.slug)" == wanted }
                 .map { ["type": "repository_permission", "permission": $0.permission] as [String: Any] }
@@ -172,7 +154,7 @@ public final class BitbucketTestServer: Sendable {
         }
         guard parts.count >= 4, parts[1] == "repositories",
             var repository = state.repositories["\(parts[2])/\(parts[3])".lowercased()]
-        else { return .error(404, "Repository not found") }
+        else { return .bitbucketError(404, "Repository not found") }
         let key = "\(parts[2])/\(parts[3])".lowercased()
         defer { state.repositories[key] = repository }
         var rest = Array(parts.dropFirst(4))
@@ -189,17 +171,17 @@ public final class BitbucketTestServer: Sendable {
                     "links": ["html": ["href": "\(host)/\(repository.workspace)/\(repository.slug)"]],
                 ])
         case ("GET", ["components"]):
-            guard repository.hasIssues else { return .error(404, "Repository has no issue tracker.") }
+            guard repository.hasIssues else { return .bitbucketError(404, "Repository has no issue tracker.") }
             let values = repository.components.enumerated().map {
                 ["type": "component", "id": $0.offset + 1, "name": $0.element] as [String: Any]
             }
             return page(values, request: request, host: host)
         case ("GET", ["issues"]):
-            guard repository.hasIssues else { return .error(404, "Repository has no issue tracker.") }
+            guard repository.hasIssues else { return .bitbucketError(404, "Repository has no issue tracker.") }
             var issues = repository.issues
             if let query = request.query["q"] {
                 guard let filter = Self.filter(query) else {
-                    return .error(400, "Invalid query: \(query)")
+                    return .bitbucketError(400, "Invalid query: \(query)")
                 }
                 issues = issues.filter(filter)
             }
@@ -207,15 +189,15 @@ public final class BitbucketTestServer: Sendable {
             case "id": issues.sort { $0.id < $1.id }
             case "-id": issues.sort { $0.id > $1.id }
             case "created_on": issues.sort { $0.createdOn < $1.createdOn }
-            default: return .error(400, "Invalid sort field")
+            default: return .bitbucketError(400, "Invalid sort field")
             }
             let values = issues.map { issueJSON($0, repository: repository, host: host) }
             return page(values, request: request, host: host)
         case ("POST", ["issues"]):
-            guard repository.hasIssues else { return .error(404, "Repository has no issue tracker.") }
-            guard canWrite else { return .error(403, "You do not have permission to create issues.") }
+            guard repository.hasIssues else { return .bitbucketError(404, "Repository has no issue tracker.") }
+            guard canWrite else { return .bitbucketError(403, "You do not have permission to create issues.") }
             guard let title = body["title"] as? String, !title.isEmpty else {
-                return .error(400, "Bad request", fields: ["title": ["This field is required."]])
+                return .bitbucketError(400, "Bad request", fields: ["title": ["This field is required."]])
             }
             var issue = StoredIssue(
                 id: (repository.issues.map(\.id).max() ?? 0) + 1, title: title, raw: "", state: "new", kind: "bug",
@@ -224,9 +206,9 @@ public final class BitbucketTestServer: Sendable {
             repository.issues.append(issue)
             return .json(201, issueJSON(issue, repository: repository, host: host))
         case ("PUT", ["issues", ":id"]):
-            guard canWrite else { return .error(403, "You do not have permission to edit this issue.") }
+            guard canWrite else { return .bitbucketError(403, "You do not have permission to edit this issue.") }
             guard let index = repository.issues.firstIndex(where: { $0.id == number }) else {
-                return .error(404, "Issue not found")
+                return .bitbucketError(404, "Issue not found")
             }
             if let title = body["title"] as? String { repository.issues[index].title = title }
             if let problem = apply(body, to: &repository.issues[index], repository: repository) { return problem }
@@ -234,10 +216,10 @@ public final class BitbucketTestServer: Sendable {
             return .json(200, issueJSON(repository.issues[index], repository: repository, host: host))
         case ("POST", ["issues", ":id", "comments"]):
             guard let index = repository.issues.firstIndex(where: { $0.id == number }) else {
-                return .error(404, "Issue not found")
+                return .bitbucketError(404, "Issue not found")
             }
             guard let raw = (body["content"] as? [String: Any])?["raw"] as? String else {
-                return .error(400, "Bad request", fields: ["content": ["This field is required."]])
+                return .bitbucketError(400, "Bad request", fields: ["content": ["This field is required."]])
             }
             repository.issues[index].comments.append(raw)
             repository.issues[index].updatedOn = Date()
@@ -251,30 +233,32 @@ public final class BitbucketTestServer: Sendable {
                     "links": ["html": ["href": link]],
                 ])
         default:
-            return .error(404, "Resource not found")
+            return .bitbucketError(404, "Resource not found")
         }
     }
 
     /// Applies content, kind, component and state from a request body; an error reply for a value Bitbucket
     /// refuses.
-    private static func apply(_ body: [String: Any], to issue: inout StoredIssue, repository: Repository) -> Reply? {
+    private static func apply(
+        _ body: [String: Any], to issue: inout StoredIssue, repository: Repository
+    ) -> TrackerTestReply? {
         if let content = body["content"] as? [String: Any] { issue.raw = content["raw"] as? String ?? issue.raw }
         if let kind = body["kind"] as? String {
             guard ["bug", "enhancement", "proposal", "task"].contains(kind) else {
-                return .error(400, "Bad request", fields: ["kind": ["\"\(kind)\" is not a valid choice."]])
+                return .bitbucketError(400, "Bad request", fields: ["kind": ["\"\(kind)\" is not a valid choice."]])
             }
             issue.kind = kind
         }
         if let component = (body["component"] as? [String: Any])?["name"] as? String {
             guard repository.components.contains(component) else {
-                return .error(400, "Bad request", fields: ["component": ["Invalid component: \(component)"]])
+                return .bitbucketError(400, "Bad request", fields: ["component": ["Invalid component: \(component)"]])
             }
             issue.component = component
         }
         if let state = body["state"] as? String {
             let states = ["new", "open", "resolved", "on hold", "invalid", "duplicate", "wontfix", "closed"]
             guard states.contains(state) else {
-                return .error(400, "Bad request", fields: ["state": ["\"\(state)\" is not a valid choice."]])
+                return .bitbucketError(400, "Bad request", fields: ["state": ["\"\(state)\" is not a valid choice."]])
             }
             issue.state = state
         }
@@ -302,7 +286,7 @@ public final class BitbucketTestServer: Sendable {
         return { issue in tests.allSatisfy { $0(issue) } }
     }
 
-    private static func page(_ values: [[String: Any]], request: LoopbackRequest, host: String) -> Reply {
+    private static func page(_ values: [[String: Any]], request: LoopbackRequest, host: String) -> TrackerTestReply {
         let size = min(max(Int(request.query["pagelen"] ?? "10") ?? 10, 1), 100)
         let number = max(Int(request.query["page"] ?? "1") ?? 1, 1)
         let slice = Array(values.dropFirst((number - 1) * size).prefix(size))
@@ -341,12 +325,12 @@ public final class BitbucketTestServer: Sendable {
     }
 }
 
-/// The server's own address, known only once it listens; read by its handler threads.
-private final class BitbucketURL: Sendable {
-    private let stored = Mutex("")
-
-    var value: String {
-        get { stored.withLock { $0 } }
-        set { stored.withLock { $0 = newValue } }
+extension TrackerTestReply {
+    /// Bitbucket's error body: `{"type": "error", "error": {"message": …, "fields": …}}`.
+    static func bitbucketError(_ status: Int, _ message: String, fields: [String: [String]]? = nil) -> TrackerTestReply
+    {
+        var error: [String: Any] = ["message": message]
+        if let fields { error["fields"] = fields }
+        return json(status, ["type": "error", "error": error])
     }
 }

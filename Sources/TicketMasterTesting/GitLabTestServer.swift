@@ -65,10 +65,7 @@ public final class GitLabTestServer: Sendable {
         let host = LockedURL()
         server = try await LoopbackServer.start { request in
             let reply = Self.handle(request, token: token, storage: storage, host: host.value)
-            return .reply(
-                status: reply.status,
-                headers: Dictionary(reply.headers.map { ($0.0.lowercased(), $0.1) }, uniquingKeysWith: { $1 }),
-                body: reply.body)
+            return reply.response
         }
         host.value = server.baseURL
     }
@@ -117,21 +114,9 @@ public final class GitLabTestServer: Sendable {
     /// Stops the server.
     public func stop() async { await server.shutdown() }
 
-    /// A reply, before it becomes the loopback server's.
-    struct Reply: Sendable {
-        var status: Int
-        var headers: [(String, String)]
-        var body: Data
-
-        static func json(_ status: Int, _ object: Any, headers: [(String, String)] = []) -> Reply {
-            let body = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
-            return Reply(status: status, headers: [("Content-Type", "application/json")] + headers, body: body)
-        }
-    }
-
     private static func handle(
         _ request: LoopbackRequest, token: String, storage: Storage, host: String
-    ) -> Reply {
+    ) -> TrackerTestReply {
         storage.state.withLock { state in
             state.requests.append(request)
             guard request.headers["private-token"] == token else {
@@ -140,7 +125,7 @@ public final class GitLabTestServer: Sendable {
             if state.rateLimited > 0 {
                 state.rateLimited -= 1
                 let reset = Int(Date().timeIntervalSince1970) + state.retryAfter
-                return Reply(
+                return TrackerTestReply(
                     status: 429,
                     headers: [
                         ("Content-Type", "text/plain"), ("Retry-After", "\(state.retryAfter)"),
@@ -154,7 +139,7 @@ public final class GitLabTestServer: Sendable {
     private static func route(
         _ request: LoopbackRequest, state: inout State, host: String
     )
-        -> Reply
+        -> TrackerTestReply
     {
         let parts = request.path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         guard parts.count >= 4, parts[1] == "api", parts[2] == "v4" else { return notFound("404 Not Found") }
@@ -286,7 +271,7 @@ public final class GitLabTestServer: Sendable {
     private static func paginate(
         _ items: [Any], request: LoopbackRequest
     )
-        -> Reply
+        -> TrackerTestReply
     {
         let perPage = min(max(Int(request.query["per_page"] ?? "20") ?? 20, 1), 100)
         let page = max(Int(request.query["page"] ?? "1") ?? 1, 1)
@@ -301,7 +286,7 @@ public final class GitLabTestServer: Sendable {
             ])
     }
 
-    private static func notFound(_ message: String) -> Reply {
+    private static func notFound(_ message: String) -> TrackerTestReply {
         .json(404, ["message": message])
     }
 
@@ -327,15 +312,5 @@ public final class GitLabTestServer: Sendable {
             "created_at": issue.createdAt.formatted(formatter), "updated_at": issue.updatedAt.formatted(formatter),
             "closed_at": issue.state == "closed" ? issue.updatedAt.formatted(formatter) : NSNull(),
         ]
-    }
-}
-
-/// The server's own address, known only once it listens; read by its handler threads.
-private final class LockedURL: Sendable {
-    private let stored = Mutex("")
-
-    var value: String {
-        get { stored.withLock { $0 } }
-        set { stored.withLock { $0 = newValue } }
     }
 }

@@ -57,13 +57,10 @@ public final class JiraTestServer: Sendable {
         self.credential = credential
         let expected =
             cloud ? "Basic " + Data(credential.utf8).base64EncodedString() : "Bearer \(credential)"
-        let host = JiraURL()
+        let host = LockedURL()
         server = try await LoopbackServer.start { request in
             let reply = Self.handle(request, cloud: cloud, expected: expected, storage: storage, host: host.value)
-            return .reply(
-                status: reply.status,
-                headers: Dictionary(reply.headers.map { ($0.0.lowercased(), $0.1) }, uniquingKeysWith: { $1 }),
-                body: reply.body)
+            return reply.response
         }
         host.value = server.baseURL
     }
@@ -103,44 +100,31 @@ public final class JiraTestServer: Sendable {
     /// Stops the server.
     public func stop() async { await server.shutdown() }
 
-    struct Reply: Sendable {
-        var status: Int
-        var headers: [(String, String)]
-        var body: Data
-
-        static func json(_ status: Int, _ object: Any, headers: [(String, String)] = []) -> Reply {
-            let body = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
-            return Reply(status: status, headers: [("Content-Type", "application/json")] + headers, body: body)
-        }
-
-        static func error(_ status: Int, _ messages: [String], fields: [String: String] = [:]) -> Reply {
-            json(status, ["errorMessages": messages, "errors": fields])
-        }
-    }
-
     private static func handle(
         _ request: LoopbackRequest, cloud: Bool, expected: String, storage: Storage, host: String
-    ) -> Reply {
+    ) -> TrackerTestReply {
         storage.state.withLock { state in
             state.requests.append(request)
             guard request.headers["authorization"] == expected else {
-                return .error(401, ["You are not authenticated. Authentication required to perform this operation."])
+                return .jiraError(
+                    401, ["You are not authenticated. Authentication required to perform this operation."])
             }
             if state.rateLimited > 0 {
                 state.rateLimited -= 1
-                return Reply(
-                    status: 429,
-                    headers: [("Content-Type", "application/json"), ("Retry-After", "\(state.retryAfter)")],
-                    body: Data(#"{"errorMessages":["Rate limit exceeded."],"errors":{}}"#.utf8))
+                return .tooManyRequests(
+                    retryAfter: state.retryAfter, contentType: "application/json",
+                    body: #"{"errorMessages":["Rate limit exceeded."],"errors":{}}"#)
             }
             return route(request, cloud: cloud, state: &state, host: host)
         }
     }
 
-    private static func route(_ request: LoopbackRequest, cloud: Bool, state: inout State, host: String) -> Reply {
+    private static func route(
+        _ request: LoopbackRequest, cloud: Bool, state: inout State, host: String
+    ) -> TrackerTestReply {
         let version = cloud ? "3" : "2"
         let prefix = "/rest/api/\(version)/"
-        guard request.path.hasPrefix(prefix) else { return .error(404, ["No such API: \(request.path)"]) }
+        guard request.path.hasPrefix(prefix) else { return .jiraError(404, ["No such API: \(request.path)"]) }
         var parts = request.path.dropFirst(prefix.count).split(separator: "/").map(String.init)
         let body = (try? JSONSerialization.jsonObject(with: request.body)) as? [String: Any] ?? [:]
         let project = state.project
@@ -148,7 +132,7 @@ public final class JiraTestServer: Sendable {
         let key = parts.count >= 2 && (parts[0] == "issue" || parts[0] == "project") ? parts[1] : ""
         if !key.isEmpty { parts[1] = ":key" }
         if parts.first == "issue", !key.isEmpty, !state.issues.contains(where: { $0.key == key }) {
-            return .error(404, ["Issue does not exist or you do not have permission to see it."])
+            return .jiraError(404, ["Issue does not exist or you do not have permission to see it."])
         }
         switch (request.method, parts) {
         case ("GET", ["myself"]):
@@ -161,7 +145,7 @@ public final class JiraTestServer: Sendable {
                     ]
                     : ["name": "tm-bot", "displayName": "TM Bot"])
         case ("GET", ["project", ":key"]):
-            guard key == project else { return .error(404, ["No project could be found with key '\(key)'."]) }
+            guard key == project else { return .jiraError(404, ["No project could be found with key '\(key)'."]) }
             return .json(200, ["key": project, "name": "Ticket-Master", "id": "10000"])
         case ("GET", ["mypermissions"]):
             let granted = ["havePermission": state.canCreate]
@@ -174,7 +158,7 @@ public final class JiraTestServer: Sendable {
                 200, ["values": labels, "isLast": true, "startAt": 0, "maxResults": 1000, "total": labels.count])
         case ("GET", ["search", "jql"]) where cloud, ("GET", ["search"]) where !cloud:
             guard let filter = Self.filter(request.query["jql"] ?? "", project: project) else {
-                return .error(400, ["Error in the JQL Query: \(request.query["jql"] ?? "")"])
+                return .jiraError(400, ["Error in the JQL Query: \(request.query["jql"] ?? "")"])
             }
             let found = state.issues.filter(filter)
             let size = min(Int(request.query["maxResults"] ?? "50") ?? 50, 100)
@@ -189,17 +173,17 @@ public final class JiraTestServer: Sendable {
             return .json(200, ["issues": page, "startAt": start, "maxResults": size, "total": found.count])
         case ("POST", ["issue"]):
             guard state.canCreate else {
-                return .error(403, ["You do not have permission to create issues in this project."])
+                return .jiraError(403, ["You do not have permission to create issues in this project."])
             }
             let fields = body["fields"] as? [String: Any] ?? [:]
             guard (fields["project"] as? [String: Any])?["key"] as? String == project else {
-                return .error(400, [], fields: ["project": "valid project is required"])
+                return .jiraError(400, [], fields: ["project": "valid project is required"])
             }
             guard let summary = fields["summary"] as? String, !summary.isEmpty else {
-                return .error(400, [], fields: ["summary": "You must specify a summary of the issue."])
+                return .jiraError(400, [], fields: ["summary": "You must specify a summary of the issue."])
             }
             guard (fields["issuetype"] as? [String: Any])?["name"] as? String == "Task" else {
-                return .error(400, [], fields: ["issuetype": "The issue type selected is invalid."])
+                return .jiraError(400, [], fields: ["issuetype": "The issue type selected is invalid."])
             }
             var issue = StoredIssue(
                 key: "\(project)-\(state.issues.count + 1)", summary: summary, description: "", labels: [],
@@ -213,14 +197,14 @@ public final class JiraTestServer: Sendable {
             let issue = state.issues.first { $0.key == key }
             return .json(200, issue.map { issueJSON($0, cloud: cloud, host: host) } ?? [:])
         case ("PUT", ["issue", ":key"]):
-            guard let index = state.issues.firstIndex(where: { $0.key == key }) else { return .error(404, []) }
+            guard let index = state.issues.firstIndex(where: { $0.key == key }) else { return .jiraError(404, []) }
             let fields = body["fields"] as? [String: Any] ?? [:]
             if let summary = fields["summary"] as? String { state.issues[index].summary = summary }
             if let problem = apply(fields, properties: body["properties"], to: &state.issues[index], cloud: cloud) {
                 return problem
             }
             state.issues[index].updated = Date()
-            return Reply(status: 204, headers: [], body: Data())
+            return TrackerTestReply(status: 204, headers: [], body: Data())
         case ("GET", ["issue", ":key", "transitions"]):
             let issue = state.issues.first { $0.key == key }
             let resolution: [String: Any] = [
@@ -240,16 +224,16 @@ public final class JiraTestServer: Sendable {
             transitions.removeAll { ($0["name"] as? String) == issue?.status }
             return .json(200, ["transitions": transitions])
         case ("POST", ["issue", ":key", "transitions"]):
-            guard let index = state.issues.firstIndex(where: { $0.key == key }) else { return .error(404, []) }
+            guard let index = state.issues.firstIndex(where: { $0.key == key }) else { return .jiraError(404, []) }
             let id = (body["transition"] as? [String: Any])?["id"] as? String
             let target = ["11": "To Do", "21": "In Progress", "31": "Done"][id ?? ""]
             guard let target, target != state.issues[index].status else {
-                return .error(400, ["Transition id '\(id ?? "")' is not valid for this issue."])
+                return .jiraError(400, ["Transition id '\(id ?? "")' is not valid for this issue."])
             }
             let resolution = ((body["fields"] as? [String: Any])?["resolution"] as? [String: Any])?["name"] as? String
             if target == "Done" {
                 guard let resolution, ["Done", "Won't Do", "Duplicate"].contains(resolution) else {
-                    return .error(400, [], fields: ["resolution": "Resolution is required."])
+                    return .jiraError(400, [], fields: ["resolution": "Resolution is required."])
                 }
                 state.issues[index].resolution = resolution
             } else {
@@ -257,11 +241,11 @@ public final class JiraTestServer: Sendable {
             }
             state.issues[index].status = target
             state.issues[index].updated = Date()
-            return Reply(status: 204, headers: [], body: Data())
+            return TrackerTestReply(status: 204, headers: [], body: Data())
         case ("POST", ["issue", ":key", "comment"]):
-            guard let index = state.issues.firstIndex(where: { $0.key == key }) else { return .error(404, []) }
+            guard let index = state.issues.firstIndex(where: { $0.key == key }) else { return .jiraError(404, []) }
             guard let text = richText(body["body"], cloud: cloud) else {
-                return .error(
+                return .jiraError(
                     400, [],
                     fields: ["comment": cloud ? "Comment body is not valid!" : "Comment body can not be empty!"])
             }
@@ -271,17 +255,17 @@ public final class JiraTestServer: Sendable {
                 201,
                 ["id": "\(20000 + state.issues[index].comments.count)", "self": "\(host)\(prefix)issue/\(key)/comment"])
         default:
-            return .error(404, ["No such resource: \(request.method) \(request.path)"])
+            return .jiraError(404, ["No such resource: \(request.method) \(request.path)"])
         }
     }
 
     /// Description, labels and properties from a create or edit body; an error reply for what Jira refuses.
     private static func apply(
         _ fields: [String: Any], properties: Any?, to issue: inout StoredIssue, cloud: Bool
-    ) -> Reply? {
+    ) -> TrackerTestReply? {
         if fields.keys.contains("description") {
             guard let text = richText(fields["description"], cloud: cloud) else {
-                return .error(
+                return .jiraError(
                     400, [],
                     fields: [
                         "description": cloud
@@ -293,7 +277,7 @@ public final class JiraTestServer: Sendable {
         }
         if let labels = fields["labels"] as? [String] {
             if let bad = labels.first(where: { $0.contains(" ") }) {
-                return .error(400, [], fields: ["labels": "The label '\(bad)' contains spaces which is invalid."])
+                return .jiraError(400, [], fields: ["labels": "The label '\(bad)' contains spaces which is invalid."])
             }
             issue.labels = labels
         }
@@ -372,12 +356,9 @@ public final class JiraTestServer: Sendable {
     }
 }
 
-/// The server's own address, known only once it listens; read by its handler threads.
-private final class JiraURL: Sendable {
-    private let stored = Mutex("")
-
-    var value: String {
-        get { stored.withLock { $0 } }
-        set { stored.withLock { $0 = newValue } }
+extension TrackerTestReply {
+    /// Jira's error body: `{"errorMessages": […], "errors": {field: message}}`.
+    static func jiraError(_ status: Int, _ messages: [String], fields: [String: String] = [:]) -> TrackerTestReply {
+        json(status, ["errorMessages": messages, "errors": fields])
     }
 }
