@@ -103,7 +103,10 @@ struct HistoryStoreContractTests {
         let folder = try TemporaryFolder()
         let store = try await kind.make(in: folder)
         let runId = try await HistorySample.recordRun(into: store)
-        func request(_ holder: String, fingerprint: String = "f00d", seconds: TimeInterval = 60) -> FilingClaimRequest {
+        // Held claims last an hour: on a loaded machine minutes can pass between two calls, and a claim that lapsed
+        // meanwhile would be taken over as it should, failing the test for the wrong reason.
+        func request(_ holder: String, fingerprint: String = "f00d", seconds: TimeInterval = 3600) -> FilingClaimRequest
+        {
             FilingClaimRequest(
                 tracker: "github", repository: "acme/api", fingerprint: fingerprint, holder: holder,
                 until: Date().addingTimeInterval(seconds))
