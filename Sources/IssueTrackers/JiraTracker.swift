@@ -189,11 +189,13 @@ public struct JiraTracker: IssueTracker {
         var fields: [String: JSON] = [:]
         var body: [String: JSON] = [:]
         if let title = update.title { fields["summary"] = .string(title) }
-        if let text = update.body {
+        // Read once: the text, the fingerprint label and the state are all compared with what is there now.
+        let current =
+            update.body != nil || update.labels != nil || update.state != nil ? try await issue(key) : nil
+        if let text = update.body, let current {
             let (plain, evidence) = Self.split(text)
             // A body read back from Jira is text: sending it again would flatten the description's formatting, so
             // it is sent only when its text changed.
-            let current = try await issue(key)
             if plain.trimmingCharacters(in: .whitespacesAndNewlines)
                 != Self.split(current.body).text.trimmingCharacters(in: .whitespacesAndNewlines)
             {
@@ -201,8 +203,7 @@ public struct JiraTracker: IssueTracker {
             }
             if let evidence { body["properties"] = .array([property(evidence)]) }
         }
-        if let labels = update.labels {
-            let current = try await issue(key)
+        if let labels = update.labels, let current {
             fields["labels"] = .array(
                 (labels + (current.fingerprint.map { [Self.fingerprintLabel + $0] } ?? [])).map(JSON.string))
         }
@@ -210,8 +211,7 @@ public struct JiraTracker: IssueTracker {
         if !body.isEmpty {
             _ = try await client.send(.PUT, client.url("/issue/\(key)"), json: JSON.object(body).data)
         }
-        if let state = update.state {
-            let current = try await issue(key)
+        if let state = update.state, let current {
             if current.state != state { try await transition(key, to: state, reason: update.closeReason) }
         }
         return try await issue(key)

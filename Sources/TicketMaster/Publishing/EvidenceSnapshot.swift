@@ -157,17 +157,15 @@ extension EvidenceSnapshot {
     /// `body` carrying `self`'s marker in place of any snapshot marker already there, before the fingerprint
     /// marker when there is one (both are invisible; the order only keeps the body tidy).
     public func embed(in body: String) -> String {
-        var stripped = body.replacing(Self.pattern, with: "")
-        let fingerprintMarker = stripped.firstMatch(of: Self.fingerprintPattern).map { String($0.0) }
-        if let fingerprintMarker { stripped = stripped.replacingOccurrences(of: fingerprintMarker, with: "") }
+        let fingerprint = FingerprintMarker.extract(from: body)
+        var stripped = FingerprintMarker.remove(from: body.replacing(Self.pattern, with: ""))
         while stripped.last?.isWhitespace == true { stripped.removeLast() }
         var result = stripped.isEmpty ? marker : stripped + "\n\n" + marker
-        if let fingerprintMarker { result += "\n" + fingerprintMarker }
+        if let fingerprint { result += "\n" + FingerprintMarker.marker(for: fingerprint) }
         return result
     }
 
     nonisolated(unsafe) private static let pattern = #/<!--\s*ticket-master:evidence=([A-Za-z0-9_\-]*)\s*-->/#
-    nonisolated(unsafe) private static let fingerprintPattern = #/<!--\s*ticket-master:fingerprint=[0-9A-Fa-f]+\s*-->/#
 
     private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
