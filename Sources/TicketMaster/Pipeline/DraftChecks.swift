@@ -204,6 +204,8 @@ struct Citation: Hashable {
             {
                 return nil
             }
+            // A date, time or version (`2023-04-21 13:22:22.13`, `1.2.3`) has no letter: it is not a path.
+            if !path.contains(where: \.isLetter) { return nil }
             // Quoted prose (a note with several words) is not a path: paths have a space or two at most.
             if path.filter({ $0 == " " }).count >= 2 { return nil }
             // A decorator or annotation (`@pytest.mark.xfail`) and an issue reference (`httpie/cli#1082`) are not

@@ -64,7 +64,7 @@ struct DraftChecksTests {
         let body =
             goodBody + "\n"
             + "Marked with `@pytest.mark.xfail` for `httpie/cli#1082` in `b879d38b07`, "
-            + "`` Rename repo from `httpie/httpie` to `httpie/cli` ``."
+            + "`` Rename repo from `httpie/httpie` to `httpie/cli` ``, since `2023-04-21 13:22:22.13` in `1.2.3`."
         let problems = await checks.problems(
             in: draft(title: "Handle the ignored error in Main.swift", body: body), citations: tree)
         #expect(problems.isEmpty, "\(problems)")
