@@ -124,6 +124,9 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
     /// Folders that hold drifting copies of each other, found by the analyzer at `HEAD` (they depend on the tracked
     /// files and recent history only, as the rest of the aggregate does).
     var driftingCopies: [RepositoryReport.DriftingCopy] = []
+    /// What the analyzer asked git after reading the history, with git's answers: they depend on nothing the
+    /// aggregate's key leaves out.
+    var answers = GitAnswers()
     /// Focused (not noise) commits of tracked code files outside test and auxiliary folders, for files with at
     /// least 5 of which one is from the last two years (a file nobody touches any more is not churning), by path.
     var frequentlyChanged: [String: Int]
@@ -653,7 +656,7 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
 
     /// The revision of the rules below (what is a fix, a test, noise): part of the cached aggregate's key, so a
     /// build whose rules differ never reads an aggregate an earlier build computed. Raise it with every change.
-    static let rulesRevision = 7
+    static let rulesRevision = 8
 
     /// Half-life, in days, of a fix commit's weight in a defect hotspot's score.
     static let fixHalfLifeDays = 180.0

@@ -28,9 +28,11 @@ struct HistoryReader: Sendable {
     }
 
     /// Reads the window that ends at `head`. `shallowKey` changes when a shallow clone is deepened, which changes
-    /// the window without moving `head`.
+    /// the window without moving `head`. `listed` is the window's commit list when the caller had git list it
+    /// already (`listCommits`).
     func read(
-        head: String, shallowKey: String, progress: @escaping @Sendable (AnalysisProgress) -> Void
+        head: String, shallowKey: String, listed: [String]? = nil,
+        progress: @escaping @Sendable (AnalysisProgress) -> Void
     ) async throws -> Result {
         let windowKey = Self.windowKey(head: head, options: options, shallowKey: shallowKey)
         progress(AnalysisProgress(phase: "listing commits", completed: 0, total: nil))
@@ -38,6 +40,8 @@ struct HistoryReader: Sendable {
         let hashes: [String]
         if let remembered {
             hashes = remembered
+        } else if let listed {
+            hashes = listed
         } else {
             hashes = try await listCommits(head: head)
         }
@@ -113,8 +117,14 @@ struct HistoryReader: Sendable {
         ].joined(separator: " ")
     }
 
+    /// Whether the cache remembers the window's commit list, so that `read` needs no listing.
+    func remembersWindow(head: String, shallowKey: String) -> Bool {
+        let key = Self.windowKey(head: head, options: options, shallowKey: shallowKey)
+        return ((try? cache?.commits(forWindow: key)) ?? nil) != nil
+    }
+
     /// The window's commits, newest first.
-    private func listCommits(head: String) async throws -> [String] {
+    func listCommits(head: String) async throws -> [String] {
         var arguments = ["rev-list"]
         if options.firstParent { arguments.append("--first-parent") }
         if let maxCommits = options.maxCommits { arguments.append("--max-count=\(max(maxCommits, 0))") }

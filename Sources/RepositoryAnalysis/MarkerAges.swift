@@ -285,23 +285,7 @@ struct MarkerAges: Sendable {
         _ items: [Item], _ work: @escaping @Sendable (Item, GitProcess) async throws -> Output
     ) async throws -> [(Item, Output)] {
         let git = self.git
-        return try await withThrowingTaskGroup(of: (Int, Output).self) { group in
-            var results = [Output?](repeating: nil, count: items.count)
-            var next = 0
-            func addNext() {
-                guard next < items.count else { return }
-                let index = next
-                let item = items[index]
-                next += 1
-                group.addTask { (index, try await work(item, git)) }
-            }
-            for _ in 0..<max(1, jobs) { addNext() }
-            while let (index, output) = try await group.next() {
-                results[index] = output
-                addNext()
-            }
-            return zip(items, results).compactMap { item, output in output.map { (item, $0) } }
-        }
+        return Array(zip(items, try await concurrentMap(items, limit: jobs) { try await work($0, git) }))
     }
 
     /// The commits that last changed some of `request`'s lines without changing their words: the same line,

@@ -235,10 +235,11 @@ extension RepositoryAnalyzer {
 
     /// `files` without those a test file mentions by name (its stem or a public type it declares, as a whole word:
     /// `ModelWriter` in a test of the pipeline, `import tldr` for `tldr.py`): tests named after a feature still test
-    /// the file. One `git grep`
-    /// over the tracked files; a file whose name is too short or too common to tell is kept.
+    /// the file. One `git grep` over the tracked files, whose answer `answers` keeps when the working tree equals
+    /// the index (`isClean`); a file whose name is too short or too common to tell is kept.
     static func withoutTestReferences(
-        _ files: [RepositoryReport.UntestedFile], scanned: [ScannedFile], git: GitProcess
+        _ files: [RepositoryReport.UntestedFile], scanned: [ScannedFile], git: GitProcess,
+        answers: inout GitAnswers, isClean: Bool
     ) async throws -> [RepositoryReport.UntestedFile] {
         // Each word, with the files it stands for and, for a folder's name, the language a test must be in to
         // count (a C test that names the `tinyhash` folder says nothing of its Python bindings).
@@ -270,6 +271,12 @@ extension RepositoryAnalyzer {
         guard !stems.isEmpty, !tests.isEmpty else { return files }
         var arguments = ["grep", "-I", "-o", "-w", "-F", "--no-color"]
         for stem in stems.keys.sorted() { arguments += ["-e", stem] }
+        let question = GitAnswers.Question.testReferences(
+            digest: Fingerprint.of(arguments + ["--"] + tests.keys.sorted().map { "\($0) \(tests[$0] ?? "")" }))
+        if isClean, let remembered = answers[question] {
+            let referenced = Set(remembered.split(separator: "\n").map(String.init))
+            return files.filter { !referenced.contains($0.path) }
+        }
         // Matches stream through a line parser: a common name in a large tree prints megabytes, none of it kept.
         let (stemsByName, grepArguments) = (stems, arguments)
         let (referenced, completion) = try await offload { handle -> (Set<String>, GitProcess.Completion) in
@@ -299,6 +306,7 @@ extension RepositoryAnalyzer {
         }
         // 1 means nothing matched.
         guard completion.status <= 1 else { return files }
+        if isClean { answers[question] = referenced.sorted().joined(separator: "\n") }
         return files.filter { !referenced.contains($0.path) }
     }
 }
@@ -335,33 +343,14 @@ extension RepositoryAnalyzer {
             if language != "Python" { style.remove(.tripleQuotes) }
             style.remove(.backticks)
             // Two `git show`s at a time: each is short, and most of its time is process start-up.
-            let (skeletonStyle, evidence) = (style, files[index].evidence)
-            let cosmetic = try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
-                var results = [Bool](repeating: false, count: evidence.count)
-                var next = 0
-                func addNext() {
-                    guard next < evidence.count else { return }
-                    let (position, hash) = (next, evidence[next].hash)
-                    next += 1
-                    group.addTask {
-                        let (output, completion) = try await git.capture([
-                            "show", "--format=", "--no-color", "--no-ext-diff", "-U1000000", hash, "--", path,
-                        ])
-                        guard completion.status == 0, !output.isEmpty else { return (position, false) }
-                        let (before, after) = DiffSides.split(output)
-                        return (
-                            position,
-                            CodeSkeleton(before, style: skeletonStyle) == CodeSkeleton(after, style: skeletonStyle)
-                        )
-                    }
-                }
-                addNext()
-                addNext()
-                while let (position, isCosmetic) = try await group.next() {
-                    results[position] = isCosmetic
-                    addNext()
-                }
-                return results
+            let skeletonStyle = style
+            let cosmetic = try await concurrentMap(files[index].evidence.map(\.hash), limit: 2) { hash in
+                let (output, completion) = try await git.capture([
+                    "show", "--format=", "--no-color", "--no-ext-diff", "-U1000000", hash, "--", path,
+                ])
+                guard completion.status == 0, !output.isEmpty else { return false }
+                let (before, after) = DiffSides.split(output)
+                return CodeSkeleton(before, style: skeletonStyle) == CodeSkeleton(after, style: skeletonStyle)
             }
             let removed = cosmetic.filter { $0 }.count
             files[index].untestedFixes -= removed
@@ -412,18 +401,19 @@ extension RepositoryAnalyzer {
         _ files: [HistoryAggregate.DefectHistory], git: GitProcess
     ) async throws -> [HistoryAggregate.DefectHistory] {
         var files = files
-        let candidates = hotspotCandidates(files)
-        let formatter = ISO8601DateFormatter()
-        for index in candidates {
-            var kept: [CommitReference] = []
-            for commit in files[index].evidence {
-                if try await isTestedOrUntestable(commit, git: git, formatter: formatter) {
-                    files[index].untestedFixes -= 1
-                } else {
-                    kept.append(commit)
-                }
+        let candidates = Array(hotspotCandidates(files))
+        // Every candidate's fixes at once, two at a time: each check is two short `git` runs.
+        let commits = candidates.flatMap { index in files[index].evidence.map { (index, $0) } }
+        let verdicts = try await concurrentMap(commits, limit: 2) { index, commit in
+            try await isTestedOrUntestable(commit, git: git)
+        }
+        for index in candidates { files[index].evidence = [] }
+        for ((index, commit), isTested) in zip(commits, verdicts) {
+            if isTested {
+                files[index].untestedFixes -= 1
+            } else {
+                files[index].evidence.append(commit)
             }
-            files[index].evidence = kept
         }
         return files
     }
@@ -433,33 +423,36 @@ extension RepositoryAnalyzer {
 
     /// `tests` with the message body of the commit that marked each known breakage (`test_expect_failure`): it
     /// says whether the commit demonstrates a bug, and often how to fix it or that it is a limitation by design.
-    /// One `git show` for all of them.
+    /// One `git show` for all the messages `answers` does not remember.
     static func withMarkingMessages(
-        _ tests: [RepositoryReport.BrokenTest], git: GitProcess
+        _ tests: [RepositoryReport.BrokenTest], git: GitProcess, answers: inout GitAnswers
     ) async throws -> [RepositoryReport.BrokenTest] {
         var hashes: [String] = []
         for test in tests where test.excerpt.contains("test_expect_failure") {
             if let hash = test.lastChanged?.hash, !hashes.contains(hash) { hashes.append(hash) }
         }
-        guard !hashes.isEmpty else { return tests }
-        let (output, shown) = try await git.capture(
-            ["show", "-s", "--format=%H%x00%b%x1e"] + hashes.prefix(markingMessageLimit))
-        guard shown.status == 0 else { return tests }
-        var bodies: [String: String] = [:]
-        for record in String(decoding: output, as: UTF8.self).split(separator: "\u{1e}") {
-            let parts = record.split(separator: "\u{0}", maxSplits: 1, omittingEmptySubsequences: false)
-            guard parts.count == 2 else { continue }
-            let hash = parts[0].trimmingCharacters(in: .whitespacesAndNewlines)
-            // Trailers (`Signed-off-by:`) say who, not what.
-            let lines = parts[1].split(separator: "\n", omittingEmptySubsequences: false).filter { line in
-                line.range(of: #"^[A-Z][A-Za-z-]+-by: "#, options: .regularExpression) == nil
+        hashes = Array(hashes.prefix(markingMessageLimit))
+        let unknown = hashes.filter { answers[.message(hash: $0)] == nil }
+        if !unknown.isEmpty {
+            let (output, shown) = try await git.capture(["show", "-s", "--format=%H%x00%b%x1e"] + unknown)
+            guard shown.status == 0 else { return tests }
+            for record in String(decoding: output, as: UTF8.self).split(separator: "\u{1e}") {
+                let parts = record.split(separator: "\u{0}", maxSplits: 1, omittingEmptySubsequences: false)
+                guard parts.count == 2 else { continue }
+                let hash = parts[0].trimmingCharacters(in: .whitespacesAndNewlines)
+                // Trailers (`Signed-off-by:`) say who, not what.
+                let lines = parts[1].split(separator: "\n", omittingEmptySubsequences: false).filter { line in
+                    line.range(of: #"^[A-Z][A-Za-z-]+-by: "#, options: .regularExpression) == nil
+                }
+                let body = lines.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+                answers[.message(hash: hash)] = String(body.prefix(4_000))
             }
-            let body = lines.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
-            if !body.isEmpty { bodies[hash] = String(body.prefix(4_000)) }
         }
         return tests.map { test in
             var test = test
-            if let hash = test.lastChanged?.hash { test.lastChanged?.body = bodies[hash] }
+            if let hash = test.lastChanged?.hash, let body = answers[.message(hash: hash)], !body.isEmpty {
+                test.lastChanged?.body = body
+            }
             return test
         }
     }
@@ -469,46 +462,68 @@ extension RepositoryAnalyzer {
 
     /// Tests skipped as not implemented yet, each with the first later commit that changed its file and other
     /// files and whose subject shares two words with the test's name (`test_unset_host_header` and "Avoid override
-    /// of headers by urllib3 when unset"): the skip may be stale. One `git log` per such test, at most
-    /// `laterChangeLimit`.
+    /// of headers by urllib3 when unset"): the skip may be stale. One `git log` per file and marking commit that
+    /// `answers` does not remember, two at a time, for at most `laterChangeLimit` tests.
     static func withLaterChanges(
-        _ tests: [RepositoryReport.BrokenTest], git: GitProcess
+        _ tests: [RepositoryReport.BrokenTest], git: GitProcess, answers: inout GitAnswers
     ) async throws -> [RepositoryReport.BrokenTest] {
-        var tests = tests
-        var asked = 0
-        for index in tests.indices where asked < laterChangeLimit {
+        var asked: [(index: Int, question: GitAnswers.Question)] = []
+        for index in tests.indices where asked.count < laterChangeLimit {
             let test = tests[index]
-            let words = nameWords(test.test)
-            guard words.count >= 2, let marked = test.lastChanged, waitsForImplementation(test.excerpt) else {
-                continue
-            }
-            asked += 1
+            guard nameWords(test.test).count >= 2, let marked = test.lastChanged, waitsForImplementation(test.excerpt)
+            else { continue }
+            asked.append((index, .laterChange(since: marked.hash, path: test.path, test: test.test)))
+        }
+        // Several tests of one file marked by one commit share their `git log`.
+        var logs: [String: [String]] = [:]
+        for (index, question) in asked where answers[question] == nil {
+            logs[tests[index].lastChanged?.hash ?? "", default: []].append(tests[index].path)
+        }
+        let queries = logs.flatMap { hash, paths in Set(paths).map { (hash, $0) } }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
+        let outputs = try await concurrentMap(queries, limit: 2) { hash, path -> String? in
             // `--full-diff` lists every file of a commit that touched the test's file, not only that file.
             let (output, listed) = try await git.capture([
                 "log", "--no-merges", "--reverse", "--full-diff", "--format=%x1e%H%x00%at%x00%s", "--name-only",
-                "\(marked.hash)..HEAD", "--", test.path,
+                "\(hash)..HEAD", "--", path,
             ])
-            guard listed.status == 0 else { continue }
-            for record in String(decoding: output, as: UTF8.self).split(separator: "\u{1e}") {
-                let lines = record.split(separator: "\n")
-                guard let head = lines.first else { continue }
-                let fields = head.split(separator: "\u{0}", maxSplits: 2, omittingEmptySubsequences: false)
-                guard fields.count == 3, let seconds = TimeInterval(fields[1]) else { continue }
-                let paths = lines.dropFirst().map(String.init)
-                // The test's own file and the code it tests, in one change.
-                guard paths.contains(test.path),
-                    paths.contains(where: { !HistoryAggregate.isTestPath($0) && FileKinds.isCode($0) })
-                else {
-                    continue
-                }
-                let subject = String(fields[2])
-                guard words.intersection(nameWords(subject)).count >= 2 else { continue }
-                tests[index].laterChange = CommitReference(
-                    hash: String(fields[0]), subject: subject, date: Date(timeIntervalSince1970: seconds))
-                break
+            return listed.status == 0 ? String(decoding: output, as: UTF8.self) : nil
+        }
+        var read: [String: String] = [:]
+        for ((hash, path), output) in zip(queries, outputs) {
+            if let output { read[hash + "\u{0}" + path] = output }
+        }
+        var tests = tests
+        for (index, question) in asked {
+            let test = tests[index]
+            if answers[question] == nil, let hash = test.lastChanged?.hash, let output = read[hash + "\u{0}" + test.path] {
+                answers[question] = firstLaterChange(in: output, of: test).map(GitAnswers.encode) ?? ""
             }
+            tests[index].laterChange = answers[question].flatMap(GitAnswers.decodeCommit)
         }
         return tests
+    }
+
+    /// The oldest commit of `log` (`git log --reverse --full-diff --name-only`) that changed `test`'s file together
+    /// with code, and whose subject shares two words with the test's name.
+    private static func firstLaterChange(in log: String, of test: RepositoryReport.BrokenTest) -> CommitReference? {
+        let words = nameWords(test.test)
+        for record in log.split(separator: "\u{1e}") {
+            let lines = record.split(separator: "\n")
+            guard let head = lines.first else { continue }
+            let fields = head.split(separator: "\u{0}", maxSplits: 2, omittingEmptySubsequences: false)
+            guard fields.count == 3, let seconds = TimeInterval(fields[1]) else { continue }
+            let paths = lines.dropFirst().map(String.init)
+            // The test's own file and the code it tests, in one change.
+            guard paths.contains(test.path),
+                paths.contains(where: { !HistoryAggregate.isTestPath($0) && FileKinds.isCode($0) })
+            else {
+                continue
+            }
+            let subject = String(fields[2])
+            guard words.intersection(nameWords(subject)).count >= 2 else { continue }
+            return CommitReference(hash: String(fields[0]), subject: subject, date: Date(timeIntervalSince1970: seconds))
+        }
+        return nil
     }
 
     /// Whether a skip marker's line says the behaviour is not there yet (`@pytest.mark.skip('unimplemented')`).
@@ -542,9 +557,7 @@ extension RepositoryAnalyzer {
         return result
     }
 
-    private static func isTestedOrUntestable(
-        _ commit: CommitReference, git: GitProcess, formatter: ISO8601DateFormatter
-    ) async throws -> Bool {
+    private static func isTestedOrUntestable(_ commit: CommitReference, git: GitProcess) async throws -> Bool {
         if isHardToTest(commit.subject) { return true }
         let (header, shown) = try await git.capture(["show", "-s", "--format=%an%x00%B", commit.hash])
         guard shown.status == 0 else { return false }
@@ -555,6 +568,7 @@ extension RepositoryAnalyzer {
         if untestableWords.contains(where: { message.contains($0) }) { return true }
         let author = String(parts[0])
         guard !author.isEmpty else { return false }
+        let formatter = ISO8601DateFormatter()
         let (log, listed) = try await git.capture([
             "log", "--no-merges", "--format=", "--name-only", "--fixed-strings", "--author=\(author)",
             "--since=\(formatter.string(from: commit.date.addingTimeInterval(-companionTestWindow)))",

@@ -75,16 +75,18 @@ public struct RepositoryAnalyzer: Sendable {
                     "\(ignorePatterns.count)",
                 ] + ignorePatterns + tracked.map { $0.path + " " + $0.blob })
         }
-        // Decoding a remembered aggregate takes a tenth of a warm run: it goes on while the files are scanned.
-        async let remembered: HistoryAggregate? = aggregateKey.flatMap { key in
-            (try? commitCache?.aggregate(forKey: key)) ?? nil
-        }
+        // Decoding a remembered aggregate takes a tenth of a warm run, and listing a long history's commits when
+        // none is remembered takes seconds: either goes on while the files are scanned.
+        let reader = HistoryReader(git: git, options: options, cache: commitCache)
+        async let early = Self.rememberedAggregate(
+            key: aggregateKey, cache: commitCache, reader: reader, head: repository.head,
+            shallowKey: repository.shallowKey)
 
         progress(AnalysisProgress(phase: "scanning files", completed: 0, total: included.count))
         var scanned = try await tree.scan(included) { done in
             progress(AnalysisProgress(phase: "scanning files", completed: done, total: included.count))
         }
-        let cachedAggregate = await remembered
+        let (cachedAggregate, listed) = await early
         let foundWords = MarkerWords.detect(scanned.map(\.tags)).filter { !options.markerWords.contains($0) }
         if !foundWords.isEmpty {
             let words = Set(foundWords)
@@ -96,8 +98,8 @@ public struct RepositoryAnalyzer: Sendable {
 
         // Marker lines are dated by the history read when it reads their commits: it is told their words first.
         var dating: (ages: MarkerAges, requests: [MarkerAges.Request], words: [String: [Int: UInt64]])?
+        let modified = repository.head == nil ? [] : try await tree.modifiedPaths()
         if options.markerAges, repository.head != nil {
-            let modified = try await tree.modifiedPaths()
             // Known-broken tests and crash stubs are dated like markers: how long a problem has been admitted.
             let requests = scanned.compactMap { file -> MarkerAges.Request? in
                 let lines = Set(
@@ -116,9 +118,10 @@ public struct RepositoryAnalyzer: Sendable {
         }
         var history: HistoryReader.Result?
         if cachedAggregate == nil, let head = repository.head {
-            var reader = HistoryReader(git: git, options: options, cache: commitCache)
+            var reader = reader
             reader.watching = Set((dating?.words.values).map { $0.flatMap(\.values) } ?? [])
-            history = try await reader.read(head: head, shallowKey: repository.shallowKey, progress: progress)
+            history = try await reader.read(
+                head: head, shallowKey: repository.shallowKey, listed: listed, progress: progress)
         }
         var origins: [String: [Int: LineOrigin]] = [:]
         if let dating {
@@ -160,10 +163,6 @@ public struct RepositoryAnalyzer: Sendable {
                     try await Self.withoutCosmeticFixes(aggregate.defectFiles, git: git), git: git)
                 aggregate.driftingCopies = try await Self.driftingCopies(in: scanned, git: git)
             }
-            if let aggregateKey {
-                // A cache that cannot be written costs speed, not correctness.
-                try? commitCache?.storeAggregate(aggregate, forKey: aggregateKey)
-            }
         }
         let repeatedLines = try await Self.repeatedLines(
             in: scanned, git: git, referenceTime: aggregate.referenceTime)
@@ -178,16 +177,24 @@ public struct RepositoryAnalyzer: Sendable {
             origins: origins, markerWords: options.markerWords + foundWords, repeatedLines: repeatedLines,
             brokenReferences: brokenReferences, driftingCopies: aggregate.driftingCopies
         ).build()
+        let knownAnswers = aggregate.answers.count
         if repository.head != nil {
             report.untestedFiles = try await Self.withoutTestReferences(
-                report.untestedFiles, scanned: scanned, git: git)
+                report.untestedFiles, scanned: scanned, git: git, answers: &aggregate.answers,
+                isClean: modified.isEmpty)
             report.untestedFiles = Self.withLogic(report.untestedFiles, root: repository.root)
             report.untestedFiles = Self.withoutTestsAddedAlongside(
                 report.untestedFiles, additions: aggregate.additions)
         }
         if repository.head != nil {
-            report.brokenTests = try await Self.withMarkingMessages(report.brokenTests, git: git)
-            report.brokenTests = try await Self.withLaterChanges(report.brokenTests, git: git)
+            report.brokenTests = try await Self.withMarkingMessages(
+                report.brokenTests, git: git, answers: &aggregate.answers)
+            report.brokenTests = try await Self.withLaterChanges(
+                report.brokenTests, git: git, answers: &aggregate.answers)
+        }
+        if let aggregateKey, cachedAggregate == nil || aggregate.answers.count > knownAnswers {
+            // A cache that cannot be written costs speed, not correctness.
+            try? commitCache?.storeAggregate(aggregate, forKey: aggregateKey)
         }
         var shapes: [String: CodeShape] = [:]
         for file in aggregate.defectFiles {
@@ -205,6 +212,16 @@ public struct RepositoryAnalyzer: Sendable {
 }
 
 extension RepositoryAnalyzer {
+    /// The aggregate remembered under `key`; when there is none, the window's commits as git lists them (`nil` when
+    /// the cache remembers the list, or git could not list it: `HistoryReader.read` then tells why).
+    static func rememberedAggregate(
+        key: String?, cache: (any CommitFactsCache)?, reader: HistoryReader, head: String?, shallowKey: String
+    ) async -> (HistoryAggregate?, [String]?) {
+        if let key, let aggregate = (try? cache?.aggregate(forKey: key)) ?? nil { return (aggregate, nil) }
+        guard let head, !reader.remembersWindow(head: head, shallowKey: shallowKey) else { return (nil, nil) }
+        return (nil, try? await reader.listCommits(head: head))
+    }
+
     /// The patterns of the root `.gitattributes` that set `linguist-vendored` or `linguist-generated`.
     static func linguistExcluded(root: URL) -> [String] {
         guard let data = FileManager.default.contents(atPath: root.appendingPathComponent(".gitattributes").path)
