@@ -89,12 +89,40 @@ enum FindingScanner {
         let patterns = isTest ? [] : suppressionBytes.filter { contains(bytes, $0.bytes) }.map(\.pattern)
         let wantsReferences = referenceTriggers[language]?.contains { contains(bytes, $0) } ?? false
         guard wantsTests || wantsStubs || !patterns.isEmpty || wantsReferences else { return result }
-        let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = lines(of: bytes)
         if wantsTests { result.brokenTests = brokenTests(lines, language: language, path: path) }
         if wantsStubs { result.crashStubs = crashStubs(lines, language: language) }
         if !patterns.isEmpty { result.suppressions = suppressions(lines, patterns: patterns) }
         if wantsReferences { result.references = references(lines, language: language) }
         return result
+    }
+
+    /// The text's lines, split at each newline byte, a `\r` before it kept (`trimmed` drops it). Splitting by
+    /// `Character` costs a grapheme check per byte, and never splits a `\r\n` file, whose line ends are one
+    /// character each.
+    static func lines(of bytes: UnsafeRawBufferPointer) -> [Substring] {
+        var text = String(decoding: bytes, as: UTF8.self)
+        // The decoded text's own bytes: a repaired invalid sequence is longer than the bytes it replaced.
+        let newlines = text.withUTF8 { utf8 -> [Int] in
+            var offsets: [Int] = []
+            var from = 0
+            while let newline = firstOffset(of: newlineByte, in: UnsafeRawBufferPointer(utf8), from: from) {
+                offsets.append(newline)
+                from = newline + 1
+            }
+            return offsets
+        }
+        let utf8 = text.utf8
+        var lines: [Substring] = []
+        lines.reserveCapacity(newlines.count + 1)
+        var start = utf8.startIndex
+        for newline in newlines {
+            let end = utf8.index(utf8.startIndex, offsetBy: newline)
+            lines.append(text[start..<end])
+            start = utf8.index(after: end)
+        }
+        lines.append(text[start...])
+        return lines
     }
 
     /// A line without its leading and trailing spaces and tabs, cheaply.
@@ -479,6 +507,8 @@ enum FindingScanner {
         var inTests: Bool = true
     }
 
+    private static let newlineByte: [UInt8] = [0x0A]
+
     private static let upperOrDigit: @Sendable (Character) -> Bool = { ($0.isUppercase || $0.isNumber) && $0.isASCII }
     private static let token: @Sendable (Character) -> Bool = { ($0.isLetter || $0.isNumber) && $0.isASCII }
     private static let tokenDash: @Sendable (Character) -> Bool = {
@@ -507,6 +537,9 @@ enum FindingScanner {
         SecretRule(name: "npm token", prefix: "npm_", body: token, length: 40...40),
         SecretRule(name: "PyPI token", prefix: "pypi-AgEIcHlwaS5vcmc", body: tokenDash, length: 70...250),
     ]
+
+    /// The rules' prefixes as UTF-8 bytes, by rule.
+    private static let secretPrefixes = secretRules.map { Array($0.prefix.utf8) }
 
     /// The rules' first bytes, and the prefixes that start with each.
     private static let prefixesByFirstByte: [[[UInt8]]] = {
@@ -608,13 +641,40 @@ enum FindingScanner {
     /// Credentials in the text, never kept in the clear: each hit holds the line with the credential masked.
     static func secrets(in bytes: UnsafeRawBufferPointer, isTest: Bool) -> [SecretHit] {
         guard mayHoldSecret(bytes) else { return [] }
+        // A prefix is often there in words that are no credential (`ASIA` in a list of regions): the prefixes are
+        // found by bytes in the whole text, and only the lines that hold one are decoded.
+        var lineStarts = [0]
+        var offset = 0
+        while let newline = firstOffset(of: newlineByte, in: bytes, from: offset) {
+            lineStarts.append(newline + 1)
+            offset = newline + 1
+        }
+        func decodedLine(_ index: Int) -> Substring? {
+            guard index < lineStarts.count else { return nil }
+            let end = index + 1 < lineStarts.count ? lineStarts[index + 1] - 1 : bytes.count
+            return Substring(
+                String(decoding: UnsafeRawBufferPointer(rebasing: bytes[lineStarts[index]..<end]), as: UTF8.self))
+        }
+        var rulesByLine: [Int: [Int]] = [:]
+        for ruleIndex in secretRules.indices where secretRules[ruleIndex].inTests || !isTest {
+            var from = 0
+            while let found = firstOffset(of: secretPrefixes[ruleIndex], in: bytes, from: from) {
+                // The last line that starts at or before the match.
+                var (low, high) = (0, lineStarts.count - 1)
+                while low < high {
+                    let middle = (low + high + 1) / 2
+                    if lineStarts[middle] <= found { low = middle } else { high = middle - 1 }
+                }
+                if rulesByLine[low]?.last != ruleIndex { rulesByLine[low, default: []].append(ruleIndex) }
+                from = found + 1
+            }
+        }
         var hits: [SecretHit] = []
-        let text = String(decoding: bytes, as: UTF8.self)
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        for (index, line) in lines.enumerated() {
-            for rule in secretRules where rule.inTests || !isTest {
+        for index in rulesByLine.keys.sorted() {
+            guard let line = decodedLine(index) else { continue }
+            for rule in (rulesByLine[index] ?? []).map({ secretRules[$0] }) {
                 var searchStart = line.startIndex
-                while let range = line.range(of: rule.prefix, range: searchStart..<line.endIndex) {
+                while let range = Self.range(of: rule.prefix, in: line[searchStart...]) {
                     searchStart = range.upperBound
                     // The credential starts a word.
                     if range.lowerBound > line.startIndex {
@@ -625,7 +685,7 @@ enum FindingScanner {
                     let value = String(line[range.lowerBound..<tail.endIndex])
                     if rule.name == "Private key" {
                         guard value.hasSuffix("PRIVATE KEY-----") || value.contains("PRIVATE KEY"),
-                            hasKeyBody(after: line[tail.endIndex...], next: lines.dropFirst(index + 1).first)
+                            hasKeyBody(after: line[tail.endIndex...], next: decodedLine(index + 1))
                         else { continue }
                     } else {
                         guard rule.length.contains(value.count) else { continue }

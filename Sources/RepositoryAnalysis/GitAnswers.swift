@@ -50,6 +50,7 @@ struct GitAnswers: Codable, Sendable, Hashable {
         let fields = answer.split(separator: "\t", maxSplits: 2, omittingEmptySubsequences: false)
         guard fields.count == 3, let seconds = Int64(fields[1]) else { return nil }
         return CommitReference(
-            hash: String(fields[0]), subject: String(fields[2]), date: Date(timeIntervalSince1970: TimeInterval(seconds)))
+            hash: String(fields[0]), subject: String(fields[2]),
+            date: Date(timeIntervalSince1970: TimeInterval(seconds)))
     }
 }

@@ -479,7 +479,9 @@ extension RepositoryAnalyzer {
         for (index, question) in asked where answers[question] == nil {
             logs[tests[index].lastChanged?.hash ?? "", default: []].append(tests[index].path)
         }
-        let queries = logs.flatMap { hash, paths in Set(paths).map { (hash, $0) } }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
+        let queries = logs.flatMap { hash, paths in Set(paths).map { (hash, $0) } }.sorted {
+            ($0.0, $0.1) < ($1.0, $1.1)
+        }
         let outputs = try await concurrentMap(queries, limit: 2) { hash, path -> String? in
             // `--full-diff` lists every file of a commit that touched the test's file, not only that file.
             let (output, listed) = try await git.capture([
@@ -495,7 +497,9 @@ extension RepositoryAnalyzer {
         var tests = tests
         for (index, question) in asked {
             let test = tests[index]
-            if answers[question] == nil, let hash = test.lastChanged?.hash, let output = read[hash + "\u{0}" + test.path] {
+            if answers[question] == nil, let hash = test.lastChanged?.hash,
+                let output = read[hash + "\u{0}" + test.path]
+            {
                 answers[question] = firstLaterChange(in: output, of: test).map(GitAnswers.encode) ?? ""
             }
             tests[index].laterChange = answers[question].flatMap(GitAnswers.decodeCommit)
@@ -521,7 +525,8 @@ extension RepositoryAnalyzer {
             }
             let subject = String(fields[2])
             guard words.intersection(nameWords(subject)).count >= 2 else { continue }
-            return CommitReference(hash: String(fields[0]), subject: subject, date: Date(timeIntervalSince1970: seconds))
+            return CommitReference(
+                hash: String(fields[0]), subject: subject, date: Date(timeIntervalSince1970: seconds))
         }
         return nil
     }

@@ -55,7 +55,8 @@ struct CacheTests {
             try repository.write(skipped + "    assert client.get\n", to: "tests/test_client.py")
             try repository.write("def get(url, headers):\n    return send(url, unset(headers))\n", to: "client/http.py")
             try await repository.commit("Avoid override of headers by urllib3 when unset", date: Day.at(1_291))
-            try repository.write("test_expect_failure 'rename/add conflict' '\n\tgit merge side\n'\n", to: "t/t6422-merge.sh")
+            try repository.write(
+                "test_expect_failure 'rename/add conflict' '\n\tgit merge side\n'\n", to: "t/t6422-merge.sh")
             try await repository.commit(
                 "t6422: demonstrate bug in rename/add\n\nA fix will have to resolve the rename first.\n",
                 date: Day.at(1_292))

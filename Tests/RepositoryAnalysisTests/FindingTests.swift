@@ -382,6 +382,22 @@ struct FindingTests {
         }
     }
 
+    @Test("a file with Windows line ends is read line by line: its skipped test and its credential are at their lines")
+    func windowsLineEnds() async throws {
+        try await withRepository { repository in
+            try repository.write(
+                "import pytest\r\n\r\n@pytest.mark.skip\r\ndef test_upload(client):\r\n    assert client\r\n",
+                to: "tests/test_upload.py")
+            let key = "AKIA" + "Q7ZK2M4XW9PLT3RB"
+            try repository.write("# Deployment\r\n\r\nAWS_KEY = \"\(key)\"\r\n", to: "deploy/settings.py")
+            try await repository.commit("Start", date: Day.at(1))
+            let report = try await analyze(repository.url)
+            #expect(report.brokenTests.map(\.line) == [3])
+            #expect(report.brokenTests.map(\.test) == ["test_upload"])
+            #expect(report.secrets.map(\.line) == [3])
+        }
+    }
+
     @Test("copied folders where recent commits changed only one side are drifting; copies kept in step are not")
     func driftingCopies() async throws {
         try await withRepository { repository in
