@@ -649,7 +649,18 @@ struct Wording {
         let quoted = PlainWriter.codeSpan(note)
         let test = toolchain.testCommand.map { "`\($0)`" }
         if paths.count > 1 {
-            let title = "Resolve the \(word) copied into \(paths.count) files: \(PlainWriter.inert(note))"
+            // The note cut at a clause; when no clause of it fits, the files are named instead: a title cut
+            // mid-sentence ("…copied into 2 files: If we are trying to use protocol…") reads as another task.
+            let prefix = "Resolve the \(word) copied into \(paths.count) files: "
+            let clause = clauseOf(PlainWriter.inert(note), limit: 80 - prefix.count)
+            var title = prefix + clause
+            if clause.hasSuffix("…") {
+                let names = paths.map { String($0.split(separator: "/").last ?? Substring($0)) }
+                title = "Resolve the \(word) copied into \(names.joined(separator: " and "))"
+                if names.count > 2 || title.count > 80 {
+                    title = "Resolve the \(word) copied into \(paths.count) files"
+                }
+            }
             // The note copied with the code around it (the same function in each file) has one cause; the same
             // note over different code (`cmd_clone` here, `init_submodule` there) asks for one change per place.
             let named = places.compactMap(\.symbol)
@@ -907,6 +918,12 @@ struct Wording {
     }
 
     /// Where a clause can end: punctuation first, then before the words that start a new clause.
+    /// Words that open a sentence with a condition or a setting rather than the task.
+    private static let conditionOpeners: Set<String> = [
+        "if", "when", "whenever", "once", "in", "on", "for", "since", "unless", "until", "while", "although",
+        "though", "because", "as", "after", "before", "with", "without", "given", "assuming",
+    ]
+
     private static let clauseBoundaries = [
         [", ", " (", " - ", " — "],
         [
@@ -924,7 +941,10 @@ struct Wording {
         while let last = sentence.last, ":.…,;".contains(last) { sentence.removeLast() }
         guard sentence.count > limit else { return sentence }
         let head = String(sentence.prefix(limit))
-        for tier in clauseBoundaries {
+        // A sentence that opens with a condition or a setting says its task after it ("In a multi-working-tree
+        // world, this needs to be set in the per-worktree config"): a clause cut would keep only the condition.
+        let opening = sentence.prefix { $0.isLetter }.lowercased()
+        for tier in clauseBoundaries where !conditionOpeners.contains(opening) {
             var best: String.Index?
             for separator in tier {
                 // The last boundary of this kind that leaves enough of the note and does not cut "e.g., x" apart.

@@ -256,6 +256,8 @@ struct PlainWriterTests {
                 evidence: Evidence(locations: [SourceLocation(path: path, startLine: 10, symbol: symbol)]))
         }
         let separate = draft(sites, toolchain: Toolchain())
+        // No clause of the note fits beside the count without leaving only its condition: the files are named.
+        #expect(separate.title == "Resolve the NEEDSWORK copied into clone.c and submodule--helper.c")
         #expect(separate.body.contains("different code at each place"))
         #expect(separate.body.contains("`cmd_clone`") && separate.body.contains("`init_submodule`"))
         #expect(!separate.body.contains("common helper"))
@@ -310,6 +312,16 @@ struct MarkerTitleTests {
             (
                 "handle timeouts, e.g. slow servers. Then retry", .task, "src/net.c",
                 "Handle timeouts, e.g. slow servers in src/net.c"
+            ),
+            // A note that opens with a condition says its task after it: cut at the comma, only the condition is
+            // left ("builtin/clone.c: In a multi-working-tree world"), so the title names the note instead.
+            (
+                "In a multi-working-tree world, this needs to be set in the per-worktree config.", .task,
+                "builtin/clone.c", "Resolve the FIXME in clone.c"
+            ),
+            (
+                "If we are trying to use protocol v2 and we are planning to push, then fallback to v0", .task,
+                "connect.c", "Resolve the FIXME in connect.c"
             ),
         ])
     func titles(note: String, kind: MarkerNote, file: String, title: String) {
