@@ -9,7 +9,7 @@ import Darwin
 #endif
 
 /// A file in the index, as `git ls-files --stage` lists it.
-struct TrackedFile: Sendable, Hashable {
+struct TrackedFile: Codable, Sendable, Hashable {
     /// The path, decoded lossily for display and matching.
     var path: String
     /// The path's exact bytes, for opening the file.
@@ -21,9 +21,9 @@ struct TrackedFile: Sendable, Hashable {
 }
 
 /// What the scan learnt about one tracked file.
-struct ScannedFile: Sendable, Hashable {
+struct ScannedFile: Codable, Sendable, Hashable {
     /// How far the file was read.
-    enum Content: Sendable, Hashable {
+    enum Content: Codable, Sendable, Hashable {
         /// Read and scanned.
         case text
         /// Has a NUL byte near the start; not scanned.
@@ -67,6 +67,9 @@ struct ScannedFile: Sendable, Hashable {
 
 /// Lists the tracked files and scans them in parallel, reading each file at most once and never a large one.
 struct WorkingTree: Sendable {
+    /// Raised whenever a scan of the same bytes can find something else, so that a remembered scan is not reused.
+    static let rulesRevision = 1
+
     /// The repository's `git`.
     var git: GitProcess
     /// The top-level directory.
