@@ -88,8 +88,7 @@ struct CacheTests {
             #expect(warm == cold)
             // The scan of the working tree is remembered beside the aggregate; a file changed in the working tree
             // and not committed is scanned again, not taken from it.
-            let cacheFiles =
-                FileManager.default.enumerator(atPath: options.cacheDirectory?.path ?? "")?
+            let cacheFiles = FileManager.default.enumerator(atPath: options.cacheDirectory?.path ?? "")?
                 .compactMap { $0 as? String } ?? []
             #expect(cacheFiles.contains { $0.hasSuffix("commits.scan.json") })
             try repository.write(
