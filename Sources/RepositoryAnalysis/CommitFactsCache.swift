@@ -17,10 +17,6 @@ protocol CommitFactsCache: Sendable {
     func aggregate(forKey key: String) throws -> HistoryAggregate?
     /// Remembers `aggregate` under `key`, replacing the one remembered before.
     func storeAggregate(_ aggregate: HistoryAggregate, forKey key: String) throws
-    /// The working-tree scan remembered under `key`, which covers the scanned files' blobs and the scan's rules.
-    func scan(forKey key: String) throws -> [ScannedFile]?
-    /// Remembers `scan` under `key`, replacing the one remembered before.
-    func storeScan(_ scan: [ScannedFile], forKey key: String) throws
 }
 
 /// A `CommitFactsCache` in one compact binary file, rewritten atomically when it changes.
@@ -113,29 +109,6 @@ final class FileCommitFactsCache: CommitFactsCache {
         let data = try JSONEncoder().encode(StoredAggregate(context: context, key: key, aggregate: aggregate))
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try data.write(to: aggregateURL, options: .atomic)
-    }
-
-    /// The scan sits in a file of its own too: it changes with the working tree, the aggregate with the history.
-    private var scanURL: URL {
-        url.deletingPathExtension().appendingPathExtension("scan.json")
-    }
-
-    private struct StoredScan: Codable {
-        var key: String
-        var files: [ScannedFile]
-    }
-
-    func scan(forKey key: String) throws -> [ScannedFile]? {
-        guard let data = FileManager.default.contents(atPath: scanURL.path),
-            let stored = try? JSONDecoder().decode(StoredScan.self, from: data), stored.key == key
-        else { return nil }
-        return stored.files
-    }
-
-    func storeScan(_ scan: [ScannedFile], forKey key: String) throws {
-        let data = try JSONEncoder().encode(StoredScan(key: key, files: scan))
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try data.write(to: scanURL, options: .atomic)
     }
 
     private func withContents<T>(_ body: (inout Contents) throws -> T) throws -> T {

@@ -33,7 +33,7 @@ struct UndocumentedDeclaration: Sendable, Hashable, Codable {
 /// rule is listed in `docs/analysis.md`.
 enum DeclarationScanner {
     /// Public declarations found and those without documentation.
-    struct Result: Codable, Sendable, Hashable {
+    struct Result: Sendable, Hashable {
         /// How many public declarations were found.
         var declarations = 0
         /// The undocumented ones.

@@ -2,7 +2,7 @@ import Foundation
 
 /// A bottom-k sketch of a file's distinct lines (trimmed, blank lines left out): enough to estimate how much two
 /// files share (their Jaccard similarity) without keeping either.
-struct LineSketch: Codable, Sendable, Hashable {
+struct LineSketch: Sendable, Hashable {
     /// How many of the smallest line hashes are kept.
     static let size = 64
 

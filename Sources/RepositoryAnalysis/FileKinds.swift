@@ -1,5 +1,5 @@
 /// What a path is by convention, worked out once per file (in the parallel scan) and reused everywhere.
-struct PathKinds: Codable, Sendable, Hashable {
+struct PathKinds: Sendable, Hashable {
     /// `FileKinds.isDocumentation`.
     var isDocumentation: Bool
     /// `FileKinds.isGenerated`, or a file whose header says a tool generated it.

@@ -9,7 +9,7 @@ import Darwin
 #endif
 
 /// A credential found in a file. The value itself never leaves the scan: only its masked form and a digest.
-struct SecretHit: Codable, Sendable, Hashable {
+struct SecretHit: Sendable, Hashable {
     /// The line, from 1.
     var line: Int
     /// The rule that matched (`AWS access key`, `private key`, `GitHub token`, …).
@@ -25,7 +25,7 @@ struct SecretHit: Codable, Sendable, Hashable {
 /// rule is a cheap line test, listed in `docs/analysis.md`.
 enum FindingScanner {
     /// What one file holds.
-    struct Result: Codable, Sendable, Hashable {
+    struct Result: Sendable, Hashable {
         var brokenTests: [MarkerHit] = []
         var crashStubs: [MarkerHit] = []
         var suppressions: [MarkerHit] = []

@@ -82,27 +82,9 @@ public struct RepositoryAnalyzer: Sendable {
             key: aggregateKey, cache: commitCache, reader: reader, head: repository.head,
             shallowKey: repository.shallowKey)
 
-        // A working tree that equals its index scans as it did last time when no blob, no rule and no setting of
-        // the scan changed: the scan was most of a warm run on a large tree.
-        let modified = repository.head == nil ? [] : try await tree.modifiedPaths()
-        let scanKey =
-            modified.isEmpty
-            ? Fingerprint.of(
-                [
-                    "scan-\(WorkingTree.rulesRevision)", Self.buildIdentity, "\(options.largeFileBytes)",
-                    options.markerWords.joined(separator: " "), tree.repeatedNames.sorted().joined(separator: "/"),
-                ] + included.map { "\($0.mode) \($0.blob) \($0.path)" }) : nil
-        var scanned: [ScannedFile]
-        if let scanKey, let remembered = (try? commitCache?.scan(forKey: scanKey)) ?? nil {
-            scanned = remembered
-            progress(AnalysisProgress(phase: "scanning files", completed: included.count, total: included.count))
-        } else {
-            progress(AnalysisProgress(phase: "scanning files", completed: 0, total: included.count))
-            scanned = try await tree.scan(included) { done in
-                progress(AnalysisProgress(phase: "scanning files", completed: done, total: included.count))
-            }
-            // A cache that cannot be written costs speed, not correctness.
-            if let scanKey { try? commitCache?.storeScan(scanned, forKey: scanKey) }
+        progress(AnalysisProgress(phase: "scanning files", completed: 0, total: included.count))
+        var scanned = try await tree.scan(included) { done in
+            progress(AnalysisProgress(phase: "scanning files", completed: done, total: included.count))
         }
         let (cachedAggregate, listed) = await early
         let foundWords = MarkerWords.detect(scanned.map(\.tags)).filter { !options.markerWords.contains($0) }
@@ -116,6 +98,7 @@ public struct RepositoryAnalyzer: Sendable {
 
         // Marker lines are dated by the history read when it reads their commits: it is told their words first.
         var dating: (ages: MarkerAges, requests: [MarkerAges.Request], words: [String: [Int: UInt64]])?
+        let modified = repository.head == nil ? [] : try await tree.modifiedPaths()
         if options.markerAges, repository.head != nil {
             // Known-broken tests and crash stubs are dated like markers: how long a problem has been admitted.
             let requests = scanned.compactMap { file -> MarkerAges.Request? in
@@ -229,17 +212,6 @@ public struct RepositoryAnalyzer: Sendable {
 }
 
 extension RepositoryAnalyzer {
-    /// The running executable's size and modification time: a rebuilt tool may scan differently, and must not
-    /// take an earlier build's remembered scan even when `WorkingTree.rulesRevision` was not raised.
-    static let buildIdentity: String = {
-        guard let path = Bundle.main.executablePath,
-            let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-        else { return "unknown" }
-        let size = (attributes[.size] as? NSNumber)?.int64Value ?? 0
-        let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-        return "\(path) \(size) \(modified)"
-    }()
-
     /// The aggregate remembered under `key`; when there is none, the window's commits as git lists them (`nil` when
     /// the cache remembers the list, or git could not list it: `HistoryReader.read` then tells why).
     static func rememberedAggregate(

@@ -10,7 +10,7 @@ import Darwin
 
 /// Something found on one line of a file: a TODO-style marker, and also a known-broken test, a crash stub, a
 /// suppression or a reference (see `FindingScanner`).
-struct MarkerHit: Codable, Sendable, Hashable {
+struct MarkerHit: Sendable, Hashable {
     /// The line, from 1.
     var line: Int
     /// What was found: the marker word (`TODO`, `FIXME`, `HACK`, `XXX`, `BUG`, or one of the repository's own);

@@ -9,7 +9,7 @@ import Darwin
 #endif
 
 /// A file in the index, as `git ls-files --stage` lists it.
-struct TrackedFile: Codable, Sendable, Hashable {
+struct TrackedFile: Sendable, Hashable {
     /// The path, decoded lossily for display and matching.
     var path: String
     /// The path's exact bytes, for opening the file.
@@ -21,9 +21,9 @@ struct TrackedFile: Codable, Sendable, Hashable {
 }
 
 /// What the scan learnt about one tracked file.
-struct ScannedFile: Codable, Sendable, Hashable {
+struct ScannedFile: Sendable, Hashable {
     /// How far the file was read.
-    enum Content: Codable, Sendable, Hashable {
+    enum Content: Sendable, Hashable {
         /// Read and scanned.
         case text
         /// Has a NUL byte near the start; not scanned.
@@ -67,9 +67,6 @@ struct ScannedFile: Codable, Sendable, Hashable {
 
 /// Lists the tracked files and scans them in parallel, reading each file at most once and never a large one.
 struct WorkingTree: Sendable {
-    /// Raised whenever a scan of the same bytes can find something else, so that a remembered scan is not reused.
-    static let rulesRevision = 1
-
     /// The repository's `git`.
     var git: GitProcess
     /// The top-level directory.
