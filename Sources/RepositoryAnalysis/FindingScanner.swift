@@ -103,15 +103,7 @@ enum FindingScanner {
     static func lines(of bytes: UnsafeRawBufferPointer) -> [Substring] {
         var text = String(decoding: bytes, as: UTF8.self)
         // The decoded text's own bytes: a repaired invalid sequence is longer than the bytes it replaced.
-        let newlines = text.withUTF8 { utf8 -> [Int] in
-            var offsets: [Int] = []
-            var from = 0
-            while let newline = firstOffset(of: newlineByte, in: UnsafeRawBufferPointer(utf8), from: from) {
-                offsets.append(newline)
-                from = newline + 1
-            }
-            return offsets
-        }
+        let newlines = text.withUTF8 { newlineOffsets(in: UnsafeRawBufferPointer($0)) }
         let utf8 = text.utf8
         var lines: [Substring] = []
         lines.reserveCapacity(newlines.count + 1)
@@ -123,6 +115,17 @@ enum FindingScanner {
         }
         lines.append(text[start...])
         return lines
+    }
+
+    /// The offsets of the newline bytes in `bytes`, found with `memchr`.
+    static func newlineOffsets(in bytes: UnsafeRawBufferPointer) -> [Int] {
+        var offsets: [Int] = []
+        var from = 0
+        while let newline = firstOffset(of: newlineByte, in: bytes, from: from) {
+            offsets.append(newline)
+            from = newline + 1
+        }
+        return offsets
     }
 
     /// A line without its leading and trailing spaces and tabs, cheaply.
@@ -630,12 +633,7 @@ enum FindingScanner {
         guard mayHoldSecret(bytes) else { return [] }
         // A prefix is often there in words that are no credential (`ASIA` in a list of regions): the prefixes are
         // found by bytes in the whole text, and only the lines that hold one are decoded.
-        var lineStarts = [0]
-        var offset = 0
-        while let newline = firstOffset(of: newlineByte, in: bytes, from: offset) {
-            lineStarts.append(newline + 1)
-            offset = newline + 1
-        }
+        let lineStarts = [0] + newlineOffsets(in: bytes).map { $0 + 1 }
         func decodedLine(_ index: Int) -> Substring? {
             guard index < lineStarts.count else { return nil }
             let end = index + 1 < lineStarts.count ? lineStarts[index + 1] - 1 : bytes.count

@@ -467,40 +467,38 @@ extension RepositoryAnalyzer {
     static func withLaterChanges(
         _ tests: [RepositoryReport.BrokenTest], git: GitProcess, answers: inout GitAnswers
     ) async throws -> [RepositoryReport.BrokenTest] {
-        var asked: [(index: Int, question: GitAnswers.Question)] = []
+        // A test's log: its file's commits since the one that marked it. Tests of one file marked by one commit
+        // share theirs.
+        struct Log: Hashable, Comparable {
+            var since: String
+            var path: String
+            static func < (left: Log, right: Log) -> Bool { (left.since, left.path) < (right.since, right.path) }
+        }
+        var asked: [(index: Int, log: Log, question: GitAnswers.Question)] = []
         for index in tests.indices where asked.count < laterChangeLimit {
             let test = tests[index]
             guard nameWords(test.test).count >= 2, let marked = test.lastChanged, waitsForImplementation(test.excerpt)
             else { continue }
-            asked.append((index, .laterChange(since: marked.hash, path: test.path, test: test.test)))
+            asked.append(
+                (
+                    index, Log(since: marked.hash, path: test.path),
+                    .laterChange(since: marked.hash, path: test.path, test: test.test)
+                ))
         }
-        // Several tests of one file marked by one commit share their `git log`.
-        var logs: [String: [String]] = [:]
-        for (index, question) in asked where answers[question] == nil {
-            logs[tests[index].lastChanged?.hash ?? "", default: []].append(tests[index].path)
-        }
-        let queries = logs.flatMap { hash, paths in Set(paths).map { (hash, $0) } }.sorted {
-            ($0.0, $0.1) < ($1.0, $1.1)
-        }
-        let outputs = try await concurrentMap(queries, limit: 2) { hash, path -> String? in
+        let queries = Set(asked.filter { answers[$0.question] == nil }.map(\.log)).sorted()
+        let outputs = try await concurrentMap(queries, limit: 2) { log -> String? in
             // `--full-diff` lists every file of a commit that touched the test's file, not only that file.
             let (output, listed) = try await git.capture([
                 "log", "--no-merges", "--reverse", "--full-diff", "--format=%x1e%H%x00%at%x00%s", "--name-only",
-                "\(hash)..HEAD", "--", path,
+                "\(log.since)..HEAD", "--", log.path,
             ])
             return listed.status == 0 ? String(decoding: output, as: UTF8.self) : nil
         }
-        var read: [String: String] = [:]
-        for ((hash, path), output) in zip(queries, outputs) {
-            if let output { read[hash + "\u{0}" + path] = output }
-        }
+        let read = Dictionary(uniqueKeysWithValues: zip(queries, outputs))
         var tests = tests
-        for (index, question) in asked {
-            let test = tests[index]
-            if answers[question] == nil, let hash = test.lastChanged?.hash,
-                let output = read[hash + "\u{0}" + test.path]
-            {
-                answers[question] = firstLaterChange(in: output, of: test).map(GitAnswers.encode) ?? ""
+        for (index, log, question) in asked {
+            if answers[question] == nil, let output = read[log] ?? nil {
+                answers[question] = firstLaterChange(in: output, of: tests[index]).map(GitAnswers.encode) ?? ""
             }
             tests[index].laterChange = answers[question].flatMap(GitAnswers.decodeCommit)
         }
