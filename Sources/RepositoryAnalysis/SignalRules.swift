@@ -773,8 +773,9 @@ struct SignalRules {
             }
     }
 
-    /// At most this many undocumented declarations are cited in one module's signal, the most important first.
-    static let undocumentedCited = 10
+    /// At most this many undocumented declarations are cited in one module's signal, the most important first: a
+    /// checklist a maintainer can finish in one pull request, and the whole list for most modules.
+    static let undocumentedCited = 30
 
     /// One signal per module: users read a module's API as a whole, and one issue per file would flood the list.
     /// The share of a module's public declarations that must be documented for the rest to count as gaps.
@@ -791,9 +792,8 @@ struct SignalRules {
             guard symbols.count >= Self.undocumentedDeclarations else { return nil }
             // Documenting in code must be the project's own convention: a module whose API is almost all
             // undocumented documents it elsewhere (a manual, a website), and asking for comments misreads it.
-            if let total = report.moduleDeclarations?[first.language + ":" + first.module], total > 0,
-                Double(total - symbols.count) / Double(total) < Self.documentedShare
-            {
+            let total = report.moduleDeclarations?[first.language + ":" + first.module] ?? 0
+            if total > 0, Double(total - symbols.count) / Double(total) < Self.documentedShare {
                 return nil
             }
             let order = ["type": 0, "function": 1, "member": 2]
@@ -818,7 +818,7 @@ struct SignalRules {
                     metrics: [
                         Metric("public-declarations", Double(declarations)),
                         Metric("undocumented", Double(symbols.count)), Metric("files", Double(fileCount)),
-                    ]))
+                    ] + (total > 0 ? [Metric("module-declarations", Double(total))] : [])))
         }
     }
 }

@@ -1049,11 +1049,20 @@ struct Wording {
         // The issue asks for what it lists: a bounded task, not every declaration of a large module.
         let title =
             cited < undocumented
-            ? "Document \(cited) undocumented public declarations of \(module)"
-            : "Document the public API of \(module) (\(undocumented) declarations)"
-        let context =
-            "\(undocumented) public declarations of the \(language) module \(module) have no documentation "
+            ? "Document \(cited) of the \(undocumented) undocumented public declarations of \(module)"
+            : "Document the \(undocumented) undocumented public declarations of \(module)"
+        // How much of the module is documented says whether these are the last gaps or the start of a convention.
+        let coverage =
+            metrics["module-declarations"].map { total -> String in
+                let documented = Int(total) - undocumented
+                return "\(documented) of the \(Int(total)) public declarations of the \(language) module \(module) "
+                    + "have a documentation comment; \(undocumented) do not, so users see them without any "
+                    + "explanation. "
+            }
+            ?? "\(undocumented) public declarations of the \(language) module \(module) have no documentation "
             + "comment, so users see them without any explanation. "
+        let context =
+            coverage
             + (cited < undocumented
                 ? "Evidence lists the \(cited) that matter most (types first, then functions, then members); "
                     + "`ticket-master analyze` lists the rest."

@@ -176,10 +176,13 @@ public struct Planner: Sendable {
         return MarkerNote.specificity(note, word: word)
     }
 
-    /// Severity times priority, with a small bonus for corroborating evidence.
+    /// Severity times priority, with a small bonus for corroborating evidence. The declarations an undocumented-code
+    /// finding lists are the size of the task, not evidence that it matters: they add no bonus.
     private static func score(_ signals: [Signal], priority: Priority) -> Double {
         guard let strongest = signals.first else { return 0 }
-        let evidence = signals.reduce(0) { $0 + $1.evidence.locations.count + $1.evidence.commits.count }
+        let evidence = signals.reduce(0) {
+            $0 + ($1.kind == .undocumentedCode ? 1 : $1.evidence.locations.count) + $1.evidence.commits.count
+        }
         let corroboration = 1 + min(Double(evidence), 20) / 40
         return Double(strongest.severity.weight) * priority.weight * corroboration
     }
