@@ -37,7 +37,10 @@ public enum MarkerNote: String, Sendable, Hashable {
             ["why", "what", "how", "maybe"].contains(firstWord)
             || ["should", "is", "are", "can", "could", "does", "do"].contains(firstWord)
                 && !["be", "not", "no", "now", "only", "also"].contains(words.dropFirst().first ?? "be")
-        if lower.contains("?") || asks
+        // A question mark ends a question; one in code ("line anchors like `(?m:^)`") asks nothing.
+        let prose = lower.replacingOccurrences(of: #"`[^`]*`"#, with: "", options: .regularExpression)
+        let questionMark = prose.range(of: #"\?(\s|$)"#, options: .regularExpression) != nil
+        if questionMark || asks
             || lower.contains("not sure") || lower.contains("don't know")
             || lower.contains("dont know") || lower.contains("don't actually know")
             || lower.contains("dont actually know")
@@ -205,7 +208,8 @@ public enum MarkerNote: String, Sendable, Hashable {
 
     /// Whether `note` only supposes a problem ("loadv/storev may do too much copying"): nobody measured it.
     public static func speculates(_ note: String) -> Bool {
-        let lower = " " + note.lowercased() + " "
+        // Punctuation ends a word: "… for the non-matching bytes I think." supposes as much as "I think it …".
+        let lower = " " + String(note.lowercased().map { $0.isPunctuation ? " " : $0 }) + " "
         return [" may ", " might ", " probably ", " possibly ", " perhaps ", " i think ", " i guess "].contains {
             lower.contains($0)
         }
@@ -213,11 +217,20 @@ public enum MarkerNote: String, Sendable, Hashable {
 
     /// Whether `note` weighs a change against its cost and says why it was not made ("We should try every prefix
     /// of input0.json, but that makes this test very, very slow"): a decision on record, not a task left behind.
+    ///
+    /// So does a note that concedes a flaw and says why the code keeps it ("This is wrong, but not doing this leads
+    /// to incorrect results because of how anchored searches are implemented"): removing it is what would break.
     public static func recordsTradeOff(_ note: String) -> Bool {
         let lower = note.lowercased()
         guard let but = lower.range(of: ", but ") ?? lower.range(of: " but that ") else { return false }
         let wish = lower[..<but.lowerBound]
-        return ["should", "could", "would", "ideally", "we'd"].contains { wish.contains($0) }
+        if ["should", "could", "would", "ideally", "we'd"].contains(where: { wish.contains($0) }) { return true }
+        let reason = lower[but.upperBound...]
+        return [
+            "not doing this", "not doing so", "without this", "without it", "otherwise", "removing it",
+            "removing this", "changing it", "changing this", "would break", "breaks ", "leads to", "is required",
+            "is needed", "necessary",
+        ].contains { reason.contains($0) }
     }
 
     /// How specific `note` is, for ranking notes of equal severity: the words that name something, the concrete

@@ -190,6 +190,9 @@ struct ReportBuilder {
     /// Test folder words of suites that run an executable rather than import it (`Tests/CLITests`).
     private static let endToEndWords = ["CLI", "Command", "EndToEnd", "Integration", "E2E", "Executable"]
 
+    /// A language the project has no tests in, beside one it has, is a side language below this many files.
+    static let sideLanguageFiles = 5
+
     /// Languages whose declarations say whether they are public (`public`, `pub`).
     private static let declaresAccess: Set<String> = ["Swift", "Rust", "Java"]
 
@@ -201,12 +204,24 @@ struct ReportBuilder {
             (manifests["Package.swift"].map(ModuleLayout.swiftTargets(in:)) ?? []).filter(\.isExecutable).map {
                 String(FileKinds.name(of: $0.path))
             })
+        var familyFiles: [String: Int] = [:]
+        for file in scanned {
+            guard let family = file.kinds.sourceKeys?.first?.split(separator: ":").first else { continue }
+            familyFiles[String(family), default: 0] += 1
+        }
         return scanned.compactMap { file -> RepositoryReport.UntestedFile? in
             guard file.content == .text, !file.hasInlineTests, !file.kinds.isGenerated,
                 let keys = file.kinds.sourceKeys,
                 !keys.contains(where: tested.contains)
             else { return nil }
             let family = keys.first?.split(separator: ":").first.map(String.init) ?? ""
+            // A few files in a language the project never tests, beside one it does (a Homebrew formula in a Rust
+            // project), are packaging or tooling: the project's test runner cannot test them.
+            if !testFamilies.isEmpty, !testFamilies.contains(family),
+                familyFiles[family, default: 0] < Self.sideLanguageFiles
+            {
+                return nil
+            }
             let moduleHasTests: Bool
             let parts = file.file.path.split(separator: "/")
             if family == "swift", parts.count > 2, parts[0] == "Sources" {

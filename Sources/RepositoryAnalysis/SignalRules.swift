@@ -50,6 +50,8 @@ struct SignalRules {
     static let busFactorShare = 0.8
     /// ... in a repository with at least this many authors.
     static let busFactorAuthors = 3
+    /// A directory's owner who has not committed for this many days has left: there is no one to share with.
+    static let busFactorAbsentDays = 730
     /// A file needs at least this many undocumented public declarations for a signal.
     static let undocumentedDeclarations = 3
     /// ... and a module this many for the signal to be worth an issue (medium); fewer are low.
@@ -276,6 +278,9 @@ struct SignalRules {
                 severity = .low
             }
             if note != .defect, MarkerNote.speculates(first.text) { severity = .low }
+            // An idea ("consider adding specific errors for not found scenarios") is a design note for whoever
+            // works there next: nothing is wrong until someone decides it should be.
+            if note == .idea { severity = .low }
             // A note written this month is still on its author's mind, and a short question ("frames of size
             // zero?") is a thought, not a task: both rank below the notes that were left behind.
             if let age, age < Self.freshMarkerDays { severity = .low }
@@ -295,6 +300,11 @@ struct SignalRules {
             // that links an issue or pull request ("in the future we might … discussed in #3030") is already being
             // discussed there, and a new issue would only split the discussion.
             if isWish(first.text), linksIssue(first.text) || (age ?? 0) >= Self.oldWishDays { return nil }
+            // So is a question nobody answered in five years ("should getEnv logic be moved into find()"): the
+            // code settled it by staying as it is.
+            if note == .question, !MarkerNote.mentionsDefect(first.text), (age ?? 0) >= Self.oldWishDays {
+                return nil
+            }
             var metrics = [Metric("occurrences", Double(group.count))]
             if let age { metrics.append(Metric("age-days", Double(age))) }
             let lines = group.map { "\($0.line)" }.joined(separator: ",")
@@ -361,7 +371,9 @@ struct SignalRules {
         let lower = text.lowercased()
         let phrases = [
             "next major", "major version", "major release", "breaking release", "breaking change",
-            "for compatibility", "for backward compatibility", "for backwards compatibility", "compatibility with",
+            "next semver", "semver release", "semver-breaking", "semver breaking", "semver-incompatible",
+            "semver incompatible", "for compatibility", "for backward compatibility", "for backwards compatibility",
+            "compatibility with",
         ]
         if phrases.contains(where: { lower.contains($0) }) { return true }
         if lower.range(
@@ -450,10 +462,25 @@ struct SignalRules {
         {
             return []
         }
+        let lead = report.ownership.first(where: { $0.path == "." })?.topAuthors.first?.email.lowercased()
+        let lastCommits = Dictionary(
+            report.authors.map { ($0.email.lowercased(), $0.lastCommitDate) }, uniquingKeysWith: max)
+        let reference = report.window.referenceDate ?? now
         return report.ownership.compactMap { owner in
             guard owner.path != ".", owner.commits >= Self.busFactorCommits, let top = owner.topAuthors.first,
-                top.share >= Self.busFactorShare, !FileKinds.isDocumentation(owner.path + "/x")
+                top.share >= Self.busFactorShare
             else { return nil }
+            // Tests, fixtures, examples, scripts and docs hold data and usage, not design only one person knows.
+            let flags = FileKinds.DirectoryFlags(owner.path[...])
+            guard !flags.isTest, !flags.isNonSource, !flags.isDocumentation else { return nil }
+            // The project's lead owning a part of it is how the project is run, not a risk its maintainers miss.
+            guard top.email.lowercased() != lead else { return nil }
+            // An owner who left years ago took the knowledge along: nobody is left to share it.
+            if let last = lastCommits[top.email.lowercased()],
+                reference.timeIntervalSince(last) > Double(Self.busFactorAbsentDays) * 86_400
+            {
+                return nil
+            }
             let severity: Severity = top.share >= 1 && owner.commits >= 50 ? .high : .medium
             let percent = Int((top.share * 100).rounded())
             return Signal(
@@ -679,14 +706,25 @@ struct SignalRules {
     /// A repeated suppression whose count is not falling needs at least this many files to be a clean-up to do.
     static let cleanupSteadyFiles = 30
 
+    /// A clean-up is under way when a year took at least this many files off a suppression's count, and at least
+    /// `cleanupFallingShare` of them: one file rewritten for other reasons (16 files a year ago, 15 now) is not one.
+    static let cleanupFallingFiles = 3
+    static let cleanupFallingShare = 0.2
+
     private func unfinishedCleanups() -> [Signal] {
-        report.repeatedLines.filter { ($0.filesAYearAgo ?? 0) > $0.files || $0.files >= Self.cleanupSteadyFiles }
+        func falling(_ line: RepositoryReport.RepeatedLine) -> Bool {
+            guard let before = line.filesAYearAgo else { return false }
+            let removed = before - line.files
+            return removed >= Self.cleanupFallingFiles && Double(removed) >= Self.cleanupFallingShare * Double(before)
+        }
+        return report.repeatedLines.filter { falling($0) || $0.files >= Self.cleanupSteadyFiles }
             .map { line in
-                let falling = (line.filesAYearAgo ?? 0) > line.files
                 var metrics = [Metric("files", Double(line.files))]
                 if let before = line.filesAYearAgo { metrics.append(Metric("files-a-year-ago", Double(before))) }
+                // A suppression that is not falling is the project's convention until someone starts removing it:
+                // a maintainer may want the list, but it is not work under way.
                 return Signal(
-                    kind: .unfinishedCleanup, severity: falling || line.files >= 30 ? .medium : .low,
+                    kind: .unfinishedCleanup, severity: falling(line) ? .medium : .low,
                     identity: [line.text],
                     summary: "\(line.files) files contain: \(line.text)",
                     evidence: Evidence(locations: line.locations, metrics: metrics))

@@ -600,13 +600,21 @@ enum SourceText {
         // A note often goes on over the next comment lines: `// TODO: split this into a helper that takes` /
         // `// a callback`. Up to twelve such lines are part of its text, until a blank comment line or another
         // marker.
+        // It goes on in the comment syntax it opened with: under a `//` note, `#[test]` is a Rust attribute and
+        // `#include` a directive, not more of the note.
+        let head = decode(bytes, lineStart, textStart)
+        let openers = ["//", "#", "*", "--", ";"]
+        let own =
+            openers.compactMap { opener in head.range(of: opener, options: .backwards).map { (opener, $0.lowerBound) } }
+            .max { $0.1 < $1.1 }?.0
+        let continuing = own == "*" ? ["*", "//"] : own.map { [$0] } ?? openers
         var next = lineEnd + 1
         for _ in 0..<12 where !text.isEmpty && !text.hasSuffix("*/") && text.count < 600 {
             guard next < bytes.count else { break }
             var end = next
             while end < bytes.count, bytes[end] != UInt8(ascii: "\n") { end += 1 }
             let continuation = decode(bytes, next, end)
-            guard let opener = ["//", "#", "*", "--", ";"].first(where: { continuation.hasPrefix($0) }),
+            guard let opener = continuing.first(where: { continuation.hasPrefix($0) }),
                 !continuation.hasPrefix("*/"), !continuation.hasPrefix("/*")
             else { break }
             var rest = continuation.dropFirst(opener.count)
@@ -646,6 +654,8 @@ enum SourceText {
         // A C preprocessor line under a `//` note, whose `#` read as a comment opener: `#ifndef WIN32`.
         let directives: Set<String> = ["ifdef", "ifndef", "endif", "elif", "include", "define", "undef", "pragma"]
         if directives.contains(first) { return true }
+        // An attribute under a note, whose `#` read as a comment opener: `#[test]`, `#[cfg(unix)]`.
+        if line.hasPrefix("["), line.hasSuffix("]") { return true }
         // A configuration key (`push:`, `branches: [main]`): a commented-out block of YAML or TOML.
         if line.range(of: #"^[a-z_][a-z0-9_-]*:( [\[{"']|$)"#, options: .regularExpression) != nil { return true }
         // A call or subscript that starts the line with no space before its bracket: `foo.bar(x)`, `attrs["k"]`.

@@ -75,7 +75,7 @@ struct GenerateCommandTests {
         #expect(check.stderr.contains("llm.provider is none"), "\(check.stderr)")
     }
 
-    @Test("a draft follows the repository's issue form; a required field it cannot fill is reported, not invented")
+    @Test("a draft follows the repository's issue form only when it can fill every required field")
     func issueForm() async throws {
         let repository = try await plantedRepository()
         defer { repository.remove() }
@@ -106,15 +106,31 @@ struct GenerateCommandTests {
         let drafts = try #require(json["drafts"] as? [[String: Any]])
         let bug = try #require(
             drafts.first { (($0["draft"] as? [String: Any])?["title"] as? String)?.contains("malformed") == true })
-        #expect(bug["template"] as? String == ".github/ISSUE_TEMPLATE/bug_report.yml")
-        let draft = try #require(bug["draft"] as? [String: Any])
+        // Chosen automatically, a form asking what the analysis cannot know is passed over, and the note says why.
+        #expect(bug["template"] == nil)
+        let unformed = try #require((bug["draft"] as? [String: Any])?["body"] as? String)
+        #expect(unformed.hasPrefix("## Context") && !unformed.contains("_No response_"), "\(unformed)")
+        let notes = bug["notes"] as? [String] ?? []
+        #expect(notes.contains { $0.contains("required field 'Operating system' cannot be filled") }, "\(notes)")
+        // Named in the configuration, it is used as it is, and the blank is reported, not invented.
+        let named = try runner.run(
+            arguments, environment: ["TICKET_MASTER_ISSUE_GENERATION_ISSUE_TEMPLATE": "bug_report.yml"])
+        let namedJSON = try #require(try JSONSerialization.jsonObject(with: Data(named.stdout.utf8)) as? [String: Any])
+        let formed = try #require(
+            (namedJSON["drafts"] as? [[String: Any]])?.first {
+                (($0["draft"] as? [String: Any])?["title"] as? String)?.contains("malformed") == true
+            })
+        #expect(formed["template"] as? String == ".github/ISSUE_TEMPLATE/bug_report.yml")
+        let draft = try #require(formed["draft"] as? [String: Any])
         #expect((draft["title"] as? String)?.hasPrefix("[Bug]: ") == true)
         let body = try #require(draft["body"] as? String)
         #expect(body.hasPrefix("### What happened?\n\n`Sources/Parser.swift` line 2"), "\(body)")
         #expect(body.contains("### Operating system\n\n_No response_"))
-        let notes = bug["notes"] as? [String] ?? []
-        #expect(notes.contains { $0.contains("required field 'Operating system' cannot be filled") }, "\(notes)")
-        let text = try runner.run(Array(arguments.dropLast(2)) + ["--color", "never"])
+        let formedNotes = formed["notes"] as? [String] ?? []
+        #expect(formedNotes.contains { $0.contains("'Operating system' cannot be filled") }, "\(formedNotes)")
+        let text = try runner.run(
+            Array(arguments.dropLast(2)) + ["--color", "never"],
+            environment: ["TICKET_MASTER_ISSUE_GENERATION_ISSUE_TEMPLATE": "bug_report.yml"])
         #expect(text.stdout.contains("template: .github/ISSUE_TEMPLATE/bug_report.yml"), "\(text.stdout)")
         // `issue_generation.issue_template: none` keeps the drafts' own sections.
         let plain = try runner.run(arguments, environment: ["TICKET_MASTER_ISSUE_GENERATION_ISSUE_TEMPLATE": "none"])

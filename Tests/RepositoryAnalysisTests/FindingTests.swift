@@ -307,14 +307,21 @@ struct FindingTests {
                 try repository.write("import legacy  # type: ignore[import]\nx = \(index)\n", to: "pkg/m\(index).py")
             }
             for index in 0..<3 { try repository.write("y = 1  # noqa: E501\n", to: "pkg/n\(index).py") }
+            for index in 0..<16 {
+                try repository.write(
+                    "if TYPE_CHECKING:  # pragma: no cover\n    z = \(index)\n", to: "pkg/t\(index).py")
+            }
             try await repository.commit("Start", date: Day.at(-500))
             for index in 0..<4 {
                 try repository.write("import legacy\nx = \(index)\n", to: "pkg/m\(index).py")
                 try await repository.commit("Type the legacy import in m\(index)", date: Day.at(Double(index * 20)))
             }
+            // One file rewritten for another reason (16 files a year ago, 15 now) is no clean-up under way.
+            try repository.write("z = 0\n", to: "pkg/t0.py")
+            try await repository.commit("Merge the contexts", date: Day.at(90))
             let report = try await analyze(repository.url)
             let cleanups = report.signals.filter { $0.kind == .unfinishedCleanup }
-            #expect(cleanups.count == 1)
+            #expect(cleanups.count == 1, "\(cleanups.map(\.summary))")
             let facts = metrics(try #require(cleanups.first))
             #expect(facts["files"] == 11 && facts["files-a-year-ago"] == 15)
             #expect(cleanups.first?.summary.hasSuffix("# type: ignore[import]") == true)
@@ -446,6 +453,25 @@ struct FindingTests {
             try await repository.commit("Tests", date: Day.at(7))
             let tested = try await analyze(repository.url, AnalysisOptions(now: Day.at(400)))
             #expect(!tested.signals.contains { $0.kind == .untestedCode })
+        }
+    }
+
+    @Test("a file in a language the project never tests, beside one it does, is packaging, not untested code")
+    func sideLanguage() async throws {
+        try await withRepository { repository in
+            try repository.write("pub fn run() {}\n", to: "src/lib.rs")
+            try repository.write("#[test]\nfn runs() {}\n", to: "tests/cli.rs")
+            try await repository.commit("Start", date: Day.at(-400))
+            for index in 1..<12 {
+                try repository.write(
+                    "class Tool < Formula\n  version \"\(index)\"\n  if OS.mac?\n    url \"https://example.com/mac\"\n"
+                        + "  elsif OS.linux?\n    url \"https://example.com/linux\"\n  end\n  def install\n"
+                        + "    bin.install \"tool\"\n  end\nend\n", to: "pkg/brew/tool.rb")
+                try await repository.commit("pkg/brew: update tap to \(index)", date: Day.at(Double(index)))
+            }
+            let report = try await analyze(repository.url, AnalysisOptions(now: Day.at(400)))
+            #expect(!report.untestedFiles.contains { $0.path == "pkg/brew/tool.rb" })
+            #expect(!report.signals.contains { $0.kind == .untestedCode })
         }
     }
 }

@@ -36,6 +36,17 @@ struct MarkerNoteTests {
         #expect(!MarkerNote.isCleanupWish("Reject a negative --timeout"))
         #expect(MarkerNote.recordsTradeOff("We should try every prefix of input0.json, but that makes this test slow"))
         #expect(!MarkerNote.recordsTradeOff("the loader retries, but never gives up"))
+        // A flaw conceded, and why the code keeps it: removing it is what would break.
+        #expect(
+            MarkerNote.recordsTradeOff(
+                "This is wrong, but not doing this leads to incorrect results because of how anchored searches work"))
+        #expect(MarkerNote.speculates("The first four tests should correspond to a full set of bytes I think."))
+        // A question mark in code ("line anchors like `(?m:^)`") asks nothing; one that ends a sentence does.
+        #expect(
+            MarkerNote.kind(of: "This works around a bug where line anchors like `(?m:^)` fail", word: "FIXME")
+                == .workaround)
+        #expect(MarkerNote.kind(of: "should getEnv logic be moved into find()", word: "TODO") == .question)
+        #expect(MarkerNote.kind(of: "why is this needed? it was added for IE", word: "TODO") == .question)
         #expect(MarkerNote.onlyExplains("This is a backward jv_array_foreach because bindings go in reverse"))
         #expect(MarkerNote.onlyExplains("This should be dead code because callers shouldn't call this function"))
         #expect(!MarkerNote.onlyExplains("This is wrong for negative numbers"))

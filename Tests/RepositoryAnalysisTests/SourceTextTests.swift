@@ -173,6 +173,13 @@ struct SourceTextTests {
         #expect(scan(swift, mode: .code(.slashes)).markers.map(\.text) == ["Get HTTP version and scheme"])
         let yaml = "# TODO: re-enable after the release\n# push:\n#   branches: [main]\non: push\n"
         #expect(scan(yaml, mode: .code(.hash)).markers.map(\.text) == ["re-enable after the release"])
+        // Under a `//` note, `#[test]` is a Rust attribute, not more of the note.
+        let rust =
+            "    // FIXME: Re-enable this test once extraction works.\n    #[test]\n    #[ignore]\n    fn lines() {}\n"
+        #expect(
+            scan(rust, mode: .code(.slashes)).markers.map(\.text) == [
+                "Re-enable this test once extraction works."
+            ])
         for code in ["return nil;", "}", "x = compute(y)", "if (ready) {", "items[0].close()", "ifndef WIN32"] {
             #expect(SourceText.looksLikeCode(code), "\(code)")
         }

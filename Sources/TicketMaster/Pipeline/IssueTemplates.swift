@@ -161,16 +161,24 @@ public struct IssueTemplates: Sendable {
 
     /// The template for `draft`, or nil when none fits (the draft keeps its own sections).
     public func template(for draft: IssueDraft) -> IssueTemplate? {
+        choose(for: draft).template
+    }
+
+    /// The template for `draft`, and why the better-named templates passed over did not fit.
+    public func choose(for draft: IssueDraft) -> (template: IssueTemplate?, passedOver: [String]) {
         switch choice.lowercased() {
-        case "none": return nil
+        case "none": return (nil, [])
         case "auto": break
         default:
-            return templates.first {
+            // A template the configuration names is used as it is: what it asks that the analysis cannot fill is
+            // reported when it is applied.
+            let named = templates.first {
                 $0.path == choice || $0.path.hasSuffix("/" + choice) || $0.name.lowercased() == choice.lowercased()
             }
+            return (named, [])
         }
         let labels = Set(draft.labels.map { $0.lowercased() } + [draft.type.rawValue])
-        var best: (IssueTemplate, Int)?
+        var ranked: [(IssueTemplate, Int)] = []
         for template in templates {
             // Its name and file name: every template's folder is called ISSUE_TEMPLATE.
             let file = template.path.split(separator: "/").last.map(String.init) ?? template.path
@@ -184,9 +192,20 @@ public struct IssueTemplates: Sendable {
                 score += 2
             }
             if score == 0, Self.generic.contains(where: { words.contains($0) }) { score = 1 }
-            if score > 0, score > (best?.1 ?? 0) { best = (template, score) }
+            if score > 0 { ranked.append((template, score)) }
         }
-        return best?.0
+        // A form whose required fields the analysis cannot fill (a version, a "how did you install" choice, a
+        // checkbox the reporter vouches for) would be filed with blanks its maintainers asked never to see: the
+        // next fitting template is used, or none, and the draft keeps its own sections.
+        var passedOver: [String] = []
+        for template in ranked.enumerated().sorted(by: { ($0.element.1, -$0.offset) > ($1.element.1, -$1.offset) })
+            .map(\.element.0)
+        {
+            let problems = Self.apply(template, to: draft).1
+            if problems.isEmpty { return (template, passedOver) }
+            passedOver.append("issue template \(template.path) not used: " + problems.joined(separator: ", "))
+        }
+        return (nil, passedOver)
     }
 
     /// `draft` written into `template`, and the problems of doing so: a form's required field the analysis cannot

@@ -287,7 +287,7 @@ struct Wording {
                 + "\(metric("bus-factor"))): if they are away, nobody else knows this code."
             proposal =
                 "Have a second maintainer review the next changes to `\(path)/`, and write down how it works "
-                + "(its design, invariants and how to test it) in a new `\(path)/README.md` or the project's "
+                + "(its design, invariants and how to test it) in `\(path)/README.md` or the project's "
                 + "documentation."
             criteria = [
                 "A second maintainer has reviewed a change in `\(path)/`",
@@ -829,9 +829,10 @@ struct Wording {
 
     /// Verbs a note starts with when it says what to do (`Make this strongly-typed`): its title is the note itself.
     private static let imperativeVerbs: Set<String> = [
-        "add", "allow", "avoid", "check", "clean", "convert", "deprecate", "document", "drop", "extract", "handle",
-        "implement", "improve", "make", "merge", "move", "refactor", "reject", "remove", "rename", "replace",
-        "report", "rewrite", "simplify", "split", "support", "switch", "use", "validate",
+        "add", "allow", "avoid", "check", "clean", "convert", "deprecate", "disable", "document", "drop", "emit",
+        "enable", "expose", "extract", "handle", "implement", "improve", "make", "merge", "move", "raise",
+        "re-enable", "refactor", "reject", "remove", "rename", "replace", "report", "return", "rewrite", "simplify",
+        "split", "support", "switch", "throw", "use", "validate",
     ]
 
     /// A marker's title: what the note asks, in its own words, named by file, cut at a clause so that it reads
@@ -870,7 +871,7 @@ struct Wording {
         if kind == .workaround, let symbol {
             let title = "Check whether the \(symbol) workaround in \(file) is still needed"
             let name = file.split(separator: "/").last.map(String.init) ?? file
-            return title.count <= 80 ? title : "Check whether the \(symbol) workaround in \(name) is still needed"
+            return title.count <= 79 ? title : "Check whether the \(symbol) workaround in \(name) is still needed"
         }
         switch kind {
         case .question: prefix = "Answer the \(word) in \(file): "
@@ -882,12 +883,12 @@ struct Wording {
             suffix = " in \(file)"
         case .task: prefix = "\(file): "
         }
-        var clause = clauseOf(text, limit: max(30, 80 - prefix.count - suffix.count))
+        var clause = clauseOf(text, limit: max(30, 79 - prefix.count - suffix.count))
         // A note cut at a clause loses what it says ("matches | but is a valid URL"): when the whole note fits beside
         // the file's name alone, the name gives way.
         if let name = file.split(separator: "/").last, name.count < file.count {
             let whole = clauseOf(text, limit: 1000)
-            let room = 80 - prefix.count - suffix.count + file.count - name.count
+            let room = 79 - prefix.count - suffix.count + file.count - name.count
             if clause != whole, !whole.hasSuffix("…"), whole.count <= room {
                 return markerTitle(note, kind: kind, word: word, file: String(name), symbol: symbol)
             }
@@ -896,6 +897,11 @@ struct Wording {
             // A note cut off mid-clause cannot carry the file after its ellipsis: name the file first.
             clause = clauseOf(text, limit: max(30, 78 - file.count))
             if !clause.hasSuffix("…") { return "\(file): " + clause }
+        }
+        if clause.hasSuffix("…"), prefix.isEmpty, case let whole = clauseOf(text, limit: 79), !whole.hasSuffix("…") {
+            // An instruction that fits alone is the title ("Return UnsupportedConfigError if the registry does not
+            // contain the format"); the body names the file.
+            return (whole.first.map { $0.uppercased() } ?? "") + whole.dropFirst()
         }
         if clause.hasSuffix("…"), let name = file.split(separator: "/").last, name.count < file.count {
             // The file's name alone leaves the note more room.

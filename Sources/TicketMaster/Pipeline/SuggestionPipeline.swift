@@ -147,7 +147,9 @@ public struct SuggestionPipeline: Sendable {
             }
             written.reason = plan.reason
             // The repository's own form, when one fits: written last, so that checks and reviews saw the sections.
-            if let template = forms.template(for: written.draft) {
+            let (chosen, passedOver) = forms.choose(for: written.draft)
+            written.notes += passedOver.map { $0 + " (the analysis cannot fill them)" }
+            if let template = chosen {
                 let (formed, problems) = IssueTemplates.apply(template, to: written.draft)
                 written.draft = formed
                 written.template = template.path

@@ -126,8 +126,16 @@ struct IssueTemplatesTests {
     func fillsForm() throws {
         let root = try checkout()
         defer { try? FileManager.default.removeItem(at: root) }
-        let templates = IssueTemplates(IssueTemplate.load(from: root))
         let bug = draft(labels: ["bug"], type: .maintenance)
+        // Chosen automatically, the form is passed over for its required checkbox; named, it is used as it is.
+        let (chosen, passedOver) = IssueTemplates(IssueTemplate.load(from: root)).choose(for: bug)
+        #expect(chosen?.path != ".github/ISSUE_TEMPLATE/bug_report.yml")
+        #expect(
+            passedOver == [
+                "issue template .github/ISSUE_TEMPLATE/bug_report.yml not used: required checkboxes 'Code of conduct' "
+                    + "cannot be ticked"
+            ])
+        let templates = IssueTemplates(IssueTemplate.load(from: root), choice: "bug_report.yml")
         let template = try #require(templates.template(for: bug))
         #expect(template.path == ".github/ISSUE_TEMPLATE/bug_report.yml")
         let (formed, problems) = IssueTemplates.apply(template, to: bug)
