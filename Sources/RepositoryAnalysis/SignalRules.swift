@@ -50,6 +50,8 @@ struct SignalRules {
     static let busFactorShare = 0.8
     /// ... in a repository with at least this many authors.
     static let busFactorAuthors = 3
+    /// An author of at least this share of the repository's commits leads the project.
+    static let leadShare = 0.5
     /// A directory's owner who has not committed for this many days has left: there is no one to share with.
     static let busFactorAbsentDays = 730
     /// A file needs at least this many undocumented public declarations for a signal.
@@ -462,7 +464,8 @@ struct SignalRules {
         {
             return []
         }
-        let lead = report.ownership.first(where: { $0.path == "." })?.topAuthors.first?.email.lowercased()
+        let lead = report.ownership.first(where: { $0.path == "." })?.topAuthors.first
+            .flatMap { $0.share >= Self.leadShare ? $0.email.lowercased() : nil }
         let lastCommits = Dictionary(
             report.authors.map { ($0.email.lowercased(), $0.lastCommitDate) }, uniquingKeysWith: max)
         let reference = report.window.referenceDate ?? now

@@ -287,8 +287,8 @@ struct Wording {
                 + "\(metric("bus-factor"))): if they are away, nobody else knows this code."
             proposal =
                 "Have a second maintainer review the next changes to `\(path)/`, and write down how it works "
-                + "(its design, invariants and how to test it) in `\(path)/README.md` or the project's "
-                + "documentation."
+                + "(its design, invariants and how to test it) in a README in `\(path)/` or the project's "
+                + "documentation, whichever its readers look at first."
             criteria = [
                 "A second maintainer has reviewed a change in `\(path)/`",
                 "How `\(path)/` works is documented where the project keeps its documentation",
