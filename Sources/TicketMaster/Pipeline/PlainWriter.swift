@@ -898,9 +898,12 @@ struct Wording {
             clause = clauseOf(text, limit: max(30, 78 - file.count))
             if !clause.hasSuffix("…") { return "\(file): " + clause }
         }
-        if clause.hasSuffix("…"), prefix.isEmpty, case let whole = clauseOf(text, limit: 79), !whole.hasSuffix("…") {
-            // An instruction that fits alone is the title ("Return UnsupportedConfigError if the registry does not
-            // contain the format"); the body names the file.
+        if clause.hasSuffix("…"), prefix.isEmpty || kind == .defect,
+            case let whole = clauseOf(text, limit: 79), !whole.hasSuffix("…")
+        {
+            // An instruction or a defect that fits alone is the title ("Return UnsupportedConfigError if the registry
+            // does not contain the format", "'git checkout' behaves incorrectly in the case of directory/file
+            // conflicts"); the body names the file.
             return (whole.first.map { $0.uppercased() } ?? "") + whole.dropFirst()
         }
         if clause.hasSuffix("…"), let name = file.split(separator: "/").last, name.count < file.count {

@@ -323,10 +323,25 @@ struct MarkerTitleTests {
                 "If we are trying to use protocol v2 and we are planning to push, then fallback to v0", .task,
                 "connect.c", "Resolve the FIXME in connect.c"
             ),
+            // An instruction or a defect that fits alone, without the file beside it, is the title.
+            (
+                "return [UnsupportedConfigError] if the registry does not contain the format", .task, "viper.go",
+                "Return [UnsupportedConfigError] if the registry does not contain the format"
+            ),
+            (
+                "'git checkout' behaves incorrectly in the case of directory/file conflicts, even without "
+                    + "sparse-checkout.", .defect, "t/t1092-sparse-checkout-compatibility.sh",
+                "'git checkout' behaves incorrectly in the case of directory/file conflicts"
+            ),
+            // 80 characters is one too many: the title check allows 79.
+            (
+                "Re-enable this test once inner literal extraction works in all modes", .task,
+                "crates/regex/src/matcher.rs", "Re-enable this test once inner literal extraction works in all modes"
+            ),
         ])
     func titles(note: String, kind: MarkerNote, file: String, title: String) {
         #expect(Wording.markerTitle(note, kind: kind, word: "FIXME", file: file) == title)
-        #expect(Wording.markerTitle(note, kind: kind, word: "FIXME", file: file).count <= 80)
+        #expect(Wording.markerTitle(note, kind: kind, word: "FIXME", file: file).count <= 79)
         #expect(!Wording.markerTitle(note, kind: kind, word: "FIXME", file: file).hasSuffix("…"))
     }
 
