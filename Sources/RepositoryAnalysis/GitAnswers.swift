@@ -15,6 +15,8 @@ struct GitAnswers: Codable, Sendable, Hashable {
         /// The files that tests name, for one `git grep` of the tracked files, identified by its arguments' digest.
         /// Asked only of a working tree that equals its index.
         case testReferences(digest: String)
+        /// The first commit after `since` whose subject names what a note waits on (see `withMetConditions`).
+        case conditionMet(since: String, condition: String)
 
         /// The question as a key of the stored table.
         var key: String {
@@ -22,6 +24,7 @@ struct GitAnswers: Codable, Sendable, Hashable {
             case .message(let hash): "message \(hash)"
             case .laterChange(let since, let path, let test): "later-change \(since) \(test) \(path)"
             case .testReferences(let digest): "test-references \(digest)"
+            case .conditionMet(let since, let condition): "condition-met \(since) \(condition)"
             }
         }
     }

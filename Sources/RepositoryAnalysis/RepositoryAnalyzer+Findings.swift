@@ -529,6 +529,88 @@ extension RepositoryAnalyzer {
         return nil
     }
 
+    /// The most notes whose wait is looked up: one `git log` of subjects each, two at a time.
+    static let conditionLimit = 8
+
+    /// Notes that wait on something ("once inner literal extraction works", "until Swift 6.2 ships"), each with the
+    /// first commit after the note's own whose subject shares two words with what it waits on ("regex: add new
+    /// inner literal extractor"): that commit may have ended the wait. One `git log` per note that `answers` does
+    /// not remember, of subjects only, for at most `conditionLimit` notes.
+    static func withMetConditions(
+        _ markers: [RepositoryReport.Marker], git: GitProcess, answers: inout GitAnswers
+    ) async throws -> [RepositoryReport.Marker] {
+        var asked: [(index: Int, words: Set<String>, question: GitAnswers.Question)] = []
+        for index in markers.indices where asked.count < conditionLimit {
+            guard let since = markers[index].lastChanged?.hash, let condition = awaited(in: markers[index].text)
+            else { continue }
+            // "works", "lands", "is fixed" say that it waits, not on what.
+            let words = nameWords(condition).subtracting(waitWords)
+            guard words.count >= 2 else { continue }
+            asked.append((index, words, .conditionMet(since: since, condition: words.sorted().joined(separator: " "))))
+        }
+        let queries = asked.filter { answers[$0.question] == nil }
+        let outputs = try await concurrentMap(queries, limit: 2) { query -> String? in
+            guard case .conditionMet(let since, _) = query.question else { return nil }
+            let (output, listed) = try await git.capture([
+                "log", "--no-merges", "--reverse", "--format=%H%x00%at%x00%s", "\(since)..HEAD",
+            ])
+            return listed.status == 0 ? String(decoding: output, as: UTF8.self) : nil
+        }
+        for (query, output) in zip(queries, outputs) {
+            guard let output else { continue }
+            answers[query.question] = firstNaming(query.words, in: output).map(GitAnswers.encode) ?? ""
+        }
+        var markers = markers
+        for (index, _, question) in asked {
+            markers[index].conditionMet = answers[question].flatMap(GitAnswers.decodeCommit)
+        }
+        return markers
+    }
+
+    private static let waitWords: Set<String> = [
+        "work", "land", "landed", "fixed", "implemented", "supported", "support", "available", "exist", "done",
+        "merged", "released", "ship", "added", "resolved", "properly", "correctly",
+    ]
+
+    /// What a note waits on: the words after `once`, `until`, `after` or `when` up to the end of the clause, when
+    /// they say something must work, land or be fixed first ("once inner literal extraction works").
+    static func awaited(in note: String) -> String? {
+        let lower = note.lowercased()
+        for opener in [" once ", " until ", " after ", " when "] {
+            guard let start = (" " + lower).range(of: opener) else { continue }
+            var condition = String((" " + lower)[start.upperBound...])
+            if let end = condition.firstIndex(where: { ".;,:(".contains($0) }) {
+                condition = String(condition[..<end])
+            }
+            // Whole words: "worktree" and "working copy" wait on nothing.
+            let waits = [
+                " works ", " work ", " lands ", " landed ", " is fixed ", " are fixed ", " is implemented ",
+                " is supported ", " is available ", " exists ", " is done ", " is merged ", " is released ",
+                " ships ", " is added ", " are added ", " supports ", " is resolved ",
+            ]
+            let padded = " " + condition + " "
+            guard waits.contains(where: { padded.contains($0) }) else { continue }
+            return condition
+        }
+        return nil
+    }
+
+    /// The oldest commit of `log` (`git log --reverse --format=%H%x00%at%x00%s`) whose subject shares two words
+    /// with `words`.
+    private static func firstNaming(_ words: Set<String>, in log: String) -> CommitReference? {
+        for line in log.split(separator: "\n") {
+            let fields = line.split(separator: "\u{0}", maxSplits: 2, omittingEmptySubsequences: false)
+            guard fields.count == 3, let seconds = TimeInterval(fields[1]) else { continue }
+            let subject = String(fields[2])
+            // Two words, and at least half of what the note waits on: "update the index" is not "index-format".
+            let shared = words.intersection(nameWords(subject)).count
+            guard shared >= 2, shared * 2 >= words.count else { continue }
+            return CommitReference(
+                hash: String(fields[0]), subject: subject, date: Date(timeIntervalSince1970: seconds))
+        }
+        return nil
+    }
+
     /// Whether a skip marker's line says the behaviour is not there yet (`@pytest.mark.skip('unimplemented')`).
     static func waitsForImplementation(_ excerpt: String) -> Bool {
         let text = excerpt.lowercased()

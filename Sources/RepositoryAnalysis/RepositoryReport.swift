@@ -306,6 +306,9 @@ public struct RepositoryReport: Codable, Sendable, Hashable {
         /// True when the code line right after the note suppresses a warning (`# type: ignore`, `eslint-disable`):
         /// the note explains the suppression rather than asks for work. Absent otherwise.
         public var explainsSuppression: Bool? = nil
+        /// For a note that waits on something ("Re-enable this test once inner literal extraction works"), the first
+        /// later commit whose subject names it ("regex: add new inner literal extractor"): the wait may be over.
+        public var conditionMet: CommitReference? = nil
     }
 
     /// A source file without a test that matches it by name.

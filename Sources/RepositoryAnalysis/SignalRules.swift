@@ -309,6 +309,12 @@ struct SignalRules {
             }
             var metrics = [Metric("occurrences", Double(group.count))]
             if let age { metrics.append(Metric("age-days", Double(age))) }
+            // A later commit that names what the note waits on may have ended the wait: the note is a task now.
+            let met = group.lazy.compactMap(\.conditionMet).first
+            if met != nil {
+                severity = max(severity, .medium)
+                metrics.append(Metric("condition-met", 1))
+            }
             let lines = group.map { "\($0.line)" }.joined(separator: ",")
             let ageText = age.map { ", unchanged for \($0) days" } ?? ""
             let text = first.text.isEmpty ? "" : ": \(first.text)"
@@ -321,7 +327,8 @@ struct SignalRules {
                             path: $0.path, startLine: $0.line, excerpt: $0.excerpt.isEmpty ? nil : $0.excerpt,
                             symbol: $0.symbol)
                     },
-                    commits: Array(Set(group.compactMap(\.lastChanged))).sorted { $0.hash < $1.hash },
+                    commits: Array(Set(group.compactMap(\.lastChanged))).sorted { $0.hash < $1.hash }
+                        + (met.map { [$0] } ?? []),
                     metrics: metrics))
         }
     }

@@ -456,6 +456,29 @@ struct FindingTests {
         }
     }
 
+    @Test("a note that waits on something is paired with the later commit that names it")
+    func metCondition() async throws {
+        try await withRepository { repository in
+            try repository.write(
+                "// TODO: Re-enable this test once inner literal extraction works.\nfn candidate_lines() {}\n"
+                    + "// TODO: look up metadata when the worktree is known to be broken, e.g. on repair\nfn b() {}\n",
+                to: "src/matcher.rs")
+            try await repository.commit("Migrate to regex 1.9", date: Day.at(1))
+            try repository.write("pub fn other() {}\n", to: "src/literal.rs")
+            try await repository.commit("Fix the worktree lookup for broken repositories", date: Day.at(5))
+            try repository.write("pub fn extract() {}\n", to: "src/literal.rs")
+            try await repository.commit("regex: add new inner literal extractor", date: Day.at(10))
+            let report = try await analyze(repository.url, AnalysisOptions(now: Day.at(400)))
+            let met = report.markers.filter { $0.conditionMet != nil }
+            #expect(met.map(\.line) == [1], "\(report.markers.map(\.text))")
+            #expect(met.first?.conditionMet?.subject == "regex: add new inner literal extractor")
+            let signal = try #require(report.signals.first { $0.summary.contains("inner literal") })
+            #expect(signal.severity >= .medium)
+            #expect(metrics(signal)["condition-met"] == 1)
+            #expect(signal.evidence.commits.last?.subject == "regex: add new inner literal extractor")
+        }
+    }
+
     @Test("a file in a language the project never tests, beside one it does, is packaging, not untested code")
     func sideLanguage() async throws {
         try await withRepository { repository in

@@ -38,6 +38,9 @@ public struct IssueTemplate: Sendable, Hashable {
     public var title: String
     /// The labels it applies.
     public var labels: [String]
+    /// Whether its folder's chooser lets people open an issue without a template (`blank_issues_enabled` in
+    /// `config.yml`, true unless it says false): when it does not, every issue must take one of the templates.
+    public var blankIssuesAllowed = true
     /// Its headings or fields.
     public var body: Body
 }
@@ -59,15 +62,30 @@ extension IssueTemplate {
             paths += names.sorted().map { "\(folder)/\($0)" }
         }
         paths += singleFiles.filter { files.fileExists(atPath: root.appendingPathComponent($0).path) }
+        // `config.yml` configures the chooser; it is no template.
+        var blankDisallowed = Set<String>()
+        for path in paths where ["config.yml", "config.yaml"].contains(fileName(path).lowercased()) {
+            guard let data = files.contents(atPath: root.appendingPathComponent(path).path),
+                let text = String(data: data, encoding: .utf8),
+                let config = (try? Yams.load(yaml: text)) as? [String: Any],
+                config["blank_issues_enabled"] as? Bool == false
+            else { continue }
+            blankDisallowed.insert(String(path.dropLast(fileName(path).count + 1)))
+        }
         return paths.compactMap { path in
-            let name = path.split(separator: "/").last.map(String.init) ?? path
-            // `config.yml` configures the chooser; it is no template.
+            let name = fileName(path)
             guard !["config.yml", "config.yaml"].contains(name.lowercased()),
                 let data = files.contents(atPath: root.appendingPathComponent(path).path), data.count < 256_000,
-                let text = String(data: data, encoding: .utf8)
+                let text = String(data: data, encoding: .utf8),
+                var template = parse(text, path: path)
             else { return nil }
-            return parse(text, path: path)
+            template.blankIssuesAllowed = !blankDisallowed.contains(String(path.dropLast(name.count + 1)))
+            return template
         }
+    }
+
+    private static func fileName(_ path: String) -> String {
+        path.split(separator: "/").last.map(String.init) ?? path
     }
 
     /// The template in `text`, by the extension of `path`; nil when it is neither Markdown nor a form.
@@ -147,11 +165,15 @@ public struct IssueTemplates: Sendable {
     private static let purposes: [(words: [String], labels: [String])] = [
         (["bug", "defect", "problem", "crash", "broken"], ["bug"]),
         (
-            ["feature", "enhancement", "request", "improvement", "proposal", "idea", "task", "chore"],
+            ["improvement", "task", "chore", "maintenance", "refactor", "tech debt", "cleanup", "clean-up"],
             ["enhancement", "testing", "refactoring", "maintenance", "documentation"]
         ),
         (["doc", "documentation"], ["documentation"]),
     ]
+
+    /// Words of a feature request's name or file. A generated issue is never a new feature: such a template
+    /// fits other work only where every issue must take a template.
+    private static let featureWords = ["feature", "enhancement", "request", "proposal", "idea"]
 
     /// Templates for what a generated issue never is: a question, a security report, support.
     private static let unfit = ["question", "support", "security", "vulnerability", "help", "discussion"]
@@ -188,6 +210,11 @@ public struct IssueTemplates: Sendable {
             for purpose in Self.purposes
             where purpose.words.contains(where: { words.contains($0) })
                 && purpose.labels.contains(where: { labels.contains($0) })
+            {
+                score += 2
+            }
+            if !template.blankIssuesAllowed, !labels.contains("bug"),
+                Self.featureWords.contains(where: { words.contains($0) })
             {
                 score += 2
             }

@@ -706,8 +706,8 @@ struct Wording {
                 ["The \(word) at \(location) is gone, and the commit removing it says what was done"]
             )
         }
-        let context = "\(location) says \(word): \(quoted)\(ageText)."
-        let proposal: String
+        var context = "\(location) says \(word): \(quoted)\(ageText)."
+        var proposal: String
         var criteria: [String]
         switch MarkerNote.kind(of: note, word: word) {
         case .question:
@@ -779,6 +779,21 @@ struct Wording {
         if title.hasSuffix("…"), let name = file.split(separator: "/").last, name.count < file.count {
             title = markerTitle(note, kind: kind, word: word, file: String(name), symbol: symbol)
         }
+        // A later commit names what the note waits on: whether it ended the wait is the question to settle.
+        if lead.evidence.metrics.contains(where: { $0.name == "condition-met" }), let met = lead.evidence.commits.last {
+            let hash = String(met.hash.prefix(10))
+            context +=
+                " A later commit names what it waits for: `\(hash)` (\(PlainWriter.day(met.date))), "
+                + "\(PlainWriter.codeSpan(met.subject)). The wait may be over."
+            proposal =
+                "Check whether `\(hash)` did what the note waits for. If it did, make the change the note describes "
+                + "now and delete the note; if not, say in the note what is still missing."
+            criteria =
+                [
+                    "The \(word) at \(location) is gone with its change made, or says what `\(hash)` left undone"
+                ] + (test.map { ["\($0) passes"] } ?? [])
+            title = waitTitle(note, symbol: symbol, file: file, commit: String(met.hash.prefix(8)), word: word)
+        }
         // "This test case fails" in `TestUnknownFlagShouldReturnSameErrorRegardlessOfArgPosition`: the test's name
         // says what is broken, which the note only points at.
         if kind == .defect, paths.first.map(RepositoryReport.isTestPath) == true, let symbol,
@@ -788,6 +803,24 @@ struct Wording {
             title = behaviour
         }
         return (title, context, proposal, criteria)
+    }
+
+    /// The title of a note whose wait a later commit may have ended: what the note asks, before what it waits on,
+    /// and that commit ("Re-enable candidate_lines test: ca740d9a may have done what it waits for").
+    static func waitTitle(_ note: String, symbol: String?, file: String, commit: String, word: String) -> String {
+        let fallback = "\(file): \(commit) may have done what the \(word) waits for"
+        guard
+            let opener = [" once ", " until ", " after ", " when "].compactMap({
+                note.range(of: $0, options: .caseInsensitive)
+            }).min(by: { $0.lowerBound < $1.lowerBound })
+        else { return fallback }
+        var words = PlainWriter.inert(String(note[..<opener.lowerBound])).replacingOccurrences(of: "`", with: "")
+            .split(separator: " ").map(String.init)
+        if let symbol, words.count > 1, ["this", "it"].contains(words[1].lowercased()) { words[1] = symbol }
+        guard words.count >= 2, let first = words.first else { return fallback }
+        words[0] = first.prefix(1).uppercased() + first.dropFirst()
+        let title = words.joined(separator: " ") + ": \(commit) may have done what it waits for"
+        return title.count <= 79 ? title : fallback
     }
 
     /// The behaviour a test's name describes, as a sentence: `TestUnknownFlagShouldReturnSameErrorRegardlessOfArgPosition`

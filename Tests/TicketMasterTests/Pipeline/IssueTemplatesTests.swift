@@ -174,6 +174,17 @@ struct IssueTemplatesTests {
         #expect(IssueTemplates(loaded, choice: "Default.md").template(for: testing)?.path.hasPrefix(".gitlab") == true)
         let questions = loaded.filter { $0.name == "Question" }
         #expect(IssueTemplates(questions).template(for: testing) == nil)
+        // The feature request fits other work only because `config.yml` turns blank issues off: a generated issue is
+        // never a new feature, so where blank issues are allowed the draft keeps its own sections.
+        #expect(loaded.filter { $0.path.hasPrefix(".github/") }.allSatisfy { !$0.blankIssuesAllowed })
+        #expect(loaded.filter { $0.path.hasPrefix(".gitlab/") }.allSatisfy { $0.blankIssuesAllowed })
+        let open = loaded.filter { $0.path.hasPrefix(".github/") }.map { template in
+            var template = template
+            template.blankIssuesAllowed = true
+            return template
+        }
+        #expect(IssueTemplates(open).template(for: testing) == nil)
+        #expect(IssueTemplates(open).template(for: draft(labels: ["bug"], type: .bug)) == nil, "its form asks too much")
     }
 
     @Test("a GitLab template's headings take the draft's sections by their meaning")

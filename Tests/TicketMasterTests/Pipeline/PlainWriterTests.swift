@@ -284,6 +284,22 @@ struct PlainWriterTests {
 
 @Suite("Marker titles")
 struct MarkerTitleTests {
+    @Test("a note whose wait a later commit may have ended is titled by what it asks and that commit")
+    func waitTitles() {
+        #expect(
+            Wording.waitTitle(
+                "Re-enable this test once inner literal extraction works.", symbol: "candidate_lines",
+                file: "crates/regex/src/matcher.rs", commit: "ca740d9a", word: "FIXME")
+                == "Re-enable candidate_lines test: ca740d9a may have done what it waits for")
+        #expect(
+            Wording.waitTitle(
+                "Use the typed API when it is fixed", symbol: nil, file: "src/a.c", commit: "0123abcd", word: "TODO")
+                == "Use the typed API: 0123abcd may have done what it waits for")
+        #expect(
+            Wording.waitTitle("Remove", symbol: nil, file: "src/a.c", commit: "0123abcd", word: "TODO")
+                == "src/a.c: 0123abcd may have done what the TODO waits for")
+    }
+
     @Test(
         "a note's title is what it asks, named by file, cut at a clause, and never cut mid-clause",
         arguments: [
