@@ -73,17 +73,38 @@ final class FileCommitFactsCache: CommitFactsCache {
     }
 
     func store(window key: String, records: [CommitRecord]) throws {
-        let bytes = try withContents { contents -> [UInt8] in
+        let (head, body) = try withContents { contents -> ([UInt8], [UInt8]) in
             // Keep what other windows (another branch, a longer window) read before: those facts stay valid.
-            var inWindow = Set<String>()
-            inWindow.reserveCapacity(records.count)
-            for record in records { inWindow.insert(record.hash) }
-            let others = contents.records.filter { !inWindow.contains($0.hash) }
-            contents = Contents(windowKey: key, windowCount: records.count, records: records + others, index: nil)
+            var others: [CommitRecord] = []
+            if !contents.records.isEmpty {
+                var inWindow = Set<String>()
+                inWindow.reserveCapacity(records.count)
+                for record in records { inWindow.insert(record.hash) }
+                others = contents.records.filter { !inWindow.contains($0.hash) }
+            }
+            // A first store shares the caller's array instead of copying tens of thousands of records.
+            let all = others.isEmpty ? records : records + others
+            contents = Contents(windowKey: key, windowCount: records.count, records: all, index: nil)
             return Self.encode(contents, context: context)
         }
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try Data(bytes).write(to: url, options: .atomic)
+        // Written in two parts to a temporary file that then replaces the cache: joining them, and copying the
+        // result into `Data`, held two more copies of a file that is megabytes long at tens of thousands of commits.
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID())")
+        guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown)
+        }
+        do {
+            let handle = try FileHandle(forWritingTo: temporary)
+            defer { try? handle.close() }
+            try handle.write(contentsOf: head)
+            try handle.write(contentsOf: body)
+            // `rename` replaces the old cache in one step: a reader sees the old file or the new one, never half.
+            guard rename(temporary.path, url.path) == 0 else { throw CocoaError(.fileWriteUnknown) }
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw error
+        }
     }
 
     /// The aggregate sits in a file of its own next to the records: a warm run reads only this small file.
@@ -177,7 +198,8 @@ final class FileCommitFactsCache: CommitFactsCache {
         }
     }
 
-    private static func encode(_ contents: Contents, context: String) -> [UInt8] {
+    /// The file's head (format, context, window and string tables) and body (the records), in that order.
+    private static func encode(_ contents: Contents, context: String) -> ([UInt8], [UInt8]) {
         var authors: [String: Int] = [:]
         var authorList: [(String, String)] = []
         var paths: [String: Int] = [:]
@@ -228,7 +250,6 @@ final class FileCommitFactsCache: CommitFactsCache {
         writer.count(pathList.count)
         for path in pathList { writer.string(path) }
         writer.count(contents.records.count)
-        writer.raw(body.bytes)
-        return writer.bytes
+        return (writer.bytes, body.bytes)
     }
 }
