@@ -169,7 +169,8 @@ struct ReportBuilder {
                 return RepositoryReport.Marker(
                     path: file.file.path, line: hit.line, kind: hit.kind, text: hit.text, excerpt: hit.excerpt,
                     ageDays: age, lastChanged: lastChanged, ageIsLowerBound: origin?.isBoundary ?? false,
-                    symbol: hit.symbol, explainsSuppression: hit.explainsSuppression ? true : nil)
+                    symbol: hit.symbol, explainsSuppression: hit.explainsSuppression ? true : nil,
+                    commentAbove: hit.commentAbove)
             }
         }
         .sorted { ($0.path, $0.line) < ($1.path, $1.line) }

@@ -309,6 +309,8 @@ public struct RepositoryReport: Codable, Sendable, Hashable {
         /// For a note that waits on something ("Re-enable this test once inner literal extraction works"), the first
         /// later commit whose subject names it ("regex: add new inner literal extractor"): the wait may be over.
         public var conditionMet: CommitReference? = nil
+        /// The comment lines right above a note that opens its own comment line, which often say what it is about.
+        public var commentAbove: String? = nil
     }
 
     /// A source file without a test that matches it by name.

@@ -142,16 +142,20 @@ public struct SourceLocation: Codable, Sendable, Hashable {
     public var excerpt: String?
     /// The function or type the lines are in, when known.
     public var symbol: String?
+    /// The comment right above the lines, for a note: what its author wrote before it.
+    public var commentAbove: String?
 
     /// Creates a location.
     public init(
-        path: String, startLine: Int? = nil, endLine: Int? = nil, excerpt: String? = nil, symbol: String? = nil
+        path: String, startLine: Int? = nil, endLine: Int? = nil, excerpt: String? = nil, symbol: String? = nil,
+        commentAbove: String? = nil
     ) {
         self.path = path
         self.startLine = startLine
         self.endLine = endLine ?? startLine
         self.excerpt = excerpt
         self.symbol = symbol
+        self.commentAbove = commentAbove
     }
 }
 

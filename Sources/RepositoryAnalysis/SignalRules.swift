@@ -325,7 +325,7 @@ struct SignalRules {
                     locations: group.map {
                         SourceLocation(
                             path: $0.path, startLine: $0.line, excerpt: $0.excerpt.isEmpty ? nil : $0.excerpt,
-                            symbol: $0.symbol)
+                            symbol: $0.symbol, commentAbove: $0.commentAbove)
                     },
                     commits: Array(Set(group.compactMap(\.lastChanged))).sorted { $0.hash < $1.hash }
                         + (met.map { [$0] } ?? []),

@@ -27,6 +27,9 @@ struct MarkerHit: Sendable, Hashable {
     /// For a marker: whether the code line right after the note carries a suppression (`# type: ignore`,
     /// `eslint-disable`, …), which the note explains.
     var explainsSuppression = false
+    /// For a marker that opens its own comment line: the comment lines right above it, in the same syntax, which
+    /// often say what the note is about ("As of mapstructure v2.0.0 StringToSliceHookFunc checks …").
+    var commentAbove: String? = nil
 }
 
 /// The marker words a scan looks for.
@@ -634,11 +637,45 @@ enum SourceText {
             text += " " + words
             next = end + 1
         }
+        // The lines above belong to the note only when the note opens its own comment line (`x = 1  # TODO: …`
+        // follows code, not a comment).
+        let opensLine = own.map { head.trimmingWhitespace().hasPrefix($0) } ?? false
         return MarkerHit(
             line: line, kind: kind, text: shorten(text, to: 600), excerpt: shorten(decode(bytes, lineStart, lineEnd)),
             symbol: declaredSymbol(after: lineEnd, in: bytes)
                 ?? enclosingSymbol(before: lineStart, in: bytes, braces: braces),
-            explainsSuppression: suppressionFollows(after: lineEnd, in: bytes))
+            explainsSuppression: suppressionFollows(after: lineEnd, in: bytes),
+            commentAbove: opensLine ? commentAbove(lineStart, openers: continuing, in: bytes) : nil)
+    }
+
+    /// The comment lines right above the line starting at `lineStart`, in one of `openers`, oldest first: at most
+    /// four, up to a blank line or blank comment line, code, another note (`NOTE:`, `TODO:`) or a block's start.
+    private static func commentAbove(
+        _ lineStart: Int, openers: [String], in bytes: UnsafeRawBufferPointer
+    ) -> String? {
+        var lines: [String] = []
+        var end = lineStart - 1
+        while lines.count < 4, end > 0 {
+            var start = end
+            while start > 0, bytes[start - 1] != UInt8(ascii: "\n") { start -= 1 }
+            let line = decode(bytes, start, end).trimmingWhitespace()
+            end = start - 1
+            guard let opener = openers.first(where: { line.hasPrefix($0) }), !line.hasPrefix("*/"),
+                !line.hasSuffix("*/")
+            else { break }
+            var words = line.dropFirst(opener.count).drop { $0 == "/" || $0 == "#" || $0 == "*" || $0 == "!" }
+                .trimmingCharacters(in: .whitespaces)
+            if words.hasPrefix("/*") { words = String(words.dropFirst(2)).trimmingWhitespace() }
+            let first = words.split(separator: " ").first.map(String.init) ?? ""
+            let word = first.trimmingCharacters(in: .punctuationCharacters)
+            guard !words.isEmpty, !(word.count >= 3 && word.uppercased() == word && word.first?.isLetter == true),
+                !looksLikeCode(words), !words.hasPrefix("@")
+            else { break }
+            lines.insert(words, at: 0)
+            if line.hasPrefix("/*") { break }
+        }
+        guard !lines.isEmpty else { return nil }
+        return shorten(lines.joined(separator: " "), to: 300)
     }
 
     /// Whether a comment line is commented-out code (`attributes["url.scheme"] = request.uri.scheme?.rawValue`,

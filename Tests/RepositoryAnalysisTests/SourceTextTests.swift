@@ -162,6 +162,40 @@ struct SourceTextTests {
         )
     }
 
+    @Test("the comment lines right above a note that opens its own line are kept with it")
+    func commentAbove() {
+        let go = """
+            }
+
+            // As of mapstructure v2.0.0 StringToSliceHookFunc checks if the return type is a string slice.
+            // This function removes that check.
+            // TODO: implement a function that checks if the value can be converted to the return type.
+            func stringToWeakSliceHookFunc(sep string) {}
+            x := 1 // TODO: name the constant
+            """
+        let markers = scan(go, mode: .code(.slashes)).markers
+        #expect(
+            markers.map(\.commentAbove) == [
+                "As of mapstructure v2.0.0 StringToSliceHookFunc checks if the return type is a string slice. "
+                    + "This function removes that check.", nil,
+            ])
+        // A blank comment line, another note and code end what is above.
+        let c = """
+            /*
+             * Look up a worktree's metadata.
+             *
+             * Returns NULL when it is missing.
+             * NEEDSWORK: tolerate a corrupt worktree here.
+             */
+            // NOTE: kept for the old callers.
+            // TODO: drop the old callers.
+            """
+        #expect(
+            scan(c, mode: .code(.slashes), extra: ["NEEDSWORK"]).markers.map(\.commentAbove) == [
+                "Returns NULL when it is missing.", nil,
+            ])
+    }
+
     @Test("commented-out code under a note ends it: its `?` and `=` are not the note's words")
     func commentedOutCode() {
         let swift = """

@@ -707,6 +707,10 @@ struct Wording {
             )
         }
         var context = "\(location) says \(word): \(quoted)\(ageText)."
+        // What its author wrote right above the note often says what it is about.
+        if let above = places.first?.commentAbove, !above.isEmpty {
+            context += " The comment above it reads: \(PlainWriter.codeSpan(above))."
+        }
         var proposal: String
         var criteria: [String]
         switch MarkerNote.kind(of: note, word: word) {
