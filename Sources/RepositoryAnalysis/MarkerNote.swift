@@ -217,14 +217,19 @@ public enum MarkerNote: String, Sendable, Hashable {
 
     /// Whether `note` weighs a change against its cost and says why it was not made ("We should try every prefix
     /// of input0.json, but that makes this test very, very slow"): a decision on record, not a task left behind.
-    ///
-    /// So does a note that concedes a flaw and says why the code keeps it ("This is wrong, but not doing this leads
-    /// to incorrect results because of how anchored searches are implemented"): removing it is what would break.
     public static func recordsTradeOff(_ note: String) -> Bool {
         let lower = note.lowercased()
         guard let but = lower.range(of: ", but ") ?? lower.range(of: " but that ") else { return false }
         let wish = lower[..<but.lowerBound]
-        if ["should", "could", "would", "ideally", "we'd"].contains(where: { wish.contains($0) }) { return true }
+        return ["should", "could", "would", "ideally", "we'd"].contains(where: { wish.contains($0) })
+    }
+
+    /// Whether `note` concedes a flaw and says why the code keeps it ("This is wrong, but not doing this leads to
+    /// incorrect results because of how anchored searches are implemented"): removing it is what would break, so
+    /// the note is a decision on record, not a task.
+    public static func keepsFlawOnPurpose(_ note: String) -> Bool {
+        let lower = note.lowercased()
+        guard let but = lower.range(of: ", but ") else { return false }
         let reason = lower[but.upperBound...]
         return [
             "not doing this", "not doing so", "without this", "without it", "otherwise", "removing it",

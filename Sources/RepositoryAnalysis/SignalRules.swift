@@ -257,6 +257,9 @@ struct SignalRules {
             // A note that only explains the code under it ("XXX This is a backward loop because …") asks for
             // nothing.
             if MarkerNote.onlyExplains(first.text) { return nil }
+            // Nor does one that concedes a flaw and says why the code keeps it ("This is wrong, but not doing this
+            // leads to incorrect results"): removing the flaw is what would break.
+            if MarkerNote.keepsFlawOnPurpose(first.text) { return nil }
             // A defect outranks a task: a TODO that says the code is broken is a FIXME in all but name.
             let note = MarkerNote.kind(of: first.text, word: first.kind)
             var severity: Severity = first.kind == "TODO" && note != .defect ? .low : .medium

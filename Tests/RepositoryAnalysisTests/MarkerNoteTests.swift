@@ -38,8 +38,9 @@ struct MarkerNoteTests {
         #expect(!MarkerNote.recordsTradeOff("the loader retries, but never gives up"))
         // A flaw conceded, and why the code keeps it: removing it is what would break.
         #expect(
-            MarkerNote.recordsTradeOff(
+            MarkerNote.keepsFlawOnPurpose(
                 "This is wrong, but not doing this leads to incorrect results because of how anchored searches work"))
+        #expect(!MarkerNote.keepsFlawOnPurpose("the loader retries, but never gives up"))
         #expect(MarkerNote.speculates("The first four tests should correspond to a full set of bytes I think."))
         // A question mark in code ("line anchors like `(?m:^)`") asks nothing; one that ends a sentence does.
         #expect(
