@@ -404,8 +404,16 @@ enum FileKinds {
     static func isCode(_ path: String) -> Bool {
         if notCodeLanguages.contains(language(of: path)) { return false }
         let name = name(of: path).lowercased()
+        if dependencyManifests.contains(name) { return false }
         return !releaseNoteNames.contains { name.hasPrefix($0) }
     }
+
+    /// Files that list dependencies in a format of their own: a "fix" that bumps one (`fix(deps): bump x/net`) has
+    /// no behaviour of the project's to test, and their churn is the ecosystem's.
+    private static let dependencyManifests: Set<String> = [
+        "go.mod", "go.work", "gemfile", "podfile", "pipfile", "cartfile", "brewfile", "requirements.txt",
+        "requirements-dev.txt", "constraints.txt",
+    ]
 
     /// Whether a file is one that no person edits (lock files), so its churn says nothing about the code.
     static func isGenerated(_ path: String) -> Bool {

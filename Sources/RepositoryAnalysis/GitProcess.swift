@@ -163,12 +163,20 @@ struct GitProcess: Sendable {
     /// Throws a `gitFailed` error naming the command when `completion` is a failure.
     static func check(_ completion: Completion, _ arguments: [String]) throws {
         guard completion.status != 0 else { return }
-        let command = arguments.first ?? ""
+        // The subcommand, past the `-c name=value` settings that come before it.
+        var rest = arguments[...]
+        while rest.first == "-c" { rest = rest.dropFirst(2) }
+        let command = rest.first ?? ""
         let firstLine = completion.standardError.split(separator: "\n").first.map(String.init) ?? ""
+        // Objects a partial or damaged clone lacks stop every command that reads them: say so, not only "why".
+        let missing = ["unable to read", "missing blob", "missing tree", "bad object", "could not read"]
+            .contains { firstLine.contains($0) }
         throw AnalysisError(
             code: .gitFailed,
-            message:
-                "`git \(command)` failed with status \(completion.status); run it by hand in the repository to see why",
+            message: missing
+                ? "`git \(command)` could not read an object the repository lacks (a partial or damaged clone): fetch "
+                    + "the missing objects (`git fetch --refetch`) or run `git fsck`, then analyse again"
+                : "`git \(command)` failed with status \(completion.status); run it by hand in the repository to see why",
             cause: firstLine
         )
     }

@@ -384,7 +384,9 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
             // Formatting runs and mass edits touch files without anyone working on them: they make no file hot.
             let isNoise = Self.isNoise(record)
             if let reverted = Self.revertedSubject(record.subject) { revertedSubjects.insert(reverted) }
-            let isFix = !isNoise && !record.isMerge && Self.isFix(record.subject)
+            // A revert of a fix undoes it: there is nothing of its own to test.
+            let revertsFix = Self.revertedSubject(record.subject).map(Self.isFix) ?? false
+            let isFix = !isNoise && !record.isMerge && !revertsFix && Self.isFix(record.subject)
             let isRevertedFix = isFix && revertedSubjects.contains(record.subject)
             let touchesTests = isFix && record.changes.contains { Self.isTestPath($0.path) }
             let age = (referenceTime ?? record.commitTime) - record.commitTime
@@ -460,8 +462,9 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
                         }
                         table.entries[file].fixScore += exp2(-Double(age) / (Self.fixHalfLifeDays * 86_400))
                         if isRevertedFix { table.entries[file].revertedFixes += 1 }
-                        // A fix that changed no test left nothing to stop the bug coming back.
-                        if !touchesTests, age < 2 * year {
+                        // A fix that changed no test left nothing to stop the bug coming back; a reverted one left
+                        // no change behind to test.
+                        if !touchesTests, !isRevertedFix, age < 2 * year {
                             table.entries[file].untestedFixes += 1
                             if table.entries[file].fixEvidence.count < 8 {
                                 table.entries[file].fixEvidence.append(index)
@@ -656,7 +659,7 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
 
     /// The revision of the rules below (what is a fix, a test, noise): part of the cached aggregate's key, so a
     /// build whose rules differ never reads an aggregate an earlier build computed. Raise it with every change.
-    static let rulesRevision = 8
+    static let rulesRevision = 9
 
     /// Half-life, in days, of a fix commit's weight in a defect hotspot's score.
     static let fixHalfLifeDays = 180.0

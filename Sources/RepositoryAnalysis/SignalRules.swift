@@ -390,6 +390,8 @@ struct SignalRules {
         if phrases.contains(where: { lower.contains($0) }) { return true }
         if lower.range(
             of: #"\b(in|until|for|with|at) (a |the )?(version |v)\d+(\.0)?\b"#, options: .regularExpression) != nil
+            // "in 3.0.0", "until 2.0": a major release named by its number alone.
+            || lower.range(of: #"\b(in|until|for|at) \d+\.0(\.0)?\b"#, options: .regularExpression) != nil
         {
             return true
         }

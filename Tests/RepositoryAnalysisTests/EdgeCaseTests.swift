@@ -238,6 +238,25 @@ struct EdgeCaseTests {
         #expect(error.message.contains("git init"))
     }
 
+    @Test("a repository missing an object its history needs says so and what to do, naming git's subcommand")
+    func missingObject() async throws {
+        try await withRepository { repository in
+            try repository.write("first\n", to: "a.txt")
+            try await repository.commit("First", date: Day.at(1))
+            let blob = try await repository.run(["rev-parse", "HEAD:a.txt"])
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            try repository.write("second\n", to: "a.txt")
+            try await repository.commit("Second", date: Day.at(2))
+            // The first version's blob is gone, as in a partial clone that cannot fetch it.
+            let object = repository.url.appendingPathComponent(".git/objects/\(blob.prefix(2))/\(blob.dropFirst(2))")
+            try FileManager.default.removeItem(at: object)
+            let error = try await #require(throws: AnalysisError.self) { try await analyze(repository.url) }
+            #expect(error.code == .gitFailed)
+            #expect(error.message.hasPrefix("`git log` could not read an object"), "\(error.message)")
+            #expect(error.message.contains("git fsck"))
+        }
+    }
+
     @Test("a path that does not exist is a clear error")
     func missingPath() async throws {
         let error = try await #require(throws: AnalysisError.self) {

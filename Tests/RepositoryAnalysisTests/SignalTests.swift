@@ -288,6 +288,7 @@ struct SignalTests {
                 // TODO: this isn't quite right, we should really check ahead for 'true' or 'false'
                 // TODO: should getEnv logic be moved into find()
                 // FIXME: This should not return a `Result`. Fix this in the next semver release.
+                // TODO: Remove this check in 3.0.0
                 """, to: "src/a.c")
             try repository.write("int b;\n", to: "tests/jq.test")
             try await repository.commit("Start", date: Day.at(1))
@@ -309,6 +310,7 @@ struct SignalTests {
             #expect(bySummary.count == 7, "\(bySummary.keys.sorted())")
             #expect(bySummary.keys.contains { $0.contains("getEnv") }, "a question is a task while it is young")
             #expect(!bySummary.keys.contains { $0.contains("semver") }, "a change put off until a breaking release")
+            #expect(!bySummary.keys.contains { $0.contains("3.0.0") }, "a release named by its number alone")
             #expect(bySummary.keys.contains { $0.contains("check ahead") }, "a hedge is a task while it is young")
             #expect(!bySummary.keys.contains { $0.contains("tests/all.test") || $0.contains("issues/15") })
             #expect(!bySummary.keys.contains { $0.contains("#3030") }, "a design idea discussed in the linked issue")
@@ -316,7 +318,7 @@ struct SignalTests {
             #expect(!bySummary.keys.contains { $0.contains("version 2") }, "a change put off until a breaking release")
             #expect(!bySummary.keys.contains { $0.contains("incompatible") }, "the reason for a suppression")
             #expect(bySummary.keys.contains { $0.contains("copies every frame") })
-            #expect(report.markers.count == 14, "the notes are still listed in the report")
+            #expect(report.markers.count == 15, "the notes are still listed in the report")
             #expect(
                 bySummary.keys.contains(
                     "XXX in src/b.c:2, unchanged for 499 days: pass the whole state through; "

@@ -970,6 +970,11 @@ struct Wording {
         "though", "because", "as", "after", "before", "with", "without", "given", "assuming",
     ]
 
+    /// Words that open a clause and say nothing before it: a title cut after one is cut mid-thought.
+    private static let danglingConnectives: Set<String> = [
+        "rather", "instead", "but", "and", "or", "so", "then", "also", "however", "otherwise", "thus", "hence",
+    ]
+
     private static let clauseBoundaries = [
         [", ", " (", " - ", " — "],
         [
@@ -1008,6 +1013,14 @@ struct Wording {
             if let best {
                 var clause = String(head[..<best])
                 while let last = clause.last, ":,;.-(".contains(last) || last == " " { clause.removeLast() }
+                // "Don't automatically sever the connection, rather": a clause never ends on the word that opens
+                // the next one.
+                while let space = clause.lastIndex(of: " "),
+                    Self.danglingConnectives.contains(clause[clause.index(after: space)...].lowercased())
+                {
+                    clause = String(clause[..<space])
+                    while let last = clause.last, ":,;.-(".contains(last) || last == " " { clause.removeLast() }
+                }
                 return clause
             }
         }

@@ -339,6 +339,12 @@ struct MarkerTitleTests {
                 "If we are trying to use protocol v2 and we are planning to push, then fallback to v0", .task,
                 "connect.c", "Resolve the FIXME in connect.c"
             ),
+            // A clause never ends on the word that opens the next one.
+            (
+                "Don't automatically sever the connection, rather, allow to ignore <x> responses before the queue "
+                    + "is clear, then do the magic", .task, "async.c",
+                "async.c: Don't automatically sever the connection"
+            ),
             // An instruction or a defect that fits alone, without the file beside it, is the title.
             (
                 "return [UnsupportedConfigError] if the registry does not contain the format", .task, "viper.go",
