@@ -41,7 +41,7 @@ public enum MarkerNote: String, Sendable, Hashable {
         let prose = lower.replacingOccurrences(of: #"`[^`]*`"#, with: "", options: .regularExpression)
         let questionMark = prose.range(of: #"\?(\s|$)"#, options: .regularExpression) != nil
         if questionMark || asks
-            || lower.contains("not sure") || lower.contains("don't know")
+            || lower.contains("not sure") || lower.contains("unsure") || lower.contains("don't know")
             || lower.contains("dont know") || lower.contains("don't actually know")
             || lower.contains("dont actually know")
         {

@@ -63,7 +63,7 @@ extension RepositoryAnalyzer {
     /// the window is not the whole history (`windowIsWhole` false) is a path it lacks looked up with `git log`.
     static func brokenReferences(
         in scanned: [ScannedFile], tracked: [TrackedFile], git: GitProcess, deletedPaths: [String: CommitReference],
-        windowIsWhole: Bool
+        windowIsWhole: Bool, root: URL? = nil
     ) async throws -> [RepositoryReport.BrokenReference] {
         let paths = Set(tracked.map(\.path))
         let packages = Set(
@@ -103,6 +103,10 @@ extension RepositoryAnalyzer {
                 else { continue }
                 if file.language == "Swift" {
                     swiftImports[hit.text, default: []].append((file, hit))
+                } else if file.language == "Python", let root,
+                    aliasedAtRuntime(hit.text, root: root, paths: paths, roots: packageRoots)
+                {
+                    continue
                 } else {
                     broken.append((file, hit, candidates))
                 }
@@ -527,6 +531,22 @@ extension RepositoryAnalyzer {
                 hash: String(fields[0]), subject: subject, date: Date(timeIntervalSince1970: seconds))
         }
         return nil
+    }
+
+    /// Whether a Python module that `module` lies under fills `sys.modules` at run time (requests' `packages.py`
+    /// makes `requests.packages.urllib3` another name of `urllib3`): names under it resolve with no file of theirs.
+    static func aliasedAtRuntime(_ module: String, root: URL, paths: Set<String>, roots: [String: String]) -> Bool {
+        let parts = module.split(separator: ".").map(String.init)
+        guard parts.count >= 2, let prefix = roots[parts[0]] else { return false }
+        for count in stride(from: parts.count - 1, through: 1, by: -1) {
+            let base = prefix + parts[0..<count].joined(separator: "/")
+            for candidate in [base + ".py", base + "/__init__.py"] where paths.contains(candidate) {
+                guard let data = FileManager.default.contents(atPath: root.appendingPathComponent(candidate).path)
+                else { continue }
+                if String(decoding: data, as: UTF8.self).contains("sys.modules[") { return true }
+            }
+        }
+        return false
     }
 
     /// The most notes whose wait is looked up: one `git log` of subjects each, two at a time.

@@ -171,7 +171,7 @@ public struct RepositoryAnalyzer: Sendable {
             ? []
             : try await Self.brokenReferences(
                 in: scanned, tracked: tracked, git: git, deletedPaths: aggregate.deletedPaths,
-                windowIsWhole: options.maxCommits == nil && options.since == nil)
+                windowIsWhole: options.maxCommits == nil && options.since == nil, root: repository.root)
         var report = ReportBuilder(
             repository: repository, options: options, history: aggregate, tracked: tracked, scanned: scanned,
             origins: origins, markerWords: options.markerWords + foundWords, repeatedLines: repeatedLines,

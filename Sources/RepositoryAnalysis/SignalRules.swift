@@ -611,6 +611,16 @@ struct SignalRules {
                 return (file, file.fixScore * (1 + log10(Double(max(lines, 10))) / 2))
             }
             .sorted { ($0.1, $1.0.path) > ($1.1, $0.0.path) }
+            .reduce(into: [(HistoryAggregate.DefectHistory, Double)]()) { kept, candidate in
+                // Two files the same fixes changed (`index.d.ts` and `index.d.cts`) are one hotspot: the second
+                // would ask for the same tests again.
+                let commits = Set(candidate.0.evidence.map(\.hash))
+                let repeats = kept.contains { other in
+                    let shared = commits.intersection(other.0.evidence.map(\.hash)).count
+                    return shared * 2 >= max(commits.count, 1)
+                }
+                if !repeats { kept.append(candidate) }
+            }
             .prefix(Self.hotspotLimit)
             .map { file, _ in
                 let shape = shapes[file.path] ?? CodeShape(lines: 0, maxIndentation: 0)

@@ -359,6 +359,20 @@ struct FindingTests {
             let windowed = try await analyze(repository.url, AnalysisOptions(maxCommits: 1, now: Day.at(100)))
             #expect(windowed.brokenReferences.map(\.removedIn?.hash) == [removal, removal])
             #expect(try await analyze(repository.url).brokenReferences.map(\.removedIn?.hash) == [removal, removal])
+
+            // A module that fills `sys.modules` makes the names under it real at run time, as requests' `packages`
+            // does for the urllib3 it once vendored.
+            try repository.write("x = 1\n", to: "mypkg/packages/urllib3/poolmanager.py")
+            try repository.write("", to: "mypkg/packages/__init__.py")
+            try await repository.commit("Vendor urllib3", date: Day.at(4))
+            try await repository.run(["rm", "-q", "-r", "mypkg/packages"])
+            try repository.write(
+                "import sys\nimport urllib3\nsys.modules['mypkg.packages.urllib3'] = urllib3\n",
+                to: "mypkg/packages.py")
+            try repository.write("from mypkg.packages.urllib3.poolmanager import x\n", to: "mypkg/compat.py")
+            try await repository.commit("Unvendor urllib3", date: Day.at(5))
+            let aliased = try await analyze(repository.url)
+            #expect(aliased.brokenReferences.map(\.reference) == ["mypkg.legacy", "legacy.h"])
         }
     }
 
@@ -454,6 +468,22 @@ struct FindingTests {
             try await repository.commit("Tests", date: Day.at(7))
             let tested = try await analyze(repository.url, AnalysisOptions(now: Day.at(400)))
             #expect(!tested.signals.contains { $0.kind == .untestedCode })
+        }
+    }
+
+    @Test("two files the same fixes changed are one defect hotspot")
+    func sharedHotspot() async throws {
+        try await withRepository { repository in
+            for index in 0..<5 {
+                for file in ["index.d.ts", "index.d.cts"] {
+                    try repository.write(
+                        (0...index).map { "export type Header\($0) = string;" }.joined(separator: "\n") + "\n",
+                        to: file)
+                }
+                try await repository.commit("Fix the header \(index) type", date: Day.at(Double(10 + index)))
+            }
+            let hotspots = try await analyze(repository.url).signals.filter { $0.kind == .defectHotspot }
+            #expect(hotspots.count == 1, "\(hotspots.map(\.summary))")
         }
     }
 
