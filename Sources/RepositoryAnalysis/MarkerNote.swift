@@ -170,6 +170,8 @@ public enum MarkerNote: String, Sendable, Hashable {
             "does not support", "instead of",
         ]
         if needs.contains(where: { lower.contains($0) }) { return true }
+        // "response is the only one" states a fact about its subject.
+        if words.count > 1, ["is", "are", "was", "were", "has", "have"].contains(words[1]) { return false }
         return words.count > 4 && !statementOpeners.contains(first)
     }
 

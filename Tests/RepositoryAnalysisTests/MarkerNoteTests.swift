@@ -42,6 +42,8 @@ struct MarkerNoteTests {
                 "This is wrong, but not doing this leads to incorrect results because of how anchored searches work"))
         #expect(!MarkerNote.keepsFlawOnPurpose("the loader retries, but never gives up"))
         #expect(MarkerNote.speculates("The first four tests should correspond to a full set of bytes I think."))
+        #expect(!MarkerNote.asksForChange("response is the only one"), "a statement about its subject")
+        #expect(MarkerNote.asksForChange("response should be the only one"))
         // A question mark in code ("line anchors like `(?m:^)`") asks nothing; one that ends a sentence does.
         #expect(
             MarkerNote.kind(of: "This works around a bug where line anchors like `(?m:^)` fail", word: "FIXME")
