@@ -659,7 +659,7 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
 
     /// The revision of the rules below (what is a fix, a test, noise): part of the cached aggregate's key, so a
     /// build whose rules differ never reads an aggregate an earlier build computed. Raise it with every change.
-    static let rulesRevision = 9
+    static let rulesRevision = 10
 
     /// Half-life, in days, of a fix commit's weight in a defect hotspot's score.
     static let fixHalfLifeDays = 180.0
@@ -689,10 +689,28 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
 
     /// Whether a commit subject marks a bug fix: a fix word (`fix`, `bug`, `crash`, `regression`, `revert`,
     /// `hotfix`, conventional-commit `fix:` and `fix(scope):`), or `Closes #N` / `Resolves #N`.
+    /// The type of a conventional-commit subject (`chore` of `chore(action)!: …`), when it has one.
+    static func conventionalType(_ lowercased: String) -> Substring? {
+        guard let colon = lowercased.firstIndex(of: ":") else { return nil }
+        var type = lowercased[..<colon]
+        if type.hasSuffix("!") { type = type.dropLast() }
+        if type.hasSuffix(")"), let open = type.firstIndex(of: "(") { type = type[..<open] }
+        guard (2...10).contains(type.count), type.allSatisfy({ $0.isLetter && $0.isASCII }) else { return nil }
+        return conventionalTypes.contains(String(type)) ? type : nil
+    }
+
+    /// The types of conventional commits (and the common ones beyond the specification's).
+    private static let conventionalTypes: Set<String> = [
+        "fix", "bugfix", "hotfix", "revert", "feat", "feature", "chore", "ci", "build", "docs", "doc", "refactor",
+        "style", "test", "tests", "perf", "release", "deps", "wip",
+    ]
+
     static func isFix(_ subject: String) -> Bool {
         // A revert fixes a bug only when what it reverts was meant as one (and is then a fix that failed).
         if let reverted = revertedSubject(subject) { return isFix(reverted) }
         let lower = subject.lowercased()
+        // A conventional-commit type says what the change is: `chore(action): fix sponsors action` is a chore.
+        if let type = conventionalType(lower), !["fix", "bugfix", "hotfix", "revert"].contains(type) { return false }
         // Subjects are searched by bytes: every commit's is, and Foundation's string search costs far more.
         let bytes = Array(lower.utf8)
         return bytes.withUnsafeBytes { bytes in

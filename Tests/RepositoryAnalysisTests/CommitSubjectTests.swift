@@ -12,6 +12,11 @@ struct CommitSubjectTests {
         #expect(!HistoryAggregate.isFix("Discloses #7 in the report"))
         #expect(!HistoryAggregate.isFix("closes #x"))
         #expect(!HistoryAggregate.isFix("Fix issues previously type: ignore'd"))
+        // A conventional-commit type says what the change is, whatever words follow it.
+        #expect(!HistoryAggregate.isFix("chore(action): fix sponsors action; (#6557)"))
+        #expect(!HistoryAggregate.isFix("feat!: add retries and fix the timeout"))
+        #expect(HistoryAggregate.isFix("fix(types): add missing mergeConfig overload"))
+        #expect(HistoryAggregate.isFix("parser: fix a crash on empty input"), "a scope is not a type")
         #expect(!HistoryAggregate.isFix("Add a parser"))
     }
 
