@@ -659,7 +659,7 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
 
     /// The revision of the rules below (what is a fix, a test, noise): part of the cached aggregate's key, so a
     /// build whose rules differ never reads an aggregate an earlier build computed. Raise it with every change.
-    static let rulesRevision = 10
+    static let rulesRevision = 11
 
     /// Half-life, in days, of a fix commit's weight in a defect hotspot's score.
     static let fixHalfLifeDays = 180.0

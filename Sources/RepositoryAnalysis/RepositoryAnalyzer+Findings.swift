@@ -419,6 +419,11 @@ extension RepositoryAnalyzer {
                 files[index].evidence.append(commit)
             }
         }
+        // Only the fixes kept as evidence (at most eight) were checked: a count beyond them would claim fixes
+        // nobody looked at, and the issue would count more fixes than it lists.
+        for index in candidates {
+            files[index].untestedFixes = min(files[index].untestedFixes, files[index].evidence.count)
+        }
         return files
     }
 

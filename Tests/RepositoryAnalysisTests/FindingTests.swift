@@ -471,6 +471,21 @@ struct FindingTests {
         }
     }
 
+    @Test("a defect hotspot counts the untested fixes it lists, not more")
+    func listedFixes() async throws {
+        try await withRepository { repository in
+            for index in 0..<10 {
+                try repository.write(
+                    (0...index).map { "func parse\($0)() -> Int { \($0) }" }.joined(separator: "\n") + "\n",
+                    to: "Sources/App/Parser.swift")
+                try await repository.commit("Fix parsing of case \(index)", date: Day.at(Double(10 + index)))
+            }
+            let hotspot = try #require(try await analyze(repository.url).signals.first { $0.kind == .defectHotspot })
+            #expect(metrics(hotspot)["untested-fixes"] == Double(hotspot.evidence.commits.count))
+            #expect(hotspot.evidence.commits.count == 8)
+        }
+    }
+
     @Test("two files the same fixes changed are one defect hotspot")
     func sharedHotspot() async throws {
         try await withRepository { repository in
