@@ -597,6 +597,14 @@ extension RepositoryAnalyzer {
         "merged", "released", "ship", "added", "resolved", "properly", "correctly",
     ]
 
+    /// Phrases that say a condition must come true first, as whole words: "worktree" and "working copy" wait on
+    /// nothing.
+    private static let waitPhrases = [
+        " works ", " work ", " lands ", " landed ", " is fixed ", " are fixed ", " is implemented ", " is supported ",
+        " is available ", " exists ", " is done ", " is merged ", " is released ", " ships ", " is added ",
+        " are added ", " supports ", " is resolved ",
+    ]
+
     /// What a note waits on: the words after `once`, `until`, `after` or `when` up to the end of the clause, when
     /// they say something must work, land or be fixed first ("once inner literal extraction works").
     static func awaited(in note: String) -> String? {
@@ -607,14 +615,8 @@ extension RepositoryAnalyzer {
             if let end = condition.firstIndex(where: { ".;,:(".contains($0) }) {
                 condition = String(condition[..<end])
             }
-            // Whole words: "worktree" and "working copy" wait on nothing.
-            let waits = [
-                " works ", " work ", " lands ", " landed ", " is fixed ", " are fixed ", " is implemented ",
-                " is supported ", " is available ", " exists ", " is done ", " is merged ", " is released ",
-                " ships ", " is added ", " are added ", " supports ", " is resolved ",
-            ]
             let padded = " " + condition + " "
-            guard waits.contains(where: { padded.contains($0) }) else { continue }
+            guard waitPhrases.contains(where: { padded.contains($0) }) else { continue }
             return condition
         }
         return nil

@@ -617,22 +617,8 @@ enum SourceText {
             var end = next
             while end < bytes.count, bytes[end] != UInt8(ascii: "\n") { end += 1 }
             let continuation = decode(bytes, next, end)
-            guard let opener = continuing.first(where: { continuation.hasPrefix($0) }),
-                !continuation.hasPrefix("*/"), !continuation.hasPrefix("/*")
-            else { break }
-            var rest = continuation.dropFirst(opener.count)
-            while let first = rest.first, first == "/" || first == "#" || first == "*" || first == "!" {
-                rest = rest.dropFirst()
-            }
-            var words = String(rest).trimmingWhitespace()
-            for closer in ["*/", "-->"] where words.hasSuffix(closer) {
-                words = String(words.dropLast(closer.count)).trimmingWhitespace()
-            }
-            // Another marker or tag (`TODO:`, `NOTE:`) starts a new note.
-            let first = words.split(separator: " ").first.map(String.init) ?? ""
-            let word = first.trimmingCharacters(in: .punctuationCharacters)
-            guard !words.isEmpty, !(word.count >= 3 && word.uppercased() == word && word.first?.isLetter == true),
-                !looksLikeCode(words)
+            guard !continuation.hasPrefix("*/"), !continuation.hasPrefix("/*"),
+                let words = noteWords(continuation, openers: continuing)
             else { break }
             text += " " + words
             next = end + 1
@@ -660,22 +646,30 @@ enum SourceText {
             while start > 0, bytes[start - 1] != UInt8(ascii: "\n") { start -= 1 }
             let line = decode(bytes, start, end).trimmingWhitespace()
             end = start - 1
-            guard let opener = openers.first(where: { line.hasPrefix($0) }), !line.hasPrefix("*/"),
-                !line.hasSuffix("*/")
-            else { break }
-            var words = line.dropFirst(opener.count).drop { $0 == "/" || $0 == "#" || $0 == "*" || $0 == "!" }
-                .trimmingCharacters(in: .whitespaces)
-            if words.hasPrefix("/*") { words = String(words.dropFirst(2)).trimmingWhitespace() }
-            let first = words.split(separator: " ").first.map(String.init) ?? ""
-            let word = first.trimmingCharacters(in: .punctuationCharacters)
-            guard !words.isEmpty, !(word.count >= 3 && word.uppercased() == word && word.first?.isLetter == true),
-                !looksLikeCode(words), !words.hasPrefix("@")
+            guard !line.hasPrefix("*/"), !line.hasSuffix("*/"), let words = noteWords(line, openers: openers),
+                !words.hasPrefix("@")
             else { break }
             lines.insert(words, at: 0)
-            if line.hasPrefix("/*") { break }
         }
         guard !lines.isEmpty else { return nil }
         return shorten(lines.joined(separator: " "), to: 300)
+    }
+
+    /// The words of a comment line in one of `openers`, without its opener, decoration and closer, when they can
+    /// belong to a note: nil for another syntax, a blank comment line, another marker or tag (`TODO:`, `NOTE:`),
+    /// which starts a note of its own, and commented-out code.
+    private static func noteWords(_ line: String, openers: [String]) -> String? {
+        guard let opener = openers.first(where: { line.hasPrefix($0) }) else { return nil }
+        var words = String(line.dropFirst(opener.count).drop { "/#*!".contains($0) }).trimmingWhitespace()
+        for closer in ["*/", "-->"] where words.hasSuffix(closer) {
+            words = String(words.dropLast(closer.count)).trimmingWhitespace()
+        }
+        let word = (words.split(separator: " ").first.map(String.init) ?? "").trimmingCharacters(
+            in: .punctuationCharacters)
+        guard !words.isEmpty, !(word.count >= 3 && word.uppercased() == word && word.first?.isLetter == true),
+            !looksLikeCode(words)
+        else { return nil }
+        return words
     }
 
     /// Whether a comment line is commented-out code (`attributes["url.scheme"] = request.uri.scheme?.rawValue`,
