@@ -39,6 +39,11 @@ struct BinaryWriter {
     mutating func raw(_ value: [UInt8]) {
         bytes.append(contentsOf: value)
     }
+
+    /// Appends an unsigned integer as eight little-endian bytes, for values a reader must find at a known place.
+    mutating func fixed(_ value: UInt64) {
+        for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> shift)) }
+    }
 }
 
 /// Reads what `BinaryWriter` wrote; any inconsistency is an error, never a crash, because a cache file may be
@@ -48,11 +53,13 @@ struct BinaryReader {
     struct Malformed: Error {}
 
     private let bytes: [UInt8]
-    private var offset = 0
+    /// Where the next read starts.
+    private(set) var offset: Int
 
-    /// Reads `bytes` from the start.
-    init(_ bytes: [UInt8]) {
+    /// Reads `bytes` from `offset` on.
+    init(_ bytes: [UInt8], at offset: Int = 0) {
         self.bytes = bytes
+        self.offset = offset
     }
 
     /// Whether every byte has been read.
@@ -94,6 +101,20 @@ struct BinaryReader {
         }
         offset += length
         return value
+    }
+
+    /// Moves past a length-prefixed string without decoding it.
+    mutating func skipString() throws {
+        let length = try count()
+        guard offset + length <= bytes.count else { throw Malformed() }
+        offset += length
+    }
+
+    /// Reads what `BinaryWriter.fixed` wrote.
+    mutating func fixed() throws -> UInt64 {
+        guard offset >= 0, offset + 8 <= bytes.count else { throw Malformed() }
+        defer { offset += 8 }
+        return (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[offset + $1]) << (8 * $1) }
     }
 
     /// Reads `count` raw bytes.

@@ -179,9 +179,9 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
         var deletions = 0
         var score = 0.0
         var lastCommit: Int32 = -1
-        var newestCommits: [Int] = []
+        var newestCommits: [CommitReference] = []
         var authors: [Int32] = []
-        var addedCommit: Int?
+        var addedIn: AddedIn?
         // Bug-fix history.
         var focusedCommits: Int32 = 0
         /// Whether a focused commit changed the file in the last two years.
@@ -193,7 +193,14 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
         var fixScore = 0.0
         var untestedFixes: Int32 = 0
         var fixSubjects: Set<String> = []
-        var fixEvidence: [Int] = []
+        var fixEvidence: [CommitReference] = []
+    }
+
+    /// The commit that created a file: what `Addition` reports, kept as the pass sees it.
+    private struct AddedIn {
+        var reference: CommitReference
+        var commitTime: Int64
+        var withTests: Bool
     }
 
     private struct DirectoryEntry {
@@ -266,395 +273,6 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
             }
             return chain
         }
-    }
-
-    /// Aggregates `records` (newest first). `tracked` lists the paths at `HEAD`, with their kinds when known.
-    init(
-        records: [CommitRecord], tracked: [(path: String, kinds: PathKinds?)], ignore: IgnorePatterns,
-        shallowBoundaries: Set<String>
-    ) {
-        self.commitCount = records.count
-        self.oldestCommit = records.last?.hash
-        let referenceTime = records.map(\.commitTime).max()
-        self.referenceTime = referenceTime
-        let authorTimes = records.map(\.authorTime)
-        if let earliest = authorTimes.min(), let latest = authorTimes.max() {
-            authorDates =
-                Date(timeIntervalSince1970: TimeInterval(earliest))...Date(timeIntervalSince1970: TimeInterval(latest))
-        }
-        let recentStart = (referenceTime ?? 0) - Int64(Self.recentDays) * 86_400
-
-        // Tracked paths first, so that an id below `trackedCount` means "exists at HEAD".
-        var table = Paths(ignore: ignore)
-        for file in tracked { _ = table.intern(file.path, kinds: file.kinds) }
-        let trackedCount = Int32(table.entries.count)
-
-        // Authors, by lower-cased email (or name when there is no email).
-        var authorIDs: [String: Int32] = [:]
-        // Most commits repeat an email exactly; looking that up first saves lower-casing it every time.
-        var authorsByRawEmail: [String: Int32] = [:]
-        var authorStats: [RepositoryReport.AuthorStatistics] = []
-        var repositoryAuthors: [Int32: Int32] = [:]
-
-        struct Month {
-            var key: Int
-            var commits = 0
-            var insertions = 0
-            var deletions = 0
-            var authors: Set<Int32> = []
-        }
-        var months: [Month] = []
-        var monthIndex: [Int: Int] = [:]
-
-        var totals = RepositoryReport.Totals(
-            commits: records.count, mergeCommits: 0, insertions: 0, deletions: 0, binaryChanges: 0, authors: 0,
-            filesChanged: 0)
-        // The tracked files of each commit that counts for coupling, one after another, and where each ends.
-        var coupled: [Int32] = []
-        var coupledEnds: [Int] = []
-        var added: [RepositoryReport.FileEvent] = []
-        var deleted: [RepositoryReport.FileEvent] = []
-        var deletedPaths: [String: CommitReference] = [:]
-        var renamed: [RepositoryReport.FileEvent] = []
-        var documentation = DocumentationDrift()
-        var documentationOpen = true
-        let halfLife = Self.halfLifeDays * 86_400
-        var touched: [Int32] = []
-        // Subjects of commits that later commits reverted (`Revert "…"`): seen before them, newest first.
-        var revertedSubjects: Set<String> = []
-        let year: Int64 = 365 * 86_400
-
-        for index in records.indices {
-            let record = records[index]
-            let author: Int32
-            if let id = authorsByRawEmail[record.authorEmail] {
-                author = id
-            } else if let id = authorIDs[Self.authorKey(record)] {
-                author = id
-                authorsByRawEmail[record.authorEmail] = id
-            } else {
-                let authorKey = Self.authorKey(record)
-                author = Int32(authorStats.count)
-                authorIDs[authorKey] = author
-                if !record.authorEmail.isEmpty { authorsByRawEmail[record.authorEmail] = author }
-                let date = Date(timeIntervalSince1970: TimeInterval(record.authorTime))
-                authorStats.append(
-                    RepositoryReport.AuthorStatistics(
-                        name: record.authorName, email: record.authorEmail, commits: 0, insertions: 0, deletions: 0,
-                        firstCommitDate: date, lastCommitDate: date))
-            }
-            let authorDate = Date(timeIntervalSince1970: TimeInterval(record.authorTime))
-            authorStats[Int(author)].commits += 1
-            authorStats[Int(author)].firstCommitDate = min(authorStats[Int(author)].firstCommitDate, authorDate)
-            authorStats[Int(author)].lastCommitDate = max(authorStats[Int(author)].lastCommitDate, authorDate)
-            repositoryAuthors[author, default: 0] += 1
-            if record.isMerge { totals.mergeCommits += 1 }
-
-            let monthKey = Self.month(of: record.authorTime)
-            let month: Int
-            if let known = monthIndex[monthKey] {
-                month = known
-            } else {
-                month = months.count
-                monthIndex[monthKey] = month
-                months.append(Month(key: monthKey))
-            }
-            months[month].commits += 1
-            months[month].authors.insert(author)
-
-            var commitInsertions = 0
-            var commitDeletions = 0
-            for change in record.changes {
-                if change.isBinary {
-                    totals.binaryChanges += 1
-                } else {
-                    commitInsertions += change.insertions
-                    commitDeletions += change.deletions
-                }
-            }
-            totals.insertions += commitInsertions
-            totals.deletions += commitDeletions
-            authorStats[Int(author)].insertions += commitInsertions
-            authorStats[Int(author)].deletions += commitDeletions
-            months[month].insertions += commitInsertions
-            months[month].deletions += commitDeletions
-
-            // A shallow clone's oldest commits show the whole tree as added; that says nothing about files.
-            let isBoundary = !shallowBoundaries.isEmpty && shallowBoundaries.contains(record.hash)
-            // Formatting runs and mass edits touch files without anyone working on them: they make no file hot.
-            let isNoise = Self.isNoise(record)
-            if let reverted = Self.revertedSubject(record.subject) { revertedSubjects.insert(reverted) }
-            // A revert of a fix undoes it: there is nothing of its own to test.
-            let revertsFix = Self.revertedSubject(record.subject).map(Self.isFix) ?? false
-            let isFix = !isNoise && !record.isMerge && !revertsFix && Self.isFix(record.subject)
-            let isRevertedFix = isFix && revertedSubjects.contains(record.subject)
-            let touchesTests = isFix && record.changes.contains { Self.isTestPath($0.path) }
-            let age = (referenceTime ?? record.commitTime) - record.commitTime
-            let recent = record.commitTime >= recentStart && !isNoise
-            let weight = isNoise ? 0 : referenceTime.map { exp2(-Double($0 - record.commitTime) / halfLife) } ?? 0
-            let commit = Int32(index)
-            touched.removeAll(keepingCapacity: true)
-            var touchesDocumentation = false
-            var touchesCode = false
-            var codeInsertions = 0
-            var codeDeletions = 0
-            var documentationPaths: [String] = []
-            for change in record.changes {
-                let id = Int(table.intern(change.path))
-                if !table.entries[id].changed {
-                    table.entries[id].changed = true
-                    totals.filesChanged += 1
-                }
-                guard !isBoundary else { continue }
-                let file = Int(table.entries[id].canonical)
-                switch change.status {
-                case .renamed:
-                    if let previous = change.previousPath {
-                        // Older commits knew the file by its previous name; what was at the new name before
-                        // the rename was another file.
-                        let previousID = Int(table.intern(previous))
-                        table.entries[previousID].canonical = Int32(file)
-                        table.entries[id].canonical = table.ghost(of: id)
-                        if recent, renamed.count < 100 { renamed.append(Self.event(change, record)) }
-                    }
-                case .added, .copied:
-                    if table.entries[file].addedCommit == nil { table.entries[file].addedCommit = index }
-                    table.entries[id].canonical = table.ghost(of: id)
-                    if recent, added.count < 100 { added.append(Self.event(change, record)) }
-                case .deleted:
-                    if recent, deleted.count < 100 { deleted.append(Self.event(change, record)) }
-                    if deletedPaths[change.path] == nil { deletedPaths[change.path] = Self.reference(record) }
-                default:
-                    break
-                }
-                guard !table.entries[file].ignored else { continue }
-                let insertions = max(change.insertions, 0)
-                let deletions = max(change.deletions, 0)
-                if table.entries[file].documentation {
-                    touchesDocumentation = true
-                    if documentationOpen { documentationPaths.append(change.path) }
-                } else if !table.entries[file].generated {
-                    touchesCode = true
-                    codeInsertions += insertions
-                    codeDeletions += deletions
-                }
-                table.entries[file].insertions += insertions
-                table.entries[file].deletions += deletions
-                if table.entries[file].lastCommit != commit {
-                    table.entries[file].lastCommit = commit
-                    table.entries[file].commits += 1
-                    if !isNoise {
-                        table.entries[file].focusedCommits += 1
-                        if age < 2 * year { table.entries[file].focusedLately = true }
-                    }
-                    // The same fix on two branches (a backport) is one fix; a file that a wide fix touched in
-                    // passing (one `free()` of six files' leak fix) did not have the bug.
-                    let share =
-                        Double(insertions + deletions) / Double(max(1, commitInsertions + commitDeletions))
-                    if isFix, record.changes.count <= 3 || share >= 0.2,
-                        table.entries[file].fixSubjects.insert(record.subject).inserted
-                    {
-                        table.entries[file].fixCommits += 1
-                        if age < year {
-                            table.entries[file].fixesLastYear += 1
-                        } else if age < 2 * year {
-                            table.entries[file].fixesYearBefore += 1
-                        }
-                        table.entries[file].fixScore += exp2(-Double(age) / (Self.fixHalfLifeDays * 86_400))
-                        if isRevertedFix { table.entries[file].revertedFixes += 1 }
-                        // A fix that changed no test left nothing to stop the bug coming back; a reverted one left
-                        // no change behind to test.
-                        if !touchesTests, !isRevertedFix, age < 2 * year {
-                            table.entries[file].untestedFixes += 1
-                            if table.entries[file].fixEvidence.count < 8 {
-                                table.entries[file].fixEvidence.append(index)
-                            }
-                        }
-                    }
-                    if recent { table.entries[file].recentCommits += 1 }
-                    table.entries[file].score += weight
-                    if table.entries[file].newestCommits.count < 5 { table.entries[file].newestCommits.append(index) }
-                    if !table.entries[file].authors.contains(author) { table.entries[file].authors.append(author) }
-                    touched.append(Int32(file))
-                }
-                for directory in table.entries[file].directories {
-                    let directory = Int(directory)
-                    table.directories[directory].insertions += insertions
-                    table.directories[directory].deletions += deletions
-                    if table.directories[directory].lastCommit != commit {
-                        table.directories[directory].lastCommit = commit
-                        table.directories[directory].commits += 1
-                        if table.directories[directory].depth <= 2 {
-                            table.directories[directory].authors[author, default: 0] += 1
-                        }
-                    }
-                }
-            }
-            if touchesDocumentation { documentation.documentationCommits += 1 }
-            if documentationOpen {
-                if touchesDocumentation {
-                    documentationOpen = false
-                    documentation.lastDocumentationCommit = Self.reference(record)
-                    documentation.documentationPaths = documentationPaths
-                } else if touchesCode {
-                    documentation.commitCount += 1
-                    if documentation.newestCommits.count < 10 {
-                        documentation.newestCommits.append(Self.reference(record))
-                    }
-                    documentation.insertions += codeInsertions
-                    documentation.deletions += codeDeletions
-                }
-            }
-            // Sweeps (formatting, renames, a new language feature applied everywhere) couple everything with
-            // everything: only focused commits count.
-            if !record.isMerge, !isNoise, touched.count >= 2, touched.count <= Self.couplingCommitLimit {
-                var live = 0
-                for file in touched
-                where file < trackedCount && !table.entries[Int(file)].generated && !table.entries[Int(file)].auxiliary
-                {
-                    coupled.append(file)
-                    live += 1
-                }
-                if live >= 2 { coupledEnds.append(coupled.count) } else { coupled.removeLast(live) }
-            }
-        }
-
-        // Pairs are counted once every file's commit count is known: a pair can only be reported when both files
-        // have at least `minCouplingCommits` commits, which leaves out most pairs (and their hash-table updates).
-        var pairs: [UInt64: Int32] = [:]
-        var start = 0
-        var files: [Int32] = []
-        for end in coupledEnds {
-            files.removeAll(keepingCapacity: true)
-            for file in coupled[start..<end] where table.entries[Int(file)].commits >= Self.minCouplingCommits {
-                files.append(file)
-            }
-            start = end
-            guard files.count >= 2 else { continue }
-            files.sort()
-            for (position, first) in files.enumerated() {
-                for second in files[(position + 1)...] {
-                    pairs[UInt64(UInt32(first)) << 32 | UInt64(UInt32(second)), default: 0] += 1
-                }
-            }
-        }
-
-        totals.authors = authorStats.count
-        self.totals = totals
-        self.authors = authorStats.sorted { ($0.commits, $1.email) > ($1.commits, $0.email) }
-        self.activity = months.sorted { $0.key < $1.key }.map { month in
-            RepositoryReport.MonthlyActivity(
-                month: String(format: "%04d-%02d", month.key / 100, month.key % 100), commits: month.commits,
-                insertions: month.insertions, deletions: month.deletions, authors: month.authors.count)
-        }
-
-        func reference(_ index: Int) -> CommitReference { Self.reference(records[index]) }
-        var additions: [String: Addition] = [:]
-        for entry in table.entries[0..<Int(trackedCount)] where !entry.ignored {
-            guard let added = entry.addedCommit else { continue }
-            additions[entry.path] = Addition(
-                date: Date(timeIntervalSince1970: TimeInterval(records[added].authorTime)),
-                recentCommit: records[added].commitTime >= recentStart ? reference(added) : nil,
-                withTests: records[added].changes.contains { Self.isTestPath($0.path) })
-        }
-        self.additions = additions
-        let recentlyChanged = table.entries[0..<Int(trackedCount)].filter {
-            $0.recentCommits > 0 && !$0.ignored && !$0.documentation && !$0.generated
-        }
-        self.recentPace =
-            recentlyChanged.isEmpty
-            ? 0 : Double(recentlyChanged.reduce(0) { $0 + Int($1.recentCommits) }) / Double(recentlyChanged.count)
-        let tracked = table.entries[0..<Int(trackedCount)]
-        self.defectFiles = tracked.filter {
-            $0.fixCommits >= Self.minimumFixCommits && !$0.ignored && !$0.documentation && !$0.generated
-                && !$0.auxiliary
-        }
-        .sorted { ($0.fixScore, $1.path) > ($1.fixScore, $0.path) }
-        .prefix(20)
-        .map { entry in
-            DefectHistory(
-                path: entry.path, commits: Int(entry.commits), fixCommits: Int(entry.fixCommits),
-                fixesLastYear: Int(entry.fixesLastYear), fixesYearBefore: Int(entry.fixesYearBefore),
-                revertedFixes: Int(entry.revertedFixes), untestedFixes: Int(entry.untestedFixes),
-                fixScore: (entry.fixScore * 1000).rounded() / 1000, evidence: entry.fixEvidence.map(reference))
-        }
-        var frequentlyChanged: [String: Int] = [:]
-        for entry in tracked
-        where entry.focusedCommits >= 5 && entry.focusedLately && !entry.ignored && !entry.documentation
-            && !entry.generated && !entry.auxiliary
-        {
-            frequentlyChanged[entry.path] = Int(entry.focusedCommits)
-        }
-        self.frequentlyChanged = frequentlyChanged
-        self.hotFiles = table.entries[0..<Int(trackedCount)]
-            .filter { $0.commits > 0 && !$0.ignored && !$0.documentation && !$0.generated }
-            .sorted { ($0.score, $1.path) > ($1.score, $0.path) }
-            .prefix(Self.hotFileLimit)
-            .map { entry in
-                FileHistory(
-                    path: entry.path, commits: Int(entry.commits), recentCommits: Int(entry.recentCommits),
-                    insertions: entry.insertions, deletions: entry.deletions, authors: entry.authors.count,
-                    score: entry.score,
-                    lastChanged: Date(timeIntervalSince1970: TimeInterval(records[entry.newestCommits[0]].authorTime)),
-                    newestCommits: entry.newestCommits.map(reference))
-            }
-
-        // Distinct files per directory, counted over every file with history (deleted ones too).
-        for entry in table.entries where entry.commits > 0 {
-            for directory in entry.directories { table.directories[Int(directory)].files += 1 }
-        }
-        self.directories = table.directories.filter { $0.commits > 0 }
-            .map { directory in
-                RepositoryReport.DirectoryChurn(
-                    path: directory.path, commits: Int(directory.commits), insertions: directory.insertions,
-                    deletions: directory.deletions, files: directory.files)
-            }
-            .sorted { ($0.commits, $1.path) > ($1.commits, $0.path) }
-
-        func ownership(path: String, commits: Int, authors: [Int32: Int32]) -> RepositoryReport.Ownership {
-            let ranked = authors.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
-            var covered = 0
-            var busFactor = 0
-            for (_, count) in ranked where covered * 2 <= commits {
-                covered += Int(count)
-                busFactor += 1
-            }
-            let top = ranked.prefix(5).map { id, count in
-                RepositoryReport.AuthorShare(
-                    name: authorStats[Int(id)].name, email: authorStats[Int(id)].email, commits: Int(count),
-                    share: commits == 0 ? 0 : Double(count) / Double(commits))
-            }
-            return RepositoryReport.Ownership(
-                path: path, commits: commits, busFactor: busFactor, topAuthors: top, authorCount: authors.count)
-        }
-        var owned = [ownership(path: ".", commits: records.count, authors: repositoryAuthors)]
-        for directory in table.directories where directory.commits > 0 && directory.depth <= 2 {
-            owned.append(ownership(path: directory.path, commits: Int(directory.commits), authors: directory.authors))
-        }
-        self.ownership = owned.sorted { ($0.commits, $1.path) > ($1.commits, $0.path) }
-
-        self.couplings = pairs.compactMap { key, shared -> RepositoryReport.CouplingPair? in
-            guard shared >= Self.minCouplingCommits else { return nil }
-            let first = table.entries[Int(key >> 32)]
-            let second = table.entries[Int(key & 0xFFFF_FFFF)]
-            var (a, b) = (first.path, second.path)
-            var (aCommits, bCommits) = (Int(first.commits), Int(second.commits))
-            if b < a {
-                swap(&a, &b)
-                swap(&aCommits, &bCommits)
-            }
-            return RepositoryReport.CouplingPair(
-                first: a, second: b, sharedCommits: Int(shared), firstCommits: aCommits, secondCommits: bCommits,
-                degree: Double(shared) * 2 / Double(aCommits + bCommits))
-        }
-        .sorted { ($0.sharedCommits, $1.first, $1.second) > ($1.sharedCommits, $0.first, $0.second) }
-
-        self.added = added
-        self.deleted = deleted
-        for entry in table.entries[0..<Int(trackedCount)] { deletedPaths[entry.path] = nil }
-        self.deletedPaths = deletedPaths
-        self.renamed = renamed
-        self.documentation = documentation
     }
 
     /// The revision of the rules below (what is a fix, a test, noise): part of the cached aggregate's key, so a
@@ -782,11 +400,6 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
         return words.contains { formattingWords.contains($0) || $0.hasSuffix("-format") }
     }
 
-    private static func event(_ change: FileChange, _ record: CommitRecord) -> RepositoryReport.FileEvent {
-        RepositoryReport.FileEvent(
-            path: change.path, previousPath: change.previousPath, commit: reference(record), author: record.authorName)
-    }
-
     /// The UTC calendar month of a time, as `year * 100 + month`, by the proleptic Gregorian calendar.
     ///
     /// Plain arithmetic (Howard Hinnant's `civil_from_days`): `Calendar` would cost more than the rest of the
@@ -812,5 +425,466 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
         CommitReference(
             hash: record.hash, subject: record.subject,
             date: Date(timeIntervalSince1970: TimeInterval(record.authorTime)))
+    }
+}
+
+extension HistoryAggregate {
+    /// Aggregates `records` (newest first) in one go: what `Builder` does one record at a time.
+    init(
+        records: [CommitRecord], tracked: [(path: String, kinds: PathKinds?)], ignore: IgnorePatterns,
+        shallowBoundaries: Set<String>
+    ) {
+        var builder = Builder(
+            tracked: tracked, ignore: ignore, shallowBoundaries: shallowBoundaries,
+            referenceTime: records.map(\.commitTime).max())
+        for record in records { builder.add(record) }
+        self = builder.finish()
+    }
+
+    /// Builds an aggregate from the window's commits, given one at a time, newest first, so that no commit needs
+    /// to be kept after it was added: the builder's memory grows with the paths and authors it has seen, not with
+    /// the commits.
+    ///
+    /// The reference time (the window's newest committer date) must be known before the first commit: recency,
+    /// weights and the year a fix falls in are measured from it. `HistoryReader` has it from the commit listing.
+    struct Builder {
+        private let referenceTime: Int64?
+        private let recentStart: Int64
+        private let shallowBoundaries: Set<String>
+        private var table: Paths
+        /// Ids below this are paths at `HEAD`.
+        private let trackedCount: Int32
+        private var commitCount = 0
+        private var oldestCommit: String?
+        private var earliestAuthorTime: Int64?
+        private var latestAuthorTime: Int64?
+
+        // Authors, by lower-cased email (or name when there is no email).
+        private var authorIDs: [String: Int32] = [:]
+        // Most commits repeat an email exactly; looking that up first saves lower-casing it every time.
+        private var authorsByRawEmail: [String: Int32] = [:]
+        private var authorStats: [RepositoryReport.AuthorStatistics] = []
+        private var repositoryAuthors: [Int32: Int32] = [:]
+
+        private struct Month {
+            var key: Int
+            var commits = 0
+            var insertions = 0
+            var deletions = 0
+            var authors: Set<Int32> = []
+        }
+        private var months: [Month] = []
+        private var monthIndex: [Int: Int] = [:]
+
+        private var totals = RepositoryReport.Totals(
+            commits: 0, mergeCommits: 0, insertions: 0, deletions: 0, binaryChanges: 0, authors: 0, filesChanged: 0)
+        // The tracked files of each commit that counts for coupling, one after another, and where each ends.
+        private var coupled: [Int32] = []
+        private var coupledEnds: [Int] = []
+        private var added: [RepositoryReport.FileEvent] = []
+        private var deleted: [RepositoryReport.FileEvent] = []
+        private var deletedPaths: [String: CommitReference] = [:]
+        private var renamed: [RepositoryReport.FileEvent] = []
+        private var documentation = DocumentationDrift()
+        private var documentationOpen = true
+        private var touched: [Int32] = []
+        // Subjects of commits that later commits reverted (`Revert "…"`): seen before them, newest first.
+        private var revertedSubjects: Set<String> = []
+
+        /// A builder for a window whose newest committer date is `referenceTime` (`nil` for an empty window).
+        /// `tracked` lists the paths at `HEAD`, with their kinds when known.
+        init(
+            tracked: [(path: String, kinds: PathKinds?)], ignore: IgnorePatterns, shallowBoundaries: Set<String>,
+            referenceTime: Int64?
+        ) {
+            self.referenceTime = referenceTime
+            self.recentStart = (referenceTime ?? 0) - Int64(HistoryAggregate.recentDays) * 86_400
+            self.shallowBoundaries = shallowBoundaries
+            // Tracked paths first, so that an id below `trackedCount` means "exists at HEAD".
+            var table = Paths(ignore: ignore)
+            for file in tracked { _ = table.intern(file.path, kinds: file.kinds) }
+            self.table = table
+            self.trackedCount = Int32(table.entries.count)
+        }
+
+        /// Adds the next commit of the window (the next older one).
+        mutating func add(_ record: CommitRecord) {
+            let index = commitCount
+            commitCount += 1
+            oldestCommit = record.hash
+            earliestAuthorTime = min(earliestAuthorTime ?? record.authorTime, record.authorTime)
+            latestAuthorTime = max(latestAuthorTime ?? record.authorTime, record.authorTime)
+            let year: Int64 = 365 * 86_400
+            let halfLife = HistoryAggregate.halfLifeDays * 86_400
+
+            let author: Int32
+            if let id = authorsByRawEmail[record.authorEmail] {
+                author = id
+            } else if let id = authorIDs[HistoryAggregate.authorKey(record)] {
+                author = id
+                authorsByRawEmail[record.authorEmail] = id
+            } else {
+                let authorKey = HistoryAggregate.authorKey(record)
+                author = Int32(authorStats.count)
+                authorIDs[authorKey] = author
+                if !record.authorEmail.isEmpty { authorsByRawEmail[record.authorEmail] = author }
+                let date = Date(timeIntervalSince1970: TimeInterval(record.authorTime))
+                authorStats.append(
+                    RepositoryReport.AuthorStatistics(
+                        name: record.authorName, email: record.authorEmail, commits: 0, insertions: 0, deletions: 0,
+                        firstCommitDate: date, lastCommitDate: date))
+            }
+            let authorDate = Date(timeIntervalSince1970: TimeInterval(record.authorTime))
+            authorStats[Int(author)].commits += 1
+            authorStats[Int(author)].firstCommitDate = min(authorStats[Int(author)].firstCommitDate, authorDate)
+            authorStats[Int(author)].lastCommitDate = max(authorStats[Int(author)].lastCommitDate, authorDate)
+            repositoryAuthors[author, default: 0] += 1
+            if record.isMerge { totals.mergeCommits += 1 }
+
+            let monthKey = HistoryAggregate.month(of: record.authorTime)
+            let month: Int
+            if let known = monthIndex[monthKey] {
+                month = known
+            } else {
+                month = months.count
+                monthIndex[monthKey] = month
+                months.append(Month(key: monthKey))
+            }
+            months[month].commits += 1
+            months[month].authors.insert(author)
+
+            var commitInsertions = 0
+            var commitDeletions = 0
+            for change in record.changes {
+                if change.isBinary {
+                    totals.binaryChanges += 1
+                } else {
+                    commitInsertions += change.insertions
+                    commitDeletions += change.deletions
+                }
+            }
+            totals.insertions += commitInsertions
+            totals.deletions += commitDeletions
+            authorStats[Int(author)].insertions += commitInsertions
+            authorStats[Int(author)].deletions += commitDeletions
+            months[month].insertions += commitInsertions
+            months[month].deletions += commitDeletions
+
+            // A shallow clone's oldest commits show the whole tree as added; that says nothing about files.
+            let isBoundary = !shallowBoundaries.isEmpty && shallowBoundaries.contains(record.hash)
+            // Formatting runs and mass edits touch files without anyone working on them: they make no file hot.
+            let isNoise = HistoryAggregate.isNoise(record)
+            let reverted = HistoryAggregate.revertedSubject(record.subject)
+            if let reverted { revertedSubjects.insert(reverted) }
+            // A revert of a fix undoes it: there is nothing of its own to test.
+            let revertsFix = reverted.map(HistoryAggregate.isFix) ?? false
+            let isFix = !isNoise && !record.isMerge && !revertsFix && HistoryAggregate.isFix(record.subject)
+            let isRevertedFix = isFix && revertedSubjects.contains(record.subject)
+            let touchesTests = isFix && record.changes.contains { HistoryAggregate.isTestPath($0.path) }
+            let age = (referenceTime ?? record.commitTime) - record.commitTime
+            let recent = record.commitTime >= recentStart && !isNoise
+            let weight = isNoise ? 0 : referenceTime.map { exp2(-Double($0 - record.commitTime) / halfLife) } ?? 0
+            let commit = Int32(truncatingIfNeeded: index)
+            // Made once, when something keeps it: most commits are cited nowhere.
+            var cited: CommitReference?
+            func reference() -> CommitReference {
+                if let cited { return cited }
+                let made = HistoryAggregate.reference(record)
+                cited = made
+                return made
+            }
+            touched.removeAll(keepingCapacity: true)
+            var touchesDocumentation = false
+            var touchesCode = false
+            var codeInsertions = 0
+            var codeDeletions = 0
+            var documentationPaths: [String] = []
+            for change in record.changes {
+                let id = Int(table.intern(change.path))
+                if !table.entries[id].changed {
+                    table.entries[id].changed = true
+                    totals.filesChanged += 1
+                }
+                guard !isBoundary else { continue }
+                let file = Int(table.entries[id].canonical)
+                switch change.status {
+                case .renamed:
+                    if let previous = change.previousPath {
+                        // Older commits knew the file by its previous name; what was at the new name before
+                        // the rename was another file.
+                        let previousID = Int(table.intern(previous))
+                        table.entries[previousID].canonical = Int32(file)
+                        table.entries[id].canonical = table.ghost(of: id)
+                        if recent, renamed.count < 100 { renamed.append(event(change, record, reference())) }
+                    }
+                case .added, .copied:
+                    if table.entries[file].addedIn == nil {
+                        table.entries[file].addedIn = AddedIn(
+                            reference: reference(), commitTime: record.commitTime,
+                            withTests: record.changes.contains { HistoryAggregate.isTestPath($0.path) })
+                    }
+                    table.entries[id].canonical = table.ghost(of: id)
+                    if recent, added.count < 100 { added.append(event(change, record, reference())) }
+                case .deleted:
+                    if recent, deleted.count < 100 { deleted.append(event(change, record, reference())) }
+                    if deletedPaths[change.path] == nil { deletedPaths[change.path] = reference() }
+                default:
+                    break
+                }
+                guard !table.entries[file].ignored else { continue }
+                let insertions = max(change.insertions, 0)
+                let deletions = max(change.deletions, 0)
+                if table.entries[file].documentation {
+                    touchesDocumentation = true
+                    if documentationOpen { documentationPaths.append(change.path) }
+                } else if !table.entries[file].generated {
+                    touchesCode = true
+                    codeInsertions += insertions
+                    codeDeletions += deletions
+                }
+                table.entries[file].insertions += insertions
+                table.entries[file].deletions += deletions
+                if table.entries[file].lastCommit != commit {
+                    table.entries[file].lastCommit = commit
+                    table.entries[file].commits += 1
+                    if !isNoise {
+                        table.entries[file].focusedCommits += 1
+                        if age < 2 * year { table.entries[file].focusedLately = true }
+                    }
+                    // The same fix on two branches (a backport) is one fix; a file that a wide fix touched in
+                    // passing (one `free()` of six files' leak fix) did not have the bug.
+                    let share =
+                        Double(insertions + deletions) / Double(max(1, commitInsertions + commitDeletions))
+                    if isFix, record.changes.count <= 3 || share >= 0.2,
+                        table.entries[file].fixSubjects.insert(record.subject).inserted
+                    {
+                        table.entries[file].fixCommits += 1
+                        if age < year {
+                            table.entries[file].fixesLastYear += 1
+                        } else if age < 2 * year {
+                            table.entries[file].fixesYearBefore += 1
+                        }
+                        table.entries[file].fixScore += exp2(
+                            -Double(age) / (HistoryAggregate.fixHalfLifeDays * 86_400))
+                        if isRevertedFix { table.entries[file].revertedFixes += 1 }
+                        // A fix that changed no test left nothing to stop the bug coming back; a reverted one left
+                        // no change behind to test.
+                        if !touchesTests, !isRevertedFix, age < 2 * year {
+                            table.entries[file].untestedFixes += 1
+                            if table.entries[file].fixEvidence.count < 8 {
+                                table.entries[file].fixEvidence.append(reference())
+                            }
+                        }
+                    }
+                    if recent { table.entries[file].recentCommits += 1 }
+                    table.entries[file].score += weight
+                    if table.entries[file].newestCommits.count < 5 {
+                        table.entries[file].newestCommits.append(reference())
+                    }
+                    if !table.entries[file].authors.contains(author) { table.entries[file].authors.append(author) }
+                    touched.append(Int32(file))
+                }
+                for directory in table.entries[file].directories {
+                    let directory = Int(directory)
+                    table.directories[directory].insertions += insertions
+                    table.directories[directory].deletions += deletions
+                    if table.directories[directory].lastCommit != commit {
+                        table.directories[directory].lastCommit = commit
+                        table.directories[directory].commits += 1
+                        if table.directories[directory].depth <= 2 {
+                            table.directories[directory].authors[author, default: 0] += 1
+                        }
+                    }
+                }
+            }
+            if touchesDocumentation { documentation.documentationCommits += 1 }
+            if documentationOpen {
+                if touchesDocumentation {
+                    documentationOpen = false
+                    documentation.lastDocumentationCommit = reference()
+                    documentation.documentationPaths = documentationPaths
+                } else if touchesCode {
+                    documentation.commitCount += 1
+                    if documentation.newestCommits.count < 10 {
+                        documentation.newestCommits.append(reference())
+                    }
+                    documentation.insertions += codeInsertions
+                    documentation.deletions += codeDeletions
+                }
+            }
+            // Sweeps (formatting, renames, a new language feature applied everywhere) couple everything with
+            // everything: only focused commits count.
+            if !record.isMerge, !isNoise, touched.count >= 2, touched.count <= HistoryAggregate.couplingCommitLimit {
+                var live = 0
+                for file in touched
+                where file < trackedCount && !table.entries[Int(file)].generated && !table.entries[Int(file)].auxiliary
+                {
+                    coupled.append(file)
+                    live += 1
+                }
+                if live >= 2 { coupledEnds.append(coupled.count) } else { coupled.removeLast(live) }
+            }
+        }
+
+        private func event(
+            _ change: FileChange, _ record: CommitRecord, _ reference: CommitReference
+        ) -> RepositoryReport.FileEvent {
+            RepositoryReport.FileEvent(
+                path: change.path, previousPath: change.previousPath, commit: reference, author: record.authorName)
+        }
+
+        /// The aggregate of the commits added.
+        consuming func finish() -> HistoryAggregate {
+            var table = self.table
+            let trackedCount = self.trackedCount
+            let authorStats = self.authorStats
+            let recentStart = self.recentStart
+            // Pairs are counted once every file's commit count is known: a pair can only be reported when both
+            // files have at least `minCouplingCommits` commits, which leaves out most pairs (and their hash-table
+            // updates).
+            var pairs: [UInt64: Int32] = [:]
+            var start = 0
+            var files: [Int32] = []
+            for end in coupledEnds {
+                files.removeAll(keepingCapacity: true)
+                for file in coupled[start..<end]
+                where table.entries[Int(file)].commits >= HistoryAggregate.minCouplingCommits {
+                    files.append(file)
+                }
+                start = end
+                guard files.count >= 2 else { continue }
+                files.sort()
+                for (position, first) in files.enumerated() {
+                    for second in files[(position + 1)...] {
+                        pairs[UInt64(UInt32(first)) << 32 | UInt64(UInt32(second)), default: 0] += 1
+                    }
+                }
+            }
+
+            var totals = self.totals
+            totals.commits = commitCount
+            totals.authors = authorStats.count
+            var authorDates: ClosedRange<Date>?
+            if let earliest = earliestAuthorTime, let latest = latestAuthorTime {
+                authorDates =
+                    Date(
+                        timeIntervalSince1970: TimeInterval(earliest))...Date(
+                        timeIntervalSince1970: TimeInterval(latest))
+            }
+            let activity = months.sorted { $0.key < $1.key }.map { month in
+                RepositoryReport.MonthlyActivity(
+                    month: String(format: "%04d-%02d", month.key / 100, month.key % 100), commits: month.commits,
+                    insertions: month.insertions, deletions: month.deletions, authors: month.authors.count)
+            }
+
+            var additions: [String: Addition] = [:]
+            for entry in table.entries[0..<Int(trackedCount)] where !entry.ignored {
+                guard let added = entry.addedIn else { continue }
+                additions[entry.path] = Addition(
+                    date: added.reference.date,
+                    recentCommit: added.commitTime >= recentStart ? added.reference : nil,
+                    withTests: added.withTests)
+            }
+            let recentlyChanged = table.entries[0..<Int(trackedCount)].filter {
+                $0.recentCommits > 0 && !$0.ignored && !$0.documentation && !$0.generated
+            }
+            let recentPace =
+                recentlyChanged.isEmpty
+                ? 0 : Double(recentlyChanged.reduce(0) { $0 + Int($1.recentCommits) }) / Double(recentlyChanged.count)
+            let tracked = table.entries[0..<Int(trackedCount)]
+            let defectFiles = tracked.filter {
+                $0.fixCommits >= HistoryAggregate.minimumFixCommits && !$0.ignored && !$0.documentation
+                    && !$0.generated && !$0.auxiliary
+            }
+            .sorted { ($0.fixScore, $1.path) > ($1.fixScore, $0.path) }
+            .prefix(20)
+            .map { entry in
+                DefectHistory(
+                    path: entry.path, commits: Int(entry.commits), fixCommits: Int(entry.fixCommits),
+                    fixesLastYear: Int(entry.fixesLastYear), fixesYearBefore: Int(entry.fixesYearBefore),
+                    revertedFixes: Int(entry.revertedFixes), untestedFixes: Int(entry.untestedFixes),
+                    fixScore: (entry.fixScore * 1000).rounded() / 1000, evidence: entry.fixEvidence)
+            }
+            var frequentlyChanged: [String: Int] = [:]
+            for entry in tracked
+            where entry.focusedCommits >= 5 && entry.focusedLately && !entry.ignored && !entry.documentation
+                && !entry.generated && !entry.auxiliary
+            {
+                frequentlyChanged[entry.path] = Int(entry.focusedCommits)
+            }
+            let hotFiles = table.entries[0..<Int(trackedCount)]
+                .filter { $0.commits > 0 && !$0.ignored && !$0.documentation && !$0.generated }
+                .sorted { ($0.score, $1.path) > ($1.score, $0.path) }
+                .prefix(HistoryAggregate.hotFileLimit)
+                .map { entry in
+                    FileHistory(
+                        path: entry.path, commits: Int(entry.commits), recentCommits: Int(entry.recentCommits),
+                        insertions: entry.insertions, deletions: entry.deletions, authors: entry.authors.count,
+                        score: entry.score, lastChanged: entry.newestCommits[0].date,
+                        newestCommits: entry.newestCommits)
+                }
+
+            // Distinct files per directory, counted over every file with history (deleted ones too).
+            for entry in table.entries where entry.commits > 0 {
+                for directory in entry.directories { table.directories[Int(directory)].files += 1 }
+            }
+            let directories = table.directories.filter { $0.commits > 0 }
+                .map { directory in
+                    RepositoryReport.DirectoryChurn(
+                        path: directory.path, commits: Int(directory.commits), insertions: directory.insertions,
+                        deletions: directory.deletions, files: directory.files)
+                }
+                .sorted { ($0.commits, $1.path) > ($1.commits, $0.path) }
+
+            func ownership(path: String, commits: Int, authors: [Int32: Int32]) -> RepositoryReport.Ownership {
+                let ranked = authors.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
+                var covered = 0
+                var busFactor = 0
+                for (_, count) in ranked where covered * 2 <= commits {
+                    covered += Int(count)
+                    busFactor += 1
+                }
+                let top = ranked.prefix(5).map { id, count in
+                    RepositoryReport.AuthorShare(
+                        name: authorStats[Int(id)].name, email: authorStats[Int(id)].email, commits: Int(count),
+                        share: commits == 0 ? 0 : Double(count) / Double(commits))
+                }
+                return RepositoryReport.Ownership(
+                    path: path, commits: commits, busFactor: busFactor, topAuthors: top, authorCount: authors.count)
+            }
+            var owned = [ownership(path: ".", commits: commitCount, authors: repositoryAuthors)]
+            for directory in table.directories where directory.commits > 0 && directory.depth <= 2 {
+                owned.append(
+                    ownership(path: directory.path, commits: Int(directory.commits), authors: directory.authors))
+            }
+
+            let couplings = pairs.compactMap { key, shared -> RepositoryReport.CouplingPair? in
+                guard shared >= HistoryAggregate.minCouplingCommits else { return nil }
+                let first = table.entries[Int(key >> 32)]
+                let second = table.entries[Int(key & 0xFFFF_FFFF)]
+                var (a, b) = (first.path, second.path)
+                var (aCommits, bCommits) = (Int(first.commits), Int(second.commits))
+                if b < a {
+                    swap(&a, &b)
+                    swap(&aCommits, &bCommits)
+                }
+                return RepositoryReport.CouplingPair(
+                    first: a, second: b, sharedCommits: Int(shared), firstCommits: aCommits, secondCommits: bCommits,
+                    degree: Double(shared) * 2 / Double(aCommits + bCommits))
+            }
+            .sorted { ($0.sharedCommits, $1.first, $1.second) > ($1.sharedCommits, $0.first, $0.second) }
+
+            var deletedPaths = self.deletedPaths
+            for entry in table.entries[0..<Int(trackedCount)] { deletedPaths[entry.path] = nil }
+            return HistoryAggregate(
+                commitCount: commitCount, oldestCommit: oldestCommit, authorDates: authorDates,
+                referenceTime: referenceTime, totals: totals,
+                authors: authorStats.sorted { ($0.commits, $1.email) > ($1.commits, $0.email) }, activity: activity,
+                hotFiles: hotFiles, additions: additions, directories: directories,
+                ownership: owned.sorted { ($0.commits, $1.path) > ($1.commits, $0.path) }, couplings: couplings,
+                added: added, deleted: deleted, deletedPaths: deletedPaths, renamed: renamed,
+                documentation: documentation, recentPace: recentPace, defectFiles: defectFiles,
+                frequentlyChanged: frequentlyChanged)
+        }
     }
 }

@@ -1,111 +1,195 @@
 import Foundation
 import Synchronization
 
-/// Reads the facts of every commit in the analysis window: from the cache when it has them, otherwise from
-/// `git log`, split into ranges that run in parallel.
+/// Reads the facts of every commit in the analysis window, newest first, and passes them on a few thousand at a
+/// time: from the cache when it has them, otherwise from `git log`, split into ranges that run in parallel.
+///
+/// Nothing keeps the records once they are passed on (the cache is written as they go by), so the memory a read
+/// takes depends on the size of a range, not on the length of the history.
 struct HistoryReader: Sendable {
     /// The repository's `git`.
     var git: GitProcess
     /// The window and parallelism.
     var options: AnalysisOptions
     /// Facts from earlier runs, if caching is on.
-    var cache: (any CommitFactsCache)?
+    var cache: CommitFactsCache?
     /// The `LineWords` of lines to date: when there are any, commits read from git are read with their patches,
     /// and the added and removed lines with those words are reported.
     var watching: Set<UInt64> = []
 
-    /// The commits of the window, newest first (`git rev-list` order: children before parents).
-    struct Result: Sendable {
+    /// Most commits passed on at once, and most commits one `git log` reads.
+    var chunkSize = 2_000
+
+    /// The window to read: its commits and what identifies it in the cache.
+    struct Window: Sendable {
+        /// The cache's name for the window.
+        var key: String
+        /// The commits, newest first, and their newest committer date.
+        var commits: CommitList
+        /// Whether the cache remembered the list (then it was read, and is written again only if it changes).
+        var remembered: Bool
+    }
+
+    /// A run of consecutive commits of the window.
+    struct Chunk {
+        /// The window position of the first record.
+        var start: Int
         /// The records, in window order.
         var records: [CommitRecord]
-        /// How many records came from `git log` rather than the cache.
-        var readFromGit: Int
-        /// The watched lines that the commits read from git added or removed; `commit` is a position in `records`.
-        var lines: [PatchLine] = []
-        /// The writing of the records to the cache, which runs while the caller goes on; await it before the run
-        /// ends.
-        var storing: Task<Void, Never>?
+        /// The watched lines these commits added or removed; `commit` is a window position.
+        var lines: [PatchLine]
     }
 
-    /// Reads the window that ends at `head`. `shallowKey` changes when a shallow clone is deepened, which changes
-    /// the window without moving `head`. `listed` is the window's commit list when the caller had git list it
-    /// already (`listCommits`).
-    func read(
-        head: String, shallowKey: String, listed: [String]? = nil,
-        progress: @escaping @Sendable (AnalysisProgress) -> Void
-    ) async throws -> Result {
-        let windowKey = Self.windowKey(head: head, options: options, shallowKey: shallowKey)
-        progress(AnalysisProgress(phase: "listing commits", completed: 0, total: nil))
-        let remembered = try cache?.commits(forWindow: windowKey)
-        let hashes: [String]
-        if let remembered {
-            hashes = remembered
-        } else if let listed {
-            hashes = listed
-        } else {
-            hashes = try await listCommits(head: head)
+    /// The window that ends at `head`. `shallowKey` changes when a shallow clone is deepened, which changes the
+    /// window without moving `head`. `listed` is the window's commit list when the caller had git list it already
+    /// (`listCommits`).
+    func window(head: String, shallowKey: String, listed: CommitList? = nil) async throws -> Window {
+        let key = Self.windowKey(head: head, options: options, shallowKey: shallowKey)
+        if let remembered = try cache?.window(forKey: key) {
+            return Window(key: key, commits: remembered, remembered: true)
         }
-        let cached = try cache?.records(for: hashes) ?? Array(repeating: nil, count: hashes.count)
-        let missing = hashes.indices.filter { cached[$0] == nil }
+        if let listed { return Window(key: key, commits: listed, remembered: false) }
+        return Window(key: key, commits: try await listCommits(head: head), remembered: false)
+    }
+
+    /// Reads `window`, passing its records to `consume` in window order, and returns how many came from git
+    /// rather than the cache.
+    func read(
+        _ window: Window, progress: @escaping @Sendable (AnalysisProgress) -> Void,
+        consume: (Chunk) throws -> Void
+    ) async throws -> Int {
+        let hashes = window.commits.hashes
+        progress(AnalysisProgress(phase: "listing commits", completed: 0, total: nil))
+        let numbers = try cache?.recordNumbers(for: hashes) ?? []
+        let missing = numbers.isEmpty ? Array(hashes.indices) : hashes.indices.filter { numbers[$0] < 0 }
         progress(
             AnalysisProgress(phase: "reading history", completed: hashes.count - missing.count, total: hashes.count))
+        // A cache that cannot be written costs speed, not correctness: the analysis goes on without it.
+        var writer: CommitFactsCache.Writer?
+        if !missing.isEmpty || !window.remembered {
+            writer = try? cache?.writer(
+                window: window.key, commits: hashes.count, referenceTime: window.commits.referenceTime)
+        }
 
-        var records = cached
-        if !missing.isEmpty {
-            let (fresh, lines) = try await readFromGit(
-                missing.map { hashes[$0] }, alreadyDone: hashes.count - missing.count, total: hashes.count,
-                progress: progress)
-            if missing.count == hashes.count, fresh.count == hashes.count,
-                zip(fresh, hashes).allSatisfy({ $0.hash == $1 })
-            {
-                // A cold read comes back in window order (`--no-walk=unsorted` keeps the order it was given): use it
-                // as it is, without the index and the copies a merge with cached records needs. At tens of
-                // thousands of commits those copies were a tenth of the peak memory.
-                var result = finish(fresh, windowKey: windowKey, remembered: remembered, readFromGit: fresh.count)
-                result.lines = lines
-                return result
-            }
-            var byHash: [String: CommitRecord] = [:]
-            byHash.reserveCapacity(fresh.count)
-            for record in fresh { byHash[record.hash] = record }
-            for index in missing {
-                guard let record = byHash[hashes[index]] else {
-                    throw AnalysisError(
-                        code: .gitFailed,
-                        message: "git log did not report commit \(hashes[index]); run `git fsck` on the repository",
-                    )
+        // Ranges of at least 500 commits keep process start-up negligible, four ranges per worker even out
+        // ranges that happen to be slower (big commits, large trees), and at most `chunkSize` commits per range
+        // bound what is held while earlier ranges are still being read.
+        let jobs = max(1, options.jobs)
+        let rangeCount = max(
+            1, min(jobs * 4, missing.count / 500), (missing.count + chunkSize - 1) / chunkSize)
+        let size = max(1, (missing.count + rangeCount - 1) / rangeCount)
+        let ranges = stride(from: 0, to: missing.count, by: size).map { $0..<min($0 + size, missing.count) }
+
+        // Records read from git, by range, until their chunk is passed on; lines, by window position.
+        var fresh = [[CommitRecord]?](repeating: nil, count: ranges.count)
+        var pendingLines: [PatchLine] = []
+        var rangesDone = [Bool](repeating: false, count: ranges.count)
+        var contiguousDone = 0
+        var nextChunk = 0
+        var nextMissing = 0
+
+        /// Passes on every chunk whose records are all at hand.
+        func passReady() throws {
+            while nextChunk < hashes.count {
+                let end = min(nextChunk + chunkSize, hashes.count)
+                // The last missing commit of the chunk decides: ranges end in window order.
+                var lastMissing = nextMissing
+                while lastMissing < missing.count, missing[lastMissing] < end { lastMissing += 1 }
+                if lastMissing > nextMissing, (lastMissing - 1) / size >= contiguousDone { return }
+                var records: [CommitRecord] = []
+                records.reserveCapacity(end - nextChunk)
+                var cachedRun: [Int32] = []
+                for position in nextChunk..<end {
+                    if nextMissing < missing.count, missing[nextMissing] == position {
+                        if !cachedRun.isEmpty {
+                            records += try cache?.records(cachedRun) ?? []
+                            cachedRun.removeAll(keepingCapacity: true)
+                        }
+                        let range = nextMissing / size
+                        guard let batch = fresh[range] else {
+                            preconditionFailure("commits of range \(range) passed on before the range was read")
+                        }
+                        records.append(batch[nextMissing - ranges[range].lowerBound])
+                        nextMissing += 1
+                        if nextMissing == ranges[range].upperBound { fresh[range] = nil }
+                    } else {
+                        cachedRun.append(numbers[position])
+                    }
                 }
-                records[index] = record
+                if !cachedRun.isEmpty { records += try cache?.records(cachedRun) ?? [] }
+                var lines: [PatchLine] = []
+                if !pendingLines.isEmpty {
+                    lines = pendingLines.filter { $0.commit < end }
+                    pendingLines.removeAll { $0.commit < end }
+                }
+                do {
+                    try writer?.append(records)
+                } catch {
+                    writer = nil
+                }
+                try consume(Chunk(start: nextChunk, records: records, lines: lines))
+                nextChunk = end
             }
-            var result = finish(
-                records.compactMap { $0 }, windowKey: windowKey, remembered: remembered, readFromGit: missing.count)
-            if !lines.isEmpty {
-                var position: [String: Int] = [:]
-                for index in missing { position[hashes[index]] = index }
-                result.lines = lines.compactMap { line in
+        }
+
+        try passReady()
+        let done = Counter(hashes.count - missing.count)
+        try await withThrowingTaskGroup(of: (Int, [CommitRecord], [PatchLine]).self) { group in
+            var next = 0
+            var running = 0
+            func startMore() {
+                // Ranges are read at most a few ahead of the oldest one not finished, so that records read early
+                // do not pile up while it runs.
+                while next < ranges.count, running < jobs, next < contiguousDone + 2 * jobs {
+                    let index = next
+                    let range = Array(missing[ranges[index]].map { hashes[$0] })
+                    next += 1
+                    running += 1
+                    group.addTask {
+                        let (records, lines) = try await readRange(range)
+                        progress(
+                            AnalysisProgress(
+                                phase: "reading history", completed: done.add(range.count), total: hashes.count))
+                        return (index, try Self.inOrder(records, hashes: range), lines)
+                    }
+                }
+            }
+            startMore()
+            while let (index, records, lines) = try await group.next() {
+                running -= 1
+                fresh[index] = records
+                // Lines are numbered within their range: number them within the window.
+                let lower = ranges[index].lowerBound
+                pendingLines += lines.map { line in
                     var line = line
-                    guard let index = position[fresh[line.commit].hash] else { return nil }
-                    line.commit = index
+                    line.commit = missing[lower + line.commit]
                     return line
                 }
+                rangesDone[index] = true
+                while contiguousDone < ranges.count, rangesDone[contiguousDone] { contiguousDone += 1 }
+                try passReady()
+                startMore()
             }
-            return result
         }
-        return finish(
-            records.compactMap { $0 }, windowKey: windowKey, remembered: remembered, readFromGit: missing.count)
+        try passReady()
+        try? writer?.finish()
+        return missing.count
     }
 
-    /// Starts storing `window` in the cache when anything in it was read from git, or the window is new, and
-    /// returns it. Encoding tens of thousands of records takes a second: it runs beside the aggregation.
-    private func finish(
-        _ window: [CommitRecord], windowKey: String, remembered: [String]?, readFromGit: Int
-    ) -> Result {
-        var result = Result(records: window, readFromGit: readFromGit)
-        if let cache, readFromGit > 0 || remembered == nil {
-            // A cache that cannot be written costs speed, not correctness: the analysis goes on without it.
-            result.storing = Task.detached { try? cache.store(window: windowKey, records: window) }
+    /// `records` in the order of `hashes`: `--no-walk=unsorted` keeps the order it was given, but a commit git did
+    /// not report is an error, never a hole.
+    private static func inOrder(_ records: [CommitRecord], hashes: [String]) throws -> [CommitRecord] {
+        if records.count == hashes.count, zip(records, hashes).allSatisfy({ $0.hash == $1 }) { return records }
+        var byHash: [String: CommitRecord] = [:]
+        for record in records { byHash[record.hash] = record }
+        return try hashes.map { hash in
+            guard let record = byHash[hash] else {
+                throw AnalysisError(
+                    code: .gitFailed,
+                    message: "git log did not report commit \(hash); run `git fsck` on the repository")
+            }
+            return record
         }
-        return result
     }
 
     /// What determines the window's commits: `head`, the window options and the shallow boundary.
@@ -120,12 +204,12 @@ struct HistoryReader: Sendable {
     /// Whether the cache remembers the window's commit list, so that `read` needs no listing.
     func remembersWindow(head: String, shallowKey: String) -> Bool {
         let key = Self.windowKey(head: head, options: options, shallowKey: shallowKey)
-        return ((try? cache?.commits(forWindow: key)) ?? nil) != nil
+        return ((try? cache?.window(forKey: key)) ?? nil) != nil
     }
 
-    /// The window's commits, newest first.
-    func listCommits(head: String) async throws -> [String] {
-        var arguments = ["rev-list"]
+    /// The window's commits, newest first, with their newest committer date.
+    func listCommits(head: String) async throws -> CommitList {
+        var arguments = ["rev-list", "--timestamp"]
         if options.firstParent { arguments.append("--first-parent") }
         if let maxCommits = options.maxCommits { arguments.append("--max-count=\(max(maxCommits, 0))") }
         if let since = options.since {
@@ -133,60 +217,17 @@ struct HistoryReader: Sendable {
         }
         arguments += [head, "--"]
         let output = try await git.output(arguments)
-        return output.split(separator: 0x0A).map { String(decoding: $0, as: UTF8.self) }
-    }
-
-    /// Reads `hashes` with `git log --no-walk`, in contiguous ranges of similar size, `options.jobs` at a time.
-    ///
-    /// `--no-walk` shows exactly the listed commits, so ranges never overlap or miss a commit whatever the
-    /// shape of the graph, and only commits missing from the cache are read.
-    private func readFromGit(
-        _ hashes: [String], alreadyDone: Int, total: Int, progress: @escaping @Sendable (AnalysisProgress) -> Void
-    ) async throws -> ([CommitRecord], [PatchLine]) {
-        let jobs = max(1, options.jobs)
-        // Ranges of at least 500 commits keep process start-up negligible; four ranges per worker even out
-        // ranges that happen to be slower (big commits, large trees). At most 20,000 commits per range keeps the
-        // command line (the hashes are arguments) far below the system's limit.
-        let rangeCount = max(1, min(jobs * 4, hashes.count / 500), (hashes.count + 19_999) / 20_000)
-        let size = (hashes.count + rangeCount - 1) / rangeCount
-        let ranges = stride(from: 0, to: hashes.count, by: size).map {
-            Array(hashes[$0..<min($0 + size, hashes.count)])
+        // `--timestamp` puts the committer date before each hash: `1700000000 0123abcd…`.
+        var hashes: [String] = []
+        var referenceTime: Int64?
+        for line in output.split(separator: 0x0A) {
+            guard let space = line.firstIndex(of: 0x20),
+                let time = Int64(String(decoding: line[..<space], as: UTF8.self))
+            else { continue }
+            referenceTime = max(referenceTime ?? time, time)
+            hashes.append(String(decoding: line[(space + 1)...], as: UTF8.self))
         }
-        let done = Counter(alreadyDone)
-        return try await withThrowingTaskGroup(of: (Int, [CommitRecord], [PatchLine]).self) { group in
-            var results = [[CommitRecord]](repeating: [], count: ranges.count)
-            var lines = [[PatchLine]](repeating: [], count: ranges.count)
-            var next = 0
-            func addNext() {
-                guard next < ranges.count else { return }
-                let index = next
-                let range = ranges[index]
-                next += 1
-                group.addTask {
-                    let (records, lines) = try await readRange(range)
-                    progress(AnalysisProgress(phase: "reading history", completed: done.add(range.count), total: total))
-                    return (index, records, lines)
-                }
-            }
-            for _ in 0..<jobs { addNext() }
-            while let (index, records, found) = try await group.next() {
-                results[index] = records
-                lines[index] = found
-                addNext()
-            }
-            // Lines are numbered within their range: number them within the whole read.
-            var offset = 0
-            var allLines: [PatchLine] = []
-            for (records, found) in zip(results, lines) {
-                allLines += found.map { line in
-                    var line = line
-                    line.commit += offset
-                    return line
-                }
-                offset += records.count
-            }
-            return (results.flatMap { $0 }, allLines)
-        }
+        return CommitList(hashes: hashes, referenceTime: referenceTime)
     }
 
     /// Reads one range with one `git log`, parsing as the output streams in: with numstat counts, or with

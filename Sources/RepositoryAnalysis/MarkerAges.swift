@@ -64,14 +64,66 @@ struct MarkerAges: Sendable {
         var matchesIndex: Bool
     }
 
-    /// The history read with patches: its records, in window order, and the watched lines they added or removed.
+    /// What dating needs of the history read with patches, collected as it streams past: the renames, and the
+    /// watched lines with the commits that added or removed them.
     struct History: Sendable {
-        /// The records, newest first.
-        var records: [CommitRecord]
-        /// The watched lines; `commit` is a position in `records`.
-        var lines: [PatchLine]
-        /// The commits where a shallow clone's history stops.
+        /// A watched line a commit added to or removed from a file.
+        struct Line: Sendable {
+            /// The commit's window position.
+            var commit: Int
+            /// The change's position in the commit's changes.
+            var change: Int
+            /// The file, under its name in that commit.
+            var path: String
+            /// The line's `LineWords`.
+            var words: UInt64
+            /// Whether the line was added rather than removed.
+            var isAddition: Bool
+        }
+
+        /// A commit that changed watched lines.
+        struct Commit: Sendable {
+            var hash: String
+            var authorTime: Int64
+            var subject: String
+        }
+
+        /// Renames and copies, newest first: before them (older commits), a file had its previous name.
+        var renames: [(commit: Int, path: String, previous: String)] = []
+        /// The watched lines.
+        var lines: [Line] = []
+        /// The commits of `lines`, by window position.
+        var commits: [Int: Commit] = [:]
+        /// The shallow clone's boundary commits.
         var shallowBoundaries: Set<String>
+
+        /// An empty history of a repository with `shallowBoundaries`.
+        init(shallowBoundaries: Set<String>) {
+            self.shallowBoundaries = shallowBoundaries
+        }
+
+        /// Takes what dating needs from the next chunk of the window.
+        mutating func add(_ chunk: HistoryReader.Chunk) {
+            for (offset, record) in chunk.records.enumerated() {
+                for change in record.changes {
+                    if let previous = change.previousPath {
+                        renames.append((chunk.start + offset, change.path, previous))
+                    }
+                }
+            }
+            for line in chunk.lines {
+                let record = chunk.records[line.commit - chunk.start]
+                lines.append(
+                    Line(
+                        commit: line.commit, change: line.change, path: record.changes[line.change].path,
+                        words: line.words,
+                        isAddition: line.isAddition))
+                if commits[line.commit] == nil {
+                    commits[line.commit] = Commit(
+                        hash: record.hash, authorTime: record.authorTime, subject: record.subject)
+                }
+            }
+        }
     }
 
     /// The requests whose lines the cache does not answer.
@@ -207,17 +259,10 @@ struct MarkerAges: Sendable {
         _ words: [String: [Int: UInt64]], in history: History, ignoring: [String]
     ) -> [String: [Int: LineOrigin]] {
         guard !words.isEmpty, !history.lines.isEmpty else { return [:] }
-        let records = history.records
-        var byWords: [UInt64: [PatchLine]] = [:]
+        var byWords: [UInt64: [History.Line]] = [:]
         for line in history.lines { byWords[line.words, default: []].append(line) }
         for key in byWords.keys { byWords[key]?.sort { ($0.commit, $0.change) < ($1.commit, $1.change) } }
-        // Renames and copies, newest first: before them (older commits), a file had its previous name.
-        var renames: [(commit: Int, path: String, previous: String)] = []
-        for (index, record) in records.enumerated() {
-            for change in record.changes {
-                if let previous = change.previousPath { renames.append((index, change.path, previous)) }
-            }
-        }
+        let renames = history.renames
         let ignored = Set(ignoring.filter { $0.count == 40 })
         let prefixes = ignoring.filter { $0.count < 40 }
         func isIgnored(_ hash: String) -> Bool {
@@ -243,7 +288,7 @@ struct MarkerAges: Sendable {
                     var removedFrom: [String] = []
                     while index < candidates.count, candidates[index].commit == commit {
                         let candidate = candidates[index]
-                        let changed = records[commit].changes[candidate.change].path
+                        let changed = candidate.path
                         if changed == name {
                             net += candidate.isAddition ? 1 : -1
                         } else if !candidate.isAddition {
@@ -251,8 +296,7 @@ struct MarkerAges: Sendable {
                         }
                         index += 1
                     }
-                    let record = records[commit]
-                    guard !isIgnored(record.hash) else { continue }
+                    guard let record = history.commits[commit], !isIgnored(record.hash) else { continue }
                     // Added here and taken out of another file in the same commit, which git did not see as a rename
                     // (a module split in two): the line moved, and its age is that of the file it came from.
                     if net > 0, let source = removedFrom.first, cancelled == 0 {

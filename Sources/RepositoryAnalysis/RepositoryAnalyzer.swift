@@ -36,7 +36,7 @@ public struct RepositoryAnalyzer: Sendable {
             + Self.linguistExcluded(root: repository.root)
         let ignore = IgnorePatterns(ignorePatterns)
 
-        let commitCache: (any CommitFactsCache)?
+        let commitCache: CommitFactsCache?
         let originCache: (any LineOriginCache)?
         if let directory = options.cacheDirectory {
             // One folder per repository (worktrees share it), whatever folder the caller gives.
@@ -44,7 +44,7 @@ public struct RepositoryAnalyzer: Sendable {
                 Fingerprint.of([repository.commonDirectory]), isDirectory: true)
             let mailmap = FileManager.default.contents(atPath: repository.root.appendingPathComponent(".mailmap").path)
             let context = "commits-v2 mailmap=\(Fingerprint.of([String(decoding: mailmap ?? Data(), as: UTF8.self)]))"
-            commitCache = FileCommitFactsCache(
+            commitCache = CommitFactsCache(
                 url: folder.appendingPathComponent(options.firstParent ? "commits-first-parent.bin" : "commits.bin"),
                 context: context)
             originCache = FileLineOriginCache(url: folder.appendingPathComponent("line-origins.bin"))
@@ -116,25 +116,9 @@ public struct RepositoryAnalyzer: Sendable {
             let words = MarkerAges.words(of: try ages.uncached(requests), root: repository.root)
             dating = (ages, requests, words)
         }
-        var history: HistoryReader.Result?
-        if cachedAggregate == nil, let head = repository.head {
-            var reader = reader
-            reader.watching = Set((dating?.words.values).map { $0.flatMap(\.values) } ?? [])
-            history = try await reader.read(
-                head: head, shallowKey: repository.shallowKey, listed: listed, progress: progress)
-        }
-        var origins: [String: [Int: LineOrigin]] = [:]
-        if let dating {
-            origins = try await dating.ages.origins(
-                for: dating.requests, words: dating.words,
-                history: history.map {
-                    MarkerAges.History(
-                        records: $0.records, lines: $0.lines, shallowBoundaries: repository.shallowBoundaries)
-                }, progress: progress)
-        }
-
         progress(AnalysisProgress(phase: "building report", completed: 0, total: nil))
         var aggregate: HistoryAggregate
+        var history: MarkerAges.History?
         if let cachedAggregate {
             aggregate = cachedAggregate
             progress(
@@ -153,17 +137,39 @@ public struct RepositoryAnalyzer: Sendable {
                     kinds.append((file.path, nil))
                 }
             }
-            aggregate = HistoryAggregate(
-                records: history?.records ?? [], tracked: kinds, ignore: ignore,
-                shallowBoundaries: repository.shallowBoundaries)
-            // What further git runs find at `HEAD` depends on nothing the key leaves out either: it is kept with the
-            // aggregate, so a warm run starts none of them.
-            if repository.head != nil {
+            if let head = repository.head {
+                // The history streams through the aggregate (and, when markers are dated, what dating needs of it)
+                // a few thousand commits at a time: no commit is kept once it has been counted.
+                var reader = reader
+                reader.watching = Set((dating?.words.values).map { $0.flatMap(\.values) } ?? [])
+                let window = try await reader.window(head: head, shallowKey: repository.shallowKey, listed: listed)
+                var builder = HistoryAggregate.Builder(
+                    tracked: kinds, ignore: ignore, shallowBoundaries: repository.shallowBoundaries,
+                    referenceTime: window.commits.referenceTime)
+                var collected = dating.map { _ in MarkerAges.History(shallowBoundaries: repository.shallowBoundaries) }
+                _ = try await reader.read(window, progress: progress) { chunk in
+                    for record in chunk.records { builder.add(record) }
+                    collected?.add(chunk)
+                }
+                history = collected
+                aggregate = builder.finish()
+                // What further git runs find at `HEAD` depends on nothing the key leaves out either: it is kept
+                // with the aggregate, so a warm run starts none of them.
                 aggregate.defectFiles = try await Self.withoutTestedFixes(
                     try await Self.withoutCosmeticFixes(aggregate.defectFiles, git: git), git: git)
                 aggregate.driftingCopies = try await Self.driftingCopies(in: scanned, git: git)
+            } else {
+                aggregate = HistoryAggregate.Builder(
+                    tracked: kinds, ignore: ignore, shallowBoundaries: repository.shallowBoundaries, referenceTime: nil
+                ).finish()
             }
         }
+        var origins: [String: [Int: LineOrigin]] = [:]
+        if let dating {
+            origins = try await dating.ages.origins(
+                for: dating.requests, words: dating.words, history: history, progress: progress)
+        }
+
         let repeatedLines = try await Self.repeatedLines(
             in: scanned, git: git, referenceTime: aggregate.referenceTime)
         let brokenReferences =
@@ -206,7 +212,6 @@ public struct RepositoryAnalyzer: Sendable {
             hasDocumentation: scanned.contains { $0.kinds.isDocumentation }, now: options.now,
             largeFileBytes: options.largeFileBytes, shapes: shapes, trackedPaths: Set(tracked.map(\.path))
         ).signals()
-        await history?.storing?.value
         progress(AnalysisProgress(phase: "done", completed: 1, total: 1))
         return report
     }
@@ -216,8 +221,8 @@ extension RepositoryAnalyzer {
     /// The aggregate remembered under `key`; when there is none, the window's commits as git lists them (`nil` when
     /// the cache remembers the list, or git could not list it: `HistoryReader.read` then tells why).
     static func rememberedAggregate(
-        key: String?, cache: (any CommitFactsCache)?, reader: HistoryReader, head: String?, shallowKey: String
-    ) async -> (HistoryAggregate?, [String]?) {
+        key: String?, cache: CommitFactsCache?, reader: HistoryReader, head: String?, shallowKey: String
+    ) async -> (HistoryAggregate?, CommitList?) {
         if let key, let aggregate = (try? cache?.aggregate(forKey: key)) ?? nil { return (aggregate, nil) }
         guard let head, !reader.remembersWindow(head: head, shallowKey: shallowKey) else { return (nil, nil) }
         return (nil, try? await reader.listCommits(head: head))
