@@ -17,8 +17,12 @@ struct HistoryReader: Sendable {
     /// and the added and removed lines with those words are reported.
     var watching: Set<UInt64> = []
 
-    /// Most commits passed on at once, and most commits one `git log` reads.
+    /// Most commits passed on at once.
     var chunkSize = 2_000
+    /// Most commits one `git log` reads. git keeps no cache between runs, so a range much smaller than this costs
+    /// git a tenth more work (2,000 commits against 5,000 on an 80,000-commit history); a larger one holds more
+    /// records while the ranges before it are still being read.
+    var rangeSize = 5_000
 
     /// The window to read: its commits and what identifies it in the cache.
     struct Window: Sendable {
@@ -72,11 +76,10 @@ struct HistoryReader: Sendable {
         }
 
         // Ranges of at least 500 commits keep process start-up negligible, four ranges per worker even out
-        // ranges that happen to be slower (big commits, large trees), and at most `chunkSize` commits per range
+        // ranges that happen to be slower (big commits, large trees), and at most `rangeSize` commits per range
         // bound what is held while earlier ranges are still being read.
         let jobs = max(1, options.jobs)
-        let rangeCount = max(
-            1, min(jobs * 4, missing.count / 500), (missing.count + chunkSize - 1) / chunkSize)
+        let rangeCount = max(1, min(jobs * 4, missing.count / 500), (missing.count + rangeSize - 1) / rangeSize)
         let size = max(1, (missing.count + rangeCount - 1) / rangeCount)
         let ranges = stride(from: 0, to: missing.count, by: size).map { $0..<min($0 + size, missing.count) }
 

@@ -42,12 +42,14 @@ struct HistoryReaderTests {
                 ["let value3_2 = 2", "let value7_0 = 0"].compactMap { LineWords.of(Array($0.utf8)) })
             var whole = HistoryReader(git: git, options: options, cache: nil, watching: watched)
             whole.chunkSize = 100_000
+            whole.rangeSize = 100_000
             var small = HistoryReader(
                 git: git, options: options,
                 cache: CommitFactsCache(
                     url: repository.container.appendingPathComponent("cache/commits.bin"), context: "test"),
                 watching: watched)
             small.chunkSize = 37
+            small.rangeSize = 23
 
             let reference = try await read(whole, git)
             #expect(reference.records.count >= 400)
