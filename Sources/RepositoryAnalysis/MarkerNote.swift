@@ -17,6 +17,11 @@ extension Signal {
 /// Analysis ranks notes by it (a defect before a task, a vague or clean-up wish below both) and the plain writer words
 /// the issue by it.
 public enum MarkerNote: String, Sendable, Hashable {
+    /// Code between backticks, whose punctuation is not the note's.
+    private static let inlineCode = TextPattern(#"`[^`]*`"#)
+    /// A question mark that ends a sentence.
+    private static let questionMark = TextPattern(#"\?(\s|$)"#)
+
     case question, workaround, upstream, idea, defect, task
 
     /// Words of a note that says the code is wrong, not merely unfinished.
@@ -38,8 +43,7 @@ public enum MarkerNote: String, Sendable, Hashable {
             || ["should", "is", "are", "can", "could", "does", "do"].contains(firstWord)
                 && !["be", "not", "no", "now", "only", "also"].contains(words.dropFirst().first ?? "be")
         // A question mark ends a question; one in code ("line anchors like `(?m:^)`") asks nothing.
-        let prose = lower.replacingOccurrences(of: #"`[^`]*`"#, with: "", options: .regularExpression)
-        let questionMark = prose.range(of: #"\?(\s|$)"#, options: .regularExpression) != nil
+        let questionMark = Self.questionMark.matches(Self.inlineCode.removingMatches(in: lower))
         if questionMark || asks
             || lower.contains("not sure") || lower.contains("unsure") || lower.contains("don't know")
             || lower.contains("dont know") || lower.contains("don't actually know")

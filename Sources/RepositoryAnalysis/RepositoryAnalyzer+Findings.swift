@@ -366,6 +366,9 @@ extension RepositoryAnalyzer {
 }
 
 extension RepositoryAnalyzer {
+    /// A commit message trailer: `Signed-off-by: `, `Reviewed-by: `.
+    private static let trailer = TextPattern(#"^[A-Z][A-Za-z-]+-by: "#)
+
     /// Words of a fix commit's message that say the bug cannot be reached by a test: found by a fuzzer, not
     /// reachable through the program's inputs, or in text only people read.
     static let untestableWords = [
@@ -451,7 +454,7 @@ extension RepositoryAnalyzer {
                 let hash = parts[0].trimmingCharacters(in: .whitespacesAndNewlines)
                 // Trailers (`Signed-off-by:`) say who, not what.
                 let lines = parts[1].split(separator: "\n", omittingEmptySubsequences: false).filter { line in
-                    line.range(of: #"^[A-Z][A-Za-z-]+-by: "#, options: .regularExpression) == nil
+                    !Self.trailer.matches(line)
                 }
                 let body = lines.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
                 answers[.message(hash: hash)] = String(body.prefix(4_000))

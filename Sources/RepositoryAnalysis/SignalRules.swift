@@ -388,21 +388,22 @@ struct SignalRules {
             "compatibility with",
         ]
         if phrases.contains(where: { lower.contains($0) }) { return true }
-        if lower.range(
-            of: #"\b(in|until|for|with|at) (a |the )?(version |v)\d+(\.0)?\b"#, options: .regularExpression) != nil
-            // "in 3.0.0", "until 2.0": a major release named by its number alone.
-            || lower.range(of: #"\b(in|until|for|at) \d+\.0(\.0)?\b"#, options: .regularExpression) != nil
-        {
-            return true
-        }
-        // A release of a named project: "re-enable after Cleo 3.0 is applied in Poetry", "once Swift 6.2 ships".
-        return lower.range(
-            of: #"\b(after|until|once|when) [a-z][a-z0-9-]* v?\d+\.\d+"#, options: .regularExpression) != nil
+        if Self.majorVersion.matches(lower) || Self.majorNumber.matches(lower) { return true }
+        return Self.projectRelease.matches(lower)
     }
+
+    /// "in version 2", "until v3.0": a major release.
+    private static let majorVersion = TextPattern(#"\b(in|until|for|with|at) (a |the )?(version |v)\d+(\.0)?\b"#)
+    /// "in 3.0.0", "until 2.0": a major release named by its number alone.
+    private static let majorNumber = TextPattern(#"\b(in|until|for|at) \d+\.0(\.0)?\b"#)
+    /// A release of a named project: "re-enable after Cleo 3.0 is applied in Poetry", "once Swift 6.2 ships".
+    private static let projectRelease = TextPattern(#"\b(after|until|once|when) [a-z][a-z0-9-]* v?\d+\.\d+"#)
+    /// `issues/12`, `pull/3030`, `#12`.
+    private static let issueLink = TextPattern(#"(issues|pull)/\d+|#\d+"#)
 
     /// Whether a note links an issue or pull request (`issues/12`, `pull/3030`, `#12`).
     private func linksIssue(_ text: String) -> Bool {
-        text.lowercased().range(of: #"(issues|pull)/\d+|#\d+"#, options: .regularExpression) != nil
+        Self.issueLink.matches(text.lowercased())
     }
 
     /// Whether a note waits on something elsewhere and already links the issue it waits on.

@@ -688,10 +688,9 @@ enum SourceText {
         // An attribute under a note, whose `#` read as a comment opener: `#[test]`, `#[cfg(unix)]`.
         if line.hasPrefix("["), line.hasSuffix("]") { return true }
         // A configuration key (`push:`, `branches: [main]`): a commented-out block of YAML or TOML.
-        if line.range(of: #"^[a-z_][a-z0-9_-]*:( [\[{"']|$)"#, options: .regularExpression) != nil { return true }
+        if Self.configurationKey.matches(line) { return true }
         // A call or subscript that starts the line with no space before its bracket: `foo.bar(x)`, `attrs["k"]`.
-        return line.range(of: #"^[A-Za-z_][A-Za-z0-9_.]*[\(\[][^ ]"#, options: .regularExpression) != nil
-            && !line.contains(" ")
+        return !line.contains(" ") && Self.leadingCall.matches(line)
     }
 
     /// Whether the first code line after the one ending at `lineEnd` (past blank and comment lines, within six,
@@ -718,6 +717,11 @@ enum SourceText {
 
     /// Declarations a marker can sit in: `func name`, `def name`, `function name`, `fn name`, `class Name` and the
     /// like after any modifiers, `const name = (…) =>` in JavaScript, and a C function's head at the line's start.
+    /// A configuration key opening a line: `push:`, `branches: [main]`.
+    private static let configurationKey = TextPattern(#"^[a-z_][a-z0-9_-]*:( [\[{"']|$)"#)
+    /// A call or subscript opening a line: `foo.bar(x)`, `attrs["k"]`.
+    private static let leadingCall = TextPattern(#"^[A-Za-z_][A-Za-z0-9_.]*[\(\[][^ ]"#)
+
     private static let declarationPatterns: [NSRegularExpression] = [
         #"^\s*(?:(?:export|public|private|protected|internal|fileprivate|open|static|async|override|final|default|pub(?:\([a-z]+\))?|mutating|nonisolated|abstract|@\w+(?:\([^)]*\))?)\s+)*(?:func|def|function|fn|class|struct|enum|interface|protocol|trait|actor|extension|impl)\s+([A-Za-z_$][A-Za-z0-9_$]*)"#,
         #"^\s*(?:export\s+)?(?:const|let|var)\s+([A-Za-z_$][A-Za-z0-9_$]*)\s*=\s*(?:async\s*)?(?:<[^>]*>\s*)?(?:\(|function\b|[A-Za-z_$][A-Za-z0-9_$]*\s*=>)"#,
