@@ -170,8 +170,10 @@ struct HistoryReader: Sendable {
                 }
                 rangesDone[index] = true
                 while contiguousDone < ranges.count, rangesDone[contiguousDone] { contiguousDone += 1 }
-                try passReady()
+                // The next range starts before the finished ones are passed on: git keeps both cores busy while
+                // the records are counted.
                 startMore()
+                try passReady()
             }
         }
         try passReady()
