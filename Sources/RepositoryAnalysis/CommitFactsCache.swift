@@ -5,7 +5,7 @@ import Synchronization
 /// measures recency from it before it has seen any commit.
 struct CommitList: Sendable {
     /// Full object names, in `git rev-list` order.
-    var hashes: [String]
+    var hashes: CommitHashes
     /// The newest committer date of the window, in seconds since 1970; `nil` when it is empty.
     var referenceTime: Int64?
 }
@@ -60,16 +60,18 @@ final class CommitFactsCache: Sendable {
     func window(forKey key: String) throws -> CommitList? {
         try withContents { contents in
             guard contents.windowKey == key, !key.isEmpty else { return nil }
-            let hashes = try (0..<contents.windowCount).map { number in
+            var hashes = CommitHashes()
+            for number in 0..<contents.windowCount {
                 var reader = BinaryReader(contents.bytes, at: contents.offsets[number])
-                return try reader.string()
+                // A hash the file spells wrongly makes the list unusable: the window is read again.
+                guard hashes.append(try reader.string().utf8) else { return nil }
             }
             return CommitList(hashes: hashes, referenceTime: contents.referenceTime)
         }
     }
 
     /// The number of each hash's record in the cache, or -1 where the commit is unknown; aligned with `hashes`.
-    func recordNumbers(for hashes: [String]) throws -> [Int32] {
+    func recordNumbers(for hashes: CommitHashes) throws -> [Int32] {
         try withContents { contents in
             if hashes.count <= contents.windowCount,
                 try hashes.indices.allSatisfy({ number in

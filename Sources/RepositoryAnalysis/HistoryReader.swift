@@ -223,14 +223,19 @@ struct HistoryReader: Sendable {
         arguments += [head, "--"]
         let output = try await git.output(arguments)
         // `--timestamp` puts the committer date before each hash: `1700000000 0123abcd…`.
-        var hashes: [String] = []
+        var hashes = CommitHashes()
         var referenceTime: Int64?
         for line in output.split(separator: 0x0A) {
             guard let space = line.firstIndex(of: 0x20),
                 let time = Int64(String(decoding: line[..<space], as: UTF8.self))
             else { continue }
             referenceTime = max(referenceTime ?? time, time)
-            hashes.append(String(decoding: line[(space + 1)...], as: UTF8.self))
+            guard hashes.append(line[(space + 1)...]) else {
+                throw AnalysisError(
+                    code: .gitFailed,
+                    message: "git rev-list listed something that is not a commit hash; run `git fsck` on the repository"
+                )
+            }
         }
         return CommitList(hashes: hashes, referenceTime: referenceTime)
     }

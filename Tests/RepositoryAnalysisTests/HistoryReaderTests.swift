@@ -24,7 +24,7 @@ struct HistoryReaderTests {
             records += chunk.records
             lines += chunk.lines
         }
-        #expect(window.commits.hashes == records.map(\.hash))
+        #expect(Array(window.commits.hashes) == records.map(\.hash))
         return (records, lines, fromGit, window.commits.referenceTime)
     }
 
@@ -95,6 +95,25 @@ struct HistoryReaderTests {
             #expect(forward.fromGit == 0)
             #expect(forward.records == advancedReference.records)
         }
+    }
+
+    @Test(
+        "commit hashes are kept as bytes and read back in hexadecimal; what is not a hash of the list's length is refused"
+    )
+    func commitHashes() {
+        var sha1 = CommitHashes()
+        let first = "0123456789abcdef0123456789abcdef01234567"
+        let appended = [
+            first, "FEDCBA9876543210FEDCBA9876543210FEDCBA98", "0123", "g123456789abcdef0123456789abcdef01234567",
+        ].map { sha1.append($0.utf8) }
+        #expect(appended == [true, true, false, false])
+        #expect(Array(sha1) == [first, "fedcba9876543210fedcba9876543210fedcba98"])
+        var sha256 = CommitHashes()
+        let long = String(repeating: "a1", count: 32)
+        let accepted = sha256.append(long.utf8)
+        #expect(accepted)
+        #expect(Array(sha256) == [long])
+        #expect(CommitHashes().isEmpty)
     }
 
     private static func order(_ first: PatchLine, _ second: PatchLine) -> Bool {
