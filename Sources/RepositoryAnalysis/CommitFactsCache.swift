@@ -144,12 +144,8 @@ final class CommitFactsCache: Sendable {
             offset = head.count
             let others = try cache.withContents { !$0.offsets.isEmpty }
             if others { windowHashes = [] }
-            do {
-                try handle.write(contentsOf: head)
-            } catch {
-                abandon()
-                throw error
-            }
+            // On failure from here on, `deinit` closes and removes the temporary file.
+            try handle.write(contentsOf: head)
         }
 
         deinit {
@@ -204,11 +200,6 @@ final class CommitFactsCache: Sendable {
             guard rename(temporary.path, cache.url.path) == 0 else { throw CocoaError(.fileWriteUnknown) }
             // The loaded file is stale now; it is read again if asked.
             cache.contents.withLock { $0 = nil }
-        }
-
-        private func abandon() {
-            try? handle.close()
-            try? FileManager.default.removeItem(at: temporary)
         }
 
         private func write(_ body: BinaryWriter) throws {
