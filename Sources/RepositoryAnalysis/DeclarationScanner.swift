@@ -47,6 +47,9 @@ enum DeclarationScanner {
         var exports: [String] = []
         /// The modules an entry file re-exports whole.
         var exportedModules: [String] = []
+        /// The modules any JavaScript or TypeScript file re-exports from (`export * from './x'`,
+        /// `export { a } from './y'`), as written: how a package's entry points reach the files users see.
+        var reexports: [String] = []
         /// The names of the public types declared (classes, structures, enumerations, protocols, interfaces, type
         /// aliases): a test that names one of them exercises the file.
         var typeNames: [String] = []
@@ -90,9 +93,12 @@ enum DeclarationScanner {
             return rust(splitLines(bytes))
         case "TypeScript", "JavaScript":
             guard contains(bytes, "export ") else { return Result() }
-            var result = typeScript(splitLines(bytes))
+            let lines = splitLines(bytes)
+            var result = typeScript(lines)
+            let exports = typeScriptExports(lines)
+            result.reexports = exports.reexports
             if name.hasPrefix("index.") || name.hasPrefix("mod.") {
-                (result.exports, result.exportedModules) = typeScriptExports(splitLines(bytes))
+                (result.exports, result.exportedModules) = (exports.names, exports.wholeModules)
             }
             return result
         case "Java":
@@ -588,9 +594,12 @@ enum DeclarationScanner {
 
     /// What a TypeScript or JavaScript entry file re-exports: names from `export { A, B as C } from '…'` and
     /// `export type { … }`, and the modules of `export * from '…'`.
-    private static func typeScriptExports(_ lines: [String]) -> ([String], [String]) {
+    private static func typeScriptExports(
+        _ lines: [String]
+    ) -> (names: [String], wholeModules: [String], reexports: [String]) {
         var names: [String] = []
         var modules: [String] = []
+        var reexports: [String] = []
         var index = 0
         while index < lines.count {
             var line = lines[index].trimmingWhitespace()
@@ -598,6 +607,7 @@ enum DeclarationScanner {
             guard line.hasPrefix("export") else { continue }
             if line.hasPrefix("export *"), let module = quoted(line) {
                 modules.append(module)
+                reexports.append(module)
                 continue
             }
             guard line.hasPrefix("export {") || line.hasPrefix("export type {") else { continue }
@@ -611,8 +621,12 @@ enum DeclarationScanner {
                 guard let last = words.last else { continue }
                 names.append(String(last))
             }
+            // `export { a } from './x'` (the clause may continue on the next line).
+            var rest = String(line[line.index(after: close)...]).trimmingWhitespace()
+            if rest.isEmpty, index < lines.count { rest = lines[index].trimmingWhitespace() }
+            if rest.hasPrefix("from"), let module = quoted(rest) { reexports.append(module) }
         }
-        return (names, modules)
+        return (names, modules, reexports)
     }
 
     /// The text inside the first pair of single or double quotes.

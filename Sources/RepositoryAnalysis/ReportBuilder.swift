@@ -247,8 +247,6 @@ struct ReportBuilder {
         .sorted { $0.path < $1.path }
     }
 
-    /// Files with undocumented public declarations, limited to the product surface: modules the project ships
-    /// (see `ModuleLayout`), without members that implement a requirement of a protocol declared in the repository.
     /// Whether a `Cargo.toml`'s `crate-type` lists only `staticlib` and `cdylib`: a library linked from C.
     static func buildsOnlyForC(_ cargo: String) -> Bool {
         guard let line = cargo.split(separator: "\n").first(where: { $0.hasPrefix("crate-type") }) else {
@@ -258,8 +256,21 @@ struct ReportBuilder {
         return !types.isEmpty && types.allSatisfy { $0 == "staticlib" || $0 == "cdylib" }
     }
 
+    /// Files with undocumented public declarations, limited to the product surface: modules the project ships
+    /// (see `ModuleLayout`), for a JavaScript or TypeScript package the files its entry points reach (see
+    /// `PackageEntryPoints`), without members that implement a requirement of a protocol declared in the repository.
     private func undocumentedFiles() -> [RepositoryReport.UndocumentedFile] {
         let layout = ModuleLayout(manifests: manifests, paths: scanned.map(\.file.path))
+        let paths = Set(scanned.map(\.file.path))
+        let packageEntries = manifests["package.json"].flatMap { PackageEntryPoints(manifest: $0, paths: paths) }
+        let reachable =
+            packageEntries?.reachable(
+                reexports: Dictionary(
+                    scanned.lazy.filter { !$0.declarations.reexports.isEmpty }.map {
+                        ($0.file.path, $0.declarations.reexports)
+                    },
+                    uniquingKeysWith: { first, _ in first }),
+                paths: paths) ?? []
         let requirements = Set(scanned.flatMap(\.declarations.requirements))
         // A package whose entry file (`__init__.py`, `index.ts`) re-exports names makes only those public.
         var entries: [String: (names: Set<String>, files: Set<String>, entry: String)] = [:]
@@ -283,12 +294,17 @@ struct ReportBuilder {
         return scanned.compactMap { file -> RepositoryReport.UndocumentedFile? in
             guard !file.declarations.undocumented.isEmpty, !file.kinds.isGenerated,
                 !(rustForC && file.language == "Rust"),
+                !(Self.family(file.language) == Self.family("JavaScript")
+                    && packageEntries?.isPublic(file.file.path, reachable: reachable) == false),
                 let module = layout.module(of: file.file.path, language: file.language)
             else { return nil }
             let entry = entries[Self.family(file.language) + ":" + module.name]
             let path = file.file.path
             let stem = String(path[..<(path.lastIndex(of: ".") ?? path.endIndex)])
-            let wholeFileExported = entry.map { $0.entry == path || $0.files.contains(stem) } ?? true
+            // A file the package's entry points name is public whole; one they reach by re-exports is public as
+            // far as its module's entry file re-exports it.
+            let named = packageEntries.map { $0.entries.contains(path) || $0.isPublic(path, reachable: []) } ?? false
+            let wholeFileExported = named || (entry.map { $0.entry == path || $0.files.contains(stem) } ?? true)
             let undocumented = file.declarations.undocumented.filter {
                 !($0.inConformingType && requirements.contains($0.name))
                     && (wholeFileExported || entry?.names.contains($0.name) == true)

@@ -293,6 +293,9 @@ struct SignalRules {
             // A note about a file the project no longer has is stale, and one that waits on an issue it already
             // links leaves nothing to do here until that issue moves: neither is a task to suggest.
             if namesMissingPath(first.text) || waitsOnLinkedIssue(first.text) { return nil }
+            // A CI note about a language the project has no file in ("Enable for javascript later" in a Go
+            // project's CodeQL workflow, left from its template) has nothing to act on.
+            if ProjectChecks.isContinuousIntegration(first.path), namesOnlyAbsentLanguages(first.text) { return nil }
             // A note that explains the suppression under it (`# type: ignore[override]`) records a decision, and
             // one that puts a change off until a breaking release ("remove in version 2", "kept for compatibility")
             // waits on that release.
@@ -334,6 +337,26 @@ struct SignalRules {
                         + (met.map { [$0] } ?? []),
                     metrics: metrics))
         }
+    }
+
+    /// Language names as CI configuration writes them (CodeQL's `languages`, a matrix), by the analysis's name.
+    /// English words that are also languages (go, swift) are not among them.
+    private static let languageWords: [String: [String]] = [
+        "javascript": ["JavaScript", "TypeScript"], "typescript": ["TypeScript"], "python": ["Python"],
+        "java": ["Java", "Kotlin"], "kotlin": ["Kotlin"], "csharp": ["C#"], "c#": ["C#"], "cpp": ["C++", "C"],
+        "c++": ["C++", "C"], "ruby": ["Ruby"], "rust": ["Rust"], "php": ["PHP"],
+    ]
+
+    /// Whether `text` names at least one programming language and the repository has files in none of them.
+    private func namesOnlyAbsentLanguages(_ text: String) -> Bool {
+        let present = Set(report.languages.filter { $0.files > 0 }.map(\.language))
+        var named = false
+        for word in text.lowercased().split(whereSeparator: { !$0.isLetter && $0 != "#" && $0 != "+" }) {
+            guard let languages = Self.languageWords[String(word)] else { continue }
+            if languages.contains(where: present.contains) { return false }
+            named = true
+        }
+        return named
     }
 
     /// Whether `text` names a path (`tests/all.test`) that no tracked file has or ends with.

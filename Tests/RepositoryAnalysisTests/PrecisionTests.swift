@@ -113,6 +113,62 @@ struct PrecisionTests {
         }
     }
 
+    @Test("a JavaScript package's surface is what its entry points name and re-export, build output mapped to src")
+    func packageEntryPoints() async throws {
+        try await withRepository { repository in
+            // `main` names build output; `exports` adds one file and an "unsafe" wildcard over everything.
+            try repository.write(
+                """
+                {"name": "fetcher", "main": "dist/index.js",
+                 "exports": {".": {"import": "./dist/index.js", "require": "./dist/index.cjs"},
+                             "./adapters/http": "./src/adapters/http.ts", "./unsafe/*": "./src/*",
+                             "./package.json": "./package.json"}}
+                """, to: "package.json")
+            try repository.write(
+                "export * from './client';\nexport { retry } from \"./retry.js\";\nimport { x } from './helpers/x';\n",
+                to: "src/index.ts")
+            try repository.write("export function get(url: string) {}\n", to: "src/client.ts")
+            try repository.write("export function retry(times: number) {}\n", to: "src/retry.ts")
+            try repository.write("export function request() {}\n", to: "src/adapters/http.ts")
+            // Imported by the entry, never re-exported: reachable only through `./unsafe/*`.
+            try repository.write("export function x() {}\n", to: "src/helpers/x.ts")
+            try repository.write("export const VERSION = '1.0';\n", to: "src/env/data.ts")
+            // Another folder with no entry file of its own, which the entry points never reach.
+            try repository.write("export function build() {}\n", to: "lib/build.js")
+            try await repository.commit("Start", date: Day.at(1))
+            let surface = try await analyze(repository.url).undocumentedFiles.map(\.path)
+            #expect(surface == ["src/adapters/http.ts", "src/client.ts", "src/retry.ts"])
+            // Without entry points, the entry file's re-exports alone decide.
+            try repository.write("{\"name\": \"fetcher\", \"private\": true}\n", to: "package.json")
+            try await repository.commit("Workspace root", date: Day.at(2))
+            let reexported = try await analyze(repository.url).undocumentedFiles.map(\.path)
+            #expect(reexported == ["lib/build.js", "src/client.ts", "src/retry.ts"])
+        }
+    }
+
+    @Test("a CI note about a language the project has no file in is left out; one about a language it has stays")
+    func ciNoteAboutAbsentLanguage() async throws {
+        try await withRepository { repository in
+            try repository.write(
+                """
+                jobs:
+                  analyze:
+                    strategy:
+                      matrix:
+                        # TODO: Enable for javascript later
+                        language: ["go"]
+                    steps:
+                      # TODO: enable the go race detector once the flaky tests are fixed
+                      - run: go test ./...
+                """, to: ".github/workflows/codeql.yml")
+            try repository.write("package web\n\nfunc Serve() {}\n", to: "web.go")
+            try await repository.commit("Start", date: Day.at(1))
+            let texts = try await analyze(repository.url).signals.filter { $0.kind == .marker }.map(\.summary)
+            #expect(texts.count == 1, "\(texts)")
+            #expect(texts.first?.contains("race detector") == true, "\(texts)")
+        }
+    }
+
     @Test("vendored, linguist-marked, generated and copied files leave the findings")
     func vendoredAndGenerated() async throws {
         try await withRepository { repository in
