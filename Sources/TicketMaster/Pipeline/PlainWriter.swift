@@ -309,7 +309,12 @@ struct Wording {
         case .defectHotspot:
             let untested = metric("untested-fixes")
             let fixes = metric("fix-commits")
-            title = "Add regression tests for \(untested) untested bug fixes in \(shown)"
+            // A declaration file's bugs are wrong types: the test that keeps one fixed is code that must type-check.
+            let declarations = [".d.ts", ".d.mts", ".d.cts"].contains { path.hasSuffix($0) }
+            title =
+                declarations
+                ? "Add type tests for \(untested) untested fixes to \(shown)"
+                : "Add regression tests for \(untested) untested bug fixes in \(shown)"
             let facts =
                 "\(fixes) of the \(metric("commits")) commits that changed `\(path)` (\(metric("lines")) lines) "
                 + "fixed bugs, \(metric("fixes-last-year")) of them in the last year. \(untested) of the fixes of the "
@@ -317,11 +322,18 @@ struct Wording {
                 + "them."
             context = facts
             proposal =
-                "For each commit listed in Evidence, add a test of the behaviour it fixed"
-                + (test.map { " (run with \($0))" } ?? "") + ", so that the bug cannot come back unnoticed. Where "
-                + "several fixes touched the same function, consider whether it needs simplifying."
+                declarations
+                ? "For each commit listed in Evidence, add a type test: code that uses the declaration it corrected "
+                    + "and fails to type-check without the fix" + (test.map { " (checked by \($0))" } ?? "")
+                    + ", so that the wrong type cannot come back unnoticed."
+                : "For each commit listed in Evidence, add a test of the behaviour it fixed"
+                    + (test.map { " (run with \($0))" } ?? "") + ", so that the bug cannot come back unnoticed. "
+                    + "Where several fixes touched the same function, consider whether it needs simplifying."
             criteria = [
-                "The behaviour each fix commit listed in Evidence corrected is covered by a test",
+                declarations
+                    ? "Each declaration a fix commit listed in Evidence corrected is used in a type test that fails "
+                        + "to type-check without the fix"
+                    : "The behaviour each fix commit listed in Evidence corrected is covered by a test",
                 (test.map { "\($0) passes" } ?? "The tests pass"),
             ]
             labels = ["testing"]

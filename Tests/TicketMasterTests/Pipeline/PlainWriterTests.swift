@@ -81,6 +81,25 @@ struct PlainWriterTests {
                 "`tests/test_throttle.py`"))
     }
 
+    @Test("untested fixes ask for regression tests; in a type declaration file, for type tests")
+    func defectHotspot() {
+        let npm = Toolchain(ecosystem: "npm", testCommand: "npm test", testFolder: "test")
+        func hotspot(_ path: String) -> Signal {
+            var hotspot = signal(.defectHotspot, .medium, path: path)
+            hotspot.evidence.metrics = [
+                Metric("untested-fixes", 4), Metric("fix-commits", 35), Metric("commits", 145), Metric("lines", 569),
+            ]
+            return hotspot
+        }
+        let code = draft([hotspot("lib/adapters/xhr.js")], toolchain: npm)
+        #expect(code.title == "Add regression tests for 4 untested bug fixes in lib/adapters/xhr.js")
+        #expect(code.body.contains("add a test of the behaviour it fixed (run with `npm test`)"))
+        let types = draft([hotspot("index.d.ts")], toolchain: npm)
+        #expect(types.title == "Add type tests for 4 untested fixes to index.d.ts")
+        #expect(types.body.contains("fails to type-check without the fix (checked by `npm test`)"))
+        #expect(!types.body.contains("behaviour it fixed"))
+    }
+
     @Test("known breakages a shell suite records are a bug to fix, never tests to decide on")
     func knownBreakages() {
         let commit = CommitReference(
