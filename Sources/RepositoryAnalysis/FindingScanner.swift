@@ -469,6 +469,8 @@ enum FindingScanner {
                     hits.append(hit(raw, number, "import", module))
                 }
             case "JavaScript", "TypeScript":
+                // Commented-out code (`// require('./_supports-color')`) references nothing.
+                if line.hasPrefix("//") || line.hasPrefix("/*") || line.hasPrefix("*") { continue }
                 for opener in [" from '", " from \"", "require('", "require(\"", "import('", "import(\""] {
                     guard let range = line.range(of: opener) else { continue }
                     let rest = line[range.upperBound...]

@@ -140,8 +140,11 @@ extension RepositoryAnalyzer {
                 broken.append((file, hit, ["Sources/\(name)"]))
             }
         }
+        // A path the repository ignores is made by the build (`dist/` after `tsc`, in a `.gitignore`): an example
+        // importing `../../dist/source/index.js` works once the project is built.
+        let ignored = try await ignoredPaths(Array(Set(broken.flatMap(\.2))), git: git)
         var references: [RepositoryReport.BrokenReference] = []
-        for (file, hit, candidates) in broken {
+        for (file, hit, candidates) in broken where !candidates.contains(where: ignored.contains) {
             let removed = try await deletion(of: candidates)
             // A Swift module or a C header counts only when history shows the project deleted it: otherwise it is
             // a dependency's, the system's or the build's.
@@ -152,6 +155,15 @@ extension RepositoryAnalyzer {
                     removedIn: removed))
         }
         return references.sorted { ($0.path, $0.line) < ($1.path, $1.line) }
+    }
+
+    /// Which of `paths` the repository's ignore rules (`.gitignore`, `.git/info/exclude`) cover.
+    static func ignoredPaths(_ paths: [String], git: GitProcess) async throws -> Set<String> {
+        guard !paths.isEmpty else { return [] }
+        // Exit status 1 means none is ignored; anything else but 0 (no repository, say) leaves them all counted.
+        let (output, completion) = try await git.capture(["check-ignore", "--"] + paths.sorted())
+        guard completion.status == 0 else { return [] }
+        return Set(String(decoding: output, as: UTF8.self).split(separator: "\n").map(String.init))
     }
 
     /// The paths a reference could have meant when it resolves to none of them; nil when it resolves, or cannot be
