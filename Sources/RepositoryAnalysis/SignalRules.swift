@@ -269,6 +269,8 @@ struct SignalRules {
             if MarkerNote.isCleanupWish(first.text) { severity = severity == .high ? .medium : .low }
             // So does one about a cost, the tests' coverage or a message's wording: below a wrong result.
             if MarkerNote.isMinorConcern(first.text) { severity = severity == .high ? .medium : .low }
+            // And one in CI configuration: it concerns the project's own checks, never what its users run.
+            if ProjectChecks.isContinuousIntegration(first.path) { severity = severity == .high ? .medium : .low }
             // A marker with no text, a word or two, a note that trails off, or one that names nothing ("Come up with
             // a cleaner solution", "this isn't quite right") says too little to act on.
             let trailing = first.text.hasSuffix("...") || first.text.hasSuffix("…") || first.text.hasSuffix(":")
@@ -406,6 +408,10 @@ struct SignalRules {
         let lower = text.lowercased()
         let phrases = [
             "next major", "major version", "major release", "breaking release", "breaking change",
+            // A change that waits until an old runtime is no longer supported ("When targeting Node.js 16, use
+            // replaceAll").
+            "when targeting", "when we target", "once we target", "when we drop", "once we drop", "when dropping",
+            "after dropping", "when we require", "once we require", "once the minimum", "when the minimum",
             "next semver", "semver release", "semver-breaking", "semver breaking", "semver-incompatible",
             "semver incompatible", "for compatibility", "for backward compatibility", "for backwards compatibility",
             "compatibility with",
@@ -429,12 +435,19 @@ struct SignalRules {
         Self.issueLink.matches(text.lowercased())
     }
 
-    /// Whether a note waits on something elsewhere and already links the issue it waits on.
+    /// An issue named so that the note is plainly tracked there: a link to it, or `see #12`, `issue #12`, `GH-12`.
+    private static let trackingIssue = TextPattern(
+        #"(issues|pull)/\d+|(see|issue|bug|ticket|pr|tracked in|tracking|cf\.?|refs?)[ :]*#\d+|gh-\d+"#)
+
+    /// Whether a note is tracked in an issue it names: it links one, or it waits on something (or names what would
+    /// settle it: `#76 would make this superfluous`) and cites an issue number.
     private func waitsOnLinkedIssue(_ text: String) -> Bool {
         let lower = text.lowercased()
+        if Self.trackingIssue.matches(lower) { return true }
         let waits = [
             "blocked", "waiting", "wait for", "until", "once ", "when ", "upstream", "depends on", "due to",
-            "because of",
+            "because of", "would make", "superfluous", "obsolete", "would fix", "will fix", "fixed by", "would solve",
+            "will solve", "resolves", "addressed in", "handled in",
         ]
         .contains { lower.contains($0) }
         return waits && linksIssue(text)
@@ -512,6 +525,9 @@ struct SignalRules {
             // Tests, fixtures, examples, scripts and docs hold data and usage, not design only one person knows.
             let flags = FileKinds.DirectoryFlags(owner.path[...])
             guard !flags.isTest, !flags.isNonSource, !flags.isDocumentation else { return nil }
+            // Nor do a forge's or a tool's settings (`.github/workflows/`, `.circleci/`): configuration anyone can
+            // read, not design.
+            guard !owner.path.hasPrefix(".") else { return nil }
             // The project's lead owning a part of it is how the project is run, not a risk its maintainers miss.
             guard top.email.lowercased() != lead else { return nil }
             // An owner who left years ago took the knowledge along: nobody is left to share it.

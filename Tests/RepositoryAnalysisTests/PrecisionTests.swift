@@ -158,14 +158,19 @@ struct PrecisionTests {
                         # TODO: Enable for javascript later
                         language: ["go"]
                     steps:
-                      # TODO: enable the go race detector once the flaky tests are fixed
+                      # FIXME: the race detector is off because the flaky tests fail with it
                       - run: go test ./...
                 """, to: ".github/workflows/codeql.yml")
             try repository.write("package web\n\nfunc Serve() {}\n", to: "web.go")
             try await repository.commit("Start", date: Day.at(1))
-            let texts = try await analyze(repository.url).signals.filter { $0.kind == .marker }.map(\.summary)
-            #expect(texts.count == 1, "\(texts)")
-            #expect(texts.first?.contains("race detector") == true, "\(texts)")
+            // Two years on, the FIXME left is a step below where it would be in code: it concerns the project's
+            // own checks.
+            let notes = try await analyze(repository.url, AnalysisOptions(now: Day.at(800))).signals.filter {
+                $0.kind == .marker
+            }
+            #expect(notes.map(\.summary).count == 1, "\(notes.map(\.summary))")
+            #expect(notes.first?.summary.contains("race detector") == true)
+            #expect(notes.first?.severity == .medium)
         }
     }
 

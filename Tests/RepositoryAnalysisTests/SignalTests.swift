@@ -289,6 +289,9 @@ struct SignalTests {
                 // TODO: should getEnv logic be moved into find()
                 // FIXME: This should not return a `Result`. Fix this in the next semver release.
                 // TODO: Remove this check in 3.0.0
+                // TODO: #76 would make this superfluous
+                // FIXME: the parser drops the last byte of a chunk, see #812
+                // TODO: When targeting Node.js 16, use String.prototype.replaceAll
                 """, to: "src/a.c")
             try repository.write("int b;\n", to: "tests/jq.test")
             try await repository.commit("Start", date: Day.at(1))
@@ -317,8 +320,10 @@ struct SignalTests {
             #expect(!bySummary.keys.contains { $0.contains("86730") }, "a limit that waits on an upstream issue")
             #expect(!bySummary.keys.contains { $0.contains("version 2") }, "a change put off until a breaking release")
             #expect(!bySummary.keys.contains { $0.contains("incompatible") }, "the reason for a suppression")
+            #expect(!bySummary.keys.contains { $0.contains("#76") || $0.contains("#812") }, "tracked in its issue")
+            #expect(!bySummary.keys.contains { $0.contains("Node.js 16") }, "waits until an old runtime is dropped")
             #expect(bySummary.keys.contains { $0.contains("copies every frame") })
-            #expect(report.markers.count == 15, "the notes are still listed in the report")
+            #expect(report.markers.count == 18, "the notes are still listed in the report")
             #expect(
                 bySummary.keys.contains(
                     "XXX in src/b.c:2, unchanged for 499 days: pass the whole state through; "
@@ -412,6 +417,9 @@ struct SignalTests {
                 if index < 20 {
                     try repository.write("\(index)\n", to: "tests/fixtures/case\(index).txt")
                     try await repository.commit("Fixture \(index)", date: Day.at(Double(index)), author: authors[2])
+                    // Nor is one person keeping the CI settings.
+                    try repository.write("# \(index)\non: push\n", to: ".github/workflows/ci.yml")
+                    try await repository.commit("CI \(index)", date: Day.at(Double(index)), author: authors[2])
                 }
             }
             let report = try await analyze(repository.url)
@@ -426,7 +434,7 @@ struct SignalTests {
             #expect(!later.signals.contains { $0.kind == .busFactor })
 
             // Once ada makes most of the project's commits, she leads it: a part she owns is how it is run.
-            for index in 0..<60 {
+            for index in 0..<80 {
                 try repository.write("\(index)\n", to: "core/engine\(index % 4).c")
                 try await repository.commit("More \(index)", date: Day.at(Double(30 + index)), author: authors[0])
             }
