@@ -413,10 +413,20 @@ struct Wording {
             if title.count > 80 { title = "Decide on \(count) \(tests) \(marking) in \(file)" }
             if title.count > 80 { title = "Decide on \(count) skipped \(tests) in \(file)" }
             let it = count == 1 ? "it" : "each"
+            // Reasons the markers give are quoted: the question is whether they still hold, not what they are.
+            let givenReasons = Array(
+                Set(lead.evidence.locations.compactMap { $0.excerpt.flatMap(Self.skipReason) })
+            )
+            .sorted()
             context =
                 "`\(path)` has \(count == 1 ? "a test" : "\(count) tests") \(marking)\(since) "
                 + "(listed in Evidence). Such a test either describes behaviour the project still wants, or a "
-                + "restriction it has chosen; the marker says neither."
+                + "restriction it has chosen; "
+                + (givenReasons.isEmpty
+                    ? "the marker says neither."
+                    : "the markers give "
+                        + givenReasons.prefix(3).map { PlainWriter.codeSpan($0) }.joined(separator: ", ")
+                        + " as the reason, but not whether it still holds.")
             proposal =
                 "Run \(it) with the marker removed" + (test.map { " (\($0))" } ?? "")
                 + ". If the behaviour is wanted, fix the code and remove the marker; if the restriction is intended, "
@@ -479,6 +489,18 @@ struct Wording {
                     criteria = [
                         "`\(shownName)` runs on CI without the marker and passes",
                         (test.map { "\($0) passes on CI" } ?? "The tests pass on CI"),
+                    ]
+                case .flaky:
+                    title = "Make \(shownName) reliable and run it again (\(marking) as flaky)"
+                    if title.count > 80 { title = "Make \(shownName) in \(file) reliable again" }
+                    if title.count > 80 { title = "Make the flaky test in \(file) reliable again" }
+                    proposal =
+                        "Run the test repeatedly with the marker removed" + (test.map { " (\($0))" } ?? "")
+                        + " to see how it fails, then remove the cause (a race with the event it waits for, a fixed "
+                        + "timeout, shared state) rather than the test, and remove the marker."
+                    criteria = [
+                        "`\(shownName)` runs without the marker and passes on 50 consecutive runs",
+                        (test.map { "\($0) passes" } ?? "The tests pass"),
                     ]
                 case .other:
                     context +=
@@ -614,7 +636,9 @@ struct Wording {
     static func skipReason(_ excerpt: String) -> String? {
         let patterns = [
             #"reason\s*=\s*(['"])(.+?)\1"#,
-            #"(?:mark\.skip|mark\.xfail|unittest\.skip|skipTest|\bt\.Skip|XCTSkip|@Disabled|@Ignore)\w*\(\s*(['"])(.+?)\1"#,
+            #"(?:mark\.skip|mark\.xfail|unittest\.skip|skipTest|\bt\.Skip|XCTSkip|@Disabled|@Ignore|\.disabled)\w*\(\s*(['"])(.+?)\1"#,
+            // Rust's `#[ignore = "reason"]`.
+            #"#\[ignore\s*=\s*(")(.+?)\1"#,
         ]
         for pattern in patterns {
             guard let regex = try? NSRegularExpression(pattern: pattern),
@@ -627,9 +651,10 @@ struct Wording {
         return nil
     }
 
-    /// What a skip reason says is missing: the behaviour itself, or an environment the test needs.
+    /// What a skip reason says is missing: the behaviour itself, an environment the test needs, or a test that
+    /// passes only sometimes.
     enum SkipReason {
-        case unimplemented, environment, other
+        case unimplemented, environment, flaky, other
 
         init(_ reason: String) {
             let lower = reason.lowercased()
@@ -638,7 +663,11 @@ struct Wording {
             {
                 self = .unimplemented
             } else if lower.range(
-                of: #"\bci\b|github actions|travis|appveyor|flaky|in ci"#, options: .regularExpression)
+                of: #"flaky|flakey|intermittent|sometimes|not always|racy|unreliable"#, options: .regularExpression)
+                != nil
+            {
+                self = .flaky
+            } else if lower.range(of: #"\bci\b|github actions|travis|appveyor|in ci"#, options: .regularExpression)
                 != nil
             {
                 self = .environment

@@ -178,12 +178,29 @@ struct PlainWriterTests {
         let ci = draft([skipped("@pytest.mark.skip(reason='Doesn’t work in CI')", "test_upgrade")], toolchain: python)
         #expect(ci.title == "Make test_upgrade run on CI again (skipped: Doesn’t work in CI)")
         #expect(ci.body.contains("fix the test or the CI environment"))
+        let flaky = draft(
+            [skipped("@pytest.mark.skip(reason='flaky: the event does not always arrive')", "test_wait")],
+            toolchain: python)
+        #expect(flaky.title == "Make test_wait reliable and run it again (skipped as flaky)")
+        #expect(flaky.body.contains("Run the test repeatedly with the marker removed (`pytest`)"))
+        #expect(!flaky.body.contains("on CI"))
         let other = draft([skipped("@unittest.skip(\"slow on Windows\")", "test_big")], toolchain: python)
         #expect(other.title == "Decide on test_big, skipped in test_cli.py")
         #expect(other.body.contains("with the reason `slow on Windows`"))
         // A test's name is not its reason, and metrics are not listed: the context states the numbers.
         #expect(Wording.skipReason("it.skip('removes undefined headers', async () => {") == nil)
         #expect(!other.body.contains("tests: 1"))
+        #expect(Wording.skipReason(#"#[ignore = "This test is flaky on macOS"]"#) == "This test is flaky on macOS")
+        #expect(Wording.skipReason(#"@Test(.disabled("needs a network"))"#) == "needs a network")
+
+        // Several tests whose markers give reasons: the reasons are quoted, never "the marker says neither".
+        var two = skipped(#"#[ignore = "This test is flaky"]"#, "shutdown_write")
+        two.evidence.locations.append(
+            SourceLocation(path: "tests/test_cli.py", startLine: 30, excerpt: "@unittest.skip(\"slow on Windows\")"))
+        two.evidence.metrics = [Metric("tests", 2)]
+        let both = draft([two], toolchain: python)
+        #expect(both.body.contains("the markers give `This test is flaky`, `slow on Windows` as the reason"))
+        #expect(!both.body.contains("says neither"))
 
         // A later change to the file and the code, naming what the test is about: the skip may be stale.
         var stale = skipped("@pytest.mark.skip('unimplemented')", "test_unset_host_header")
