@@ -662,12 +662,18 @@ extension RepositoryAnalyzer {
     }
 
     /// The words of a test's name or a commit subject, singular and lower-cased, without `test` and short words:
-    /// `test_unset_host_header` gives unset, host and header.
+    /// `test_unset_host_header` gives unset, host and header. A hyphenated name is one word: `cacheable-request`
+    /// (a package) shares nothing with "request".
     static func nameWords(_ text: String) -> Set<String> {
         var words: [String] = []
         var current = ""
-        for character in text {
+        let characters = Array(text)
+        for (position, character) in characters.enumerated() {
             if character.isLetter, !(character.isUppercase && current.last.map(\.isLowercase) == true) {
+                current.append(character)
+            } else if character == "-", current.last?.isLetter == true,
+                position + 1 < characters.count, characters[position + 1].isLetter
+            {
                 current.append(character)
             } else {
                 words.append(current)

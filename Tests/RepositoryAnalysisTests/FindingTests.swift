@@ -507,9 +507,13 @@ struct FindingTests {
         try await withRepository { repository in
             try repository.write(
                 "// TODO: Re-enable this test once inner literal extraction works.\nfn candidate_lines() {}\n"
-                    + "// TODO: look up metadata when the worktree is known to be broken, e.g. on repair\nfn b() {}\n",
+                    + "// TODO: look up metadata when the worktree is known to be broken, e.g. on repair\nfn b() {}\n"
+                    + "// TODO: remove this when `cacheable-request` supports async request functions\nfn c() {}\n",
                 to: "src/matcher.rs")
             try await repository.commit("Migrate to regex 1.9", date: Day.at(1))
+            // A test of the dependency's behaviour names it, but is not the dependency supporting anything.
+            try repository.write("#[test]\nfn cache() {}\n", to: "tests/cache.rs")
+            try await repository.commit("Test internal modifications by cacheable-request", date: Day.at(3))
             try repository.write("pub fn other() {}\n", to: "src/literal.rs")
             try await repository.commit("Fix the worktree lookup for broken repositories", date: Day.at(5))
             try repository.write("pub fn extract() {}\n", to: "src/literal.rs")
