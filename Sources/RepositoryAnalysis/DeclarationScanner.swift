@@ -146,6 +146,49 @@ enum DeclarationScanner {
         return headings
     }
 
+    /// The identifiers a documentation page shows as code: inside `` `code` `` spans (and reStructuredText's
+    /// ``` ``code`` ```), fenced code blocks and headings. A declaration a guide explains this way is documented,
+    /// even without a comment of its own.
+    static func codeNames(_ bytes: UnsafeRawBufferPointer) -> [String] {
+        var names = Set<String>()
+        func collect(_ text: Substring) {
+            var current = ""
+            for character in text {
+                if character.isLetter || character.isNumber || character == "_" || character == "$" {
+                    current.append(character)
+                } else {
+                    if current.count >= 3, current.first?.isNumber == false { names.insert(current) }
+                    current = ""
+                }
+            }
+            if current.count >= 3, current.first?.isNumber == false { names.insert(current) }
+        }
+        var fenced = false
+        for line in splitLines(bytes) {
+            let trimmed = line.trimmingWhitespace()
+            if trimmed.hasPrefix("```") || trimmed.hasPrefix("~~~") {
+                fenced.toggle()
+                continue
+            }
+            if fenced || trimmed.hasPrefix("#") {
+                collect(Substring(trimmed))
+                continue
+            }
+            // A list item that is only a name (`- ``Router``` in a DocC topic group, an index of symbols) lists the
+            // declaration without saying anything about it.
+            if trimmed.hasPrefix("- ") || trimmed.hasPrefix("* ") {
+                let item = trimmed.dropFirst(2).trimmingCharacters(in: .whitespaces)
+                if item.hasPrefix("`"), item.hasSuffix("`"), item.dropFirst().dropLast().allSatisfy({ $0 != " " }) {
+                    continue
+                }
+            }
+            // Every other backtick-delimited stretch is code.
+            let parts = trimmed.split(separator: "`", omittingEmptySubsequences: false)
+            for (index, part) in parts.enumerated() where index % 2 == 1 { collect(part) }
+        }
+        return names.sorted()
+    }
+
     static func splitLines(_ bytes: UnsafeRawBufferPointer) -> [String] {
         bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map {
             String(decoding: UnsafeRawBufferPointer(rebasing: $0), as: UTF8.self)

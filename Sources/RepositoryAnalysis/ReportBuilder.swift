@@ -289,6 +289,8 @@ struct ReportBuilder {
                 Set(file.declarations.exports), Set(files), file.file.path
             )
         }
+        // A declaration a guide or the README shows as code is documented there (got's `documentation/*.md`).
+        let mentioned = Set(scanned.lazy.flatMap(\.documentedNames))
         // A crate built only as a library for C callers (git's `crate-type = ["staticlib"]`) has no Rust users.
         let rustForC = manifests["Cargo.toml"].map(Self.buildsOnlyForC) ?? false
         return scanned.compactMap { file -> RepositoryReport.UndocumentedFile? in
@@ -306,7 +308,7 @@ struct ReportBuilder {
             let named = packageEntries.map { $0.entries.contains(path) || $0.isPublic(path, reachable: []) } ?? false
             let wholeFileExported = named || (entry.map { $0.entry == path || $0.files.contains(stem) } ?? true)
             let undocumented = file.declarations.undocumented.filter {
-                !($0.inConformingType && requirements.contains($0.name))
+                !($0.inConformingType && requirements.contains($0.name)) && !mentioned.contains($0.name)
                     && (wholeFileExported || entry?.names.contains($0.name) == true)
             }
             guard !undocumented.isEmpty else { return nil }

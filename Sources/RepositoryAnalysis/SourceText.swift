@@ -690,8 +690,13 @@ enum SourceText {
         // A configuration key (`push:`, `branches: [main]`): a commented-out block of YAML or TOML.
         if Self.configurationKey.matches(line) { return true }
         // A call or subscript that starts the line with no space before its bracket: `foo.bar(x)`, `attrs["k"]`.
-        return !line.contains(" ") && Self.leadingCall.matches(line)
+        if !line.contains(" ") && Self.leadingCall.matches(line) { return true }
+        // A whole call, whatever its arguments hold: `NSLog("URLSession: \(session), reason: \(reason ?? Data())")`.
+        return Self.wholeCall.matches(line)
     }
+
+    /// A line that is one call: a name, dotted or not, its `(` right after, and the line ending at a `)`.
+    private static let wholeCall = TextPattern(#"^[A-Za-z_][A-Za-z0-9_.]*\(.*\)$"#)
 
     /// Whether the first code line after the one ending at `lineEnd` (past blank and comment lines, within six,
     /// but not past another note) carries a suppression of `FindingScanner.suppressionPatterns`.

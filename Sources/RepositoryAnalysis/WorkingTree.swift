@@ -60,6 +60,9 @@ struct ScannedFile: Sendable, Hashable {
     var hasInlineTests = false
     /// Headings, for the README only.
     var headings: [String] = []
+    /// The identifiers a documentation file shows as code (see `DeclarationScanner.codeNames`): a declaration it
+    /// names is documented there.
+    var documentedNames: [String] = []
     /// The text of a build or test manifest at the root (`Package.swift`, `pyproject.toml`, `package.json`,
     /// `Makefile`, …), which tells the module layout and the project's own build and test commands.
     var manifestText: String?
@@ -252,6 +255,9 @@ struct WorkingTree: Sendable {
                         isShipped: !scanned.kinds.isNonSource && scanned.kinds.testKey == nil)
                 } else {
                     scanned.findings.secrets = FindingScanner.secrets(in: bytes, isTest: scanned.kinds.isTest)
+                }
+                if scanned.kinds.isDocumentation {
+                    scanned.documentedNames = DeclarationScanner.codeNames(bytes)
                 }
                 if !file.path.contains("/"), FileKinds.name(of: file.path).lowercased().hasPrefix("readme") {
                     scanned.headings = DeclarationScanner.headings(bytes) + ProjectChecks.readmeContentSections(bytes)

@@ -146,6 +146,30 @@ struct PrecisionTests {
         }
     }
 
+    @Test("a declaration a guide shows as code is documented there; one a list only names is not")
+    func documentedInGuides() async throws {
+        try await withRepository { repository in
+            try repository.write(
+                "def parse_header(line):\n    return line\n\n\ndef render(page):\n    return page\n\n\n"
+                    + "def flush(stream):\n    return stream\n", to: "pkg/core.py")
+            try repository.write("", to: "pkg/__init__.py")
+            try repository.write(
+                """
+                # Guide
+
+                Call `parse_header(line)` on each line of the request; it returns the header.
+
+                ## Reference
+
+                - `render`
+                - `flush`
+                """, to: "docs/guide.md")
+            try await repository.commit("Start", date: Day.at(1))
+            let file = try #require(try await analyze(repository.url).undocumentedFiles.first)
+            #expect(file.undocumented.map(\.name) == ["render", "flush"])
+        }
+    }
+
     @Test("a CI note about a language the project has no file in is left out; one about a language it has stays")
     func ciNoteAboutAbsentLanguage() async throws {
         try await withRepository { repository in
