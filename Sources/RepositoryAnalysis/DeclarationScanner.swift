@@ -47,6 +47,11 @@ enum DeclarationScanner {
         var exports: [String] = []
         /// The modules an entry file re-exports whole.
         var exportedModules: [String] = []
+        /// For a Rust crate root (`lib.rs`): the modules it declares without `pub` (`mod sys;`), whose `pub` items
+        /// users reach only through the root's `pub use`, and the names those `pub use` lines re-export.
+        var privateModules: [String] = []
+        /// See `privateModules`.
+        var publicUses: [String] = []
         /// The modules any JavaScript or TypeScript file re-exports from (`export * from './x'`,
         /// `export { a } from './y'`), as written: how a package's entry points reach the files users see.
         var reexports: [String] = []
@@ -90,7 +95,10 @@ enum DeclarationScanner {
             return go(splitLines(bytes))
         case "Rust":
             guard contains(bytes, "pub ") else { return Result() }
-            return rust(splitLines(bytes))
+            let lines = splitLines(bytes)
+            var result = rust(lines)
+            if name == "lib.rs" { (result.privateModules, result.publicUses) = rustCrateRoot(lines) }
+            return result
         case "TypeScript", "JavaScript":
             guard contains(bytes, "export ") else { return Result() }
             let lines = splitLines(bytes)
@@ -722,6 +730,35 @@ enum DeclarationScanner {
         ("struct ", .type), ("enum ", .type), ("trait ", .type), ("type ", .type), ("union ", .type),
         ("const ", .member), ("static ", .member),
     ]
+
+    /// A crate root's private modules (`mod sys;`, `pub(crate) mod util;`) and the names its `pub use` lines
+    /// re-export (`pub use poll::{Poll, Registry};`, `pub use token::Token;`).
+    private static func rustCrateRoot(_ lines: [String]) -> (modules: [String], uses: [String]) {
+        var modules: [String] = []
+        var uses: [String] = []
+        var index = 0
+        while index < lines.count {
+            var line = lines[index].trimmingWhitespace()
+            index += 1
+            if line.hasPrefix("mod ") || line.hasPrefix("pub(crate) mod ") || line.hasPrefix("pub(super) mod "),
+                let keyword = line.range(of: "mod ")
+            {
+                let name = line[keyword.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "_" }
+                if !name.isEmpty { modules.append(String(name)) }
+            } else if line.hasPrefix("pub use ") {
+                while !line.contains(";"), index < lines.count {
+                    line += " " + lines[index].trimmingWhitespace()
+                    index += 1
+                }
+                let path = line.dropFirst(8).prefix { $0 != ";" }
+                let names = path.contains("{") ? path.drop { $0 != "{" } : path.split(separator: ":").last ?? ""
+                for word in names.split(whereSeparator: { !$0.isLetter && !$0.isNumber && $0 != "_" }) {
+                    uses.append(String(word))
+                }
+            }
+        }
+        return (modules, uses)
+    }
 
     private static func rust(_ lines: [String]) -> Result {
         var result = Result()

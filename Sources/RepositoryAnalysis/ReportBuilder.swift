@@ -289,6 +289,26 @@ struct ReportBuilder {
                 Set(file.declarations.exports), Set(files), file.file.path
             )
         }
+        // A Rust crate root's private modules (`mod sys;`) reach users only through its `pub use` names.
+        var crateRoots: [(folder: String, modules: Set<String>, uses: Set<String>)] = []
+        for file in scanned where file.language == "Rust" && !file.declarations.privateModules.isEmpty {
+            crateRoots.append(
+                (
+                    String(FileKinds.directory(of: file.file.path)), Set(file.declarations.privateModules),
+                    Set(file.declarations.publicUses)
+                ))
+        }
+        /// The names a Rust file in a private module shows users, or nil when its module is public.
+        func rustReexports(_ path: String) -> Set<String>? {
+            for root in crateRoots {
+                let prefix = root.folder.isEmpty ? "" : root.folder + "/"
+                guard path.hasPrefix(prefix) else { continue }
+                let first = path.dropFirst(prefix.count).split(separator: "/").first.map(String.init) ?? ""
+                let module = first.hasSuffix(".rs") ? String(first.dropLast(3)) : first
+                if root.modules.contains(module) { return root.uses }
+            }
+            return nil
+        }
         // A declaration a guide or the README shows as code is documented there (got's `documentation/*.md`).
         let mentioned = Set(scanned.lazy.flatMap(\.documentedNames))
         // A crate built only as a library for C callers (git's `crate-type = ["staticlib"]`) has no Rust users.
@@ -307,9 +327,11 @@ struct ReportBuilder {
             // far as its module's entry file re-exports it.
             let named = packageEntries.map { $0.entries.contains(path) || $0.isPublic(path, reachable: []) } ?? false
             let wholeFileExported = named || (entry.map { $0.entry == path || $0.files.contains(stem) } ?? true)
-            let undocumented = file.declarations.undocumented.filter {
-                !($0.inConformingType && requirements.contains($0.name)) && !mentioned.contains($0.name)
-                    && (wholeFileExported || entry?.names.contains($0.name) == true)
+            let reexported = file.language == "Rust" ? rustReexports(path) : nil
+            let undocumented = file.declarations.undocumented.filter { declaration in
+                !(declaration.inConformingType && requirements.contains(declaration.name))
+                    && !mentioned.contains(declaration.name) && (reexported?.contains(declaration.name) ?? true)
+                    && (wholeFileExported || entry?.names.contains(declaration.name) == true)
             }
             guard !undocumented.isEmpty else { return nil }
             return RepositoryReport.UndocumentedFile(

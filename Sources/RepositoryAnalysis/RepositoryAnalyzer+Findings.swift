@@ -398,6 +398,10 @@ extension RepositoryAnalyzer {
     /// Words of such subjects, matched whole (`build`, not `rebuild`).
     private static let hardToTestWords: Set<Substring> = [
         "ubsan", "asan", "msan", "tsan", "compiler", "build", "compile", "typo", "typos", "ub",
+        // Ports to targets the project's tests do not run on: such a fix is a `cfg` gate or an `#if`, checked by
+        // building for the target (mio's "fix hermit", "Fixes for horizonOS/n3ds").
+        "hermit", "wasi", "illumos", "solaris", "haiku", "redox", "fuchsia", "vxworks", "horizon", "horizonos",
+        "n3ds", "espidf", "aix", "qnx", "nto", "dragonfly", "dragonflybsd", "netbsd", "openbsd", "hurd", "cygwin",
     ]
 
     /// Whether a fix's subject says its bug is one a regression test cannot show.

@@ -198,6 +198,22 @@ struct PrecisionTests {
         }
     }
 
+    @Test("a Rust crate's private modules reach users only through the root's pub use")
+    func rustPrivateModules() async throws {
+        try await withRepository { repository in
+            try repository.write("[package]\nname = \"poller\"\n", to: "Cargo.toml")
+            try repository.write(
+                "//! Polling.\nmod sys;\npub(crate) mod util;\npub mod event;\n\npub use sys::{Selector};\n",
+                to: "src/lib.rs")
+            try repository.write("pub struct Selector {}\npub struct Handle {}\n", to: "src/sys/mod.rs")
+            try repository.write("pub fn round_up() {}\n", to: "src/util.rs")
+            try repository.write("pub struct Event {}\n", to: "src/event.rs")
+            try await repository.commit("Start", date: Day.at(1))
+            let names = try await analyze(repository.url).undocumentedFiles.flatMap { $0.undocumented.map(\.name) }
+            #expect(names.sorted() == ["Event", "Selector"])
+        }
+    }
+
     @Test("vendored, linguist-marked, generated and copied files leave the findings")
     func vendoredAndGenerated() async throws {
         try await withRepository { repository in

@@ -95,6 +95,7 @@ struct SignalTests {
         for subject in [
             "Fix reversed pointer subtraction in `f_env` bounds check", "daemon: fix listening on IPv6-only hosts",
             "Fix undefined behaviour found by UBSan", "fix the build on macOS", "Fix typo in the usage string",
+            "fix hermit", "Fixes for horizonOS/n3ds",
         ] {
             #expect(RepositoryAnalyzer.isHardToTest(subject), "\(subject)")
         }
