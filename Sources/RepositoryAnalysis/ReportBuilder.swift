@@ -289,6 +289,11 @@ struct ReportBuilder {
                 Set(file.declarations.exports), Set(files), file.file.path
             )
         }
+        // A crate that is never published (`publish = false`) has no users reading its API.
+        let unpublished = scanned.filter(\.isUnpublishedCrate).map { file -> String in
+            let folder = FileKinds.directory(of: file.file.path)
+            return folder.isEmpty ? "" : folder + "/"
+        }
         // A Rust crate root's private modules (`mod sys;`) reach users only through its `pub use` names.
         var crateRoots: [(folder: String, modules: Set<String>, uses: Set<String>)] = []
         for file in scanned where file.language == "Rust" && !file.declarations.privateModules.isEmpty {
@@ -316,6 +321,7 @@ struct ReportBuilder {
         return scanned.compactMap { file -> RepositoryReport.UndocumentedFile? in
             guard !file.declarations.undocumented.isEmpty, !file.kinds.isGenerated,
                 !(rustForC && file.language == "Rust"),
+                !(file.language == "Rust" && unpublished.contains { file.file.path.hasPrefix($0) }),
                 !(Self.family(file.language) == Self.family("JavaScript")
                     && packageEntries?.isPublic(file.file.path, reachable: reachable) == false),
                 let module = layout.module(of: file.file.path, language: file.language)

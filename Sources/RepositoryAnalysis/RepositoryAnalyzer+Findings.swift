@@ -590,7 +590,14 @@ extension RepositoryAnalyzer {
             // "works", "lands", "is fixed" say that it waits, not on what.
             let words = nameWords(condition).subtracting(waitWords)
             guard words.count >= 2 else { continue }
-            asked.append((index, words, .conditionMet(since: since, condition: words.sorted().joined(separator: " "))))
+            // The clause's first name is what must change (`cacheable-request` in "`cacheable-request` supports
+            // async request functions"): a commit that shares only the rest is about something else. It is kept
+            // first in the question, and `firstNaming` requires it.
+            let head = condition.split(separator: " ").lazy.map { nameWords(String($0)).subtracting(waitWords) }
+                .first { !$0.isEmpty }?.sorted().first
+            guard let head else { continue }
+            let rest = words.subtracting([head]).sorted()
+            asked.append((index, words, .conditionMet(since: since, condition: ([head] + rest).joined(separator: " "))))
         }
         let queries = asked.filter { answers[$0.question] == nil }
         let outputs = try await concurrentMap(queries, limit: 2) { query -> String? in
@@ -601,8 +608,11 @@ extension RepositoryAnalyzer {
             return listed.status == 0 ? String(decoding: output, as: UTF8.self) : nil
         }
         for (query, output) in zip(queries, outputs) {
-            guard let output else { continue }
-            answers[query.question] = firstNaming(query.words, in: output).map(GitAnswers.encode) ?? ""
+            guard let output, case .conditionMet(_, let condition) = query.question,
+                let head = condition.split(separator: " ").first.map(String.init)
+            else { continue }
+            answers[query.question] =
+                firstNaming(query.words, head: head, in: output).map(GitAnswers.encode) ?? ""
         }
         var markers = markers
         for (index, _, question) in asked {
@@ -642,15 +652,16 @@ extension RepositoryAnalyzer {
     }
 
     /// The oldest commit of `log` (`git log --reverse --format=%H%x00%at%x00%s`) whose subject shares two words
-    /// with `words`.
-    private static func firstNaming(_ words: Set<String>, in log: String) -> CommitReference? {
+    /// with `words`, `head` among them.
+    private static func firstNaming(_ words: Set<String>, head: String, in log: String) -> CommitReference? {
         for line in log.split(separator: "\n") {
             let fields = line.split(separator: "\u{0}", maxSplits: 2, omittingEmptySubsequences: false)
             guard fields.count == 3, let seconds = TimeInterval(fields[1]) else { continue }
             let subject = String(fields[2])
             // Two words, and at least half of what the note waits on: "update the index" is not "index-format".
-            let shared = words.intersection(nameWords(subject)).count
-            guard shared >= 2, shared * 2 >= words.count else { continue }
+            let named = nameWords(subject)
+            let shared = words.intersection(named).count
+            guard shared >= 2, shared * 2 >= words.count, named.contains(head) else { continue }
             return CommitReference(
                 hash: String(fields[0]), subject: subject, date: Date(timeIntervalSince1970: seconds))
         }

@@ -60,6 +60,9 @@ struct ScannedFile: Sendable, Hashable {
     var hasInlineTests = false
     /// Headings, for the README only.
     var headings: [String] = []
+    /// A `Cargo.toml` that says `publish = false`: its crate ships to no one, so its API has no users to document
+    /// it for.
+    var isUnpublishedCrate = false
     /// The identifiers a documentation file shows as code (see `DeclarationScanner.codeNames`): a declaration it
     /// names is documented there.
     var documentedNames: [String] = []
@@ -258,6 +261,11 @@ struct WorkingTree: Sendable {
                 }
                 if scanned.kinds.isDocumentation {
                     scanned.documentedNames = DeclarationScanner.codeNames(bytes)
+                }
+                if FileKinds.name(of: file.path) == "Cargo.toml" {
+                    scanned.isUnpublishedCrate = DeclarationScanner.splitLines(bytes).contains {
+                        $0.replacingOccurrences(of: " ", with: "").hasPrefix("publish=false")
+                    }
                 }
                 if !file.path.contains("/"), FileKinds.name(of: file.path).lowercased().hasPrefix("readme") {
                     scanned.headings = DeclarationScanner.headings(bytes) + ProjectChecks.readmeContentSections(bytes)

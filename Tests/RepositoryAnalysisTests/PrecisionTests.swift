@@ -198,7 +198,7 @@ struct PrecisionTests {
         }
     }
 
-    @Test("a Rust crate's private modules reach users only through the root's pub use")
+    @Test("a Rust crate's private modules reach users only through the root's pub use; unpublished crates, never")
     func rustPrivateModules() async throws {
         try await withRepository { repository in
             try repository.write("[package]\nname = \"poller\"\n", to: "Cargo.toml")
@@ -208,6 +208,9 @@ struct PrecisionTests {
             try repository.write("pub struct Selector {}\npub struct Handle {}\n", to: "src/sys/mod.rs")
             try repository.write("pub fn round_up() {}\n", to: "src/util.rs")
             try repository.write("pub struct Event {}\n", to: "src/event.rs")
+            // A workspace crate that is never published has no users to document its API for.
+            try repository.write("[package]\nname = \"scaffold\"\npublish = false\n", to: "crates/index/Cargo.toml")
+            try repository.write("pub struct Index {}\n", to: "crates/index/src/lib.rs")
             try await repository.commit("Start", date: Day.at(1))
             let names = try await analyze(repository.url).undocumentedFiles.flatMap { $0.undocumented.map(\.name) }
             #expect(names.sorted() == ["Event", "Selector"])
