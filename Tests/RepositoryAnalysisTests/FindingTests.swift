@@ -516,6 +516,9 @@ struct FindingTests {
             // A test of the dependency's behaviour names it, but is not the dependency supporting anything.
             try repository.write("#[test]\nfn cache() {}\n", to: "tests/cache.rs")
             try await repository.commit("Test internal modifications by cacheable-request", date: Day.at(3))
+            // Nor is a commit that shares the rest of the words but not the package's name.
+            try repository.write("pub fn body() {}\n", to: "src/body.rs")
+            try await repository.commit("Support AsyncIterable as request body", date: Day.at(4))
             try repository.write("pub fn other() {}\n", to: "src/literal.rs")
             try await repository.commit("Fix the worktree lookup for broken repositories", date: Day.at(5))
             try repository.write("pub fn extract() {}\n", to: "src/literal.rs")
