@@ -339,10 +339,11 @@ enum FileKinds {
         }
     }
 
-    /// Folders that hold someone else's code, copied in: never analysed as the project's own.
+    /// Folders that hold someone else's code, copied in, or the project's retired code (zlib's `old/`, whose README
+    /// says it is not maintained): never analysed as the project's own.
     static let vendoredDirectories = [
         "vendor", "vendors", "vendored", "_vendor", "third_party", "third-party", "thirdparty", "3rdparty",
-        "node_modules", "bower_components", "Pods", "Carthage",
+        "node_modules", "bower_components", "Pods", "Carthage", "old", "obsolete", "attic", "unmaintained",
     ]
 
     /// Whether the first lines of a file say that a tool generated it (`// Code generated … DO NOT EDIT.`,

@@ -221,6 +221,16 @@ public enum MarkerNote: String, Sendable, Hashable {
         }
     }
 
+    /// Whether `note` says its own problem does no harm ("temp*(temp^1) may overflow on 16-bit systems; not a
+    /// problem with any known compiler so far"): nobody is waiting for the change.
+    public static func concedesNoHarm(_ note: String) -> Bool {
+        let lower = note.lowercased()
+        return [
+            "not a problem", "not an issue in practice", "not a real problem", "harmless", "no known compiler",
+            "never happens in practice", "doesn't matter in practice", "does not matter in practice",
+        ].contains { lower.contains($0) }
+    }
+
     /// Whether `note` weighs a change against its cost and says why it was not made ("We should try every prefix
     /// of input0.json, but that makes this test very, very slow"): a decision on record, not a task left behind.
     public static func recordsTradeOff(_ note: String) -> Bool {

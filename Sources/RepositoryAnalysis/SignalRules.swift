@@ -260,6 +260,8 @@ struct SignalRules {
             // Nor does one that concedes a flaw and says why the code keeps it ("This is wrong, but not doing this
             // leads to incorrect results"): removing the flaw is what would break.
             if MarkerNote.keepsFlawOnPurpose(first.text) { return nil }
+            // Nor does one that says its problem does no harm ("… not a problem with any known compiler so far").
+            if MarkerNote.concedesNoHarm(first.text) { return nil }
             // A defect outranks a task: a TODO that says the code is broken is a FIXME in all but name.
             let note = MarkerNote.kind(of: first.text, word: first.kind)
             var severity: Severity = first.kind == "TODO" && note != .defect ? .low : .medium
@@ -797,7 +799,17 @@ struct SignalRules {
     }
 
     private func driftingCopies() -> [Signal] {
-        report.driftingCopies.map { copy in
+        report.driftingCopies.filter { copy in
+            // Examples are standalone on purpose (one ported from the other), and copies that differ only in
+            // project files and settings (`vstudio/vc11` and `vstudio/vc14`, one per toolchain version) differ by
+            // design: only code that drifts apart carries a fix to one side alone.
+            let examples = [copy.first, copy.second].allSatisfy { FileKinds.DirectoryFlags($0[...]).isNonSource }
+            let code = copy.differingFiles.contains { pair in
+                pair.contains { FileKinds.isCode($0) && FileKinds.language(of: $0) != "Other" }
+            }
+            return !examples && code
+        }
+        .map { copy in
             Signal(
                 kind: .driftingCopy, severity: copy.oneSidedCommits.count >= 3 ? .medium : .low,
                 identity: [copy.first, copy.second],

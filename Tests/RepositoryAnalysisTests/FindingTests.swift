@@ -428,17 +428,30 @@ struct FindingTests {
             func body(_ name: String, _ variant: Int) -> String {
                 (0..<30).map { "int \(name)_\($0)(void) { return \($0 * variant); }" }.joined(separator: "\n") + "\n"
             }
+            func project(_ name: String, _ tools: String) -> String {
+                (0..<30).map { "<Item Include=\"\(name)_\($0).c\" />" }.joined(separator: "\n")
+                    + "\n<ToolsVersion>\(tools)</ToolsVersion>\n"
+            }
             for name in ["parse", "print", "table", "list"] {
                 try repository.write(body(name, 1), to: "engine/v1/\(name).c")
                 try repository.write(body(name, 1), to: "engine/v2/\(name).c")
                 try repository.write(body(name, 7), to: "mirror/a/\(name).c")
                 try repository.write(body(name, 7), to: "mirror/b/\(name).c")
+                // Two example apps, one ported from the other, and project files for two toolchain versions.
+                try repository.write(body(name, 3), to: "examples/shorty/\(name).c")
+                try repository.write(body(name, 3), to: "examples/couchy/\(name).c")
+                try repository.write(project(name, "11"), to: "vstudio/vc11/\(name).vcxproj")
+                try repository.write(project(name, "14"), to: "vstudio/vc14/\(name).vcxproj")
             }
             try await repository.commit("Start", date: Day.at(1))
             for round in 0..<3 {
                 // v1 gets fixes that v2 never sees; the mirrors always change together.
                 try repository.write(body("parse", 1) + "int fix\(round);\n", to: "engine/v1/parse.c")
                 try await repository.commit("Fix parse \(round) in v1", date: Day.at(Double(2 + round)))
+                try repository.write(body("parse", 3) + "int port\(round);\n", to: "examples/couchy/parse.c")
+                try await repository.commit("couchy: use views \(round)", date: Day.at(Double(2 + round)))
+                try repository.write(project("parse", "14") + "<Opt>\(round)</Opt>\n", to: "vstudio/vc14/parse.vcxproj")
+                try await repository.commit("vc14: optimise \(round)", date: Day.at(Double(2 + round)))
                 try repository.write(body("list", 7) + "int both\(round);\n", to: "mirror/a/list.c")
                 try repository.write(body("list", 7) + "int both\(round);\n", to: "mirror/b/list.c")
                 try await repository.commit("Change both mirrors \(round)", date: Day.at(Double(5 + round)))
