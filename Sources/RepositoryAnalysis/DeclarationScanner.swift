@@ -52,6 +52,9 @@ enum DeclarationScanner {
         var privateModules: [String] = []
         /// See `privateModules`.
         var publicUses: [String] = []
+        /// For a Rust crate root: `#![deny(missing_docs)]` (or `warn`, `forbid`): the compiler already checks that
+        /// every public item is documented.
+        var enforcesDocumentation = false
         /// The modules any JavaScript or TypeScript file re-exports from (`export * from './x'`,
         /// `export { a } from './y'`), as written: how a package's entry points reach the files users see.
         var reexports: [String] = []
@@ -97,7 +100,14 @@ enum DeclarationScanner {
             guard contains(bytes, "pub ") else { return Result() }
             let lines = splitLines(bytes)
             var result = rust(lines)
-            if name == "lib.rs" { (result.privateModules, result.publicUses) = rustCrateRoot(lines) }
+            if name == "lib.rs" {
+                (result.privateModules, result.publicUses) = rustCrateRoot(lines)
+                result.enforcesDocumentation = lines.contains { line in
+                    let compact = line.replacingOccurrences(of: " ", with: "")
+                    return ["#![deny(", "#![warn(", "#![forbid("].contains { compact.hasPrefix($0) }
+                        && compact.contains("missing_docs")
+                }
+            }
             return result
         case "TypeScript", "JavaScript":
             guard contains(bytes, "export ") else { return Result() }

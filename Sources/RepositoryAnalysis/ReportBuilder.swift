@@ -289,11 +289,14 @@ struct ReportBuilder {
                 Set(file.declarations.exports), Set(files), file.file.path
             )
         }
-        // A crate that is never published (`publish = false`) has no users reading its API.
-        let unpublished = scanned.filter(\.isUnpublishedCrate).map { file -> String in
-            let folder = FileKinds.directory(of: file.file.path)
-            return folder.isEmpty ? "" : folder + "/"
-        }
+        // A crate that is never published (`publish = false`) has no users reading its API, and one whose root
+        // says `#![deny(missing_docs)]` has the compiler check every item: what the scan takes for a gap is its
+        // own misreading.
+        let unpublished = (scanned.filter(\.isUnpublishedCrate) + scanned.filter(\.declarations.enforcesDocumentation))
+            .map { file -> String in
+                let folder = FileKinds.directory(of: file.file.path)
+                return folder.isEmpty ? "" : folder + "/"
+            }
         // A Rust crate root's private modules (`mod sys;`) reach users only through its `pub use` names.
         var crateRoots: [(folder: String, modules: Set<String>, uses: Set<String>)] = []
         for file in scanned where file.language == "Rust" && !file.declarations.privateModules.isEmpty {

@@ -33,14 +33,22 @@ extension RepositoryAnalyzer {
             if completion.status == 0, !hash.isEmpty { yearAgo = hash }
         }
         var lines: [RepositoryReport.RepeatedLine] = []
+        /// How many files held `text` at `commit` by `git grep -l -F`, or nil when git could not say.
+        func grepCount(_ text: String, at commit: String) async throws -> Int? {
+            let (output, completion) = try await git.capture(["grep", "-l", "-F", "-e", text, commit, "--"])
+            // 1 means nothing matched: none then.
+            guard completion.status <= 1 else { return nil }
+            return String(decoding: output, as: UTF8.self).split(separator: "\n").count
+        }
         for (text, locations, files) in repeated {
             var before: Int?
-            if let yearAgo {
-                let (output, completion) = try await git.capture(["grep", "-l", "-F", "-e", text, yearAgo, "--"])
-                // 1 means nothing matched: none then.
-                if completion.status <= 1 {
-                    before = String(decoding: output, as: UTF8.self).split(separator: "\n").count
-                }
+            // Counted like for like: `git grep` at both commits also finds the text in tests, docs and longer forms
+            // (`# type: ignore[attr]`), which the scan leaves out, so only its change over the year is carried over
+            // to the scan's count.
+            if let yearAgo, let then = try await grepCount(text, at: yearAgo),
+                let now = try await grepCount(text, at: "HEAD")
+            {
+                before = max(0, files + then - now)
             }
             let sorted = locations.sorted { ($0.path, $0.startLine ?? 0) < ($1.path, $1.startLine ?? 0) }
             lines.append(

@@ -211,6 +211,11 @@ struct PrecisionTests {
             // A workspace crate that is never published has no users to document its API for.
             try repository.write("[package]\nname = \"scaffold\"\npublish = false\n", to: "crates/index/Cargo.toml")
             try repository.write("pub struct Index {}\n", to: "crates/index/src/lib.rs")
+            // Nor one whose compiler already checks its documentation.
+            try repository.write("[package]\nname = \"checked\"\n", to: "crates/checked/Cargo.toml")
+            try repository.write(
+                "#![deny(missing_docs)]\n//! Checked.\n/// Docs.\n// A note.\npub fn run() {}\n",
+                to: "crates/checked/src/lib.rs")
             try await repository.commit("Start", date: Day.at(1))
             let names = try await analyze(repository.url).undocumentedFiles.flatMap { $0.undocumented.map(\.name) }
             #expect(names.sorted() == ["Event", "Selector"])
