@@ -704,7 +704,20 @@ enum DeclarationScanner {
         // A main package is a program, not an API.
         if lines.contains(where: { $0.hasPrefix("package main") }) { return Result() }
         var result = Result()
+        var interface = false
         for (index, line) in lines.enumerated() {
+            // An interface's methods are requirements: a method of the same name elsewhere implements one, and its
+            // documentation is the interface's (groupcache's `PeerPicker.PickPeer`).
+            if line.hasPrefix("type "), line.hasSuffix("interface {") {
+                interface = true
+            } else if interface {
+                if line.hasPrefix("}") {
+                    interface = false
+                } else {
+                    let name = identifier(Substring(line.trimmingWhitespace()))
+                    if name.first?.isUppercase == true { result.requirements.append(name) }
+                }
+            }
             var rest: Substring
             var role = UndocumentedDeclaration.Role.function
             if line.hasPrefix("func ") {
@@ -724,14 +737,29 @@ enum DeclarationScanner {
                 continue
             }
             guard let first = rest.first, first.isUppercase else { continue }
+            // A method that implements one of the standard library's interfaces (`String`, `Error`, `ServeHTTP`,
+            // `MarshalJSON`, …) is documented by that interface.
+            if role == .member, goInterfaceMethods.contains(identifier(rest)) { continue }
             result.declarations += 1
             if role == .type { result.typeNames.append(identifier(rest)) }
             if index == 0 || !lines[index - 1].hasPrefix("//") {
-                result.undocumented.append(declaration(line, number: index + 1, name: identifier(rest), role: role))
+                var undocumented = declaration(line, number: index + 1, name: identifier(rest), role: role)
+                // Any method may implement an interface of the repository's: matched by name, like Swift's.
+                undocumented.inConformingType = role == .member
+                result.undocumented.append(undocumented)
             }
         }
         return result
     }
+
+    /// The methods of the standard library's common interfaces (`fmt.Stringer`, `error`, `http.Handler`,
+    /// `sort.Interface`, `io.Reader`, `json.Marshaler`, …).
+    private static let goInterfaceMethods: Set<String> = [
+        "String", "GoString", "Format", "Error", "Unwrap", "Is", "As", "ServeHTTP", "Len", "Less", "Swap", "Push",
+        "Pop", "Read", "Write", "Close", "Seek", "ReadAt", "WriteAt", "ReadFrom", "WriteTo", "ReadByte", "WriteByte",
+        "ReadRune", "WriteString", "MarshalJSON", "UnmarshalJSON", "MarshalText", "UnmarshalText", "MarshalBinary",
+        "UnmarshalBinary", "MarshalYAML", "UnmarshalYAML", "Scan", "Value", "Lock", "Unlock",
+    ]
 
     // MARK: Rust
 

@@ -447,6 +447,20 @@ struct SourceTextTests {
         let result = declarations(text, "Go")
         #expect(result.declarations == 4)
         #expect(result.undocumentedLines == [3, 5, 7])
+        // A method of a standard interface is documented by it; a method named like one of the repository's
+        // interfaces is a member of a conforming type, left out when the report is built.
+        let methods = """
+            type PeerPicker interface {
+                PickPeer(key string) (PeerGetter, bool)
+            }
+            func (p *Pool) PickPeer(key string) (PeerGetter, bool) {}
+            func (p *Pool) String() string {}
+            func (p *Pool) ServeHTTP(w http.ResponseWriter, r *http.Request) {}
+            """
+        let scanned = declarations(methods, "Go")
+        #expect(scanned.requirements == ["PickPeer"])
+        #expect(scanned.undocumented.map(\.name) == ["PeerPicker", "PickPeer"])
+        #expect(scanned.undocumented.last?.inConformingType == true)
         #expect(declarations("func Run() {}\n", "Go", path: "internal/x/run.go").declarations == 0)
         #expect(declarations("package main\nfunc Run() {}\n", "Go", path: "cmd/x/run.go").declarations == 0)
     }
