@@ -228,6 +228,8 @@ public enum MarkerNote: String, Sendable, Hashable {
         return [
             "not a problem", "not an issue in practice", "not a real problem", "harmless", "no known compiler",
             "never happens in practice", "doesn't matter in practice", "does not matter in practice",
+            // Or that it is good enough as it is ("this is good-enough-for-now logic").
+            "good enough for now", "good-enough-for-now", "good enough as is", "good enough in practice",
         ].contains { lower.contains($0) }
     }
 

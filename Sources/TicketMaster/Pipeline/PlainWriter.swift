@@ -524,6 +524,26 @@ struct Wording {
                 "A test reaches each of them and gets the behaviour or a handled error"
                     + (test.map { ", and \($0) passes" } ?? ""),
             ]
+            // An exception (`raise NotImplementedError(…)`, `throw new Error(…)`) stops nothing a caller cannot
+            // catch: what is missing is the behaviour, or a plain statement that it will not come.
+            let raises = lead.evidence.locations.allSatisfy { location in
+                let code = location.excerpt?.trimmingCharacters(in: .whitespaces) ?? ""
+                return code.hasPrefix("raise ") || code.hasPrefix("throw ")
+            }
+            if raises {
+                title = "Implement what raises \(PlainWriter.inert(message)) (\(sites) place\(sites == 1 ? "" : "s"))"
+                context =
+                    "\(sites) place\(sites == 1 ? "" : "s") in shipped code raise an error with "
+                    + "\(PlainWriter.codeSpan(message)) instead of doing what the caller asked: the behaviour is missing."
+                proposal =
+                    "Implement the missing behaviour, or, if it will not be supported, raise an error that names the "
+                    + "unsupported case and document the limitation where users look for the feature."
+                criteria = [
+                    "Each place listed in Evidence does what was asked, or raises a documented error for a case the "
+                        + "project will not support",
+                    "A test reaches each of them" + (test.map { ", and \($0) passes" } ?? ""),
+                ]
+            }
         case .unfinishedCleanup:
             let line = lead.summary.split(separator: ": ", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
             let files = metric("files")

@@ -100,6 +100,27 @@ struct PlainWriterTests {
         #expect(!types.body.contains("behaviour it fixed"))
     }
 
+    @Test("a stub that stops the program is a crash; one that raises an exception is missing behaviour")
+    func crashStubs() {
+        func stub(_ excerpt: String) -> Signal {
+            Signal(
+                kind: .crashStub, severity: .medium, identity: ["digest auth-int support is not yet implemented"],
+                summary: "1 place stops the program: Digest auth-int support is not yet implemented",
+                evidence: Evidence(
+                    locations: [SourceLocation(path: "httpx/_auth.py", startLine: 337, excerpt: excerpt)],
+                    metrics: [Metric("call-sites", 1)]))
+        }
+        let python = Toolchain(ecosystem: "python", testCommand: "pytest", testFramework: "pytest", testFolder: "tests")
+        let raised = draft(
+            [stub("            raise NotImplementedError(\"Digest auth-int support is not yet implemented\")")],
+            toolchain: python)
+        #expect(raised.title == "Implement what raises Digest auth-int support is not yet implemented (1 place)")
+        #expect(!raised.body.contains("crash"))
+        let stopped = draft(
+            [stub("        fatalError(\"Digest auth-int support is not yet implemented\")")], toolchain: python)
+        #expect(stopped.title.hasPrefix("Implement or reject what crashes with"))
+    }
+
     @Test("known breakages a shell suite records are a bug to fix, never tests to decide on")
     func knownBreakages() {
         let commit = CommitReference(
