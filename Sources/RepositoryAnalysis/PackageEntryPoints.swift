@@ -62,6 +62,11 @@ struct PackageEntryPoints: Sendable {
         reachable.contains(path) || publicFolders.contains { path.hasPrefix($0) }
     }
 
+    /// Whether the entry points expose `path` whole: they name it, or a wildcard subpath covers its folder.
+    func exposesWhole(_ path: String) -> Bool {
+        entries.contains(path) || publicFolders.contains { path.hasPrefix($0) }
+    }
+
     /// Subpath words that mark an export as not meant for users.
     private static let privateSubpaths: Set<String> = ["unsafe", "internal", "internals", "private", "test", "tests"]
 

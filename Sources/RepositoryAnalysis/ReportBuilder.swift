@@ -289,11 +289,15 @@ struct ReportBuilder {
                 Set(file.declarations.exports), Set(files), file.file.path
             )
         }
-        // A crate that is never published (`publish = false`) has no users reading its API, and one whose root
-        // says `#![deny(missing_docs)]` has the compiler check every item: what the scan takes for a gap is its
-        // own misreading.
-        let unpublished = (scanned.filter(\.isUnpublishedCrate) + scanned.filter(\.declarations.enforcesDocumentation))
-            .map { file -> String in
+        // Rust code nobody reads as an API, by folder: a crate built only as a library for C callers (git's
+        // `crate-type = ["staticlib"]` in the root `Cargo.toml`: the whole repository), one that is never
+        // published (`publish = false`), and one whose root says `#![deny(missing_docs)]`, where the compiler
+        // checks every item and what the scan takes for a gap is its own misreading.
+        let rustForC = manifests["Cargo.toml"].map(Self.buildsOnlyForC) ?? false
+        let quietCrates =
+            (rustForC ? [""] : [])
+            + (scanned.filter(\.isUnpublishedCrate) + scanned.filter(\.declarations.enforcesDocumentation)).map {
+                file -> String in
                 let folder = FileKinds.directory(of: file.file.path)
                 return folder.isEmpty ? "" : folder + "/"
             }
@@ -319,12 +323,9 @@ struct ReportBuilder {
         }
         // A declaration a guide or the README shows as code is documented there (got's `documentation/*.md`).
         let mentioned = Set(scanned.lazy.flatMap(\.documentedNames))
-        // A crate built only as a library for C callers (git's `crate-type = ["staticlib"]`) has no Rust users.
-        let rustForC = manifests["Cargo.toml"].map(Self.buildsOnlyForC) ?? false
         return scanned.compactMap { file -> RepositoryReport.UndocumentedFile? in
             guard !file.declarations.undocumented.isEmpty, !file.kinds.isGenerated,
-                !(rustForC && file.language == "Rust"),
-                !(file.language == "Rust" && unpublished.contains { file.file.path.hasPrefix($0) }),
+                !(file.language == "Rust" && quietCrates.contains { file.file.path.hasPrefix($0) }),
                 !(Self.family(file.language) == Self.family("JavaScript")
                     && packageEntries?.isPublic(file.file.path, reachable: reachable) == false),
                 let module = layout.module(of: file.file.path, language: file.language)
@@ -334,7 +335,7 @@ struct ReportBuilder {
             let stem = String(path[..<(path.lastIndex(of: ".") ?? path.endIndex)])
             // A file the package's entry points name is public whole; one they reach by re-exports is public as
             // far as its module's entry file re-exports it.
-            let named = packageEntries.map { $0.entries.contains(path) || $0.isPublic(path, reachable: []) } ?? false
+            let named = packageEntries?.exposesWhole(path) ?? false
             let wholeFileExported = named || (entry.map { $0.entry == path || $0.files.contains(stem) } ?? true)
             let reexported = file.language == "Rust" ? rustReexports(path) : nil
             let undocumented = file.declarations.undocumented.filter { declaration in

@@ -591,7 +591,7 @@ extension RepositoryAnalyzer {
     static func withMetConditions(
         _ markers: [RepositoryReport.Marker], git: GitProcess, answers: inout GitAnswers
     ) async throws -> [RepositoryReport.Marker] {
-        var asked: [(index: Int, words: Set<String>, question: GitAnswers.Question)] = []
+        var asked: [(index: Int, words: Set<String>, head: String, question: GitAnswers.Question)] = []
         for index in markers.indices where asked.count < conditionLimit {
             guard let since = markers[index].lastChanged?.hash, let condition = awaited(in: markers[index].text)
             else { continue }
@@ -599,13 +599,15 @@ extension RepositoryAnalyzer {
             let words = nameWords(condition).subtracting(waitWords)
             guard words.count >= 2 else { continue }
             // The clause's first name is what must change (`cacheable-request` in "`cacheable-request` supports
-            // async request functions"): a commit that shares only the rest is about something else. It is kept
-            // first in the question, and `firstNaming` requires it.
+            // async request functions"): a commit that shares only the rest is about something else, so
+            // `firstNaming` requires it. It leads the question, which other conditions with the same words ask
+            // apart from this one.
             let head = condition.split(separator: " ").lazy.map { nameWords(String($0)).subtracting(waitWords) }
                 .first { !$0.isEmpty }?.sorted().first
             guard let head else { continue }
             let rest = words.subtracting([head]).sorted()
-            asked.append((index, words, .conditionMet(since: since, condition: ([head] + rest).joined(separator: " "))))
+            asked.append(
+                (index, words, head, .conditionMet(since: since, condition: ([head] + rest).joined(separator: " "))))
         }
         let queries = asked.filter { answers[$0.question] == nil }
         let outputs = try await concurrentMap(queries, limit: 2) { query -> String? in
@@ -616,14 +618,12 @@ extension RepositoryAnalyzer {
             return listed.status == 0 ? String(decoding: output, as: UTF8.self) : nil
         }
         for (query, output) in zip(queries, outputs) {
-            guard let output, case .conditionMet(_, let condition) = query.question,
-                let head = condition.split(separator: " ").first.map(String.init)
-            else { continue }
+            guard let output else { continue }
             answers[query.question] =
-                firstNaming(query.words, head: head, in: output).map(GitAnswers.encode) ?? ""
+                firstNaming(query.words, head: query.head, in: output).map(GitAnswers.encode) ?? ""
         }
         var markers = markers
-        for (index, _, question) in asked {
+        for (index, _, _, question) in asked {
             markers[index].conditionMet = answers[question].flatMap(GitAnswers.decodeCommit)
         }
         return markers

@@ -272,7 +272,8 @@ struct SignalRules {
             // So does one about a cost, the tests' coverage or a message's wording: below a wrong result.
             if MarkerNote.isMinorConcern(first.text) { severity = severity == .high ? .medium : .low }
             // And one in CI configuration: it concerns the project's own checks, never what its users run.
-            if ProjectChecks.isContinuousIntegration(first.path) { severity = severity == .high ? .medium : .low }
+            let inContinuousIntegration = ProjectChecks.isContinuousIntegration(first.path)
+            if inContinuousIntegration { severity = severity == .high ? .medium : .low }
             // A marker with no text, a word or two, a note that trails off, or one that names nothing ("Come up with
             // a cleaner solution", "this isn't quite right") says too little to act on.
             let trailing = first.text.hasSuffix("...") || first.text.hasSuffix("…") || first.text.hasSuffix(":")
@@ -299,7 +300,7 @@ struct SignalRules {
             if namesMissingPath(first.text) || waitsOnLinkedIssue(first.text) { return nil }
             // A CI note about a language the project has no file in ("Enable for javascript later" in a Go
             // project's CodeQL workflow, left from its template) has nothing to act on.
-            if ProjectChecks.isContinuousIntegration(first.path), namesOnlyAbsentLanguages(first.text) { return nil }
+            if inContinuousIntegration, namesOnlyAbsentLanguages(first.text) { return nil }
             // A note that explains the suppression under it (`# type: ignore[override]`) records a decision, and
             // one that puts a change off until a breaking release ("remove in version 2", "kept for compatibility")
             // waits on that release.

@@ -414,10 +414,8 @@ struct Wording {
             if title.count > 80 { title = "Decide on \(count) skipped \(tests) in \(file)" }
             let it = count == 1 ? "it" : "each"
             // Reasons the markers give are quoted: the question is whether they still hold, not what they are.
-            let givenReasons = Array(
-                Set(lead.evidence.locations.compactMap { $0.excerpt.flatMap(Self.skipReason) })
-            )
-            .sorted()
+            let reasons = lead.evidence.locations.compactMap { $0.excerpt.flatMap(Self.skipReason) }
+            let givenReasons = Array(Set(reasons)).sorted()
             context =
                 "`\(path)` has \(count == 1 ? "a test" : "\(count) tests") \(marking)\(since) "
                 + "(listed in Evidence). Such a test either describes behaviour the project still wants, or a "
@@ -437,7 +435,6 @@ struct Wording {
             ]
             labels = ["testing"]
             // One test whose marker gives its reason: the reason says what is left to do.
-            let reasons = lead.evidence.locations.compactMap { $0.excerpt.flatMap(Self.skipReason) }
             if count == 1, let reason = reasons.first, let name = lead.evidence.locations.compactMap(\.symbol).first {
                 let file = path.split(separator: "/").last.map(String.init) ?? path
                 let shownName = PlainWriter.inert(name)
@@ -511,19 +508,7 @@ struct Wording {
         case .crashStub:
             let sites = metric("call-sites")
             let message = lead.summary.split(separator: ": ", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
-            title =
-                "Implement or reject what crashes with \(PlainWriter.inert(message)) (\(sites) place\(sites == 1 ? "" : "s"))"
-            context =
-                "\(sites) place\(sites == 1 ? "" : "s") in shipped code stop the program on purpose with "
-                + "\(PlainWriter.codeSpan(message)): a user who reaches one gets a crash, not an error."
-            proposal =
-                "Implement the missing behaviour, or replace each crash with an error the caller can handle (a thrown "
-                + "error, an exception or a returned error) that says what is not supported."
-            criteria = [
-                "None of the places listed in Evidence stops the program",
-                "A test reaches each of them and gets the behaviour or a handled error"
-                    + (test.map { ", and \($0) passes" } ?? ""),
-            ]
+            let places = "\(sites) place\(sites == 1 ? "" : "s")"
             // An exception (`raise NotImplementedError(…)`, `throw new Error(…)`) stops nothing a caller cannot
             // catch: what is missing is the behaviour, or a plain statement that it will not come.
             let raises = lead.evidence.locations.allSatisfy { location in
@@ -531,10 +516,10 @@ struct Wording {
                 return code.hasPrefix("raise ") || code.hasPrefix("throw ")
             }
             if raises {
-                title = "Implement what raises \(PlainWriter.inert(message)) (\(sites) place\(sites == 1 ? "" : "s"))"
+                title = "Implement what raises \(PlainWriter.inert(message)) (\(places))"
                 context =
-                    "\(sites) place\(sites == 1 ? "" : "s") in shipped code raise an error with "
-                    + "\(PlainWriter.codeSpan(message)) instead of doing what the caller asked: the behaviour is missing."
+                    "\(places) in shipped code raise an error with \(PlainWriter.codeSpan(message)) instead of doing "
+                    + "what the caller asked: the behaviour is missing."
                 proposal =
                     "Implement the missing behaviour, or, if it will not be supported, raise an error that names the "
                     + "unsupported case and document the limitation where users look for the feature."
@@ -542,6 +527,19 @@ struct Wording {
                     "Each place listed in Evidence does what was asked, or raises a documented error for a case the "
                         + "project will not support",
                     "A test reaches each of them" + (test.map { ", and \($0) passes" } ?? ""),
+                ]
+            } else {
+                title = "Implement or reject what crashes with \(PlainWriter.inert(message)) (\(places))"
+                context =
+                    "\(places) in shipped code stop the program on purpose with \(PlainWriter.codeSpan(message)): a "
+                    + "user who reaches one gets a crash, not an error."
+                proposal =
+                    "Implement the missing behaviour, or replace each crash with an error the caller can handle (a "
+                    + "thrown error, an exception or a returned error) that says what is not supported."
+                criteria = [
+                    "None of the places listed in Evidence stops the program",
+                    "A test reaches each of them and gets the behaviour or a handled error"
+                        + (test.map { ", and \($0) passes" } ?? ""),
                 ]
             }
         case .unfinishedCleanup:
