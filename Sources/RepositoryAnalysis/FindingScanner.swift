@@ -192,6 +192,29 @@ enum FindingScanner {
             return Self.environmentWords.contains { text.contains($0) }
                 && !Self.defectWords.contains { text.contains($0) }
         }
+        // What a comment right above the marker says, which is often why the test is marked (got's "The feature
+        // was never fully implemented because making context enumerable breaks other tests"): up to four comment
+        // lines, over attributes and decorators between them and the marker, leaving out lint directives.
+        func commentAbove(_ index: Int) -> String? {
+            var words: [String] = []
+            var cursor = index - 1
+            while cursor >= 0, words.count < 4 {
+                let line = Self.trimmed(lines[cursor])
+                cursor -= 1
+                if line.hasPrefix("#[") || line.hasPrefix("@") { continue }
+                guard line.hasPrefix("//") || (line.hasPrefix("#") && !line.hasPrefix("#!")) else { break }
+                let text = line.drop { $0 == "/" || $0 == "#" || $0 == " " }
+                if Self.lintDirectives.contains(where: { text.hasPrefix($0) }) { continue }
+                guard !text.isEmpty else { break }
+                words.insert(String(text), at: 0)
+            }
+            return words.isEmpty ? nil : SourceText.shorten(words.joined(separator: " "), to: 300)
+        }
+        func hit(_ raw: Substring, _ number: Int, _ kind: String, _ text: String) -> MarkerHit {
+            var hit = Self.hit(raw, number, kind, text)
+            hit.commentAbove = commentAbove(number - 1)
+            return hit
+        }
         for (index, raw) in lines.enumerated() {
             // Every marker below holds one of the trigger words: other lines (nearly all of them) are passed over
             // before anything costlier than a byte search.
@@ -276,6 +299,12 @@ enum FindingScanner {
         let body = rest[rest.index(after: open)...].trimmingCharacters(in: .whitespaces)
         return ["false", "true", ":"].contains(body)
     }
+
+    /// How lint and type-checker directives begin, which silence a rule rather than explain a test.
+    static let lintDirectives = [
+        "eslint-disable", "@ts-", "noqa", "pylint:", "nolint", "prettier-ignore", "istanbul ignore", "type: ignore",
+        "swiftlint:", "NOLINT",
+    ]
 
     /// Words of a comment that put a skipped test down to its environment: a runtime, a version, a platform
     /// feature, a service the machine may lack.

@@ -73,7 +73,7 @@ struct ReportBuilder {
                     let (age, commit) = dated(file.file.path, hit.line)
                     return RepositoryReport.BrokenTest(
                         path: file.file.path, line: hit.line, kind: hit.kind, test: hit.text, excerpt: hit.excerpt,
-                        ageDays: age, lastChanged: commit)
+                        ageDays: age, lastChanged: commit, commentAbove: hit.commentAbove)
                 }
             },
             crashStubs: scanned.flatMap { file in

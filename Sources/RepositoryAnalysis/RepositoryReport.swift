@@ -350,6 +350,8 @@ public struct RepositoryReport: Codable, Sendable, Hashable {
         /// For a test skipped as not implemented yet: a later commit that changed the test's file and the code,
         /// and whose subject names what the test is about. What the skip waits for may have landed.
         public var laterChange: CommitReference?
+        /// The comment right above the marker, which often says why the test is marked.
+        public var commentAbove: String? = nil
     }
 
     /// A call that stops the program because something is not implemented.

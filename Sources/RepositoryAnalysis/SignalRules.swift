@@ -722,8 +722,9 @@ struct SignalRules {
                 evidence: Evidence(
                     locations: tests.map {
                         SourceLocation(
-                            path: path, startLine: $0.line, excerpt: $0.excerpt, symbol: $0.test.isEmpty ? nil : $0.test
-                        )
+                            path: path, startLine: $0.line, excerpt: $0.excerpt,
+                            symbol: $0.test.isEmpty ? nil : $0.test,
+                            commentAbove: $0.commentAbove)
                     },
                     // The commits that marked them, then any later change that may have implemented what a skip
                     // waits for.

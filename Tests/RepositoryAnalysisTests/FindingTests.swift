@@ -177,6 +177,38 @@ struct FindingTests {
         }
     }
 
+    @Test("the comment right above a broken test's marker comes with it, over attributes and lint directives")
+    func brokenTestComments() async throws {
+        try await withRepository { repository in
+            try repository.write(
+                "// See https://github.com/nodejs/node/issues/35237\n"
+                    + "// eslint-disable-next-line ava/no-skip-test\n"
+                    + "test.skip('no unhandled body stream errors', async t => {});\n\n"
+                    + "test.skip('streams twice', async t => {});\n",
+                to: "test/stream.ts")
+            try repository.write(
+                "#[test]\n// Panics since the poll rewrite: events arrive twice.\n// Nobody has looked into it yet.\n"
+                    + "#[ignore]\n#[test]\nfn reregister_twice() {}\n",
+                to: "tests/poll.rs")
+            try await repository.commit("Tests", date: Day.at(1))
+            let report = try await analyze(repository.url)
+            let comments = Dictionary(uniqueKeysWithValues: report.brokenTests.map { ($0.test, $0.commentAbove) })
+            #expect(
+                comments["no unhandled body stream errors"] == .some("See https://github.com/nodejs/node/issues/35237"))
+            #expect(comments["streams twice"] == .some(nil))
+            #expect(
+                comments["reregister_twice"]
+                    == .some("Panics since the poll rewrite: events arrive twice. Nobody has looked into it yet."))
+            let signal = report.signals.first {
+                $0.kind == .brokenTest && $0.evidence.locations.first?.path == "test/stream.ts"
+            }
+            #expect(
+                signal?.evidence.locations.compactMap(\.commentAbove) == [
+                    "See https://github.com/nodejs/node/issues/35237"
+                ])
+        }
+    }
+
     @Test(
         "known breakages broken for ten years are a known limitation (low); the signal counts every breakage the file records"
     )

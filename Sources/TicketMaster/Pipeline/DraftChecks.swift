@@ -101,9 +101,16 @@ public struct DraftChecks: Sendable {
         var problems: [DraftProblem] = []
         // Repository text the draft quotes from its own evidence (a suppression such as
         // `eslint-disable-next-line @typescript-eslint/no-explicit-any`, a note) is not a claimed path.
-        let quoted = draft.signals.flatMap { [$0.summary] + $0.evidence.locations.compactMap(\.excerpt) }
+        // It is quoted as written, or with its addresses made inert (`nodejs/node#35237`).
+        let quoted = draft.signals.flatMap {
+            [$0.summary] + $0.evidence.locations.flatMap { [$0.excerpt, $0.commentAbove].compactMap { $0 } }
+        }.flatMap { [$0, PlainWriter.inert($0)] }
         let citations = Citation.all(in: draft.body).filter { citation in
-            citation.line != nil || !quoted.contains { $0.contains(citation.path) && $0 != citation.path }
+            // A quote that is the whole span is a path only when it reads like one, with no space in it.
+            citation.line != nil
+                || !quoted.contains {
+                    $0.contains(citation.path) && ($0 != citation.path || citation.path.contains(" "))
+                }
                 || draft.signals.contains { $0.evidence.locations.contains { $0.path == citation.path } }
         }
         let evidencePaths = Set(draft.signals.flatMap { $0.evidence.locations.map(\.path) })

@@ -156,6 +156,15 @@ public struct PlainWriter: Sendable {
         .replacingOccurrences(of: #"\bwww\.\S+"#, with: "(link removed)", options: .regularExpression)
     }
 
+    /// The first issue of another project that `text` refers to, as `owner/name#number`, with its address made
+    /// inert first (`https://github.com/nodejs/node/issues/35237` is `nodejs/node#35237`).
+    static func upstreamIssue(_ text: String) -> String? {
+        let inert = inert(text)
+        return inert.range(of: #"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+#[0-9]+"#, options: .regularExpression).map {
+            String(inert[$0])
+        }
+    }
+
     /// Repository text as a Markdown code span, whatever backticks it holds: nothing in it renders as a link,
     /// HTML or formatting, and its own backticks stay as written.
     static func codeSpan(_ text: String) -> String {
@@ -416,15 +425,26 @@ struct Wording {
             // Reasons the markers give are quoted: the question is whether they still hold, not what they are.
             let reasons = lead.evidence.locations.compactMap { $0.excerpt.flatMap(Self.skipReason) }
             let givenReasons = Array(Set(reasons)).sorted()
+            // A comment right above a marker is its author's explanation, quoted as written.
+            let explained = lead.evidence.locations.filter { $0.commentAbove != nil }
+            let explanation =
+                explained.count == 1 && count == 1
+                ? " The comment above it reads: \(PlainWriter.codeSpan(explained[0].commentAbove ?? ""))."
+                : explained.prefix(3).map {
+                    " Above line \($0.startLine ?? 0): \(PlainWriter.codeSpan($0.commentAbove ?? ""))."
+                }.joined()
             context =
                 "`\(path)` has \(count == 1 ? "a test" : "\(count) tests") \(marking)\(since) "
                 + "(listed in Evidence). Such a test either describes behaviour the project still wants, or a "
                 + "restriction it has chosen; "
-                + (givenReasons.isEmpty
-                    ? "the marker says neither."
-                    : "the markers give "
+                + (!givenReasons.isEmpty
+                    ? "the markers give "
                         + givenReasons.prefix(3).map { PlainWriter.codeSpan($0) }.joined(separator: ", ")
-                        + " as the reason, but not whether it still holds.")
+                        + " as the reason, but not whether it still holds."
+                    : explained.isEmpty
+                        ? "the marker says neither."
+                        : "\(count == 1 ? "its author" : "their authors") explained the marker, but not whether "
+                            + "the reason still holds.") + explanation
             proposal =
                 "Run \(it) with the marker removed" + (test.map { " (\($0))" } ?? "")
                 + ". If the behaviour is wanted, fix the code and remove the marker; if the restriction is intended, "
@@ -433,6 +453,19 @@ struct Wording {
                 "No test in `\(path)` is marked expected-to-fail, skipped or disabled without a stated condition",
                 (test.map { "\($0) passes" } ?? "The tests pass"),
             ]
+            // A comment that points at another project's issue (`See nodejs/node#35237`) says what the test waits
+            // for: the question is whether that issue is fixed where the project runs.
+            if count == 1, let upstream = explained.first?.commentAbove.flatMap(PlainWriter.upstreamIssue) {
+                proposal =
+                    "The comment points at \(PlainWriter.codeSpan(upstream)). Check whether that is fixed in the "
+                    + "versions the project supports: if it is, remove the marker and run the test"
+                    + (test.map { " (\($0))" } ?? "") + "; if it is not, keep the marker and say in the comment "
+                    + "which release will allow removing it."
+                criteria = [
+                    "The test runs unmarked and passes, or its comment says what it still waits for in "
+                        + PlainWriter.codeSpan(upstream)
+                ]
+            }
             labels = ["testing"]
             // One test whose marker gives its reason: the reason says what is left to do.
             if count == 1, let reason = reasons.first, let name = lead.evidence.locations.compactMap(\.symbol).first {
@@ -443,7 +476,9 @@ struct Wording {
                     lead.evidence.commits.first.map {
                         " It was \(marking) in `\($0.hash.prefix(10))`, \(PlainWriter.codeSpan($0.subject))."
                     } ?? ""
-                context = "`\(shownName)` in `\(path)` is \(marking)\(since) with the reason \(quoted).\(marked)"
+                context =
+                    "`\(shownName)` in `\(path)` is \(marking)\(since) with the reason \(quoted).\(marked)"
+                    + explanation
                 switch SkipReason(reason) {
                 case .unimplemented where metric("later-changes") > 0 && lead.evidence.commits.count > 1:
                     // A later change touched the test's file and the code, and names what the test is about: the

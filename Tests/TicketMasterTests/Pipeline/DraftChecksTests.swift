@@ -75,6 +75,18 @@ struct DraftChecksTests {
         #expect(missing.map(\.rule) == [.missingPath])
     }
 
+    @Test("a comment quoted whole from the evidence, its address made inert, is not a claimed path")
+    func quotedCommentIsNoCitation() async {
+        var quoting = draft(
+            title: "Decide on the skipped test in stream.ts",
+            body: goodBody + "\nThe comment above it reads: `See nodejs/node#35237`.")
+        quoting.signals[0].evidence.locations[0].commentAbove = "See https://github.com/nodejs/node/issues/35237"
+        #expect(await checks.problems(in: quoting, citations: tree).isEmpty)
+        // Without the comment in the evidence, the same span is a path the tree lacks.
+        quoting.signals[0].evidence.locations[0].commentAbove = nil
+        #expect(await checks.problems(in: quoting, citations: tree).map(\.rule) == [.missingPath])
+    }
+
     @Test("a short body, and one that cites none of its evidence, are rejected")
     func shortAndUncited() async {
         let problems = await checks.problems(

@@ -223,6 +223,24 @@ struct PlainWriterTests {
         #expect(both.body.contains("the markers give `This test is flaky`, `slow on Windows` as the reason"))
         #expect(!both.body.contains("says neither"))
 
+        // A comment right above the marker is its author's explanation: quoted, never "the marker says neither".
+        var explained = skipped("it.failing('`context` option is enumerable', async t => {", "context")
+        explained.evidence.locations[0].commentAbove =
+            "The feature was never fully implemented because it breaks other tests."
+        let commented = draft([explained], toolchain: python)
+        #expect(
+            commented.body.contains(
+                "The comment above it reads: `The feature was never fully implemented because it breaks other tests.`"))
+        #expect(!commented.body.contains("says neither"))
+        #expect(commented.body.contains("if the restriction is intended"))
+        // One that points at another project's issue asks whether that is fixed, by the issue's inert name.
+        explained.evidence.locations[0].commentAbove = "See https://github.com/nodejs/node/issues/35237"
+        let upstream = draft([explained], toolchain: python)
+        #expect(upstream.body.contains("The comment points at `nodejs/node#35237`. Check whether that is fixed"))
+        #expect(!upstream.body.contains("https://"))
+        #expect(PlainWriter.upstreamIssue("needs a fix of encode/httpx#12 first") == "encode/httpx#12")
+        #expect(PlainWriter.upstreamIssue("see #12") == nil)
+
         // A later change to the file and the code, naming what the test is about: the skip may be stale.
         var stale = skipped("@pytest.mark.skip('unimplemented')", "test_unset_host_header")
         stale.evidence.commits.append(
