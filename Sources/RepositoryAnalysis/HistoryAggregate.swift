@@ -213,6 +213,11 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
         var lastCommit: Int32 = -1
         /// Commits per author, for first- and second-level directories only (ownership).
         var authors: [Int32: Int32] = [:]
+        /// Its last component, lower-cased, for first- and second-level directories.
+        var name: String = ""
+        /// Commits that named it and said they bring in another project's copy, for first- and second-level
+        /// directories.
+        var upstreamSyncs: Int32 = 0
     }
 
     /// Interned paths and directories. A plain struct mutated in place: nothing captures it, so the pass over
@@ -267,7 +272,9 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
                 } else {
                     let id = Int32(directories.count)
                     directoryIDs[prefix] = id
-                    directories.append(DirectoryEntry(path: prefix, depth: depth + 1))
+                    directories.append(
+                        DirectoryEntry(
+                            path: prefix, depth: depth + 1, name: depth < 2 ? component.lowercased() : ""))
                     chain.append(id)
                 }
             }
@@ -278,7 +285,7 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
     /// The revision of the rules below (what is a fix, a test, noise) and of those applied to the aggregate before
     /// it is kept (`RepositoryAnalyzer.withoutTestedFixes`, `isHardToTest`): part of the cached aggregate's key, so
     /// a build whose rules differ never reads an aggregate an earlier build computed. Raise it with every change.
-    static let rulesRevision = 12
+    static let rulesRevision = 13
 
     /// Half-life, in days, of a fix commit's weight in a defect hotspot's score.
     static let fixHalfLifeDays = 180.0
@@ -394,6 +401,39 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
 
     /// Whether a commit is a formatting run, a mass edit (more than `maxCouplingCommitSize` files) or a mass rename
     /// (ten or more renames): it touches files without changing what they do.
+    /// Whether a subject says the commit brings in a copy of another project: "Update toml-test from upstream",
+    /// "Sync vendored zstd", "Import libfoo 1.2", "Bump bundled sqlite".
+    static func isUpstreamSync(_ subject: String) -> Bool {
+        let words = subject.lowercased().split { !$0.isLetter }
+        guard let first = words.first else { return false }
+        return ["update", "sync", "import", "bump", "refresh", "vendor", "upgrade", "pull"].contains(first)
+            || words.contains("upstream")
+    }
+
+    /// Whether a lower-cased sync subject names `name` as the copy it brings in: the name as a whole word, not a
+    /// file or path in it ("update parser.go"), and either the subject says `upstream` or `vendor`, or the name ends
+    /// it or comes before a version, a comma, `from` or a parenthesis ("update toml-test", "bump zstd to 1.5.6").
+    static func namesCopy(_ subject: String, _ name: String) -> Bool {
+        guard name.count >= 4, let found = subject.range(of: name) else { return false }
+        let before = subject[..<found.lowerBound].last
+        guard before == nil || before == " " else { return false }
+        let after = subject[found.upperBound...]
+        if let next = after.first, next.isLetter || next.isNumber || next == "." || next == "/" || next == "_" {
+            return false
+        }
+        if subject.contains("upstream") || subject.contains("vendor") { return true }
+        let rest = after.drop { $0 == " " }
+        guard let next = rest.first else { return true }
+        if next == "," || next == "(" || next.isNumber || rest.hasPrefix("from ") { return true }
+        if rest.hasPrefix("v"), rest.dropFirst().first?.isNumber == true { return true }
+        if rest.hasPrefix("to ") {
+            let target = rest.dropFirst(3)
+            return target.first?.isNumber == true
+                || (target.hasPrefix("v") && target.dropFirst().first?.isNumber == true)
+        }
+        return false
+    }
+
     static func isNoise(_ record: CommitRecord) -> Bool {
         if record.changes.count > maxCouplingCommitSize { return true }
         if record.changes.lazy.filter({ $0.status == .renamed }).count >= 10 { return true }
@@ -581,6 +621,9 @@ extension HistoryAggregate {
             let revertsFix = reverted.map(HistoryAggregate.isFix) ?? false
             let isFix = !isNoise && !record.isMerge && !revertsFix && HistoryAggregate.isFix(record.subject)
             let isRevertedFix = isFix && revertedSubjects.contains(record.subject)
+            // "Update toml-test from upstream": a commit that brings in another project's copy, lower-cased once
+            // for the directories whose name it may hold.
+            let syncSubject = HistoryAggregate.isUpstreamSync(record.subject) ? record.subject.lowercased() : nil
             let touchesTests = isFix && record.changes.contains { HistoryAggregate.isTestPath($0.path) }
             let age = (referenceTime ?? record.commitTime) - record.commitTime
             let recent = record.commitTime >= recentStart && !isNoise
@@ -694,6 +737,11 @@ extension HistoryAggregate {
                         table.directories[directory].commits += 1
                         if table.directories[directory].depth <= 2 {
                             table.directories[directory].authors[author, default: 0] += 1
+                            if let syncSubject,
+                                HistoryAggregate.namesCopy(syncSubject, table.directories[directory].name)
+                            {
+                                table.directories[directory].upstreamSyncs += 1
+                            }
                         }
                     }
                 }
@@ -837,7 +885,9 @@ extension HistoryAggregate {
                 }
                 .sorted { ($0.commits, $1.path) > ($1.commits, $0.path) }
 
-            func ownership(path: String, commits: Int, authors: [Int32: Int32]) -> RepositoryReport.Ownership {
+            func ownership(
+                path: String, commits: Int, authors: [Int32: Int32], upstreamSyncs: Int32 = 0
+            ) -> RepositoryReport.Ownership {
                 let ranked = authors.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
                 var covered = 0
                 var busFactor = 0
@@ -851,12 +901,15 @@ extension HistoryAggregate {
                         share: commits == 0 ? 0 : Double(count) / Double(commits))
                 }
                 return RepositoryReport.Ownership(
-                    path: path, commits: commits, busFactor: busFactor, topAuthors: top, authorCount: authors.count)
+                    path: path, commits: commits, busFactor: busFactor, topAuthors: top, authorCount: authors.count,
+                    upstreamSyncs: upstreamSyncs > 0 ? Int(upstreamSyncs) : nil)
             }
             var owned = [ownership(path: ".", commits: commitCount, authors: repositoryAuthors)]
             for directory in table.directories where directory.commits > 0 && directory.depth <= 2 {
                 owned.append(
-                    ownership(path: directory.path, commits: Int(directory.commits), authors: directory.authors))
+                    ownership(
+                        path: directory.path, commits: Int(directory.commits), authors: directory.authors,
+                        upstreamSyncs: directory.upstreamSyncs))
             }
 
             let couplings = pairs.compactMap { key, shared -> RepositoryReport.CouplingPair? in

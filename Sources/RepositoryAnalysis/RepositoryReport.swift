@@ -225,6 +225,9 @@ public struct RepositoryReport: Codable, Sendable, Hashable {
         public var topAuthors: [AuthorShare]
         /// All distinct authors there.
         public var authorCount: Int
+        /// Commits that named the directory and said they bring in another project's copy ("Update toml-test from
+        /// upstream"), when there were any.
+        public var upstreamSyncs: Int? = nil
     }
 
     /// One author's part of a directory's commits.

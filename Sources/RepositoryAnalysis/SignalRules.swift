@@ -521,6 +521,7 @@ struct SignalRules {
         let lastCommits = Dictionary(
             report.authors.map { ($0.email.lowercased(), $0.lastCommitDate) }, uniquingKeysWith: max)
         let reference = report.window.referenceDate ?? now
+        let copies = report.ownership.filter { ($0.upstreamSyncs ?? 0) * 3 >= $0.commits }
         return report.ownership.compactMap { owner in
             guard owner.path != ".", owner.commits >= Self.busFactorCommits, let top = owner.topAuthors.first,
                 top.share >= Self.busFactorShare
@@ -531,6 +532,15 @@ struct SignalRules {
             // Nor do a forge's or a tool's settings (`.github/workflows/`, `.circleci/`): configuration anyone can
             // read, not design.
             guard !owner.path.hasPrefix(".") else { return nil }
+            // A copy of another project kept in sync by its own commits ("Update toml-test from upstream", a third
+            // of its commits or more): its design lives upstream. So does a folder that holds little besides one
+            // (`internal/` around `internal/toml-test/`).
+            guard
+                !copies.contains(where: {
+                    $0.path == owner.path
+                        || ($0.path.hasPrefix(owner.path + "/") && $0.commits * 5 >= owner.commits * 4)
+                })
+            else { return nil }
             // The project's lead owning a part of it is how the project is run, not a risk its maintainers miss.
             guard top.email.lowercased() != lead else { return nil }
             // An owner who left years ago took the knowledge along: nobody is left to share it.

@@ -451,6 +451,39 @@ struct SignalTests {
         }
     }
 
+    @Test("a copy of another project, kept in sync by commits that say so, has no bus factor of its own")
+    func upstreamCopyHasNoBusFactor() async throws {
+        try await withRepository { repository in
+            let authors = ["ada", "grace", "linus"].map {
+                TemporaryGitRepository.Author(name: $0, email: "\($0)@example.com")
+            }
+            for index in 0..<24 {
+                for author in authors.prefix(2) {
+                    try repository.write("\(index) \(author.name)\n", to: "src/parse\(index % 3).go")
+                    try await repository.commit("Parse \(index)", date: Day.at(Double(index)), author: author)
+                }
+                // One person brings the test suite in from its own project, a third of the time by name.
+                try repository.write("case \(index)\n", to: "internal/toml-test/case\(index % 4).toml")
+                let subject =
+                    index % 3 == 0 ? "Update toml-test from upstream (#\(index))" : "Fix the \(index)th case"
+                try await repository.commit(subject, date: Day.at(Double(index)), author: authors[2])
+            }
+            let report = try await analyze(repository.url)
+            let copy = try #require(report.ownership.first { $0.path == "internal/toml-test" })
+            #expect(copy.upstreamSyncs == 8)
+            #expect(!report.signals.contains { $0.kind == .busFactor })
+        }
+        // A directory whose commits only name a file in it, or say something else, is no copy.
+        #expect(HistoryAggregate.namesCopy("update parser.go", "parser") == false)
+        #expect(HistoryAggregate.namesCopy("update parser to handle tabs", "parser") == false)
+        #expect(HistoryAggregate.namesCopy("bump zstd to 1.5.6", "zstd") == true)
+        #expect(HistoryAggregate.namesCopy("update test cases from toml-test", "toml-test") == true)
+        #expect(HistoryAggregate.namesCopy("update toml-test", "toml-test") == true)
+        #expect(HistoryAggregate.namesCopy("update mytoml-test", "toml-test") == false)
+        #expect(HistoryAggregate.isUpstreamSync("Update toml-test from upstream"))
+        #expect(!HistoryAggregate.isUpstreamSync("Fix a crash in toml-test"))
+    }
+
     @Test("ignore patterns leave paths out of file facts but not out of totals")
     func ignorePatterns() async throws {
         try await withRepository { repository in
