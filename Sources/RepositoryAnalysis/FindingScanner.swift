@@ -356,7 +356,12 @@ enum FindingScanner {
             case "Swift":
                 for call in ["fatalError(", "preconditionFailure("] where line.contains(call) {
                     let text = message(line)
-                    if unfinished(text) { hits.append(hit(raw, number, String(call.dropLast()), text)) }
+                    // In a switch's `default:` an "unsupported" stop guards the cases the code knows it handles
+                    // (Alamofire's "Attempted to perform unsupported Request subclass"): unreachable by design.
+                    guard unfinished(text), unimplemented(text) || !isInDefaultBranch(lines, at: index) else {
+                        continue
+                    }
+                    hits.append(hit(raw, number, String(call.dropLast()), text))
                 }
             case "Python":
                 guard line.hasPrefix("raise NotImplementedError") else { continue }
@@ -391,6 +396,25 @@ enum FindingScanner {
             }
         }
         return hits
+    }
+
+    /// Whether the line at `index` is in a switch's `default:` (or `@unknown default:`, `case _:`) branch: walking
+    /// up through the blocks around it (`if`, `#if`, `else`) reaches that label before any other case or a
+    /// declaration.
+    static func isInDefaultBranch(_ lines: [Substring], at index: Int) -> Bool {
+        func depth(_ line: Substring) -> Int { line.prefix { $0 == " " || $0 == "\t" }.count }
+        var threshold = depth(lines[index])
+        for line in lines[..<index].suffix(12).reversed() {
+            let trimmed = Self.trimmed(line)
+            guard !trimmed.isEmpty, depth(line) < threshold else { continue }
+            if trimmed.hasPrefix("default:") || trimmed.hasPrefix("@unknown default:") || trimmed.hasPrefix("case _:") {
+                return true
+            }
+            let stops = ["case ", "switch ", "func ", "init(", "var ", "let ", "private ", "public ", "internal "]
+            if stops.contains(where: { trimmed.hasPrefix($0) }) { return false }
+            threshold = depth(line)
+        }
+        return false
     }
 
     /// Whether the Rust line at `index` is inside a `const _: () = { … }` block: the nearest line above it that

@@ -294,6 +294,32 @@ struct FindingTests {
             try repository.write(
                 "func accept() {\n    fatalError(\"unimplemented: IPv6 sockets\")\n}\nfunc x() { fatalError(\"index out of range\") }\n",
                 to: "Sources/Net/Server.swift")
+            // An "unsupported" stop in a switch's `default:`, through `#if` and `else`, guards the cases the code
+            // handles: unreachable by design. One that says it is not implemented is still a stub.
+            try repository.write(
+                """
+                func perform(_ request: Request) {
+                    switch request {
+                    case let r as DataRequest: performData(r)
+                    default:
+                        #if canImport(Darwin)
+                        if let socket = request as? SocketRequest {
+                            performSocket(socket)
+                        } else {
+                            fatalError("Attempted to perform unsupported Request subclass: \\(type(of: request))")
+                        }
+                        #else
+                        fatalError("Attempted to perform unsupported Request subclass: \\(type(of: request))")
+                        #endif
+                    }
+                }
+                func resume(_ task: Task) {
+                    switch task {
+                    case .data: resumeData()
+                    default: fatalError("not implemented: upload tasks")
+                    }
+                }
+                """, to: "Sources/Net/Session.swift")
             try repository.write(
                 """
                 import abc
@@ -327,7 +353,9 @@ struct FindingTests {
             try await repository.commit("Start", date: Day.at(1))
             let report = try await analyze(repository.url)
             let stubs = report.signals.filter { $0.kind == .crashStub }
-            #expect(stubs.count == 2, "\(stubs.map(\.summary))")
+            #expect(stubs.count == 3, "\(stubs.map(\.summary))")
+            #expect(!stubs.contains { $0.summary.contains("unsupported Request subclass") })
+            #expect(stubs.contains { $0.summary.contains("not implemented: upload tasks") })
             let sockets = try #require(stubs.first { $0.summary.contains("IPv6") })
             #expect(sockets.evidence.locations.count == 3)
             #expect(sockets.severity == .high)
