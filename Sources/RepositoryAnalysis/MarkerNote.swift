@@ -233,6 +233,23 @@ public enum MarkerNote: String, Sendable, Hashable {
         ].contains { lower.contains($0) }
     }
 
+    /// Whether `note` depends on code outside the repository that only its authors' employer has ("port the
+    /// Google-internal full integration test into here"): nobody else can do it.
+    public static func needsPrivateCode(_ note: String) -> Bool {
+        let lower = note.lowercased()
+        if [
+            "our internal ", "internal version of", "internal copy of", "internal repo", "internally at ",
+            "google3", "fbcode", "proprietary", "closed-source", "closed source",
+        ]
+        .contains(where: { lower.contains($0) }) {
+            return true
+        }
+        // "Google-internal", "FB-internal": a company's name joined to `internal`.
+        guard let range = note.range(of: "-internal", options: .caseInsensitive) else { return false }
+        let company = note[..<range.lowerBound].reversed().prefix { $0.isLetter || $0.isNumber }
+        return company.last?.isUppercase == true
+    }
+
     /// Whether `note` weighs a change against its cost and says why it was not made ("We should try every prefix
     /// of input0.json, but that makes this test very, very slow"): a decision on record, not a task left behind.
     public static func recordsTradeOff(_ note: String) -> Bool {

@@ -262,6 +262,8 @@ struct SignalRules {
             if MarkerNote.keepsFlawOnPurpose(first.text) { return nil }
             // Nor does one that says its problem does no harm ("… not a problem with any known compiler so far").
             if MarkerNote.concedesNoHarm(first.text) { return nil }
+            // Nor one that needs code only the authors' employer has ("port the Google-internal test").
+            if MarkerNote.needsPrivateCode(first.text) { return nil }
             // A defect outranks a task: a TODO that says the code is broken is a FIXME in all but name.
             let note = MarkerNote.kind(of: first.text, word: first.kind)
             var severity: Severity = first.kind == "TODO" && note != .defect ? .low : .medium

@@ -41,6 +41,11 @@ struct MarkerNoteTests {
             MarkerNote.keepsFlawOnPurpose(
                 "This is wrong, but not doing this leads to incorrect results because of how anchored searches work"))
         #expect(!MarkerNote.keepsFlawOnPurpose("the loader retries, but never gives up"))
+        // Code only the authors' employer has: nobody else can do what the note asks.
+        #expect(MarkerNote.needsPrivateCode("port the Google-internal full integration test into here"))
+        #expect(MarkerNote.needsPrivateCode("keep in sync with our internal fork of the parser"))
+        #expect(!MarkerNote.needsPrivateCode("move the non-internal helpers to util.go"))
+        #expect(!MarkerNote.needsPrivateCode("make the cache package-internal"))
         #expect(MarkerNote.speculates("The first four tests should correspond to a full set of bytes I think."))
         #expect(!MarkerNote.asksForChange("response is the only one"), "a statement about its subject")
         #expect(MarkerNote.asksForChange("response should be the only one"))
