@@ -170,7 +170,7 @@ struct ReportBuilder {
                     path: file.file.path, line: hit.line, kind: hit.kind, text: hit.text, excerpt: hit.excerpt,
                     ageDays: age, lastChanged: lastChanged, ageIsLowerBound: origin?.isBoundary ?? false,
                     symbol: hit.symbol, explainsSuppression: hit.explainsSuppression ? true : nil,
-                    commentAbove: hit.commentAbove)
+                    commentAbove: hit.commentAbove, codeBelow: hit.codeBelow)
             }
         }
         .sorted { ($0.path, $0.line) < ($1.path, $1.line) }

@@ -314,6 +314,8 @@ public struct RepositoryReport: Codable, Sendable, Hashable {
         public var conditionMet: CommitReference? = nil
         /// The comment lines right above a note that opens its own comment line, which often say what it is about.
         public var commentAbove: String? = nil
+        /// The code right under a note that opens its own comment line, dedented: what the note is about.
+        public var codeBelow: String? = nil
     }
 
     /// A source file without a test that matches it by name.

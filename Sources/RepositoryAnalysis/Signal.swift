@@ -144,11 +144,13 @@ public struct SourceLocation: Codable, Sendable, Hashable {
     public var symbol: String?
     /// The comment right above the lines, for a note: what its author wrote before it.
     public var commentAbove: String?
+    /// The code right under the lines, for a note: what it is about, dedented.
+    public var codeBelow: String?
 
     /// Creates a location.
     public init(
         path: String, startLine: Int? = nil, endLine: Int? = nil, excerpt: String? = nil, symbol: String? = nil,
-        commentAbove: String? = nil
+        commentAbove: String? = nil, codeBelow: String? = nil
     ) {
         self.path = path
         self.startLine = startLine
@@ -156,6 +158,7 @@ public struct SourceLocation: Codable, Sendable, Hashable {
         self.excerpt = excerpt
         self.symbol = symbol
         self.commentAbove = commentAbove
+        self.codeBelow = codeBelow
     }
 }
 

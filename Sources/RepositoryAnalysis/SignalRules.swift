@@ -338,7 +338,7 @@ struct SignalRules {
                     locations: group.map {
                         SourceLocation(
                             path: $0.path, startLine: $0.line, excerpt: $0.excerpt.isEmpty ? nil : $0.excerpt,
-                            symbol: $0.symbol, commentAbove: $0.commentAbove)
+                            symbol: $0.symbol, commentAbove: $0.commentAbove, codeBelow: $0.codeBelow)
                     },
                     commits: Array(Set(group.compactMap(\.lastChanged))).sorted { $0.hash < $1.hash }
                         + (met.map { [$0] } ?? []),

@@ -30,6 +30,8 @@ struct MarkerHit: Sendable, Hashable {
     /// For a marker that opens its own comment line: the comment lines right above it, in the same syntax, which
     /// often say what the note is about ("As of mapstructure v2.0.0 StringToSliceHookFunc checks …").
     var commentAbove: String? = nil
+    /// For a marker that opens its own comment line: the code right under the note, dedented.
+    var codeBelow: String? = nil
 }
 
 /// The marker words a scan looks for.
@@ -631,7 +633,54 @@ enum SourceText {
             symbol: declaredSymbol(after: lineEnd, in: bytes)
                 ?? enclosingSymbol(before: lineStart, in: bytes, braces: braces),
             explainsSuppression: suppressionFollows(after: lineEnd, in: bytes),
-            commentAbove: opensLine ? commentAbove(lineStart, openers: continuing, in: bytes) : nil)
+            commentAbove: opensLine ? commentAbove(lineStart, openers: continuing, in: bytes) : nil,
+            codeBelow: opensLine ? codeBelow(from: next, under: lineStart, in: bytes) : nil)
+    }
+
+    /// The code right under a note, as the file has it, so that an issue can show what the note is about: up to
+    /// six lines from the first line after the note's own, ending at a blank line or at a line indented less than
+    /// the note (the end of its block), cut at 160 characters each and dedented. Nil when no code follows, and
+    /// when the lines hold what looks like a credential.
+    static func codeBelow(from start: Int, under noteStart: Int, in bytes: UnsafeRawBufferPointer) -> String? {
+        var noteIndentation = 0
+        while noteStart + noteIndentation < bytes.count,
+            [0x20, 0x09].contains(bytes[noteStart + noteIndentation])
+        {
+            noteIndentation += 1
+        }
+        // In a block comment, ` * FIXME:` sits one column right of the `/*` that opened it.
+        if noteStart + noteIndentation < bytes.count, bytes[noteStart + noteIndentation] == UInt8(ascii: "*") {
+            noteIndentation = max(0, noteIndentation - 1)
+        }
+        var lines: [Substring] = []
+        var indentations: [Int] = []
+        var start = start
+        while lines.count < 6, start < bytes.count {
+            var end = start
+            while end < bytes.count, bytes[end] != UInt8(ascii: "\n") { end += 1 }
+            var line = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)[...]
+            start = end + 1
+            if line.hasSuffix("\r") { line = line.dropLast() }
+            let indentation = line.prefix { $0 == " " || $0 == "\t" }.count
+            guard indentation < line.count else { break }
+            // The end of the block comment the note is in is not code.
+            if lines.isEmpty, line.dropFirst(indentation).hasPrefix("*/") { continue }
+            if indentation < noteIndentation { break }
+            lines.append(line.count > 160 ? line.prefix(159) + "…" : line)
+            indentations.append(indentation)
+        }
+        let code = lines.map { $0.dropFirst(indentations.min() ?? 0) }
+        // Comments alone (another note, a commented-out block) are not the code the note is about.
+        let openers = ["//", "#", "/*", "*", "--", ";"]
+        guard
+            code.contains(where: { line in
+                let trimmed = line.drop { $0 == " " || $0 == "\t" }
+                return !openers.contains { trimmed.hasPrefix($0) }
+            })
+        else { return nil }
+        let text = code.joined(separator: "\n")
+        let hasSecret = Array(text.utf8).withUnsafeBytes { !FindingScanner.secrets(in: $0, isTest: false).isEmpty }
+        return hasSecret ? nil : text
     }
 
     /// The comment lines right above the line starting at `lineStart`, in one of `openers`, oldest first: at most

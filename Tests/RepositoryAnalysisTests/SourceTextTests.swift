@@ -196,6 +196,42 @@ struct SourceTextTests {
             ])
     }
 
+    @Test("the code right under a note comes with it, dedented, up to the end of its block or a blank line")
+    func codeBelow() {
+        let swift = """
+            func handle() {
+                // TODO: retry once the pool has room.
+                if pool.isFull {
+                    throw PoolError.full
+                }
+            }
+
+            /*
+             * FIXME: this leaks when the read fails.
+             */
+            buffer = malloc(size);
+            read(fd, buffer, size);
+
+            func run() {
+                step()
+                // TODO: report progress
+            }
+            // TODO: one
+            // TODO: two
+            let token = "ghp_R7tK2mQ9xLp4Vw8NzB3cYh6JdF1sGa5Ue0Tq"
+            """
+        let markers = scan(swift, mode: .code(.slashes)).markers
+        #expect(
+            markers.map(\.codeBelow) == [
+                "if pool.isFull {\n    throw PoolError.full\n}",
+                "buffer = malloc(size);\nread(fd, buffer, size);",
+                // The end of its block follows: no code is about it.
+                nil,
+                // Only another note, then a line holding a credential: nothing is quoted.
+                nil, nil,
+            ])
+    }
+
     @Test("commented-out code under a note ends it: its `?` and `=` are not the note's words")
     func commentedOutCode() {
         let swift = """

@@ -81,13 +81,16 @@ public struct DraftChecks: Sendable {
                     .shortBody, "the body has \(draft.body.count) characters; at least \(minDescriptionLength)"))
         }
         let text = draft.title + "\n" + draft.body
-        if let placeholder = Self.placeholder(in: text) {
+        // The code a plain draft quotes from its evidence, as the file has it, is no placeholder, link or citation
+        // of the draft's own (a template's `{{ name }}`, a path in a string); credentials are looked for in it too.
+        let prose = Self.withoutQuotedCode(text, draft)
+        if let placeholder = Self.placeholder(in: prose) {
             problems.append(DraftProblem(.placeholder, "it contains the placeholder '\(placeholder)'"))
         }
         if secrets.contains(where: { text.contains($0) }) || Self.looksLikeCredential(text) {
             problems.append(DraftProblem(.secret, "it contains what looks like a credential"))
         }
-        for url in Self.urls(in: text) where !allowedLinkPrefixes.contains(where: { url.hasPrefix($0) }) {
+        for url in Self.urls(in: prose) where !allowedLinkPrefixes.contains(where: { url.hasPrefix($0) }) {
             problems.append(DraftProblem(.foreignLink, "it links to \(url), outside the repository"))
         }
         problems += await citationProblems(draft, oracle: oracle)
@@ -105,7 +108,7 @@ public struct DraftChecks: Sendable {
         let quoted = draft.signals.flatMap {
             [$0.summary] + $0.evidence.locations.flatMap { [$0.excerpt, $0.commentAbove].compactMap { $0 } }
         }.flatMap { [$0, PlainWriter.inert($0)] }
-        let citations = Citation.all(in: draft.body).filter { citation in
+        let citations = Citation.all(in: Self.withoutQuotedCode(draft.body, draft)).filter { citation in
             // A quote that is the whole span is a path only when it reads like one, with no space in it.
             citation.line != nil
                 || !quoted.contains {
@@ -131,6 +134,18 @@ public struct DraftChecks: Sendable {
             }
         }
         return problems
+    }
+
+    /// `text` without the blocks of code the plain writer quotes from the draft's evidence.
+    static func withoutQuotedCode(_ text: String, _ draft: IssueDraft) -> String {
+        var text = text
+        for signal in draft.signals {
+            for location in signal.evidence.locations {
+                guard let code = location.codeBelow else { continue }
+                text = text.replacingOccurrences(of: PlainWriter.codeBlock(code, path: location.path), with: "")
+            }
+        }
+        return text
     }
 
     /// Titles made only of generic words ("Improve code quality", "Fix bugs") say nothing a maintainer can act on.

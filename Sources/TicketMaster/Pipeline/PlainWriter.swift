@@ -121,10 +121,16 @@ public struct PlainWriter: Sendable {
         var seenLocations = Set<SourceLocation>()
         var seenCommits = Set<String>()
         for signal in signals {
+            // The code under a note shows what it is about as the code stands: once per finding.
+            var shownCode = false
             for location in signal.evidence.locations.prefix(20) where seenLocations.insert(location).inserted {
                 var line = "- " + links.link(location)
                 if let excerpt = location.excerpt?.trimmingCharacters(in: .whitespacesAndNewlines), !excerpt.isEmpty {
                     line += ": " + Self.codeSpan(String(excerpt.prefix(160)))
+                }
+                if !shownCode, let code = location.codeBelow, !DraftChecks.looksLikeCredential(code) {
+                    line += "\n\n" + Self.codeBlock(code, path: location.path) + "\n"
+                    shownCode = true
                 }
                 lines.append(line)
             }
@@ -155,6 +161,35 @@ public struct PlainWriter: Sendable {
         )
         .replacingOccurrences(of: #"\bwww\.\S+"#, with: "(link removed)", options: .regularExpression)
     }
+
+    /// Repository code as a fenced Markdown block inside a list item (indented two spaces), tagged with the
+    /// language its file's extension names: addresses made inert, and a fence longer than any backtick run in it,
+    /// so nothing in it renders or ends the block early.
+    static func codeBlock(_ code: String, path: String) -> String {
+        let text = code.split(separator: "\n", omittingEmptySubsequences: false).map { inert(String($0)) }
+        var longest = 0
+        for line in text {
+            var run = 0
+            for character in line {
+                run = character == "`" ? run + 1 : 0
+                longest = max(longest, run)
+            }
+        }
+        let fence = String(repeating: "`", count: max(3, longest + 1))
+        let name = path.split(separator: "/").last ?? ""
+        let language =
+            name.contains(".") ? fenceLanguages[name.split(separator: ".").last?.lowercased() ?? ""] ?? "" : ""
+        return (["  " + fence + language] + text.map { $0.isEmpty ? "" : "  " + $0 } + ["  " + fence])
+            .joined(separator: "\n")
+    }
+
+    /// Fence tags by file extension, for the languages whose notes are read.
+    private static let fenceLanguages = [
+        "swift": "swift", "py": "python", "js": "javascript", "mjs": "javascript", "cjs": "javascript",
+        "jsx": "jsx", "ts": "typescript", "tsx": "tsx", "go": "go", "rs": "rust", "c": "c", "h": "c", "cc": "cpp",
+        "cpp": "cpp", "hpp": "cpp", "java": "java", "kt": "kotlin", "rb": "ruby", "sh": "sh", "php": "php",
+        "cs": "csharp", "m": "objectivec",
+    ]
 
     /// The first issue of another project that `text` refers to, as `owner/name#number`, with its address made
     /// inert first (`https://github.com/nodejs/node/issues/35237` is `nodejs/node#35237`).

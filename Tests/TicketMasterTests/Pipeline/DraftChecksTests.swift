@@ -87,6 +87,20 @@ struct DraftChecksTests {
         #expect(await checks.problems(in: quoting, citations: tree).map(\.rule) == [.missingPath])
     }
 
+    @Test("code quoted from the evidence is no placeholder, link or citation of the draft's own")
+    func quotedCodeIsNotProse() async {
+        let code = "render(\"{{ name }}\", \"path/to/`lib/gone.js`\")"
+        var quoting = draft(
+            title: "Handle the ignored error in Main.swift",
+            body: goodBody + "\n\n  ```swift\n  " + code + "\n  ```")
+        quoting.signals[0].evidence.locations[0].codeBelow = code
+        #expect(await checks.problems(in: quoting, citations: tree).isEmpty)
+        // The same text written by the draft itself is checked.
+        quoting.signals[0].evidence.locations[0].codeBelow = nil
+        let rules = await checks.problems(in: quoting, citations: tree).map(\.rule)
+        #expect(rules.contains(.placeholder) && rules.contains(.missingPath), "\(rules)")
+    }
+
     @Test("a short body, and one that cites none of its evidence, are rejected")
     func shortAndUncited() async {
         let problems = await checks.problems(

@@ -276,6 +276,23 @@ struct PlainWriterTests {
         #expect(issue.title == "src/table.c: the table never shrinks")
         #expect(issue.body.contains("unchanged since 1970-01-01 (2000 days)"))
         #expect(issue.body.contains("Add a test that shows the problem (run with `make check`)"))
+        // The code under the note is shown once, fenced in the file's language, inert, and never ended early by
+        // its own backticks.
+        var shown = fixme
+        shown.evidence.locations[0].codeBelow = "grow(table);\nlog(\"see https://evil.example.com ```\");"
+        shown.evidence.locations.append(
+            SourceLocation(
+                path: "src/table.c", startLine: 90, excerpt: "/* FIXME: the table never shrinks */",
+                codeBelow: "grow(other);"))
+        let quoting = draft([shown], toolchain: make)
+        #expect(
+            quoting.body.contains(
+                "- `src/table.c:42`: `/* FIXME: the table never shrinks */`\n\n  ````c\n  grow(table);\n"
+                    + "  log(\"see (link removed) ```\");\n  ````\n"), "\(quoting.body)")
+        #expect(!quoting.body.contains("grow(other)"))
+        // Code that reads like a credential is not quoted.
+        shown.evidence.locations[0].codeBelow = "let key = \"ghp_R7tK2mQ9xLp4Vw8NzB3cYh6JdF1sGa5Ue0Tq\""
+        #expect(!draft([shown], toolchain: make).body.contains("ghp_"))
         // A question is answered, a workaround retired: neither asks for a test of a problem.
         let question = Signal(
             kind: .marker, severity: .high, identity: ["a.swift", "FIXME", "why is this safe?"],
