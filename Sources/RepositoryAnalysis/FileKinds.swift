@@ -139,7 +139,15 @@ enum FileKinds {
                 {
                     isTest = true
                 }
-                if FileKinds.nonSourceDirectories.contains(lower) { isNonSource = true }
+                // Also by a word of a longer name: `watchOS Example/`, `Example.xcodeproj/`, `demo-app/`.
+                if FileKinds.nonSourceDirectories.contains(lower)
+                    || (lower.contains(where: { !$0.isLetter && !$0.isNumber })
+                        && lower.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).contains {
+                            FileKinds.exampleWords.contains(String($0))
+                        })
+                {
+                    isNonSource = true
+                }
                 if FileKinds.documentationDirectories.contains(lower) || lower.hasSuffix(".docc") {
                     isDocumentation = true
                 }
@@ -187,6 +195,9 @@ enum FileKinds {
     fileprivate static let testDirectories: Set<String> = [
         "tests", "test", "__tests__", "spec", "specs", "testdata", "testing", "fixtures", "uitests",
     ]
+    /// Words that make a folder an example wherever they are in its name.
+    fileprivate static let exampleWords: Set<String> = ["example", "examples", "sample", "samples", "demo", "demos"]
+
     fileprivate static let nonSourceDirectories: Set<String> = [
         "examples", "example", "samples", "sample", "benchmarks", "benchmark", "vendor", "third_party",
         "thirdparty", "node_modules", "docs", "doc", "scripts", "plugins", "benches", "demo", "demos",

@@ -218,6 +218,8 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
         /// Commits that named it and said they bring in another project's copy, for first- and second-level
         /// directories.
         var upstreamSyncs: Int32 = 0
+        /// Commits typed as chores, CI or build work (`chore(ci): …`), for first- and second-level directories.
+        var choreCommits: Int32 = 0
     }
 
     /// Interned paths and directories. A plain struct mutated in place: nothing captures it, so the pass over
@@ -408,6 +410,17 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
         guard let first = words.first else { return false }
         return ["update", "sync", "import", "bump", "refresh", "vendor", "upgrade", "pull"].contains(first)
             || words.contains("upstream")
+    }
+
+    /// Whether a subject types its commit, the Conventional Commits way, as a chore, CI or build work:
+    /// `chore(ci): fix release-it arg`, `ci: cache npm`, `build!: drop Node 14`.
+    static func isChore(_ subject: String) -> Bool {
+        for type in ["chore", "ci", "build"] where subject.hasPrefix(type) {
+            if let next = subject.dropFirst(type.count).first, next == "(" || next == ":" || next == "!" {
+                return true
+            }
+        }
+        return false
     }
 
     /// Whether a lower-cased sync subject names `name` as the copy it brings in: the name as a whole word, not a
@@ -624,6 +637,7 @@ extension HistoryAggregate {
             // "Update toml-test from upstream": a commit that brings in another project's copy, lower-cased once
             // for the directories whose name it may hold.
             let syncSubject = HistoryAggregate.isUpstreamSync(record.subject) ? record.subject.lowercased() : nil
+            let isChore = HistoryAggregate.isChore(record.subject)
             let touchesTests = isFix && record.changes.contains { HistoryAggregate.isTestPath($0.path) }
             let age = (referenceTime ?? record.commitTime) - record.commitTime
             let recent = record.commitTime >= recentStart && !isNoise
@@ -742,6 +756,7 @@ extension HistoryAggregate {
                             {
                                 table.directories[directory].upstreamSyncs += 1
                             }
+                            if isChore { table.directories[directory].choreCommits += 1 }
                         }
                     }
                 }
@@ -886,7 +901,7 @@ extension HistoryAggregate {
                 .sorted { ($0.commits, $1.path) > ($1.commits, $0.path) }
 
             func ownership(
-                path: String, commits: Int, authors: [Int32: Int32], upstreamSyncs: Int32 = 0
+                path: String, commits: Int, authors: [Int32: Int32], upstreamSyncs: Int32 = 0, choreCommits: Int32 = 0
             ) -> RepositoryReport.Ownership {
                 let ranked = authors.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
                 var covered = 0
@@ -902,14 +917,15 @@ extension HistoryAggregate {
                 }
                 return RepositoryReport.Ownership(
                     path: path, commits: commits, busFactor: busFactor, topAuthors: top, authorCount: authors.count,
-                    upstreamSyncs: upstreamSyncs > 0 ? Int(upstreamSyncs) : nil)
+                    upstreamSyncs: upstreamSyncs > 0 ? Int(upstreamSyncs) : nil,
+                    choreCommits: choreCommits > 0 ? Int(choreCommits) : nil)
             }
             var owned = [ownership(path: ".", commits: commitCount, authors: repositoryAuthors)]
             for directory in table.directories where directory.commits > 0 && directory.depth <= 2 {
                 owned.append(
                     ownership(
                         path: directory.path, commits: Int(directory.commits), authors: directory.authors,
-                        upstreamSyncs: directory.upstreamSyncs))
+                        upstreamSyncs: directory.upstreamSyncs, choreCommits: directory.choreCommits))
             }
 
             let couplings = pairs.compactMap { key, shared -> RepositoryReport.CouplingPair? in

@@ -228,6 +228,8 @@ public struct RepositoryReport: Codable, Sendable, Hashable {
         /// Commits that named the directory and said they bring in another project's copy ("Update toml-test from
         /// upstream"), when there were any.
         public var upstreamSyncs: Int? = nil
+        /// Commits typed as chores, CI or build work (`chore(ci): …`), when there were any.
+        public var choreCommits: Int? = nil
     }
 
     /// One author's part of a directory's commits.

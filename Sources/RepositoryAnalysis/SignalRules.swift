@@ -534,13 +534,20 @@ struct SignalRules {
             // Nor do a forge's or a tool's settings (`.github/workflows/`, `.circleci/`): configuration anyone can
             // read, not design.
             guard !owner.path.hasPrefix(".") else { return nil }
+            // Release and CI tooling (axios's `bin/`, where half the commits or more are `chore(ci): …`) is how the
+            // project is shipped, not design only one person knows.
+            guard (owner.choreCommits ?? 0) * 2 < owner.commits else { return nil }
+            // A folder the project no longer has (httpx's `httpcore/`, moved out years ago) has nothing to share.
+            guard trackedPaths.isEmpty || trackedPaths.contains(where: { $0.hasPrefix(owner.path + "/") }) else {
+                return nil
+            }
             // A copy of another project kept in sync by its own commits ("Update toml-test from upstream", a third
             // of its commits or more): its design lives upstream. So does a folder that holds little besides one
-            // (`internal/` around `internal/toml-test/`).
+            // (`internal/` around `internal/toml-test/`, two thirds of whose commits are the copy's).
             guard
                 !copies.contains(where: {
                     $0.path == owner.path
-                        || ($0.path.hasPrefix(owner.path + "/") && $0.commits * 5 >= owner.commits * 4)
+                        || ($0.path.hasPrefix(owner.path + "/") && $0.commits * 3 >= owner.commits * 2)
                 })
             else { return nil }
             // The project's lead owning a part of it is how the project is run, not a risk its maintainers miss.

@@ -451,14 +451,14 @@ struct SignalTests {
         }
     }
 
-    @Test("a copy of another project, kept in sync by commits that say so, has no bus factor of its own")
+    @Test("a copy of another project kept in sync by commits that say so, and release tooling, have no bus factor")
     func upstreamCopyHasNoBusFactor() async throws {
         try await withRepository { repository in
             let authors = ["ada", "grace", "linus"].map {
                 TemporaryGitRepository.Author(name: $0, email: "\($0)@example.com")
             }
             for index in 0..<24 {
-                for author in authors.prefix(2) {
+                for author in [authors[0], authors[1], authors[0]] {
                     try repository.write("\(index) \(author.name)\n", to: "src/parse\(index % 3).go")
                     try await repository.commit("Parse \(index)", date: Day.at(Double(index)), author: author)
                 }
@@ -467,10 +467,16 @@ struct SignalTests {
                 let subject =
                     index % 3 == 0 ? "Update toml-test from upstream (#\(index))" : "Fix the \(index)th case"
                 try await repository.commit(subject, date: Day.at(Double(index)), author: authors[2])
+                // And keeps the release scripts, mostly in chores.
+                try repository.write("step \(index)\n", to: "bin/release\(index % 2).js")
+                try await repository.commit(
+                    index % 4 == 0 ? "Release script \(index)" : "chore(ci): fix step \(index); (#\(index))",
+                    date: Day.at(Double(index)), author: authors[2])
             }
             let report = try await analyze(repository.url)
             let copy = try #require(report.ownership.first { $0.path == "internal/toml-test" })
             #expect(copy.upstreamSyncs == 8)
+            #expect(report.ownership.first { $0.path == "bin" }?.choreCommits == 18)
             #expect(!report.signals.contains { $0.kind == .busFactor })
         }
         // A directory whose commits only name a file in it, or say something else, is no copy.
@@ -480,6 +486,9 @@ struct SignalTests {
         #expect(HistoryAggregate.namesCopy("update test cases from toml-test", "toml-test") == true)
         #expect(HistoryAggregate.namesCopy("update toml-test", "toml-test") == true)
         #expect(HistoryAggregate.namesCopy("update mytoml-test", "toml-test") == false)
+        #expect(HistoryAggregate.isChore("chore(ci): fix release-it arg; (#6032)"))
+        #expect(HistoryAggregate.isChore("ci: cache npm"))
+        #expect(!HistoryAggregate.isChore("children: keep order"))
         #expect(HistoryAggregate.isUpstreamSync("Update toml-test from upstream"))
         #expect(!HistoryAggregate.isUpstreamSync("Fix a crash in toml-test"))
     }

@@ -114,7 +114,12 @@ public struct DraftChecks: Sendable {
                 || !quoted.contains {
                     $0.contains(citation.path) && ($0 != citation.path || citation.path.contains(" "))
                 }
-                || draft.signals.contains { $0.evidence.locations.contains { $0.path == citation.path } }
+                || draft.signals.contains { signal in
+                    // A directory is cited as `internal/`, its location is `internal`.
+                    signal.evidence.locations.contains {
+                        $0.path == citation.path || $0.path + "/" == citation.path
+                    }
+                }
         }
         let evidencePaths = Set(draft.signals.flatMap { $0.evidence.locations.map(\.path) })
         if citations.isEmpty && !evidencePaths.isEmpty {

@@ -101,6 +101,22 @@ struct DraftChecksTests {
         #expect(rules.contains(.placeholder) && rules.contains(.missingPath), "\(rules)")
     }
 
+    @Test("a top-level folder cited as `internal/` is its evidence's `internal`")
+    func folderCitation() async {
+        let folder = IssueDraft(
+            title: "Share knowledge of internal/ beyond one person",
+            body: "## Context\n\n88% of the 42 commits to `internal/` are by one author (bus factor 1).",
+            labels: [], type: .maintenance,
+            signals: [
+                Signal(
+                    kind: .busFactor, severity: .medium, identity: ["internal"],
+                    summary: "internal/: 88% of its 42 commits are by Martin (bus factor 1, 3 authors)",
+                    evidence: Evidence(locations: [SourceLocation(path: "internal")]))
+            ], writer: .plain)
+        let tree = FixedTree(files: ["internal/": 0])
+        #expect(await checks.problems(in: folder, citations: tree).isEmpty)
+    }
+
     @Test("a short body, and one that cites none of its evidence, are rejected")
     func shortAndUncited() async {
         let problems = await checks.problems(
