@@ -229,7 +229,12 @@ enum FindingScanner {
             }
             switch language {
             case "Python":
-                let conditional = ["condition", "sys.", "platform", "version", "os."].contains { line.contains($0) }
+                // A decorator's arguments may go on over the next lines: `@pytest.mark.xfail(` / `    PY_3_14_PLUS,
+                // reason="…"` / `)`.
+                let call = Self.callText(lines, from: index)
+                let conditional =
+                    ["condition", "sys.", "platform", "version", "os."].contains { call.contains($0) }
+                    || Self.hasPositionalCondition(call)
                 if line.hasPrefix("@pytest.mark.xfail"), !conditional {
                     hits.append(hit(raw, number, "xfail", name(after: index)))
                 } else if line.hasPrefix("@pytest.mark.skip"), !line.hasPrefix("@pytest.mark.skipif") {
@@ -288,6 +293,31 @@ enum FindingScanner {
             }
         }
         return hits
+    }
+
+    /// The text of the call that opens on line `index`, its continuation lines joined until its parentheses close
+    /// (six lines at most).
+    static func callText(_ lines: [Substring], from index: Int) -> String {
+        var text = String(Self.trimmed(lines[index]))
+        var depth = text.reduce(0) { $0 + ($1 == "(" ? 1 : $1 == ")" ? -1 : 0) }
+        var next = index + 1
+        while depth > 0, next < lines.count, next <= index + 6 {
+            let line = Self.trimmed(lines[next])
+            text += " " + line
+            depth += line.reduce(0) { $0 + ($1 == "(" ? 1 : $1 == ")" ? -1 : 0) }
+            next += 1
+        }
+        return text
+    }
+
+    /// Whether a marker call's first argument is a condition: neither a keyword argument (`reason=`) nor a
+    /// string, as in `@pytest.mark.xfail(PY_3_14_PLUS, reason="…")`.
+    static func hasPositionalCondition(_ call: String) -> Bool {
+        guard let open = call.firstIndex(of: "(") else { return false }
+        let first = call[call.index(after: open)...].prefix { $0 != "," && $0 != ")" }
+            .trimmingCharacters(in: .whitespaces)
+        guard !first.isEmpty, !first.contains("="), let head = first.first else { return first.contains("==") }
+        return head != "\"" && head != "'" && !first.hasPrefix("f\"") && !first.hasPrefix("r\"")
     }
 
     /// Whether a shell test line ends with a constant body: its last argument, unquoted, is `false`, `true` or `:`.

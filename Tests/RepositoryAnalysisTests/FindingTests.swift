@@ -123,6 +123,12 @@ struct FindingTests {
                 @pytest.mark.xfail(sys.platform == "win32", reason="paths")
                 def test_paths():
                     pass
+
+                @pytest.mark.xfail(
+                    PY_3_14_PLUS, reason="3.14 does not infer the type anymore."
+                )
+                def test_infers_type():
+                    pass
                 """, to: "tests/test_parser.py")
             try repository.write(
                 "import pytest\nxfail_on_windows = pytest.mark.xfail(sys.platform == 'win32', reason='x')\n",

@@ -958,7 +958,8 @@ struct Wording {
 
     /// The behaviour a test's name describes, as a sentence: `TestUnknownFlagShouldReturnSameErrorRegardlessOfArgPosition`
     /// reads `Unknown flag should return same error regardless of arg position`, `test_empty_input_is_rejected`
-    /// `Empty input is rejected`. Nil for a name of fewer than four words, which describes no behaviour.
+    /// `Empty input is rejected`. Nil for a name of fewer than four words, or without a verb, which describes no
+    /// behaviour.
     static func testBehaviour(_ name: String) -> String? {
         var words: [String] = []
         var word = ""
@@ -986,6 +987,18 @@ struct Wording {
         if !word.isEmpty { words.append(word) }
         if let first = words.first, first.lowercased() == "test" { words.removeFirst() }
         guard words.count >= 4, words.allSatisfy({ $0.allSatisfy { $0.isLetter || $0.isNumber } }) else { return nil }
+        // A behaviour has a verb: a modal or auxiliary (`should`, `is`), or a word after the first in the third
+        // person (`keeps`). `min_max_depth_diff_nada` names a case, not what should happen in it.
+        let verbs: Set<String> = [
+            "should", "must", "is", "are", "was", "were", "does", "do", "can", "cannot", "will", "never", "not",
+            "has", "have",
+        ]
+        guard
+            words.dropFirst().contains(where: { word in
+                let lower = word.lowercased()
+                return verbs.contains(lower) || (lower.count >= 4 && lower.hasSuffix("s") && !lower.hasSuffix("ss"))
+            })
+        else { return nil }
         // Acronyms keep their case (`HTTP`); other words read lower-case after the first.
         let sentence = words.enumerated().map { index, word in
             word.count > 1 && word == word.uppercased() ? word : (index == 0 ? word : word.lowercased())

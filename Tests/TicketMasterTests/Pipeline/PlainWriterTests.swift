@@ -468,7 +468,7 @@ struct MarkerTitleTests {
             ),
             ("test_empty_input_is_rejected", "Empty input is rejected"),
             ("testHTTPRedirectKeepsTheMethod", "HTTP redirect keeps the method"),
-            ("testParse", nil), ("TestRun", nil), ("test_a$b_c_d", nil),
+            ("testParse", nil), ("TestRun", nil), ("test_a$b_c_d", nil), ("min_max_depth_diff_nada", nil),
         ] as [(String, String?)])
     func testBehaviour(name: String, behaviour: String?) {
         #expect(Wording.testBehaviour(name) == behaviour)
