@@ -406,27 +406,40 @@ extension RepositoryAnalyzer {
     /// Words of such subjects, matched whole (`build`, not `rebuild`).
     private static let hardToTestWords: Set<Substring> = [
         "ubsan", "asan", "msan", "tsan", "compiler", "build", "compile", "typo", "typos", "ub",
+        // A linter's or vet's complaint, fixed to keep the build clean.
+        "vet", "lint", "linter", "staticcheck", "golangci", "clippy", "warning", "warnings",
         // Ports to targets the project's tests do not run on: such a fix is a `cfg` gate or an `#if`, checked by
         // building for the target (mio's "fix hermit", "Fixes for horizonOS/n3ds").
         "hermit", "wasi", "illumos", "solaris", "haiku", "redox", "fuchsia", "vxworks", "horizon", "horizonos",
         "n3ds", "espidf", "aix", "qnx", "nto", "dragonfly", "dragonflybsd", "netbsd", "openbsd", "hurd", "cygwin",
     ]
 
+    /// A fix for a toolchain's new release ("Fix for Go 1.24", "Fix build with GCC 14.1"): the build is its test.
+    private static let toolchainRelease = TextPattern(
+        #"(?i)\b(for|with|under|on) (go|golang|python|node|node\.js|swift|rust|rustc|gcc|clang|xcode|jdk|java) v?\d+\.\d+"#
+    )
+
     /// Whether a fix's subject says its bug is one a regression test cannot show.
     static func isHardToTest(_ subject: String) -> Bool {
         let lower = subject.lowercased()
-        return hardToTestPhrases.contains { lower.contains($0) }
+        return hardToTestPhrases.contains { lower.contains($0) } || toolchainRelease.matches(subject)
             || lower.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).contains { hardToTestWords.contains($0) }
     }
 
     /// How near in time, either side, a test change by the fix's author counts as the fix's test: the other
-    /// commits of the same pull request (`Fix the mixer's __del__` with `TST: adjust tests`).
-    static let companionTestWindow: TimeInterval = 3 * 86_400
+    /// commits of the same pull request (`Fix the mixer's __del__` with `TST: adjust tests`; pflag's fix and its
+    /// "Add better test" three days and four hours later). Measured by author dates: a pull request merged or
+    /// rebased later gives its commits one committer date, weeks after they were written.
+    static let companionTestWindow: TimeInterval = 7 * 86_400
+
+    /// How long after a commit was written it may have been committed (a pull request rebased or merged late):
+    /// the committer-date range `git log` is asked for, before author dates narrow it.
+    static let commitLag: TimeInterval = 120 * 86_400
 
     /// `files` with fix commits taken out of their untested fixes when the fix was tested after all or cannot be:
     /// its subject says no test run can show the bug (`isHardToTest`), its message says the bug is unreachable,
     /// fuzzer-found or in help text, or its author changed a test file
-    /// within three days of it (the same pull request, squashed or not). Only files that could become hotspots
+    /// within seven days of it, by author dates (the same pull request, squashed or not). Only files that could become hotspots
     /// are checked, each fix with two short `git` runs.
     static func withoutTestedFixes(
         _ files: [HistoryAggregate.DefectHistory], git: GitProcess
@@ -725,15 +738,23 @@ extension RepositoryAnalyzer {
         let author = String(parts[0])
         guard !author.isEmpty else { return false }
         let formatter = ISO8601DateFormatter()
+        // `--since` and `--until` read committer dates; the window is on author dates, checked per commit.
         let (log, listed) = try await git.capture([
-            "log", "--no-merges", "--format=", "--name-only", "--fixed-strings", "--author=\(author)",
+            "log", "--no-merges", "--format=%x00%at", "--name-only", "--fixed-strings", "--author=\(author)",
             "--since=\(formatter.string(from: commit.date.addingTimeInterval(-companionTestWindow)))",
-            "--until=\(formatter.string(from: commit.date.addingTimeInterval(companionTestWindow)))",
+            "--until=\(formatter.string(from: commit.date.addingTimeInterval(companionTestWindow + commitLag)))",
         ])
         guard listed.status == 0 else { return false }
-        return String(decoding: log, as: UTF8.self).split(separator: "\n").contains {
-            HistoryAggregate.isTestPath(String($0))
+        var inWindow = false
+        for line in String(decoding: log, as: UTF8.self).split(separator: "\n") {
+            if line.hasPrefix("\u{0}") {
+                let written = TimeInterval(line.dropFirst()).map(Date.init(timeIntervalSince1970:))
+                inWindow = written.map { abs($0.timeIntervalSince(commit.date)) <= companionTestWindow } ?? false
+            } else if inWindow, HistoryAggregate.isTestPath(String(line)) {
+                return true
+            }
         }
+        return false
     }
 }
 

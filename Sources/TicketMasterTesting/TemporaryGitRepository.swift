@@ -127,15 +127,21 @@ public struct TemporaryGitRepository: Sendable {
     /// and committer date; returns the new commit's hash.
     @discardableResult
     public func commit(
-        _ message: String, date: Date, author: Author = .default, allowEmpty: Bool = false
+        _ message: String, date: Date, author: Author = .default, allowEmpty: Bool = false,
+        committed: Date? = nil
     ) async throws -> String {
-        try await commit(messageBytes: Array(message.utf8), date: date, author: author, allowEmpty: allowEmpty)
+        try await commit(
+            messageBytes: Array(message.utf8), date: date, author: author, allowEmpty: allowEmpty,
+            committed: committed)
     }
 
-    /// Like `commit(_:date:author:allowEmpty:)` with a message given as bytes, which need not be UTF-8.
+    /// Like `commit(_:date:author:allowEmpty:committed:)` with a message given as bytes, which need not be UTF-8.
+    /// `committed`, when given, is the committer date (a pull request merged or rebased after it was written);
+    /// otherwise it is `date`.
     @discardableResult
     public func commit(
-        messageBytes: [UInt8], date: Date, author: Author = .default, allowEmpty: Bool = false
+        messageBytes: [UInt8], date: Date, author: Author = .default, allowEmpty: Bool = false,
+        committed: Date? = nil
     ) async throws -> String {
         try await run(["add", "-A"])
         let messageFile = container.appendingPathComponent("message-\(UUID().uuidString)")
@@ -143,7 +149,9 @@ public struct TemporaryGitRepository: Sendable {
         defer { try? FileManager.default.removeItem(at: messageFile) }
         try await run(
             ["commit", "-q", "--no-verify", "-F", messageFile.path] + (allowEmpty ? ["--allow-empty"] : []),
-            environment: Self.identity(author, date))
+            environment: Self.identity(author, date).merging(
+                committed.map { ["GIT_COMMITTER_DATE": "@\(Int64($0.timeIntervalSince1970)) +0000"] } ?? [:]
+            ) { _, later in later })
         return try await head()
     }
 

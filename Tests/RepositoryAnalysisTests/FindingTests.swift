@@ -85,18 +85,26 @@ struct FindingTests {
                 try repository.write("let parse = \(index)\n", to: "Sources/App/Parser.swift")
                 try await repository.commit(subject, date: Day.at(Double(index * 10)), author: bob)
             }
-            // Ada's first fix came with a test a day later, in the same pull request.
+            // Ada's first fix came with a test four days later, in the same pull request, merged weeks after
+            // both were written: git's committer dates say day 95, the author dates 60 and 64.
             try repository.write("let tested = 1\n", to: "Sources/App/Parser.swift")
-            try await repository.commit("Fix tabs in indentation", date: Day.at(100), author: ada)
+            try await repository.commit(
+                "Fix parsing of nested lists", date: Day.at(60), author: ada, committed: Day.at(95))
             try repository.write("func testTabs() {}\n", to: "Tests/AppTests/ParserTests.swift")
-            try await repository.commit("Test tabs in indentation", date: Day.at(101), author: ada)
+            try await repository.commit(
+                "Test nested lists", date: Day.at(64), author: ada, committed: Day.at(95))
+            // A fix that makes a new toolchain release build is tested by building with it.
+            try repository.write("let parse = 9\n", to: "Sources/App/Parser.swift")
+            try await repository.commit("Fix for Go 1.24", date: Day.at(96), author: bob)
             let report = try await analyze(repository.url)
             let parser = try #require(
                 report.signals.first {
                     $0.kind == .defectHotspot && $0.evidence.locations.first?.path == "Sources/App/Parser.swift"
                 })
-            #expect(metrics(parser)["untested-fixes"] == 4)
-            #expect(parser.evidence.commits.map(\.subject).contains("Fix tabs in indentation") == false)
+            #expect(metrics(parser)["untested-fixes"] == 4, "\(parser.evidence.commits.map(\.subject))")
+            #expect(
+                parser.evidence.commits.map(\.subject).contains("Fix parsing of nested lists") == false,
+                "\(parser.evidence.commits.map(\.subject))")
             #expect(parser.evidence.commits.map(\.subject).contains("Fix a read past the table") == false)
         }
     }
