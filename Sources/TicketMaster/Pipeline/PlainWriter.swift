@@ -257,7 +257,12 @@ struct Wording {
         case .marker:
             (title, context, proposal, criteria) = Self.marker(signals, paths: paths, toolchain: toolchain)
             // A note that says the code is wrong reports a bug.
-            if let (word, note) = lead.markerNote, MarkerNote.kind(of: note, word: word) == .defect { labels = ["bug"] }
+            // One in a test that doubts the test's expectation asks for a decision first.
+            if let (word, note) = lead.markerNote, MarkerNote.kind(of: note, word: word) == .defect {
+                labels =
+                    paths.first.map(RepositoryReport.isTestPath) == true && Self.doubtsTheTest(note)
+                    ? ["testing"] : ["bug"]
+            }
         case .hotFile:
             let recent = metric("recent-commits")
             title = "Split the often-changed part of \(shown) out (\(recent) commits in 90 days)"
@@ -877,6 +882,18 @@ struct Wording {
             criteria = [
                 "The \(word) at \(location) is gone: the idea is done, or the comment explains why the design stays"
             ]
+        case .defect
+        where paths.first.map(RepositoryReport.isTestPath) == true && Self.doubtsTheTest(note):
+            // "This test seems wrong. It should return nothing!": the test's expectation is in doubt, not
+            // (yet) the code. Which behaviour is intended is the question, and either side may change.
+            proposal =
+                "The note doubts what the test expects. Decide which behaviour is intended and document it: if the "
+                + "code is right, correct the test's expectation and delete the note; if the test is right, fix the "
+                + "code so that it passes."
+            criteria = [
+                "The intended behaviour is documented, the test at \(location) checks it, and the \(word) is gone"
+                    + (test.map { "; \($0) passes" } ?? "")
+            ]
         case .defect where paths.first.map(RepositoryReport.isTestPath) == true:
             // A note in a test says the code under test is wrong, and the test that shows it is already there,
             // commented out or worked around.
@@ -929,11 +946,21 @@ struct Wording {
         }
         // "This test case fails" in `TestUnknownFlagShouldReturnSameErrorRegardlessOfArgPosition`: the test's name
         // says what is broken, which the note only points at.
-        if kind == .defect, paths.first.map(RepositoryReport.isTestPath) == true, let symbol,
+        if kind == .defect, paths.first.map(RepositoryReport.isTestPath) == true, let symbol, !doubtsTheTest(note),
             ["this ", "these ", "it "].contains(where: { note.lowercased().hasPrefix($0) }),
             let behaviour = testBehaviour(symbol), behaviour.count < 80
         {
             title = behaviour
+        }
+        // The test's name says which expectation is in doubt.
+        if kind == .defect, paths.first.map(RepositoryReport.isTestPath) == true, let symbol, doubtsTheTest(note) {
+            let name = file.split(separator: "/").last.map(String.init) ?? file
+            let decide = "Decide what \(PlainWriter.inert(symbol)) should expect"
+            if decide.count + name.count + 4 <= 79 {
+                title = decide + " in \(name)"
+            } else if decide.count <= 79 {
+                title = decide
+            }
         }
         return (title, context, proposal, criteria)
     }
@@ -954,6 +981,15 @@ struct Wording {
         words[0] = first.prefix(1).uppercased() + first.dropFirst()
         let title = words.joined(separator: " ") + ": \(commit) may have done what it waits for"
         return title.count <= 79 ? title : fallback
+    }
+
+    /// Whether a note in a test doubts the test itself ("This test seems wrong", "the expected value is
+    /// suspicious") rather than the code under test.
+    static func doubtsTheTest(_ note: String) -> Bool {
+        let lower = note.lowercased()
+        let subjects = ["this test", "the test", "test is", "test seems", "expected value", "expectation", "assertion"]
+        let doubts = ["wrong", "seems", "suspicious", "incorrect", "not sure", "questionable", "bogus", "?"]
+        return subjects.contains { lower.contains($0) } && doubts.contains { lower.contains($0) }
     }
 
     /// The behaviour a test's name describes, as a sentence: `TestUnknownFlagShouldReturnSameErrorRegardlessOfArgPosition`

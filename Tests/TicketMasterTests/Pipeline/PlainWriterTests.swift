@@ -293,6 +293,23 @@ struct PlainWriterTests {
         // Code that reads like a credential is not quoted.
         shown.evidence.locations[0].codeBelow = "let key = \"ghp_R7tK2mQ9xLp4Vw8NzB3cYh6JdF1sGa5Ue0Tq\""
         #expect(!draft([shown], toolchain: make).body.contains("ghp_"))
+        // A note in a test that doubts the test's own expectation asks which behaviour is intended, not for a fix.
+        let doubt = Signal(
+            kind: .marker, severity: .medium, identity: ["src/tests/recursive.rs", "FIXME", "this test seems wrong"],
+            summary: "FIXME in src/tests/recursive.rs:850: This test seems wrong. It should return nothing!",
+            evidence: Evidence(
+                locations: [
+                    SourceLocation(
+                        path: "src/tests/recursive.rs", startLine: 850,
+                        excerpt: "// FIXME: This test seems wrong. It should return nothing!",
+                        symbol: "min_max_depth_diff_nada")
+                ]))
+        let decide = draft([doubt], toolchain: make)
+        #expect(decide.title == "Decide what min_max_depth_diff_nada should expect in recursive.rs")
+        #expect(decide.body.contains("The note doubts what the test expects"))
+        #expect(!decide.labels.contains("bug"))
+        #expect(Wording.doubtsTheTest("This test seems wrong. It should return nothing!"))
+        #expect(!Wording.doubtsTheTest("This test case fails because the parser drops the flag"))
         // A question is answered, a workaround retired: neither asks for a test of a problem.
         let question = Signal(
             kind: .marker, severity: .high, identity: ["a.swift", "FIXME", "why is this safe?"],
