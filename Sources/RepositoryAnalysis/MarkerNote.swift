@@ -139,6 +139,30 @@ public enum MarkerNote: String, Sendable, Hashable {
         return !asks.contains { lower.contains($0) }
     }
 
+    /// Whether `next`, the text of a note on the line right under `previous`'s with the same marker word, goes on
+    /// with it rather than starting a note of its own: `XXX: This can be confused by subclassing a slotted class
+    /// with` / `XXX: a non-attrs class and …`. Only when `previous` stops where no sentence can end (a comma, a word
+    /// such as `with` or `the`): notes on consecutive lines are otherwise each their own (`TODO: add tests` /
+    /// `TODO: the cache is never evicted`).
+    static func continues(_ previous: String, with next: String) -> Bool {
+        !next.isEmpty && endsMidSentence(previous)
+    }
+
+    /// Whether `text` stops where a sentence cannot end: after a comma or a word that needs more (`with`, `the`,
+    /// `one of`).
+    static func endsMidSentence(_ text: String) -> Bool {
+        let text = text.trimmingCharacters(in: .whitespaces)
+        guard let last = text.last else { return false }
+        if last == "," { return true }
+        let lastWord = text.split(separator: " ").last.map { $0.lowercased() } ?? ""
+        return midSentenceWords.contains(lastWord)
+    }
+
+    private static let midSentenceWords: Set<String> = [
+        "a", "an", "the", "with", "and", "or", "of", "to", "in", "on", "for", "by", "from", "that", "that's",
+        "is", "are", "be", "but", "if", "when", "because", "as", "at", "than",
+    ]
+
     /// Verbs a note opens with when it says what to do (`allow --compress with --chunked`).
     private static let imperativeVerbs: Set<String> = [
         "accept", "add", "allow", "apply", "avoid", "build", "bump", "cache", "calculate", "call", "cap", "catch",
@@ -230,6 +254,8 @@ public enum MarkerNote: String, Sendable, Hashable {
             "never happens in practice", "doesn't matter in practice", "does not matter in practice",
             // Or that it is good enough as it is ("this is good-enough-for-now logic").
             "good enough for now", "good-enough-for-now", "good enough as is", "good enough in practice",
+            // Or that the project accepts it ("For now that's OK with us").
+            "that's ok with us", "that is ok with us", "fine for now", "acceptable for now", "ok for now",
         ].contains { lower.contains($0) }
     }
 
@@ -264,12 +290,20 @@ public enum MarkerNote: String, Sendable, Hashable {
     /// the note is a decision on record, not a task.
     public static func keepsFlawOnPurpose(_ note: String) -> Bool {
         let lower = note.lowercased()
+        // "Can overflow here. Cannot be fixed without breaking the API": the fix costs more than the flaw.
+        if [
+            "cannot be fixed without", "can't be fixed without", "can not be fixed without", "without breaking the api",
+            "without an api break", "without breaking compatibility",
+        ]
+        .contains(where: { lower.contains($0) }) {
+            return true
+        }
         guard let but = lower.range(of: ", but ") else { return false }
         let reason = lower[but.upperBound...]
         return [
             "not doing this", "not doing so", "without this", "without it", "otherwise", "removing it",
             "removing this", "changing it", "changing this", "would break", "breaks ", "leads to", "is required",
-            "is needed", "necessary",
+            "is needed", "necessary", "would prevent", "would stop",
         ].contains { reason.contains($0) }
     }
 

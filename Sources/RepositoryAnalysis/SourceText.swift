@@ -32,6 +32,8 @@ struct MarkerHit: Sendable, Hashable {
     var commentAbove: String? = nil
     /// For a marker that opens its own comment line: the code right under the note, dedented.
     var codeBelow: String? = nil
+    /// Lines after the first that repeated the marker word and went on with the note.
+    var continuationLines = 0
 }
 
 /// The marker words a scan looks for.
@@ -212,10 +214,21 @@ enum SourceText {
                 let textStart = markerSyntax(
                     bytes, word: candidate.position, end: candidate.end, isFirstWord: content == candidate.position)
             else { continue }
-            markers.append(
-                marker(
-                    candidate.word, line: lines + 1, lineStart: lineStart, textStart: textStart, in: bytes,
-                    braces: style.contains(.slashes)))
+            let hit = marker(
+                candidate.word, line: lines + 1, lineStart: lineStart, textStart: textStart, in: bytes,
+                braces: style.contains(.slashes))
+            // A note that repeats its marker word on every line (`XXX: This can be confused by …` / `XXX: a
+            // non-attrs class …`) is one note, at its first line.
+            if let previous = markers.last, previous.kind == hit.kind,
+                previous.line + previous.continuationLines + 1 == hit.line,
+                MarkerNote.continues(previous.text, with: hit.text)
+            {
+                markers[markers.count - 1].text = shorten(previous.text + " " + hit.text, to: 600)
+                markers[markers.count - 1].continuationLines += 1
+                markers[markers.count - 1].codeBelow = hit.codeBelow
+                continue
+            }
+            markers.append(hit)
         }
         return markers
     }
@@ -619,8 +632,10 @@ enum SourceText {
             var end = next
             while end < bytes.count, bytes[end] != UInt8(ascii: "\n") { end += 1 }
             let continuation = decode(bytes, next, end)
+            // A sentence cut at `one of` goes on, whatever its next line looks like (`these:`, a link).
+            let midSentence = MarkerNote.endsMidSentence(text)
             guard !continuation.hasPrefix("*/"), !continuation.hasPrefix("/*"),
-                let words = noteWords(continuation, openers: continuing)
+                let words = noteWords(continuation, openers: continuing, midSentence: midSentence)
             else { break }
             text += " " + words
             next = end + 1
@@ -707,7 +722,7 @@ enum SourceText {
     /// The words of a comment line in one of `openers`, without its opener, decoration and closer, when they can
     /// belong to a note: nil for another syntax, a blank comment line, another marker or tag (`TODO:`, `NOTE:`),
     /// which starts a note of its own, and commented-out code.
-    private static func noteWords(_ line: String, openers: [String]) -> String? {
+    private static func noteWords(_ line: String, openers: [String], midSentence: Bool = false) -> String? {
         guard let opener = openers.first(where: { line.hasPrefix($0) }) else { return nil }
         var words = String(line.dropFirst(opener.count).drop { "/#*!".contains($0) }).trimmingWhitespace()
         for closer in ["*/", "-->"] where words.hasSuffix(closer) {
@@ -716,7 +731,7 @@ enum SourceText {
         let word = (words.split(separator: " ").first.map(String.init) ?? "").trimmingCharacters(
             in: .punctuationCharacters)
         guard !words.isEmpty, !(word.count >= 3 && word.uppercased() == word && word.first?.isLetter == true),
-            !looksLikeCode(words)
+            midSentence || !looksLikeCode(words)
         else { return nil }
         return words
     }

@@ -196,6 +196,32 @@ struct SourceTextTests {
             ])
     }
 
+    @Test("a note that repeats its marker on every line, or stops mid-sentence, goes on over the next lines")
+    func repeatedMarkerLines() {
+        let python = """
+            # XXX: This can be confused by subclassing a slotted attrs class with
+            # XXX: a non-attrs class and subclass the resulting class.  For now that's
+            # XXX: OK with us.
+            # XXX: third
+            # XXX: third
+            # FIXME: asdict/astuple do not honor their factory args. Waiting on one of
+            # these:
+            # https://github.com/python/mypy/issues/4236
+            x = 1
+            """
+        let markers = scan(python, mode: .code(.hash)).markers
+        #expect(
+            markers.map(\.text) == [
+                "This can be confused by subclassing a slotted attrs class with a non-attrs class and subclass the "
+                    + "resulting class.  For now that's OK with us.",
+                "third", "third",
+                "asdict/astuple do not honor their factory args. Waiting on one of these: "
+                    + "https://github.com/python/mypy/issues/4236",
+            ])
+        #expect(markers.map(\.line) == [1, 4, 5, 6])
+        #expect(MarkerNote.concedesNoHarm(markers[0].text))
+    }
+
     @Test("the code right under a note comes with it, dedented, up to the end of its block or a blank line")
     func codeBelow() {
         let swift = """
