@@ -142,10 +142,13 @@ public enum MarkerNote: String, Sendable, Hashable {
     /// Whether `next`, the text of a note on the line right under `previous`'s with the same marker word, goes on
     /// with it rather than starting a note of its own: `XXX: This can be confused by subclassing a slotted class
     /// with` / `XXX: a non-attrs class and …`. Only when `previous` stops where no sentence can end (a comma, a word
-    /// such as `with` or `the`): notes on consecutive lines are otherwise each their own (`TODO: add tests` /
-    /// `TODO: the cache is never evicted`).
+    /// such as `with` or `the`), or `next` opens by ending a sentence (`XXX: class.  See …`): notes on
+    /// consecutive lines are otherwise each their own (`TODO: add tests` / `TODO: the cache is never evicted`).
     static func continues(_ previous: String, with next: String) -> Bool {
-        !next.isEmpty && endsMidSentence(previous)
+        guard let opening = next.split(separator: " ").first, let first = opening.first else { return false }
+        if endsMidSentence(previous) { return true }
+        let ended = previous.trimmingCharacters(in: .whitespaces).last.map { ".!?:;)".contains($0) } ?? true
+        return !ended && first.isLowercase && opening.count > 1 && ".,;".contains(opening.last ?? " ")
     }
 
     /// Whether `text` stops where a sentence cannot end: after a comma or a word that needs more (`with`, `the`,

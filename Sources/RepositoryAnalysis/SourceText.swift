@@ -713,6 +713,12 @@ enum SourceText {
             guard !line.hasPrefix("*/"), !line.hasSuffix("*/"), let words = noteWords(line, openers: openers),
                 !words.hasPrefix("@")
             else { break }
+            // A formatter's or linter's directive (`swift-format-ignore: NeverForceUnwrap`) says nothing about it.
+            if FindingScanner.lintDirectives.contains(where: { words.hasPrefix($0) })
+                || words.hasPrefix("swift-format-ignore")
+            {
+                continue
+            }
             lines.insert(words, at: 0)
         }
         guard !lines.isEmpty else { return nil }

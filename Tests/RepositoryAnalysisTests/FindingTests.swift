@@ -223,6 +223,24 @@ struct FindingTests {
         }
     }
 
+    @Test("a broken test that a note in the code names records a limitation decided there")
+    func brokenTestNamedByANote() async throws {
+        try await withRepository { repository in
+            try repository.write(
+                "import pytest\n\n@pytest.mark.xfail\ndef test_slotted_confused():\n    pass\n\n"
+                    + "@pytest.mark.xfail\ndef test_frozen_slots():\n    pass\n",
+                to: "tests/test_setattr.py")
+            try repository.write(
+                "# XXX: This can be confused by subclassing a slotted class.  See `test_slotted_confused` for\n"
+                    + "# XXX: details.  For now that's OK with us.\nx = 1\n",
+                to: "src/attr/_make.py")
+            try await repository.commit("Tests", date: Day.at(1))
+            let report = try await analyze(repository.url)
+            let signal = try #require(report.signals.first { $0.kind == .brokenTest })
+            #expect(signal.evidence.locations.compactMap(\.symbol) == ["test_frozen_slots"])
+        }
+    }
+
     @Test(
         "known breakages broken for ten years are a known limitation (low); the signal counts every breakage the file records"
     )

@@ -179,6 +179,13 @@ struct SourceTextTests {
                 "As of mapstructure v2.0.0 StringToSliceHookFunc checks if the return type is a string slice. "
                     + "This function removes that check.", nil,
             ])
+        // A formatter's directive above a note says nothing about it.
+        let directive = """
+            // swift-format-ignore: NeverForceUnwrap
+            // FIXME: I dont actually know why this is safe
+            let value = input.original(at: origin)!
+            """
+        #expect(scan(directive, mode: .code(.slashes)).markers.map(\.commentAbove) == [nil])
         // A blank comment line, another note and code end what is above.
         let c = """
             /*
@@ -200,7 +207,8 @@ struct SourceTextTests {
     func repeatedMarkerLines() {
         let python = """
             # XXX: This can be confused by subclassing a slotted attrs class with
-            # XXX: a non-attrs class and subclass the resulting class.  For now that's
+            # XXX: a non-attrs class and subclass the resulting class with an attrs
+            # XXX: class.  For now that's
             # XXX: OK with us.
             # XXX: third
             # XXX: third
@@ -213,12 +221,12 @@ struct SourceTextTests {
         #expect(
             markers.map(\.text) == [
                 "This can be confused by subclassing a slotted attrs class with a non-attrs class and subclass the "
-                    + "resulting class.  For now that's OK with us.",
+                    + "resulting class with an attrs class.  For now that's OK with us.",
                 "third", "third",
                 "asdict/astuple do not honor their factory args. Waiting on one of these: "
                     + "https://github.com/python/mypy/issues/4236",
             ])
-        #expect(markers.map(\.line) == [1, 4, 5, 6])
+        #expect(markers.map(\.line) == [1, 5, 6, 7])
         #expect(MarkerNote.concedesNoHarm(markers[0].text))
     }
 
