@@ -706,8 +706,9 @@ enum DeclarationScanner {
         var result = Result()
         var interface = false
         for (index, line) in lines.enumerated() {
-            // An interface's methods are requirements: a method of the same name elsewhere implements one, and its
-            // documentation is the interface's (groupcache's `PeerPicker.PickPeer`).
+            // An interface's documented methods are requirements: a method of the same name elsewhere implements
+            // one, and its documentation is the interface's (groupcache's `PeerPicker.PickPeer`). An undocumented
+            // one documents nothing (logrus's `FieldLogger.Debugf`).
             if line.hasPrefix("type "), line.hasSuffix("interface {") {
                 interface = true
             } else if interface {
@@ -715,7 +716,8 @@ enum DeclarationScanner {
                     interface = false
                 } else {
                     let name = identifier(Substring(line.trimmingWhitespace()))
-                    if name.first?.isUppercase == true { result.requirements.append(name) }
+                    let documented = index > 0 && lines[index - 1].trimmingWhitespace().hasPrefix("//")
+                    if name.first?.isUppercase == true, documented { result.requirements.append(name) }
                 }
             }
             var rest: Substring

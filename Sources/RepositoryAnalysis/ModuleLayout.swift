@@ -19,10 +19,14 @@ struct ModuleLayout: Sendable {
     /// The headers the build installs (`include_HEADERS` in `Makefile.am`, `install(FILES …)` and
     /// `PUBLIC_HEADER` in CMake, `install_headers(…)` in Meson), by path.
     var installedHeaders: Set<String>
+    /// The name of the Go package at the repository's root: the last part of `go.mod`'s module path, less a major
+    /// version suffix (`github.com/sirupsen/logrus` is `logrus`, `…/cli/v2` is `cli`).
+    var goRootPackage: String?
 
     /// Reads the layout from the root manifests (`name: text`) and the scanned paths.
     init(manifests: [String: String], paths: [String]) {
         swiftTargets = manifests["Package.swift"].map(Self.swiftTargets(in:))
+        goRootPackage = manifests["go.mod"].flatMap(Self.goPackage(inModule:))
         hasIncludeFolder = paths.contains { path in
             path.split(separator: "/").dropLast().contains("include")
                 && ["h", "hh", "hpp", "hxx"].contains(FileKinds.pathExtension(of: path))
@@ -92,9 +96,27 @@ struct ModuleLayout: Sendable {
             }
             let root = components.count > 1 ? components[0] : "."
             return (root, root)
+        case "Go":
+            // The root folder's package is named by the module path.
+            return (folder.isEmpty ? goRootPackage ?? "." : folder, folder.isEmpty ? "." : folder)
         default:
             return (folder.isEmpty ? "." : folder, folder.isEmpty ? "." : folder)
         }
+    }
+
+    /// The root package's name from a `go.mod`'s `module` line.
+    static func goPackage(inModule manifest: String) -> String? {
+        guard
+            let line = manifest.split(whereSeparator: \.isNewline).first(where: {
+                $0.trimmingCharacters(in: .whitespaces).hasPrefix("module ")
+            })
+        else { return nil }
+        var parts = line.trimmingCharacters(in: .whitespaces).dropFirst("module ".count)
+            .trimmingCharacters(in: CharacterSet(charactersIn: " \"")).split(separator: "/")
+        if parts.count > 1, let last = parts.last, last.first == "v", last.dropFirst().allSatisfy(\.isNumber) {
+            parts.removeLast()
+        }
+        return parts.last.map(String.init)
     }
 
     /// The targets of a `Package.swift`, found by pattern: `.target(name: "X", path: "Y")` and the targets of each

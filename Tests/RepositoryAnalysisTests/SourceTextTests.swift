@@ -521,13 +521,18 @@ struct SourceTextTests {
         // interfaces is a member of a conforming type, left out when the report is built.
         let methods = """
             type PeerPicker interface {
+                // PickPeer picks the peer that owns the key.
                 PickPeer(key string) (PeerGetter, bool)
+                Debugf(format string, args ...interface{})
             }
             func (p *Pool) PickPeer(key string) (PeerGetter, bool) {}
             func (p *Pool) String() string {}
             func (p *Pool) ServeHTTP(w http.ResponseWriter, r *http.Request) {}
             """
         let scanned = declarations(methods, "Go")
+        #expect(ModuleLayout.goPackage(inModule: "module github.com/urfave/cli/v2\n\ngo 1.18\n") == "cli")
+        #expect(ModuleLayout.goPackage(inModule: "module github.com/sirupsen/logrus\n") == "logrus")
+        // An undocumented interface method documents nothing (logrus's `FieldLogger.Debugf`).
         #expect(scanned.requirements == ["PickPeer"])
         #expect(scanned.undocumented.map(\.name) == ["PeerPicker", "PickPeer"])
         #expect(scanned.undocumented.last?.inConformingType == true)

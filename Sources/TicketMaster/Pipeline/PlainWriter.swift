@@ -1293,8 +1293,8 @@ struct Wording {
             metrics["module-declarations"].map { total -> String in
                 let documented = Int(total) - undocumented
                 return "\(documented) of the \(Int(total)) public declarations of the \(language) module \(module) "
-                    + "have a documentation comment; \(undocumented) do not, so users see them without any "
-                    + "explanation. "
+                    + "are documented (by a comment of their own, or by the protocol or interface requirement they "
+                    + "implement); \(undocumented) are not, so users see them without any explanation. "
             }
             ?? "\(undocumented) public declarations of the \(language) module \(module) have no documentation "
             + "comment, so users see them without any explanation. "
@@ -1306,7 +1306,7 @@ struct Wording {
                 : "Evidence lists them all.")
         let proposal =
             "Give each declaration \(style): \(contract). Declarations that are not meant for users can be made "
-            + "non-public instead."
+            + "non-public instead, in a release that may break callers."
         let criteria = ["Each declaration listed in Evidence has \(style), or is no longer public"]
         return (title, context, proposal, criteria)
     }
