@@ -58,6 +58,11 @@ enum DeclarationScanner {
         /// The modules any JavaScript or TypeScript file re-exports from (`export * from './x'`,
         /// `export { a } from './y'`), as written: how a package's entry points reach the files users see.
         var reexports: [String] = []
+        /// The names a JavaScript or TypeScript file exports from its braces (`export { a, type B } from './y'`):
+        /// reached by a package's entry points, they are what users see of the files they come from.
+        var reexportedNames: [String] = []
+        /// The modules a JavaScript or TypeScript file re-exports whole (`export * from './x'`), as written.
+        var wholeReexports: [String] = []
         /// The names of the public types declared (classes, structures, enumerations, protocols, interfaces, type
         /// aliases): a test that names one of them exercises the file.
         var typeNames: [String] = []
@@ -115,6 +120,7 @@ enum DeclarationScanner {
             var result = typeScript(lines)
             let exports = typeScriptExports(lines)
             result.reexports = exports.reexports
+            (result.reexportedNames, result.wholeReexports) = (exports.names, exports.wholeModules)
             if name.hasPrefix("index.") || name.hasPrefix("mod.") {
                 (result.exports, result.exportedModules) = (exports.names, exports.wholeModules)
             }

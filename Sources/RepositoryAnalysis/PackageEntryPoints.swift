@@ -57,6 +57,12 @@ struct PackageEntryPoints: Sendable {
         return reached
     }
 
+    /// The repository file `specifier` (`./types/x.js`), written in the file at `path`, names.
+    func target(of specifier: String, from path: String, among paths: Set<String>) -> String? {
+        guard specifier.hasPrefix("./") || specifier.hasPrefix("../") else { return nil }
+        return Self.resolve(Self.joined(String(FileKinds.directory(of: path)), specifier), among: paths)
+    }
+
     /// Whether `path` is part of what users reach, given `reachable` from ``reachable(reexports:paths:)``.
     func isPublic(_ path: String, reachable: Set<String>) -> Bool {
         reachable.contains(path) || publicFolders.contains { path.hasPrefix($0) }

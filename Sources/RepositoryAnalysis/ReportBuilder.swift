@@ -271,6 +271,21 @@ struct ReportBuilder {
                     },
                     uniquingKeysWith: { first, _ in first }),
                 paths: paths) ?? []
+        // What the reached files show users: whole files (the entries and what they `export * from`), and the
+        // names they re-export by name (execa's `index.d.ts` names 30 types of `types/`, not the helpers beside
+        // them).
+        var wholeFiles = Set(packageEntries?.entries ?? [])
+        var surfaceNames = Set<String>()
+        if let packageEntries {
+            for file in scanned where reachable.contains(file.file.path) {
+                surfaceNames.formUnion(file.declarations.reexportedNames)
+                for specifier in file.declarations.wholeReexports {
+                    if let target = packageEntries.target(of: specifier, from: file.file.path, among: paths) {
+                        wholeFiles.insert(target)
+                    }
+                }
+            }
+        }
         let requirements = Set(scanned.flatMap(\.declarations.requirements))
         // A package whose entry file (`__init__.py`, `index.ts`) re-exports names makes only those public.
         var entries: [String: (names: Set<String>, files: Set<String>, entry: String)] = [:]
@@ -338,10 +353,15 @@ struct ReportBuilder {
             let named = packageEntries?.exposesWhole(path) ?? false
             let wholeFileExported = named || (entry.map { $0.entry == path || $0.files.contains(stem) } ?? true)
             let reexported = file.language == "Rust" ? rustReexports(path) : nil
+            let surface = Self.family(file.language) == Self.family("JavaScript") ? packageEntries : nil
             let undocumented = file.declarations.undocumented.filter { declaration in
-                !(declaration.inConformingType && requirements.contains(declaration.name))
-                    && !mentioned.contains(declaration.name) && (reexported?.contains(declaration.name) ?? true)
-                    && (wholeFileExported || entry?.names.contains(declaration.name) == true)
+                guard !(declaration.inConformingType && requirements.contains(declaration.name)),
+                    !mentioned.contains(declaration.name), reexported?.contains(declaration.name) ?? true
+                else { return false }
+                if surface != nil {
+                    return named || wholeFiles.contains(path) || surfaceNames.contains(declaration.name)
+                }
+                return wholeFileExported || entry?.names.contains(declaration.name) == true
             }
             guard !undocumented.isEmpty else { return nil }
             return RepositoryReport.UndocumentedFile(

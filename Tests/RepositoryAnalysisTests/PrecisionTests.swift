@@ -128,7 +128,9 @@ struct PrecisionTests {
                 "export * from './client';\nexport { retry } from \"./retry.js\";\nimport { x } from './helpers/x';\n",
                 to: "src/index.ts")
             try repository.write("export function get(url: string) {}\n", to: "src/client.ts")
-            try repository.write("export function retry(times: number) {}\n", to: "src/retry.ts")
+            // A file the entry re-exports one name of shows users that name only, not its helpers.
+            try repository.write(
+                "export function retry(times: number) {}\nexport type RetryHelper = number;\n", to: "src/retry.ts")
             try repository.write("export function request() {}\n", to: "src/adapters/http.ts")
             // Imported by the entry, never re-exported: reachable only through `./unsafe/*`.
             try repository.write("export function x() {}\n", to: "src/helpers/x.ts")
@@ -136,13 +138,33 @@ struct PrecisionTests {
             // Another folder with no entry file of its own, which the entry points never reach.
             try repository.write("export function build() {}\n", to: "lib/build.js")
             try await repository.commit("Start", date: Day.at(1))
-            let surface = try await analyze(repository.url).undocumentedFiles.map(\.path)
-            #expect(surface == ["src/adapters/http.ts", "src/client.ts", "src/retry.ts"])
+            let files = try await analyze(repository.url).undocumentedFiles
+            #expect(files.map(\.path) == ["src/adapters/http.ts", "src/client.ts", "src/retry.ts"])
+            #expect(files.last?.undocumented.map(\.name) == ["retry"])
             // Without entry points, the entry file's re-exports alone decide.
             try repository.write("{\"name\": \"fetcher\", \"private\": true}\n", to: "package.json")
             try await repository.commit("Workspace root", date: Day.at(2))
             let reexported = try await analyze(repository.url).undocumentedFiles.map(\.path)
             #expect(reexported == ["lib/build.js", "src/client.ts", "src/retry.ts"])
+        }
+    }
+
+    @Test("a file the entry points re-export names from shows users those names, not the helpers beside them")
+    func namedReexports() async throws {
+        try await withRepository { repository in
+            try repository.write(
+                "{\"name\": \"runner\", \"exports\": {\"types\": \"./index.d.ts\", \"default\": \"./index.js\"}}\n",
+                to: "package.json")
+            try repository.write(
+                "export type {Options} from './types/options.js';\nexport * from './types/result.js';\n",
+                to: "index.d.ts")
+            try repository.write(
+                "export type Options = {cwd: string};\nexport type CommonOptions<T> = T;\n", to: "types/options.d.ts")
+            try repository.write("export type Result = {code: number};\n", to: "types/result.d.ts")
+            try await repository.commit("Start", date: Day.at(1))
+            let files = try await analyze(repository.url).undocumentedFiles
+            #expect(files.map(\.path) == ["types/options.d.ts", "types/result.d.ts"])
+            #expect(files.first?.undocumented.map(\.name) == ["Options"])
         }
     }
 
