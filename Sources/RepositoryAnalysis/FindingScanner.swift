@@ -78,6 +78,15 @@ enum FindingScanner {
         }
     }
 
+    /// Whether a file's name says it holds stand-in data (`gcs-fake-service-account.json`, `dummy.pem`,
+    /// `example.env`): a credential in it is a placeholder, like one in a test.
+    static func namesPlaceholder(_ path: String) -> Bool {
+        let name = (path.split(separator: "/").last ?? "").lowercased()
+        return name.split(whereSeparator: { !$0.isLetter }).contains {
+            ["fake", "dummy", "example", "sample", "mock", "placeholder", "fixture", "testdata"].contains(String($0))
+        }
+    }
+
     /// Scans the text of the file at `path`; `isTest` for test files, `isShipped` for code users run.
     static func scan(
         _ bytes: UnsafeRawBufferPointer, path: String, language: String, isTest: Bool, isShipped: Bool
@@ -782,7 +791,12 @@ enum FindingScanner {
                         rule.name == "Private key"
                         ? String(value.hasSuffix("-----") ? value.dropLast(5) : value[...]) + "…"
                         : "\(value.prefix(4))…(\(value.count) characters)"
-                    let maskedLine = String(line).replacingOccurrences(of: value, with: masked)
+                    // A key's body may follow its header on the same line (`"private_key": "-----BEGIN PRIVATE
+                    // KEY-----\nMIIEv…"` in a JSON service-account file): nothing after the header is kept.
+                    let maskedLine =
+                        rule.name == "Private key"
+                        ? String(line[..<range.lowerBound]) + masked
+                        : String(line).replacingOccurrences(of: value, with: masked)
                     hits.append(
                         SecretHit(
                             line: index + 1, rule: rule.name,

@@ -254,10 +254,12 @@ struct WorkingTree: Sendable {
                 if case .code = mode {
                     scanned.findings = FindingScanner.scan(
                         bytes, path: file.path, language: scanned.language,
-                        isTest: scanned.kinds.isTest || scanned.language == "Shell",
+                        isTest: scanned.kinds.isTest || scanned.language == "Shell"
+                            || FindingScanner.namesPlaceholder(file.path),
                         isShipped: !scanned.kinds.isNonSource && scanned.kinds.testKey == nil)
                 } else {
-                    scanned.findings.secrets = FindingScanner.secrets(in: bytes, isTest: scanned.kinds.isTest)
+                    scanned.findings.secrets = FindingScanner.secrets(
+                        in: bytes, isTest: scanned.kinds.isTest || FindingScanner.namesPlaceholder(file.path))
                 }
                 if scanned.kinds.isDocumentation {
                     scanned.documentedNames = DeclarationScanner.codeNames(bytes)

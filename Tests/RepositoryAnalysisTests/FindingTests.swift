@@ -493,13 +493,26 @@ struct FindingTests {
                 (["-----BEGIN RSA PRIVATE KEY-----"] + body + ["-----END RSA PRIVATE KEY-----"]).joined(
                     separator: "\n"),
                 to: "deploy/id_rsa")
+            // A service account file holds its key's body on the header's line; one named fake is a placeholder.
+            let account =
+                "{\n  \"private_key\": \"-----BEGIN PRIVATE KEY-----\\n" + body.joined(separator: "\\n")
+                + "\\n-----END PRIVATE KEY-----\\n\"\n}\n"
+            try repository.write(account, to: "deploy/service-account.json")
+            try repository.write(account, to: "gcsfs/gcs-fake-service-account.json")
             try await repository.commit("Start", date: Day.at(1))
             let report = try await analyze(repository.url)
             let secrets = report.signals.filter { $0.kind == .leakedSecret }
-            #expect(Set(secrets.map(\.evidence.locations.first?.path)) == ["config/settings.py", "deploy/id_rsa"])
+            #expect(
+                Set(secrets.map(\.evidence.locations.first?.path)) == [
+                    "config/settings.py", "deploy/id_rsa", "deploy/service-account.json",
+                ])
+            #expect(
+                report.secrets.first { $0.path.hasSuffix(".json") }?.masked
+                    == "\"private_key\": \"-----BEGIN PRIVATE KEY…")
             #expect(secrets.allSatisfy { $0.severity == .critical })
             let json = String(decoding: try RepositoryReport.jsonEncoder().encode(report), as: UTF8.self)
             #expect(!json.contains(key), "the credential must never appear unmasked")
+            #expect(!json.contains("MIIEowIBAAKCAQEAu1SU1"), "no part of a key's body is kept")
             #expect(json.contains("AKIA…(20 characters)"))
         }
     }
