@@ -411,8 +411,9 @@ enum FindingScanner {
                 if isAbstract(lines, at: index) || (inMethod && !unimplemented(text)) { continue }
                 hits.append(hit(raw, number, "NotImplementedError", text.isEmpty ? "NotImplementedError" : text))
             case "Rust":
-                // A `const _: () = { … }` block is a compile-time check: nothing in it ever runs.
-                if isInConstantBlock(lines, at: index) { continue }
+                // A `const _: () = { … }` block is a compile-time check: nothing in it ever runs. Test code in a
+                // source file (`#[cfg(test)]`, `mod tests`, a `#[test]` function) ships to nobody.
+                if isInConstantBlock(lines, at: index) || isInRustTestScope(lines, at: index) { continue }
                 for call in ["todo!(", "unimplemented!("] where line.contains(call) {
                     let text = message(line)
                     hits.append(
@@ -452,6 +453,36 @@ enum FindingScanner {
             let stops = ["case ", "switch ", "func ", "init(", "var ", "let ", "private ", "public ", "internal "]
             if stops.contains(where: { trimmed.hasPrefix($0) }) { return false }
             threshold = depth(line)
+        }
+        return false
+    }
+
+    /// Whether the Rust line at `index` is test code: walking up through the items and blocks around it reaches
+    /// a `mod tests`/`mod test`, or an item under `#[test]`, `#[cfg(test)]` or another `…::test]` attribute.
+    static func isInRustTestScope(_ lines: [Substring], at index: Int) -> Bool {
+        func depth(_ line: Substring) -> Int { line.prefix { $0 == " " || $0 == "\t" }.count }
+        var threshold = depth(lines[index])
+        var cursor = index - 1
+        while cursor >= 0, threshold > 0 || cursor == index - 1 {
+            let line = lines[cursor]
+            let trimmed = Self.trimmed(line)
+            cursor -= 1
+            guard !trimmed.isEmpty, depth(line) < threshold, !trimmed.hasPrefix("//"), !trimmed.hasPrefix("#[")
+            else { continue }
+            threshold = depth(line)
+            if trimmed.hasPrefix("mod tests") || trimmed.hasPrefix("mod test ") || trimmed.hasPrefix("mod test{") {
+                return true
+            }
+            // The attributes right above this enclosing line.
+            var above = cursor
+            while above >= 0, Self.trimmed(lines[above]).hasPrefix("#[") {
+                let attribute = Self.trimmed(lines[above])
+                if attribute.hasPrefix("#[test]") || attribute.hasPrefix("#[cfg(test)]") || attribute.contains("::test")
+                {
+                    return true
+                }
+                above -= 1
+            }
         }
         return false
     }

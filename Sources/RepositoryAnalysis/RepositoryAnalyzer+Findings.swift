@@ -426,6 +426,10 @@ extension RepositoryAnalyzer {
             || lower.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).contains { hardToTestWords.contains($0) }
     }
 
+    /// What marks a test written inside a source file: a fix whose diff adds one, or changes lines in one (the hunk
+    /// header names the function), changed a test.
+    static let inlineTestMarkers = ["#[test]", "#[tokio::test]", "#[cfg(test)]", "mod tests", "fn test_"]
+
     /// How near in time, either side, a test change by the fix's author counts as the fix's test: the other
     /// commits of the same pull request (`Fix the mixer's __del__` with `TST: adjust tests`; pflag's fix and its
     /// "Add better test" three days and four hours later). Measured by author dates: a pull request merged or
@@ -754,7 +758,15 @@ extension RepositoryAnalyzer {
                 return true
             }
         }
-        return false
+        // Rust tests live beside the code (`#[cfg(test)] mod tests`): a fix that adds or edits one changed a test
+        // though no test file (log's `0d71d3c`, three `#[test]`s in `src/kv/key.rs`).
+        let (diff, shownDiff) = try await git.capture([
+            "show", "--format=", "--no-color", "--no-ext-diff", "-U3", commit.hash,
+        ])
+        guard shownDiff.status == 0 else { return false }
+        return String(decoding: diff, as: UTF8.self).split(separator: "\n").contains { line in
+            (line.hasPrefix("+") || line.hasPrefix("@@")) && inlineTestMarkers.contains { line.contains($0) }
+        }
     }
 }
 

@@ -109,6 +109,32 @@ struct FindingTests {
         }
     }
 
+    @Test("a Rust fix that adds a #[test] beside the code it fixes is tested")
+    func inlineRustTests() async throws {
+        try await withRepository { repository in
+            try repository.write("pub fn start() {}\n", to: "src/main.rs")
+            try repository.write(
+                "pub fn key() -> u32 { 9 }\n\n\n\n\n#[cfg(test)]\nmod tests {\n}\n", to: "src/kv/key.rs")
+            try await repository.commit("Start", date: Day.at(-600))
+            var tests = ""
+            for (index, subject) in [
+                "Fix key ordering", "Fix borrowed keys", "Fix the hash of static keys", "Fix empty keys",
+                "Fix key display",
+            ].enumerated() {
+                // The second and fourth fixes add a test to the module's own `mod tests`.
+                if index % 2 == 1 { tests += "    #[test]\n    fn case_\(index)() {}\n" }
+                try repository.write(
+                    "pub fn key() -> u32 { \(index) }\n\n\n\n\n#[cfg(test)]\nmod tests {\n\(tests)}\n",
+                    to: "src/kv/key.rs")
+                try await repository.commit(subject, date: Day.at(Double(index * 10)))
+            }
+            let report = try await analyze(repository.url)
+            let key = try #require(report.signals.first { $0.kind == .defectHotspot })
+            #expect(metrics(key)["untested-fixes"] == 3)
+            #expect(!key.evidence.commits.map(\.subject).contains("Fix borrowed keys"))
+        }
+    }
+
     @Test("tests marked to fail or skipped without a condition are broken; conditional skips and helpers are not")
     func brokenTests() async throws {
         try await withRepository { repository in
@@ -382,6 +408,12 @@ struct FindingTests {
                 "const _: () = {\n    impl Debug for Probe {\n        fn fmt(&self) {\n            unimplemented!()\n"
                     + "        }\n    }\n};\n",
                 to: "src/nightly.rs")
+            // Test code in a source file ships to nobody: a `#[cfg(test)]` helper and a `#[test]` body.
+            try repository.write(
+                "pub fn value() {}\n\n#[cfg(test)]\nmod tests {\n    fn to_token() {\n        match x {\n"
+                    + "            _ => unimplemented!(),\n        }\n    }\n\n    #[test]\n    fn visit() {\n"
+                    + "        todo!()\n    }\n}\n\n#[cfg(test)]\nfn helper() {\n    unimplemented!()\n}\n",
+                to: "src/value.rs")
             try await repository.commit("Start", date: Day.at(1))
             let report = try await analyze(repository.url)
             let stubs = report.signals.filter { $0.kind == .crashStub }
