@@ -206,6 +206,21 @@ public enum MarkerNote: String, Sendable, Hashable {
         return words.count > 4 && !statementOpeners.contains(first)
     }
 
+    /// Whether `note` asks for something in so many words: it opens with a verb (`document this`) or says what is
+    /// needed (`should`, `must`, `is missing`, …). "We abuse uv_write2() to send UDP handles" and "in current Hurd,
+    /// strings are char arrays" state facts.
+    public static func asksExplicitly(_ note: String) -> Bool {
+        let lower = note.lowercased()
+        let first = lower.split(separator: " ").first.map { $0.trimmingCharacters(in: .punctuationCharacters) } ?? ""
+        return imperativeVerbs.contains(first) || explicitNeeds.contains { lower.contains($0) }
+    }
+
+    private static let explicitNeeds = [
+        "should", "need to", "needs to", "needed", "must", "have to", "has to", "want to", "would like", "let's",
+        "ought to", "missing", "not yet", "not implemented", "unimplemented", "not supported", "doesn't support",
+        "does not support", "instead of", "todo", "fixme",
+    ]
+
     /// Whether `note` names a failure (`drops`, `never`, `crash`, …), whatever its marker word.
     public static func mentionsDefect(_ note: String) -> Bool {
         let lower = note.lowercased()

@@ -266,6 +266,13 @@ struct SignalRules {
             if MarkerNote.needsPrivateCode(first.text) { return nil }
             // A defect outranks a task: a TODO that says the code is broken is a FIXME in all but name.
             let note = MarkerNote.kind(of: first.text, word: first.kind)
+            // An XXX or HACK that states a fact and asks for nothing flags the code for a reader ("We abuse
+            // uv_write2() to send over UDP handles", "remember firstresult isn't compat with historic"): no task.
+            if ["XXX", "HACK"].contains(first.kind), note == .task, !MarkerNote.asksExplicitly(first.text),
+                !MarkerNote.mentionsDefect(first.text)
+            {
+                return nil
+            }
             var severity: Severity = first.kind == "TODO" && note != .defect ? .low : .medium
             if let age, age >= 365 { severity = severity == .low ? .medium : .high }
             // A note that only wishes the code were tidier ("Refactor into a utility function …") is its author's

@@ -46,6 +46,11 @@ struct MarkerNoteTests {
             MarkerNote.keepsFlawOnPurpose(
                 "in reality they must be in a list or tuple, but those are invariant and so would prevent subtypes "
                     + "from working"))
+        // A fact stated asks for nothing; a verb or a need does.
+        #expect(!MarkerNote.asksExplicitly("We abuse uv_write2() to send over UDP handles to child processes"))
+        #expect(!MarkerNote.asksExplicitly("in current Hurd, strings are char arrays of 1024 elements"))
+        #expect(MarkerNote.asksExplicitly("this should use the pool"))
+        #expect(MarkerNote.asksExplicitly("document the flags"))
         // Code only the authors' employer has: nobody else can do what the note asks.
         #expect(MarkerNote.needsPrivateCode("port the Google-internal full integration test into here"))
         #expect(MarkerNote.needsPrivateCode("keep in sync with our internal fork of the parser"))
