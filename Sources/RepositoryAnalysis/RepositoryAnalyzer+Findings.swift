@@ -405,13 +405,16 @@ extension RepositoryAnalyzer {
     ]
     /// Words of such subjects, matched whole (`build`, not `rebuild`).
     private static let hardToTestWords: Set<Substring> = [
-        "ubsan", "asan", "msan", "tsan", "compiler", "build", "compile", "typo", "typos", "ub",
+        "ubsan", "asan", "msan", "tsan", "compiler", "build", "compile", "compilation", "typo", "typos", "ub",
+        // A compiler's own bug worked around (libuv's "work around arm-linux-gnueabihf-gcc bug").
+        "gcc", "msvc", "clang",
         // A linter's or vet's complaint, fixed to keep the build clean.
         "vet", "lint", "linter", "staticcheck", "golangci", "clippy", "warning", "warnings",
         // Ports to targets the project's tests do not run on: such a fix is a `cfg` gate or an `#if`, checked by
         // building for the target (mio's "fix hermit", "Fixes for horizonOS/n3ds").
         "hermit", "wasi", "illumos", "solaris", "haiku", "redox", "fuchsia", "vxworks", "horizon", "horizonos",
-        "n3ds", "espidf", "aix", "qnx", "nto", "dragonfly", "dragonflybsd", "netbsd", "openbsd", "hurd", "cygwin",
+        "n3ds", "espidf", "aix", "ibmi", "zos", "os390", "ios", "qnx", "nto", "dragonfly", "dragonflybsd", "netbsd",
+        "openbsd", "hurd", "cygwin",
     ]
 
     /// A fix for a toolchain's new release ("Fix for Go 1.24", "Fix build with GCC 14.1"): the build is its test.
@@ -467,6 +470,7 @@ extension RepositoryAnalyzer {
         // nobody looked at, and the issue would count more fixes than it lists.
         for index in candidates {
             files[index].untestedFixes = min(files[index].untestedFixes, files[index].evidence.count)
+            files[index].fixesChecked = true
         }
         return files
     }

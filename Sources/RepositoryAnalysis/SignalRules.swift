@@ -673,7 +673,9 @@ struct SignalRules {
     private func defectHotspots() -> [Signal] {
         history.defectFiles
             .filter {
-                $0.fixCommits >= Self.hotspotFixes && $0.untestedFixes >= Self.hotspotRecentFixes
+                // Only fixes read back are known to be untested: libuv's `src/unix/fs.c`, outside the files checked,
+                // listed five workarounds of a compiler's bug as untested fixes.
+                $0.fixCommits >= Self.hotspotFixes && $0.untestedFixes >= Self.hotspotRecentFixes && $0.fixesChecked
             }
             .map { file -> (HistoryAggregate.DefectHistory, Double) in
                 let lines = shapes[file.path]?.lines ?? 0

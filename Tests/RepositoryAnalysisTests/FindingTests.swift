@@ -109,6 +109,32 @@ struct FindingTests {
         }
     }
 
+    @Test("only files whose fixes were read back can be hotspots of untested fixes, however long they are")
+    func uncheckedFixesAreNotReported() async throws {
+        try await withRepository { repository in
+            try repository.write("int main(void) { return 0; }\n", to: "src/main.c")
+            try await repository.commit("Start", date: Day.at(-700))
+            // Seven small files with recent fixes fill the files whose fixes are read back; a long file with older
+            // fixes ranks first by size, but its fixes were never read.
+            for round in 0..<4 {
+                for index in 0..<7 {
+                    try repository.write("int f\(index)(void) { return \(round); }\n", to: "src/small\(index).c")
+                    try await repository.commit(
+                        "Fix the \(index)th small case, round \(round)", date: Day.at(Double(-100 + round)))
+                }
+                try repository.write(
+                    (0..<1000).map { "int g\($0)(void) { return \(round); }" }.joined(separator: "\n") + "\n",
+                    to: "src/big.c")
+                try await repository.commit("Fix the big table, round \(round)", date: Day.at(Double(-150 + round)))
+            }
+            let report = try await analyze(repository.url)
+            let hotspots = report.signals.filter { $0.kind == .defectHotspot }.compactMap(
+                \.evidence.locations.first?.path)
+            #expect(!hotspots.isEmpty)
+            #expect(!hotspots.contains("src/big.c"), "\(hotspots)")
+        }
+    }
+
     @Test("a Rust fix that adds a #[test] beside the code it fixes is tested")
     func inlineRustTests() async throws {
         try await withRepository { repository in
