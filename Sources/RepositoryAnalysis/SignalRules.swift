@@ -429,12 +429,17 @@ struct SignalRules {
             "compatibility with",
         ]
         if phrases.contains(where: { lower.contains($0) }) { return true }
-        if Self.majorVersion.matches(lower) || Self.majorNumber.matches(lower) { return true }
+        if Self.majorVersion.matches(lower) || Self.majorNumber.matches(lower) || Self.namedMajor.matches(lower) {
+            return true
+        }
         return Self.projectRelease.matches(lower)
     }
 
     /// "in version 2", "until v3.0": a major release.
     private static let majorVersion = TextPattern(#"\b(in|until|for|with|at) (a |the )?(version |v)\d+(\.0)?\b"#)
+    /// "Remove this in meow 14": a change kept for a major release the note names by the package's name.
+    private static let namedMajor = TextPattern(
+        #"\b(remove|drop|delete|change|rename)\b.* in [a-z][a-z0-9-]* v?\d+\.?$"#)
     /// "in 3.0.0", "until 2.0": a major release named by its number alone.
     private static let majorNumber = TextPattern(#"\b(in|until|for|at) \d+\.0(\.0)?\b"#)
     /// A release of a named project: "re-enable after Cleo 3.0 is applied in Poetry", "once Swift 6.2 ships".
