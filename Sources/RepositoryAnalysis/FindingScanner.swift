@@ -342,7 +342,7 @@ enum FindingScanner {
     /// How lint and type-checker directives begin, which silence a rule rather than explain a test.
     static let lintDirectives = [
         "eslint-disable", "@ts-", "noqa", "pylint:", "nolint", "prettier-ignore", "istanbul ignore", "type: ignore",
-        "swiftlint:", "NOLINT",
+        "swiftlint:", "swift-format-ignore", "NOLINT",
     ]
 
     /// Words of a comment that put a skipped test down to its environment: a runtime, a version, a platform

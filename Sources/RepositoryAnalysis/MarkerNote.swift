@@ -195,12 +195,7 @@ public enum MarkerNote: String, Sendable, Hashable {
         let words = lower.split(separator: " ").map { $0.trimmingCharacters(in: .punctuationCharacters) }
         let first = words.first ?? ""
         if imperativeVerbs.contains(first) { return true }
-        let needs = [
-            "should", "need to", "needs to", "needed", "must", "have to", "has to", "want to", "would like", "let's",
-            "ought to", "missing", "not yet", "not implemented", "unimplemented", "not supported", "doesn't support",
-            "does not support", "instead of",
-        ]
-        if needs.contains(where: { lower.contains($0) }) { return true }
+        if needPhrases.contains(where: { lower.contains($0) }) { return true }
         // "response is the only one" states a fact about its subject.
         if words.count > 1, ["is", "are", "was", "were", "has", "have"].contains(words[1]) { return false }
         return words.count > 4 && !statementOpeners.contains(first)
@@ -212,13 +207,15 @@ public enum MarkerNote: String, Sendable, Hashable {
     public static func asksExplicitly(_ note: String) -> Bool {
         let lower = note.lowercased()
         let first = lower.split(separator: " ").first.map { $0.trimmingCharacters(in: .punctuationCharacters) } ?? ""
-        return imperativeVerbs.contains(first) || explicitNeeds.contains { lower.contains($0) }
+        return imperativeVerbs.contains(first)
+            || (needPhrases + ["todo", "fixme"]).contains { lower.contains($0) }
     }
 
-    private static let explicitNeeds = [
+    /// Phrases that say something is needed: `should`, `must`, `is missing`, `… instead of …`.
+    private static let needPhrases = [
         "should", "need to", "needs to", "needed", "must", "have to", "has to", "want to", "would like", "let's",
         "ought to", "missing", "not yet", "not implemented", "unimplemented", "not supported", "doesn't support",
-        "does not support", "instead of", "todo", "fixme",
+        "does not support", "instead of",
     ]
 
     /// Whether `note` names a failure (`drops`, `never`, `crash`, …), whatever its marker word.

@@ -714,11 +714,7 @@ enum SourceText {
                 !words.hasPrefix("@")
             else { break }
             // A formatter's or linter's directive (`swift-format-ignore: NeverForceUnwrap`) says nothing about it.
-            if FindingScanner.lintDirectives.contains(where: { words.hasPrefix($0) })
-                || words.hasPrefix("swift-format-ignore")
-            {
-                continue
-            }
+            if FindingScanner.lintDirectives.contains(where: { words.hasPrefix($0) }) { continue }
             lines.insert(words, at: 0)
         }
         guard !lines.isEmpty else { return nil }
