@@ -159,17 +159,17 @@ struct GenerateCommandTests {
     func cloneURL() async throws {
         let repository = try await plantedRepository()
         defer { repository.remove() }
-        let temporary = FileManager.default.temporaryDirectory
-        let before = try FileManager.default.contentsOfDirectory(atPath: temporary.path).filter {
-            $0.hasPrefix("ticket-master-")
-        }
-        let result = try runner.run(["analyze", "file://" + repository.url.path, "--format", "json", "-q"])
+        // A temporary folder of its own, so that folders other tests make at the same time are not mistaken for
+        // a clone left behind.
+        let temporary = runner.home.appendingPathComponent("tmp")
+        try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
+        let result = try runner.run(
+            ["analyze", "file://" + repository.url.path, "--format", "json", "-q"],
+            environment: ["TMPDIR": temporary.path])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("\"signals\""))
-        let after = try FileManager.default.contentsOfDirectory(atPath: temporary.path).filter {
-            $0.hasPrefix("ticket-master-")
-        }
-        #expect(Set(after).subtracting(before).isEmpty)
+        let left = try FileManager.default.contentsOfDirectory(atPath: temporary.path)
+        #expect(left.isEmpty, "left behind: \(left)")
     }
 
     @Test("--color always colours the preview; NO_COLOR is honoured")
