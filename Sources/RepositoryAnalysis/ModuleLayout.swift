@@ -150,6 +150,14 @@ struct ModuleLayout: Sendable {
         return targets
     }
 
+    /// Every module name a Swift manifest spells out: its targets and the products of its dependencies
+    /// (`.product(name: "Logging", package: "swift-log")`, `dependencies: ["NIO"]`). A module it names is not one the
+    /// package lost, even when a target of that name was deleted long ago (console-kit's `Logging`, removed in 2019
+    /// and imported today from swift-log).
+    static func swiftModuleNames(in manifest: String) -> Set<String> {
+        Set(swiftTargets(in: manifest).map(\.name)).union(matches(#""([A-Za-z_][A-Za-z0-9_]*)""#, in: manifest))
+    }
+
     /// The first capture group of every match of `pattern` in `text`.
     private static func matches(_ pattern: String, in text: String) -> [String] {
         guard let expression = try? NSRegularExpression(pattern: pattern, options: [.dotMatchesLineSeparators]) else {

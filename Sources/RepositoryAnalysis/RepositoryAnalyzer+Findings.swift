@@ -87,7 +87,7 @@ extension RepositoryAnalyzer {
             uniquingKeysWith: { first, _ in first })
         let headerNames = Set(paths.map { FileKinds.name(of: $0) })
         let manifest = scanned.first { $0.file.path == "Package.swift" }?.manifestText
-        let targets = manifest.map { Set(ModuleLayout.swiftTargets(in: $0).map(\.name)) }
+        let targets = manifest.map(ModuleLayout.swiftModuleNames(in:))
         var broken: [(ScannedFile, MarkerHit, [String])] = []
         // Swift modules are checked once per name: most imports name dependencies, which history never deleted.
         var swiftImports: [String: [(ScannedFile, MarkerHit)]] = [:]

@@ -626,8 +626,12 @@ enum SourceText {
             openers.compactMap { opener in head.range(of: opener, options: .backwards).map { (opener, $0.lowerBound) } }
             .max { $0.1 < $1.1 }?.0
         let continuing = own == "*" ? ["*", "//"] : own.map { [$0] } ?? openers
+        // A marker inside parentheses (`# (... TODO: a single fallback is OK)`) is an aside: its note ends where
+        // they close, and the lines below are the comment's, not the note's.
+        let aside = aside(text, after: head)
+        text = aside ?? text
         var next = lineEnd + 1
-        for _ in 0..<12 where !text.isEmpty && !text.hasSuffix("*/") && text.count < 600 {
+        for _ in 0..<12 where aside == nil && !text.isEmpty && !text.hasSuffix("*/") && text.count < 600 {
             guard next < bytes.count else { break }
             var end = next
             while end < bytes.count, bytes[end] != UInt8(ascii: "\n") { end += 1 }
@@ -650,6 +654,26 @@ enum SourceText {
             explainsSuppression: suppressionFollows(after: lineEnd, in: bytes),
             commentAbove: opensLine ? commentAbove(lineStart, openers: continuing, in: bytes) : nil,
             codeBelow: opensLine ? codeBelow(from: next, under: lineStart, in: bytes) : nil)
+    }
+
+    /// The text of a note up to the parenthesis that closes one `head` (the line before the marker) left open; nil
+    /// when `head` leaves none open or `text` does not close it.
+    static func aside(_ text: String, after head: String) -> String? {
+        var open = 0
+        for character in head {
+            if character == "(" { open += 1 } else if character == ")", open > 0 { open -= 1 }
+        }
+        guard open > 0 else { return nil }
+        var depth = 0
+        for index in text.indices {
+            if text[index] == "(" {
+                depth += 1
+            } else if text[index] == ")" {
+                if depth == 0 { return String(text[..<index]).trimmingWhitespace() }
+                depth -= 1
+            }
+        }
+        return nil
     }
 
     /// The code right under a note, as the file has it, so that an issue can show what the note is about: up to

@@ -534,6 +534,35 @@ struct FindingTests {
         }
     }
 
+    @Test("a Swift import of a target the package deleted is broken; of a dependency's product of that name, not")
+    func brokenSwiftImport() async throws {
+        try await withRepository { repository in
+            func manifest(_ targets: String, dependencies: String = "") -> String {
+                "// swift-tools-version:5.9\nimport PackageDescription\nlet package = Package(name: \"kit\", "
+                    + "dependencies: [\(dependencies)], targets: [\(targets)])\n"
+            }
+            try repository.write(
+                manifest(#".target(name: "App"), .target(name: "Logging"), .target(name: "Legacy")"#),
+                to: "Package.swift")
+            try repository.write("public let level = 1\n", to: "Sources/Logging/Level.swift")
+            try repository.write("public let old = 1\n", to: "Sources/Legacy/Old.swift")
+            try repository.write("import Foundation\nimport Logging\n", to: "Sources/App/Main.swift")
+            try await repository.commit("Start", date: Day.at(1))
+            // Both targets go; Logging now comes from swift-log, Legacy from nowhere.
+            try await repository.run(["rm", "-q", "-r", "Sources/Logging", "Sources/Legacy"])
+            try repository.write(
+                manifest(
+                    #".target(name: "App", dependencies: [.product(name: "Logging", package: "swift-log")])"#,
+                    dependencies: #".package(url: "https://github.com/apple/swift-log.git", from: "1.0.0")"#),
+                to: "Package.swift")
+            try repository.write("import Foundation\nimport Logging\nimport Legacy\n", to: "Sources/App/Main.swift")
+            let removal = try await repository.commit("Use swift-log", date: Day.at(2))
+            let report = try await analyze(repository.url)
+            #expect(report.brokenReferences.map(\.reference) == ["Legacy"])
+            #expect(report.brokenReferences.map(\.removedIn?.hash) == [removal])
+        }
+    }
+
     @Test("a credential in a tracked file is found, and shown only masked; placeholders and test keys are not")
     func leakedSecret() async throws {
         try await withRepository { repository in

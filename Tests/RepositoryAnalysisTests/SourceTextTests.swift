@@ -230,6 +230,17 @@ struct SourceTextTests {
         #expect(MarkerNote.concedesNoHarm(markers[0].text))
     }
 
+    @Test("a note inside parentheses ends where they close, and takes in no line below")
+    func asideNote() {
+        let python = """
+            # requirements for a discriminator field:
+            # (... TODO: a single fallback is OK (once) - or none) and more
+            #  - it must always be enumerated
+            x = 1
+            """
+        #expect(scan(python, mode: .code(.hash)).markers.map(\.text) == ["a single fallback is OK (once) - or none"])
+    }
+
     @Test("the code right under a note comes with it, dedented, up to the end of its block or a blank line")
     func codeBelow() {
         // Split, so that this file holds no credential-shaped text of its own.
