@@ -11,6 +11,42 @@ extension Signal {
     }
 }
 
+/// A note's wait for the project to stop supporting an old runtime: "remove after minimum Go version is >=1.22",
+/// "use b.Loop() once updated to Go 1.24", "when we drop Python 3.8". The manifests say whether it is over.
+public struct RuntimeWait: Sendable, Hashable {
+    /// `go`, `python`, `node`, `rust` or `swift`, as `Toolchain.RuntimeRequirement` names them.
+    public var runtime: String
+    /// The version the note names.
+    public var version: String
+    /// Whether the wait ends only above `version` ("when we drop Python 3.8") rather than at it ("once the minimum
+    /// is Go 1.22").
+    public var strictly: Bool
+
+    private static let mention = TextPattern(
+        #"\b(go|golang|python|node\.js|nodejs|node|rust|rustc|msrv|swift)\s*(?:version\s*)?(?:is\s*)?(?:>=|≥|>)?\s*v?(\d+(?:\.\d+)?)\b"#
+    )
+    /// Words that say the note waits on the supported versions, not on a bug of one ("work around a Go 1.20 bug").
+    private static let waits = [
+        "minimum", "min ", "once", "after", "when", "until", "drop", "target", "require", "updated to", "update to",
+        "upgrade to", "bump", "no longer", "oldest", "older than", "at least", "support", "eol", "end of life",
+        "end-of-life",
+    ]
+    /// Words that say the wait ends only when the named version itself is no longer supported.
+    private static let drops = ["drop", "no longer", "eol", "end of life", "end-of-life", "older than", "deprecat"]
+
+    /// The wait `note` states, if it names a runtime's version and waits on what the project supports.
+    public init?(_ note: String) {
+        let lower = note.lowercased()
+        guard Self.waits.contains(where: { lower.contains($0) }),
+            let groups = Self.mention.captures(in: lower), groups.count == 2
+        else { return nil }
+        let names = ["golang": "go", "node.js": "node", "nodejs": "node", "rustc": "rust", "msrv": "rust"]
+        runtime = names[groups[0]] ?? groups[0]
+        version = groups[1]
+        strictly = Self.drops.contains { lower.contains($0) }
+    }
+}
+
 /// What a marker's note asks for, read from its words: a question to answer, a workaround to retire, a change that
 /// waits on another project, an idea, a defect to fix, or a task to do.
 ///

@@ -310,11 +310,21 @@ struct SignalRules {
             // A CI note about a language the project has no file in ("Enable for javascript later" in a Go
             // project's CodeQL workflow, left from its template) has nothing to act on.
             if inContinuousIntegration, namesOnlyAbsentLanguages(first.text) { return nil }
+            // A note that waits for an old runtime to be dropped ("remove after minimum Go version is >=1.22") is
+            // checked against the manifest that says which versions the project supports: while it still supports
+            // the old one, the wait goes on and there is no task; once it no longer does, the note is due.
+            var requirementMet: Toolchain.RuntimeRequirement?
+            if let wait = RuntimeWait(first.text),
+                let requirement = report.toolchain.runtimeRequirements?.first(where: { $0.runtime == wait.runtime })
+            {
+                guard requirement.isAtLeast(wait.version, strictly: wait.strictly) else { return nil }
+                requirementMet = requirement
+            }
             // A note that explains the suppression under it (`# type: ignore[override]`) records a decision, and
             // one that puts a change off until a breaking release ("remove in version 2", "kept for compatibility")
             // waits on that release.
             if group.allSatisfy({ $0.explainsSuppression == true }) && !Self.asksToAct(first.text)
-                || waitsOnBreakingRelease(first.text)
+                || requirementMet == nil && waitsOnBreakingRelease(first.text)
             {
                 return nil
             }
@@ -334,6 +344,10 @@ struct SignalRules {
             if met != nil {
                 severity = max(severity, .medium)
                 metrics.append(Metric("condition-met", 1))
+            }
+            if requirementMet != nil {
+                severity = max(severity, .medium)
+                metrics.append(Metric("runtime-requirement-met", 1))
             }
             let lines = group.map { "\($0.line)" }.joined(separator: ",")
             let ageText = age.map { ", unchanged for \($0) days" } ?? ""
@@ -424,6 +438,8 @@ struct SignalRules {
             // replaceAll").
             "when targeting", "when we target", "once we target", "when we drop", "once we drop", "when dropping",
             "after dropping", "when we require", "once we require", "once the minimum", "when the minimum",
+            // "sort keys before iterating (once Go version is updated)": a runtime update it does not name.
+            "version is updated", "version is bumped", "version is raised",
             "next semver", "semver release", "semver-breaking", "semver breaking", "semver-incompatible",
             "semver incompatible", "for compatibility", "for backward compatibility", "for backwards compatibility",
             "compatibility with",

@@ -54,6 +54,17 @@ struct TextPattern: @unchecked Sendable {
         return expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
     }
 
+    /// The capture groups of the first match in `text` (an empty string for a group that took part in nothing);
+    /// nil when nothing matches.
+    func captures(in text: String) -> [String]? {
+        guard let expression,
+            let match = expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text))
+        else { return nil }
+        return (1..<match.numberOfRanges).map { group in
+            Range(match.range(at: group), in: text).map { String(text[$0]) } ?? ""
+        }
+    }
+
     /// `text` with every match removed.
     func removingMatches(in text: String) -> String {
         guard let expression else { return text }

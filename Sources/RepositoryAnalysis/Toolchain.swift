@@ -25,6 +25,47 @@ public struct Toolchain: Codable, Sendable, Hashable {
     public var packageName: String?
     /// The licence the manifest declares (`license = "MIT"`), when it declares one.
     public var declaredLicense: String?
+    /// The oldest versions of the runtimes the manifests say the project supports (`go 1.21.0` in `go.mod`,
+    /// `requires-python = ">=3.9"`), so that a note waiting for an old one to be dropped can be checked.
+    public var runtimeRequirements: [RuntimeRequirement]? = nil
+
+    /// The oldest version of a language runtime a project supports, where its manifest says so.
+    public struct RuntimeRequirement: Codable, Sendable, Hashable {
+        /// `go`, `python`, `node`, `rust` or `swift`.
+        public var runtime: String
+        /// The version, as the manifest writes it (`1.21.0`, `3.9`, `18`).
+        public var version: String
+        /// The manifest.
+        public var path: String
+        /// The number of the line that says it.
+        public var line: Int
+        /// That line.
+        public var excerpt: String
+
+        /// Creates a requirement.
+        public init(runtime: String, version: String, path: String, line: Int, excerpt: String) {
+            self.runtime = runtime
+            self.version = version
+            self.path = path
+            self.line = line
+            self.excerpt = excerpt
+        }
+
+        /// The runtime's name as people write it: `Go`, `Python`, `Node.js`, `Rust`, `Swift`.
+        public var displayName: String {
+            ["go": "Go", "python": "Python", "node": "Node.js", "rust": "Rust", "swift": "Swift"][runtime] ?? runtime
+        }
+
+        /// Whether this requirement is at least `version` (`strictly` above it): `1.22.0` is at least `1.22`.
+        public func isAtLeast(_ other: String, strictly: Bool = false) -> Bool {
+            func parts(_ text: String) -> [Int] { text.split(separator: ".").map { Int($0) ?? 0 } }
+            var mine = parts(version)
+            var theirs = parts(other)
+            while mine.count < theirs.count { mine.append(0) }
+            while theirs.count < mine.count { theirs.append(0) }
+            return strictly ? theirs.lexicographicallyPrecedes(mine) : !mine.lexicographicallyPrecedes(theirs)
+        }
+    }
 
     /// Creates a toolchain description.
     public init(
@@ -138,6 +179,8 @@ public struct Toolchain: Codable, Sendable, Hashable {
             }
         declaredLicense = Self.field(
             "license", in: manifests, order: ["package.json", "Cargo.toml", "pyproject.toml", "setup.cfg"])
+        let requirements = Self.runtimeRequirements(in: manifests)
+        runtimeRequirements = requirements.isEmpty ? nil : requirements
         // A Makefile's own test target is what the project's developers run, whatever the ecosystem.
         if ecosystem != "make", testCommand == nil, make != nil {
             testCommand = makeTarget("test") ? "make test" : makeTarget("check") ? "make check" : nil
@@ -158,6 +201,40 @@ public struct Toolchain: Codable, Sendable, Hashable {
             }
         }
         return nil
+    }
+
+    /// Where each manifest states the oldest runtime version it supports: `go` in `go.mod`, `requires-python` in
+    /// `pyproject.toml` (or `python_requires` in `setup.cfg` and `setup.py`), `engines.node` in `package.json`,
+    /// `rust-version` in `Cargo.toml`, `swift-tools-version` in `Package.swift`. The first version number of the
+    /// constraint is the floor (`>=3.9, <4` is 3.9; `^18 || >=20` is 18).
+    static func runtimeRequirements(in manifests: [String: String]) -> [RuntimeRequirement] {
+        let sources: [(runtime: String, file: String, key: String, pattern: String)] = [
+            ("go", "go.mod", "go ", #"^go\s+(\d+(?:\.\d+)*)\s*$"#),
+            ("python", "pyproject.toml", "requires-python", #"^requires-python\s*=\s*["'][^"'0-9]*(\d+(?:\.\d+)*)"#),
+            ("python", "setup.cfg", "python_requires", #"^python_requires\s*=\s*[^0-9\n]*(\d+(?:\.\d+)*)"#),
+            ("python", "setup.py", "python_requires", #"python_requires\s*=\s*["'][^"'0-9]*(\d+(?:\.\d+)*)"#),
+            ("node", "package.json", "\"node\"", #""node"\s*:\s*"[^"0-9]*(\d+(?:\.\d+)*)"#),
+            ("rust", "Cargo.toml", "rust-version", #"^rust-version\s*=\s*"(\d+(?:\.\d+)*)""#),
+            ("swift", "Package.swift", "swift-tools-version", #"^//\s*swift-tools-version\s*:\s*(\d+(?:\.\d+)*)"#),
+        ]
+        var found: [RuntimeRequirement] = []
+        for source in sources where !found.contains(where: { $0.runtime == source.runtime }) {
+            guard let text = manifests[source.file] else { continue }
+            // `engines` alone says which Node.js a package runs on; `"node"` elsewhere is something else.
+            let scope =
+                source.file == "package.json"
+                ? (text.range(of: #""engines"\s*:\s*\{[^}]*\}"#, options: .regularExpression).map { String(text[$0]) }
+                    ?? "")
+                : text
+            guard let version = firstMatch(source.pattern, in: scope) else { continue }
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            let index = lines.firstIndex { $0.contains(source.key) && $0.contains(version) } ?? 0
+            found.append(
+                RuntimeRequirement(
+                    runtime: source.runtime, version: version, path: source.file, line: index + 1,
+                    excerpt: lines.isEmpty ? "" : String(lines[index]).trimmingCharacters(in: .whitespaces)))
+        }
+        return found
     }
 
     private static func firstMatch(_ pattern: String, in text: String) -> String? {

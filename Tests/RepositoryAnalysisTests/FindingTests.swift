@@ -745,6 +745,33 @@ struct FindingTests {
         }
     }
 
+    @Test("a note waiting for an old runtime to be dropped is due once the manifest requires a newer one, else none")
+    func runtimeWait() async throws {
+        try await withRepository { repository in
+            try repository.write("module example.com/cast\n\ngo 1.22.0\n", to: "go.mod")
+            let notes = [
+                "// TODO: remove after minimum Go version is >=1.22", "// TODO: use b.Loop() once updated to Go 1.24",
+                "// TODO: remove this shim when we drop Go 1.22 support",
+                "// TODO: sort keys before iterating (once Go version is updated)",
+            ]
+            for file in ["cast_test.go", "map_test.go"] {
+                try repository.write(
+                    "package cast\n\n" + notes.map { $0 + "\nfunc f() {}\n" }.joined(), to: file)
+            }
+            try await repository.commit("Start", date: Day.at(1))
+            let report = try await analyze(repository.url, AnalysisOptions(now: Day.at(600)))
+            #expect(
+                report.toolchain.runtimeRequirements == [
+                    .init(runtime: "go", version: "1.22.0", path: "go.mod", line: 3, excerpt: "go 1.22.0")
+                ])
+            let markers = report.signals.filter { $0.kind == .marker }
+            // Go 1.22 is the oldest supported: the first note is due; the second waits for 1.24 and the third for
+            // 1.22 itself to go.
+            #expect(markers.count == 2 && markers.allSatisfy { $0.summary.hasSuffix("minimum Go version is >=1.22") })
+            #expect(markers.allSatisfy { metrics($0)["runtime-requirement-met"] == 1 && $0.severity >= .medium })
+        }
+    }
+
     @Test("a file in a language the project never tests, beside one it does, is packaging, not untested code")
     func sideLanguage() async throws {
         try await withRepository { repository in

@@ -85,4 +85,28 @@ struct MarkerNoteTests {
         let speed = MarkerNote.specificity("handle malformed input faster than it does", word: "FIXME")
         #expect(speed < crash, "harm a user meets comes first")
     }
+
+    @Test("the oldest supported runtime is read from each ecosystem's manifest")
+    func runtimeRequirements() throws {
+        let manifests = [
+            "pyproject.toml":
+                "[project]\nname = \"x\"\nclassifiers = [\"Python :: 3.8\"]\nrequires-python = \">=3.9, <4\"\n",
+            "package.json": #"{"devDependencies": {"@types/node": "^16"}, "engines": {"node": "^18 || >=20"}}"#,
+            "Cargo.toml": "[package]\nrust-version = \"1.70\"\n",
+            "Package.swift": "// swift-tools-version:5.9\nimport PackageDescription\n",
+        ]
+        let found = Toolchain.runtimeRequirements(in: manifests)
+        #expect(
+            Dictionary(uniqueKeysWithValues: found.map { ($0.runtime, $0.version) }) == [
+                "python": "3.9", "node": "18", "rust": "1.70", "swift": "5.9",
+            ])
+        #expect(found.first { $0.runtime == "python" }?.line == 4)
+        let python = try #require(found.first { $0.runtime == "python" })
+        #expect(python.isAtLeast("3.9") && !python.isAtLeast("3.9", strictly: true))
+        #expect(!python.isAtLeast("3.10") && python.isAtLeast("3.8", strictly: true))
+        let node = try #require(RuntimeWait("When targeting Node.js 16, use replaceAll"))
+        #expect(node.runtime == "node" && node.version == "16" && !node.strictly)
+        #expect(RuntimeWait("remove this shim when we drop Python 3.8")?.strictly == true)
+        #expect(RuntimeWait("work around a bug in Go 1.20's net/http")?.runtime == nil)
+    }
 }

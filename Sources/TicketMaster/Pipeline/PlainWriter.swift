@@ -782,6 +782,12 @@ struct Wording {
         let places = signals.flatMap(\.evidence.locations)
         let quoted = PlainWriter.codeSpan(note)
         let test = toolchain.testCommand.map { "`\($0)`" }
+        if lead.evidence.metrics.contains(where: { $0.name == "runtime-requirement-met" }),
+            let due = runtimeWaitOver(
+                note, word: word, paths: paths, places: places, toolchain: toolchain, age: ageText)
+        {
+            return (due.title, due.context, due.proposal, due.criteria + (test.map { ["\($0) passes"] } ?? []))
+        }
         if paths.count > 1 {
             // The note cut at a clause; when no clause of it fits, the files are named instead: a title cut
             // mid-sentence ("…copied into 2 files: If we are trying to use protocol…") reads as another task.
@@ -961,6 +967,53 @@ struct Wording {
             } else if decide.count <= 79 {
                 title = decide
             }
+        }
+        return (title, context, proposal, criteria)
+    }
+
+    /// The issue for a note that waited for an old runtime to be dropped, now that the manifest requires a version
+    /// at or past the one it waited for ("remove after minimum Go version is >=1.22" under `go 1.22` in `go.mod`):
+    /// the change is due, wherever the note was copied. Nil when the manifest no longer says so.
+    static func runtimeWaitOver(
+        _ note: String, word: String, paths: [String], places: [SourceLocation], toolchain: Toolchain, age: String
+    ) -> (title: String, context: String, proposal: String, criteria: [String])? {
+        guard let wait = RuntimeWait(note),
+            let requirement = toolchain.runtimeRequirements?.first(where: { $0.runtime == wait.runtime })
+        else { return nil }
+        let runtime = "\(requirement.displayName) \(requirement.version)"
+        let requires = "`\(requirement.path)` requires \(runtime)"
+        let sites = places.prefix(6).map { place in
+            "`\(place.path)`" + (place.startLine.map { " line \($0)" } ?? "")
+        }
+        let more = places.count > 6 ? " and \(places.count - 6) more" : ""
+        let context =
+            "\(word) \(PlainWriter.codeSpan(note)) at " + sites.joined(separator: ", ") + more + "\(age). It waits "
+            + "until the project no longer supports \(requirement.displayName) \(wait.strictly ? "" : "before ")"
+            + "\(wait.version). That time has come: \(requires) (line \(requirement.line): "
+            + "\(PlainWriter.codeSpan(requirement.excerpt)))."
+        let proposal =
+            "Make the change the note describes now that \(runtime) is the oldest supported version"
+            + (places.count > 1 ? ", at each place listed in Evidence," : "")
+            + " and delete the note with it."
+        let criteria = [
+            "No tracked file contains the note \(PlainWriter.codeSpan(note))",
+            "The code the note marked no longer works around \(requirement.displayName) versions older than "
+                + requirement.version,
+        ]
+        // What the note asks, before what it waits on, and that the wait is over.
+        let suffix = ": \(requirement.path) requires \(runtime)"
+        let action = [" after ", " once ", " when ", " until "].compactMap {
+            note.range(of: $0, options: .caseInsensitive)
+        }.min { $0.lowerBound < $1.lowerBound }.map { String(note[..<$0.lowerBound]) }
+        let file = paths.first.flatMap { $0.split(separator: "/").last.map(String.init) } ?? ""
+        var title: String
+        if let action, action.split(separator: " ").count >= 2, action.count + suffix.count <= 79 {
+            title = PlainWriter.inert(action).replacingOccurrences(of: "`", with: "")
+            title = title.prefix(1).uppercased() + title.dropFirst() + suffix
+        } else if paths.count > 1 {
+            title = "Resolve the \(word) copied into \(paths.count) files\(suffix)"
+        } else {
+            title = "Resolve the \(word) in \(file)\(suffix)"
         }
         return (title, context, proposal, criteria)
     }

@@ -256,6 +256,33 @@ struct PlainWriterTests {
         #expect(recheck.body.contains("- [ ] It passes, or its marker names what is still missing"))
     }
 
+    @Test("a note whose wait for an old runtime is over says what the manifest requires, in title and body")
+    func runtimeWaitOver() {
+        let note = "use b.Loop() once updated to Go 1.24"
+        let sites = [("number_test.go", 276), ("cast_test.go", 39)].map { path, line in
+            Signal(
+                kind: .marker, severity: .medium, identity: [path, "TODO", note],
+                summary: "TODO in \(path):\(line), unchanged for 553 days: \(note)",
+                evidence: Evidence(
+                    locations: [SourceLocation(path: path, startLine: line, excerpt: "// TODO: \(note)")],
+                    metrics: [Metric("occurrences", 1), Metric("age-days", 553), Metric("runtime-requirement-met", 1)]))
+        }
+        var go = Toolchain(ecosystem: "go", testCommand: "go test ./...")
+        go.runtimeRequirements = [
+            .init(runtime: "go", version: "1.24.0", path: "go.mod", line: 3, excerpt: "go 1.24.0")
+        ]
+        let issue = draft(sites, toolchain: go)
+        #expect(issue.title == "Use b.Loop(): go.mod requires Go 1.24.0")
+        #expect(
+            issue.body.contains(
+                "It waits until the project no longer supports Go before 1.24. That time has come: `go.mod` requires "
+                    + "Go 1.24.0 (line 3: `go 1.24.0`)."), "\(issue.body)")
+        #expect(issue.body.contains("`number_test.go` line 276, `cast_test.go` line 39"))
+        #expect(issue.body.contains("- [ ] `go test ./...` passes"))
+        // Without the manifest's word the issue is the plain note's.
+        #expect(draft(sites, toolchain: Toolchain(ecosystem: "go")).title.hasPrefix("Resolve the TODO copied into 2"))
+    }
+
     @Test("a marker issue is titled by its note and asks for a test when it marks a defect")
     func markerWording() {
         let fixme = Signal(
