@@ -200,7 +200,10 @@ struct ReportBuilder {
     private func untestedFiles() -> [RepositoryReport.UntestedFile] {
         let tested = Set(scanned.compactMap(\.kinds.testKey))
         let testFamilies = Set(tested.compactMap { $0.split(separator: ":").first.map(String.init) })
-        let swiftTests = scanned.filter { $0.kinds.testKey?.hasPrefix("swift:") == true }.map(\.file.path)
+        let swiftTestFiles = scanned.filter { $0.kinds.testKey?.hasPrefix("swift:") == true }
+        let swiftTests = swiftTestFiles.map(\.file.path)
+        // The modules the Swift tests import: `Tests/DequeTests` tests `DequeModule`.
+        let importedByTests = Set(swiftTestFiles.flatMap { $0.findings.references.map(\.text) })
         let executables = Set(
             (manifests["Package.swift"].map(ModuleLayout.swiftTargets(in:)) ?? []).filter(\.isExecutable).map {
                 String(FileKinds.name(of: $0.path))
@@ -210,6 +213,22 @@ struct ReportBuilder {
             guard let family = file.kinds.sourceKeys?.first?.split(separator: ":").first else { continue }
             familyFiles[String(family), default: 0] += 1
         }
+        // The languages it tests, and how many files they have: a language it never tests is tooling beside them
+        // when it has a tenth of their files or fewer (oniguruma's seven Python generators of its C tables).
+        let testedFamilyFiles = testFamilies.map { familyFiles[$0, default: 0] }.max() ?? 0
+        let sideLanguageLimit = max(Self.sideLanguageFiles, testedFamilyFiles / 10 + 1)
+        // Where no test file is tied to a language (C tests are programs of their own), the language with the most
+        // files is the one the project's tests exercise, and a few scripts of another language among its files
+        // are tooling (oniguruma's `src/make_unicode_fold_data.py` writes the C tables beside it). Bindings in a
+        // folder of their own (`bindings/python/`) are a product of their own.
+        var languageFiles: [String: Int] = [:]
+        for file in scanned where !file.kinds.isDocumentation { languageFiles[file.language, default: 0] += 1 }
+        let mainLanguage =
+            testFamilies.isEmpty && scanned.contains { FileKinds.isUnderTestDirectory($0.file.path) }
+            ? languageFiles.max { $0.value < $1.value }?.key : nil
+        let mainLanguageLimit = max(Self.sideLanguageFiles, (mainLanguage.flatMap { languageFiles[$0] } ?? 0) / 10 + 1)
+        let mainLanguageFolders = Set(
+            scanned.filter { $0.language == mainLanguage }.map { String(FileKinds.directory(of: $0.file.path)) })
         return scanned.compactMap { file -> RepositoryReport.UntestedFile? in
             guard file.content == .text, !file.hasInlineTests, !file.kinds.isGenerated,
                 let keys = file.kinds.sourceKeys,
@@ -217,9 +236,16 @@ struct ReportBuilder {
             else { return nil }
             let family = keys.first?.split(separator: ":").first.map(String.init) ?? ""
             // A few files in a language the project never tests, beside one it does (a Homebrew formula in a Rust
-            // project), are packaging or tooling: the project's test runner cannot test them.
+            // project, the Python scripts that generate a C library's tables), are packaging or tooling: the
+            // project's test runner cannot test them.
             if !testFamilies.isEmpty, !testFamilies.contains(family),
-                familyFiles[family, default: 0] < Self.sideLanguageFiles
+                familyFiles[family, default: 0] < sideLanguageLimit
+            {
+                return nil
+            }
+            if let mainLanguage, file.language != mainLanguage,
+                languageFiles[file.language, default: 0] < mainLanguageLimit,
+                mainLanguageFolders.contains(String(FileKinds.directory(of: file.file.path)))
             {
                 return nil
             }
@@ -228,7 +254,7 @@ struct ReportBuilder {
             if family == "swift", parts.count > 2, parts[0] == "Sources" {
                 // An executable is tested by a test target named after it, or by an end-to-end suite that runs it.
                 moduleHasTests =
-                    swiftTests.contains { $0.contains(parts[1]) }
+                    swiftTests.contains { $0.contains(parts[1]) } || importedByTests.contains(String(parts[1]))
                     || executables.contains(String(parts[1]))
                         && swiftTests.contains { path in Self.endToEndWords.contains { path.contains($0) } }
             } else {

@@ -790,4 +790,58 @@ struct FindingTests {
             #expect(!report.signals.contains { $0.kind == .untestedCode })
         }
     }
+
+    @Test("scripts in an untested language are tooling beside ten times as many files of the tested one")
+    func sideLanguageShare() async throws {
+        for generators in [6] {
+            try await withRepository { repository in
+                for index in 0..<70 {
+                    try repository.write("int f\(index)(void) { return \(index); }\n", to: "src/f\(index).c")
+                }
+                try repository.write("#include \"f0.c\"\nint main(void) { return f0(); }\n", to: "test/test_f.c")
+                // Generators of the C tables: six, under a tenth of the C files (and over the five a project of a
+                // few files may have).
+                for index in 0..<generators {
+                    try repository.write(
+                        "import sys\n\ndef main():\n    print('int table\(index)[] = {0};')\n",
+                        to: "src/make_table\(index).py")
+                }
+                try await repository.commit("Start", date: Day.at(-400))
+                // One of them changes often, as generators do with each Unicode release.
+                for release in 1..<15 {
+                    try repository.write(
+                        "import sys\n\ndef main():\n    print('int table[\(release)] = {0};')\n",
+                        to: "src/make_table0.py")
+                    try await repository.commit("Update to Unicode \(release)", date: Day.at(Double(release * 20)))
+                }
+                let report = try await analyze(repository.url, AnalysisOptions(now: Day.at(400)))
+                #expect(
+                    !report.signals.contains { $0.kind == .untestedCode || $0.kind == .hotFile },
+                    "\(report.signals.map(\.summary))")
+                let scripts = report.untestedFiles.filter { $0.path.hasSuffix(".py") }
+                #expect(scripts.isEmpty, "\(scripts.map(\.path))")
+            }
+        }
+    }
+
+    @Test("a Swift file with nothing public is tested through its module when a test imports the module")
+    func swiftModuleImportedByTests() async throws {
+        try await withRepository { repository in
+            try repository.write(
+                "// swift-tools-version:5.9\nimport PackageDescription\nlet package = Package(name: \"c\", targets: "
+                    + "[.target(name: \"DequeModule\"), .testTarget(name: \"DequeTests\", dependencies: "
+                    + "[\"DequeModule\"])])\n", to: "Package.swift")
+            try repository.write(
+                "public struct Deque {\n    public init() {}\n}\n", to: "Sources/DequeModule/Deque.swift")
+            try repository.write(
+                "package struct _UnsafeDequeHandle {\n    package var count = 0\n}\n",
+                to: "Sources/DequeModule/_UnsafeDequeHandle.swift")
+            try repository.write(
+                "import XCTest\nimport DequeModule\n\nfinal class DequeTests: XCTestCase {\n    func testInit() {\n"
+                    + "        _ = Deque()\n    }\n}\n", to: "Tests/DequeTests/DequeTests.swift")
+            try await repository.commit("Start", date: Day.at(-400))
+            let report = try await analyze(repository.url, AnalysisOptions(now: Day.at(400)))
+            #expect(!report.untestedFiles.contains { $0.path.hasSuffix("_UnsafeDequeHandle.swift") })
+        }
+    }
 }
