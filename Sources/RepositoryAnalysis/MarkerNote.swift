@@ -281,6 +281,15 @@ public enum MarkerNote: String, Sendable, Hashable {
         return minorConcerns.contains { lower.contains($0) } && !harms.contains { lower.contains($0) }
     }
 
+    /// Whether `note` asks for more tests in general ("much more number testing needed", "more tests needed") rather
+    /// than for a case it names.
+    public static func wishesMoreTests(_ note: String) -> Bool {
+        let lower = note.lowercased()
+        return ["more tests", "tests needed", "test coverage", "more testing", "testing needed"].contains {
+            lower.contains($0)
+        }
+    }
+
     /// Whether `note` names harm a user meets.
     static func namesHarm(_ note: String) -> Bool {
         let lower = note.lowercased()

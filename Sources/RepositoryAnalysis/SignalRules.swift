@@ -332,6 +332,9 @@ struct SignalRules {
             // that links an issue or pull request ("in the future we might … discussed in #3030") is already being
             // discussed there, and a new issue would only split the discussion.
             if isWish(first.text), linksIssue(first.text) || (age ?? 0) >= Self.oldWishDays { return nil }
+            // So is a wish for more tests in general five years on ("much more number testing needed", jq's 2012
+            // note, over a suite that has grown number sections since): nobody can tell when it is done.
+            if MarkerNote.wishesMoreTests(first.text), (age ?? 0) >= Self.oldWishDays { return nil }
             // So is a question nobody answered in five years ("should getEnv logic be moved into find()"): the
             // code settled it by staying as it is.
             if note == .question, !MarkerNote.mentionsDefect(first.text), (age ?? 0) >= Self.oldWishDays {
@@ -947,8 +950,9 @@ struct SignalRules {
     }
 
     /// At most this many undocumented declarations are cited in one module's signal, the most important first: a
-    /// checklist a maintainer can finish in one pull request, and the whole list for most modules.
-    static let undocumentedCited = 30
+    /// checklist a maintainer can finish in one pull request, and the whole list for most modules. No more than an
+    /// issue's Evidence shows, so that the issue lists every declaration it asks to document.
+    static let undocumentedCited = 20
 
     /// One signal per module: users read a module's API as a whole, and one issue per file would flood the list.
     /// The share of a module's public declarations that must be documented for the rest to count as gaps.
@@ -976,8 +980,10 @@ struct SignalRules {
             .prefix(Self.undocumentedCited)
             let declarations = files.reduce(0) { $0 + $1.publicDeclarations }
             let fileCount = files.count
-            // A handful of doc comments is a small pull request, not an issue worth a maintainer's triage.
-            let severity: Severity = symbols.count < Self.undocumentedIssue ? .low : .medium
+            // A handful of doc comments is a small pull request, not an issue worth a maintainer's triage; and the
+            // packages of a Go command (a root `main.go`: fzf) serve the program, not callers of an API.
+            let command = first.language == "Go" && trackedPaths.contains("main.go") && trackedPaths.contains("go.mod")
+            let severity: Severity = symbols.count < Self.undocumentedIssue || command ? .low : .medium
             return Signal(
                 kind: .undocumentedCode, severity: severity,
                 identity: ["module", first.language, first.module],

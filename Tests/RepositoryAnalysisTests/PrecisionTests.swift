@@ -349,4 +349,26 @@ struct PrecisionTests {
             #expect(signals.first?.summary.contains("module Lib") == true)
         }
     }
+
+    @Test("the packages of a Go command serve the program: their undocumented names are low; a library's are not")
+    func goCommand() async throws {
+        for command in [false, true] {
+            try await withRepository { repository in
+                try repository.write("module github.com/acme/finder\n\ngo 1.22\n", to: "go.mod")
+                let exported = (0..<12).map { "func Exported\($0)() {}" }.joined(separator: "\n")
+                try repository.write("package util\n\n" + exported + "\n", to: "src/util/util.go")
+                // The package documents most of its names: comments are its convention.
+                let documented = (0..<30).map { "// Documented\($0) does one thing.\nfunc Documented\($0)() {}" }
+                try repository.write(
+                    "package util\n\n" + documented.joined(separator: "\n") + "\n", to: "src/util/documented.go")
+                if command {
+                    try repository.write("package main\n\nfunc main() {}\n", to: "main.go")
+                }
+                try await repository.commit("Start", date: Day.at(1))
+                let report = try await analyze(repository.url)
+                let signal = try #require(report.signals.first { $0.kind == .undocumentedCode })
+                #expect(signal.severity == (command ? .low : .medium))
+            }
+        }
+    }
 }

@@ -268,6 +268,19 @@ struct SignalTests {
         }
     }
 
+    @Test("a wish for more tests in general is a task while young, and left out five years on")
+    func oldWishForTests() async throws {
+        try await withRepository { repository in
+            try repository.write(
+                "// FIXME: much more number testing needed\nint parse_number(const char *text);\n", to: "src/number.c")
+            try await repository.commit("Start", date: Day.at(1))
+            let young = try await analyze(repository.url, AnalysisOptions(now: Day.at(500)))
+            #expect(young.signals.contains { $0.summary.contains("number testing") })
+            let old = try await analyze(repository.url, AnalysisOptions(now: Day.at(2_000)))
+            #expect(!old.signals.contains { $0.summary.contains("number testing") })
+        }
+    }
+
     @Test(
         "stale notes are left out (a path the project no longer has, an issue already linked, an idea discussed there); fresh ones rank low"
     )

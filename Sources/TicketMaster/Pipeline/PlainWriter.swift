@@ -1307,8 +1307,13 @@ struct Wording {
         var module = words.count > 2 ? String(words[2]) : head
         let cited = lead.evidence.locations.count
         let files = lead.evidence.locations.map(\.path).uniqued()
-        // A folder name like `src` says less than the files themselves.
-        if ["src", "source", "lib", "include", "."].contains(module) {
+        // A folder name like `src` says less than the files themselves; a Go package in one is named by its import
+        // path (`github.com/junegunn/fzf/src`).
+        if language == "Go", module != ".", let path = toolchain.packageName, path.contains("/"),
+            ["src", "source", "lib"].contains(module)
+        {
+            module = path + "/" + module
+        } else if ["src", "source", "lib", "include", "."].contains(module) {
             if files.count <= 3 {
                 module = files.map { $0.split(separator: "/").last.map(String.init) ?? $0 }.joined(separator: ", ")
             } else if let package = toolchain.packageName {

@@ -283,6 +283,20 @@ struct PlainWriterTests {
         #expect(draft(sites, toolchain: Toolchain(ecosystem: "go")).title.hasPrefix("Resolve the TODO copied into 2"))
     }
 
+    @Test("a Go package in a folder like src is named by its import path")
+    func goPackageName() {
+        let signal = Signal(
+            kind: .undocumentedCode, severity: .medium, identity: ["module", "Go", "src"],
+            summary: "Go module src: 14 public declarations in 8 files have no documentation comment",
+            evidence: Evidence(
+                locations: (1...14).map { SourceLocation(path: "src/f\($0).go", startLine: 3, excerpt: "func F() {}") },
+                metrics: [Metric("undocumented", 14), Metric("files", 8)]))
+        let go = Toolchain(ecosystem: "go", testCommand: "go test ./...", packageName: "github.com/junegunn/fzf")
+        #expect(
+            draft([signal], toolchain: go).title
+                == "Document the 14 undocumented public declarations of github.com/junegunn/fzf/src")
+    }
+
     @Test("a marker issue is titled by its note and asks for a test when it marks a defect")
     func markerWording() {
         let fixme = Signal(
