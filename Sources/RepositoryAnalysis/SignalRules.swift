@@ -332,6 +332,13 @@ struct SignalRules {
             // that links an issue or pull request ("in the future we might … discussed in #3030") is already being
             // discussed there, and a new issue would only split the discussion.
             if isWish(first.text), linksIssue(first.text) || (age ?? 0) >= Self.oldWishDays { return nil }
+            // A workaround the project once removed and then put back ("Restore VT hack for Windows", fzf's
+            // PSReadline hack) was tried without: keeping it is decided, and asking to revisit it repeats history.
+            if note == .workaround || ["HACK", "XXX"].contains(first.kind),
+                group.contains(where: { $0.lastChanged.map { Self.restores($0.subject) } ?? false })
+            {
+                return nil
+            }
             // So is a wish for more tests in general five years on ("much more number testing needed", jq's 2012
             // note, over a suite that has grown number sections since): nobody can tell when it is done.
             if MarkerNote.wishesMoreTests(first.text), (age ?? 0) >= Self.oldWishDays { return nil }
@@ -402,6 +409,15 @@ struct SignalRules {
             if !trackedPaths.contains(word), !trackedPaths.contains(where: { $0.hasSuffix("/" + word) }) { return true }
         }
         return false
+    }
+
+    /// Whether a commit subject says it puts back what an earlier commit removed: `Restore VT hack for Windows`,
+    /// `Revert "Remove the retry workaround"`, `Bring back …`, `Reintroduce …`.
+    static func restores(_ subject: String) -> Bool {
+        let lower = subject.lowercased()
+        let openers = ["restore ", "reintroduce ", "re-introduce ", "bring back ", "re-add ", "readd ", "put back "]
+        return openers.contains { lower.hasPrefix($0) } || lower.hasPrefix("revert \"remove")
+            || lower.hasPrefix("revert \"drop") || lower.hasPrefix("revert \"delete")
     }
 
     /// Notes older than this that only wish for something are left out.

@@ -268,6 +268,25 @@ struct SignalTests {
         }
     }
 
+    @Test("a workaround the project removed and then restored is decided; one only ever added is still a task")
+    func restoredWorkaround() async throws {
+        try await withRepository { repository in
+            let hack = "// HACK: if run from PSReadline, something resets ConsoleMode, so set it again\nreset();\n"
+            try repository.write(hack, to: "src/light_windows.go")
+            try repository.write("// HACK: the terminal drops the last byte, so pad it\npad();\n", to: "src/light.go")
+            try await repository.commit("Add the Windows renderer", date: Day.at(1))
+            try repository.write("reset();\n", to: "src/light_windows.go")
+            try await repository.commit("Ensure proper ESC seq handling under Windows", date: Day.at(100))
+            try repository.write(hack, to: "src/light_windows.go")
+            try await repository.commit("Restore VT hack for Windows (#2580)", date: Day.at(200))
+            let report = try await analyze(repository.url, AnalysisOptions(now: Day.at(900)))
+            let markers = report.signals.filter { $0.kind == .marker }.map(\.summary)
+            #expect(markers.count == 1 && markers[0].contains("pad it"), "\(markers)")
+            #expect(SignalRules.restores("Revert \"Remove the retry workaround\""))
+            #expect(!SignalRules.restores("Restructure the renderer"))
+        }
+    }
+
     @Test("a wish for more tests in general is a task while young, and left out five years on")
     func oldWishForTests() async throws {
         try await withRepository { repository in
