@@ -812,11 +812,12 @@ struct FindingTests {
                     try repository.write(
                         "import sys\n\ndef main():\n    print('int table[\(release)] = {0};')\n",
                         to: "src/make_table0.py")
-                    try await repository.commit("Update to Unicode \(release)", date: Day.at(Double(release * 20)))
+                    try await repository.commit(
+                        "Fix the table for Unicode \(release)", date: Day.at(Double(release * 20)))
                 }
                 let report = try await analyze(repository.url, AnalysisOptions(now: Day.at(400)))
                 #expect(
-                    !report.signals.contains { $0.kind == .untestedCode || $0.kind == .hotFile },
+                    !report.signals.contains { [.untestedCode, .hotFile, .defectHotspot].contains($0.kind) },
                     "\(report.signals.map(\.summary))")
                 let scripts = report.untestedFiles.filter { $0.path.hasSuffix(".py") }
                 #expect(scripts.isEmpty, "\(scripts.map(\.path))")

@@ -360,10 +360,14 @@ struct Wording {
             let fixes = metric("fix-commits")
             // A declaration file's bugs are wrong types: the test that keeps one fixed is code that must type-check.
             let declarations = [".d.ts", ".d.mts", ".d.cts"].contains { path.hasSuffix($0) }
-            title =
+            func heading(_ name: String) -> String {
                 declarations
-                ? "Add type tests for \(untested) untested fixes to \(shown)"
-                : "Add regression tests for \(untested) untested bug fixes in \(shown)"
+                    ? "Add type tests for \(untested) untested fixes to \(name)"
+                    : "Add regression tests for \(untested) untested bug fixes in \(name)"
+            }
+            // The file's name alone when its path would cut the title ("… untested bug fixes in…").
+            let full = heading(shown)
+            title = full.count < 80 ? full : heading(path.split(separator: "/").last.map(String.init) ?? shown)
             let facts =
                 "\(fixes) of the \(metric("commits")) commits that changed `\(path)` (\(metric("lines")) lines) "
                 + "fixed bugs, \(metric("fixes-last-year")) of them in the last year. \(untested) of the fixes of the "

@@ -283,6 +283,15 @@ struct PlainWriterTests {
         #expect(draft(sites, toolchain: Toolchain(ecosystem: "go")).title.hasPrefix("Resolve the TODO copied into 2"))
     }
 
+    @Test("a defect hotspot whose path would cut the title is named by its file")
+    func hotspotTitle() {
+        var hotspot = signal(.defectHotspot, .medium, path: "src/make_unicode_property_data.py")
+        hotspot.evidence.metrics = [Metric("untested-fixes", 2), Metric("fix-commits", 6), Metric("commits", 34)]
+        #expect(
+            draft([hotspot], remote: nil).title
+                == "Add regression tests for 2 untested bug fixes in make_unicode_property_data.py")
+    }
+
     @Test("a Go package in a folder like src is named by its import path")
     func goPackageName() {
         let signal = Signal(
