@@ -803,6 +803,13 @@ struct Wording {
                 title = "Resolve the \(word) copied into \(names.joined(separator: " and "))"
                 if names.count > 2 || title.count > 80 {
                     title = "Resolve the \(word) copied into \(paths.count) files"
+                    // A note that says what to do says it better than the count: "Avoid moving the subsequent
+                    // elements twice (2 files)".
+                    let own = PlainWriter.inert(note).trimmingCharacters(in: CharacterSet(charactersIn: " ."))
+                    let suffix = " (\(paths.count) files)"
+                    if MarkerNote.asksForChange(note), own.count + suffix.count < 80, !own.contains("\n") {
+                        title = own.prefix(1).uppercased() + own.dropFirst() + suffix
+                    }
                 }
             }
             // The note copied with the code around it (the same function in each file) has one cause; the same

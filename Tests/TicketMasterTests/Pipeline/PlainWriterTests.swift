@@ -420,6 +420,17 @@ struct PlainWriterTests {
         #expect(separate.body.contains("different code at each place"))
         #expect(separate.body.contains("`cmd_clone`") && separate.body.contains("`init_submodule`"))
         #expect(!separate.body.contains("common helper"))
+
+        // A note that says what to do, too long beside the prefix and with file names too long to list, is the
+        // title itself.
+        let moves = ["UniqueArray+Insertions.swift", "UniqueArray+Replacements.swift"].map { name in
+            Signal(
+                kind: .marker, severity: .high,
+                identity: ["Sources/BasicContainers/\(name)", "FIXME", "avoid moving the subsequent elements twice."],
+                summary: "FIXME in Sources/BasicContainers/\(name):44: Avoid moving the subsequent elements twice.",
+                evidence: Evidence(locations: [SourceLocation(path: "Sources/BasicContainers/\(name)", startLine: 44)]))
+        }
+        #expect(draft(moves, toolchain: Toolchain()).title == "Avoid moving the subsequent elements twice (2 files)")
     }
 
     @Test("a missing licence names the one the manifest declares")
