@@ -209,6 +209,27 @@ enum FileKinds {
         DirectoryFlags(directory(of: path)).isTest
     }
 
+    /// Languages that hold no code of their own.
+    static let proseLanguages: Set<String> = [
+        "Markdown", "Text", "reStructuredText", "AsciiDoc", "JSON", "YAML", "TOML", "HTML", "CSS", "Other",
+    ]
+
+    /// The files under the tests in a language the project has no code in outside them: inputs the tests read
+    /// (bat's `tests/syntax-tests/source/TypeScriptReact/app.tsx`, a NumPy test file it highlights), whose
+    /// imports, skips and markers are their original authors', not the project's.
+    static func testInputs(among paths: [String]) -> Set<String> {
+        func isTest(_ path: String) -> Bool {
+            isUnderTestDirectory(path)
+                || Toolchain.testFolderNames.contains(path.split(separator: "/").first.map(String.init) ?? "")
+        }
+        let outside = Set(paths.filter { !isTest($0) }.map(language(of:)))
+        return Set(
+            paths.filter { path in
+                let language = language(of: path)
+                return isTest(path) && !proseLanguages.contains(language) && !outside.contains(language)
+            })
+    }
+
     /// When `path` is a test file, the family and the lowercased name of what it tests (`FooTests.swift` tests
     /// `foo`, `test_foo.py` and `foo_test.py` test `foo`, `foo.test.ts` and `foo.spec.js` test `foo`,
     /// `FooTest.java` tests `foo`, `foo_spec.rb` tests `foo`, `tests/foo.rs` tests `foo`).

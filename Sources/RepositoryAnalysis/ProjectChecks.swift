@@ -24,8 +24,19 @@ enum ProjectChecks {
         if text.contains("```") || text.contains(".. code-block::") || text.contains("::\n\n    ") {
             sections.append("example")
         }
+        if licenseGrants.contains(where: { text.contains($0) }) { sections.append(licenseText) }
         return sections
     }
+
+    /// What a README section list holds when the README states the licence's terms itself (pigz's zlib-style
+    /// licence): the project has a licence, in its README.
+    static let licenseText = "license-text"
+
+    /// Phrases of a licence's grant, in lower case.
+    private static let licenseGrants = [
+        "permission is hereby granted", "permission is granted to anyone", "provided 'as-is'", "provided \"as is\"",
+        "redistribution and use in source and binary forms", "licensed under the",
+    ]
 
     /// Checks `paths` (tracked, not ignored); `readmeHeadings` are the headings of the README found, if any.
     static func check(paths allPaths: [String], readmeHeadings: [String: [String]]) -> RepositoryReport.ProjectFiles {
@@ -69,7 +80,8 @@ enum ProjectChecks {
             readme: readme,
             missingReadmeSections: missingSections,
             license: atRoot(["license", "licence", "copying", "unlicense"])
-                ?? paths.first { $0.hasPrefix("LICENSES/") },
+                ?? paths.first { $0.hasPrefix("LICENSES/") }
+                ?? readme.flatMap { (readmeHeadings[$0] ?? []).contains(Self.licenseText) ? $0 : nil },
             contributing: atRoot(["contributing"], also: [".github", "docs"]),
             contributingInReadme: contributingInReadme,
             changelog: atRoot(["changelog", "changes", "history", "news", "releases"]),

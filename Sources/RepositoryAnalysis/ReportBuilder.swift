@@ -24,6 +24,8 @@ struct ReportBuilder {
     var driftingCopies: [RepositoryReport.DriftingCopy] = []
 
     func build() -> RepositoryReport {
+        // Test inputs in languages the project has no code in (bat's syntax samples) skip nothing of the project's.
+        let testInputs = FileKinds.testInputs(among: tracked.map(\.path))
         let window = RepositoryReport.Window(
             maxCommits: options.maxCommits, since: options.since, firstParent: options.firstParent,
             oldestCommitDate: history.authorDates?.lowerBound, newestCommitDate: history.authorDates?.upperBound,
@@ -68,7 +70,7 @@ struct ReportBuilder {
                 }
             }
             .sorted { $0.path < $1.path }.prefix(100).map { $0 },
-            brokenTests: scanned.flatMap { file in
+            brokenTests: scanned.filter { !testInputs.contains($0.file.path) }.flatMap { file in
                 file.findings.brokenTests.map { hit in
                     let (age, commit) = dated(file.file.path, hit.line)
                     return RepositoryReport.BrokenTest(

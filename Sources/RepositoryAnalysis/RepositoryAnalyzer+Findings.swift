@@ -98,10 +98,14 @@ extension RepositoryAnalyzer {
                 || Toolchain.testFolderNames.contains(path.split(separator: "/").first.map(String.init) ?? "")
         }
         let namesOutsideTests = Set(paths.filter { !isTestFolder($0) }.map { FileKinds.name(of: $0) })
+        // Nor are files in a language the project has no code in outside its tests (bat's syntax samples).
+        let testInputs = FileKinds.testInputs(among: tracked.map(\.path))
         for file in scanned where !file.findings.references.isEmpty {
             let path = file.file.path
             if path.contains("fixtures/") || path.contains("testdata/") { continue }
-            if isTestFolder(path), namesOutsideTests.contains(FileKinds.name(of: path)) { continue }
+            if isTestFolder(path), namesOutsideTests.contains(FileKinds.name(of: path)) || testInputs.contains(path) {
+                continue
+            }
             let folder = String(FileKinds.directory(of: path))
             for hit in file.findings.references where broken.count < brokenReferenceLimit {
                 guard

@@ -710,16 +710,11 @@ struct SignalRules {
         return limitationPhrases.contains { lower.contains($0) }
     }
 
-    /// Languages that hold no code.
-    private static let proseLanguages: Set<String> = [
-        "Markdown", "Text", "reStructuredText", "AsciiDoc", "JSON", "YAML", "TOML", "HTML", "CSS", "Other",
-    ]
-
     /// Whether `path` is a script of a side language among the main language's files: a few files of another
     /// language in a folder of the language with the most files (oniguruma's `src/make_unicode_property_data.py`,
     /// which writes the C tables beside it). They are tooling, as `ReportBuilder`'s untested files count them.
     func isToolingScript(_ path: String) -> Bool {
-        let code = report.languages.filter { !Self.proseLanguages.contains($0.language) }
+        let code = report.languages.filter { !FileKinds.proseLanguages.contains($0.language) }
         guard let main = code.max(by: { $0.files < $1.files }) else { return false }
         let language = FileKinds.language(of: path)
         guard language != main.language, let own = code.first(where: { $0.language == language }),

@@ -534,6 +534,24 @@ struct FindingTests {
         }
     }
 
+    @Test("files under the tests in a language the project has no code in are inputs: no broken imports or tests")
+    func testInputs() async throws {
+        try await withRepository { repository in
+            try repository.write("fn main() {}\n", to: "src/main.rs")
+            try repository.write("#[test]\n#[ignore]\nfn slow_case() {}\n", to: "tests/cli.rs")
+            try repository.write(
+                "import Hello from './hello';\nexport const App = () => <Hello />;\n",
+                to: "tests/syntax-tests/source/TypeScriptReact/app.tsx")
+            try repository.write(
+                "import pytest\n\n@pytest.mark.xfail(reason='numpy/numpy#1')\ndef test_cast():\n    pass\n",
+                to: "tests/benchmarks/highlighting-speed-src/numpy_test_multiarray.py")
+            try await repository.commit("Start", date: Day.at(1))
+            let report = try await analyze(repository.url, AnalysisOptions(now: Day.at(400)))
+            #expect(report.brokenReferences.isEmpty, "\(report.brokenReferences.map(\.reference))")
+            #expect(report.brokenTests.map(\.path) == ["tests/cli.rs"])
+        }
+    }
+
     @Test("a Swift import of a target the package deleted is broken; of a dependency's product of that name, not")
     func brokenSwiftImport() async throws {
         try await withRepository { repository in

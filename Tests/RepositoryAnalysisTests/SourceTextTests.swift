@@ -738,6 +738,12 @@ struct SourceTextTests {
         let shown = ProjectChecks.check(
             paths: ["README.md"], readmeHeadings: ["README.md": ["tool", "install", "example"]])
         #expect(shown.missingReadmeSections.isEmpty)
+        #expect(shown.license == nil)
+        // A README that states the licence's terms itself (pigz's zlib licence) is where the licence is.
+        let terms = "pigz 2.8\n\n  This software is provided 'as-is', without any express or implied warranty.\n"
+        let sections = Array(terms.utf8).withUnsafeBytes { ProjectChecks.readmeContentSections($0) }
+        #expect(
+            ProjectChecks.check(paths: ["README", "pigz.c"], readmeHeadings: ["README": sections]).license == "README")
         let readme = "# Tool\n\n```\npip install tool\n```\n"
         #expect(
             Array(readme.utf8).withUnsafeBytes { ProjectChecks.readmeContentSections($0) } == ["install", "example"])
