@@ -371,6 +371,28 @@ enum FileKinds {
         }
     }
 
+    /// The folders below the root that carry their own licence (`COPYING`, `LICENSE…`) and their own list of
+    /// authors (`AUTHORS`, `CONTRIBUTORS`): another project's code, copied in whole (pigz's `zopfli/`). A
+    /// monorepo's packages have licences of their own too, but rarely a list of authors.
+    static func copiedProjects(among paths: [String]) -> [String] {
+        var licensed = Set<Substring>()
+        var credited = Set<Substring>()
+        for path in paths {
+            let folder = directory(of: path)
+            guard !folder.isEmpty else { continue }
+            let name = self.name(of: path).uppercased()
+            if ["COPYING", "LICENSE", "LICENCE"].contains(where: { name == $0 || name.hasPrefix($0 + ".") }) {
+                licensed.insert(folder)
+            }
+            if ["AUTHORS", "CONTRIBUTORS"].contains(where: { name == $0 || name.hasPrefix($0 + ".") }) {
+                credited.insert(folder)
+            }
+        }
+        let folders = licensed.intersection(credited).map(String.init).sorted()
+        // The outermost of nested ones.
+        return folders.filter { folder in !folders.contains { folder.hasPrefix($0 + "/") } }
+    }
+
     /// Folders that hold someone else's code, copied in, or the project's retired code (zlib's `old/`, whose README
     /// says it is not maintained): never analysed as the project's own.
     static let vendoredDirectories = [

@@ -31,10 +31,10 @@ public struct RepositoryAnalyzer: Sendable {
         // Someone else's code, copied in, is not the project's to fix: common vendor folders and paths the
         // repository's `.gitattributes` marks `linguist-vendored` or `linguist-generated` leave analysis like
         // ignored paths.
-        let ignorePatterns =
+        var ignorePatterns =
             options.ignorePatterns + FileKinds.vendoredDirectories
             + Self.linguistExcluded(root: repository.root)
-        let ignore = IgnorePatterns(ignorePatterns)
+        var ignore = IgnorePatterns(ignorePatterns)
 
         let commitCache: CommitFactsCache?
         let originCache: (any LineOriginCache)?
@@ -58,6 +58,14 @@ public struct RepositoryAnalyzer: Sendable {
             git: git, root: repository.root, largeFileBytes: options.largeFileBytes, ignore: ignore, jobs: options.jobs,
             vocabulary: MarkerVocabulary(extra: options.markerWords))
         let tracked = try await tree.trackedFiles()
+        // So is a folder that carries its own licence and list of authors: another project, copied in whole
+        // (pigz's `zopfli/`, "Update zopfli to current google state").
+        let copiedIn = FileKinds.copiedProjects(among: tracked.map(\.path))
+        if !copiedIn.isEmpty {
+            ignorePatterns += copiedIn.map { "/" + $0 }
+            ignore = IgnorePatterns(ignorePatterns)
+            tree.ignore = ignore
+        }
         let included = tracked.filter { !ignore.matches($0.path) }
         // Only files whose name another file shares can be copies: only those are sketched.
         var nameCounts: [Substring: Int] = [:]

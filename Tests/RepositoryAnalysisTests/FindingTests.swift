@@ -534,6 +534,24 @@ struct FindingTests {
         }
     }
 
+    @Test("a folder with its own licence and authors is another project copied in, and is not analysed")
+    func copiedProject() async throws {
+        try await withRepository { repository in
+            try repository.write("/* TODO: make the block size a flag */\nint main(void) { return 0; }\n", to: "pigz.c")
+            try repository.write("Copyright 2011 Google Inc.\n", to: "zopfli/COPYING")
+            try repository.write("Mark Adler\nJyrki Alakuijala\n", to: "zopfli/CONTRIBUTORS")
+            try repository.write(
+                "/* TODO: make more efficient (add more bits at once). */\nvoid add_bits(void) {}\n",
+                to: "zopfli/src/zopfli/deflate.c")
+            // A package of the project's own, with a licence but no list of authors, is analysed.
+            try repository.write("MIT\n", to: "packages/cli/LICENSE")
+            try repository.write("/* TODO: print the version with -V */\nvoid cli(void) {}\n", to: "packages/cli/cli.c")
+            try await repository.commit("Add zopfli deflate code", date: Day.at(1))
+            let report = try await analyze(repository.url, AnalysisOptions(now: Day.at(400)))
+            #expect(report.markers.map(\.path).sorted() == ["packages/cli/cli.c", "pigz.c"])
+        }
+    }
+
     @Test("files under the tests in a language the project has no code in are inputs: no broken imports or tests")
     func testInputs() async throws {
         try await withRepository { repository in

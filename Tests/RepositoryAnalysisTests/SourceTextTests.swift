@@ -739,6 +739,8 @@ struct SourceTextTests {
             paths: ["README.md"], readmeHeadings: ["README.md": ["tool", "install", "example"]])
         #expect(shown.missingReadmeSections.isEmpty)
         #expect(shown.license == nil)
+        // Nested copied projects are one, the outermost.
+        #expect(FileKinds.copiedProjects(among: ["a/COPYING", "a/AUTHORS", "a/b/LICENSE", "a/b/AUTHORS"]) == ["a"])
         // A README that states the licence's terms itself (pigz's zlib licence) is where the licence is.
         let terms = "pigz 2.8\n\n  This software is provided 'as-is', without any express or implied warranty.\n"
         let sections = Array(terms.utf8).withUnsafeBytes { ProjectChecks.readmeContentSections($0) }
