@@ -214,19 +214,30 @@ enum FileKinds {
         "Markdown", "Text", "reStructuredText", "AsciiDoc", "JSON", "YAML", "TOML", "HTML", "CSS", "Other",
     ]
 
-    /// The files under the tests in a language the project has no code in outside them: inputs the tests read
-    /// (bat's `tests/syntax-tests/source/TypeScriptReact/app.tsx`, a NumPy test file it highlights), whose
-    /// imports, skips and markers are their original authors', not the project's.
+    /// The files two or more folders down the tests, in a language the project has no code in outside them: inputs
+    /// the tests read (bat's `tests/syntax-tests/source/TypeScriptReact/app.tsx`, a NumPy test file it highlights),
+    /// whose imports and skips are their original authors', not the project's. Shell scripts are test harnesses
+    /// (git's `t/`), and a file right in the test folder (`tests/test_bindings.py` of a C library) is a test.
     static func testInputs(among paths: [String]) -> Set<String> {
         func isTest(_ path: String) -> Bool {
             isUnderTestDirectory(path)
                 || Toolchain.testFolderNames.contains(path.split(separator: "/").first.map(String.init) ?? "")
         }
-        let outside = Set(paths.filter { !isTest($0) }.map(language(of:)))
+        let outside = Set(paths.filter { !isTest($0) }.map(language(of:))).subtracting(proseLanguages)
+        // A repository of tests alone has no language of its own to set them apart from.
+        guard !outside.isEmpty else { return [] }
         return Set(
             paths.filter { path in
                 let language = language(of: path)
-                return isTest(path) && !proseLanguages.contains(language) && !outside.contains(language)
+                guard isTest(path), !proseLanguages.contains(language), language != "Shell", !outside.contains(language)
+                else { return false }
+                // How far below the test folder the file is.
+                let parts = path.split(separator: "/").dropLast()
+                let testFolders: Set<Substring> = [
+                    "tests", "test", "Tests", "t", "spec", "__tests__", "testsuite", "testing",
+                ]
+                guard let root = parts.firstIndex(where: testFolders.contains) else { return false }
+                return parts.count - root - 1 >= 1
             })
     }
 

@@ -258,9 +258,7 @@ enum FindingScanner {
                     hits.append(hit(raw, number, "skip", quoted(raw)))
                 }
             case "Swift":
-                if line.hasPrefix("throw XCTSkip("), !previousCode(index).hasPrefix("if "),
-                    !previousCode(index).hasPrefix("guard ")
-                {
+                if line.hasPrefix("throw XCTSkip("), !Self.isUnderCondition(lines, at: index) {
                     hits.append(hit(raw, number, "skip", quoted(raw)))
                 } else if line.hasPrefix("@Test("), line.contains(".disabled") {
                     hits.append(hit(raw, number, "disabled", quoted(raw)))
@@ -306,6 +304,28 @@ enum FindingScanner {
 
     /// The text of the call that opens on line `index`, its continuation lines joined until its parentheses close
     /// (six lines at most).
+    /// Whether the line at `index` is inside a block that a condition opens: the nearest line above it, less
+    /// indented and not a comment or a lone `{`, is an `if`, `guard`, `catch`, `else`, `case`, `default` or `where`
+    /// (async-http-client's MPTCP test skips only in `} catch let error as IOError where …`).
+    static func isUnderCondition(_ lines: [Substring], at index: Int) -> Bool {
+        func depth(_ line: Substring) -> Int { line.prefix { $0 == " " || $0 == "\t" }.count }
+        let indentation = depth(lines[index])
+        let openers = ["if ", "guard ", "catch", "} catch", "else", "} else", "case ", "default:", "where ", "switch "]
+        for above in lines[..<index].reversed().prefix(12) {
+            let text = trimmed(above)
+            // A `where` clause continues the line that opens the block.
+            if text.isEmpty || text.hasPrefix("//") || text == "{" || text.hasPrefix("where ") { continue }
+            if depth(above) >= indentation {
+                // The line right above at the same depth: a one-line `if` or `guard` before it.
+                if depth(above) == indentation, text.hasPrefix("if ") || text.hasPrefix("guard ") { return true }
+                if depth(above) == indentation { return false }
+                continue
+            }
+            return openers.contains { text.hasPrefix($0) }
+        }
+        return false
+    }
+
     static func callText(_ lines: [Substring], from index: Int) -> String {
         var text = String(Self.trimmed(lines[index]))
         var depth = text.reduce(0) { $0 + ($1 == "(" ? 1 : $1 == ")" ? -1 : 0) }

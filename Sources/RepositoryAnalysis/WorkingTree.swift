@@ -60,6 +60,9 @@ struct ScannedFile: Sendable, Hashable {
     var hasInlineTests = false
     /// Headings, for the README only.
     var headings: [String] = []
+    /// A CI configuration that runs Rust's ignored tests (`cargo test -- --ignored`): `#[ignore]` there means "run
+    /// on its own", not "broken".
+    var runsIgnoredTests = false
     /// A `Cargo.toml` that says `publish = false`: its crate ships to no one, so its API has no users to document
     /// it for.
     var isUnpublishedCrate = false
@@ -268,6 +271,11 @@ struct WorkingTree: Sendable {
                     scanned.isUnpublishedCrate = DeclarationScanner.splitLines(bytes).contains {
                         $0.replacingOccurrences(of: " ", with: "").hasPrefix("publish=false")
                     }
+                }
+                if ProjectChecks.isContinuousIntegration(file.path) {
+                    scanned.runsIgnoredTests =
+                        FindingScanner.contains(bytes, Array("--ignored".utf8))
+                        || FindingScanner.contains(bytes, Array("--include-ignored".utf8))
                 }
                 if !file.path.contains("/"), FileKinds.name(of: file.path).lowercased().hasPrefix("readme") {
                     scanned.headings = DeclarationScanner.headings(bytes) + ProjectChecks.readmeContentSections(bytes)

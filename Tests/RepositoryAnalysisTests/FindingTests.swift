@@ -567,6 +567,12 @@ struct FindingTests {
             let report = try await analyze(repository.url, AnalysisOptions(now: Day.at(400)))
             #expect(report.brokenReferences.isEmpty, "\(report.brokenReferences.map(\.reference))")
             #expect(report.brokenTests.map(\.path) == ["tests/cli.rs"])
+            // A CI job that runs the ignored tests runs them on purpose, apart.
+            try repository.write(
+                "jobs:\n  test:\n    steps:\n      - run: cargo test --test cli -- --ignored\n",
+                to: ".github/workflows/ci.yml")
+            try await repository.commit("Run the slow tests in CI", date: Day.at(2))
+            #expect(try await analyze(repository.url, AnalysisOptions(now: Day.at(400))).brokenTests.isEmpty)
         }
     }
 

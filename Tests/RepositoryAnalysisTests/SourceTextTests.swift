@@ -826,4 +826,30 @@ struct MarkerSymbolTests {
         let local = "func f() {\n    // FIXME: why is this safe?\n    let value = g()!\n}\n"
         #expect(symbols(local, language: "Swift") == ["f"])
     }
+
+    @Test("an XCTSkip inside a catch, an else or an if is conditional; one at the test's top level is not")
+    func conditionalXCTSkip() {
+        let swift = """
+            func testMPTCP() throws {
+                do {
+                    try run()
+                } catch let error as IOError
+                    where error.errnoCode == EINVAL
+                {
+                    // some old Linux kernels don't support MPTCP
+                    throw XCTSkip()
+                }
+                if ProcessInfo.processInfo.environment["CI"] != nil {
+                    throw XCTSkip("no network on CI")
+                }
+            }
+
+            func testBroken() throws {
+                throw XCTSkip("the decoder still copies every frame")
+            }
+            """
+        let lines = swift.split(separator: "\n", omittingEmptySubsequences: false)
+        let hits = FindingScanner.brokenTests(lines, language: "Swift", path: "Tests/ClientTests.swift")
+        #expect(hits.map(\.line) == [16], "\(hits.map(\.line))")
+    }
 }
