@@ -228,7 +228,9 @@ struct ReportBuilder {
         // are tooling (oniguruma's `src/make_unicode_fold_data.py` writes the C tables beside it). Bindings in a
         // folder of their own (`bindings/python/`) are a product of their own.
         var languageFiles: [String: Int] = [:]
-        for file in scanned where !file.kinds.isDocumentation { languageFiles[file.language, default: 0] += 1 }
+        for file in scanned where !file.kinds.isDocumentation && !FileKinds.proseLanguages.contains(file.language) {
+            languageFiles[file.language, default: 0] += 1
+        }
         let mainLanguage =
             testFamilies.isEmpty && scanned.contains { FileKinds.isUnderTestDirectory($0.file.path) }
             ? languageFiles.max { $0.value < $1.value }?.key : nil

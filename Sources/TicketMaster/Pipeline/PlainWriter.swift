@@ -1320,7 +1320,7 @@ struct Wording {
         let files = lead.evidence.locations.map(\.path).uniqued()
         // A folder name like `src` says less than the files themselves; a Go package in one is named by its import
         // path (`github.com/junegunn/fzf/src`).
-        if language == "Go", module != ".", let path = toolchain.packageName, path.contains("/"),
+        if language == "Go", let path = toolchain.packageName, path.contains("/"),
             ["src", "source", "lib"].contains(module)
         {
             module = path + "/" + module
