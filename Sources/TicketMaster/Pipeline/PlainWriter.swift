@@ -1124,6 +1124,9 @@ struct Wording {
         var text = note.replacingOccurrences(
             of: #"https?://\S+/(issues|pull|pulls|merge_requests)/(\d+)"#, with: "#$2", options: .regularExpression)
         text = PlainWriter.inert(text).replacingOccurrences(of: "`", with: "")
+        // A drawing the note points with (`~~~~~~~~   ~~~~~ should not be emitted twice`, under the expected
+        // output it marks) is no words: the title starts at the first word.
+        text = text.replacingOccurrences(of: #"^[^\p{L}\p{N}"'(]{3,}\s*"#, with: "", options: .regularExpression)
         // Emphasis markup reads as noise in a title: `_now_`, `*really*`.
         text = text.replacingOccurrences(
             of: #"(^|\s)[_*]+([^_*\s][^_*]*?)[_*]+(?=[\s.,;:!?]|$)"#, with: "$1$2", options: .regularExpression)

@@ -283,6 +283,17 @@ struct PlainWriterTests {
         #expect(draft(sites, toolchain: Toolchain(ecosystem: "go")).title.hasPrefix("Resolve the TODO copied into 2"))
     }
 
+    @Test("a note that opens with a drawing is titled from its first word")
+    func drawnNote() {
+        let title = Wording.markerTitle(
+            "~~~~~~~~       ~~~~~~~~~~~~~~~ should not be emitted twice", kind: .defect, word: "FIXME",
+            file: "tests/integration_tests.rs")
+        #expect(title == "tests/integration_tests.rs: should not be emitted twice")
+        #expect(
+            Wording.markerTitle("(a) no drawing", kind: .defect, word: "FIXME", file: "a.rs")
+                == "a.rs: (a) no drawing")
+    }
+
     @Test("a defect hotspot whose path would cut the title is named by its file")
     func hotspotTitle() {
         var hotspot = signal(.defectHotspot, .medium, path: "src/make_unicode_property_data.py")
