@@ -209,6 +209,15 @@ enum FileKinds {
         DirectoryFlags(directory(of: path)).isTest
     }
 
+    /// Folders that hold tests wherever they are: a project's top-level test folders and `testing/`.
+    private static let anyTestFolderNames = Set(Toolchain.testFolderNames + ["testing"])
+
+    /// Whether `path` is among the tests: under a test directory, or in a top-level test folder (git's `t/`).
+    static func isInTests(_ path: String) -> Bool {
+        isUnderTestDirectory(path)
+            || Toolchain.testFolderNames.contains(path.split(separator: "/").first.map(String.init) ?? "")
+    }
+
     /// Languages that hold no code of their own.
     static let proseLanguages: Set<String> = [
         "Markdown", "Text", "reStructuredText", "AsciiDoc", "JSON", "YAML", "TOML", "HTML", "CSS", "Other",
@@ -219,24 +228,20 @@ enum FileKinds {
     /// whose imports and skips are their original authors', not the project's. Shell scripts are test harnesses
     /// (git's `t/`), and a file right in the test folder (`tests/test_bindings.py` of a C library) is a test.
     static func testInputs(among paths: [String]) -> Set<String> {
-        func isTest(_ path: String) -> Bool {
-            isUnderTestDirectory(path)
-                || Toolchain.testFolderNames.contains(path.split(separator: "/").first.map(String.init) ?? "")
-        }
-        let outside = Set(paths.filter { !isTest($0) }.map(language(of:))).subtracting(proseLanguages)
+        let outside = Set(paths.filter { !isInTests($0) }.map(language(of:))).subtracting(proseLanguages)
         // A repository of tests alone has no language of its own to set them apart from.
         guard !outside.isEmpty else { return [] }
         return Set(
             paths.filter { path in
                 let language = language(of: path)
-                guard isTest(path), !proseLanguages.contains(language), language != "Shell", !outside.contains(language)
+                guard isInTests(path), !proseLanguages.contains(language), language != "Shell",
+                    !outside.contains(language)
                 else { return false }
                 // How far below the test folder the file is.
                 let parts = path.split(separator: "/").dropLast()
-                let testFolders: Set<Substring> = [
-                    "tests", "test", "Tests", "t", "spec", "__tests__", "testsuite", "testing",
-                ]
-                guard let root = parts.firstIndex(where: testFolders.contains) else { return false }
+                guard let root = parts.firstIndex(where: { anyTestFolderNames.contains(String($0)) }) else {
+                    return false
+                }
                 return parts.count - root - 1 >= 1
             })
     }

@@ -14,6 +14,8 @@ struct ReportBuilder {
     var history: HistoryAggregate
     var tracked: [TrackedFile]
     var scanned: [ScannedFile]
+    /// Files the tests read, not the project's own code (`FileKinds.testInputs`).
+    var testInputs: Set<String>
     var origins: [String: [Int: LineOrigin]]
     var markerWords: [String]
     /// Suppressions repeated across many files, with their counts a year ago (see `RepositoryAnalyzer`).
@@ -24,8 +26,6 @@ struct ReportBuilder {
     var driftingCopies: [RepositoryReport.DriftingCopy] = []
 
     func build() -> RepositoryReport {
-        // Test inputs in languages the project has no code in (bat's syntax samples) skip nothing of the project's.
-        let testInputs = FileKinds.testInputs(among: tracked.map(\.path))
         // A CI job that runs Rust's ignored tests (`cargo test --test system_wide_config -- --ignored`, bat) runs
         // them on purpose, apart: they are not broken.
         let ignoredRunInCI = scanned.contains(where: \.runsIgnoredTests)
@@ -73,6 +73,7 @@ struct ReportBuilder {
                 }
             }
             .sorted { $0.path < $1.path }.prefix(100).map { $0 },
+            // Test inputs in languages the project has no code in (bat's syntax samples) skip nothing of the project's.
             brokenTests: scanned.filter { !testInputs.contains($0.file.path) }.flatMap { file in
                 file.findings.brokenTests.filter { !(ignoredRunInCI && file.language == "Rust" && $0.kind == "skip") }
                     .map { hit in
@@ -198,7 +199,7 @@ struct ReportBuilder {
     private static let endToEndWords = ["CLI", "Command", "EndToEnd", "Integration", "E2E", "Executable"]
 
     /// A language the project has no tests in, beside one it has, is a side language below this many files.
-    static let sideLanguageFiles = 5
+    private static let sideLanguageFiles = SideLanguageScripts.minimumLimit
 
     /// Languages whose declarations say whether they are public (`public`, `pub`).
     private static let declaresAccess: Set<String> = ["Swift", "Rust", "Java"]
@@ -225,18 +226,10 @@ struct ReportBuilder {
         let sideLanguageLimit = max(Self.sideLanguageFiles, testedFamilyFiles / 10 + 1)
         // Where no test file is tied to a language (C tests are programs of their own), the language with the most
         // files is the one the project's tests exercise, and a few scripts of another language among its files
-        // are tooling (oniguruma's `src/make_unicode_fold_data.py` writes the C tables beside it). Bindings in a
-        // folder of their own (`bindings/python/`) are a product of their own.
-        var languageFiles: [String: Int] = [:]
-        for file in scanned where !file.kinds.isDocumentation && !FileKinds.proseLanguages.contains(file.language) {
-            languageFiles[file.language, default: 0] += 1
-        }
-        let mainLanguage =
+        // are tooling (oniguruma's `src/make_unicode_fold_data.py` writes the C tables beside it).
+        let toolingScripts =
             testFamilies.isEmpty && scanned.contains { FileKinds.isUnderTestDirectory($0.file.path) }
-            ? languageFiles.max { $0.value < $1.value }?.key : nil
-        let mainLanguageLimit = max(Self.sideLanguageFiles, (mainLanguage.flatMap { languageFiles[$0] } ?? 0) / 10 + 1)
-        let mainLanguageFolders = Set(
-            scanned.filter { $0.language == mainLanguage }.map { String(FileKinds.directory(of: $0.file.path)) })
+            ? SideLanguageScripts(languages: languages(), paths: tracked.map(\.path)) : nil
         return scanned.compactMap { file -> RepositoryReport.UntestedFile? in
             guard file.content == .text, !file.hasInlineTests, !file.kinds.isGenerated,
                 let keys = file.kinds.sourceKeys,
@@ -251,12 +244,7 @@ struct ReportBuilder {
             {
                 return nil
             }
-            if let mainLanguage, file.language != mainLanguage,
-                languageFiles[file.language, default: 0] < mainLanguageLimit,
-                mainLanguageFolders.contains(String(FileKinds.directory(of: file.file.path)))
-            {
-                return nil
-            }
+            if toolingScripts?.contains(file.file.path) == true { return nil }
             let moduleHasTests: Bool
             let parts = file.file.path.split(separator: "/")
             if family == "swift", parts.count > 2, parts[0] == "Sources" {

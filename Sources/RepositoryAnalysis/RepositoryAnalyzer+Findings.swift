@@ -70,8 +70,8 @@ extension RepositoryAnalyzer {
     /// The deleting commit comes from `deletedPaths`, the history aggregate's newest deletion of each path; only when
     /// the window is not the whole history (`windowIsWhole` false) is a path it lacks looked up with `git log`.
     static func brokenReferences(
-        in scanned: [ScannedFile], tracked: [TrackedFile], git: GitProcess, deletedPaths: [String: CommitReference],
-        windowIsWhole: Bool, root: URL? = nil
+        in scanned: [ScannedFile], tracked: [TrackedFile], testInputs: Set<String>, git: GitProcess,
+        deletedPaths: [String: CommitReference], windowIsWhole: Bool, root: URL? = nil
     ) async throws -> [RepositoryReport.BrokenReference] {
         let paths = Set(tracked.map(\.path))
         let packages = Set(
@@ -92,18 +92,15 @@ extension RepositoryAnalyzer {
         // Swift modules are checked once per name: most imports name dependencies, which history never deleted.
         var swiftImports: [String: [(ScannedFile, MarkerHit)]] = [:]
         // A file under the tests that has the name of a file outside them is a copy kept as test input
-        // (git's `t/t4256/1/mailinfo.c`), not code that is built.
-        func isTestFolder(_ path: String) -> Bool {
-            FileKinds.isUnderTestDirectory(path)
-                || Toolchain.testFolderNames.contains(path.split(separator: "/").first.map(String.init) ?? "")
-        }
-        let namesOutsideTests = Set(paths.filter { !isTestFolder($0) }.map { FileKinds.name(of: $0) })
-        // Nor are files in a language the project has no code in outside its tests (bat's syntax samples).
-        let testInputs = FileKinds.testInputs(among: tracked.map(\.path))
+        // (git's `t/t4256/1/mailinfo.c`), not code that is built; nor are files in a language the project has no
+        // code in outside its tests (bat's syntax samples, `testInputs`).
+        let namesOutsideTests = Set(paths.filter { !FileKinds.isInTests($0) }.map { FileKinds.name(of: $0) })
         for file in scanned where !file.findings.references.isEmpty {
             let path = file.file.path
             if path.contains("fixtures/") || path.contains("testdata/") { continue }
-            if isTestFolder(path), namesOutsideTests.contains(FileKinds.name(of: path)) || testInputs.contains(path) {
+            if FileKinds.isInTests(path),
+                namesOutsideTests.contains(FileKinds.name(of: path)) || testInputs.contains(path)
+            {
                 continue
             }
             let folder = String(FileKinds.directory(of: path))

@@ -180,15 +180,17 @@ public struct RepositoryAnalyzer: Sendable {
 
         let repeatedLines = try await Self.repeatedLines(
             in: scanned, git: git, referenceTime: aggregate.referenceTime)
+        let testInputs = FileKinds.testInputs(among: tracked.map(\.path))
         let brokenReferences =
             repository.head == nil
             ? []
             : try await Self.brokenReferences(
-                in: scanned, tracked: tracked, git: git, deletedPaths: aggregate.deletedPaths,
+                in: scanned, tracked: tracked, testInputs: testInputs, git: git, deletedPaths: aggregate.deletedPaths,
                 windowIsWhole: options.maxCommits == nil && options.since == nil, root: repository.root)
         var report = ReportBuilder(
             repository: repository, options: options, history: aggregate, tracked: tracked, scanned: scanned,
-            origins: origins, markerWords: options.markerWords + foundWords, repeatedLines: repeatedLines,
+            testInputs: testInputs, origins: origins, markerWords: options.markerWords + foundWords,
+            repeatedLines: repeatedLines,
             brokenReferences: brokenReferences, driftingCopies: aggregate.driftingCopies
         ).build()
         let knownAnswers = aggregate.answers.count

@@ -710,29 +710,15 @@ struct SignalRules {
         return limitationPhrases.contains { lower.contains($0) }
     }
 
-    /// Whether `path` is a script of a side language among the main language's files: a few files of another
-    /// language in a folder of the language with the most files (oniguruma's `src/make_unicode_property_data.py`,
-    /// which writes the C tables beside it). They are tooling, as `ReportBuilder`'s untested files count them.
-    func isToolingScript(_ path: String) -> Bool {
-        let code = report.languages.filter { !FileKinds.proseLanguages.contains($0.language) }
-        guard let main = code.max(by: { $0.files < $1.files }) else { return false }
-        let language = FileKinds.language(of: path)
-        guard language != main.language, let own = code.first(where: { $0.language == language }),
-            own.files < max(ReportBuilder.sideLanguageFiles, main.files / 10 + 1)
-        else { return false }
-        let folder = FileKinds.directory(of: path)
-        return trackedPaths.contains {
-            FileKinds.directory(of: $0) == folder && FileKinds.language(of: $0) == main.language
-        }
-    }
-
     private func defectHotspots() -> [Signal] {
-        history.defectFiles
+        // Fixes of tooling scripts (oniguruma's Python generators of its C tables) ask for no regression test.
+        let toolingScripts = SideLanguageScripts(languages: report.languages, paths: trackedPaths)
+        return history.defectFiles
             .filter {
                 // Only fixes read back are known to be untested: libuv's `src/unix/fs.c`, outside the files checked,
                 // listed five workarounds of a compiler's bug as untested fixes.
                 $0.fixCommits >= Self.hotspotFixes && $0.untestedFixes >= Self.hotspotRecentFixes && $0.fixesChecked
-                    && !isToolingScript($0.path)
+                    && !toolingScripts.contains($0.path)
             }
             .map { file -> (HistoryAggregate.DefectHistory, Double) in
                 let lines = shapes[file.path]?.lines ?? 0
