@@ -82,6 +82,27 @@ public struct Toolchain: Codable, Sendable, Hashable {
         self.declaredLicense = declaredLicense
     }
 
+    /// The languages each ecosystem's test command runs; `make`, CMake and Meson run whatever the project wires in.
+    private static let testedLanguages: [String: Set<String>] = [
+        "swiftpm": ["Swift", "C", "C++", "Objective-C", "Objective-C++"],
+        "cargo": ["Rust"],
+        "go": ["Go"],
+        "npm": ["JavaScript", "TypeScript", "Vue", "Svelte"],
+        "python": ["Python", "C", "C++", "Cython"],
+        "maven": ["Java", "Kotlin", "Scala", "Groovy"],
+        "gradle": ["Java", "Kotlin", "Scala", "Groovy"],
+    ]
+
+    /// The test command that runs the tests of `path`: none for code in a language the ecosystem's runner does not
+    /// run (fzf's `shell/key-bindings.zsh`, tested by Ruby scripts, is not tested by `go test ./...`).
+    public func testCommand(for path: String) -> String? {
+        let language = FileKinds.language(of: path)
+        guard let ecosystem, let languages = Self.testedLanguages[ecosystem],
+            !FileKinds.proseLanguages.contains(language), !languages.contains(language)
+        else { return testCommand }
+        return nil
+    }
+
     /// Top-level folders that hold a project's tests, in the order they are looked for.
     static let testFolderNames = ["Tests", "tests", "test", "__tests__", "spec", "t", "testsuite"]
 

@@ -28,6 +28,9 @@ struct CommitSubjectTests {
         #expect(HistoryAggregate.revertedSubject("Revert the change") == nil)
         #expect(HistoryAggregate.isFix(#"Revert "Fix overflow in column numbers""#))
         #expect(!HistoryAggregate.isFix(#"Revert "Move to the standard build idiom (#31)" (#35)"#))
+        // A revert that does not quote what it undoes puts back older code: it fixes nothing of its own (fzf).
+        #expect(!HistoryAggregate.isFix("revert(zsh): remove 'fc -RI' call in the history widget (#4093)"))
+        #expect(!HistoryAggregate.isFix("Reverted the cache change"))
     }
 }
 

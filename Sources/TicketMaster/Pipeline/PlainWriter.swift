@@ -251,7 +251,8 @@ struct Wording {
         let lead = signals[0]
         let metrics = Dictionary(lead.evidence.metrics.map { ($0.name, $0.value) }) { first, _ in first }
         func metric(_ name: String) -> Int { Int(metrics[name] ?? 0) }
-        let test = toolchain.testCommand.map { "`\($0)`" }
+        // The command that runs the tests of the lead file's language: `go test` tests no shell script.
+        let test = (paths.first.map(toolchain.testCommand(for:)) ?? toolchain.testCommand).map { "`\($0)`" }
         let build = toolchain.buildCommand.map { "`\($0)`" }
         switch kind {
         case .marker:

@@ -303,6 +303,18 @@ struct PlainWriterTests {
                 == "Add regression tests for 2 untested bug fixes in make_unicode_property_data.py")
     }
 
+    @Test("a file in a language the ecosystem's test command does not run is not sent to that command")
+    func testCommandOfTheFilesLanguage() {
+        var hotspot = signal(.defectHotspot, .high, path: "shell/key-bindings.zsh")
+        hotspot.evidence.metrics = [Metric("untested-fixes", 4), Metric("fix-commits", 25), Metric("commits", 116)]
+        let go = Toolchain(ecosystem: "go", testCommand: "go test ./...")
+        let shell = draft([hotspot], toolchain: go)
+        #expect(!shell.body.contains("go test"), "\(shell.body)")
+        #expect(shell.body.contains("- [ ] The tests pass"))
+        hotspot.evidence.locations = [SourceLocation(path: "src/terminal.go")]
+        #expect(draft([hotspot], toolchain: go).body.contains("- [ ] `go test ./...` passes"))
+    }
+
     @Test("a Go package in a folder like src is named by its import path")
     func goPackageName() {
         let signal = Signal(
