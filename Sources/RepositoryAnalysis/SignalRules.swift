@@ -464,12 +464,21 @@ struct SignalRules {
             "compatibility with",
         ]
         if phrases.contains(where: { lower.contains($0) }) { return true }
+        // A change the language does not allow yet waits on the language's release: "use `usize::from` once it can
+        // be used in const context", "Replace with `ptr::sub_ptr` once stabilized" (memchr, whose minimum Rust
+        // version would rule the change out even after it ships).
+        if Self.languageRelease.matches(lower) { return true }
         if Self.majorVersion.matches(lower) || Self.majorNumber.matches(lower) || Self.namedMajor.matches(lower) {
             return true
         }
         return Self.projectRelease.matches(lower)
     }
 
+    /// A wait for a language feature: "once stabilized", "when `let_chains` is stable", "once it can be used in
+    /// const context".
+    private static let languageRelease = TextPattern(
+        #"\b(once|when|until|after)\b[^.;]*\b(stable|stabili[sz]ed|stabili[sz]es|stabili[sz]ation|const context|const fn)\b"#
+    )
     /// "in version 2", "until v3.0": a major release.
     private static let majorVersion = TextPattern(#"\b(in|until|for|with|at) (a |the )?(version |v)\d+(\.0)?\b"#)
     /// "Remove this in meow 14": a change kept for a major release the note names by the package's name.
