@@ -440,6 +440,32 @@ extension RepositoryAnalyzer {
     /// rebased later gives its commits one committer date, weeks after they were written.
     static let companionTestWindow: TimeInterval = 7 * 86_400
 
+    /// How long after a fix its author may add the test it lacked, in a commit whose subject says so and names the
+    /// fix: pflag's "fix: add test for argument length check", four months after "fix: correct argument length
+    /// check in FlagSet.Parse", in the same pull request.
+    static let namedTestWindow: TimeInterval = 365 * 86_400
+
+    /// The words of a subject that can name what it is about: four letters or more, without the words every test
+    /// or fix subject has.
+    static func subjectWords(_ subject: String) -> Set<Substring> {
+        let common: Set<Substring> = [
+            "test", "tests", "testing", "spec", "specs", "case", "cases", "unit", "regression", "with", "from", "that",
+            "this", "when", "into", "fix", "fixes", "fixed", "correct", "correctly", "handle", "bug", "issue", "make",
+        ]
+        let lower = subject.lowercased()
+        return Set(lower.split(whereSeparator: { !$0.isLetter }).filter { $0.count >= 4 && !common.contains($0) })
+    }
+
+    /// Whether `subject` adds a test (a word `test`, `tests` or `spec`) and names the fix: two of its words, and at
+    /// least half of the fix's (`fixWords`), are the same.
+    static func namesFixTest(_ subject: String, fixWords: Set<Substring>) -> Bool {
+        let lower = subject.lowercased()
+        guard lower.split(whereSeparator: { !$0.isLetter }).contains(where: { ["test", "tests", "spec"].contains($0) })
+        else { return false }
+        let shared = subjectWords(subject).intersection(fixWords).count
+        return shared >= 2 && shared * 2 >= fixWords.count
+    }
+
     /// How long after a commit was written it may have been committed (a pull request rebased or merged late):
     /// the committer-date range `git log` is asked for, before author dates narrow it.
     static let commitLag: TimeInterval = 120 * 86_400
@@ -749,16 +775,24 @@ extension RepositoryAnalyzer {
         let formatter = ISO8601DateFormatter()
         // `--since` and `--until` read committer dates; the window is on author dates, checked per commit.
         let (log, listed) = try await git.capture([
-            "log", "--no-merges", "--format=%x00%at", "--name-only", "--fixed-strings", "--author=\(author)",
+            "log", "--no-merges", "--format=%x00%at%x00%s", "--name-only", "--fixed-strings", "--author=\(author)",
             "--since=\(formatter.string(from: commit.date.addingTimeInterval(-companionTestWindow)))",
-            "--until=\(formatter.string(from: commit.date.addingTimeInterval(companionTestWindow + commitLag)))",
+            "--until=\(formatter.string(from: commit.date.addingTimeInterval(namedTestWindow + commitLag)))",
         ])
         guard listed.status == 0 else { return false }
         var inWindow = false
+        let fixWords = subjectWords(commit.subject)
         for line in String(decoding: log, as: UTF8.self).split(separator: "\n") {
             if line.hasPrefix("\u{0}") {
-                let written = TimeInterval(line.dropFirst()).map(Date.init(timeIntervalSince1970:))
-                inWindow = written.map { abs($0.timeIntervalSince(commit.date)) <= companionTestWindow } ?? false
+                let fields = line.dropFirst().split(separator: "\u{0}", maxSplits: 1, omittingEmptySubsequences: false)
+                let written = TimeInterval(fields[0]).map(Date.init(timeIntervalSince1970:))
+                let subject = fields.count > 1 ? String(fields[1]) : ""
+                inWindow =
+                    written.map { written in
+                        abs(written.timeIntervalSince(commit.date)) <= companionTestWindow
+                            || written > commit.date && written.timeIntervalSince(commit.date) <= namedTestWindow
+                                && namesFixTest(subject, fixWords: fixWords)
+                    } ?? false
             } else if inWindow, HistoryAggregate.isTestPath(String(line)) {
                 return true
             }

@@ -20,6 +20,15 @@ struct CommitSubjectTests {
         #expect(!HistoryAggregate.isFix("Add a parser"))
     }
 
+    @Test("a later test commit names the fix it tests by two words and half of the fix's")
+    func testNamingItsFix() {
+        let fix = RepositoryAnalyzer.subjectWords("fix: correct argument length check in FlagSet.Parse")
+        #expect(RepositoryAnalyzer.namesFixTest("fix: add test for argument length check", fixWords: fix))
+        #expect(!RepositoryAnalyzer.namesFixTest("Add tests for the parser", fixWords: fix))
+        #expect(!RepositoryAnalyzer.namesFixTest("Check the argument length again", fixWords: fix), "no test word")
+        #expect(!RepositoryAnalyzer.namesFixTest("Test the length of names", fixWords: fix), "one word")
+    }
+
     @Test("a revert names the subject it reverts, without the pull request a forge appends")
     func reverts() {
         #expect(HistoryAggregate.revertedSubject(#"Revert "Move closer (#31)" (#35)"#) == "Move closer (#31)")

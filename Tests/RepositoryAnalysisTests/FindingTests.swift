@@ -96,6 +96,12 @@ struct FindingTests {
             // A fix that makes a new toolchain release build is tested by building with it.
             try repository.write("let parse = 9\n", to: "Sources/App/Parser.swift")
             try await repository.commit("Fix for Go 1.24", date: Day.at(96), author: bob)
+            // A fix whose author added its test months later, in a commit that says so and names the fix, was
+            // tested (pflag's "fix: add test for argument length check").
+            try repository.write("let parse = 10\n", to: "Sources/App/Parser.swift")
+            try await repository.commit("fix: correct argument length check in Parse", date: Day.at(98), author: bob)
+            try repository.write("func testArguments() {}\n", to: "Tests/AppTests/ArgumentTests.swift")
+            try await repository.commit("fix: add test for argument length check", date: Day.at(230), author: bob)
             let report = try await analyze(repository.url)
             let parser = try #require(
                 report.signals.first {
@@ -106,6 +112,7 @@ struct FindingTests {
                 parser.evidence.commits.map(\.subject).contains("Fix parsing of nested lists") == false,
                 "\(parser.evidence.commits.map(\.subject))")
             #expect(parser.evidence.commits.map(\.subject).contains("Fix a read past the table") == false)
+            #expect(!parser.evidence.commits.map(\.subject).contains("fix: correct argument length check in Parse"))
         }
     }
 
