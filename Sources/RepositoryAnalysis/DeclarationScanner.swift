@@ -249,10 +249,12 @@ enum DeclarationScanner {
 
     /// Requirements of common protocols (the standard library's, Foundation's, SwiftNIO's, ArgumentParser's, service
     /// lifecycle's), by a word of the protocol's name: a member of a type that declares such a conformance, with one of
-    /// these names, implements the requirement and inherits its documentation.
+    /// these names, implements the requirement and inherits its documentation. A protocol's list holds what the
+    /// protocols it refines require too: `Comparable` and `Hashable` are `Equatable`, so an index type declared
+    /// `Comparable` implements `==` (swift-algorithms' ten index types).
     static let wellKnownRequirements: [(protocolWord: String, names: Set<String>)] = [
         ("CustomStringConvertible", ["description"]), ("CustomDebugStringConvertible", ["debugDescription"]),
-        ("Hashable", ["hash", "hashValue"]), ("Equatable", ["=="]), ("Comparable", ["<", "<=", ">", ">="]),
+        ("Hashable", ["hash", "hashValue", "=="]), ("Equatable", ["=="]), ("Comparable", ["<", "<=", ">", ">=", "=="]),
         ("Codable", ["encode", "init(from"]), ("Encodable", ["encode"]), ("Decodable", ["init(from"]),
         (
             "Error",
@@ -283,7 +285,7 @@ enum DeclarationScanner {
         ("Decoder", ["decode", "decodeLast"]), ("Encoder", ["encode"]), ("Service", ["run"]),
         ("Command", ["run", "validate", "configuration"]),
         ("ExpressibleByArgument", ["init(argument", "defaultValueDescription"]),
-        ("Mirror", ["customMirror"]), ("View", ["body"]), ("Strideable", ["distance", "advanced"]),
+        ("Mirror", ["customMirror"]), ("View", ["body"]), ("Strideable", ["distance", "advanced", "<", "=="]),
         ("LogHandler", ["logLevel", "metadata", "metadataProvider", "subscript", "log"]),
         ("StringInterpolationProtocol", ["init(literalCapacity", "appendLiteral", "appendInterpolation"]),
     ]

@@ -17,6 +17,8 @@ struct GitAnswers: Codable, Sendable, Hashable {
         case testReferences(digest: String)
         /// The first commit after `since` whose subject names what a note waits on (see `withMetConditions`).
         case conditionMet(since: String, condition: String)
+        /// Which of `names` a file other than `path` held at `commit` (see `withVanishedNames`).
+        case namedCode(commit: String, path: String, names: String)
 
         /// The question as a key of the stored table.
         var key: String {
@@ -25,6 +27,7 @@ struct GitAnswers: Codable, Sendable, Hashable {
             case .laterChange(let since, let path, let test): "later-change \(since) \(test) \(path)"
             case .testReferences(let digest): "test-references \(digest)"
             case .conditionMet(let since, let condition): "condition-met \(since) \(condition)"
+            case .namedCode(let commit, let path, let names): "named-code \(commit) \(path) \(names)"
             }
         }
     }

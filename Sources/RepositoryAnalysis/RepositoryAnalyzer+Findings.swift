@@ -629,6 +629,108 @@ extension RepositoryAnalyzer {
         return false
     }
 
+    /// The most notes whose named code is looked for in the history: one `git grep` of a past tree each.
+    static let vanishedNameLimit = 12
+
+    /// Notes that name code the project no longer has, each with those names: an identifier (`validateIndexTraversals`,
+    /// `parse_header`, `render()`, a name in backticks) that no tracked file holds today but on a note's lines, and
+    /// that a file other than the note's held when the note was last changed. Such a note is about code that is gone:
+    /// swift-algorithms' "Add a version of validateIndexTraversals that doesn't need BidirectionalCollection", years
+    /// after `IndexValidator` replaced the helper. A name that never existed is what the note asks for, and stays.
+    /// One `git grep` of the working tree for every name, then one of the note's commit for each note with a name
+    /// gone there (`BidirectionalCollection` beside it may well remain), remembered in `answers`.
+    static func withVanishedNames(
+        _ markers: [RepositoryReport.Marker], git: GitProcess, answers: inout GitAnswers
+    ) async throws -> [RepositoryReport.Marker] {
+        let named = markers.indices.compactMap { index -> (Int, [String])? in
+            guard markers[index].lastChanged != nil else { return nil }
+            let names = codeNames(in: markers[index].text)
+            return names.isEmpty ? nil : (index, names)
+        }
+        guard !named.isEmpty else { return markers }
+        let allNames = Set(named.flatMap(\.1)).sorted()
+        var arguments = ["grep", "-I", "-n", "-o", "-w", "-F", "--no-color"]
+        for name in allNames { arguments += ["-e", name] }
+        let (output, completion) = try await git.capture(arguments + ["--"])
+        // 1 means nothing matched.
+        guard completion.status <= 1 else { return markers }
+        // A hit on a note's own lines (its marker line and the few it continues on) is the note, not the code.
+        var noteLines: [String: [(line: Int, text: String)]] = [:]
+        for marker in markers { noteLines[marker.path, default: []].append((marker.line, marker.text)) }
+        var present: Set<String> = []
+        for line in String(decoding: output, as: UTF8.self).split(separator: "\n") {
+            let parts = line.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count >= 3, let number = Int(parts[parts.count - 2]) else { continue }
+            let name = String(parts[parts.count - 1])
+            let path = parts[..<(parts.count - 2)].joined(separator: ":")
+            let inNote = noteLines[path]?.contains {
+                $0.line <= number && number <= $0.line + 3 && $0.text.contains(name)
+            }
+            if inNote != true { present.insert(name) }
+        }
+        let candidates = named.map { index, names in (index, names.filter { !present.contains($0) }) }
+            .filter { !$0.1.isEmpty }.prefix(vanishedNameLimit)
+        let questions = candidates.map { index, names in
+            GitAnswers.Question.namedCode(
+                commit: markers[index].lastChanged?.hash ?? "", path: markers[index].path,
+                names: names.joined(separator: " "))
+        }
+        let unanswered = questions.filter { answers[$0] == nil }
+        let found = try await concurrentMap(unanswered, limit: 2) { question -> String? in
+            guard case .namedCode(let commit, let path, let names) = question else { return nil }
+            var arguments = ["grep", "-I", "-o", "-w", "-F", "--no-color"]
+            for name in names.split(separator: " ") { arguments += ["-e", String(name)] }
+            let (listed, completion) = try await git.capture(arguments + [commit, "--"])
+            guard completion.status <= 1 else { return nil }
+            // `commit:path:name` per match: the names a file other than the note's held.
+            var held: Set<Substring> = []
+            for line in String(decoding: listed, as: UTF8.self).split(separator: "\n") {
+                let rest = line.dropFirst(commit.count + 1)
+                guard let colon = rest.lastIndex(of: ":"), rest[..<colon] != Substring(path) else { continue }
+                held.insert(rest[rest.index(after: colon)...])
+            }
+            return held.sorted().joined(separator: " ")
+        }
+        for (question, answer) in zip(unanswered, found) {
+            if let answer { answers[question] = answer }
+        }
+        var markers = markers
+        for ((index, _), question) in zip(candidates, questions) {
+            guard let held = answers[question], !held.isEmpty else { continue }
+            markers[index].vanishedNames = held.split(separator: " ").map(String.init)
+        }
+        return markers
+    }
+
+    /// The names of code in a note: identifiers in backticks, `camelCase` and `snake_case` words of six characters
+    /// or more, and words called (`render()`), without the punctuation around them.
+    static func codeNames(in text: String) -> [String] {
+        func isIdentifier(_ word: Substring) -> Bool {
+            word.count >= 4 && word.first?.isLetter == true
+                && word.allSatisfy { ($0.isLetter || $0.isNumber || $0 == "_") && $0.isASCII }
+        }
+        var names: [String] = []
+        let quoted = text.split(separator: "`", omittingEmptySubsequences: false)
+        for (offset, part) in quoted.enumerated() {
+            if offset % 2 == 1, quoted.count > offset + 1 {
+                let word = part.hasSuffix("()") ? part.dropLast(2) : part
+                if isIdentifier(word), word.contains(where: { $0.isUppercase || $0 == "_" }) || part.hasSuffix("()") {
+                    names.append(String(word))
+                }
+                continue
+            }
+            for token in part.split(whereSeparator: { $0 == " " || ",;:.!?\"'[]{}<>".contains($0) }) {
+                let called = token.hasSuffix("()")
+                let word = (called ? token.dropLast(2) : token).drop(while: { $0 == "(" })
+                guard isIdentifier(word), word.count >= 6 || called else { continue }
+                let camel = word.first?.isLowercase == true && word.dropFirst().contains(where: \.isUppercase)
+                let snake = word.dropFirst().dropLast().contains("_") && word.contains(where: \.isLowercase)
+                if camel || snake || called { names.append(String(word)) }
+            }
+        }
+        return Array(Set(names)).sorted()
+    }
+
     /// The most notes whose wait is looked up: one `git log` of subjects each, two at a time.
     static let conditionLimit = 8
 

@@ -318,6 +318,9 @@ public struct RepositoryReport: Codable, Sendable, Hashable {
         public var commentAbove: String? = nil
         /// The code right under a note that opens its own comment line, dedented: what the note is about.
         public var codeBelow: String? = nil
+        /// Names of code the note mentions that the project had elsewhere when the note was written and has nowhere
+        /// now but in notes (`validateIndexTraversals`): the note is about code that is gone. Absent otherwise.
+        public var vanishedNames: [String]? = nil
     }
 
     /// A source file without a test that matches it by name.

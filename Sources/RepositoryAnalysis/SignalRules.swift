@@ -306,7 +306,14 @@ struct SignalRules {
             if first.text.hasSuffix("?"), first.text.split(separator: " ").count < 8 { severity = .low }
             // A note about a file the project no longer has is stale, and one that waits on an issue it already
             // links leaves nothing to do here until that issue moves: neither is a task to suggest.
-            if namesMissingPath(first.text) || waitsOnLinkedIssue(first.text) { return nil }
+            // So is one that asks for work in another project's plugin (attrs' stubs: "add support for returning
+            // TypedDict from the mypy plugin", which is mypy's).
+            if namesMissingPath(first.text) || waitsOnLinkedIssue(first.text) || namesOutsidePlugin(first.text) {
+                return nil
+            }
+            // And one about code the project no longer has (`validateIndexTraversals`, replaced years ago): what it
+            // asks of that code was done another way or no longer applies.
+            if group.contains(where: { $0.vanishedNames != nil }) { return nil }
             // A CI note about a language the project has no file in ("Enable for javascript later" in a Go
             // project's CodeQL workflow, left from its template) has nothing to act on.
             if inContinuousIntegration, namesOnlyAbsentLanguages(first.text) { return nil }
@@ -410,6 +417,25 @@ struct SignalRules {
         }
         return false
     }
+
+    /// Whether `text` asks for work in another project's plugin: "add support for returning TypedDict from the mypy
+    /// plugin" in attrs' type stubs, whose mypy plugin lives in mypy. A plugin is the project's own when a tracked
+    /// path or the package's name holds both its name and `plugin`.
+    private func namesOutsidePlugin(_ text: String) -> Bool {
+        guard !trackedPaths.isEmpty, let groups = Self.pluginName.captures(in: text.lowercased()),
+            let name = groups.first, !Self.notPluginNames.contains(name)
+        else { return false }
+        let own = [report.toolchain.packageName?.lowercased() ?? ""] + trackedPaths.map { $0.lowercased() }
+        return !own.contains { $0.contains(name) && $0.contains("plugin") }
+    }
+
+    /// "the mypy plugin", "from the babel plugin": a plugin named by its host.
+    private static let pluginName = TextPattern(#"\b(?:the|a|from|in|to|for|of) ([a-z][a-z0-9_-]{2,}) plugin\b"#)
+    /// Words before `plugin` that name no host.
+    private static let notPluginNames: Set<String> = [
+        "this", "that", "each", "every", "new", "our", "own", "any", "custom", "other", "same", "first", "next",
+        "default", "main", "current", "given", "whole",
+    ]
 
     /// Whether a commit subject says it puts back what an earlier commit removed: `Restore VT hack for Windows`,
     /// `Revert "Remove the retry workaround"`, `Bring back …`, `Reintroduce …`.

@@ -272,6 +272,47 @@ struct SignalTests {
         }
     }
 
+    @Test("a note about code the project no longer has leaves; one naming code it asks for stays")
+    func noteAboutVanishedCode() async throws {
+        try await withRepository { repository in
+            try repository.write(
+                "func validateIndexTraversals() {}\nfunc other() {}\n", to: "Tests/AppTests/TestUtilities.swift")
+            try repository.write(
+                """
+                // TODO: Add a version of validateIndexTraversals that doesn't need BidirectionalCollection
+                func testSplit() {}
+                // TODO: Add a `parseHeaderLines` helper to share with the reader
+                func testHeaders() {}
+                """, to: "Tests/AppTests/SplitTests.swift")
+            try await repository.commit("Start", date: Day.at(1))
+            try repository.write("func checkIndices() {}\nfunc other() {}\n", to: "Tests/AppTests/TestUtilities.swift")
+            try await repository.commit("Replace the traversal helper with an index validator", date: Day.at(100))
+            let report = try await analyze(repository.url, AnalysisOptions(now: Day.at(900)))
+            let notes = report.signals.filter { $0.kind == .marker }.map(\.summary)
+            #expect(!notes.contains { $0.contains("validateIndexTraversals") }, "\(notes)")
+            #expect(notes.contains { $0.contains("parseHeaderLines") }, "\(notes)")
+            let gone = report.markers.first { $0.text.contains("validateIndexTraversals") }
+            #expect(gone?.vanishedNames == ["validateIndexTraversals"])
+        }
+    }
+
+    @Test("a note asking for work in another project's plugin leaves; one about the project's own plugin stays")
+    func otherProjectsPlugin() async throws {
+        try await withRepository { repository in
+            try repository.write(
+                "# TODO: add support for returning TypedDict from the mypy plugin\ndef asdict(inst): ...\n",
+                to: "src/attr/__init__.pyi")
+            try await repository.commit("Start", date: Day.at(1))
+            let stubs = try await analyze(repository.url, AnalysisOptions(now: Day.at(800)))
+            #expect(!stubs.signals.contains { $0.summary.contains("TypedDict") })
+            // Once the repository has a mypy plugin of its own, the note is its task.
+            try repository.write("def plugin(version): ...\n", to: "src/attr/mypy_plugin.py")
+            try await repository.commit("Add a mypy plugin", date: Day.at(2))
+            let own = try await analyze(repository.url, AnalysisOptions(now: Day.at(800)))
+            #expect(own.signals.contains { $0.kind == .marker && $0.summary.contains("TypedDict") })
+        }
+    }
+
     @Test("a workaround the project removed and then restored is decided; one only ever added is still a task")
     func restoredWorkaround() async throws {
         try await withRepository { repository in

@@ -460,6 +460,16 @@ struct SourceTextTests {
             }
             """
         #expect(declarations(text, "Swift").undocumented.map(\.name) == ["detail"])
+        // `Comparable` is `Equatable`: an index type's `==` implements a requirement (swift-algorithms).
+        let index = """
+            /// A position.
+            public struct Index: Comparable {
+                public static func == (lhs: Index, rhs: Index) -> Bool { true }
+                public static func < (lhs: Index, rhs: Index) -> Bool { false }
+                public func offset() -> Int { 0 }
+            }
+            """
+        #expect(declarations(index, "Swift").undocumented.map(\.name) == ["offset"])
         // Members whose name and type say it all: `rawValue`, enum-like constants, an error's stored fields.
         let plain = """
             /// A scheme.
