@@ -17,6 +17,9 @@ struct GitAnswers: Codable, Sendable, Hashable {
         case testReferences(digest: String)
         /// The first commit after `since` whose subject names what a note waits on (see `withMetConditions`).
         case conditionMet(since: String, condition: String)
+        /// The names of undocumented Python declarations some other file uses, for one `git grep` identified by its
+        /// arguments' digest (see `withoutModuleInternals`). Asked only of a working tree that equals its index.
+        case usedElsewhere(digest: String)
         /// Which of `names` a file other than `path` held at `commit` (see `withVanishedNames`).
         case namedCode(commit: String, path: String, names: String)
 
@@ -28,6 +31,7 @@ struct GitAnswers: Codable, Sendable, Hashable {
             case .testReferences(let digest): "test-references \(digest)"
             case .conditionMet(let since, let condition): "condition-met \(since) \(condition)"
             case .namedCode(let commit, let path, let names): "named-code \(commit) \(path) \(names)"
+            case .usedElsewhere(let digest): "used-elsewhere \(digest)"
             }
         }
     }

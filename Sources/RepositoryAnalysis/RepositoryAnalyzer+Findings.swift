@@ -337,6 +337,58 @@ extension RepositoryAnalyzer {
 }
 
 extension RepositoryAnalyzer {
+    /// `files` without the undocumented Python classes that no other file names: helpers of their own module
+    /// (starlette's `GZipResponder`, `IdentityResponder`, `MalformedRangeHeader`), not API. Python has no access
+    /// modifiers, so a name without an underscore is public by convention only; a class users build or catch is
+    /// named by tests, documentation or the package's `__init__.py`. Functions stay (a module's functions are
+    /// called through it, `store.load`, which names them too), and so do members. One `git grep` of the tracked
+    /// files for every such name, remembered in `answers` for a clean working tree.
+    static func withoutModuleInternals(
+        _ files: [RepositoryReport.UndocumentedFile], git: GitProcess, answers: inout GitAnswers, isClean: Bool
+    ) async throws -> [RepositoryReport.UndocumentedFile] {
+        let names = Set(
+            files.filter { $0.language == "Python" }.flatMap(\.undocumented).filter { $0.role == "type" }
+                .map(\.name)
+        ).filter { $0.count >= 3 && $0.allSatisfy { ($0.isLetter || $0.isNumber || $0 == "_") && $0.isASCII } }
+        guard !names.isEmpty else { return files }
+        var arguments = ["grep", "-I", "-o", "-w", "-F", "--no-color"]
+        for name in names.sorted() { arguments += ["-e", name] }
+        let question = GitAnswers.Question.usedElsewhere(digest: Fingerprint.of(arguments))
+        var usedElsewhere: Set<String>
+        if isClean, let remembered = answers[question] {
+            usedElsewhere = Set(remembered.split(separator: "\n").map(String.init))
+        } else {
+            let (output, completion) = try await git.capture(arguments + ["--"])
+            // 1 means nothing matched.
+            guard completion.status <= 1 else { return files }
+            let owners = Dictionary(
+                files.flatMap { file in file.undocumented.map { ($0.name, [file.path]) } }, uniquingKeysWith: +)
+            usedElsewhere = []
+            // `path:name` per match: a name some file other than its declaring ones holds is used elsewhere.
+            for line in String(decoding: output, as: UTF8.self).split(separator: "\n") {
+                guard let colon = line.lastIndex(of: ":") else { continue }
+                let name = String(line[line.index(after: colon)...])
+                if owners[name]?.contains(String(line[..<colon])) == false { usedElsewhere.insert(name) }
+            }
+            if isClean { answers[question] = usedElsewhere.sorted().joined(separator: "\n") }
+        }
+        return files.compactMap { file in
+            guard file.language == "Python" else { return file }
+            var file = file
+            let helpers = file.undocumented.filter {
+                $0.role == "type" && names.contains($0.name) && !usedElsewhere.contains($0.name)
+            }
+            guard !helpers.isEmpty else { return file }
+            let lines = Set(helpers.map(\.line))
+            file.undocumented.removeAll { lines.contains($0.line) }
+            file.undocumentedLines.removeAll { lines.contains($0) }
+            file.publicDeclarations -= helpers.count
+            return file.undocumented.isEmpty ? nil : file
+        }
+    }
+}
+
+extension RepositoryAnalyzer {
     /// At most this many files' fix commits are read back: those that can still become hotspots.
     static let fixCheckFiles = SignalRules.hotspotLimit + 2
 

@@ -201,6 +201,8 @@ public struct RepositoryAnalyzer: Sendable {
             report.untestedFiles = Self.withLogic(report.untestedFiles, root: repository.root)
             report.untestedFiles = Self.withoutTestsAddedAlongside(
                 report.untestedFiles, additions: aggregate.additions)
+            report.undocumentedFiles = try await Self.withoutModuleInternals(
+                report.undocumentedFiles, git: git, answers: &aggregate.answers, isClean: modified.isEmpty)
         }
         if repository.head != nil {
             report.brokenTests = try await Self.withMarkingMessages(

@@ -99,6 +99,38 @@ struct PrecisionTests {
         }
     }
 
+    @Test("an undocumented Python class no other file names is a helper of its module, not API")
+    func pythonModuleHelpers() async throws {
+        try await withRepository { repository in
+            try repository.write("\"\"\"Responses.\"\"\"\n", to: "pkg/__init__.py")
+            try repository.write(
+                """
+                class JSONResponse:
+                    pass
+
+
+                class GZipResponder:
+                    pass
+
+
+                def gzip(response):
+                    return GZipResponder()
+
+
+                def stream(response):
+                    return response
+                """, to: "pkg/responses.py")
+            try repository.write(
+                "from pkg.responses import JSONResponse, gzip\n\n\ndef test_json():\n    JSONResponse()\n",
+                to: "tests/test_responses.py")
+            try await repository.commit("Start", date: Day.at(1))
+            let files = try await analyze(repository.url).undocumentedFiles
+            // A function stays: modules are called through (`responses.stream`).
+            #expect(files.flatMap(\.undocumented).map(\.name) == ["JSONResponse", "gzip", "stream"])
+            #expect(files.first?.publicDeclarations == 3)
+        }
+    }
+
     @Test("a Rust crate built only for C callers ships no Rust API")
     func rustForC() async throws {
         try await withRepository { repository in
