@@ -20,6 +20,9 @@ struct GitAnswers: Codable, Sendable, Hashable {
         /// The names of undocumented Python declarations some other file uses, for one `git grep` identified by its
         /// arguments' digest (see `withoutModuleInternals`). Asked only of a working tree that equals its index.
         case usedElsewhere(digest: String)
+        /// Which of the names notes mention (identified by their digest) the working tree holds outside notes (see
+        /// `withVanishedNames`). Asked only of a working tree that equals its index.
+        case namesInTree(digest: String)
         /// Which of `names` a file other than `path` held at `commit` (see `withVanishedNames`).
         case namedCode(commit: String, path: String, names: String)
 
@@ -32,6 +35,7 @@ struct GitAnswers: Codable, Sendable, Hashable {
             case .conditionMet(let since, let condition): "condition-met \(since) \(condition)"
             case .namedCode(let commit, let path, let names): "named-code \(commit) \(path) \(names)"
             case .usedElsewhere(let digest): "used-elsewhere \(digest)"
+            case .namesInTree(let digest): "names-in-tree \(digest)"
             }
         }
     }

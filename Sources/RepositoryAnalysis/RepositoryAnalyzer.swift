@@ -210,7 +210,8 @@ public struct RepositoryAnalyzer: Sendable {
             report.brokenTests = try await Self.withLaterChanges(
                 report.brokenTests, git: git, answers: &aggregate.answers)
             report.markers = try await Self.withMetConditions(report.markers, git: git, answers: &aggregate.answers)
-            report.markers = try await Self.withVanishedNames(report.markers, git: git, answers: &aggregate.answers)
+            report.markers = try await Self.withVanishedNames(
+                report.markers, git: git, answers: &aggregate.answers, isClean: modified.isEmpty)
         }
         if let aggregateKey, cachedAggregate == nil || aggregate.answers.count > knownAnswers {
             // A cache that cannot be written costs speed, not correctness.
