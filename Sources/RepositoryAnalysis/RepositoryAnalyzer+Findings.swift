@@ -168,9 +168,12 @@ extension RepositoryAnalyzer {
 
     /// Which of `paths` the repository's ignore rules (`.gitignore`, `.git/info/exclude`) cover.
     static func ignoredPaths(_ paths: [String], git: GitProcess) async throws -> Set<String> {
-        guard !paths.isEmpty else { return [] }
+        // `check-ignore` takes no pathspec magic: one `:(glob)**/name` (a header anywhere) failed the whole run,
+        // so git's own broken references were never checked against its ignore rules.
+        let plain = paths.filter { !$0.hasPrefix(":(") }
+        guard !plain.isEmpty else { return [] }
         // Exit status 1 means none is ignored; anything else but 0 (no repository, say) leaves them all counted.
-        let (output, completion) = try await git.capture(["check-ignore", "--"] + paths.sorted())
+        let (output, completion) = try await git.capture(["check-ignore", "--"] + plain.sorted())
         guard completion.status == 0 else { return [] }
         return Set(String(decoding: output, as: UTF8.self).split(separator: "\n").map(String.init))
     }

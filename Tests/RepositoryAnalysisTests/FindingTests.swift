@@ -538,6 +538,12 @@ struct FindingTests {
             try await repository.commit("Unvendor urllib3", date: Day.at(5))
             let aliased = try await analyze(repository.url)
             #expect(aliased.brokenReferences.map(\.reference) == ["mypkg.legacy", "legacy.h"])
+
+            // A header the build now writes beside the code, which the ignore rules cover, is build output.
+            try repository.write("native/legacy.h\n", to: ".gitignore")
+            try await repository.commit("Generate legacy.h", date: Day.at(6))
+            let generated = try await analyze(repository.url)
+            #expect(generated.brokenReferences.map(\.reference) == ["mypkg.legacy"])
         }
     }
 
