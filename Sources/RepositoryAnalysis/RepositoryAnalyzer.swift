@@ -90,6 +90,11 @@ public struct RepositoryAnalyzer: Sendable {
             key: aggregateKey, cache: commitCache, reader: reader, head: repository.head,
             shallowKey: repository.shallowKey)
 
+        // Which files differ from the index is asked of git while the files are scanned: it costs a tenth of a
+        // second on git's own tree, a seventh of a warm run.
+        let statusTree = tree
+        let hasHead = repository.head != nil
+        async let modifiedEarly: Set<String> = hasHead ? statusTree.modifiedPaths() : []
         progress(AnalysisProgress(phase: "scanning files", completed: 0, total: included.count))
         var scanned = try await tree.scan(included) { done in
             progress(AnalysisProgress(phase: "scanning files", completed: done, total: included.count))
@@ -106,7 +111,7 @@ public struct RepositoryAnalyzer: Sendable {
 
         // Marker lines are dated by the history read when it reads their commits: it is told their words first.
         var dating: (ages: MarkerAges, requests: [MarkerAges.Request], words: [String: [Int: UInt64]])?
-        let modified = repository.head == nil ? [] : try await tree.modifiedPaths()
+        let modified = try await modifiedEarly
         if options.markerAges, repository.head != nil {
             // Known-broken tests and crash stubs are dated like markers: how long a problem has been admitted.
             let requests = scanned.compactMap { file -> MarkerAges.Request? in
