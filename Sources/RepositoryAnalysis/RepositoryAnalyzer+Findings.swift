@@ -353,11 +353,14 @@ extension RepositoryAnalyzer {
 
     /// Runs `wordGrep` at `revision` (the working tree without one), again without PCRE when git has none.
     /// Status 1 means nothing matched.
+    /// With `wholeLines`, each matching line is printed whole instead (`path:text`).
     static func captureWordGrep(
-        _ words: [String], lineNumbers: Bool = false, revision: String? = nil, git: GitProcess
+        _ words: [String], lineNumbers: Bool = false, wholeLines: Bool = false, revision: String? = nil,
+        git: GitProcess
     ) async throws -> (output: Data, completion: GitProcess.Completion) {
         func run(pcre: Bool) async throws -> (output: Data, completion: GitProcess.Completion) {
             var arguments = wordGrep(words, pcre: pcre)
+            if wholeLines { arguments.removeAll { $0 == "-o" } }
             if lineNumbers { arguments.insert("-n", at: 1) }
             return try await git.capture(arguments + (revision.map { [$0] } ?? []) + ["--"])
         }
@@ -743,22 +746,26 @@ extension RepositoryAnalyzer {
                 commit: markers[index].lastChanged?.hash ?? "", path: markers[index].path,
                 names: names.joined(separator: " "))
         }
-        let unanswered = questions.filter { answers[$0] == nil }
-        let found = try await concurrentMap(unanswered, limit: 2) { question -> String? in
+        let unanswered = zip(candidates.map { markers[$0.0].kind }, questions).filter { answers[$0.1] == nil }
+        let found = try await concurrentMap(unanswered, limit: 2) { kind, question -> String? in
             guard case .namedCode(let commit, let path, let names) = question else { return nil }
-            let (listed, completion) = try await captureWordGrep(
-                names.split(separator: " ").map(String.init), revision: commit, git: git)
+            let words = names.split(separator: " ").map(String.init)
+            let (listed, completion) = try await captureWordGrep(words, wholeLines: true, revision: commit, git: git)
             guard completion.status <= 1 else { return nil }
-            // `commit:path:name` per match: the names a file other than the note's held.
-            var held: Set<Substring> = []
+            // `commit:path:line` per matching line: the names a file other than the note's held in code. A line with
+            // the note's marker word is the note itself, under the name its file had then (a file renamed since).
+            var held: Set<String> = []
             for line in String(decoding: listed, as: UTF8.self).split(separator: "\n") {
                 let rest = line.dropFirst(commit.count + 1)
-                guard let colon = rest.lastIndex(of: ":"), rest[..<colon] != Substring(path) else { continue }
-                held.insert(rest[rest.index(after: colon)...])
+                guard let colon = rest.firstIndex(of: ":"), rest[..<colon] != Substring(path) else { continue }
+                let text = rest[rest.index(after: colon)...]
+                guard !text.contains(kind) else { continue }
+                let tokens = Set(text.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "_") }))
+                for word in words where tokens.contains(Substring(word)) { held.insert(word) }
             }
             return held.sorted().joined(separator: " ")
         }
-        for (question, answer) in zip(unanswered, found) {
+        for (question, answer) in zip(unanswered.map(\.1), found) {
             if let answer { answers[question] = answer }
         }
         var markers = markers

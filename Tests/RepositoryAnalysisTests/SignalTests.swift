@@ -293,6 +293,13 @@ struct SignalTests {
             #expect(notes.contains { $0.contains("parseHeaderLines") }, "\(notes)")
             let gone = report.markers.first { $0.text.contains("validateIndexTraversals") }
             #expect(gone?.vanishedNames == ["validateIndexTraversals"])
+            // Renaming the note's file leaves its note about a helper it asks for: the old file held the name in
+            // the note alone.
+            try await repository.run(["mv", "Tests/AppTests/SplitTests.swift", "Tests/AppTests/LazySplitTests.swift"])
+            try await repository.commit("Rename the split tests", date: Day.at(200))
+            let renamed = try await analyze(repository.url, AnalysisOptions(now: Day.at(900)))
+            let kept = renamed.signals.filter { $0.kind == .marker }.map(\.summary)
+            #expect(kept.contains { $0.contains("parseHeaderLines") }, "\(kept)")
         }
     }
 
