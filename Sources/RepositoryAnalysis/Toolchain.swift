@@ -88,7 +88,7 @@ public struct Toolchain: Codable, Sendable, Hashable {
         "cargo": ["Rust"],
         "go": ["Go"],
         "npm": ["JavaScript", "TypeScript", "Vue", "Svelte"],
-        "python": ["Python", "C", "C++", "Cython"],
+        "python": ["Python", "C", "C++"],
         "maven": ["Java", "Kotlin", "Scala", "Groovy"],
         "gradle": ["Java", "Kotlin", "Scala", "Groovy"],
     ]
