@@ -106,12 +106,24 @@ public enum MarkerNote: String, Sendable, Hashable {
         .contains(where: { lower.contains($0) }) {
             return .idea
         }
-        if word == "BUG" || (word != "TODO" && defectWords.contains { lower.contains($0) })
+        let asserted = assertedPart(of: lower)
+        if word == "BUG" || (word != "TODO" && defectWords.contains { asserted.contains($0) })
             || lower.contains("stopped working")
         {
             return .defect
         }
         return .task
+    }
+
+    /// The part of a lower-cased note that states something, without the condition it puts: "emit a diagnostic if
+    /// this fails" says what to add when something fails, not that anything does; "if the list is empty, this
+    /// crashes" still says the code crashes.
+    static func assertedPart(of lower: String) -> String {
+        for opener in ["if ", "when ", "in case ", "unless "] where lower.hasPrefix(opener) {
+            return lower.firstIndex(of: ",").map { String(lower[lower.index(after: $0)...]) } ?? ""
+        }
+        let clauses = [" if ", " when ", " in case ", " unless "].compactMap { lower.range(of: $0)?.lowerBound }
+        return clauses.min().map { String(lower[..<$0]) } ?? lower
     }
 
     /// Words that say nothing about what to change: "Come up with a cleaner solution", "this isn't quite right",
@@ -256,8 +268,8 @@ public enum MarkerNote: String, Sendable, Hashable {
 
     /// Whether `note` names a failure (`drops`, `never`, `crash`, …), whatever its marker word.
     public static func mentionsDefect(_ note: String) -> Bool {
-        let lower = note.lowercased()
-        return defectWords.contains { lower.contains($0) }
+        let asserted = assertedPart(of: note.lowercased())
+        return defectWords.contains { asserted.contains($0) }
     }
 
     /// Words of a note whose concern is a cost (speed, copies), the test suite's coverage or the wording of messages
@@ -288,6 +300,23 @@ public enum MarkerNote: String, Sendable, Hashable {
         return ["more tests", "tests needed", "test coverage", "more testing", "testing needed"].contains {
             lower.contains($0)
         }
+    }
+
+    /// Whether `note` asks how to test something ("How do we verify if an intermediate empty list is not shown?"):
+    /// in a test, such a question is about the test's method, not a doubt about the code under test.
+    public static func asksHowToTest(_ note: String) -> Bool {
+        let lower = note.lowercased()
+        guard lower.hasPrefix("how ") else { return false }
+        return ["verify", "test", "check", "assert", "detect"].contains { lower.contains($0) }
+    }
+
+    /// Whether `code`, the code right under a note, marks a test skipped, disabled or expected to fail
+    /// (`test('…', { skip: isWin }, …)`, `@pytest.mark.skip`, `t.Skip()`, `#[ignore]`): the note says what stops the
+    /// test, and the marker is evidence that it is still stopped.
+    public static func marksSkippedTest(_ code: String) -> Bool {
+        guard let first = code.split(separator: "\n").first?.lowercased() else { return false }
+        return ["skip", "xfail", "#[ignore", "@ignore", "@disabled", ".disabled", "xit(", "xdescribe(", "xtest("]
+            .contains { first.contains($0) }
     }
 
     /// Whether `note` names harm a user meets.

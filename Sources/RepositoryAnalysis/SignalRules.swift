@@ -243,6 +243,12 @@ struct SignalRules {
         }
         // A note copied into another file is as old as its first copy: copying it did not make it a new task.
         var oldest: [String: Int] = [:]
+        // The files each note's text is in: a note copied into several files is one task over all of them.
+        var files: [String: Set<String>] = [:]
+        for marker in report.markers {
+            let text = marker.text.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            files[text, default: []].insert(marker.path)
+        }
         for marker in report.markers {
             guard let age = marker.ageDays else { continue }
             let words = marker.text.lowercased().split(whereSeparator: \.isWhitespace)
@@ -365,6 +371,22 @@ struct SignalRules {
             if requirementMet != nil {
                 severity = max(severity, .medium)
                 metrics.append(Metric("runtime-requirement-met", 1))
+            }
+            // A task noted at one place, with nothing but its own words as evidence ("Fix the test spec-08-13",
+            // "We ought to handle 404 cases if debug is set", "Document, or make private"), restates what a reader
+            // of the file already sees: an issue adds nothing to it, and maintainers of unseen projects kept none
+            // of them as written. It stays in the backlog, below the notes something else bears out: a copy in
+            // another file, a later commit that names what it waits for, a manifest that ended its wait, or a
+            // skipped test right under it (pino's "make this test pass on Windows" over `{ skip: isWin }`).
+            if note == .task, met == nil, requirementMet == nil, (files[identity[2]]?.count ?? 1) < 2,
+                !group.contains(where: { $0.codeBelow.map(MarkerNote.marksSkippedTest) ?? false })
+            {
+                severity = .low
+            }
+            // A question in a test about how to test ("How do we verify if an intermediate empty list is not
+            // shown?") is about the test's method, not a doubt about the code it tests.
+            if note == .question, RepositoryReport.isTestPath(first.path), MarkerNote.asksHowToTest(first.text) {
+                severity = .low
             }
             let lines = group.map { "\($0.line)" }.joined(separator: ",")
             let ageText = age.map { ", unchanged for \($0) days" } ?? ""
@@ -1011,6 +1033,11 @@ struct SignalRules {
     /// One signal per module: users read a module's API as a whole, and one issue per file would flood the list.
     /// The share of a module's public declarations that must be documented for the rest to count as gaps.
     static let documentedShare = 0.5
+    /// The share a module documents for its gaps to be worth an issue: where nine in ten declarations have a comment,
+    /// the rest are exceptions to a convention the project keeps. Below it, the authors documented what they
+    /// thought needed it, and a list of the other names restates that choice: readers of logrus (74 % documented)
+    /// and starlette (88 %) found those lists weak.
+    static let conventionShare = 0.9
 
     private func undocumentedCode() -> [Signal] {
         var modules: [String: [RepositoryReport.UndocumentedFile]] = [:]
@@ -1037,7 +1064,9 @@ struct SignalRules {
             // A handful of doc comments is a small pull request, not an issue worth a maintainer's triage; and the
             // packages of a Go command (a root `main.go`: fzf) serve the program, not callers of an API.
             let command = first.language == "Go" && trackedPaths.contains("main.go") && trackedPaths.contains("go.mod")
-            let severity: Severity = symbols.count < Self.undocumentedIssue || command ? .low : .medium
+            let share = total > 0 ? Double(total - symbols.count) / Double(total) : 1
+            let severity: Severity =
+                symbols.count < Self.undocumentedIssue || command || share < Self.conventionShare ? .low : .medium
             return Signal(
                 kind: .undocumentedCode, severity: severity,
                 identity: ["module", first.language, first.module],

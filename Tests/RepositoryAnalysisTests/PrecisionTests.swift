@@ -382,6 +382,25 @@ struct PrecisionTests {
         }
     }
 
+    @Test("gaps in a module that documents nine in ten names are worth an issue; in one that documents fewer, low")
+    func documentationConvention() async throws {
+        for (documentedCount, expected) in [(110, Severity.medium), (30, .low)] {
+            try await withRepository { repository in
+                try repository.write("module github.com/acme/lib\n\ngo 1.22\n", to: "go.mod")
+                let exported = (0..<12).map { "func Exported\($0)() {}" }.joined(separator: "\n")
+                try repository.write("package lib\n\n" + exported + "\n", to: "lib.go")
+                let documented = (0..<documentedCount).map {
+                    "// Documented\($0) does one thing.\nfunc Documented\($0)() {}"
+                }
+                try repository.write("package lib\n\n" + documented.joined(separator: "\n") + "\n", to: "documented.go")
+                try await repository.commit("Start", date: Day.at(1))
+                let report = try await analyze(repository.url)
+                let signal = try #require(report.signals.first { $0.kind == .undocumentedCode })
+                #expect(signal.severity == expected, "\(documentedCount) of \(documentedCount + 12) documented")
+            }
+        }
+    }
+
     @Test("the packages of a Go command serve the program: their undocumented names are low; a library's are not")
     func goCommand() async throws {
         for command in [false, true] {
@@ -389,8 +408,8 @@ struct PrecisionTests {
                 try repository.write("module github.com/acme/finder\n\ngo 1.22\n", to: "go.mod")
                 let exported = (0..<12).map { "func Exported\($0)() {}" }.joined(separator: "\n")
                 try repository.write("package util\n\n" + exported + "\n", to: "src/util/util.go")
-                // The package documents most of its names: comments are its convention.
-                let documented = (0..<30).map { "// Documented\($0) does one thing.\nfunc Documented\($0)() {}" }
+                // The package documents nine in ten of its names: comments are its convention.
+                let documented = (0..<110).map { "// Documented\($0) does one thing.\nfunc Documented\($0)() {}" }
                 try repository.write(
                     "package util\n\n" + documented.joined(separator: "\n") + "\n", to: "src/util/documented.go")
                 if command {

@@ -262,13 +262,55 @@ struct SignalTests {
                 }, uniquingKeysWith: { first, _ in first })
             #expect(severity["the retry loop never gives up on a dead host"] == .high)
             #expect(severity["make the export work on CI (stopped working at some point)"] == .high)
-            #expect(severity["allow --compress together with --chunked uploads"] == .medium)
+            // A task at one place, with nothing but its words as evidence, restates the code: low.
+            #expect(severity["allow --compress together with --chunked uploads"] == .low)
             #expect(severity["Come up with a cleaner solution."] == .low)
-            #expect(severity["Refactor into a utility function that returns the formatted message"] == .medium)
+            #expect(severity["Refactor into a utility function that returns the formatted message"] == .low)
             #expect(severity["We should try every prefix of input.json, but that makes this test very slow"] == .low)
             #expect(
                 severity.count == 6,
                 "explanations, invariants and waits on another release or a language feature leave: \(severity)")
+        }
+    }
+
+    @Test("a task at one place ranks low; a copy, a skipped test under it or a defect it names keep it up")
+    func restatedTasks() async throws {
+        try await withRepository { repository in
+            try repository.write(
+                """
+                // FIXME: emit a diagnostic if this fails.
+                int day(void);
+                // TODO: support tabs in indentation of nested blocks
+                int lex(void);
+                // FIXME: the retry loop never gives up on a dead host
+                int retry(void);
+                """, to: "src/a.c")
+            try repository.write("// TODO: support tabs in indentation of nested blocks\nint lex2(void);\n", to: "src/b.c")
+            try repository.write(
+                """
+                // TODO make this test pass on Windows
+                test('transport with package', { skip: isWin }, async (t) => {
+                })
+                // TODO: make the cache test pass under the new loader
+                test('cache', async (t) => {
+                })
+                // TODO: How do we verify if an intermediate empty list is not shown?
+                test('reload', async (t) => {
+                })
+                """, to: "test/transport.test.js")
+            try await repository.commit("Start", date: Day.at(1))
+            let report = try await analyze(repository.url, AnalysisOptions(now: Day.at(800)))
+            let severity = Dictionary(
+                report.signals.filter { $0.kind == .marker }.map {
+                    ($0.summary.split(separator: ": ", maxSplits: 1).last.map(String.init) ?? "", $0.severity)
+                }, uniquingKeysWith: { first, _ in first })
+            // "if this fails" is the condition of what to add, not a failure.
+            #expect(severity["emit a diagnostic if this fails."] == .low)
+            #expect(severity["the retry loop never gives up on a dead host"] == .high)
+            #expect(severity["support tabs in indentation of nested blocks"] == .medium, "copied into two files")
+            #expect(severity["make this test pass on Windows"] == .medium, "over the skip it explains")
+            #expect(severity["make the cache test pass under the new loader"] == .low)
+            #expect(severity["How do we verify if an intermediate empty list is not shown?"] == .low)
         }
     }
 

@@ -97,7 +97,9 @@ struct APITests {
         try repository.write(
             "// TODO: handle empty input files in the reader\nint main(void) { return 0; }\n", to: "src/main.c")
         try await repository.commit("Start", date: Date(timeIntervalSince1970: 1_600_000_000))
-        let server = try TestServer(roots: [repository.container.path])
+        // The note is a task with no evidence beyond its words, which ranks low.
+        let server = try TestServer(
+            roots: [repository.container.path], configuration: "issue_generation:\n  min_severity: low\n")
         defer { server.remove() }
         try await server.test { client in
             let admin = try await Browser.signedIn(client)

@@ -44,8 +44,8 @@ struct TestServer {
         try self.init(roots: roots, configuration: Self.configuration(filingOn: github))
     }
 
-    /// The configuration of runs that file on `github` without pauses and without an embedding model, with their
-    /// history (and the team's records) in the PostgreSQL database `databaseURL` when given.
+    /// The configuration of runs that file on `github` without pauses and without an embedding model, suggesting the
+    /// low findings too (the tests' notes are tasks with no evidence beyond their words), with their history (and the team's records) in the PostgreSQL database `databaseURL` when given.
     static func configuration(filingOn github: GitHubTestServer, databaseURL: String? = nil) -> String {
         let database = databaseURL.map { "database:\n  url: \($0)\n" } ?? ""
         return database + """
@@ -55,6 +55,8 @@ struct TestServer {
               pause_seconds: 0
             llm:
               embedding_model: none
+            issue_generation:
+              min_severity: low
             """
     }
 

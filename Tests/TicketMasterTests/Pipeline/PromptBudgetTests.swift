@@ -140,7 +140,9 @@ struct EmbeddingDeduplicationTests {
             prompts: try PromptLibrary(overrides: nil, provider: "memory"), maxTokens: 400, temperature: 0,
             allowedLabels: [])
         writer.embedder = embedder
-        return try await PipelineFixture.suggest(writer: writer, existing: existing) {
+        // With CI in place, the one suggestion is the parser's note.
+        let files = PipelineFixture.parser.merging([".github/workflows/ci.yml": "on: push\n"]) { $1 }
+        return try await PipelineFixture.suggest(files: files, writer: writer, existing: existing) {
             $0.issueGeneration.types = [IssueTypePreference(type: .maintenance, priority: .high)]
             $0.issueGeneration.maxIssues = 1
         }

@@ -28,6 +28,8 @@ struct RunServiceTests {
         defer { repository.remove() }
         try repository.write("func parse() {\n    // FIXME: handle malformed input\n}\n", to: "Sources/Parser.swift")
         try repository.write("func lex() {\n    // TODO: support tabs in indentation\n}\n", to: "Sources/Lexer.swift")
+        // With CI in place, the three suggestions are the two notes and the README.
+        try repository.write("on: push\njobs: {}\n", to: ".github/workflows/ci.yml")
         try await repository.commit("Add the parser", date: Date(timeIntervalSince1970: 1_600_000_000))
 
         let home = FileManager.default.temporaryDirectory.appendingPathComponent("run-service-\(UUID().uuidString)")
@@ -42,6 +44,8 @@ struct RunServiceTests {
                 ("github.api_url", "--api-url", server.url.absoluteString),
                 ("history.path", "--history", home.appendingPathComponent("history.sqlite").path),
                 ("publishing.pause_seconds", "--pause", "0"), ("issue_generation.max_issues", "--max-issues", "3"),
+                // The notes are tasks with no evidence beyond their words, which rank low.
+                ("issue_generation.min_severity", "--min-severity", "low"),
             ])
         // The model breaks the schema twice (the draft and its repair), then is down: the plain writer takes over.
         let model = InMemoryLanguageModel([
@@ -71,21 +75,21 @@ struct RunServiceTests {
         let call = RunEvent.modelCall(
             stage: "draft", model: "memory/scripted", promptTokens: 10, completionTokens: 5, cost: nil)
         let expected: [RunEvent] = [
-            .analyzed(findings: 4, commit: result.suggestions.commit),
+            .analyzed(findings: 3, commit: result.suggestions.commit),
             .runStarted(runId: result.runId),
             .writing(completed: 0, total: 3),
             call, call,
             .plainWriterUsed(
-                title: parser,
+                title: readme,
                 reason: "the model failed (memory: scripted at memory:// did not return valid Content JSON after one "
                     + "repair attempt (the reply is not valid JSON); raise max_tokens or choose a stronger model); "
                     + "plain writer used"),
-            .draftWritten(title: parser, writer: "plain writer", score: nil),
-            .writing(completed: 1, total: 3),
-            .plainWriterUsed(title: readme, reason: "the model failed (the model server is down); plain writer used"),
             .draftWritten(title: readme, writer: "plain writer", score: nil),
-            .writing(completed: 2, total: 3),
+            .writing(completed: 1, total: 3),
+            .plainWriterUsed(title: lexer, reason: "the model failed (the model server is down); plain writer used"),
             .draftWritten(title: lexer, writer: "plain writer", score: nil),
+            .writing(completed: 2, total: 3),
+            .draftWritten(title: parser, writer: "plain writer", score: nil),
             .writing(completed: 3, total: 3),
             .duplicateSetAside(
                 title: readme, duplicateOf: "#1 (https://github.com/acme/api/issues/1)",
@@ -94,13 +98,13 @@ struct RunServiceTests {
             .rateLimitWait(
                 until: Date(timeIntervalSince1970: 1_800_000_007),
                 reason: "secondary rate limit (retry-after) (HTTP 429)"),
-            .issueFiled(title: parser, number: 2, url: "https://github.com/acme/api/issues/2"),
-            .issueFiled(title: lexer, number: 3, url: "https://github.com/acme/api/issues/3"),
+            .issueFiled(title: lexer, number: 2, url: "https://github.com/acme/api/issues/2"),
+            .issueFiled(title: parser, number: 3, url: "https://github.com/acme/api/issues/3"),
             .finished(outcome: .succeeded, message: nil),
         ]
         #expect(events == expected, "\(events.map { "\($0)" }.joined(separator: "\n"))")
         #expect(clock.sleeps == [.seconds(7)])
-        #expect(report.filed.map(\.title) == [parser, lexer])
+        #expect(report.filed.map(\.title) == [lexer, parser])
         // The run is finished once, with the outcome of filing, and the events are plain JSON for the web service.
         let detail = try await environment.openHistory().run(result.runId)
         #expect(detail.run.outcome == .succeeded)
