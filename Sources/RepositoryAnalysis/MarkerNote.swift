@@ -75,7 +75,7 @@ public enum MarkerNote: String, Sendable, Hashable {
         let firstWord = words.first ?? ""
         // "Can we drop this" asks; "Can be removed" states: an auxiliary opens a question only before its subject.
         let asks =
-            ["why", "what", "how", "maybe"].contains(firstWord)
+            ["why", "what", "how"].contains(firstWord)
             || ["should", "is", "are", "can", "could", "does", "do"].contains(firstWord)
                 && !["be", "not", "no", "now", "only", "also"].contains(words.dropFirst().first ?? "be")
         // A question mark ends a question; one in code ("line anchors like `(?m:^)`") asks nothing.
@@ -99,11 +99,12 @@ public enum MarkerNote: String, Sendable, Hashable {
         ].contains(where: { lower.contains($0) }) {
             return .upstream
         }
+        // "maybe drop `where character.isASCII` clause" hedges a change nobody decided on.
         if [
             "in the future", "we might", "we could", "could consider", "consider ", "ideally", "would be nice",
             "it'd be nice",
         ]
-        .contains(where: { lower.contains($0) }) {
+        .contains(where: { lower.contains($0) }) || firstWord == "maybe" {
             return .idea
         }
         let asserted = assertedPart(of: lower)
@@ -119,8 +120,9 @@ public enum MarkerNote: String, Sendable, Hashable {
     /// this fails" says what to add when something fails, not that anything does; "if the list is empty, this
     /// crashes" still says the code crashes.
     static func assertedPart(of lower: String) -> String {
+        // Without a comma, where the condition ends is not known: the whole note stands.
         for opener in ["if ", "when ", "in case ", "unless "] where lower.hasPrefix(opener) {
-            return lower.firstIndex(of: ",").map { String(lower[lower.index(after: $0)...]) } ?? ""
+            return lower.firstIndex(of: ",").map { String(lower[lower.index(after: $0)...]) } ?? lower
         }
         let clauses = [" if ", " when ", " in case ", " unless "].compactMap { lower.range(of: $0)?.lowerBound }
         return clauses.min().map { String(lower[..<$0]) } ?? lower

@@ -32,6 +32,13 @@ struct MarkerNoteTests {
         #expect(MarkerNote.kind(of: "Make this work on CI (stopped working at some point)", word: "TODO") == .defect)
         #expect(MarkerNote.kind(of: "add a --json flag", word: "TODO") == .task)
         #expect(MarkerNote.kind(of: "It'd be nice to have an option to search the path", word: "FIXME") == .idea)
+        // A hedged change is an idea, not a question the code must answer.
+        #expect(MarkerNote.kind(of: "maybe drop `where character.isASCII` clause", word: "TODO") == .idea)
+        // A failure in a condition is what to handle, not a defect; a condition opening the note without a comma
+        // leaves the whole note standing.
+        #expect(MarkerNote.kind(of: "emit a diagnostic if this fails.", word: "FIXME") == .task)
+        #expect(MarkerNote.kind(of: "if the list is empty, this crashes", word: "FIXME") == .defect)
+        #expect(MarkerNote.kind(of: "crash if the list is empty", word: "FIXME") == .defect)
         #expect(MarkerNote.isCleanupWish("Refactor into a utility function that returns a jv"))
         #expect(!MarkerNote.isCleanupWish("Reject a negative --timeout"))
         #expect(MarkerNote.recordsTradeOff("We should try every prefix of input0.json, but that makes this test slow"))
