@@ -285,7 +285,8 @@ struct SignalTests {
                 // FIXME: the retry loop never gives up on a dead host
                 int retry(void);
                 """, to: "src/a.c")
-            try repository.write("// TODO: support tabs in indentation of nested blocks\nint lex2(void);\n", to: "src/b.c")
+            try repository.write(
+                "// TODO: support tabs in indentation of nested blocks\nint lex2(void);\n", to: "src/b.c")
             try repository.write(
                 """
                 // TODO make this test pass on Windows
