@@ -246,12 +246,9 @@ struct SignalRules {
         // The files each note's text is in: a note copied into several files is one task over all of them.
         var files: [String: Set<String>] = [:]
         for marker in report.markers {
-            let text = marker.text.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ")
-            files[text, default: []].insert(marker.path)
-        }
-        for marker in report.markers {
-            guard let age = marker.ageDays else { continue }
             let words = marker.text.lowercased().split(whereSeparator: \.isWhitespace)
+            files[words.joined(separator: " "), default: []].insert(marker.path)
+            guard let age = marker.ageDays else { continue }
             // A word or two ("fix", "remove this") says nothing about where it came from.
             guard words.count >= 4 else { continue }
             let text = words.joined(separator: " ")
@@ -1051,9 +1048,8 @@ struct SignalRules {
             // Documenting in code must be the project's own convention: a module whose API is almost all
             // undocumented documents it elsewhere (a manual, a website), and asking for comments misreads it.
             let total = report.moduleDeclarations?[first.language + ":" + first.module] ?? 0
-            if total > 0, Double(total - symbols.count) / Double(total) < Self.documentedShare {
-                return nil
-            }
+            let share = total > 0 ? Double(total - symbols.count) / Double(total) : 1
+            if share < Self.documentedShare { return nil }
             let order = ["type": 0, "function": 1, "member": 2]
             let cited = symbols.sorted {
                 (order[$0.1.role] ?? 3, $0.0, $0.1.line) < (order[$1.1.role] ?? 3, $1.0, $1.1.line)
@@ -1064,7 +1060,6 @@ struct SignalRules {
             // A handful of doc comments is a small pull request, not an issue worth a maintainer's triage; and the
             // packages of a Go command (a root `main.go`: fzf) serve the program, not callers of an API.
             let command = first.language == "Go" && trackedPaths.contains("main.go") && trackedPaths.contains("go.mod")
-            let share = total > 0 ? Double(total - symbols.count) / Double(total) : 1
             let severity: Severity =
                 symbols.count < Self.undocumentedIssue || command || share < Self.conventionShare ? .low : .medium
             return Signal(
