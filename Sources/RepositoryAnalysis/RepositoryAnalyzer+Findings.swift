@@ -546,6 +546,53 @@ extension RepositoryAnalyzer {
         return shared >= 2 && shared * 2 >= fixWords.count
     }
 
+    /// The most commits a merge may bring in for them to count as one pull request or topic branch: a merge of a
+    /// long-lived branch (`Merge branch 'maint'`) is many changes, and a test among them says nothing of one fix.
+    static let mergedTogetherLimit = 30
+
+    /// The commits of `HEAD`'s first-parent line: the main line, where merges bring pull requests in.
+    struct Mainline: Sendable {
+        /// Newest first.
+        var commits: [String]
+        var members: Set<String>
+    }
+
+    /// `HEAD`'s first-parent line; nil when git cannot list it.
+    static func mainline(git: GitProcess) async throws -> Mainline? {
+        let (output, listed) = try await git.capture(["rev-list", "--first-parent", "HEAD"])
+        guard listed.status == 0 else { return nil }
+        let commits = String(decoding: output, as: UTF8.self).split(separator: "\n").map(String.init)
+        return Mainline(commits: commits, members: Set(commits))
+    }
+
+    /// Whether the merge that brought `hash` into the main line brought a test change with it: another commit of
+    /// the same pull request, by any author and at any time before the merge (fatih/color's nil-`Stdout` fix,
+    /// whose tests another author added in the same pull request; urfave/cli's fix, whose "Add unit test" came two
+    /// months later in the same pull request). The merge is the oldest main-line commit that descends from the fix;
+    /// it counts when it brought at most `mergedTogetherLimit` commits. Two short `git` runs.
+    static func isTestedInItsMerge(_ hash: String, mainline: Mainline, git: GitProcess) async throws -> Bool {
+        // A fix committed on the main line itself came in no pull request's merge.
+        guard !mainline.members.contains(hash) else { return false }
+        let (output, listed) = try await git.capture(["rev-list", "--ancestry-path", "\(hash)..HEAD"])
+        guard listed.status == 0 else { return false }
+        let descendants = Set(String(decoding: output, as: UTF8.self).split(separator: "\n").map(String.init))
+        guard let merge = mainline.commits.last(where: descendants.contains) else { return false }
+        let (log, shown) = try await git.capture([
+            "log", "--no-merges", "--format=%x00", "--name-only", "\(merge)^1..\(merge)",
+        ])
+        guard shown.status == 0 else { return false }
+        var commits = 0
+        var testChanged = false
+        for line in String(decoding: log, as: UTF8.self).split(separator: "\n") {
+            if line.hasPrefix("\u{0}") {
+                commits += 1
+            } else if HistoryAggregate.isTestPath(String(line)) {
+                testChanged = true
+            }
+        }
+        return testChanged && commits <= mergedTogetherLimit
+    }
+
     /// How long after a commit was written it may have been committed (a pull request rebased or merged late):
     /// the committer-date range `git log` is asked for, before author dates narrow it.
     static let commitLag: TimeInterval = 120 * 86_400
@@ -553,8 +600,9 @@ extension RepositoryAnalyzer {
     /// `files` with fix commits taken out of their untested fixes when the fix was tested after all or cannot be:
     /// its subject says no test run can show the bug (`isHardToTest`), its message says the bug is unreachable,
     /// fuzzer-found or in help text, or its author changed a test file
-    /// within seven days of it, by author dates (the same pull request, squashed or not). Only files that could become hotspots
-    /// are checked, each fix with two short `git` runs.
+    /// within seven days of it, by author dates (the same pull request, squashed or not), or the merge that brought
+    /// it in brought a test change too (`isTestedInItsMerge`). Only files that could become hotspots are checked,
+    /// each fix with a few short `git` runs.
     static func withoutTestedFixes(
         _ files: [HistoryAggregate.DefectHistory], git: GitProcess
     ) async throws -> [HistoryAggregate.DefectHistory] {
@@ -562,8 +610,11 @@ extension RepositoryAnalyzer {
         let candidates = Array(hotspotCandidates(files))
         // Every candidate's fixes at once, two at a time: each check is two short `git` runs.
         let commits = candidates.flatMap { index in files[index].evidence.map { (index, $0) } }
+        let mainline = commits.isEmpty ? nil : try await mainline(git: git)
         let verdicts = try await concurrentMap(commits, limit: 2) { index, commit in
-            try await isTestedOrUntestable(commit, git: git)
+            if try await isTestedOrUntestable(commit, git: git) { return true }
+            guard let mainline else { return false }
+            return try await isTestedInItsMerge(commit.hash, mainline: mainline, git: git)
         }
         for index in candidates { files[index].evidence = [] }
         for ((index, commit), isTested) in zip(commits, verdicts) {

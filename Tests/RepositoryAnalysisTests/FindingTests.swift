@@ -116,6 +116,51 @@ struct FindingTests {
         }
     }
 
+    @Test("a fix whose pull request brought a test, by anyone and months later, is tested; a branch of many is not")
+    func fixTestedInItsMerge() async throws {
+        try await withRepository { repository in
+            let ada = TemporaryGitRepository.Author(name: "Ada", email: "ada@example.com")
+            let bob = TemporaryGitRepository.Author(name: "Bob", email: "bob@example.com")
+            try repository.write("let start = 0\n", to: "Sources/App/Start.swift")
+            try await repository.commit("Start", date: Day.at(-600))
+            for (index, subject) in ["Fix crash on empty input", "Fix escaped quotes", "Fix overflow in columns"]
+                .enumerated()
+            {
+                try repository.write("let parse = \(index)\n", to: "Sources/App/Parser.swift")
+                try await repository.commit(subject, date: Day.at(Double(index * 10)), author: bob)
+            }
+            // Bob's fix in a pull request; Ada adds its test two months later in the same one, and it is merged.
+            try await repository.run(["checkout", "-q", "-b", "fix-nil-output"])
+            try repository.write("let parse = 7\n", to: "Sources/App/Parser.swift")
+            try await repository.commit("Fix the panic on a nil output", date: Day.at(40), author: bob)
+            try repository.write("func testNilOutput() {}\n", to: "Tests/AppTests/OutputTests.swift")
+            try await repository.commit("Cover nil outputs", date: Day.at(100), author: ada)
+            try await repository.run(["checkout", "-q", "main"])
+            try await repository.merge("fix-nil-output", date: Day.at(101))
+            // A long-lived branch of 31 commits, one of them a test: that test says nothing of its fix.
+            try await repository.run(["checkout", "-q", "-b", "maint"])
+            try repository.write("let parse = 8\n", to: "Sources/App/Parser.swift")
+            try await repository.commit("Fix the width of wide characters", date: Day.at(110), author: bob)
+            for index in 0..<29 {
+                try repository.write("let other = \(index)\n", to: "Sources/App/Other.swift")
+                try await repository.commit("Tune the other part \(index)", date: Day.at(Double(111 + index)))
+            }
+            try repository.write("func testOther() {}\n", to: "Tests/AppTests/OtherTests.swift")
+            try await repository.commit("Cover the other part", date: Day.at(150), author: ada)
+            try await repository.run(["checkout", "-q", "main"])
+            try await repository.merge("maint", date: Day.at(151))
+            let report = try await analyze(repository.url)
+            let parser = try #require(
+                report.signals.first {
+                    $0.kind == .defectHotspot && $0.evidence.locations.first?.path == "Sources/App/Parser.swift"
+                })
+            let subjects = parser.evidence.commits.map(\.subject)
+            #expect(!subjects.contains("Fix the panic on a nil output"), "\(subjects)")
+            #expect(subjects.contains("Fix the width of wide characters"), "\(subjects)")
+            #expect(metrics(parser)["untested-fixes"] == 4, "\(subjects)")
+        }
+    }
+
     @Test("only files whose fixes were read back can be hotspots of untested fixes, however long they are")
     func uncheckedFixesAreNotReported() async throws {
         try await withRepository { repository in
