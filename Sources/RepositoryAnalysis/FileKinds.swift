@@ -82,6 +82,21 @@ enum FileKinds {
     }
 
     /// The language of a file, from its name or extension; `Other` when unknown.
+    /// Whether `path` tells a build tool how to build the project (`CMakeLists.txt`, a `Makefile`, `meson.build`,
+    /// Gradle, Bazel and SCons files, a `Dockerfile`): its fixes are checked by building, not by a test a
+    /// maintainer could add.
+    static func isBuildScript(_ path: String) -> Bool {
+        if ["CMake", "Makefile", "Dockerfile"].contains(language(of: path)) { return true }
+        let name = Self.name(of: path).lowercased()
+        return buildScriptNames.contains(name) || name.hasSuffix(".gradle") || name.hasSuffix(".gradle.kts")
+            || name.hasSuffix(".bzl")
+    }
+
+    private static let buildScriptNames: Set<String> = [
+        "meson.build", "meson_options.txt", "configure.ac", "configure.in", "build", "build.bazel", "workspace",
+        "sconstruct", "sconscript",
+    ]
+
     static func language(of path: String) -> String {
         let name = name(of: path).lowercased()
         if let language = languagesByName[name] { return language }

@@ -290,7 +290,7 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
     /// The revision of the rules below (what is a fix, a test, noise) and of those applied to the aggregate before
     /// it is kept (`RepositoryAnalyzer.withoutTestedFixes`, `isHardToTest`): part of the cached aggregate's key, so
     /// a build whose rules differ never reads an aggregate an earlier build computed. Raise it with every change.
-    static let rulesRevision = 15
+    static let rulesRevision = 16
 
     /// Half-life, in days, of a fix commit's weight in a defect hotspot's score.
     static let fixHalfLifeDays = 180.0
@@ -863,7 +863,7 @@ extension HistoryAggregate {
             let tracked = table.entries[0..<Int(trackedCount)]
             let defectFiles = tracked.filter {
                 $0.fixCommits >= HistoryAggregate.minimumFixCommits && !$0.ignored && !$0.documentation
-                    && !$0.generated && !$0.auxiliary
+                    && !$0.generated && !$0.auxiliary && !FileKinds.isBuildScript($0.path)
             }
             .sorted { ($0.fixScore, $1.path) > ($1.fixScore, $0.path) }
             .prefix(20)

@@ -161,6 +161,26 @@ struct FindingTests {
         }
     }
 
+    @Test("a build script's fixes are checked by building: CMakeLists.txt is no hotspot, its C file is")
+    func buildScriptsAreNoHotspots() async throws {
+        try await withRepository { repository in
+            try repository.write("int main(void) { return 0; }\n", to: "src/main.c")
+            try await repository.commit("Start", date: Day.at(-600))
+            for (index, subject) in [
+                "Fix crash on empty input", "Fix escaped quotes", "Fix overflow in column numbers",
+                "Fix the lookup of nested keys", "Fix the order of merged lists",
+            ].enumerated() {
+                try repository.write("project(a VERSION 1.\(index))\n", to: "CMakeLists.txt")
+                try repository.write("int main(void) { return \(index); }\n", to: "src/main.c")
+                try await repository.commit(subject, date: Day.at(Double(index * 10)))
+            }
+            let report = try await analyze(repository.url)
+            let hotspots = report.signals.filter { $0.kind == .defectHotspot }.compactMap(
+                \.evidence.locations.first?.path)
+            #expect(hotspots == ["src/main.c"])
+        }
+    }
+
     @Test("only files whose fixes were read back can be hotspots of untested fixes, however long they are")
     func uncheckedFixesAreNotReported() async throws {
         try await withRepository { repository in
