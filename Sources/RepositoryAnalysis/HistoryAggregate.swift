@@ -290,7 +290,7 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
     /// The revision of the rules below (what is a fix, a test, noise) and of those applied to the aggregate before
     /// it is kept (`RepositoryAnalyzer.withoutTestedFixes`, `isHardToTest`): part of the cached aggregate's key, so
     /// a build whose rules differ never reads an aggregate an earlier build computed. Raise it with every change.
-    static let rulesRevision = 16
+    static let rulesRevision = 17
 
     /// Half-life, in days, of a fix commit's weight in a defect hotspot's score.
     static let fixHalfLifeDays = 180.0
@@ -475,7 +475,15 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
         return year * 100 + month
     }
 
-    /// Authors are told apart by email, ignoring case; by name when there is no email.
+    /// A name of two words or more, lower-cased, by which two addresses are one person; nil for a single word
+    /// (`root`, `dependabot[bot]`, a login), which many people may share.
+    static func fullName(_ name: String) -> String? {
+        let words = name.lowercased().split(whereSeparator: \.isWhitespace)
+        return words.count >= 2 ? words.joined(separator: " ") : nil
+    }
+
+    /// Authors are told apart by email, ignoring case; by name when there is no email. An address first seen under
+    /// a full name another address already had is that author's (`fullName`).
     private static func authorKey(_ record: CommitRecord) -> String {
         record.authorEmail.isEmpty ? "name:" + record.authorName : record.authorEmail.lowercased()
     }
@@ -522,6 +530,9 @@ extension HistoryAggregate {
         private var authorIDs: [String: Int32] = [:]
         // Most commits repeat an email exactly; looking that up first saves lower-casing it every time.
         private var authorsByRawEmail: [String: Int32] = [:]
+        // Authors by full name (two words or more, lower-cased): one person who wrote from several addresses
+        // (fmt's lead, from a personal and two employers' addresses) is one author, not three each owning a part.
+        private var authorsByName: [String: Int32] = [:]
         private var authorStats: [RepositoryReport.AuthorStatistics] = []
         private var repositoryAuthors: [Int32: Int32] = [:]
 
@@ -582,10 +593,15 @@ extension HistoryAggregate {
             } else if let id = authorIDs[HistoryAggregate.authorKey(record)] {
                 author = id
                 authorsByRawEmail[record.authorEmail] = id
+            } else if let name = HistoryAggregate.fullName(record.authorName), let id = authorsByName[name] {
+                author = id
+                authorIDs[HistoryAggregate.authorKey(record)] = id
+                if !record.authorEmail.isEmpty { authorsByRawEmail[record.authorEmail] = id }
             } else {
                 let authorKey = HistoryAggregate.authorKey(record)
                 author = Int32(authorStats.count)
                 authorIDs[authorKey] = author
+                if let name = HistoryAggregate.fullName(record.authorName) { authorsByName[name] = author }
                 if !record.authorEmail.isEmpty { authorsByRawEmail[record.authorEmail] = author }
                 let date = Date(timeIntervalSince1970: TimeInterval(record.authorTime))
                 authorStats.append(

@@ -161,6 +161,29 @@ struct FindingTests {
         }
     }
 
+    @Test("one full name from several addresses is one author; a one-word name is not matched by name")
+    func authorsAcrossAddresses() async throws {
+        try await withRepository { repository in
+            let addresses = ["victor@home.example", "viz@work.example", "viz@next.example"]
+            for (index, email) in addresses.enumerated() {
+                try repository.write("let a = \(index)\n", to: "src/a.swift")
+                try await repository.commit(
+                    "Change \(index)", date: Day.at(Double(index)),
+                    author: .init(name: "Victor Zverovich", email: email))
+            }
+            for (index, email) in ["one@example.com", "two@example.com"].enumerated() {
+                try repository.write("let b = \(index)\n", to: "src/b.swift")
+                try await repository.commit(
+                    "Tune \(index)", date: Day.at(Double(10 + index)), author: .init(name: "root", email: email))
+            }
+            let report = try await analyze(repository.url)
+            let victor = report.authors.filter { $0.name == "Victor Zverovich" }
+            #expect(victor.count == 1)
+            #expect(victor.first?.commits == 3)
+            #expect(report.authors.filter { $0.name == "root" }.count == 2)
+        }
+    }
+
     @Test("a build script's fixes are checked by building: CMakeLists.txt is no hotspot, its C file is")
     func buildScriptsAreNoHotspots() async throws {
         try await withRepository { repository in
