@@ -284,8 +284,10 @@ struct SignalRules {
             // So does one about a cost, the tests' coverage or a message's wording: below a wrong result.
             if MarkerNote.isMinorConcern(first.text) { severity = severity == .high ? .medium : .low }
             // And one in CI configuration: it concerns the project's own checks, never what its users run.
+            // Only a failure it names is worth an issue of its own: pyyaml's "ick, maybe deconstruct the matrix a
+            // bit" over a working build matrix is its author's taste.
             let inContinuousIntegration = ProjectChecks.isContinuousIntegration(first.path)
-            if inContinuousIntegration { severity = severity == .high ? .medium : .low }
+            if inContinuousIntegration { severity = note == .defect && severity == .high ? .medium : .low }
             // A marker with no text, a word or two, a note that trails off, or one that names nothing ("Come up with
             // a cleaner solution", "this isn't quite right") says too little to act on.
             let trailing = first.text.hasSuffix("...") || first.text.hasSuffix("…") || first.text.hasSuffix(":")

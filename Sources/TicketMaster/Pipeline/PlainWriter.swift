@@ -525,6 +525,24 @@ struct Wording {
                     "`\(shownName)` in `\(path)` is \(marking)\(since) with the reason \(quoted).\(marked)"
                     + explanation
                 switch SkipReason(reason) {
+                case .question:
+                    let asked = PlainWriter.inert(reason).replacingOccurrences(
+                        of: #"^(TODO|FIXME|XXX)\s*:?\s*"#, with: "", options: [.regularExpression, .caseInsensitive])
+                    let line = lead.evidence.locations.first?.startLine.map { " line \($0)" } ?? ""
+                    title = "Answer the skipped test's question in \(file): \(asked)"
+                    if title.count > 80 { title = "Answer the question that skips a test in \(file)\(line)" }
+                    context =
+                        "A test in `\(path)`\(line) is \(marking)\(since) with a question for a reason: \(quoted)."
+                        + marked + explanation
+                    proposal =
+                        "Answer the question against the code as it is now. If the behaviour is still supported, "
+                        + "remove the marker and make the test pass" + (test.map { " (\($0))" } ?? "")
+                        + "; if it is not, or a later change decided otherwise, delete the test and say so in the "
+                        + "commit message."
+                    criteria = [
+                        "The marker at `\(path)`\(line) is gone: the test runs and passes, or it is deleted with the "
+                            + "answer in the commit message"
+                    ]
                 case .unimplemented where metric("later-changes") > 0 && lead.evidence.commits.count > 1:
                     // A later change touched the test's file and the code, and names what the test is about: the
                     // behaviour may be there now, and the skip hides it.
@@ -752,11 +770,15 @@ struct Wording {
     /// What a skip reason says is missing: the behaviour itself, an environment the test needs, or a test that
     /// passes only sometimes.
     enum SkipReason {
-        case unimplemented, environment, flaky, other
+        case question, unimplemented, environment, flaky, other
 
         init(_ reason: String) {
             let lower = reason.lowercased()
-            if ["unimplemented", "not implemented", "not yet implemented", "not supported yet", "todo"]
+            // "TODO: is '--generate-shell-completion' (flag) still supported?": the skip asks whether the behaviour
+            // is still wanted, which nobody answered; implementing it may undo a decision made since.
+            if lower.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix("?") {
+                self = .question
+            } else if ["unimplemented", "not implemented", "not yet implemented", "not supported yet", "todo"]
                 .contains(where: { lower.contains($0) })
             {
                 self = .unimplemented

@@ -205,6 +205,13 @@ struct PlainWriterTests {
         #expect(flaky.title == "Make test_wait reliable and run it again (skipped as flaky)")
         #expect(flaky.body.contains("Run the test repeatedly with the marker removed (`pytest`)"))
         #expect(!flaky.body.contains("on CI"))
+        // A skip that asks a question is no plan to implement: the answer may be to delete the test.
+        let asked = draft(
+            [skipped("@pytest.mark.skip(reason='TODO: is --legacy still supported?')", "test_legacy")],
+            toolchain: python)
+        #expect(asked.title == "Answer the skipped test's question in test_cli.py: is --legacy still supported?")
+        #expect(asked.body.contains("delete the test and say so in the commit message"))
+        #expect(!asked.labels.contains("enhancement"))
         let other = draft([skipped("@unittest.skip(\"slow on Windows\")", "test_big")], toolchain: python)
         #expect(other.title == "Decide on test_big, skipped in test_cli.py")
         #expect(other.body.contains("with the reason `slow on Windows`"))
