@@ -477,6 +477,52 @@ enum FileKinds {
         return false
     }
 
+    /// The words that name who holds a copyright, from the `Copyright` notices of `text` (a licence, a file's
+    /// header; every notice of its first 60 lines, since a file may name several holders): "Copyright (c) 2012 -
+    /// present, Victor Zverovich and {fmt} contributors" gives `victor`, `zverovich`, `fmt`. Years, `(c)` and words any holder has (`contributors`, `authors`, `inc`, `all rights
+    /// reserved`) are left out; empty when no line names anyone.
+    static func copyrightHolder(in text: Substring) -> Set<String> {
+        var holders: Set<String> = []
+        for line in text.split(separator: "\n").prefix(60) {
+            // A notice opens its line and carries a year or (c): "Grant of Copyright License" in the Apache licence,
+            // or its template "Copyright [yyyy] [name of copyright owner]", names nobody.
+            let lower = line.drop { " \t/*#-;!%".contains($0) }.lowercased()
+            guard lower.hasPrefix("copyright"),
+                lower.contains(where: \.isNumber) || lower.contains("(c)")
+                    || lower.contains("©")
+            else { continue }
+            holders.formUnion(
+                lower.dropFirst("copyright".count).split { !$0.isLetter }.map(String.init)
+                    .filter { $0.count >= 3 && !holderNoise.contains($0) })
+        }
+        return holders
+    }
+
+    private static let holderNoise: Set<String> = [
+        "the", "and", "its", "for", "all", "rights", "reserved", "present", "contributors", "authors", "author",
+        "developers", "project", "inc", "llc", "ltd", "corp", "corporation", "company", "affiliates", "notice",
+        "holders", "holder", "owner", "owners", "copyright", "see", "file", "license", "licence", "other", "others",
+    ]
+
+    /// Whether the header of a file (its first 40 lines) grants a licence in the name of a holder the project's
+    /// own licence does not name (fmt's copy of googletest: "Copyright 2008, Google Inc." and "Redistribution and
+    /// use …" under a project licensed by "Victor Zverovich and {fmt} contributors"): another project's code, copied
+    /// in. Nothing is decided when the project's licence names no holder (`projectHolder` empty).
+    static func grantsForeignLicence(_ bytes: UnsafeRawBufferPointer, projectHolder: Set<String>) -> Bool {
+        guard !projectHolder.isEmpty else { return false }
+        var end = 0
+        var lines = 0
+        while end < min(bytes.count, 4_000), lines < 40 {
+            if bytes[end] == UInt8(ascii: "\n") { lines += 1 }
+            end += 1
+        }
+        let head = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[0..<end]), as: UTF8.self)
+        let lower = head.lowercased()
+        guard ProjectChecks.licenseGrants.contains(where: { lower.contains($0) }) else { return false }
+        let holder = copyrightHolder(in: head[...])
+        return !holder.isEmpty && holder.isDisjoint(with: projectHolder)
+    }
+
     private static let foreignOriginOpenings = [
         "copied from ", "ported from ", "taken from ", "imported from ", "adapted from ",
     ]

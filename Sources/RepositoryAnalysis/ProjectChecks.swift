@@ -33,7 +33,7 @@ enum ProjectChecks {
     static let licenseText = "license-text"
 
     /// Phrases of a licence's grant, in lower case.
-    private static let licenseGrants = [
+    static let licenseGrants = [
         "permission is hereby granted", "permission is granted to anyone", "provided 'as-is'", "provided \"as is\"",
         "redistribution and use in source and binary forms", "licensed under the",
     ]

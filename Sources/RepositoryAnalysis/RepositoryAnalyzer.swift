@@ -71,6 +71,19 @@ public struct RepositoryAnalyzer: Sendable {
         var nameCounts: [Substring: Int] = [:]
         for file in included { nameCounts[FileKinds.name(of: file.path), default: 0] += 1 }
         tree.repeatedNames = Set(nameCounts.filter { $0.value > 1 }.keys.map(String.init))
+        // Who the project's licence names: a file whose header grants a licence in another holder's name was copied
+        // in from that holder's project.
+        let licence = tracked.first { file in
+            let name = file.path.lowercased()
+            return !name.contains("/") && ["license", "licence", "copying"].contains { name.hasPrefix($0) }
+        }
+        if let licence,
+            let handle = FileHandle(forReadingAtPath: repository.root.appendingPathComponent(licence.path).path)
+        {
+            let head = (try? handle.read(upToCount: 8_192)) ?? Data()
+            try? handle.close()
+            tree.licenceHolder = FileKinds.copyrightHolder(in: String(decoding: head, as: UTF8.self)[...])
+        }
 
         // The aggregate depends only on the rules that build it, the window, the tracked files (their content
         // decides which are generated) and the ignore patterns: when none of them changed, the one from the last run is used and no history is

@@ -90,6 +90,8 @@ struct WorkingTree: Sendable {
     var vocabulary = MarkerVocabulary()
     /// File names that more than one tracked file has: only those can be copies of each other.
     var repeatedNames: Set<String> = []
+    /// Who holds the copyright the project's licence states (`FileKinds.copyrightHolder`); empty when unknown.
+    var licenceHolder: Set<String> = []
 
     /// The index entries at stage 0 (or the first stage of a conflicted path), in index order.
     func trackedFiles() async throws -> [TrackedFile] {
@@ -146,6 +148,7 @@ struct WorkingTree: Sendable {
         let limit = largeFileBytes
         let vocabulary = vocabulary
         let repeatedNames = repeatedNames
+        let licenceHolder = licenceHolder
         let done = Counter(0)
         return try await withThrowingTaskGroup(of: (Int, [ScannedFile]).self) { group in
             var results = [[ScannedFile]](repeating: [], count: batches.count)
@@ -159,7 +162,7 @@ struct WorkingTree: Sendable {
                     let scanned = try await offload {
                         Self.scanBatch(
                             batch, rootPath: rootPath, limit: limit, vocabulary: vocabulary,
-                            repeatedNames: repeatedNames)
+                            repeatedNames: repeatedNames, licenceHolder: licenceHolder)
                     }
                     progress(done.add(batch.count))
                     return (index, scanned)
@@ -177,7 +180,7 @@ struct WorkingTree: Sendable {
     /// Reads each file into one reusable buffer, so that scanning allocates per file only what it finds.
     private static func scanBatch(
         _ files: [TrackedFile], rootPath: String, limit: Int, vocabulary: MarkerVocabulary,
-        repeatedNames: Set<String>
+        repeatedNames: Set<String>, licenceHolder: Set<String>
     ) -> [ScannedFile] {
         let directory = open(rootPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         defer { if directory >= 0 { close(directory) } }
@@ -244,7 +247,10 @@ struct WorkingTree: Sendable {
                 let mode = FileKinds.markerMode(of: file.path, language: scanned.language)
                 let text = SourceText.scan(bytes, vocabulary: vocabulary, mode: mode)
                 (scanned.lines, scanned.markers, scanned.tags) = (text.lines, text.markers, text.tags)
-                if !scanned.markers.isEmpty, FileKinds.hasForeignOriginHeader(bytes) {
+                if !scanned.markers.isEmpty,
+                    FileKinds.hasForeignOriginHeader(bytes)
+                        || FileKinds.grantsForeignLicence(bytes, projectHolder: licenceHolder)
+                {
                     // Code copied from another project keeps its upstream authors' notes: not this project's work.
                     scanned.markers = []
                 }

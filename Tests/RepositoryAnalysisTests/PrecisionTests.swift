@@ -6,6 +6,26 @@ import TicketMasterTesting
 /// The precision rules on real repositories: each with a case that must fire and a near miss that must not.
 @Suite("Precision")
 struct PrecisionTests {
+    @Test("notes in a copy of another project's licensed code are its authors', not the project's")
+    func foreignLicencedNotes() async throws {
+        try await withRepository { repository in
+            try repository.write(
+                "Copyright (c) 2012 - present, Victor Zverovich and {fmt} contributors\n\nPermission is hereby "
+                    + "granted, free of charge\n", to: "LICENSE")
+            try repository.write(
+                "// Copyright 2008, Google Inc.\n// Redistribution and use in source and binary forms are permitted\n"
+                    + "// FIXME: the leaked object's type is never printed\nint leak(void);\n",
+                to: "test/gtest/gmock-gtest-all.cc")
+            try repository.write(
+                "// Copyright (c) 2012 - present, Victor Zverovich\n// Permission is hereby granted\n"
+                    + "// FIXME: the width of wide characters is never counted\nint width(void);\n",
+                to: "include/fmt/format.h")
+            try await repository.commit("Start", date: Day.at(1))
+            let report = try await analyze(repository.url)
+            #expect(report.markers.map(\.path) == ["include/fmt/format.h"])
+        }
+    }
+
     @Test("a marker's age comes from its words, not from a commit that re-indented it")
     func markerAgePastReformatting() async throws {
         try await withRepository { repository in

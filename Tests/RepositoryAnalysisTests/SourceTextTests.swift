@@ -371,6 +371,34 @@ struct SourceTextTests {
         #expect(!foreign(late))
     }
 
+    @Test("a header granting a licence in a holder the project's licence does not name is another project's code")
+    func foreignLicenceHeader() {
+        let project = FileKinds.copyrightHolder(
+            in: "Copyright (c) 2012 - present, Victor Zverovich and {fmt} contributors\n\nPermission is hereby"[...])
+        #expect(project == ["victor", "zverovich", "fmt"])
+        // The Apache licence's grant and its appendix's template name nobody.
+        #expect(
+            FileKinds.copyrightHolder(
+                in:
+                    "2. Grant of Copyright License. Subject to the terms\n   Copyright [yyyy] [name of copyright owner]"[
+                        ...]
+            ).isEmpty)
+        func foreign(_ text: String, _ holder: Set<String> = project) -> Bool {
+            Array(text.utf8).withUnsafeBytes { FileKinds.grantsForeignLicence($0, projectHolder: holder) }
+        }
+        let gtest =
+            "// Copyright 2008, Google Inc.\n// All rights reserved.\n//\n// Redistribution and use in source and "
+            + "binary forms, with or without\n// modification, are permitted\n"
+        #expect(foreign(gtest))
+        // The project's own header, a header granting nothing, and a project whose licence names nobody.
+        #expect(!foreign("// Copyright (c) 2020 - present, Victor Zverovich\n// Permission is hereby granted\n"))
+        #expect(!foreign("// Copyright 2008, Google Inc.\n// Prints values.\n"))
+        #expect(!foreign(gtest, []))
+        // A file that names the project's holder among others is the project's.
+        #expect(
+            !foreign("// Copyright 2008, Google Inc.\n// Copyright 2021 Victor Zverovich\n// Licensed under the MIT\n"))
+    }
+
     @Test("Swift public declarations need a /// comment")
     func swiftDeclarations() {
         let text = """
