@@ -370,6 +370,22 @@ struct FindingTests {
         }
     }
 
+    @Test("a skip its comment calls deprecated retires the test on purpose")
+    func deprecatedSkips() async throws {
+        try await withRepository { repository in
+            try repository.write("module example.com/finder\n\ngo 1.22\n", to: "go.mod")
+            try repository.write(
+                "package finder\n\nimport \"testing\"\n\nfunc TestWindowsCommands(t *testing.T) {\n"
+                    + "\t// XXX Deprecated\n\tt.SkipNow()\n}\n\nfunc TestRewrite(t *testing.T) {\n"
+                    + "\tt.Skip(\"broken since the rewrite\")\n}\n",
+                to: "finder_test.go")
+            try await repository.commit("Tests", date: Day.at(1))
+            let report = try await analyze(repository.url, AnalysisOptions(now: Day.at(800)))
+            let signal = try #require(report.signals.first { $0.kind == .brokenTest })
+            #expect(signal.evidence.locations.map(\.startLine) == [11])
+        }
+    }
+
     @Test("a broken test that a note in the code names records a limitation decided there")
     func brokenTestNamedByANote() async throws {
         try await withRepository { repository in
