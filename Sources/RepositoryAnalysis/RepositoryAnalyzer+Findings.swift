@@ -550,47 +550,47 @@ extension RepositoryAnalyzer {
     /// long-lived branch (`Merge branch 'maint'`) is many changes, and a test among them says nothing of one fix.
     static let mergedTogetherLimit = 30
 
-    /// The commits of `HEAD`'s first-parent line: the main line, where merges bring pull requests in.
-    struct Mainline: Sendable {
-        /// Newest first.
-        var commits: [String]
-        var members: Set<String>
-    }
-
-    /// `HEAD`'s first-parent line; nil when git cannot list it.
-    static func mainline(git: GitProcess) async throws -> Mainline? {
-        let (output, listed) = try await git.capture(["rev-list", "--first-parent", "HEAD"])
-        guard listed.status == 0 else { return nil }
-        let commits = String(decoding: output, as: UTF8.self).split(separator: "\n").map(String.init)
-        return Mainline(commits: commits, members: Set(commits))
-    }
-
-    /// Whether the merge that brought `hash` into the main line brought a test change with it: another commit of
-    /// the same pull request, by any author and at any time before the merge (fatih/color's nil-`Stdout` fix,
-    /// whose tests another author added in the same pull request; urfave/cli's fix, whose "Add unit test" came two
-    /// months later in the same pull request). The merge is the oldest main-line commit that descends from the fix;
-    /// it counts when it brought at most `mergedTogetherLimit` commits. Two short `git` runs.
-    static func isTestedInItsMerge(_ hash: String, mainline: Mainline, git: GitProcess) async throws -> Bool {
-        // A fix committed on the main line itself came in no pull request's merge.
-        guard !mainline.members.contains(hash) else { return false }
-        let (output, listed) = try await git.capture(["rev-list", "--ancestry-path", "\(hash)..HEAD"])
-        guard listed.status == 0 else { return false }
-        let descendants = Set(String(decoding: output, as: UTF8.self).split(separator: "\n").map(String.init))
-        guard let merge = mainline.commits.last(where: descendants.contains) else { return false }
-        let (log, shown) = try await git.capture([
-            "log", "--no-merges", "--format=%x00", "--name-only", "\(merge)^1..\(merge)",
-        ])
-        guard shown.status == 0 else { return false }
-        var commits = 0
-        var testChanged = false
-        for line in String(decoding: log, as: UTF8.self).split(separator: "\n") {
-            if line.hasPrefix("\u{0}") {
-                commits += 1
-            } else if HistoryAggregate.isTestPath(String(line)) {
-                testChanged = true
-            }
+    /// Of `hashes`, those whose merge into the main line brought a test change with them: another commit of the
+    /// same pull request, by any author and at any time before the merge (fatih/color's nil-`Stdout` fix, whose
+    /// tests another author added in the same pull request; urfave/cli's fix, whose "Add unit test" came two months
+    /// later in the same pull request). `git name-rev` names each fix from the current branch in one run
+    /// (`main~9^2~2`: the merge `main~9` brought it in through its second parent); then one `git log` per merge lists
+    /// what it brought, which counts when it holds the fix and at most `mergedTogetherLimit` commits. A fix committed
+    /// on the main line itself, or on a detached `HEAD`, came in no merge.
+    static func testedInTheirMerges(_ hashes: [String], git: GitProcess) async throws -> Set<String> {
+        guard !hashes.isEmpty else { return [] }
+        let (reference, found) = try await git.capture(["symbolic-ref", "-q", "HEAD"])
+        let branch = String(decoding: reference, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard found.status == 0, !branch.isEmpty else { return [] }
+        let (output, named) = try await git.capture(["name-rev", "--name-only", "--refs=\(branch)"] + hashes)
+        guard named.status == 0 else { return [] }
+        let names = String(decoding: output, as: UTF8.self).split(separator: "\n").map(String.init)
+        guard names.count == hashes.count else { return [] }
+        // The merge is what comes before the first `^2`: `main~9` of `main~9^2~2`, `main` of `main^2`.
+        var byMerge: [String: [String]] = [:]
+        for (hash, name) in zip(hashes, names) {
+            guard let second = name.range(of: "^2") else { continue }
+            byMerge[String(name[..<second.lowerBound]), default: []].append(hash)
         }
-        return testChanged && commits <= mergedTogetherLimit
+        var tested: Set<String> = []
+        for (merge, fixes) in byMerge.sorted(by: { $0.key < $1.key }) {
+            let (log, shown) = try await git.capture([
+                "log", "--no-merges", "--format=%x00%H", "--name-only", "\(merge)^1..\(merge)",
+            ])
+            guard shown.status == 0 else { continue }
+            var commits: Set<String> = []
+            var testChanged = false
+            for line in String(decoding: log, as: UTF8.self).split(separator: "\n") {
+                if line.hasPrefix("\u{0}") {
+                    commits.insert(String(line.dropFirst()))
+                } else if HistoryAggregate.isTestPath(String(line)) {
+                    testChanged = true
+                }
+            }
+            guard testChanged, commits.count <= mergedTogetherLimit else { continue }
+            tested.formUnion(fixes.filter(commits.contains))
+        }
+        return tested
     }
 
     /// How long after a commit was written it may have been committed (a pull request rebased or merged late):
@@ -601,7 +601,7 @@ extension RepositoryAnalyzer {
     /// its subject says no test run can show the bug (`isHardToTest`), its message says the bug is unreachable,
     /// fuzzer-found or in help text, or its author changed a test file
     /// within seven days of it, by author dates (the same pull request, squashed or not), or the merge that brought
-    /// it in brought a test change too (`isTestedInItsMerge`). Only files that could become hotspots are checked,
+    /// it in brought a test change too (`testedInTheirMerges`). Only files that could become hotspots are checked,
     /// each fix with a few short `git` runs.
     static func withoutTestedFixes(
         _ files: [HistoryAggregate.DefectHistory], git: GitProcess
@@ -610,12 +610,12 @@ extension RepositoryAnalyzer {
         let candidates = Array(hotspotCandidates(files))
         // Every candidate's fixes at once, two at a time: each check is two short `git` runs.
         let commits = candidates.flatMap { index in files[index].evidence.map { (index, $0) } }
-        let mainline = commits.isEmpty ? nil : try await mainline(git: git)
-        let verdicts = try await concurrentMap(commits, limit: 2) { index, commit in
-            if try await isTestedOrUntestable(commit, git: git) { return true }
-            guard let mainline else { return false }
-            return try await isTestedInItsMerge(commit.hash, mainline: mainline, git: git)
+        var verdicts = try await concurrentMap(commits, limit: 2) { index, commit in
+            try await isTestedOrUntestable(commit, git: git)
         }
+        let merged = try await testedInTheirMerges(
+            zip(commits, verdicts).filter { !$1 }.map(\.0.1.hash), git: git)
+        verdicts = zip(commits, verdicts).map { $1 || merged.contains($0.1.hash) }
         for index in candidates { files[index].evidence = [] }
         for ((index, commit), isTested) in zip(commits, verdicts) {
             if isTested {
