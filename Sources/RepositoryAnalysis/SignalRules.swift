@@ -313,7 +313,10 @@ struct SignalRules {
             // links leaves nothing to do here until that issue moves: neither is a task to suggest.
             // So is one that asks for work in another project's plugin (attrs' stubs: "add support for returning
             // TypedDict from the mypy plugin", which is mypy's).
-            if namesMissingPath(first.text) || waitsOnLinkedIssue(first.text) || namesOutsidePlugin(first.text) {
+            // An issue number in the marker's tag (`TODO(#1138): …`) is the issue that tracks it.
+            if namesMissingPath(first.text) || waitsOnLinkedIssue(first.text) || namesOutsidePlugin(first.text)
+                || group.contains(where: { Self.taggedIssue.matches($0.excerpt) })
+            {
                 return nil
             }
             // And one about code the project no longer has (`validateIndexTraversals`, replaced years ago): what it
@@ -497,7 +500,8 @@ struct SignalRules {
     /// Whether a note puts its change off until a release: a future major version (`in version 2`, `in v3`, `next
     /// major`, `in 2.0`), a named project's release (`after Cleo 3.0 is applied`), or code kept for compatibility.
     private func waitsOnBreakingRelease(_ text: String) -> Bool {
-        let lower = text.lowercased()
+        // "remove with the next breaking-change release": hyphens join the same words.
+        let lower = text.lowercased().replacingOccurrences(of: "-", with: " ")
         let phrases = [
             "next major", "major version", "major release", "breaking release", "breaking change",
             // A change that waits until an old runtime is no longer supported ("When targeting Node.js 16, use
@@ -506,8 +510,8 @@ struct SignalRules {
             "after dropping", "when we require", "once we require", "once the minimum", "when the minimum",
             // "sort keys before iterating (once Go version is updated)": a runtime update it does not name.
             "version is updated", "version is bumped", "version is raised",
-            "next semver", "semver release", "semver-breaking", "semver breaking", "semver-incompatible",
-            "semver incompatible", "for compatibility", "for backward compatibility", "for backwards compatibility",
+            "next semver", "semver release", "semver breaking", "semver incompatible", "for compatibility",
+            "for backward compatibility", "for backwards compatibility",
             "compatibility with",
         ]
         if phrases.contains(where: { lower.contains($0) }) { return true }
@@ -549,6 +553,10 @@ struct SignalRules {
 
     /// Whether a note is tracked in an issue it names: it links one, or it waits on something (or names what would
     /// settle it: `#76 would make this superfluous`) and cites an issue number.
+    /// A marker word tagged with an issue number: `TODO(#1138)`, `FIXME(GH-12)`, `XXX(issue 7)`.
+    private static let taggedIssue = TextPattern(
+        #"(?i)\b(TODO|FIXME|XXX|HACK|BUG)\s*\(\s*(#|gh-|issue\s*#?\s*)\d+\s*\)"#)
+
     private func waitsOnLinkedIssue(_ text: String) -> Bool {
         let lower = text.lowercased()
         if Self.trackingIssue.matches(lower) { return true }

@@ -438,6 +438,8 @@ struct SignalTests {
                 // FIXME: This should not return a `Result`. Fix this in the next semver release.
                 // TODO: Remove this check in 3.0.0
                 // TODO: Remove this in meow 14
+                // FIXME: remove this feature flag with the next breaking-change release
+                // TODO(#1138): Determine a new syntax for uninitialized span fields, and re-enable these
                 // TODO: #76 would make this superfluous
                 // FIXME: the parser drops the last byte of a chunk, see #812
                 // TODO: When targeting Node.js 16, use String.prototype.replaceAll
@@ -468,6 +470,8 @@ struct SignalTests {
             #expect(!bySummary.keys.contains { $0.contains("semver") }, "a change put off until a breaking release")
             #expect(!bySummary.keys.contains { $0.contains("3.0.0") }, "a release named by its number alone")
             #expect(!bySummary.keys.contains { $0.contains("meow 14") }, "a major release named with the package")
+            #expect(!bySummary.keys.contains { $0.contains("breaking-change") }, "hyphens join the same words")
+            #expect(!bySummary.keys.contains { $0.contains("span fields") }, "an issue in the marker's tag tracks it")
             #expect(bySummary.keys.contains { $0.contains("check ahead") }, "a hedge is a task while it is young")
             #expect(!bySummary.keys.contains { $0.contains("tests/all.test") || $0.contains("issues/15") })
             #expect(!bySummary.keys.contains { $0.contains("#3030") }, "a design idea discussed in the linked issue")
@@ -480,7 +484,7 @@ struct SignalTests {
             #expect(!bySummary.keys.contains { $0.contains("good-enough") }, "a note content with the code")
             #expect(!report.markers.contains { $0.path.hasPrefix("old/") }, "retired code")
             #expect(bySummary.keys.contains { $0.contains("copies every frame") })
-            #expect(report.markers.count == 21, "the notes are still listed in the report")
+            #expect(report.markers.count == 23, "the notes are still listed in the report")
             #expect(
                 bySummary.keys.contains(
                     "XXX in src/b.c:2, unchanged for 499 days: pass the whole state through; "
