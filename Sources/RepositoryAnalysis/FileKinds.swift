@@ -150,12 +150,14 @@ enum FileKinds {
                 // named `t` is anything.
                 if FileKinds.testDirectories.contains(lower) || lower.hasSuffix("tests") || lower.hasSuffix("testing")
                     || ["testhelper", "testsupport", "testutil", "mocks"].contains(where: { lower.contains($0) })
+                    // A crate or package of test doubles (`tracing-mock`) serves the tests.
+                    || lower.hasSuffix("-mock") || lower.hasSuffix("_mock")
                     || (previous.isEmpty && (lower == "t" || lower == "testsuite"))
                 {
                     isTest = true
                 }
                 // Also by a word of a longer name: `watchOS Example/`, `Example.xcodeproj/`, `demo-app/`.
-                if FileKinds.nonSourceDirectories.contains(lower)
+                if FileKinds.nonSourceDirectories.contains(lower) || FileKinds.isBenchmarkName(lower)
                     || (lower.contains(where: { !$0.isLetter && !$0.isNumber })
                         && lower.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).contains {
                             FileKinds.exampleWords.contains(String($0))
@@ -169,6 +171,24 @@ enum FileKinds {
                 if previous == "src", lower == "test" { isJavaTest = true }
                 previous = lower
             }
+        }
+    }
+
+    /// Whether a lower-cased folder name is a benchmark's wherever the word is (`NIOSSLBenchmarks`,
+    /// `NIOSSLPerformanceTester`, `perf-tests`).
+    fileprivate static func isBenchmarkName(_ lower: String) -> Bool {
+        ["benchmark", "performancetest", "perftest", "perf-test", "perf_test"].contains { lower.contains($0) }
+    }
+
+    /// Whether `path` is in a benchmark's or an example's folder: a private key in its code is a fixture that
+    /// serves the measurement or the demonstration (a self-signed `localhost` key behind `forTesting()`).
+    static func isBenchmarkOrExample(_ path: String) -> Bool {
+        directory(of: path).split(separator: "/").contains { component in
+            let lower = component.lowercased()
+            return isBenchmarkName(lower) || ["benches", "bench"].contains(lower)
+                || lower.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).contains {
+                    exampleWords.contains(String($0))
+                }
         }
     }
 

@@ -88,11 +88,13 @@ enum FindingScanner {
     }
 
     /// Scans the text of the file at `path`; `isTest` for test files, `isShipped` for code users run.
+    /// `holdsFixtures` for code whose keys serve a benchmark or an example, as a test's do.
     static func scan(
-        _ bytes: UnsafeRawBufferPointer, path: String, language: String, isTest: Bool, isShipped: Bool
+        _ bytes: UnsafeRawBufferPointer, path: String, language: String, isTest: Bool, isShipped: Bool,
+        holdsFixtures: Bool = false
     ) -> Result {
         var result = Result()
-        result.secrets = secrets(in: bytes, isTest: isTest)
+        result.secrets = secrets(in: bytes, isTest: isTest || holdsFixtures)
         let wantsTests = isTest && testTriggers.contains { contains(bytes, $0) }
         let wantsStubs = isShipped && stubTriggers.contains { contains(bytes, $0) }
         let patterns = isTest ? [] : suppressionBytes.filter { contains(bytes, $0.bytes) }.map(\.pattern)

@@ -265,7 +265,8 @@ struct WorkingTree: Sendable {
                         bytes, path: file.path, language: scanned.language,
                         isTest: scanned.kinds.isTest || scanned.language == "Shell"
                             || FindingScanner.namesPlaceholder(file.path),
-                        isShipped: !scanned.kinds.isNonSource && scanned.kinds.testKey == nil)
+                        isShipped: !scanned.kinds.isNonSource && scanned.kinds.testKey == nil,
+                        holdsFixtures: FileKinds.isBenchmarkOrExample(file.path))
                 } else {
                     scanned.findings.secrets = FindingScanner.secrets(
                         in: bytes, isTest: scanned.kinds.isTest || FindingScanner.namesPlaceholder(file.path))

@@ -370,6 +370,19 @@ struct FindingTests {
         }
     }
 
+    @Test("a crate of test doubles is test code: its unimplemented!() stops no user")
+    func mockCrates() async throws {
+        try await withRepository { repository in
+            try repository.write("[package]\nname = \"tracing-mock\"\n", to: "tracing-mock/Cargo.toml")
+            try repository.write(
+                "pub fn expect_event() {\n    unimplemented!(\"not implemented yet: feel free to implement it\")\n}\n",
+                to: "tracing-mock/src/event.rs")
+            try await repository.commit("Start", date: Day.at(1))
+            let report = try await analyze(repository.url)
+            #expect(report.crashStubs.isEmpty, "\(report.crashStubs)")
+        }
+    }
+
     @Test("a skip its comment calls deprecated retires the test on purpose")
     func deprecatedSkips() async throws {
         try await withRepository { repository in
@@ -745,6 +758,12 @@ struct FindingTests {
                 + "\\n-----END PRIVATE KEY-----\\n\"\n}\n"
             try repository.write(account, to: "deploy/service-account.json")
             try repository.write(account, to: "gcsfs/gcs-fake-service-account.json")
+            // A key in a benchmark's code is its fixture (swift-nio-ssl's self-signed `localhost` key).
+            let embedded =
+                "let key = \"\"\"\n-----BEGIN RSA PRIVATE KEY-----\n" + body.joined(separator: "\n")
+                + "\n-----END RSA PRIVATE KEY-----\n\"\"\"\n"
+            try repository.write(embedded, to: "Benchmarks/NIOSSLBenchmarks/Shared.swift")
+            try repository.write(embedded, to: "Sources/NIOSSLPerformanceTester/shared.swift")
             try await repository.commit("Start", date: Day.at(1))
             let report = try await analyze(repository.url)
             let secrets = report.signals.filter { $0.kind == .leakedSecret }
