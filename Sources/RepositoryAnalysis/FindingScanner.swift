@@ -479,8 +479,12 @@ enum FindingScanner {
         return false
     }
 
+    /// A configuration that holds only in tests: `#[cfg(all(test, feature = "alloc"))]`.
+    private static let testOnlyConfiguration = TextPattern(#"^#\[cfg\(all\(([^()]*,\s*)?test\s*[,)]"#)
+
     /// Whether the Rust line at `index` is test code: walking up through the items and blocks around it reaches
-    /// a `mod tests`/`mod test`, or an item under `#[test]`, `#[cfg(test)]` or another `…::test]` attribute.
+    /// a `mod tests`/`mod test`, or an item under `#[test]`, `#[cfg(test)]`, `#[cfg(all(test, …))]` or another
+    /// `…::test]` attribute.
     static func isInRustTestScope(_ lines: [Substring], at index: Int) -> Bool {
         func depth(_ line: Substring) -> Int { line.prefix { $0 == " " || $0 == "\t" }.count }
         var threshold = depth(lines[index])
@@ -500,6 +504,7 @@ enum FindingScanner {
             while above >= 0, Self.trimmed(lines[above]).hasPrefix("#[") {
                 let attribute = Self.trimmed(lines[above])
                 if attribute.hasPrefix("#[test]") || attribute.hasPrefix("#[cfg(test)]") || attribute.contains("::test")
+                    || Self.testOnlyConfiguration.matches(attribute)
                 {
                     return true
                 }

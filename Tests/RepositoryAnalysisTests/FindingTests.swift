@@ -383,6 +383,20 @@ struct FindingTests {
         }
     }
 
+    @Test("Rust code compiled only in tests, under cfg(all(test, …)), is test code")
+    func rustTestOnlyConfiguration() async throws {
+        try await withRepository { repository in
+            try repository.write("[package]\nname = \"core\"\n", to: "Cargo.toml")
+            try repository.write(
+                "pub fn field() {}\n\n#[cfg(all(test, feature = \"alloc\"))]\nmod test_util {\n"
+                    + "    pub fn record() {\n        unimplemented!(\"not implemented yet\")\n    }\n}\n",
+                to: "src/field.rs")
+            try await repository.commit("Start", date: Day.at(1))
+            let report = try await analyze(repository.url)
+            #expect(report.crashStubs.isEmpty, "\(report.crashStubs)")
+        }
+    }
+
     @Test("a skip its comment calls deprecated retires the test on purpose")
     func deprecatedSkips() async throws {
         try await withRepository { repository in
