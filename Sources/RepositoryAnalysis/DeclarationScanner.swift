@@ -107,11 +107,7 @@ enum DeclarationScanner {
             var result = rust(lines)
             if name == "lib.rs" {
                 (result.privateModules, result.publicUses) = rustCrateRoot(lines)
-                result.enforcesDocumentation = lines.contains { line in
-                    let compact = line.replacingOccurrences(of: " ", with: "")
-                    return ["#![deny(", "#![warn(", "#![forbid("].contains { compact.hasPrefix($0) }
-                        && compact.contains("missing_docs")
-                }
+                result.enforcesDocumentation = rustLintsMissingDocs(lines)
             }
             return result
         case "TypeScript", "JavaScript":
@@ -778,6 +774,20 @@ enum DeclarationScanner {
         ("struct ", .type), ("enum ", .type), ("trait ", .type), ("type ", .type), ("union ", .type),
         ("const ", .member), ("static ", .member),
     ]
+
+    /// Whether a crate root's lint attributes deny, warn about or forbid `missing_docs`, on one line or over
+    /// several (`#![warn(\n    missing_debug_implementations,\n    missing_docs,\n …)]`, as tracing-subscriber has).
+    static func rustLintsMissingDocs(_ lines: [String]) -> Bool {
+        var inLint = false
+        for line in lines {
+            let compact = line.replacingOccurrences(of: " ", with: "")
+            if ["#![deny(", "#![warn(", "#![forbid("].contains(where: { compact.hasPrefix($0) }) { inLint = true }
+            guard inLint else { continue }
+            if compact.contains("missing_docs") { return true }
+            if compact.hasSuffix(")]") { inLint = false }
+        }
+        return false
+    }
 
     /// A crate root's private modules (`mod sys;`, `pub(crate) mod util;`) and the names its `pub use` lines
     /// re-export (`pub use poll::{Poll, Registry};`, `pub use token::Token;`).

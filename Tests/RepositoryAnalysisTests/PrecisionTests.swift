@@ -290,6 +290,12 @@ struct PrecisionTests {
             try repository.write(
                 "#![deny(missing_docs)]\n//! Checked.\n/// Docs.\n// A note.\npub fn run() {}\n",
                 to: "crates/checked/src/lib.rs")
+            // Also when the lint stands in a list over several lines (tracing-subscriber's `#![warn(`).
+            try repository.write("[package]\nname = \"listed\"\n", to: "crates/listed/Cargo.toml")
+            try repository.write(
+                "#![warn(\n    missing_debug_implementations,\n    missing_docs,\n    rust_2018_idioms,\n)]\n"
+                    + "//! Listed.\npub fn serve() {}\n",
+                to: "crates/listed/src/lib.rs")
             try await repository.commit("Start", date: Day.at(1))
             let names = try await analyze(repository.url).undocumentedFiles.flatMap { $0.undocumented.map(\.name) }
             #expect(names.sorted() == ["Event", "Selector"])
