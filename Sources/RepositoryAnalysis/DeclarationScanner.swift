@@ -262,6 +262,13 @@ enum DeclarationScanner {
         ("AsyncIteratorProtocol", ["next"]),
         ("Collection", ["startIndex", "endIndex", "index", "subscript", "count", "isEmpty", "formIndex", "distance"]),
         (
+            "RangeReplaceableCollection",
+            [
+                "init", "replaceSubrange", "reserveCapacity", "append", "insert", "remove", "removeSubrange",
+                "removeFirst", "removeLast", "removeAll",
+            ]
+        ),
+        (
             "Literal",
             [
                 "init(stringLiteral", "init(integerLiteral", "init(arrayLiteral", "init(dictionaryLiteral",
@@ -351,6 +358,21 @@ enum DeclarationScanner {
         var isHidden: Bool
     }
 
+    /// The conformances each type of the file declares, on its declaration or on any extension: `NIOSSLSecureBytes`
+    /// ↦ `: Equatable : RandomAccessCollection : RangeReplaceableCollection`, by the type's first name.
+    private static func swiftConformances(_ lines: [String]) -> [String: String] {
+        var conformances: [String: String] = [:]
+        for raw in lines {
+            let (words, _, _) = swiftWords(raw.trimmingWhitespace())
+            guard let (_, keyword, rest) = swiftDeclaration(words), keyword == "extension", rest.contains(":")
+            else { continue }
+            let name = identifier(rest)
+            guard !name.isEmpty else { continue }
+            conformances[name, default: ""] += " " + String(rest.drop(while: { $0 != ":" }).prefix { $0 != "{" })
+        }
+        return conformances
+    }
+
     private static func swift(_ lines: [String]) -> Result {
         var result = Result()
         var documented = false
@@ -363,7 +385,9 @@ enum DeclarationScanner {
         var conditionalDocumentation: [Bool] = []
         // The inheritance clause of each type the file declares: `extension URLEncodedFormError { var description }`
         // implements a conformance its type's declaration states.
-        var declaredConformances: [String: String] = [:]
+        // Gathered first: an extension may implement a requirement of a conformance another extension further down
+        // declares (`reserveCapacity` above `extension NIOSSLSecureBytes: RangeReplaceableCollection`).
+        var declaredConformances = swiftConformances(lines)
         for (index, raw) in lines.enumerated() {
             let line = raw.trimmingWhitespace()
             if attributeDepth > 0 {
@@ -428,10 +452,17 @@ enum DeclarationScanner {
                 if swiftTypeKeywords.contains(keyword), line.contains("{") || !line.contains("}") {
                     let isExtension = keyword == "extension"
                     let own = rest.contains(":") ? String(rest.drop(while: { $0 != ":" })) : ""
-                    if !isExtension, !own.isEmpty { declaredConformances[name] = own }
+                    if !isExtension, !own.isEmpty { declaredConformances[name, default: ""] += " " + own }
                     let inherited = isExtension ? declaredConformances[name] ?? "" : ""
                     let conforms = !own.isEmpty || !inherited.isEmpty
-                    let hiddenType = hidden || (context?.isHidden ?? false) || (isPublic && name.hasPrefix("_"))
+                    // `extension NIOSSLCertificate._Extension { … }`: an underscored type's members are no more
+                    // public surface than the type.
+                    let extendsHidden =
+                        isExtension
+                        && rest.prefix(while: { $0 != ":" && $0 != "{" && $0 != " " && $0 != "<" })
+                            .split(separator: ".").contains { $0.hasPrefix("_") }
+                    let hiddenType =
+                        hidden || (context?.isHidden ?? false) || (isPublic && name.hasPrefix("_")) || extendsHidden
                     contexts.append(
                         SwiftContext(
                             name: name, depth: depth + 1, isProtocol: keyword == "protocol", conforms: conforms,

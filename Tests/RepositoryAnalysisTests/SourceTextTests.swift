@@ -430,6 +430,33 @@ struct SourceTextTests {
             result.undocumented.map(\.name) == ["Undocumented", "undocumented", "init", "attributed", "setter", "open"])
     }
 
+    @Test("a requirement of a conformance declared further down, and members of an underscored type, are no gaps")
+    func swiftConformancesAcrossExtensions() {
+        let text = """
+            /// Bytes.
+            public struct SecureBytes {}
+
+            extension SecureBytes {
+                mutating public func reserveCapacity(_ n: Int) {}
+                public func wipe() {}
+            }
+
+            extension SecureBytes: RangeReplaceableCollection {}
+
+            /// A certificate.
+            public struct Certificate {
+                /// An extension.
+                public struct _Extension {}
+            }
+
+            extension Certificate._Extension {
+                public struct Data {}
+                public func withUnsafeBytes() {}
+            }
+            """
+        #expect(declarations(text, "Swift").undocumented.map(\.name) == ["wipe"])
+    }
+
     @Test("Swift members that inherit their documentation, and hidden symbols, are not counted")
     func swiftExclusions() {
         let text = """
