@@ -853,16 +853,29 @@ enum DeclarationScanner {
         var result = Result()
         var documented = false
         var hidden = false
+        // An attribute over several lines (`#[cfg_attr(\n    docsrs,\n    doc(cfg(…))\n)]`): its brackets still open.
+        var attributeDepth = 0
         for (index, raw) in lines.enumerated() {
             let line = raw.trimmingWhitespace()
+            if attributeDepth > 0 {
+                if line.contains("deprecated") { hidden = true }
+                attributeDepth +=
+                    line.filter { $0 == "[" || $0 == "(" }.count
+                    - line.filter { $0 == "]" || $0 == ")" }.count
+                continue
+            }
             if line.isEmpty { continue }
             if line.hasPrefix("///") || line.hasPrefix("#[doc") {
                 documented = documented || !line.hasPrefix("#[doc(hidden")
                 hidden = hidden || line.hasPrefix("#[doc(hidden")
                 continue
             }
+            // A plain comment between the documentation and the item (`// TODO(eliza): …`) leaves both as they are.
+            if line.hasPrefix("//") { continue }
             if line.hasPrefix("#[") {
                 if line.contains("deprecated") { hidden = true }
+                attributeDepth = max(
+                    0, line.filter { $0 == "[" || $0 == "(" }.count - line.filter { $0 == "]" || $0 == ")" }.count)
                 continue
             }
             defer {

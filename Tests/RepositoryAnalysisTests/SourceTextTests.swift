@@ -623,6 +623,23 @@ struct SourceTextTests {
         let rust =
             "/// Documented.\npub fn a() {}\npub fn b() {}\npub(crate) fn c() {}\n#[doc(hidden)]\npub fn d() {}\n"
         #expect(declarations(rust, "Rust").undocumented.map(\.name) == ["b"])
+        // A plain comment or an attribute over several lines between the documentation and the item.
+        let between = """
+            /// A single filtering directive.
+            // TODO(eliza): add a builder for programmatically constructing directives?
+            #[derive(Clone, Debug)]
+            #[cfg_attr(
+                docsrs,
+                doc(cfg(feature = "env-filter"))
+            )]
+            pub struct Directive {}
+            #[cfg_attr(
+                docsrs,
+                doc(cfg(feature = "local-time"))
+            )]
+            pub struct LocalTime {}
+            """
+        #expect(declarations(between, "Rust").undocumented.map(\.name) == ["LocalTime"])
         let typeScript = """
             /** Documented. */
             export function a() {}
