@@ -25,12 +25,22 @@ enum ProjectChecks {
             sections.append("example")
         }
         if licenseGrants.contains(where: { text.contains($0) }) { sections.append(licenseText) }
+        if generatedReferenceSites.contains(where: { text.contains($0) }) { sections.append(apiElsewhere) }
         return sections
     }
 
     /// What a README section list holds when the README states the licence's terms itself (pigz's zlib-style
     /// licence): the project has a licence, in its README.
     static let licenseText = "license-text"
+
+    /// What a README section list holds when the README links API documentation generated from the code.
+    static let apiElsewhere = "api-documented-elsewhere"
+
+    /// Sites that publish API documentation generated from a project's code comments.
+    private static let generatedReferenceSites = [
+        "pkg.go.dev/", "godoc.org/", "docs.rs/", "readthedocs.io", "readthedocs.org", "hexdocs.pm/", "javadoc.io/",
+        "swiftpackageindex.com/",
+    ]
 
     /// Phrases of a licence's grant, in lower case.
     static let licenseGrants = [
@@ -85,7 +95,10 @@ enum ProjectChecks {
             contributing: atRoot(["contributing"], also: [".github", "docs"]),
             contributingInReadme: contributingInReadme,
             changelog: atRoot(["changelog", "changes", "history", "news", "releases"]),
-            continuousIntegration: Array(ci.prefix(20)))
+            continuousIntegration: Array(ci.prefix(20)),
+            apiDocumentedElsewhere: readme.flatMap {
+                (readmeHeadings[$0] ?? []).contains(Self.apiElsewhere) ? true : nil
+            })
     }
 
     /// Whether `path` configures a CI service: GitHub, Gitea and Forgejo workflows, GitLab CI, a `.ci/`

@@ -490,6 +490,9 @@ public struct RepositoryReport: Codable, Sendable, Hashable {
         public var changelog: String?
         /// CI configuration files found.
         public var continuousIntegration: [String]
+        /// True when the README sends readers to API documentation generated from the code (`pkg.go.dev`,
+        /// `docs.rs`, Read the Docs, …): code changes do not make the README stale. Absent otherwise.
+        public var apiDocumentedElsewhere: Bool? = nil
     }
 
     /// A file that declares dependencies.

@@ -108,7 +108,12 @@ struct SignalRules {
         let minimum = max(Double(Self.driftCommits), (Self.driftPaceFactor * usualGap).rounded(.up))
         guard hasDocumentation, Double(drift.commitCount) >= minimum else { return [] }
         let count = drift.commitCount
-        let severity: Severity = count >= 100 ? .high : count >= 25 ? .medium : .low
+        var severity: Severity = count >= 100 ? .high : count >= 25 ? .medium : .low
+        // A README that sends readers to API documentation generated from the code is not made stale by code
+        // changes (go-yaml's covers installation and compatibility, and links godoc for the API), when the README
+        // is all the documentation there is.
+        let readmes = drift.documentationPaths.allSatisfy { FileKinds.name(of: $0).lowercased().hasPrefix("readme") }
+        if report.projectFiles.apiDocumentedElsewhere == true, readmes { severity = .low }
         var metrics = [
             Metric("commits", Double(count)), Metric("insertions", Double(drift.insertions)),
             Metric("deletions", Double(drift.deletions)),

@@ -273,6 +273,36 @@ struct SignalTests {
         }
     }
 
+    @Test("a README that links API documentation generated from the code is not made stale by code changes")
+    func driftWithGeneratedReference() async throws {
+        for (readme, expected) in [
+            (
+                "# yaml\n\nInstall with go get. The API is documented at https://pkg.go.dev/gopkg.in/yaml.v3\n",
+                Severity.low
+            ),
+            ("# yaml\n\nInstall with go get. Call Unmarshal to decode.\n", .medium),
+        ] {
+            try await withRepository { repository in
+                // The README was kept up to date with the code until day 0.
+                for index in 0..<8 {
+                    try repository.write(readme + "\(index)\n", to: "README.md")
+                    try await repository.commit("Docs \(index)", date: Day.at(Double(index) / 10 - 1))
+                    try repository.write("package yaml\n\nvar b = \(index)\n", to: "yaml.go")
+                    try await repository.commit("Code \(index)", date: Day.at(Double(index) / 10 - 0.95))
+                }
+                try repository.write(readme, to: "README.md")
+                try await repository.commit("Docs", date: Day.at(0))
+                for index in 1...30 {
+                    try repository.write("package yaml\n\nvar a = \(index)\n", to: "yaml.go")
+                    try await repository.commit("Change \(index)", date: Day.at(Double(index)))
+                }
+                let report = try await analyze(repository.url)
+                let signal = try #require(report.signals.first { $0.kind == .documentationDrift })
+                #expect(signal.severity == expected)
+            }
+        }
+    }
+
     @Test("a note in CI configuration is low unless it names a failure")
     func notesInContinuousIntegration() async throws {
         try await withRepository { repository in
