@@ -80,6 +80,10 @@ public enum MarkerNote: String, Sendable, Hashable {
                 && !["be", "not", "no", "now", "only", "also"].contains(words.dropFirst().first ?? "be")
         // A question mark ends a question; one in code ("line anchors like `(?m:^)`") asks nothing.
         let questionMark = Self.questionMark.matches(Self.inlineCode.removingMatches(in: lower))
+        // "consider making this a public API?" proposes, with a question mark: an idea.
+        if questionMark || asks, lower.hasPrefix("consider ") || lower.hasPrefix("maybe ") {
+            return .idea
+        }
         if questionMark || asks
             || lower.contains("not sure") || lower.contains("unsure") || lower.contains("don't know")
             || lower.contains("dont know") || lower.contains("don't actually know")
@@ -316,10 +320,14 @@ public enum MarkerNote: String, Sendable, Hashable {
     /// (`test('…', { skip: isWin }, …)`, `@pytest.mark.skip`, `t.Skip()`, `#[ignore]`): the note says what stops the
     /// test, and the marker is evidence that it is still stopped.
     public static func marksSkippedTest(_ code: String) -> Bool {
-        guard let first = code.split(separator: "\n").first?.lowercased() else { return false }
-        return ["skip", "xfail", "#[ignore", "@ignore", "@disabled", ".disabled", "xit(", "xdescribe(", "xtest("]
-            .contains { first.contains($0) }
+        guard let first = code.split(separator: "\n").first.map(String.init) else { return false }
+        return skipMarker.matches(first)
     }
+
+    /// A skip, expected failure or disabled test on a line of code, as a word (`skip: isWin`, `t.Skip()`,
+    /// `@pytest.mark.xfail`, `xit(`), not inside another (`skipWhitespace`, `self.current.exit()`).
+    private static let skipMarker = TextPattern(
+        #"(?i)\b(skip|skipnow|xfail|xit|xdescribe|xtest)\b|#\[ignore|@ignore|@disabled|\.disabled"#)
 
     /// Whether `note` names harm a user meets.
     static func namesHarm(_ note: String) -> Bool {

@@ -25,7 +25,9 @@ enum ProjectChecks {
             sections.append("example")
         }
         if licenseGrants.contains(where: { text.contains($0) }) { sections.append(licenseText) }
-        if generatedReferenceSites.contains(where: { text.contains($0) }) { sections.append(apiElsewhere) }
+        if generatedReferenceSites.contains(where: { text.contains($0) }) || linksAPIDocumentation(text) {
+            sections.append(apiElsewhere)
+        }
         return sections
     }
 
@@ -41,6 +43,20 @@ enum ProjectChecks {
         "pkg.go.dev/", "godoc.org/", "docs.rs/", "readthedocs.io", "readthedocs.org", "hexdocs.pm/", "javadoc.io/",
         "swiftpackageindex.com/",
     ]
+
+    /// Whether lower-cased README `text` says where its API documentation is, with a link right after the words
+    /// (go-yaml's "API documentation … the import path itself leads to the API documentation: https://gopkg.in/…"),
+    /// rather than holding it.
+    private static func linksAPIDocumentation(_ text: String) -> Bool {
+        for phrase in ["api documentation", "api reference", "api docs"] {
+            var searched = text.startIndex
+            while let found = text.range(of: phrase, range: searched..<text.endIndex) {
+                if text[found.upperBound...].prefix(200).contains("http") { return true }
+                searched = found.upperBound
+            }
+        }
+        return false
+    }
 
     /// Phrases of a licence's grant, in lower case.
     static let licenseGrants = [

@@ -34,6 +34,12 @@ struct MarkerNoteTests {
         #expect(MarkerNote.kind(of: "It'd be nice to have an option to search the path", word: "FIXME") == .idea)
         // A hedged change is an idea, not a question the code must answer.
         #expect(MarkerNote.kind(of: "maybe drop `where character.isASCII` clause", word: "TODO") == .idea)
+        #expect(MarkerNote.kind(of: "consider making this a public API?", word: "TODO") == .idea)
+        // A skip under a note is a word of the code, not part of another one.
+        #expect(MarkerNote.marksSkippedTest("test('with package', { skip: isWin }, async (t) => {"))
+        #expect(MarkerNote.marksSkippedTest("t.SkipNow()"))
+        #expect(!MarkerNote.marksSkippedTest("self.current.exit();"))
+        #expect(!MarkerNote.marksSkippedTest("parser.skipWhitespace()"))
         // A failure in a condition is what to handle, not a defect; a condition opening the note without a comma
         // leaves the whole note standing.
         #expect(MarkerNote.kind(of: "emit a diagnostic if this fails.", word: "FIXME") == .task)

@@ -280,6 +280,10 @@ struct SignalTests {
                 "# yaml\n\nInstall with go get. The API is documented at https://pkg.go.dev/gopkg.in/yaml.v3\n",
                 Severity.low
             ),
+            (
+                "# yaml\n\nAPI documentation\n-----------------\n\nThe import path leads to the API documentation: "
+                    + "[https://gopkg.in/yaml.v3](https://gopkg.in/yaml.v3)\n", .low
+            ),
             ("# yaml\n\nInstall with go get. Call Unmarshal to decode.\n", .medium),
         ] {
             try await withRepository { repository in
