@@ -483,6 +483,10 @@ extension RepositoryAnalyzer {
     private static let hardToTestPhrases = [
         "bounds check", "undefined behavio", "sanitizer", "valgrind", "ipv6", "uninitialized", "uninitialised",
         "portability",
+        // What the compiler decides, not what the program does: a pragma, a language standard's feature detection,
+        // a name that clashes with the standard library's (fmt's "Fix leaky `diagnostic ignored` pragma", "Fix C++20
+        // concept detection", "Fix conflict with std::ignore").
+        "pragma", "c++11", "c++14", "c++17", "c++20", "c++23", "c++26", "conflict with std::",
     ]
     /// Words of such subjects, matched whole (`build`, not `rebuild`).
     private static let hardToTestWords: Set<Substring> = [

@@ -370,27 +370,23 @@ struct FindingTests {
         }
     }
 
-    @Test("a crate of test doubles is test code: its unimplemented!() stops no user")
-    func mockCrates() async throws {
-        try await withRepository { repository in
-            try repository.write("[package]\nname = \"tracing-mock\"\n", to: "tracing-mock/Cargo.toml")
-            try repository.write(
-                "pub fn expect_event() {\n    unimplemented!(\"not implemented yet: feel free to implement it\")\n}\n",
-                to: "tracing-mock/src/event.rs")
-            try await repository.commit("Start", date: Day.at(1))
-            let report = try await analyze(repository.url)
-            #expect(report.crashStubs.isEmpty, "\(report.crashStubs)")
-        }
-    }
-
-    @Test("Rust code compiled only in tests, under cfg(all(test, …)), is test code")
-    func rustTestOnlyConfiguration() async throws {
-        try await withRepository { repository in
-            try repository.write("[package]\nname = \"core\"\n", to: "Cargo.toml")
-            try repository.write(
+    @Test(
+        "test code is no crash stub: a crate of test doubles, Rust items under cfg(all(test, …))",
+        arguments: [
+            (
+                "tracing-mock/Cargo.toml", "tracing-mock/src/event.rs",
+                "pub fn expect_event() {\n    unimplemented!(\"not implemented yet: feel free to implement it\")\n}\n"
+            ),
+            (
+                "Cargo.toml", "src/field.rs",
                 "pub fn field() {}\n\n#[cfg(all(test, feature = \"alloc\"))]\nmod test_util {\n"
-                    + "    pub fn record() {\n        unimplemented!(\"not implemented yet\")\n    }\n}\n",
-                to: "src/field.rs")
+                    + "    pub fn record() {\n        unimplemented!(\"not implemented yet\")\n    }\n}\n"
+            ),
+        ])
+    func testCodeStubs(manifest: String, path: String, code: String) async throws {
+        try await withRepository { repository in
+            try repository.write("[package]\nname = \"core\"\n", to: manifest)
+            try repository.write(code, to: path)
             try await repository.commit("Start", date: Day.at(1))
             let report = try await analyze(repository.url)
             #expect(report.crashStubs.isEmpty, "\(report.crashStubs)")

@@ -95,7 +95,8 @@ struct SignalTests {
         for subject in [
             "Fix reversed pointer subtraction in `f_env` bounds check", "daemon: fix listening on IPv6-only hosts",
             "Fix undefined behaviour found by UBSan", "fix the build on macOS", "Fix typo in the usage string",
-            "fix hermit", "Fixes for horizonOS/n3ds",
+            "fix hermit", "Fixes for horizonOS/n3ds", "Fix leaky `diagnostic ignored` pragma (#4588)",
+            "Fix C++20 concept detection (#4653)", "Fix conflict with std::ignore (#4356)",
         ] {
             #expect(RepositoryAnalyzer.isHardToTest(subject), "\(subject)")
         }
@@ -256,10 +257,7 @@ struct SignalTests {
                 """, to: "src/a.c")
             try await repository.commit("Start", date: Day.at(1))
             let report = try await analyze(repository.url, AnalysisOptions(now: Day.at(800)))
-            let severity = Dictionary(
-                report.signals.filter { $0.kind == .marker }.map {
-                    ($0.summary.split(separator: ": ", maxSplits: 1).last.map(String.init) ?? "", $0.severity)
-                }, uniquingKeysWith: { first, _ in first })
+            let severity = markerSeverities(report)
             #expect(severity["the retry loop never gives up on a dead host"] == .high)
             #expect(severity["make the export work on CI (stopped working at some point)"] == .high)
             // A task at one place, with nothing but its words as evidence, restates the code: low.
@@ -355,10 +353,7 @@ struct SignalTests {
                 """, to: "test/transport.test.js")
             try await repository.commit("Start", date: Day.at(1))
             let report = try await analyze(repository.url, AnalysisOptions(now: Day.at(800)))
-            let severity = Dictionary(
-                report.signals.filter { $0.kind == .marker }.map {
-                    ($0.summary.split(separator: ": ", maxSplits: 1).last.map(String.init) ?? "", $0.severity)
-                }, uniquingKeysWith: { first, _ in first })
+            let severity = markerSeverities(report)
             // "if this fails" is the condition of what to add, not a failure.
             #expect(severity["emit a diagnostic if this fails."] == .low)
             #expect(severity["the retry loop never gives up on a dead host"] == .high)
@@ -708,5 +703,13 @@ struct SignalTests {
             let weights = first.signals.map(\.severity.weight)
             #expect(weights == weights.sorted(by: >))
         }
+    }
+
+    /// Each marker signal's severity, by the note's text.
+    private func markerSeverities(_ report: RepositoryReport) -> [String: Severity] {
+        Dictionary(
+            report.signals.filter { $0.kind == .marker }.map {
+                ($0.summary.split(separator: ": ", maxSplits: 1).last.map(String.init) ?? "", $0.severity)
+            }, uniquingKeysWith: { first, _ in first })
     }
 }
