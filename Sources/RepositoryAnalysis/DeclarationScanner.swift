@@ -362,7 +362,8 @@ enum DeclarationScanner {
     /// ↦ `: Equatable : RandomAccessCollection : RangeReplaceableCollection`, by the type's first name.
     private static func swiftConformances(_ lines: [String]) -> [String: String] {
         var conformances: [String: String] = [:]
-        for raw in lines {
+        // Only `extension` lines can add to what a declaration states; the main pass reads the declarations.
+        for raw in lines where raw.contains("extension") {
             let (words, _, _) = swiftWords(raw.trimmingWhitespace())
             guard let (_, keyword, rest) = swiftDeclaration(words), keyword == "extension", rest.contains(":")
             else { continue }

@@ -158,10 +158,7 @@ enum FileKinds {
                 }
                 // Also by a word of a longer name: `watchOS Example/`, `Example.xcodeproj/`, `demo-app/`.
                 if FileKinds.nonSourceDirectories.contains(lower) || FileKinds.isBenchmarkName(lower)
-                    || (lower.contains(where: { !$0.isLetter && !$0.isNumber })
-                        && lower.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).contains {
-                            FileKinds.exampleWords.contains(String($0))
-                        })
+                    || (lower.contains(where: { !$0.isLetter && !$0.isNumber }) && FileKinds.hasExampleWord(lower))
                 {
                     isNonSource = true
                 }
@@ -172,6 +169,11 @@ enum FileKinds {
                 previous = lower
             }
         }
+    }
+
+    /// Whether a word of a lower-cased folder name is an example word (`watchOS Example`, `demo-app`).
+    fileprivate static func hasExampleWord(_ lower: String) -> Bool {
+        lower.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).contains { exampleWords.contains(String($0)) }
     }
 
     /// Whether a lower-cased folder name is a benchmark's wherever the word is (`NIOSSLBenchmarks`,
@@ -185,10 +187,7 @@ enum FileKinds {
     static func isBenchmarkOrExample(_ path: String) -> Bool {
         directory(of: path).split(separator: "/").contains { component in
             let lower = component.lowercased()
-            return isBenchmarkName(lower) || ["benches", "bench"].contains(lower)
-                || lower.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).contains {
-                    exampleWords.contains(String($0))
-                }
+            return isBenchmarkName(lower) || ["benches", "bench"].contains(lower) || hasExampleWord(lower)
         }
     }
 
@@ -451,15 +450,21 @@ enum FileKinds {
         "node_modules", "bower_components", "Pods", "Carthage", "old", "obsolete", "attic", "unmaintained",
     ]
 
+    /// How many bytes the first `lines` lines of `bytes` take, at most `limit`: the header a rule reads.
+    static func headLength(_ bytes: UnsafeRawBufferPointer, lines: Int, limit: Int) -> Int {
+        var end = 0
+        var seen = 0
+        while end < min(bytes.count, limit), seen < lines {
+            if bytes[end] == UInt8(ascii: "\n") { seen += 1 }
+            end += 1
+        }
+        return end
+    }
+
     /// Whether the first lines of a file say that a tool generated it (`// Code generated … DO NOT EDIT.`,
     /// `@generated`, `This file is auto-generated`), so that no person should act on its content.
     static func hasGeneratedHeader(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        var end = 0
-        var lines = 0
-        while end < min(bytes.count, 2_000), lines < 5 {
-            if bytes[end] == UInt8(ascii: "\n") { lines += 1 }
-            end += 1
-        }
+        let end = headLength(bytes, lines: 5, limit: 2_000)
         // ASCII lower case, byte by byte: every file's head is checked, and decoding it as a string costs more than
         // the rest of its scan.
         let head = bytes[0..<end].map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }
@@ -499,8 +504,9 @@ enum FileKinds {
 
     /// The words that name who holds a copyright, from the `Copyright` notices of `text` (a licence, a file's
     /// header; every notice of its first 60 lines, since a file may name several holders): "Copyright (c) 2012 -
-    /// present, Victor Zverovich and {fmt} contributors" gives `victor`, `zverovich`, `fmt`. Years, `(c)` and words any holder has (`contributors`, `authors`, `inc`, `all rights
-    /// reserved`) are left out; empty when no line names anyone.
+    /// present, Victor Zverovich and {fmt} contributors" gives `victor`, `zverovich`, `fmt`. Years, `(c)` and words
+    /// any holder has (`contributors`, `authors`, `inc`, `all rights reserved`) are left out; empty when no line
+    /// names anyone.
     static func copyrightHolder(in text: Substring) -> Set<String> {
         var holders: Set<String> = []
         for line in text.split(separator: "\n").prefix(60) {
@@ -530,12 +536,7 @@ enum FileKinds {
     /// in. Nothing is decided when the project's licence names no holder (`projectHolder` empty).
     static func grantsForeignLicence(_ bytes: UnsafeRawBufferPointer, projectHolder: Set<String>) -> Bool {
         guard !projectHolder.isEmpty else { return false }
-        var end = 0
-        var lines = 0
-        while end < min(bytes.count, 4_000), lines < 40 {
-            if bytes[end] == UInt8(ascii: "\n") { lines += 1 }
-            end += 1
-        }
+        let end = headLength(bytes, lines: 40, limit: 4_000)
         let head = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[0..<end]), as: UTF8.self)
         let lower = head.lowercased()
         guard ProjectChecks.licenseGrants.contains(where: { lower.contains($0) }) else { return false }
