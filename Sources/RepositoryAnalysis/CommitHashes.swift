@@ -32,19 +32,17 @@ struct CommitHashes: RandomAccessCollection, Sendable, Equatable {
     @discardableResult
     mutating func append(_ hexadecimal: some Collection<UInt8>) -> Bool {
         let width = self.width == 0 ? hexadecimal.count / 2 : self.width
-        guard width > 0, hexadecimal.count == width * 2,
-            hexadecimal.allSatisfy({ Self.value(of: $0) != nil })
-        else { return false }
-        self.width = width
-        var high: UInt8 = 0
-        for (offset, character) in hexadecimal.enumerated() {
-            let value = Self.value(of: character) ?? 0
-            if offset % 2 == 0 {
-                high = value
-            } else {
-                bytes.append(high << 4 | value)
+        guard width > 0, hexadecimal.count == width * 2 else { return false }
+        let start = bytes.count
+        var characters = hexadecimal.makeIterator()
+        while let first = characters.next(), let second = characters.next() {
+            guard let high = Self.value(of: first), let low = Self.value(of: second) else {
+                bytes.removeSubrange(start...)
+                return false
             }
+            bytes.append(high << 4 | low)
         }
+        self.width = width
         return true
     }
 

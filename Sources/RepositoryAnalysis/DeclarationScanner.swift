@@ -169,44 +169,111 @@ enum DeclarationScanner {
     /// The identifiers a documentation page shows as code: inside `` `code` `` spans (and reStructuredText's
     /// ``` ``code`` ```), fenced code blocks and headings. A declaration a guide explains this way is documented,
     /// even without a comment of its own.
+    ///
+    /// Read byte by byte: a guide is long, and it is read on every run.
     static func codeNames(_ bytes: UnsafeRawBufferPointer) -> [String] {
         var names = Set<String>()
-        func collect(_ text: Substring) {
-            var current = ""
-            for character in text {
-                if character.isLetter || character.isNumber || character == "_" || character == "$" {
-                    current.append(character)
-                } else {
-                    if current.count >= 3, current.first?.isNumber == false { names.insert(current) }
-                    current = ""
-                }
-            }
-            if current.count >= 3, current.first?.isNumber == false { names.insert(current) }
-        }
         var fenced = false
-        for line in splitLines(bytes) {
-            let trimmed = line.trimmingWhitespace()
-            if trimmed.hasPrefix("```") || trimmed.hasPrefix("~~~") {
+        var lineStart = 0
+        while lineStart <= bytes.count {
+            var lineEnd = lineStart
+            while lineEnd < bytes.count, bytes[lineEnd] != UInt8(ascii: "\n") { lineEnd += 1 }
+            defer { lineStart = lineEnd + 1 }
+            let line = trimmed(UnsafeRawBufferPointer(rebasing: bytes[lineStart..<lineEnd]))
+            if hasPrefix(line, "```") || hasPrefix(line, "~~~") {
                 fenced.toggle()
                 continue
             }
-            if fenced || trimmed.hasPrefix("#") {
-                collect(Substring(trimmed))
+            if fenced || hasPrefix(line, "#") {
+                collectNames(line, into: &names)
                 continue
             }
             // A list item that is only a name (`- ``Router``` in a DocC topic group, an index of symbols) lists the
             // declaration without saying anything about it.
-            if trimmed.hasPrefix("- ") || trimmed.hasPrefix("* ") {
-                let item = trimmed.dropFirst(2).trimmingCharacters(in: .whitespaces)
-                if item.hasPrefix("`"), item.hasSuffix("`"), item.dropFirst().dropLast().allSatisfy({ $0 != " " }) {
+            if hasPrefix(line, "- ") || hasPrefix(line, "* ") {
+                let item = trimmed(UnsafeRawBufferPointer(rebasing: line[2...]))
+                if item.count >= 2, item.first == UInt8(ascii: "`"), item.last == UInt8(ascii: "`"),
+                    !item[1..<(item.count - 1)].contains(UInt8(ascii: " "))
+                {
                     continue
                 }
             }
             // Every other backtick-delimited stretch is code.
-            let parts = trimmed.split(separator: "`", omittingEmptySubsequences: false)
-            for (index, part) in parts.enumerated() where index % 2 == 1 { collect(part) }
+            var inCode = false
+            var partStart = 0
+            for index in 0...line.count where index == line.count || line[index] == UInt8(ascii: "`") {
+                if inCode { collectNames(UnsafeRawBufferPointer(rebasing: line[partStart..<index]), into: &names) }
+                inCode.toggle()
+                partStart = index + 1
+            }
         }
         return names.sorted()
+    }
+
+    /// Adds the identifiers of `text` of three characters or more, not starting with a digit, to `names`: runs of
+    /// letters, digits, `_` and `$`.
+    private static func collectNames(_ text: UnsafeRawBufferPointer, into names: inout Set<String>) {
+        var nameStart = 0
+        var characters = 0
+        var startsWithNumber = false
+        var index = 0
+        func finish(at end: Int) {
+            if characters >= 3, !startsWithNumber {
+                names.insert(String(decoding: UnsafeRawBufferPointer(rebasing: text[nameStart..<end]), as: UTF8.self))
+            }
+            characters = 0
+        }
+        while index < text.count {
+            let byte = text[index]
+            var width = 1
+            let isLetter: Bool
+            let isNumber: Bool
+            if byte < 0x80 {
+                isNumber = byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
+                isLetter =
+                    (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z")
+                    || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "$")
+            } else {
+                // As `Character.isLetter` and `isNumber` read a character: by its first scalar's properties.
+                var parser = Unicode.UTF8.ForwardParser()
+                var iterator = text[index...].makeIterator()
+                if case .valid(let encoded) = parser.parseScalar(from: &iterator) {
+                    let scalar = Unicode.UTF8.decode(encoded)
+                    width = encoded.count
+                    isLetter = scalar.properties.isAlphabetic
+                    isNumber = scalar.properties.numericType != nil
+                } else {
+                    isLetter = false
+                    isNumber = false
+                }
+            }
+            if isLetter || isNumber {
+                if characters == 0 {
+                    nameStart = index
+                    startsWithNumber = isNumber
+                }
+                characters += 1
+            } else {
+                finish(at: index)
+            }
+            index += width
+        }
+        finish(at: text.count)
+    }
+
+    /// `bytes` without the spaces, tabs and line ends around them.
+    private static func trimmed(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        let isSpace: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }
+        var low = 0
+        var high = bytes.count
+        while low < high, isSpace(bytes[low]) { low += 1 }
+        while high > low, isSpace(bytes[high - 1]) { high -= 1 }
+        return UnsafeRawBufferPointer(rebasing: bytes[low..<high])
+    }
+
+    private static func hasPrefix(_ bytes: UnsafeRawBufferPointer, _ prefix: StaticString) -> Bool {
+        guard bytes.count >= prefix.utf8CodeUnitCount else { return false }
+        return (0..<prefix.utf8CodeUnitCount).allSatisfy { bytes[$0] == prefix.utf8Start[$0] }
     }
 
     static func splitLines(_ bytes: UnsafeRawBufferPointer) -> [String] {

@@ -19,10 +19,12 @@ struct HistoryReader: Sendable {
 
     /// Most commits passed on at once.
     var chunkSize = 2_000
-    /// Most commits one `git log` reads. git keeps no cache between runs, so a range much smaller than this costs
-    /// git a tenth more work (2,000 commits against 5,000 on an 80,000-commit history); a larger one holds more
-    /// records while the ranges before it are still being read.
-    var rangeSize = 5_000
+    /// Most commits one `git log` reads. git keeps no cache between runs, so a smaller range costs git more work
+    /// (2,000 commits a range a tenth more than 5,000 on an 80,000-commit history, and 5,000 a twentieth more than
+    /// 10,000); a larger one holds more records while the ranges before it are still being read.
+    var rangeSize = 10_000
+    /// Fewest commits one `git log` reads, but for the last: fewer, and starting git weighs.
+    var smallestRange = 500
 
     /// The window to read: its commits and what identifies it in the cache.
     struct Window: Sendable {
@@ -75,13 +77,18 @@ struct HistoryReader: Sendable {
                 window: window.key, commits: hashes.count, referenceTime: window.commits.referenceTime)
         }
 
-        // Ranges of at least 500 commits keep process start-up negligible, four ranges per worker even out
-        // ranges that happen to be slower (big commits, large trees), and at most `rangeSize` commits per range
-        // bound what is held while earlier ranges are still being read.
         let jobs = max(1, options.jobs)
-        let rangeCount = max(1, min(jobs * 4, missing.count / 500), (missing.count + rangeSize - 1) / rangeSize)
-        let size = max(1, (missing.count + rangeCount - 1) / rangeCount)
-        let ranges = stride(from: 0, to: missing.count, by: size).map { $0..<min($0 + size, missing.count) }
+        let ranges = Self.ranges(of: missing.count, jobs: jobs, largest: rangeSize, smallest: smallestRange)
+        /// The range that reads the missing commit at `offset`.
+        func range(of offset: Int) -> Int {
+            var low = 0
+            var high = ranges.count - 1
+            while low < high {
+                let middle = (low + high + 1) / 2
+                if ranges[middle].lowerBound <= offset { low = middle } else { high = middle - 1 }
+            }
+            return low
+        }
 
         // Records read from git, by range, until their chunk is passed on; lines, by window position.
         var fresh = [[CommitRecord]?](repeating: nil, count: ranges.count)
@@ -98,7 +105,7 @@ struct HistoryReader: Sendable {
                 // The last missing commit of the chunk decides: ranges end in window order.
                 var lastMissing = nextMissing
                 while lastMissing < missing.count, missing[lastMissing] < end { lastMissing += 1 }
-                if lastMissing > nextMissing, (lastMissing - 1) / size >= contiguousDone { return }
+                if lastMissing > nextMissing, range(of: lastMissing - 1) >= contiguousDone { return }
                 var records: [CommitRecord] = []
                 records.reserveCapacity(end - nextChunk)
                 var cachedRun: [Int32] = []
@@ -108,13 +115,13 @@ struct HistoryReader: Sendable {
                             records += try cache?.records(cachedRun) ?? []
                             cachedRun.removeAll(keepingCapacity: true)
                         }
-                        let range = nextMissing / size
-                        guard let batch = fresh[range] else {
-                            preconditionFailure("commits of range \(range) passed on before the range was read")
+                        let index = range(of: nextMissing)
+                        guard let batch = fresh[index] else {
+                            preconditionFailure("commits of range \(index) passed on before the range was read")
                         }
-                        records.append(batch[nextMissing - ranges[range].lowerBound])
+                        records.append(batch[nextMissing - ranges[index].lowerBound])
                         nextMissing += 1
-                        if nextMissing == ranges[range].upperBound { fresh[range] = nil }
+                        if nextMissing == ranges[index].upperBound { fresh[index] = nil }
                     } else {
                         cachedRun.append(numbers[position])
                     }
@@ -181,6 +188,26 @@ struct HistoryReader: Sendable {
         return missing.count
     }
 
+    /// How `count` commits are split into ranges, in window order: ranges of at least `smallest` commits keep
+    /// process start-up negligible, four ranges per worker even out ranges that happen to be slower (big commits,
+    /// large trees), and at most `largest` commits per range bound what is held while earlier ranges are still being
+    /// read. The last ranges shrink, each to a quarter of what is left per worker: the workers then finish
+    /// together, where equal ranges left one worker reading the last of them alone for a second on an
+    /// 82,000-commit history.
+    static func ranges(of count: Int, jobs: Int, largest: Int, smallest: Int) -> [Range<Int>] {
+        let rangeCount = max(1, min(jobs * 4, count / smallest), (count + largest - 1) / largest)
+        let size = max(1, (count + rangeCount - 1) / rangeCount)
+        var ranges: [Range<Int>] = []
+        var start = 0
+        while start < count {
+            let left = count - start
+            let length = min(left, max(min(size, left / (2 * jobs)), min(smallest, size)))
+            ranges.append(start..<(start + length))
+            start += length
+        }
+        return ranges
+    }
+
     /// `records` in the order of `hashes`: `--no-walk=unsorted` keeps the order it was given, but a commit git did
     /// not report is an error, never a hole.
     private static func inOrder(_ records: [CommitRecord], hashes: [String]) throws -> [CommitRecord] {
@@ -212,7 +239,8 @@ struct HistoryReader: Sendable {
         return ((try? cache?.window(forKey: key)) ?? nil) != nil
     }
 
-    /// The window's commits, newest first, with their newest committer date.
+    /// The window's commits, newest first, with their newest committer date, read as git lists them: on a long
+    /// history git takes half a second, and the list is ready when it ends.
     func listCommits(head: String) async throws -> CommitList {
         var arguments = ["rev-list", "--timestamp"]
         if options.firstParent { arguments.append("--first-parent") }
@@ -221,23 +249,14 @@ struct HistoryReader: Sendable {
             arguments.append("--max-age=\(Int64(since.timeIntervalSince1970.rounded(.up)))")
         }
         arguments += [head, "--"]
-        let output = try await git.output(arguments)
-        // `--timestamp` puts the committer date before each hash: `1700000000 0123abcd…`.
-        var hashes = CommitHashes()
-        var referenceTime: Int64?
-        for line in output.split(separator: 0x0A) {
-            guard let space = line.firstIndex(of: 0x20),
-                let time = Int64(String(decoding: line[..<space], as: UTF8.self))
-            else { continue }
-            referenceTime = max(referenceTime ?? time, time)
-            guard hashes.append(line[(space + 1)...]) else {
-                throw AnalysisError(
-                    code: .gitFailed,
-                    message: "git rev-list listed something that is not a commit hash; run `git fsck` on the repository"
-                )
-            }
+        let git = self.git
+        let command = arguments
+        return try await offload { handle in
+            var parser = CommitListParser()
+            let completion = try git.runBlocking(command, handle: handle) { try parser.feed($0) }
+            try GitProcess.check(completion, command)
+            return try parser.finish()
         }
-        return CommitList(hashes: hashes, referenceTime: referenceTime)
     }
 
     /// Reads one range with one `git log`, parsing as the output streams in: with numstat counts, or with
@@ -264,6 +283,55 @@ struct HistoryReader: Sendable {
             try GitProcess.check(completion, command)
             let records = try parser.finish()
             return (records, parser.lines)
+        }
+    }
+}
+
+/// Reads `git rev-list --timestamp` as it streams in: the committer date before each hash,
+/// `1700000000 0123abcd…`, one commit a line.
+private struct CommitListParser {
+    private var hashes = CommitHashes()
+    private var referenceTime: Int64?
+    /// The start of a line the last chunk cut off.
+    private var partial: [UInt8] = []
+
+    mutating func feed(_ chunk: UnsafeRawBufferPointer) throws {
+        var start = 0
+        while let newline = chunk[start...].firstIndex(of: 0x0A) {
+            if partial.isEmpty {
+                try line(UnsafeRawBufferPointer(rebasing: chunk[start..<newline]))
+            } else {
+                let whole = partial + chunk[start..<newline]
+                partial.removeAll(keepingCapacity: true)
+                try whole.withUnsafeBytes { try line($0) }
+            }
+            start = newline + 1
+        }
+        partial += chunk[start...]
+    }
+
+    mutating func finish() throws -> CommitList {
+        let rest = partial
+        partial = []
+        try rest.withUnsafeBytes { try line($0) }
+        return CommitList(hashes: hashes, referenceTime: referenceTime)
+    }
+
+    private mutating func line(_ bytes: UnsafeRawBufferPointer) throws {
+        let negative = bytes.first == UInt8(ascii: "-")
+        var index = negative ? 1 : 0
+        var time: Int64 = 0
+        while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") {
+            time = time &* 10 &+ Int64(bytes[index] - UInt8(ascii: "0"))
+            index += 1
+        }
+        guard index > (negative ? 1 : 0), index < bytes.count, bytes[index] == UInt8(ascii: " ") else { return }
+        if negative { time = -time }
+        referenceTime = max(referenceTime ?? time, time)
+        guard hashes.append(UnsafeRawBufferPointer(rebasing: bytes[(index + 1)...])) else {
+            throw AnalysisError(
+                code: .gitFailed,
+                message: "git rev-list listed something that is not a commit hash; run `git fsck` on the repository")
         }
     }
 }

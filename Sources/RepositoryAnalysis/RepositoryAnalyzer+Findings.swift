@@ -431,9 +431,9 @@ extension RepositoryAnalyzer {
 
     /// `files` with fix commits that changed nothing but comments, docstrings and layout in the file taken out of
     /// its untested fixes: a subject that says "Fix" over a docstring edit (`Fix layout, align full version`)
-    /// fixed no behaviour a test could pin down. Each candidate commit is read once, with the whole file as
-    /// context (`git show -U<large>`), and the code before and after is compared without comments, docstrings and
-    /// whitespace. Only files that could become hotspots are checked, most fixes first.
+    /// fixed no behaviour a test could pin down. One `git show` per file reads its candidate commits, each with the
+    /// whole file as context (`-U<large>`), and the code before and after is compared without comments, docstrings
+    /// and whitespace. Only files that could become hotspots are checked, most fixes first.
     static func withoutCosmeticFixes(
         _ files: [HistoryAggregate.DefectHistory], git: GitProcess
     ) async throws -> [HistoryAggregate.DefectHistory] {
@@ -447,15 +447,16 @@ extension RepositoryAnalyzer {
             // Strings in triple quotes are docstrings in Python only; elsewhere they are values.
             if language != "Python" { style.remove(.tripleQuotes) }
             style.remove(.backticks)
-            // Two `git show`s at a time: each is short, and most of its time is process start-up.
-            let skeletonStyle = style
-            let cosmetic = try await concurrentMap(files[index].evidence.map(\.hash), limit: 2) { hash in
-                let (output, completion) = try await git.capture([
-                    "show", "--format=", "--no-color", "--no-ext-diff", "-U1000000", hash, "--", path,
-                ])
-                guard completion.status == 0, !output.isEmpty else { return false }
-                let (before, after) = DiffSides.split(output)
-                return CodeSkeleton(before, style: skeletonStyle) == CodeSkeleton(after, style: skeletonStyle)
+            let hashes = files[index].evidence.map(\.hash)
+            guard !hashes.isEmpty else { continue }
+            let (output, completion) = try await git.capture(
+                ["show", "--format=%x1e%H", "--no-color", "--no-ext-diff", "-U1000000"] + hashes + ["--", path])
+            guard completion.status == 0 else { continue }
+            let diffs = commitSections(output)
+            let cosmetic = hashes.map { hash in
+                guard let diff = diffs[hash], !diff.isEmpty else { return false }
+                let (before, after) = DiffSides.split(diff)
+                return CodeSkeleton(before, style: style) == CodeSkeleton(after, style: style)
             }
             let removed = cosmetic.filter { $0 }.count
             files[index].untestedFixes -= removed
@@ -463,6 +464,25 @@ extension RepositoryAnalyzer {
             files[index].evidence = zip(files[index].evidence, cosmetic).filter { !$0.1 }.map(\.0)
         }
         return files
+    }
+
+    /// The output of a `git show --format=%x1e%H …` of several commits, by commit: what git printed after each
+    /// commit's line.
+    static func commitSections(_ output: Data) -> [String: Data] {
+        var sections: [String: Data] = [:]
+        var current: (hash: String, start: Data.Index)?
+        var lineStart = output.startIndex
+        while lineStart < output.endIndex {
+            let lineEnd = output[lineStart...].firstIndex(of: UInt8(ascii: "\n")) ?? output.endIndex
+            if output[lineStart] == 0x1E {
+                if let current { sections[current.hash] = output[current.start..<lineStart] }
+                let hash = String(decoding: output[output.index(after: lineStart)..<lineEnd], as: UTF8.self)
+                current = (hash, min(lineEnd + 1, output.endIndex))
+            }
+            lineStart = lineEnd + 1
+        }
+        if let current { sections[current.hash] = output[current.start..<output.endIndex] }
+        return sections
     }
 }
 
@@ -606,17 +626,15 @@ extension RepositoryAnalyzer {
     /// fuzzer-found or in help text, or its author changed a test file
     /// within seven days of it, by author dates (the same pull request, squashed or not), or the merge that brought
     /// it in brought a test change too (`testedInTheirMerges`). Only files that could become hotspots are checked,
-    /// each fix with a few short `git` runs.
+    /// all their fixes with a few `git` runs (`testedOrUntestable`).
     static func withoutTestedFixes(
         _ files: [HistoryAggregate.DefectHistory], git: GitProcess
     ) async throws -> [HistoryAggregate.DefectHistory] {
         var files = files
         let candidates = Array(hotspotCandidates(files))
-        // Every candidate's fixes at once, two at a time: each check is two short `git` runs.
         let commits = candidates.flatMap { index in files[index].evidence.map { (index, $0) } }
-        var verdicts = try await concurrentMap(commits, limit: 2) { index, commit in
-            try await isTestedOrUntestable(commit, git: git)
-        }
+        let settled = try await testedOrUntestable(commits.map(\.1), git: git)
+        var verdicts = commits.map { settled.contains($0.1.hash) }
         let merged = try await testedInTheirMerges(
             zip(commits, verdicts).filter { !$1 }.map(\.0.1.hash), git: git)
         verdicts = zip(commits, verdicts).map { $1 || merged.contains($0.1.hash) }
@@ -1017,51 +1035,99 @@ extension RepositoryAnalyzer {
         return result
     }
 
-    private static func isTestedOrUntestable(_ commit: CommitReference, git: GitProcess) async throws -> Bool {
-        if isHardToTest(commit.subject) { return true }
-        let (header, shown) = try await git.capture(["show", "-s", "--format=%an%x00%B", commit.hash])
-        guard shown.status == 0 else { return false }
-        let text = String(decoding: header, as: UTF8.self)
-        let parts = text.split(separator: "\u{0}", maxSplits: 1, omittingEmptySubsequences: false)
-        guard parts.count == 2 else { return false }
-        let message = parts[1].lowercased()
-        if untestableWords.contains(where: { message.contains($0) }) { return true }
-        let author = String(parts[0])
-        guard !author.isEmpty else { return false }
-        let formatter = ISO8601DateFormatter()
-        // `--since` and `--until` read committer dates; the window is on author dates, checked per commit.
-        let (log, listed) = try await git.capture([
-            "log", "--no-merges", "--format=%x00%at%x00%s", "--name-only", "--fixed-strings", "--author=\(author)",
-            "--since=\(formatter.string(from: commit.date.addingTimeInterval(-companionTestWindow)))",
-            "--until=\(formatter.string(from: commit.date.addingTimeInterval(namedTestWindow + commitLag)))",
-        ])
-        guard listed.status == 0 else { return false }
-        var inWindow = false
-        let fixWords = subjectWords(commit.subject)
-        for line in String(decoding: log, as: UTF8.self).split(separator: "\n") {
-            if line.hasPrefix("\u{0}") {
-                let fields = line.dropFirst().split(separator: "\u{0}", maxSplits: 1, omittingEmptySubsequences: false)
-                let written = TimeInterval(fields[0]).map(Date.init(timeIntervalSince1970:))
-                let subject = fields.count > 1 ? String(fields[1]) : ""
-                inWindow =
-                    written.map { written in
-                        abs(written.timeIntervalSince(commit.date)) <= companionTestWindow
-                            || written > commit.date && written.timeIntervalSince(commit.date) <= namedTestWindow
-                                && namesFixTest(subject, fixWords: fixWords)
-                    } ?? false
-            } else if inWindow, HistoryAggregate.isTestPath(String(line)) {
-                return true
+    /// Of `commits`, the hashes of those tested after all or that cannot be: the subject says no test run can show
+    /// the bug (`isHardToTest`), the message says it is unreachable, fuzzer-found or in help text, the author
+    /// changed a test file near it (`companionTestWindow`, or `namedTestWindow` in a commit that names the fix), or
+    /// the diff adds or edits a test written inside a source file. Three `git` runs for all of them, however many:
+    /// one reads the authors and messages, one lists those authors' commits over the dates of all the fixes (a
+    /// `git log --author` per fix walked the history from `HEAD` once each, a third of a second apiece on a long
+    /// one), and one shows the diffs of the fixes still untested.
+    static func testedOrUntestable(_ commits: [CommitReference], git: GitProcess) async throws -> Set<String> {
+        var seen: Set<String> = []
+        var open = commits.filter { seen.insert($0.hash).inserted }
+        var settled = Set(open.filter { isHardToTest($0.subject) }.map(\.hash))
+        open.removeAll { settled.contains($0.hash) }
+        guard !open.isEmpty else { return settled }
+
+        let (header, shown) = try await git.capture(["show", "-s", "--format=%H%x00%an%x00%B%x1e"] + open.map(\.hash))
+        guard shown.status == 0 else { return settled }
+        var authors: [String: String] = [:]
+        for record in String(decoding: header, as: UTF8.self).split(separator: "\u{1e}") {
+            let parts = record.split(separator: "\u{0}", maxSplits: 2, omittingEmptySubsequences: false)
+            guard parts.count == 3 else { continue }
+            let hash = parts[0].trimmingCharacters(in: .whitespacesAndNewlines)
+            let message = parts[2].lowercased()
+            if untestableWords.contains(where: { message.contains($0) }) {
+                settled.insert(hash)
+            } else if !parts[1].isEmpty {
+                authors[hash] = String(parts[1])
             }
         }
+        open.removeAll { settled.contains($0.hash) || authors[$0.hash] == nil }
+        guard let earliest = open.map(\.date).min(), let latest = open.map(\.date).max() else { return settled }
+
+        // `--since` and `--until` read committer dates: a commit counts when it was committed within the fix's
+        // window widened by `commitLag`, and written (author date) within the window itself.
+        struct Change {
+            var author: Substring
+            var written: TimeInterval
+            var committed: TimeInterval
+            var subject: Substring
+            var changesTest = false
+        }
+        let formatter = ISO8601DateFormatter()
+        var arguments = [
+            "log", "--no-merges", "--format=%x00%an%x00%at%x00%ct%x00%s", "--name-only", "--fixed-strings",
+            "--since=\(formatter.string(from: earliest.addingTimeInterval(-companionTestWindow)))",
+            "--until=\(formatter.string(from: latest.addingTimeInterval(namedTestWindow + commitLag)))",
+        ]
+        arguments += Set(open.compactMap { authors[$0.hash] }).sorted().map { "--author=\($0)" }
+        let (log, listed) = try await git.capture(arguments)
+        guard listed.status == 0 else { return settled }
+        let text = String(decoding: log, as: UTF8.self)
+        var changes: [Change] = []
+        for line in text.split(separator: "\n") {
+            if line.hasPrefix("\u{0}") {
+                let fields = line.dropFirst().split(separator: "\u{0}", maxSplits: 3, omittingEmptySubsequences: false)
+                guard fields.count == 4, let written = TimeInterval(fields[1]), let committed = TimeInterval(fields[2])
+                else { continue }
+                changes.append(Change(author: fields[0], written: written, committed: committed, subject: fields[3]))
+            } else if !changes.isEmpty, !changes[changes.count - 1].changesTest,
+                HistoryAggregate.isTestPath(String(line))
+            {
+                changes[changes.count - 1].changesTest = true
+            }
+        }
+        for commit in open {
+            let author = authors[commit.hash] ?? ""
+            let fixed = commit.date.timeIntervalSince1970
+            let fixWords = subjectWords(commit.subject)
+            let tested = changes.contains { change in
+                guard change.changesTest, change.author == author,
+                    change.committed >= fixed - companionTestWindow,
+                    change.committed <= fixed + namedTestWindow + commitLag
+                else { return false }
+                return abs(change.written - fixed) <= companionTestWindow
+                    || change.written > fixed && change.written - fixed <= namedTestWindow
+                        && namesFixTest(String(change.subject), fixWords: fixWords)
+            }
+            if tested { settled.insert(commit.hash) }
+        }
+        open.removeAll { settled.contains($0.hash) }
+        guard !open.isEmpty else { return settled }
+
         // Rust tests live beside the code (`#[cfg(test)] mod tests`): a fix that adds or edits one changed a test
         // though no test file (log's `0d71d3c`, three `#[test]`s in `src/kv/key.rs`).
-        let (diff, shownDiff) = try await git.capture([
-            "show", "--format=", "--no-color", "--no-ext-diff", "-U3", commit.hash,
-        ])
-        guard shownDiff.status == 0 else { return false }
-        return String(decoding: diff, as: UTF8.self).split(separator: "\n").contains { line in
-            (line.hasPrefix("+") || line.hasPrefix("@@")) && inlineTestMarkers.contains { line.contains($0) }
+        let (diff, shownDiff) = try await git.capture(
+            ["show", "--format=%x1e%H", "--no-color", "--no-ext-diff", "-U3"] + open.map(\.hash))
+        guard shownDiff.status == 0 else { return settled }
+        for (hash, section) in commitSections(diff) {
+            let addsTest = String(decoding: section, as: UTF8.self).split(separator: "\n").contains { line in
+                (line.hasPrefix("+") || line.hasPrefix("@@")) && inlineTestMarkers.contains { line.contains($0) }
+            }
+            if addsTest { settled.insert(hash) }
         }
+        return settled
     }
 }
 

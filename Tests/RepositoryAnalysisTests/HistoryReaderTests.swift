@@ -50,6 +50,7 @@ struct HistoryReaderTests {
                 watching: watched)
             small.chunkSize = 37
             small.rangeSize = 23
+            small.smallestRange = 5
 
             let reference = try await read(whole, git)
             #expect(reference.records.count >= 400)
@@ -105,8 +106,10 @@ struct HistoryReaderTests {
         let first = "0123456789abcdef0123456789abcdef01234567"
         let appended = [
             first, "FEDCBA9876543210FEDCBA9876543210FEDCBA98", "0123", "g123456789abcdef0123456789abcdef01234567",
+            "0123456789abcdef0123456789abcdef0123456z",
         ].map { sha1.append($0.utf8) }
-        #expect(appended == [true, true, false, false])
+        #expect(appended == [true, true, false, false, false])
+        #expect(sha1.count == 2)
         #expect(Array(sha1) == [first, "fedcba9876543210fedcba9876543210fedcba98"])
         var sha256 = CommitHashes()
         let long = String(repeating: "a1", count: 32)
@@ -114,6 +117,26 @@ struct HistoryReaderTests {
         #expect(accepted)
         #expect(Array(sha256) == [long])
         #expect(CommitHashes().isEmpty)
+    }
+
+    @Test(
+        "a history is split into ranges that cover it in order, none larger than the largest, the last ones shrinking so that the workers finish together"
+    )
+    func ranges() {
+        for (count, jobs) in [(0, 2), (1, 2), (499, 2), (1_000, 2), (82_000, 2), (82_000, 1), (30_001, 8)] {
+            let ranges = HistoryReader.ranges(of: count, jobs: jobs, largest: 10_000, smallest: 500)
+            #expect(ranges.first?.lowerBound ?? 0 == 0)
+            #expect(ranges.last?.upperBound ?? 0 == count)
+            #expect(zip(ranges, ranges.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
+            #expect(ranges.allSatisfy { !$0.isEmpty && $0.count <= 10_000 })
+            #expect(ranges.dropLast().allSatisfy { $0.count >= min(500, count) })
+        }
+        let long = HistoryReader.ranges(of: 82_000, jobs: 2, largest: 10_000, smallest: 500)
+        // Nine ranges' worth at most 10,000 each, then ever smaller ones down to 500.
+        #expect(long.first?.count == 9_112)
+        #expect(long.suffix(3).map(\.count) == [500, 500, 41])
+        #expect(zip(long, long.dropFirst()).allSatisfy { $0.count >= $1.count })
+        #expect(HistoryReader.ranges(of: 1_000, jobs: 2, largest: 10_000, smallest: 500).map(\.count) == [500, 500])
     }
 
     private static func order(_ first: PatchLine, _ second: PatchLine) -> Bool {
