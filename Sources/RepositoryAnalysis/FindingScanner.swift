@@ -141,10 +141,17 @@ enum FindingScanner {
 
     /// A line without its leading and trailing spaces and tabs, cheaply.
     static func trimmed(_ line: Substring) -> Substring {
-        var line = line
-        while let first = line.first, first == " " || first == "\t" { line = line.dropFirst() }
-        while let last = line.last, last == " " || last == "\t" || last == "\r" { line = line.dropLast() }
-        return line
+        // By bytes: the characters trimmed are ASCII, and a line is trimmed on every rule.
+        let utf8 = line.utf8
+        var start = utf8.startIndex
+        var end = utf8.endIndex
+        while start < end, utf8[start] == 0x20 || utf8[start] == 0x09 { utf8.formIndex(after: &start) }
+        while start < end {
+            let last = utf8.index(before: end)
+            guard utf8[last] == 0x20 || utf8[last] == 0x09 || utf8[last] == 0x0D else { break }
+            end = last
+        }
+        return line[start..<end]
     }
 
     private static func hit(_ line: Substring, _ number: Int, _ kind: String, _ text: String) -> MarkerHit {
@@ -612,6 +619,7 @@ enum FindingScanner {
     /// TypeScript relative `import … from './x'` and `require('./x')`, C and C++ `#include "x.h"`, Swift
     /// `import X`. Whether they exist is decided against the tracked files.
     static func references(_ lines: [Substring], language: String) -> [MarkerHit] {
+        guard referencingLanguages.contains(language) else { return [] }
         var hits: [MarkerHit] = []
         for (index, raw) in lines.enumerated() {
             let line = Self.trimmed(raw)
@@ -656,6 +664,11 @@ enum FindingScanner {
         }
         return hits
     }
+
+    /// The languages whose references to other files `references` reads.
+    private static let referencingLanguages: Set<String> = [
+        "Python", "JavaScript", "TypeScript", "C", "C++", "Objective-C", "Swift",
+    ]
 
     // MARK: Secrets
 
