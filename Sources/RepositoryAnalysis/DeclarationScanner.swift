@@ -188,6 +188,18 @@ enum DeclarationScanner {
                 collectNames(line, into: &names)
                 continue
             }
+            // A reStructuredText directive names what it documents after its `::` (`.. class:: Package`,
+            // `.. autofunction:: packaging.utils.canonicalize_name`): Sphinx gives it an entry of its own, under the
+            // text around it (packaging's lock-file classes, documented as a group). Autodoc's `:members:` option
+            // lists the members it documents.
+            if hasPrefix(line, ".. "), let marker = directiveEnd(line) {
+                collectNames(UnsafeRawBufferPointer(rebasing: line[marker...]), into: &names)
+                continue
+            }
+            if hasPrefix(line, ":members:") {
+                collectNames(UnsafeRawBufferPointer(rebasing: line[9...]), into: &names)
+                continue
+            }
             // A list item that is only a name (`- ``Router``` in a DocC topic group, an index of symbols) lists the
             // declaration without saying anything about it.
             if hasPrefix(line, "- ") || hasPrefix(line, "* ") {
@@ -259,6 +271,16 @@ enum DeclarationScanner {
             index += width
         }
         finish(at: text.count)
+    }
+
+    /// Where the text after a directive's `::` starts, in a line that starts with `.. `.
+    private static func directiveEnd(_ line: UnsafeRawBufferPointer) -> Int? {
+        var index = 3
+        while index + 1 < line.count {
+            if line[index] == UInt8(ascii: ":"), line[index + 1] == UInt8(ascii: ":") { return index + 2 }
+            index += 1
+        }
+        return nil
     }
 
     /// `bytes` without the spaces, tabs and line ends around them.

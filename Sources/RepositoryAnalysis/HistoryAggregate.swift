@@ -349,7 +349,7 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
         return bytes.withUnsafeBytes { bytes in
             if typeIgnores.contains(where: { FindingScanner.contains(bytes, $0) }) { return false }
             if checkerPhrases.contains(where: { FindingScanner.contains(bytes, $0) }) { return false }
-            let words = lower.split(whereSeparator: { !$0.isLetter })
+            let words = letterWords(lower)
             // A fix of the docs, the build, a warning or a flaky test is not a bug fix in the code.
             if words.contains(where: { notBugWords.contains($0) }) { return false }
             if words.contains(where: { fixWords.contains($0) }) { return true }
@@ -370,6 +370,32 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
     /// How subjects say a type checker was silenced (`Fix issues previously type ignored`): no behaviour changed.
     private static let typeIgnores = ["type ignore", "type: ignore", "type-ignore"].map { Array($0.utf8) }
     private static let closingKeywords = ["closes #", "resolves #"].map { Array($0.utf8) }
+
+    /// The words of `text`: its runs of letters (and hyphens, when kept). Every commit's subject is split so, several
+    /// times: an ASCII one by its bytes, any other by `Character`.
+    static func letterWords(_ text: String, keepingHyphens: Bool = false) -> [Substring] {
+        let utf8 = text.utf8
+        guard utf8.allSatisfy({ $0 < 0x80 }) else {
+            return text.split(whereSeparator: { !$0.isLetter && !(keepingHyphens && $0 == "-") })
+        }
+        var words: [Substring] = []
+        var start: String.Index?
+        var index = utf8.startIndex
+        while index < utf8.endIndex {
+            let byte = utf8[index]
+            let isWordByte =
+                (0x61...0x7A).contains(byte | 0x20) || keepingHyphens && byte == UInt8(ascii: "-")
+            if isWordByte {
+                if start == nil { start = index }
+            } else if let wordStart = start {
+                words.append(text[wordStart..<index])
+                start = nil
+            }
+            utf8.formIndex(after: &index)
+        }
+        if let wordStart = start { words.append(text[wordStart...]) }
+        return words
+    }
 
     /// Whether a path is a test by name or folder.
     static func isTestPath(_ path: String) -> Bool {
@@ -411,7 +437,7 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
     /// Whether a subject says the commit brings in a copy of another project: "Update toml-test from upstream",
     /// "Sync vendored zstd", "Import libfoo 1.2", "Bump bundled sqlite".
     static func isUpstreamSync(_ subject: String) -> Bool {
-        let words = subject.lowercased().split { !$0.isLetter }
+        let words = letterWords(subject.lowercased())
         guard let first = words.first else { return false }
         return ["update", "sync", "import", "bump", "refresh", "vendor", "upgrade", "pull"].contains(first)
             || words.contains("upstream")
@@ -455,7 +481,7 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
     static func isNoise(_ record: CommitRecord) -> Bool {
         if record.changes.count > maxCouplingCommitSize { return true }
         if record.changes.lazy.filter({ $0.status == .renamed }).count >= 10 { return true }
-        let words = record.subject.lowercased().split(whereSeparator: { !$0.isLetter && $0 != "-" })
+        let words = letterWords(record.subject.lowercased(), keepingHyphens: true)
         return words.contains { formattingWords.contains($0) || $0.hasSuffix("-format") }
     }
 

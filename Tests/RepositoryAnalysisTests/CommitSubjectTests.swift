@@ -20,6 +20,21 @@ struct CommitSubjectTests {
         #expect(!HistoryAggregate.isFix("Add a parser"))
     }
 
+    @Test("a subject's words are its runs of letters, split by bytes when ASCII as by characters otherwise")
+    func subjectWords() {
+        let subjects = [
+            "fix(parser): drop the last line [#12]", "Re-indent @main and `Router`{}", "Ünïcödé straße—fix crash",
+            "emoji 🐛 bugfix", "", "---", "a-b-c", "CRLF\r\nline",
+        ]
+        for subject in subjects {
+            #expect(HistoryAggregate.letterWords(subject) == subject.split(whereSeparator: { !$0.isLetter }))
+            #expect(
+                HistoryAggregate.letterWords(subject, keepingHyphens: true)
+                    == subject.split(whereSeparator: { !$0.isLetter && $0 != "-" }))
+        }
+        #expect(HistoryAggregate.letterWords("Re-indent the parser") == ["Re", "indent", "the", "parser"])
+    }
+
     @Test("a later test commit names the fix it tests by two words and half of the fix's")
     func testNamingItsFix() {
         let fix = RepositoryAnalyzer.subjectWords("fix: correct argument length check in FlagSet.Parse")
