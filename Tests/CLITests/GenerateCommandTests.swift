@@ -172,6 +172,20 @@ struct GenerateCommandTests {
         #expect(left.isEmpty, "left behind: \(left)")
     }
 
+    @Test("--verbose logs how long each phase of the analysis took, on standard error")
+    func phaseTimes() async throws {
+        let repository = try await plantedRepository()
+        defer { repository.remove() }
+        let result = try runner.run(["analyze", repository.url.path, "--format", "json", "--verbose"])
+        #expect(result.status == 0, "\(result.stderr)")
+        for phase in ["scanning files", "reading history", "dating markers"] {
+            #expect(result.stderr.contains("debug: \(phase) took "), "\(result.stderr)")
+        }
+        #expect(!result.stdout.contains(" took "))
+        let quiet = try runner.run(["analyze", repository.url.path, "--format", "json"])
+        #expect(!quiet.stderr.contains(" took "), "\(quiet.stderr)")
+    }
+
     @Test("--color always colours the preview; NO_COLOR is honoured")
     func color() async throws {
         let repository = try await plantedRepository()

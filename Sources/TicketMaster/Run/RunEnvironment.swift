@@ -100,11 +100,40 @@ public struct RunEnvironment: Sendable {
     public func analyze(_ checkout: RepositoryCheckout, events: RunEvents = .ignored) async throws -> RepositoryReport {
         let options = configuration.analysisOptions(cacheDirectory: cacheDirectory)
         logger.debug("analysing \(checkout.displayName) with \(options.jobs) workers")
+        let clock = PhaseClock(logger: logger)
         let report = try await RepositoryAnalyzer(options: options).analyze(at: checkout.path) { progress in
+            clock.enter(progress.phase)
             events(.analyzing(phase: progress.phase, completed: progress.completed, total: progress.total))
         }
+        clock.enter(nil)
         events(.analyzed(findings: report.signals.count, commit: report.headCommit))
         return report
+    }
+}
+
+/// Logs, at debug level, how long each phase of an analysis took: where a slow run spends its time, without a
+/// profiler.
+private final class PhaseClock: Sendable {
+    private let logger: Logger
+    private let current = Mutex<(phase: String, start: ContinuousClock.Instant)?>(nil)
+
+    init(logger: Logger) {
+        self.logger = logger
+    }
+
+    /// Starts `phase` (none: the analysis ended), logging the one before when it changes.
+    func enter(_ phase: String?) {
+        let now = ContinuousClock.now
+        let ended: (phase: String, took: Duration)? = current.withLock { current in
+            guard current?.phase != phase else { return nil }
+            let ended = current.map { ($0.phase, now - $0.start) }
+            current = phase.map { ($0, now) }
+            return ended
+        }
+        if let ended {
+            let seconds = Double(ended.took.components.seconds) + Double(ended.took.components.attoseconds) / 1e18
+            logger.debug("\(ended.phase) took \(String(format: "%.2f", seconds)) s")
+        }
     }
 }
 
