@@ -79,7 +79,7 @@ struct HistoryReader: Sendable {
 
         let jobs = max(1, options.jobs)
         let ranges = Self.ranges(of: missing.count, jobs: jobs, largest: rangeSize, smallest: smallestRange)
-        /// The range that reads the missing commit at `offset`.
+        // The range that reads the missing commit at `offset`.
         func range(of offset: Int) -> Int {
             var low = 0
             var high = ranges.count - 1
@@ -191,7 +191,7 @@ struct HistoryReader: Sendable {
     /// How `count` commits are split into ranges, in window order: ranges of at least `smallest` commits keep
     /// process start-up negligible, four ranges per worker even out ranges that happen to be slower (big commits,
     /// large trees), and at most `largest` commits per range bound what is held while earlier ranges are still being
-    /// read. The last ranges shrink, each to a quarter of what is left per worker: the workers then finish
+    /// read. The last ranges shrink, each to half a worker's share of what is left: the workers then finish
     /// together, where equal ranges left one worker reading the last of them alone for a second on an
     /// 82,000-commit history.
     static func ranges(of count: Int, jobs: Int, largest: Int, smallest: Int) -> [Range<Int>] {

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import RepositoryAnalysis
@@ -33,6 +34,18 @@ struct CommitSubjectTests {
                     == subject.split(whereSeparator: { !$0.isLetter && $0 != "-" }))
         }
         #expect(HistoryAggregate.letterWords("Re-indent the parser") == ["Re", "indent", "the", "parser"])
+    }
+
+    @Test("the output of one git show of several commits is split by commit, whatever their diffs hold")
+    func showSections() {
+        let first = String(repeating: "a", count: 40)
+        let second = String(repeating: "b", count: 40)
+        let output = Data(
+            "\u{1e}\(first)\n\ndiff --git a/x b/x\n@@ -1 +1 @@\n-old\n+\u{1e}new\n\u{1e}\(second)\n".utf8)
+        let sections = RepositoryAnalyzer.commitSections(output)
+        #expect(sections.keys.sorted() == [first, second])
+        #expect(String(decoding: sections[first] ?? Data(), as: UTF8.self).hasSuffix("+\u{1e}new\n"))
+        #expect(sections[second]?.isEmpty == true)
     }
 
     @Test("a later test commit names the fix it tests by two words and half of the fix's")
