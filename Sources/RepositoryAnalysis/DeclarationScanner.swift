@@ -910,6 +910,17 @@ enum DeclarationScanner {
         return false
     }
 
+    /// How many more brackets and parentheses `line` opens than it closes.
+    private static func bracketBalance(_ line: String) -> Int {
+        line.utf8.reduce(0) { balance, byte in
+            switch byte {
+            case UInt8(ascii: "["), UInt8(ascii: "("): balance + 1
+            case UInt8(ascii: "]"), UInt8(ascii: ")"): balance - 1
+            default: balance
+            }
+        }
+    }
+
     /// A crate root's private modules (`mod sys;`, `pub(crate) mod util;`) and the names its `pub use` lines
     /// re-export (`pub use poll::{Poll, Registry};`, `pub use token::Token;`).
     private static func rustCrateRoot(_ lines: [String]) -> (modules: [String], uses: [String]) {
@@ -949,9 +960,7 @@ enum DeclarationScanner {
             let line = raw.trimmingWhitespace()
             if attributeDepth > 0 {
                 if line.contains("deprecated") { hidden = true }
-                attributeDepth +=
-                    line.filter { $0 == "[" || $0 == "(" }.count
-                    - line.filter { $0 == "]" || $0 == ")" }.count
+                attributeDepth += bracketBalance(line)
                 continue
             }
             if line.isEmpty { continue }
@@ -964,8 +973,7 @@ enum DeclarationScanner {
             if line.hasPrefix("//") { continue }
             if line.hasPrefix("#[") {
                 if line.contains("deprecated") { hidden = true }
-                attributeDepth = max(
-                    0, line.filter { $0 == "[" || $0 == "(" }.count - line.filter { $0 == "]" || $0 == ")" }.count)
+                attributeDepth = max(0, bracketBalance(line))
                 continue
             }
             defer {

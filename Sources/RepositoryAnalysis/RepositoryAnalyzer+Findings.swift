@@ -634,13 +634,11 @@ extension RepositoryAnalyzer {
         let candidates = Array(hotspotCandidates(files))
         let commits = candidates.flatMap { index in files[index].evidence.map { (index, $0) } }
         let settled = try await testedOrUntestable(commits.map(\.1), git: git)
-        var verdicts = commits.map { settled.contains($0.1.hash) }
-        let merged = try await testedInTheirMerges(
-            zip(commits, verdicts).filter { !$1 }.map(\.0.1.hash), git: git)
-        verdicts = zip(commits, verdicts).map { $1 || merged.contains($0.1.hash) }
+        let open = Array(Set(commits.map(\.1.hash)).subtracting(settled)).sorted()
+        let tested = settled.union(try await testedInTheirMerges(open, git: git))
         for index in candidates { files[index].evidence = [] }
-        for ((index, commit), isTested) in zip(commits, verdicts) {
-            if isTested {
+        for (index, commit) in commits {
+            if tested.contains(commit.hash) {
                 files[index].untestedFixes -= 1
             } else {
                 files[index].evidence.append(commit)

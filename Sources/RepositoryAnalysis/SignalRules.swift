@@ -112,8 +112,11 @@ struct SignalRules {
         // A README that sends readers to API documentation generated from the code is not made stale by code
         // changes (go-yaml's covers installation and compatibility, and links godoc for the API), when the README
         // is all the documentation there is.
-        let readmes = drift.documentationPaths.allSatisfy { FileKinds.name(of: $0).lowercased().hasPrefix("readme") }
-        if report.projectFiles.apiDocumentedElsewhere == true, readmes { severity = .low }
+        if report.projectFiles.apiDocumentedElsewhere == true,
+            drift.documentationPaths.allSatisfy({ FileKinds.name(of: $0).lowercased().hasPrefix("readme") })
+        {
+            severity = .low
+        }
         var metrics = [
             Metric("commits", Double(count)), Metric("insertions", Double(drift.insertions)),
             Metric("deletions", Double(drift.deletions)),
@@ -556,12 +559,12 @@ struct SignalRules {
     private static let trackingIssue = TextPattern(
         #"(issues|pull)/\d+|(see|issue|bug|ticket|pr|tracked in|tracking|cf\.?|refs?)[ :]*#\d+|gh-\d+"#)
 
-    /// Whether a note is tracked in an issue it names: it links one, or it waits on something (or names what would
-    /// settle it: `#76 would make this superfluous`) and cites an issue number.
     /// A marker word tagged with an issue number: `TODO(#1138)`, `FIXME(GH-12)`, `XXX(issue 7)`.
     private static let taggedIssue = TextPattern(
         #"(?i)\b(TODO|FIXME|XXX|HACK|BUG)\s*\(\s*(#|gh-|issue\s*#?\s*)\d+\s*\)"#)
 
+    /// Whether a note is tracked in an issue it names: it links one, or it waits on something (or names what would
+    /// settle it: `#76 would make this superfluous`) and cites an issue number.
     private func waitsOnLinkedIssue(_ text: String) -> Bool {
         let lower = text.lowercased()
         if Self.trackingIssue.matches(lower) { return true }
