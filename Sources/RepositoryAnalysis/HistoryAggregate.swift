@@ -157,6 +157,9 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
         /// Whether those fixes were read back (tested after all, or untestable, or cosmetic): only then do they
         /// count as untested.
         var fixesChecked = false
+        /// Where each checked fix's change reads at `HEAD` (a location whose `commit` is the fix), for those whose
+        /// added code is still there.
+        var changedLines: [SourceLocation] = []
     }
 
     /// Facts about one interned path (a real path, or a "ghost": an earlier file that had the same name).
@@ -290,7 +293,7 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
     /// The revision of the rules below (what is a fix, a test, noise) and of those applied to the aggregate before
     /// it is kept (`RepositoryAnalyzer.withoutTestedFixes`, `isHardToTest`): part of the cached aggregate's key, so
     /// a build whose rules differ never reads an aggregate an earlier build computed. Raise it with every change.
-    static let rulesRevision = 19
+    static let rulesRevision = 20
 
     /// Half-life, in days, of a fix commit's weight in a defect hotspot's score.
     static let fixHalfLifeDays = 180.0

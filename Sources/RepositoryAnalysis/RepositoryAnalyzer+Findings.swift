@@ -429,39 +429,75 @@ extension RepositoryAnalyzer {
             .prefix(fixCheckFiles)
     }
 
-    /// `files` with fix commits that changed nothing but comments, docstrings and layout in the file taken out of
-    /// its untested fixes: a subject that says "Fix" over a docstring edit (`Fix layout, align full version`)
-    /// fixed no behaviour a test could pin down. One `git show` per file reads its candidate commits, each with the
-    /// whole file as context (`-U<large>`), and the code before and after is compared without comments, docstrings
-    /// and whitespace. Only files that could become hotspots are checked, most fixes first.
-    static func withoutCosmeticFixes(
+    /// `files` with the fix commits a test has nothing to pin down taken out of their untested fixes, and each other
+    /// fix's change found where it reads today (`DefectHistory.changedLines`). One `git show` per file reads its
+    /// candidate commits, each with the whole file as context (`-U<large>`).
+    /// - A fix that changed nothing but comments, docstrings and layout (a subject that says "Fix" over a docstring
+    ///   edit, `Fix layout, align full version`) fixed no behaviour: the code before and after is compared without
+    ///   comments, docstrings and whitespace. It is no fix at all.
+    /// - A fix at least half of whose own code lines the file no longer has (lines it wrote, not lines it moved;
+    ///   compared by the names on them, see `LinesToday`) was undone or rewritten since (fzf's
+    ///   `fix(zsh): move 'fc -RI' inside command substitution`, taken out twelve days later by a
+    ///   `revert(zsh): remove 'fc -RI' call`): a test would pin code that is gone. It stays a fix in the counts.
+    /// Only files that could become hotspots are read, most fixes first.
+    static func withoutCosmeticOrUndoneFixes(
         _ files: [HistoryAggregate.DefectHistory], git: GitProcess
     ) async throws -> [HistoryAggregate.DefectHistory] {
         var files = files
-        let candidates = hotspotCandidates(files)
-        for index in candidates {
+        for index in hotspotCandidates(files) {
             let path = files[index].path
-            let language = FileKinds.language(of: path)
-            var style = CommentStyle.of(language: language)
-            guard style != .any, !style.isEmpty else { continue }
-            // Strings in triple quotes are docstrings in Python only; elsewhere they are values.
-            if language != "Python" { style.remove(.tripleQuotes) }
-            style.remove(.backticks)
             let hashes = files[index].evidence.map(\.hash)
             guard !hashes.isEmpty else { continue }
             let (output, completion) = try await git.capture(
                 ["show", "--format=%x1e%H", "--no-color", "--no-ext-diff", "-U1000000"] + hashes + ["--", path])
             guard completion.status == 0 else { continue }
             let diffs = commitSections(output)
-            let cosmetic = hashes.map { hash in
-                guard let diff = diffs[hash], !diff.isEmpty else { return false }
-                let (before, after) = DiffSides.split(diff)
-                return CodeSkeleton(before, style: style) == CodeSkeleton(after, style: style)
+            let language = FileKinds.language(of: path)
+            var style = CommentStyle.of(language: language)
+            // A language whose comments the analysis does not know cannot be stripped of them.
+            let comparable = style != .any && !style.isEmpty
+            // Shell functions are blocks in braces, though its comments are not `//`.
+            let braces = style.contains(.slashes) || language == "Shell"
+            // Strings in triple quotes are docstrings in Python only; elsewhere they are values.
+            if language != "Python" { style.remove(.tripleQuotes) }
+            style.remove(.backticks)
+            let today = FileManager.default.contents(atPath: git.directory.appendingPathComponent(path).path)
+                .map { LinesToday(Array($0)) }
+            var kept: [CommitReference] = []
+            var cosmetic = 0
+            var undone = 0
+            for commit in files[index].evidence {
+                guard let diff = diffs[commit.hash], !diff.isEmpty else {
+                    kept.append(commit)
+                    continue
+                }
+                if comparable {
+                    let (before, after) = DiffSides.split(diff)
+                    if CodeSkeleton(before, style: style) == CodeSkeleton(after, style: style) {
+                        cosmetic += 1
+                        continue
+                    }
+                }
+                let (added, removed) = DiffSides.changes(diff)
+                switch today?.place(of: added, removed: removed) {
+                case .undone:
+                    undone += 1
+                    continue
+                case .line(let number, let excerpt):
+                    files[index].changedLines.append(
+                        SourceLocation(
+                            path: path, startLine: number, excerpt: excerpt,
+                            symbol: today.flatMap {
+                                SourceText.symbol(atLine: number, in: $0.text, braces: braces)
+                            },
+                            commit: commit.hash))
+                case .unknown, nil: break
+                }
+                kept.append(commit)
             }
-            let removed = cosmetic.filter { $0 }.count
-            files[index].untestedFixes -= removed
-            files[index].fixCommits -= removed
-            files[index].evidence = zip(files[index].evidence, cosmetic).filter { !$0.1 }.map(\.0)
+            files[index].untestedFixes -= cosmetic + undone
+            files[index].fixCommits -= cosmetic
+            files[index].evidence = kept
         }
         return files
     }
@@ -1131,6 +1167,33 @@ extension RepositoryAnalyzer {
 
 /// The two sides of a one-file diff shown with its whole file as context: the lines before and after.
 enum DiffSides {
+    /// The lines a one-file diff adds, each with its number in the new file, and those it removes.
+    static func changes(_ diff: Data) -> (added: [(line: Int, text: ArraySlice<UInt8>)], removed: [ArraySlice<UInt8>]) {
+        var added: [(line: Int, text: ArraySlice<UInt8>)] = []
+        var removed: [ArraySlice<UInt8>] = []
+        var next: Int?
+        for line in diff.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            guard let first = line.first else { continue }
+            if first == UInt8(ascii: "@") {
+                // `@@ -12,3 +14,4 @@`: the new file's lines start at 14.
+                let header = String(decoding: line, as: UTF8.self)
+                next = header.split(separator: " ").first { $0.hasPrefix("+") }
+                    .flatMap { Int($0.dropFirst().split(separator: ",").first ?? "") }
+                continue
+            }
+            guard let number = next else { continue }
+            switch first {
+            case UInt8(ascii: " "): next = number + 1
+            case UInt8(ascii: "+"):
+                added.append((number, Array(line.dropFirst())[...]))
+                next = number + 1
+            case UInt8(ascii: "-"): removed.append(Array(line.dropFirst())[...])
+            default: break
+            }
+        }
+        return (added, removed)
+    }
+
     static func split(_ diff: Data) -> (before: [UInt8], after: [UInt8]) {
         var before: [UInt8] = []
         var after: [UInt8] = []
@@ -1153,6 +1216,93 @@ enum DiffSides {
             }
         }
         return (before, after)
+    }
+}
+
+/// A file's lines as they read today, by the names on them (runs of letters, digits and `_`), so that re-indenting,
+/// re-quoting or re-wrapping a message leaves a line alone: where a past commit's change is now, or whether it is
+/// gone.
+struct LinesToday {
+    /// The file's bytes.
+    let text: [UInt8]
+    /// The 1-based numbers of the lines with each set of names.
+    private var numbers: [[UInt8]: [Int]] = [:]
+    /// Each line's bytes, trimmed.
+    private var lines: [ArraySlice<UInt8>] = []
+
+    init(_ text: [UInt8]) {
+        self.text = text
+        for (index, line) in text.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
+            lines.append(Self.trimmed(line))
+            if let key = Self.key(line) { numbers[key, default: []].append(index + 1) }
+        }
+    }
+
+    /// Where a commit's change stands today.
+    enum Place: Equatable {
+        /// At least half of the code lines it wrote are gone: undone or rewritten since.
+        case undone
+        /// Its most telling line is here (1-based), with that line's text.
+        case line(Int, String)
+        /// It wrote no code line that tells.
+        case unknown
+    }
+
+    /// Comment openers (and C's preprocessor): a fix is its code, not what it says about it.
+    private static let commentOpeners = ["//", "/*", "*", "#", "--", ";", "\"\"\"", "'''"].map { Array($0.utf8) }
+
+    /// A code line's names, each once, sorted and joined by spaces; nil for a comment line and for a line with
+    /// fewer than two names (`fi`, `} else {`, `selected="$(`), which says nothing of where a change went.
+    static func key(_ line: some Collection<UInt8>) -> [UInt8]? {
+        let code = trimmed(ArraySlice(line))
+        guard !commentOpeners.contains(where: { code.starts(with: $0) }) else { return nil }
+        var names: Set<ArraySlice<UInt8>> = []
+        var start: Int?
+        for index in code.indices {
+            let byte = code[index]
+            let inName =
+                byte == UInt8(ascii: "_") || (byte >= 0x30 && byte <= 0x39)
+                || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A)
+            if inName, start == nil { start = index }
+            if !inName, let first = start {
+                names.insert(code[first..<index])
+                start = nil
+            }
+        }
+        if let first = start { names.insert(code[first..<code.endIndex]) }
+        guard names.count >= 2 else { return nil }
+        return Array(names.sorted { $0.lexicographicallyPrecedes($1) }.joined(separator: [0x20]))
+    }
+
+    /// Where the change that added `added` (lines with their numbers then) and removed `removed` stands today. A
+    /// line it added with the names of one it removed was moved or re-laid out, not written by it.
+    func place(of added: [(line: Int, text: ArraySlice<UInt8>)], removed: [ArraySlice<UInt8>]) -> Place {
+        let moved = Set(removed.compactMap { Self.key($0) })
+        let written = added.compactMap { line -> (line: Int, key: [UInt8])? in
+            guard let key = Self.key(line.text), !moved.contains(key) else { return nil }
+            return (line.line, key)
+        }
+        guard !written.isEmpty else { return .unknown }
+        let found = written.compactMap { line in numbers[line.key].map { (line: line.line, places: $0) } }
+        guard (written.count - found.count) * 2 < written.count else { return .undone }
+        // The line found at the fewest places today, the longest of those: it names the change best. Of its
+        // places, the one nearest to where the change put it.
+        guard
+            let best = found.min(by: { first, second in
+                first.places.count != second.places.count
+                    ? first.places.count < second.places.count
+                    : lines[first.places[0] - 1].count > lines[second.places[0] - 1].count
+            }),
+            let number = best.places.min(by: { abs($0 - best.line) < abs($1 - best.line) })
+        else { return .unknown }
+        return .line(number, SourceText.shorten(String(decoding: lines[number - 1], as: UTF8.self), to: 160))
+    }
+
+    private static func trimmed(_ line: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        let blank: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
+        guard let first = line.firstIndex(where: { !blank($0) }), let last = line.lastIndex(where: { !blank($0) })
+        else { return [] }
+        return line[first...last]
     }
 }
 

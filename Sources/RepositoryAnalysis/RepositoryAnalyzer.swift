@@ -182,7 +182,7 @@ public struct RepositoryAnalyzer: Sendable {
                 // What further git runs find at `HEAD` depends on nothing the key leaves out either: it is kept
                 // with the aggregate, so a warm run starts none of them.
                 aggregate.defectFiles = try await Self.withoutTestedFixes(
-                    try await Self.withoutCosmeticFixes(aggregate.defectFiles, git: git), git: git)
+                    try await Self.withoutCosmeticOrUndoneFixes(aggregate.defectFiles, git: git), git: git)
                 aggregate.driftingCopies = try await Self.driftingCopies(in: scanned, git: git)
             } else {
                 aggregate = HistoryAggregate.Builder(

@@ -146,11 +146,14 @@ public struct SourceLocation: Codable, Sendable, Hashable {
     public var commentAbove: String?
     /// The code right under the lines, for a note: what it is about, dedented.
     public var codeBelow: String?
+    /// The full hash of the commit whose change the lines carry, when the location cites one: where an untested
+    /// fix's change reads today.
+    public var commit: String?
 
     /// Creates a location.
     public init(
         path: String, startLine: Int? = nil, endLine: Int? = nil, excerpt: String? = nil, symbol: String? = nil,
-        commentAbove: String? = nil, codeBelow: String? = nil
+        commentAbove: String? = nil, codeBelow: String? = nil, commit: String? = nil
     ) {
         self.path = path
         self.startLine = startLine
@@ -159,6 +162,7 @@ public struct SourceLocation: Codable, Sendable, Hashable {
         self.symbol = symbol
         self.commentAbove = commentAbove
         self.codeBelow = codeBelow
+        self.commit = commit
     }
 }
 

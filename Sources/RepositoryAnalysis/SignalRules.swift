@@ -805,7 +805,14 @@ struct SignalRules {
                     let shared = commits.intersection(other.0.evidence.map(\.hash)).count
                     return shared * 2 >= max(commits.count, 1)
                 }
-                if !repeats { kept.append(candidate) }
+                guard !repeats else { return }
+                // A fix a hotter file already lists is asked for once (fzf's mawk version check changed its bash
+                // and its zsh scripts): the rest must still make a hotspot.
+                let cited = Set(kept.flatMap { $0.0.evidence.map(\.hash) })
+                var file = candidate.0
+                file.evidence.removeAll { cited.contains($0.hash) }
+                file.untestedFixes = min(file.untestedFixes, file.evidence.count)
+                if file.untestedFixes >= Self.hotspotRecentFixes { kept.append((file, candidate.1)) }
             }
             .prefix(Self.hotspotLimit)
             .map { file, _ in
@@ -817,7 +824,10 @@ struct SignalRules {
                         "\(file.path): \(file.untestedFixes) bug fixes of the last two years changed no test "
                         + "(\(file.fixCommits) of its \(file.commits) commits fixed bugs)",
                     evidence: Evidence(
-                        locations: [SourceLocation(path: file.path)], commits: file.evidence,
+                        // Each fix's change where it reads today, in the order of the fixes.
+                        locations: [SourceLocation(path: file.path)]
+                            + file.evidence.compactMap { fix in file.changedLines.first { $0.commit == fix.hash } },
+                        commits: file.evidence,
                         metrics: [
                             Metric("fix-commits", Double(file.fixCommits)), Metric("commits", Double(file.commits)),
                             Metric("fixes-last-year", Double(file.fixesLastYear)),

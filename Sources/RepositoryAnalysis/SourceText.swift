@@ -821,6 +821,9 @@ enum SourceText {
         #"^\s*(?:(?:export|public|private|protected|internal|fileprivate|open|static|async|override|final|default|pub(?:\([a-z]+\))?|mutating|nonisolated|abstract|@\w+(?:\([^)]*\))?)\s+)*(?:func|def|function|fn|class|struct|enum|interface|protocol|trait|actor|extension|impl)\s+([A-Za-z_$][A-Za-z0-9_$]*)"#,
         #"^\s*(?:export\s+)?(?:const|let|var)\s+([A-Za-z_$][A-Za-z0-9_$]*)\s*=\s*(?:async\s*)?(?:<[^>]*>\s*)?(?:\(|function\b|[A-Za-z_$][A-Za-z0-9_$]*\s*=>)"#,
         #"^(?!(?:if|for|while|switch|return|else|do|case)\b)[A-Za-z_][A-Za-z0-9_ \t\*]*?\b([A-Za-z_][A-Za-z0-9_]*)\s*\([^;=]*$"#,
+        // A shell function, whose name may have hyphens and nothing before it: `__fzf_exec_awk() {`,
+        // `fzf-history-widget() {`.
+        #"^\s*(?:function\s+)?([A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*)\s*\(\)\s*(?:\{\s*)?$"#,
     ].compactMap { try? NSRegularExpression(pattern: $0) }
 
     /// A property a note above it is about: `private var _dummy: Bool`, `static let cache = …`; a modifier is
@@ -856,6 +859,23 @@ enum SourceText {
             return line.count < 400 ? declaration(in: line, properties: true) : nil
         }
         return nil
+    }
+
+    /// The function or type line `line` (1-based) of `text` declares or sits in: where a change was made.
+    /// `braces` as for a note's (the file's comments include `//`).
+    static func symbol(atLine line: Int, in text: [UInt8], braces: Bool) -> String? {
+        text.withUnsafeBytes { bytes in
+            var lineStart = 0
+            for _ in 1..<max(line, 1) {
+                guard let newline = bytes[lineStart...].firstIndex(of: UInt8(ascii: "\n")) else { return nil }
+                lineStart = newline + 1
+            }
+            var lineEnd = lineStart
+            while lineEnd < bytes.count, bytes[lineEnd] != UInt8(ascii: "\n") { lineEnd += 1 }
+            let own = decode(bytes, lineStart, lineEnd)
+            if own.count < 400, let name = declaration(in: own) { return name }
+            return enclosingSymbol(before: lineStart, in: bytes, braces: braces)
+        }
     }
 
     /// The declaration whose block holds the line at `lineStart`, within 300 lines above it. With braces, the

@@ -93,6 +93,13 @@ public struct TemporaryGitRepository: Sendable {
         try write(Data(text.utf8), to: path)
     }
 
+    /// Adds `text` at the end of `path` (relative to the working tree), creating it and its folders as needed: a
+    /// change that keeps what earlier commits wrote, as most fixes do.
+    public func append(_ text: String, to path: String) throws {
+        let existing = (try? Data(contentsOf: url.appendingPathComponent(path))) ?? Data()
+        try write(existing + Data(text.utf8), to: path)
+    }
+
     /// Writes `data` to `path` (relative to the working tree), creating folders as needed.
     public func write(_ data: Data, to path: String) throws {
         let file = url.appendingPathComponent(path)

@@ -48,6 +48,58 @@ struct CommitSubjectTests {
         #expect(sections[second]?.isEmpty == true)
     }
 
+    @Test("a diff's added lines carry their numbers in the new file, across hunks; its removed lines come too")
+    func diffChanges() {
+        let diff = Data(
+            ("diff --git a/x.c b/x.c\n--- a/x.c\n+++ b/x.c\n@@ -1,3 +1,3 @@\n int a;\n-int b;\n+int c;\n int d;\n"
+                + "@@ -20,2 +20,3 @@ static int f(void)\n int e;\n+int g;\n+\n\\ No newline at end of file\n").utf8)
+        let (added, removed) = DiffSides.changes(diff)
+        #expect(
+            added.map { "\($0.line) \(String(decoding: $0.text, as: UTF8.self))" } == ["2 int c;", "21 int g;", "22 "])
+        #expect(removed.map { String(decoding: $0, as: UTF8.self) } == ["int b;"])
+    }
+
+    @Test("a past change is found where it reads today, or is gone when half the code lines it wrote are")
+    func linesToday() {
+        let today = LinesToday(
+            Array(
+                """
+                static int size(int exp) {
+                  int abs_exp = exp >= 0 ? exp : -exp;
+                    if (abs_exp < 100) return 4;
+                  return 5;
+                }
+                // if (abs_exp < 100) return 4;
+                "git config set remote.%s.followRemoteHEAD warn-if-not-%s\\n\\n"
+                fi
+                """.utf8))
+        func lines(_ lines: [String]) -> [(line: Int, text: ArraySlice<UInt8>)] {
+            lines.enumerated().map { ($0.offset + 10, Array($0.element.utf8)[...]) }
+        }
+        func place(_ added: [String], removed: [String] = []) -> LinesToday.Place {
+            today.place(of: lines(added), removed: lines(removed).map(\.text))
+        }
+        // Re-indented since; the comment that repeats it is no copy.
+        #expect(place(["if (abs_exp < 100) return 4;"]) == .line(3, "if (abs_exp < 100) return 4;"))
+        // Re-quoted and re-wrapped since: the same names (git's set_head advice, reworded around the fix).
+        #expect(
+            place(["   \"'git config set remote.%s.followRemoteHEAD warn-if-not-%s'\\n\""])
+                == .line(7, #""git config set remote.%s.followRemoteHEAD warn-if-not-%s\n\n""#))
+        // The line found at the fewest places names the change, the longest of those.
+        #expect(
+            place(["fi", "int abs_exp = exp >= 0 ? exp : -exp;", "  return 5;"])
+                == .line(2, "int abs_exp = exp >= 0 ? exp : -exp;"))
+        // Half of the code lines it wrote gone: undone or rewritten, whatever short or comment lines stay.
+        #expect(place(["if (exp < 100) return 4;", "  return 5;", "fi", "// a note"]) == .undone)
+        // A line it moved is not one it wrote: the one it wrote is gone.
+        #expect(
+            place(
+                ["  int abs_exp = exp >= 0 ? exp : -exp;", "return exp;"],
+                removed: ["int abs_exp = exp >= 0 ? exp : -exp;"]) == .undone)
+        // Nothing that tells.
+        #expect(place(["fi", "}", "# if (exp < 100) return 4;", "selected=\"$("]) == .unknown)
+    }
+
     @Test("a later test commit names the fix it tests by two words and half of the fix's")
     func testNamingItsFix() {
         let fix = RepositoryAnalyzer.subjectWords("fix: correct argument length check in FlagSet.Parse")

@@ -20,17 +20,20 @@ struct FindingTests {
                 "Fix crash on empty input", "fix: handle escaped quotes", "Parser drops the last line (closes #12)",
                 "Fix the regression in quoting", "Handle tabs", "Fix overflow in column numbers",
             ]
+            // Each change adds a line and keeps the earlier ones, as fixes do.
+            let parses = subjects.indices.map { "let parse\($0) = \($0)\n" }
             for (index, subject) in subjects.enumerated() {
-                try repository.write("let parse = \(index)\n", to: "Sources/App/Parser.swift")
+                try repository.append(parses[index], to: "Sources/App/Parser.swift")
                 try await repository.commit(subject, date: Day.at(Double(index * 10)))
             }
-            try repository.write("let parse = 4\n", to: "Sources/App/Parser.swift")
+            try repository.write(parses.dropLast().joined(), to: "Sources/App/Parser.swift")
             try await repository.commit("Revert \"Fix overflow in column numbers\"", date: Day.at(60))
             // A "fix" of the comments changes no behaviour, and reverting a build change (the pull request's number
             // after the quotes) fixed no bug.
-            try repository.write("// Parses lines.\nlet parse = 4\n", to: "Sources/App/Parser.swift")
+            try repository.write("// Parses lines.\n" + parses.dropLast().joined(), to: "Sources/App/Parser.swift")
             try await repository.commit("Fix layout of the parser's comment", date: Day.at(62))
-            try repository.write("// Parses lines.\nlet parse = 4 \n", to: "Sources/App/Parser.swift")
+            try repository.write(
+                "// Parses lines.\n" + parses.dropLast().joined() + " \n", to: "Sources/App/Parser.swift")
             try repository.write("build:\n\tswift build\n", to: "Makefile")
             try await repository.commit("Revert \"Move to the standard build idiom (#31)\" (#35)", date: Day.at(64))
             for (index, subject) in [
@@ -82,23 +85,23 @@ struct FindingTests {
                 "Fix overflow in column numbers", "Fix a read past the table\n\nUnreachable from the parser's inputs.",
             ]
             for (index, subject) in fixes.enumerated() {
-                try repository.write("let parse = \(index)\n", to: "Sources/App/Parser.swift")
+                try repository.append("let parse\(index) = \(index)\n", to: "Sources/App/Parser.swift")
                 try await repository.commit(subject, date: Day.at(Double(index * 10)), author: bob)
             }
             // Ada's first fix came with a test four days later, in the same pull request, merged weeks after
             // both were written: git's committer dates say day 95, the author dates 60 and 64.
-            try repository.write("let tested = 1\n", to: "Sources/App/Parser.swift")
+            try repository.append("let tested = 1\n", to: "Sources/App/Parser.swift")
             try await repository.commit(
                 "Fix parsing of nested lists", date: Day.at(60), author: ada, committed: Day.at(95))
             try repository.write("func testTabs() {}\n", to: "Tests/AppTests/ParserTests.swift")
             try await repository.commit(
                 "Test nested lists", date: Day.at(64), author: ada, committed: Day.at(95))
             // A fix that makes a new toolchain release build is tested by building with it.
-            try repository.write("let parse = 9\n", to: "Sources/App/Parser.swift")
+            try repository.append("let parse9 = 9\n", to: "Sources/App/Parser.swift")
             try await repository.commit("Fix for Go 1.24", date: Day.at(96), author: bob)
             // A fix whose author added its test months later, in a commit that says so and names the fix, was
             // tested (pflag's "fix: add test for argument length check").
-            try repository.write("let parse = 10\n", to: "Sources/App/Parser.swift")
+            try repository.append("let parse10 = 10\n", to: "Sources/App/Parser.swift")
             try await repository.commit("fix: correct argument length check in Parse", date: Day.at(98), author: bob)
             try repository.write("func testArguments() {}\n", to: "Tests/AppTests/ArgumentTests.swift")
             try await repository.commit("fix: add test for argument length check", date: Day.at(230), author: bob)
@@ -126,12 +129,12 @@ struct FindingTests {
             for (index, subject) in ["Fix crash on empty input", "Fix escaped quotes", "Fix overflow in columns"]
                 .enumerated()
             {
-                try repository.write("let parse = \(index)\n", to: "Sources/App/Parser.swift")
+                try repository.append("let parse\(index) = \(index)\n", to: "Sources/App/Parser.swift")
                 try await repository.commit(subject, date: Day.at(Double(index * 10)), author: bob)
             }
             // Bob's fix in a pull request; Ada adds its test two months later in the same one, and it is merged.
             try await repository.run(["checkout", "-q", "-b", "fix-nil-output"])
-            try repository.write("let parse = 7\n", to: "Sources/App/Parser.swift")
+            try repository.append("let parse7 = 7\n", to: "Sources/App/Parser.swift")
             try await repository.commit("Fix the panic on a nil output", date: Day.at(40), author: bob)
             try repository.write("func testNilOutput() {}\n", to: "Tests/AppTests/OutputTests.swift")
             try await repository.commit("Cover nil outputs", date: Day.at(100), author: ada)
@@ -139,7 +142,7 @@ struct FindingTests {
             try await repository.merge("fix-nil-output", date: Day.at(101))
             // A long-lived branch of 31 commits, one of them a test: that test says nothing of its fix.
             try await repository.run(["checkout", "-q", "-b", "maint"])
-            try repository.write("let parse = 8\n", to: "Sources/App/Parser.swift")
+            try repository.append("let parse8 = 8\n", to: "Sources/App/Parser.swift")
             try await repository.commit("Fix the width of wide characters", date: Day.at(110), author: bob)
             for index in 0..<29 {
                 try repository.write("let other = \(index)\n", to: "Sources/App/Other.swift")
@@ -194,7 +197,7 @@ struct FindingTests {
                 "Fix the lookup of nested keys", "Fix the order of merged lists",
             ].enumerated() {
                 try repository.write("project(a VERSION 1.\(index))\n", to: "CMakeLists.txt")
-                try repository.write("int main(void) { return \(index); }\n", to: "src/main.c")
+                try repository.append("int f\(index)(void) { return \(index); }\n", to: "src/main.c")
                 try await repository.commit(subject, date: Day.at(Double(index * 10)))
             }
             let report = try await analyze(repository.url)
@@ -213,7 +216,8 @@ struct FindingTests {
             // fixes ranks first by size, but its fixes were never read.
             for round in 0..<4 {
                 for index in 0..<7 {
-                    try repository.write("int f\(index)(void) { return \(round); }\n", to: "src/small\(index).c")
+                    try repository.append(
+                        "int f\(index)_\(round)(void) { return \(round); }\n", to: "src/small\(index).c")
                     try await repository.commit(
                         "Fix the \(index)th small case, round \(round)", date: Day.at(Double(-100 + round)))
                 }
@@ -245,7 +249,8 @@ struct FindingTests {
                 // The second and fourth fixes add a test to the module's own `mod tests`.
                 if index % 2 == 1 { tests += "    #[test]\n    fn case_\(index)() {}\n" }
                 try repository.write(
-                    "pub fn key() -> u32 { \(index) }\n\n\n\n\n#[cfg(test)]\nmod tests {\n\(tests)}\n",
+                    (0...index).map { "pub fn key\($0)() -> u32 { \($0) }\n" }.joined()
+                        + "\n\n\n\n#[cfg(test)]\nmod tests {\n\(tests)}\n",
                     to: "src/kv/key.rs")
                 try await repository.commit(subject, date: Day.at(Double(index * 10)))
             }
@@ -900,6 +905,66 @@ struct FindingTests {
             }
             let hotspots = try await analyze(repository.url).signals.filter { $0.kind == .defectHotspot }
             #expect(hotspots.count == 1, "\(hotspots.map(\.summary))")
+        }
+    }
+
+    @Test("a fix whose code a later commit took out is not listed; the others show where their change reads today")
+    func undoneFixes() async throws {
+        try await withRepository { repository in
+            var functions = (0..<4).map { "func parse\($0)(_ line: String) -> Int {\n    return line.count\n}\n" }
+            try repository.write(functions.joined(), to: "Sources/App/Parser.swift")
+            try await repository.commit("Start", date: Day.at(-600))
+            let fixes = [
+                (0, "    guard !line.isEmpty else { return 0 }", "Fix the crash on an empty line"),
+                (1, "    if line.hasPrefix(\"#\") { return 0 }", "Fix comments counted as lines"),
+                (2, "    let trimmed = line.trimmingCharacters(in: .whitespaces)", "Fix lines of blanks"),
+                (3, "    if line.count > 80 { return 80 }", "Fix the count of long lines"),
+            ]
+            for (index, (function, line, subject)) in fixes.enumerated() {
+                functions[function] = functions[function].replacingOccurrences(of: "{\n", with: "{\n\(line)\n")
+                try repository.write(functions.joined(), to: "Sources/App/Parser.swift")
+                try await repository.commit(subject, date: Day.at(Double(10 + index * 10)))
+            }
+            // Taken out by a commit that says so without quoting the fix, as conventional commits do.
+            functions[3] = functions[3].replacingOccurrences(of: "    if line.count > 80 { return 80 }\n", with: "")
+            try repository.write(functions.joined(), to: "Sources/App/Parser.swift")
+            try await repository.commit("revert(parser): stop capping long lines", date: Day.at(60))
+            let hotspot = try #require(try await analyze(repository.url).signals.first { $0.kind == .defectHotspot })
+            #expect(hotspot.evidence.commits.map(\.subject) == Array(fixes.prefix(3).reversed().map(\.2)))
+            #expect(metrics(hotspot)["untested-fixes"] == 3)
+            #expect(metrics(hotspot)["fix-commits"] == 4)
+            let changes = hotspot.evidence.locations.filter { $0.commit != nil }
+            #expect(changes.map(\.commit) == hotspot.evidence.commits.map(\.hash))
+            #expect(changes.map(\.symbol) == ["parse2", "parse1", "parse0"])
+            #expect(changes.first?.excerpt == "let trimmed = line.trimmingCharacters(in: .whitespaces)")
+            #expect(changes.first?.startLine == 10)
+        }
+    }
+
+    @Test("a fix a hotter file lists is not listed again by another file")
+    func fixListedOnce() async throws {
+        try await withRepository { repository in
+            // The lexer's own fixes came first; then the parser's, two of which changed the lexer too.
+            for index in 0..<3 {
+                try repository.append("func lexOwn\(index)() -> Int { \(index) }\n", to: "Sources/App/Lexer.swift")
+                try await repository.commit("Fix lexing of case \(index)", date: Day.at(Double(1 + index)))
+            }
+            for index in 0..<6 {
+                try repository.append("func parse\(index)() -> Int { \(index) }\n", to: "Sources/App/Parser.swift")
+                if index == 2 || index == 4 {
+                    try repository.append("func lex\(index)() -> Int { \(index) }\n", to: "Sources/App/Lexer.swift")
+                }
+                try await repository.commit("Fix parsing of case \(index)", date: Day.at(Double(10 + index)))
+            }
+            let hotspots = try await analyze(repository.url).signals.filter { $0.kind == .defectHotspot }
+            let cited = hotspots.flatMap { $0.evidence.commits.map(\.hash) }
+            #expect(cited.count == Set(cited).count, "\(hotspots.map(\.summary))")
+            let lexer = try #require(hotspots.first { $0.evidence.locations.first?.path == "Sources/App/Lexer.swift" })
+            #expect(
+                lexer.evidence.commits.map(\.subject) == [
+                    "Fix lexing of case 2", "Fix lexing of case 1", "Fix lexing of case 0",
+                ])
+            #expect(metrics(lexer)["untested-fixes"] == 3)
         }
     }
 

@@ -123,7 +123,9 @@ public struct PlainWriter: Sendable {
         for signal in signals {
             // The code under a note shows what it is about as the code stands: once per finding.
             var shownCode = false
-            for location in signal.evidence.locations.prefix(20) where seenLocations.insert(location).inserted {
+            // A location that carries a commit's change is shown under that commit.
+            for location in signal.evidence.locations.prefix(20)
+            where location.commit == nil && seenLocations.insert(location).inserted {
                 var line = "- " + links.link(location)
                 if let excerpt = location.excerpt?.trimmingCharacters(in: .whitespacesAndNewlines), !excerpt.isEmpty {
                     line += ": " + Self.codeSpan(String(excerpt.prefix(160)))
@@ -135,8 +137,14 @@ public struct PlainWriter: Sendable {
                 lines.append(line)
             }
             for commit in signal.evidence.commits.prefix(5) where seenCommits.insert(commit.hash).inserted {
-                lines.append(
-                    "- Commit \(links.link(commit)) (\(Self.day(commit.date))): \(Self.escaped(commit.subject))")
+                var line = "- Commit \(links.link(commit)) (\(Self.day(commit.date))): \(Self.escaped(commit.subject))"
+                if let change = signal.evidence.locations.first(where: { $0.commit == commit.hash }) {
+                    line += "\n  - " + links.link(change) + (change.symbol.map { ", in " + Self.codeSpan($0) } ?? "")
+                    if let excerpt = change.excerpt, !excerpt.isEmpty {
+                        line += ": " + Self.codeSpan(String(excerpt.prefix(160)))
+                    }
+                }
+                lines.append(line)
             }
         }
         if signals.count > 3 {
@@ -375,14 +383,24 @@ struct Wording {
                 + "last two years changed no test file, so nothing stops those bugs from coming back; Evidence lists "
                 + "them."
             context = facts
+            // Under each fix, where its change reads today: the line a test should reach.
+            let changes = lead.evidence.locations.filter { $0.commit != nil }
+            // A function two of the fixes changed: where the bugs gather, and what may need simplifying.
+            let symbols = changes.compactMap(\.symbol)
+            let repeated = symbols.first { symbol in symbols.filter { $0 == symbol }.count >= 2 }
             proposal =
                 declarations
                 ? "For each commit listed in Evidence, add a type test: code that uses the declaration it corrected "
                     + "and fails to type-check without the fix" + (test.map { " (checked by \($0))" } ?? "")
                     + ", so that the wrong type cannot come back unnoticed."
                 : "For each commit listed in Evidence, add a test of the behaviour it fixed"
-                    + (test.map { " (run with \($0))" } ?? "") + ", so that the bug cannot come back unnoticed. "
-                    + "Where several fixes touched the same function, consider whether it needs simplifying."
+                    + (changes.isEmpty
+                        ? "" : ", one that runs the line listed under the commit and fails without the fix")
+                    + (test.map { " (run with \($0))" } ?? "") + ", so that the bug cannot come back unnoticed."
+                    + (repeated.map { symbol in
+                        " \(symbols.filter { $0 == symbol }.count) of the fixes changed "
+                            + "\(PlainWriter.codeSpan(symbol)): consider whether it needs simplifying."
+                    } ?? "")
             criteria = [
                 declarations
                     ? "Each declaration a fix commit listed in Evidence corrected is used in a type test that fails "

@@ -301,6 +301,40 @@ struct PlainWriterTests {
                 == "a.rs: (a) no drawing")
     }
 
+    @Test("each untested fix shows where its change reads today, and a function two fixes changed is named")
+    func hotspotChanges() {
+        var hotspot = signal(.defectHotspot, .medium, path: "include/fmt/format.h")
+        hotspot.evidence.metrics = [Metric("untested-fixes", 3), Metric("fix-commits", 160), Metric("commits", 1822)]
+        let fixes = ["Fix exponent size computation", "Fix the exponent's sign", "Fix module fmt::join"].enumerated()
+            .map {
+                CommitReference(
+                    hash: String(repeating: "\($0.offset + 1)", count: 40), subject: $0.element, date: Date())
+            }
+        hotspot.evidence.commits = fixes
+        hotspot.evidence.locations += [
+            SourceLocation(
+                path: "include/fmt/format.h", startLine: 1582, excerpt: "if (abs_exp < 100) return prefix_size + 2;",
+                symbol: "compute_exp_size", commit: fixes[0].hash),
+            SourceLocation(
+                path: "include/fmt/format.h", startLine: 1580, excerpt: "auto abs_exp = exp >= 0 ? exp : -exp;",
+                symbol: "compute_exp_size", commit: fixes[1].hash),
+        ]
+        let body = draft([hotspot], remote: nil).body
+        #expect(
+            body.contains(
+                "- Commit `1111111111` (\(PlainWriter.day(Date()))): Fix exponent size computation\n"
+                    + "  - `include/fmt/format.h:1582`, in `compute_exp_size`: `if (abs_exp < 100) return prefix_size + 2;`\n"
+                    + "- Commit `2222222222`"), "\(body)")
+        // The third fix has no line today that tells: it is listed alone.
+        #expect(body.contains("Fix module fmt::join\n\n## Proposed change"), "\(body)")
+        #expect(body.contains("one that runs the line listed under the commit and fails without the fix"))
+        #expect(body.contains("2 of the fixes changed `compute_exp_size`: consider whether it needs simplifying."))
+        // Without lines, no function is named and nothing is said of simplifying.
+        hotspot.evidence.locations.removeLast(2)
+        let plain = draft([hotspot], remote: nil).body
+        #expect(!plain.contains("simplifying") && !plain.contains("listed under the commit"), "\(plain)")
+    }
+
     @Test("a defect hotspot whose path would cut the title is named by its file")
     func hotspotTitle() {
         var hotspot = signal(.defectHotspot, .medium, path: "src/make_unicode_property_data.py")
