@@ -461,8 +461,9 @@ extension RepositoryAnalyzer {
             // Strings in triple quotes are docstrings in Python only; elsewhere they are values.
             if language != "Python" { style.remove(.tripleQuotes) }
             style.remove(.backticks)
-            let today = FileManager.default.contents(atPath: git.directory.appendingPathComponent(path).path)
-                .map { LinesToday(Array($0)) }
+            // The file as committed, which the links show, whatever the working tree holds.
+            let (blob, read) = try await git.capture(["cat-file", "blob", "HEAD:\(path)"])
+            let today = read.status == 0 ? LinesToday(Array(blob)) : nil
             var kept: [CommitReference] = []
             var cosmetic = 0
             var undone = 0
