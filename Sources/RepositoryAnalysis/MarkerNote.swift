@@ -68,6 +68,12 @@ public enum MarkerNote: String, Sendable, Hashable {
         "stopped working",
     ]
 
+    /// `note` as its copies share it: lower-cased words of letters and digits, so that a copy re-punctuated or
+    /// re-wrapped is the same note (git's per-worktree NEEDSWORK, once without the comma after "world").
+    public static func copyKey(_ note: String) -> String {
+        note.lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber }).joined(separator: " ")
+    }
+
     /// What `note`, written after the marker `word` (`TODO`, `FIXME`, …), asks for.
     public static func kind(of note: String, word: String) -> MarkerNote {
         let lower = note.lowercased()

@@ -254,17 +254,17 @@ struct SignalRules {
         // The files each note's text is in: a note copied into several files is one task over all of them.
         var files: [String: Set<String>] = [:]
         for marker in report.markers {
-            let words = marker.text.lowercased().split(whereSeparator: \.isWhitespace)
-            files[words.joined(separator: " "), default: []].insert(marker.path)
+            let text = MarkerNote.copyKey(marker.text)
+            files[text, default: []].insert(marker.path)
             guard let age = marker.ageDays else { continue }
             // A word or two ("fix", "remove this") says nothing about where it came from.
-            guard words.count >= 4 else { continue }
-            let text = words.joined(separator: " ")
+            guard text.split(separator: " ").count >= 4 else { continue }
             oldest[text] = max(oldest[text] ?? 0, age)
         }
         return order.compactMap { identity in
             guard let group = groups[identity], let first = group.first else { return nil }
-            let age = group.compactMap(\.ageDays).max().map { max($0, oldest[identity[2]] ?? $0) }
+            let copies = MarkerNote.copyKey(first.text)
+            let age = group.compactMap(\.ageDays).max().map { max($0, oldest[copies] ?? $0) }
             // A note that only explains the code under it ("XXX This is a backward loop because …") asks for
             // nothing.
             if MarkerNote.onlyExplains(first.text) { return nil }
@@ -388,7 +388,7 @@ struct SignalRules {
             // of them as written. It stays in the backlog, below the notes something else bears out: a copy in
             // another file, a later commit that names what it waits for, a manifest that ended its wait, or a
             // skipped test right under it (pino's "make this test pass on Windows" over `{ skip: isWin }`).
-            if note == .task, met == nil, requirementMet == nil, (files[identity[2]]?.count ?? 1) < 2,
+            if note == .task, met == nil, requirementMet == nil, (files[copies]?.count ?? 1) < 2,
                 !group.contains(where: { $0.codeBelow.map(MarkerNote.marksSkippedTest) ?? false })
             {
                 severity = .low

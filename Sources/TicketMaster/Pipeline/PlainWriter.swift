@@ -437,9 +437,18 @@ struct Wording {
                     " The file records \(recorded) known breakages in all; the others were marked by commits that "
                     + "do not say they show a bug, so they are left out."
             }
-            // What that commit says of the bug, often with a plan to fix it, quoted as the repository's words.
-            if let body = lead.evidence.commits.last?.body.map(Self.quotedMessage), !body.isEmpty {
+            // What that commit says of the bug, often with a plan to fix it, quoted as the repository's words; a
+            // paragraph that counts failing tests the file no longer has is history, not the bug's state.
+            if let body = lead.evidence.commits.last?.body.map({ Self.withoutStaleCounts($0, tests: recorded) })
+                .map(Self.quotedMessage), !body.isEmpty
+            {
                 context += " Its message says:\n\n" + body
+            }
+            // The comment right above one test is where its author says what goes wrong (git's t3011: "It turns out
+            // fill_directory returns the right paths, but …"): the diagnosis, closer to the code than the message.
+            let comments = lead.evidence.locations.compactMap(\.commentAbove)
+            if count == 1, let comment = comments.first, comment.split(separator: " ").count >= 8 {
+                context += "\n\nThe comment above the test says:\n\n" + Self.quotedMessage(comment)
             }
             proposal =
                 "Fix the behaviour the \(count == 1 ? "test describes" : "tests describe") (\(count == 1 ? "it says" : "they say")"
@@ -749,6 +758,18 @@ struct Wording {
     }
 
     /// A commit message's paragraphs, up to about 2,000 characters and whole, as a Markdown quote of inert text.
+    /// `body` without the paragraphs that count failing tests (`Of the 7 failing tests`, `3 tests fail`) other
+    /// than `tests`, the number the file records now: git's t3011 was marked by "Of the 7 failing tests, …", and
+    /// six were fixed since.
+    static func withoutStaleCounts(_ body: String, tests: Int) -> String {
+        let counts = /([0-9]+) (?:failing|failed|broken|known[- ]broken) tests?\b|([0-9]+) tests? (?:fail|are failing)/
+        return body.components(separatedBy: "\n\n").filter { paragraph in
+            paragraph.matches(of: counts).allSatisfy { match in
+                (match.output.1 ?? match.output.2).flatMap { Int($0) } == tests
+            }
+        }.joined(separator: "\n\n")
+    }
+
     static func quotedMessage(_ body: String) -> String {
         var kept: [String] = []
         var length = 0

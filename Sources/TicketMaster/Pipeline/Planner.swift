@@ -223,12 +223,12 @@ public struct Planner: Sendable {
             }
         }
 
-        /// The marker's note, lower-cased with spaces collapsed, from its excerpt after the marker word.
+        /// The marker's note as its copies share it (`MarkerNote.copyKey`), from the summary after the path.
         static func markerText(_ signal: Signal) -> String? {
             guard let summary = signal.summary.split(separator: ": ", maxSplits: 1).dropFirst().first else {
                 return nil
             }
-            return summary.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            return MarkerNote.copyKey(String(summary))
         }
     }
 }

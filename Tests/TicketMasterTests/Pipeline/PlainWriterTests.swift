@@ -121,6 +121,37 @@ struct PlainWriterTests {
         #expect(stopped.title.hasPrefix("Implement or reject what crashes with"))
     }
 
+    @Test("a known breakage quotes the comment above it, and not the marking message's count of tests fixed since")
+    func knownBreakageDiagnosis() {
+        let commit = CommitReference(
+            hash: "452efd11fb", subject: "t3011: demonstrate directory traversal failures", date: Date(),
+            body: "Add several tests demonstrating directory traversal failures.\n\nOf the 7 failing tests, 2 are "
+                + "new to git-2.24.0; the other 5 also failed under git-2.23.0 and earlier.")
+        let comment =
+            "It turns out fill_directory returns the right paths, but ls-files' post-call filtering in "
+            + "show_dir_entry() assumes the pathspec must match the full path."
+        let breakage = Signal(
+            kind: .brokenTest, severity: .medium, identity: ["t/t3011-common-prefixes.sh"],
+            summary: "t/t3011-common-prefixes.sh: 1 test marked expected to fail",
+            evidence: Evidence(
+                locations: [
+                    SourceLocation(
+                        path: "t/t3011-common-prefixes.sh", startLine: 160,
+                        excerpt:
+                            "test_expect_failure FUNNYNAMES 'git ls-files -o untracked_*/ recurses appropriately' '",
+                        commentAbove: comment)
+                ], commits: [commit], metrics: [Metric("tests", 1), Metric("recorded-breakages", 1)]))
+        let body = draft([breakage], remote: nil).body
+        #expect(body.contains("Its message says:\n\n> Add several tests demonstrating directory traversal failures."))
+        #expect(!body.contains("7 failing tests"), "\(body)")
+        #expect(body.contains("The comment above the test says:\n\n> It turns out fill\\_directory returns"), "\(body)")
+        // A count that is still true stays.
+        #expect(
+            Wording.withoutStaleCounts("Two.\n\nThe 1 failing test shows it.", tests: 1)
+                == "Two.\n\nThe 1 failing test shows it.")
+        #expect(Wording.withoutStaleCounts("Two.\n\n3 tests fail here.", tests: 1) == "Two.")
+    }
+
     @Test("known breakages a shell suite records are a bug to fix, never tests to decide on")
     func knownBreakages() {
         let commit = CommitReference(
