@@ -211,12 +211,14 @@ enum FindingScanner {
                 && !Self.defectWords.contains { text.contains($0) }
         }
         // What a comment right above the marker says, which is often why the test is marked (got's "The feature
-        // was never fully implemented because making context enumerable breaks other tests"): up to four comment
-        // lines, over attributes and decorators between them and the marker, leaving out lint directives.
+        // was never fully implemented because making context enumerable breaks other tests"): up to eight comment
+        // lines, over attributes and decorators between them and the marker, leaving out lint directives. Eight
+        // hold a diagnosis of five lines whole (git's t3011: "It turns out fill_directory returns the right paths,
+        // but …").
         func commentAbove(_ index: Int) -> String? {
             var words: [String] = []
             var cursor = index - 1
-            while cursor >= 0, words.count < 4 {
+            while cursor >= 0, words.count < 8 {
                 let line = Self.trimmed(lines[cursor])
                 cursor -= 1
                 if line.hasPrefix("#[") || line.hasPrefix("@") { continue }
@@ -226,7 +228,7 @@ enum FindingScanner {
                 guard !text.isEmpty else { break }
                 words.insert(String(text), at: 0)
             }
-            return words.isEmpty ? nil : SourceText.shorten(words.joined(separator: " "), to: 300)
+            return words.isEmpty ? nil : SourceText.shorten(words.joined(separator: " "), to: 600)
         }
         func hit(_ raw: Substring, _ number: Int, _ kind: String, _ text: String) -> MarkerHit {
             var hit = Self.hit(raw, number, kind, text)

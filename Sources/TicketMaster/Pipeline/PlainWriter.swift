@@ -447,7 +447,10 @@ struct Wording {
             // The comment right above one test is where its author says what goes wrong (git's t3011: "It turns out
             // fill_directory returns the right paths, but …"): the diagnosis, closer to the code than the message.
             let comments = lead.evidence.locations.compactMap(\.commentAbove)
-            if count == 1, let comment = comments.first, comment.split(separator: " ").count >= 8 {
+            // Only a comment read from its first sentence: one cut at its top starts mid-sentence.
+            if count == 1, let comment = comments.first, comment.split(separator: " ").count >= 8,
+                comment.first?.isUppercase == true
+            {
                 context += "\n\nThe comment above the test says:\n\n" + Self.quotedMessage(comment)
             }
             proposal =
