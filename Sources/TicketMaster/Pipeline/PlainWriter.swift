@@ -448,14 +448,19 @@ struct Wording {
             // fill_directory returns the right paths, but …"): the diagnosis, closer to the code than the message.
             let comments = lead.evidence.locations.compactMap(\.commentAbove)
             // Only a comment read from its first sentence: one cut at its top starts mid-sentence.
+            var diagnosed = false
             if count == 1, let comment = comments.first, comment.split(separator: " ").count >= 8,
                 comment.first?.isUppercase == true
             {
                 context += "\n\nThe comment above the test says:\n\n" + Self.quotedMessage(comment)
+                diagnosed = true
             }
             proposal =
-                "Fix the behaviour the \(count == 1 ? "test describes" : "tests describe") (\(count == 1 ? "it says" : "they say")"
-                + " what should happen), then turn each `test_expect_failure` into `test_expect_success`"
+                (diagnosed
+                    ? "Fix the code the comment above the test points at, so that the test gets what it expects"
+                    : "Fix the behaviour the \(count == 1 ? "test describes" : "tests describe") "
+                        + "(\(count == 1 ? "it says" : "they say") what should happen)")
+                + ", then turn each `test_expect_failure` into `test_expect_success`"
                 + (test.map { " and run \($0)" } ?? "") + "."
             criteria = [
                 "Every test listed in Evidence is a `test_expect_success` and passes",

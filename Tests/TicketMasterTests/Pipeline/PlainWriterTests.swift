@@ -145,6 +145,7 @@ struct PlainWriterTests {
         #expect(body.contains("Its message says:\n\n> Add several tests demonstrating directory traversal failures."))
         #expect(!body.contains("7 failing tests"), "\(body)")
         #expect(body.contains("The comment above the test says:\n\n> It turns out fill\\_directory returns"), "\(body)")
+        #expect(body.contains("Fix the code the comment above the test points at"))
         // A count that is still true stays.
         #expect(
             Wording.withoutStaleCounts("Two.\n\nThe 1 failing test shows it.", tests: 1)
