@@ -970,6 +970,18 @@ struct Wording {
                 "The \(word) at \(location) is gone: the idea is done, or the comment explains why the design stays"
             ]
         case .defect
+        where paths.first.map(RepositoryReport.isTestPath) == true && Self.pinsWrongBehaviour(note):
+            // "Use this test only as a documentation of the incorrect behavior, not a measure of how it _should_
+            // behave" (git's t1092): the test asserts a bug on purpose. Nothing is left to decide; the code is wrong.
+            proposal =
+                "The note says the test pins behaviour that is wrong, on purpose, until the code is fixed. Fix the "
+                + "code under test so that it does what the note (and the comments in the test) say it should, then "
+                + "change the test to expect that and delete the note."
+            criteria = [
+                "The test at \(location) expects the correct behaviour and passes, and the \(word) is gone"
+                    + (test.map { "; \($0) passes" } ?? "")
+            ]
+        case .defect
         where paths.first.map(RepositoryReport.isTestPath) == true && Self.doubtsTheTest(note):
             // "This test seems wrong. It should return nothing!": the test's expectation is in doubt, not
             // (yet) the code. Which behaviour is intended is the question, and either side may change.
@@ -1119,6 +1131,18 @@ struct Wording {
 
     /// Whether a note in a test doubts the test itself ("This test seems wrong", "the expected value is
     /// suspicious") rather than the code under test.
+    /// Whether a note in a test says the test asserts wrong behaviour on purpose: `documentation of the incorrect
+    /// behavior`, `documents the current (buggy) behaviour`, `not a measure of how it should behave`.
+    static func pinsWrongBehaviour(_ note: String) -> Bool {
+        let lower = note.lowercased().replacingOccurrences(of: "_", with: "")
+        let phrases = [
+            "documentation of the incorrect", "documentation of the wrong", "documentation of the current",
+            "documents the incorrect", "documents the wrong", "documents the current", "documents the buggy",
+            "documents incorrect", "documents current", "not a measure of how it should",
+        ]
+        return phrases.contains { lower.contains($0) }
+    }
+
     static func doubtsTheTest(_ note: String) -> Bool {
         let lower = note.lowercased()
         let subjects = ["this test", "the test", "test is", "test seems", "expected value", "expectation", "assertion"]

@@ -456,6 +456,20 @@ struct PlainWriterTests {
         #expect(!decide.labels.contains("bug"))
         #expect(Wording.doubtsTheTest("This test seems wrong. It should return nothing!"))
         #expect(!Wording.doubtsTheTest("This test case fails because the parser drops the flag"))
+        // A note that says the test asserts the wrong behaviour on purpose leaves nothing to decide: fix the code.
+        var pinned = doubt
+        let documentation =
+            "'git checkout' behaves incorrectly in the case of directory/file conflicts, even without sparse-checkout. "
+            + "Use this test only as a documentation of the incorrect behavior, not a measure of how it _should_ behave."
+        pinned.summary = "NEEDSWORK in t/t1092-sparse-checkout-compatibility.sh:2002: " + documentation
+        pinned.evidence.locations = [
+            SourceLocation(
+                path: "t/t1092-sparse-checkout-compatibility.sh", startLine: 2002,
+                excerpt: "# NEEDSWORK: 'git checkout' behaves incorrectly in the case of")
+        ]
+        let fix = draft([pinned], toolchain: make)
+        #expect(fix.body.contains("the test pins behaviour that is wrong, on purpose"), "\(fix.body)")
+        #expect(!fix.body.contains("Decide"))
         // A question is answered, a workaround retired: neither asks for a test of a problem.
         let question = Signal(
             kind: .marker, severity: .high, identity: ["a.swift", "FIXME", "why is this safe?"],
