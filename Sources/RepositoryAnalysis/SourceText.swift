@@ -651,7 +651,8 @@ enum SourceText {
             line: line, kind: kind, text: shorten(text, to: 600), excerpt: shorten(decode(bytes, lineStart, lineEnd)),
             symbol: declaredSymbol(after: lineEnd, in: bytes)
                 ?? enclosingSymbol(before: lineStart, in: bytes, braces: braces),
-            explainsSuppression: suppressionFollows(after: lineEnd, in: bytes),
+            explainsSuppression: suppressionFollows(after: lineEnd, in: bytes)
+                || suppressionPrecedes(lineStart, in: bytes),
             commentAbove: opensLine ? commentAbove(lineStart, openers: continuing, in: bytes) : nil,
             codeBelow: opensLine ? codeBelow(from: next, under: lineStart, in: bytes) : nil)
     }
@@ -790,6 +791,19 @@ enum SourceText {
 
     /// Whether the first code line after the one ending at `lineEnd` (past blank and comment lines, within six,
     /// but not past another note) carries a suppression of `FindingScanner.suppressionPatterns`.
+    /// Whether the line right above a note is a comment that suppresses a lint or type check (`//
+    /// swift-format-ignore: NeverForceUnwrap` over `// FIXME: I dont actually know why this is safe`, both written
+    /// by the commit that enabled the formatter): the note is the suppression's justification, however it is
+    /// worded. A suppression at the end of a line of code (`int loads(int salt);  // NOLINT`) is that line's.
+    private static func suppressionPrecedes(_ lineStart: Int, in bytes: UnsafeRawBufferPointer) -> Bool {
+        guard lineStart > 0 else { return false }
+        var start = lineStart - 1
+        while start > 0, bytes[start - 1] != UInt8(ascii: "\n") { start -= 1 }
+        let line = decode(bytes, start, lineStart - 1)
+        return ["//", "#", "/*", "--"].contains { line.hasPrefix($0) }
+            && FindingScanner.suppressionPatterns.contains { line.contains($0) }
+    }
+
     private static func suppressionFollows(after lineEnd: Int, in bytes: UnsafeRawBufferPointer) -> Bool {
         var start = lineEnd + 1
         for _ in 0..<6 where start < bytes.count {
