@@ -86,8 +86,13 @@ public enum MarkerNote: String, Sendable, Hashable {
                 && !["be", "not", "no", "now", "only", "also"].contains(words.dropFirst().first ?? "be")
         // A question mark ends a question; one in code ("line anchors like `(?m:^)`") asks nothing.
         let questionMark = Self.questionMark.matches(Self.inlineCode.removingMatches(in: lower))
-        // "consider making this a public API?" proposes, with a question mark: an idea.
-        if questionMark || asks, lower.hasPrefix("consider ") || lower.hasPrefix("maybe ") {
+        // "consider making this a public API?" proposes, with a question mark: an idea. So does a question put to
+        // the team ("subdirectory must be relative, can we, should we validate that here?"): a change nobody
+        // decided on.
+        if questionMark || asks,
+            lower.hasPrefix("consider ") || lower.hasPrefix("maybe ")
+                || ["should we ", "can we ", "shall we ", "could we ", "do we want "].contains(where: lower.contains)
+        {
             return .idea
         }
         if questionMark || asks
@@ -124,6 +129,16 @@ public enum MarkerNote: String, Sendable, Hashable {
             return .defect
         }
         return .task
+    }
+
+    /// Whether a note says the code around it belongs in another project (jsonschema's test `These all belong
+    /// upstream`, over tests that pass where they are): moving it is that project's housekeeping, not a defect.
+    public static func belongsUpstream(_ note: String) -> Bool {
+        let lower = note.lowercased()
+        return [
+            "belong upstream", "belongs upstream", "be upstreamed", "move upstream", "moved upstream", "upstream these",
+            "upstream this", "move these upstream", "move this upstream",
+        ].contains(where: lower.contains)
     }
 
     /// The part of a lower-cased note that states something, without the condition it puts: "emit a diagnostic if

@@ -35,6 +35,12 @@ struct MarkerNoteTests {
         // A hedged change is an idea, not a question the code must answer.
         #expect(MarkerNote.kind(of: "maybe drop `where character.isASCII` clause", word: "TODO") == .idea)
         #expect(MarkerNote.kind(of: "consider making this a public API?", word: "TODO") == .idea)
+        // A question put to the team proposes a change nobody decided on; one about the code asks for an answer.
+        #expect(
+            MarkerNote.kind(of: "subdirectory must be relative, can we, should we validate that here?", word: "XXX")
+                == .idea)
+        #expect(MarkerNote.kind(of: "should getEnv logic be moved into find()", word: "TODO") == .question)
+        #expect(MarkerNote.kind(of: "why is this lock held across the callback?", word: "FIXME") == .question)
         // A skip under a note is a word of the code, not part of another one.
         #expect(MarkerNote.marksSkippedTest("test('with package', { skip: isWin }, async (t) => {"))
         #expect(MarkerNote.marksSkippedTest("t.SkipNow()"))

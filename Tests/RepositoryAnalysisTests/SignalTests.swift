@@ -350,6 +350,9 @@ struct SignalTests {
                 // TODO: How do we verify if an intermediate empty list is not shown?
                 test('reload', async (t) => {
                 })
+                // TODO: These all belong upstream
+                test('invalid properties', async (t) => {
+                })
                 """, to: "test/transport.test.js")
             try await repository.commit("Start", date: Day.at(1))
             let report = try await analyze(repository.url, AnalysisOptions(now: Day.at(800)))
@@ -361,6 +364,7 @@ struct SignalTests {
             #expect(severity["make this test pass on Windows"] == .medium, "over the skip it explains")
             #expect(severity["make the cache test pass under the new loader"] == .low)
             #expect(severity["How do we verify if an intermediate empty list is not shown?"] == .low)
+            #expect(severity["These all belong upstream"] == .low, "tests that pass where they are")
         }
     }
 
