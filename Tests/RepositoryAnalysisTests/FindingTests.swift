@@ -941,6 +941,22 @@ struct FindingTests {
         }
     }
 
+    @Test("two untested fixes in two years make no defect hotspot; three do")
+    func hotspotNeedsThreeFixes() async throws {
+        try await withRepository { repository in
+            // Two fixes more than two years old, then the recent ones.
+            for (index, day) in [-1_000.0, -900, 10, 20].enumerated() {
+                try repository.append("func parse\(index)() -> Int { \(index) }\n", to: "Sources/App/Parser.swift")
+                try await repository.commit("Fix parsing of case \(index)", date: Day.at(day))
+            }
+            #expect(!(try await analyze(repository.url).signals.contains { $0.kind == .defectHotspot }))
+            try repository.append("func parse4() -> Int { 4 }\n", to: "Sources/App/Parser.swift")
+            try await repository.commit("Fix parsing of case 4", date: Day.at(30))
+            let hotspot = try #require(try await analyze(repository.url).signals.first { $0.kind == .defectHotspot })
+            #expect(metrics(hotspot)["untested-fixes"] == 3)
+        }
+    }
+
     @Test("a fix a hotter file lists is not listed again by another file")
     func fixListedOnce() async throws {
         try await withRepository { repository in
