@@ -1226,16 +1226,20 @@ enum DiffSides {
 struct LinesToday {
     /// The file's bytes.
     let text: [UInt8]
-    /// The 1-based numbers of the lines with each set of names.
+    /// The 1-based numbers of the lines with each set of names (`key`).
     private var numbers: [[UInt8]: [Int]] = [:]
     /// Each line's bytes, trimmed.
     private var lines: [ArraySlice<UInt8>] = []
+    /// Each code line's names; empty for a line that tells nothing.
+    private var names: [Set<ArraySlice<UInt8>>] = []
 
     init(_ text: [UInt8]) {
         self.text = text
         for (index, line) in text.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
             lines.append(Self.trimmed(line))
-            if let key = Self.key(line) { numbers[key, default: []].append(index + 1) }
+            let lineNames = Self.names(line) ?? []
+            names.append(lineNames)
+            if !lineNames.isEmpty { numbers[Self.key(lineNames), default: []].append(index + 1) }
         }
     }
 
@@ -1252,9 +1256,9 @@ struct LinesToday {
     /// Comment openers (and C's preprocessor): a fix is its code, not what it says about it.
     private static let commentOpeners = ["//", "/*", "*", "#", "--", ";", "\"\"\"", "'''"].map { Array($0.utf8) }
 
-    /// A code line's names, each once, sorted and joined by spaces; nil for a comment line and for a line with
-    /// fewer than two names (`fi`, `} else {`, `selected="$(`), which says nothing of where a change went.
-    static func key(_ line: some Collection<UInt8>) -> [UInt8]? {
+    /// A code line's names, each once; nil for a comment line and for a line with fewer than two names (`fi`,
+    /// `} else {`, `selected="$(`), which says nothing of where a change went.
+    static func names(_ line: some Collection<UInt8>) -> Set<ArraySlice<UInt8>>? {
         let code = trimmed(ArraySlice(line))
         guard !commentOpeners.contains(where: { code.starts(with: $0) }) else { return nil }
         var names: Set<ArraySlice<UInt8>> = []
@@ -1271,20 +1275,32 @@ struct LinesToday {
             }
         }
         if let first = start { names.insert(code[first..<code.endIndex]) }
-        guard names.count >= 2 else { return nil }
-        return Array(names.sorted { $0.lexicographicallyPrecedes($1) }.joined(separator: [0x20]))
+        return names.count >= 2 ? names : nil
+    }
+
+    /// Names as one key: sorted, joined by spaces.
+    private static func key(_ names: Set<ArraySlice<UInt8>>) -> [UInt8] {
+        Array(names.sorted { $0.lexicographicallyPrecedes($1) }.joined(separator: [0x20]))
     }
 
     /// Where the change that added `added` (lines with their numbers then) and removed `removed` stands today. A
-    /// line it added with the names of one it removed was moved or re-laid out, not written by it.
+    /// line it added with the names of one it removed was moved or re-laid out, not written by it. A line it wrote
+    /// is still there when a line today has all its names: `printf` that became `builtin printf` since is the same
+    /// call (fzf's `FZF_COMPLETION_PATH_OPTS` fix).
     func place(of added: [(line: Int, text: ArraySlice<UInt8>)], removed: [ArraySlice<UInt8>]) -> Place {
-        let moved = Set(removed.compactMap { Self.key($0) })
-        let written = added.compactMap { line -> (line: Int, key: [UInt8])? in
-            guard let key = Self.key(line.text), !moved.contains(key) else { return nil }
-            return (line.line, key)
+        let moved = Set(removed.compactMap { Self.names($0).map(Self.key) })
+        let written = added.compactMap { line -> (line: Int, names: Set<ArraySlice<UInt8>>)? in
+            guard let lineNames = Self.names(line.text), !moved.contains(Self.key(lineNames)) else { return nil }
+            return (line.line, lineNames)
         }
         guard !written.isEmpty else { return .unknown }
-        let found = written.compactMap { line in numbers[line.key].map { (line: line.line, places: $0) } }
+        let found = written.compactMap { line -> (line: Int, places: [Int])? in
+            if let places = numbers[Self.key(line.names)] { return (line.line, places) }
+            let places = names.indices.filter {
+                names[$0].count > line.names.count && names[$0].isSuperset(of: line.names)
+            }
+            return places.isEmpty ? nil : (line.line, places.map { $0 + 1 })
+        }
         guard (written.count - found.count) * 2 < written.count else { return .undone }
         // The line found at the fewest places today, the longest of those: it names the change best. Of its
         // places, the one nearest to where the change put it.

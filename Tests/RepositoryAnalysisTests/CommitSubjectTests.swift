@@ -85,6 +85,10 @@ struct CommitSubjectTests {
         #expect(
             place(["   \"'git config set remote.%s.followRemoteHEAD warn-if-not-%s'\\n\""])
                 == .line(7, #""git config set remote.%s.followRemoteHEAD warn-if-not-%s\n\n""#))
+        // A call that gained a word since (`printf` became `builtin printf`) is the same line; one that lost a word
+        // is not.
+        #expect(place(["size(int exp) {", "  return 5;"]) == .line(1, "static int size(int exp) {"))
+        #expect(place(["static int size(int exp, int base) {", "  return 5;"]) == .undone)
         // The line found at the fewest places names the change, the longest of those.
         #expect(
             place(["fi", "int abs_exp = exp >= 0 ? exp : -exp;", "  return 5;"])
