@@ -789,8 +789,6 @@ enum SourceText {
     /// A line that is one call: a name, dotted or not, its `(` right after, and the line ending at a `)`.
     private static let wholeCall = TextPattern(#"^[A-Za-z_][A-Za-z0-9_.]*\(.*\)$"#)
 
-    /// Whether the first code line after the one ending at `lineEnd` (past blank and comment lines, within six,
-    /// but not past another note) carries a suppression of `FindingScanner.suppressionPatterns`.
     /// Whether the line right above a note is a comment that suppresses a lint or type check (`//
     /// swift-format-ignore: NeverForceUnwrap` over `// FIXME: I dont actually know why this is safe`, both written
     /// by the commit that enabled the formatter): the note is the suppression's justification, however it is
@@ -804,6 +802,8 @@ enum SourceText {
             && FindingScanner.suppressionPatterns.contains { line.contains($0) }
     }
 
+    /// Whether the first code line after the one ending at `lineEnd` (past blank and comment lines, within six,
+    /// but not past another note) carries a suppression of `FindingScanner.suppressionPatterns`.
     private static func suppressionFollows(after lineEnd: Int, in bytes: UnsafeRawBufferPointer) -> Bool {
         var start = lineEnd + 1
         for _ in 0..<6 where start < bytes.count {

@@ -765,7 +765,6 @@ struct Wording {
         title = Self.title(from: title)
     }
 
-    /// A commit message's paragraphs, up to about 2,000 characters and whole, as a Markdown quote of inert text.
     /// `body` without the paragraphs that count failing tests (`Of the 7 failing tests`, `3 tests fail`) other
     /// than `tests`, the number the file records now: git's t3011 was marked by "Of the 7 failing tests, …", and
     /// six were fixed since.
@@ -778,6 +777,7 @@ struct Wording {
         }.joined(separator: "\n\n")
     }
 
+    /// A commit message's paragraphs, up to about 2,000 characters and whole, as a Markdown quote of inert text.
     static func quotedMessage(_ body: String) -> String {
         var kept: [String] = []
         var length = 0
@@ -1129,8 +1129,6 @@ struct Wording {
         return title.count <= 79 ? title : fallback
     }
 
-    /// Whether a note in a test doubts the test itself ("This test seems wrong", "the expected value is
-    /// suspicious") rather than the code under test.
     /// Whether a note in a test says the test asserts wrong behaviour on purpose: `documentation of the incorrect
     /// behavior`, `documents the current (buggy) behaviour`, `not a measure of how it should behave`.
     static func pinsWrongBehaviour(_ note: String) -> Bool {
@@ -1143,6 +1141,8 @@ struct Wording {
         return phrases.contains { lower.contains($0) }
     }
 
+    /// Whether a note in a test doubts the test itself ("This test seems wrong", "the expected value is
+    /// suspicious") rather than the code under test.
     static func doubtsTheTest(_ note: String) -> Bool {
         let lower = note.lowercased()
         let subjects = ["this test", "the test", "test is", "test seems", "expected value", "expectation", "assertion"]
