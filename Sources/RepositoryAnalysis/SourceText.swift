@@ -789,10 +789,10 @@ enum SourceText {
     /// A line that is one call: a name, dotted or not, its `(` right after, and the line ending at a `)`.
     private static let wholeCall = TextPattern(#"^[A-Za-z_][A-Za-z0-9_.]*\(.*\)$"#)
 
-    /// Whether the line right above a note is a comment that suppresses a lint or type check (`//
-    /// swift-format-ignore: NeverForceUnwrap` over `// FIXME: I dont actually know why this is safe`, both written
-    /// by the commit that enabled the formatter): the note is the suppression's justification, however it is
-    /// worded. A suppression at the end of a line of code (`int loads(int salt);  // NOLINT`) is that line's.
+    /// Whether the line right above a note is a comment that suppresses a lint or type check: the note is the
+    /// suppression's justification, however it is worded (swift-argument-parser's
+    /// `// FIXME: I dont actually know why this is safe` under `// swift-format-ignore: NeverForceUnwrap`, both
+    /// written by the commit that enabled the formatter). A suppression at the end of a line of code (`int loads(int salt);  // NOLINT`) is that line's.
     private static func suppressionPrecedes(_ lineStart: Int, in bytes: UnsafeRawBufferPointer) -> Bool {
         guard lineStart > 0 else { return false }
         var start = lineStart - 1
