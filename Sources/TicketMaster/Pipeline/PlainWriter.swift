@@ -1011,6 +1011,21 @@ struct Wording {
                 "The \(word) at \(location) is gone and the problem it describes is fixed",
                 "A test covers the case the note describes" + (test.map { " and passes with \($0)" } ?? ""),
             ]
+        case .task
+        where places.contains(where: { $0.codeBelow.map(MarkerNote.marksSkippedTest) ?? false }):
+            // pino's "make this test pass on Windows" over `test('…', { skip: isWin }, …)`: the skip under the note
+            // is what it asks to take away, and deleting the note alone must not close the issue.
+            let skip = places.lazy.compactMap { $0.codeBelow?.split(separator: "\n").first.map(String.init) }
+                .first(where: MarkerNote.marksSkippedTest)
+            proposal =
+                "The note sits over a skipped test"
+                + (skip.map { " (\(PlainWriter.codeSpan($0.trimmingCharacters(in: .whitespaces))))" } ?? "")
+                + ": make the change it describes, then remove the skip from the test under each copy of the note "
+                + "and delete the note."
+            criteria = [
+                "Each test under the note at \(location) runs without its skip and passes"
+                    + (test.map { " with \($0)" } ?? "") + ", in every environment the skip left out"
+            ]
         case .task:
             proposal =
                 "Make the change the note describes at \(location), or, if it no longer applies, delete the note and "

@@ -367,6 +367,33 @@ struct PlainWriterTests {
         #expect(!plain.contains("simplifying") && !plain.contains("listed under the commit"), "\(plain)")
     }
 
+    @Test("a note over a skipped test asks for the skip to go, so deleting the note alone does not close the issue")
+    func noteOverSkippedTest() {
+        let note = Signal(
+            kind: .marker, severity: .medium,
+            identity: ["test/transport/module-link.test.js", "TODO", "make this test pass on windows"],
+            summary: "TODO in test/transport/module-link.test.js:43,71: make this test pass on Windows",
+            evidence: Evidence(
+                locations: [43, 71].map {
+                    SourceLocation(
+                        path: "test/transport/module-link.test.js", startLine: $0,
+                        excerpt: "// TODO make this test pass on Windows",
+                        codeBelow:
+                            "test('pino.transport with package', { skip: isWin }, async (t) => {\n  const destination = file()"
+                    )
+                }))
+        let npm = Toolchain(ecosystem: "npm", testCommand: "npm test", testFolder: "test")
+        let body = draft([note], toolchain: npm).body
+        #expect(
+            body.contains(
+                "The note sits over a skipped test (`test('pino.transport with package', { skip: isWin }, async (t) => {`)"
+            ),
+            "\(body)")
+        #expect(
+            body.contains("runs without its skip and passes with `npm test`, in every environment the skip left out"))
+        #expect(!body.contains("delete the note and say why"))
+    }
+
     @Test("a defect hotspot whose path would cut the title is named by its file")
     func hotspotTitle() {
         var hotspot = signal(.defectHotspot, .medium, path: "src/make_unicode_property_data.py")
