@@ -313,8 +313,6 @@ enum FindingScanner {
         return hits
     }
 
-    /// The text of the call that opens on line `index`, its continuation lines joined until its parentheses close
-    /// (six lines at most).
     /// Whether the line at `index` is inside a block that a condition opens: the nearest line above it, less
     /// indented and not a comment or a lone `{`, is an `if`, `guard`, `catch`, `else`, `case`, `default` or `where`
     /// (async-http-client's MPTCP test skips only in `} catch let error as IOError where …`).
@@ -337,6 +335,8 @@ enum FindingScanner {
         return false
     }
 
+    /// The text of the call that opens on line `index`, its continuation lines joined until its parentheses close
+    /// (six lines at most).
     static func callText(_ lines: [Substring], from index: Int) -> String {
         var text = String(Self.trimmed(lines[index]))
         var depth = text.reduce(0) { $0 + ($1 == "(" ? 1 : $1 == ")" ? -1 : 0) }
