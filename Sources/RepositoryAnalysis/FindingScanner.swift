@@ -185,6 +185,13 @@ enum FindingScanner {
         func previousCode(_ index: Int) -> String {
             lines[..<index].last { !Self.trimmed($0).isEmpty }.map { String(Self.trimmed($0)) } ?? ""
         }
+        // The Go test a `t.Skip` sits in: the nearest `func Test…(` above it, at the start of its line.
+        func goTest(around index: Int) -> String? {
+            guard let head = lines[..<index].last(where: { $0.hasPrefix("func ") }), head.hasPrefix("func Test")
+            else { return nil }
+            let name = head.dropFirst("func ".count).prefix { $0.isLetter || $0.isNumber || $0 == "_" }
+            return name.isEmpty ? nil : String(name)
+        }
         func quoted(_ line: Substring) -> String {
             guard let open = line.firstIndex(where: { $0 == "\"" || $0 == "'" || $0 == "`" }) else { return "" }
             let rest = line[line.index(after: open)...]
@@ -287,7 +294,8 @@ enum FindingScanner {
                 if line.hasPrefix("t.Skip"), raw.hasPrefix("\t"), !raw.hasPrefix("\t\t"),
                     !previousCode(index).hasPrefix("if ")
                 {
-                    hits.append(hit(raw, number, "skip", quoted(raw)))
+                    // The test is named by its function; the reason stays in the excerpt.
+                    hits.append(hit(raw, number, "skip", goTest(around: index) ?? quoted(raw)))
                 }
             case "JavaScript", "TypeScript":
                 for prefix in [

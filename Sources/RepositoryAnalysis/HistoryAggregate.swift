@@ -293,7 +293,7 @@ struct HistoryAggregate: Codable, Sendable, Hashable {
     /// The revision of the rules below (what is a fix, a test, noise) and of those applied to the aggregate before
     /// it is kept (`RepositoryAnalyzer.withoutTestedFixes`, `isHardToTest`): part of the cached aggregate's key, so
     /// a build whose rules differ never reads an aggregate an earlier build computed. Raise it with every change.
-    static let rulesRevision = 22
+    static let rulesRevision = 23
 
     /// Half-life, in days, of a fix commit's weight in a defect hotspot's score.
     static let fixHalfLifeDays = 180.0

@@ -778,7 +778,7 @@ extension RepositoryAnalyzer {
     }
 
     /// The oldest commit of `log` (`git log --reverse --full-diff --name-only`) that changed `test`'s file together
-    /// with code, and whose subject shares two words with the test's name.
+    /// with code, and whose subject shares two words, and half of them, with the test's name.
     private static func firstLaterChange(in log: String, of test: RepositoryReport.BrokenTest) -> CommitReference? {
         let words = nameWords(test.test)
         for record in log.split(separator: "\u{1e}") {
@@ -794,7 +794,10 @@ extension RepositoryAnalyzer {
                 continue
             }
             let subject = String(fields[2])
-            guard words.intersection(nameWords(subject)).count >= 2 else { continue }
+            // Two words, and half of the name's: "Fish completions for commands and flags" shares two of
+            // `TestCommand_BeforeAfterFuncShellCompletion`'s six, "Run Before hooks for shell completion" three.
+            let shared = words.intersection(nameWords(subject)).count
+            guard shared >= 2, shared * 2 >= words.count else { continue }
             return CommitReference(
                 hash: String(fields[0]), subject: subject, date: Date(timeIntervalSince1970: seconds))
         }

@@ -411,6 +411,8 @@ struct FindingTests {
             let report = try await analyze(repository.url, AnalysisOptions(now: Day.at(800)))
             let signal = try #require(report.signals.first { $0.kind == .brokenTest })
             #expect(signal.evidence.locations.map(\.startLine) == [11])
+            // A Go skip is named by its test function; its reason stays in the excerpt.
+            #expect(report.brokenTests.map(\.test) == ["TestWindowsCommands", "TestRewrite"])
         }
     }
 
@@ -478,6 +480,11 @@ struct FindingTests {
                 def test_retry_on_timeout(client):
                     assert client.get('/slow', retries=1)
 
+
+                @pytest.mark.skip('not implemented yet')
+                def test_unset_host_header_through_proxy_auth(client):
+                    assert client.get('/proxied', {'Host': None})
+
                 """
             try repository.write(skipped, to: "tests/test_client.py")
             try repository.write("def get(url, headers):\n    return send(url, headers)\n", to: "client/http.py")
@@ -500,6 +507,9 @@ struct FindingTests {
             #expect(tests["test_unset_host_header"]?.laterChange?.hash == fix)
             #expect(
                 tests["test_retry_on_timeout"]?.laterChange == nil, "timeout names no word of retry_on_timeout twice")
+            #expect(
+                tests["test_unset_host_header_through_proxy_auth"]?.laterChange == nil,
+                "two of its five words are not half of them")
             let signal = try #require(report.signals.first { $0.kind == .brokenTest })
             // Ten years old would make it a known limitation; a later change makes it worth a look.
             #expect(signal.severity == .medium)

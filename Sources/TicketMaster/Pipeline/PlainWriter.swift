@@ -574,6 +574,20 @@ struct Wording {
                         + "remove the marker and make the test pass" + (test.map { " (\($0))" } ?? "")
                         + "; if it is not, or a later change decided otherwise, delete the test and say so in the "
                         + "commit message."
+                    // A later change to the test's file and the code, named like the test, may be the answer.
+                    if metric("later-changes") > 0, lead.evidence.commits.count > 1 {
+                        let later = lead.evidence.commits[lead.evidence.commits.count - 1]
+                        let hash = String(later.hash.prefix(10))
+                        context +=
+                            " Later, `\(hash)` (\(PlainWriter.day(later.date))), \(PlainWriter.codeSpan(later.subject)), "
+                            + "changed this file and the code the test exercises: it may have answered the question."
+                        proposal =
+                            "Read `\(hash)` first. If it settled the question, update the test to expect what the code "
+                            + "does now, or delete it if another test covers that, and remove the marker. Otherwise "
+                            + "answer the question against the code as it is now: remove the marker and make the test "
+                            + "pass" + (test.map { " (\($0))" } ?? "") + ", or delete the test and say why in the "
+                            + "commit message."
+                    }
                     criteria = [
                         "The marker at `\(path)`\(line) is gone: the test runs and passes, or it is deleted with the "
                             + "answer in the commit message"

@@ -244,6 +244,18 @@ struct PlainWriterTests {
         #expect(asked.title == "Answer the skipped test's question in test_cli.py: is --legacy still supported?")
         #expect(asked.body.contains("delete the test and say so in the commit message"))
         #expect(!asked.labels.contains("enhancement"))
+        // A later change named like the test may be the answer: the issue sends the reader to it first.
+        var answered = skipped("@pytest.mark.skip(reason='TODO: is --legacy still supported?')", "test_legacy")
+        answered.evidence.commits.append(
+            CommitReference(
+                hash: "6dc4371c0123", subject: "Run the legacy hooks again",
+                date: Date(timeIntervalSince1970: 1_780_000_000)))
+        answered.evidence.metrics.append(Metric("later-changes", 1))
+        let pointed = draft([answered], toolchain: python).body
+        #expect(
+            pointed.contains("Later, `6dc4371c01` (2026-05-28), `Run the legacy hooks again`, changed this file"),
+            "\(pointed)")
+        #expect(pointed.contains("Read `6dc4371c01` first. If it settled the question, update the test"))
         let other = draft([skipped("@unittest.skip(\"slow on Windows\")", "test_big")], toolchain: python)
         #expect(other.title == "Decide on test_big, skipped in test_cli.py")
         #expect(other.body.contains("with the reason `slow on Windows`"))
