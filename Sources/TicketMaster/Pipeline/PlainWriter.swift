@@ -567,7 +567,7 @@ struct Wording {
                     title = "Answer the skipped test's question in \(file): \(asked)"
                     if title.count > 80 { title = "Answer the question that skips a test in \(file)\(line)" }
                     context =
-                        "A test in `\(path)`\(line) is \(marking)\(since) with a question for a reason: \(quoted)."
+                        "`\(shownName)` in `\(path)`\(line) is \(marking)\(since) with a question for a reason: \(quoted)."
                         + marked + explanation
                     proposal =
                         "Answer the question against the code as it is now. If the behaviour is still supported, "
